@@ -1,0 +1,81 @@
+#pragma once
+/// \file engine.hpp
+/// The discrete-event engine: a clock (integer ns), a pending-event set ordered by
+/// (time, sequence) and the coroutine processes it resumes. An Engine is a plain value
+/// with no global state: several engines can run side by side (sweeps run one per thread).
+///
+/// Zero-delay events (scheduled at the current time) take a FIFO fast path that bypasses
+/// the heap; the combined order is still exactly (time, sequence).
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <unordered_set>
+
+#include "sim/core/event_queue.hpp"
+#include "sim/core/task.hpp"
+#include "sim/core/time.hpp"
+
+namespace collabsim {
+
+class Engine {
+ public:
+  Engine() { heap_.reserve(1024); }
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  ~Engine();
+
+  /// Current simulation time (ns).
+  SimTime now() const noexcept { return now_; }
+
+  /// Number of events run so far.
+  std::uint64_t events_processed() const noexcept { return processed_; }
+
+  /// Pending events (heap and zero-delay FIFO).
+  std::size_t pending() const noexcept { return heap_.size() + fifo_.size(); }
+
+  /// Resume `h` at absolute time `at` (ns). Throws std::logic_error if `at` < now().
+  void schedule(SimTime at, std::coroutine_handle<> h);
+
+  /// Awaitable: suspend the calling process for `dt` ns (dt ≥ 0; dt = 0 yields to the
+  /// other events already scheduled at this instant).
+  auto delay(SimTime dt) noexcept { return Sleep{*this, now_ + (dt > 0 ? dt : 0)}; }
+
+  /// Awaitable: suspend until absolute time `t` (ns); no-op wait when t ≤ now().
+  auto until(SimTime t) noexcept { return Sleep{*this, t > now_ ? t : now_}; }
+
+  /// Start a process at absolute time `at` (default: now). The engine owns it until it
+  /// finishes. An exception escaping a process stops run() and is rethrown from it.
+  void spawn(Task<void> process, SimTime at = -1);
+
+  /// Run events in order until none are left or the next is later than `end` (ns).
+  /// Rethrows the first exception escaped from a process.
+  void run(SimTime end = kTimeNever);
+
+  /// Number of spawned processes that have not finished yet.
+  std::uint64_t live_processes() const noexcept { return live_; }
+
+ private:
+  struct Sleep {
+    Engine& engine;
+    SimTime at;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) const { engine.schedule(at, h); }
+    void await_resume() const noexcept {}
+  };
+
+  struct Driver;
+  static Driver drive(Engine& engine, Task<void> process, SimTime at);
+
+  SimTime now_ = 0;
+  std::uint64_t seq_ = 0;
+  std::uint64_t processed_ = 0;
+  std::uint64_t live_ = 0;
+  QuaternaryHeapQueue heap_;
+  std::deque<Event> fifo_;  // events at time == now_, in push order
+  std::exception_ptr error_;
+  std::unordered_set<void*> drivers_;  // unfinished drivers, destroyed by ~Engine
+};
+
+}  // namespace collabsim

@@ -1,0 +1,53 @@
+#pragma once
+/// \file error.hpp
+/// The one exception type for bad user input (scenario TOML, traces, quality tables,
+/// CLI values). Every message names the file, the line (and column where known) and the
+/// key or column at fault, so a user can go straight to the mistake.
+
+#include <cstddef>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace collabsim {
+
+/// Where in an input file something was found. `line`/`column` are 1-based; 0 = unknown.
+struct SourcePos {
+  std::filesystem::path file;
+  std::size_t line = 0;
+  std::size_t column = 0;
+};
+
+/// Bad input: malformed file, unknown key, wrong unit, out-of-range value, missing file.
+/// what() reads "FILE:LINE:COL: key 'KEY': MESSAGE" with the parts that are known.
+/// The CLI catches it, prints what() and exits with status 2.
+class InputError : public std::runtime_error {
+ public:
+  InputError(const SourcePos& pos, const std::string& key, const std::string& message)
+      : std::runtime_error(format(pos, key, message)), pos_(pos), key_(key) {}
+
+  const SourcePos& pos() const noexcept { return pos_; }
+  const std::string& key() const noexcept { return key_; }
+
+ private:
+  static std::string format(const SourcePos& pos, const std::string& key,
+                            const std::string& message) {
+    std::string out;
+    if (!pos.file.empty()) {
+      out += pos.file.string();
+      if (pos.line > 0) {
+        out += ':' + std::to_string(pos.line);
+        if (pos.column > 0) out += ':' + std::to_string(pos.column);
+      }
+      out += ": ";
+    }
+    if (!key.empty()) out += "key '" + key + "': ";
+    out += message;
+    return out;
+  }
+
+  SourcePos pos_;
+  std::string key_;
+};
+
+}  // namespace collabsim

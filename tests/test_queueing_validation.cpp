@@ -1,0 +1,113 @@
+// Validation against queueing theory (truths no one here wrote): the engine and the FCFS
+// Resource reproduce analytic mean waits of M/M/1, M/D/1 and M/M/c, and Little's law.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+#include "sim/core/engine.hpp"
+#include "sim/core/resource.hpp"
+#include "sim/core/rng.hpp"
+
+using namespace collabsim;
+
+namespace {
+
+struct Stats {
+  double wait_sum_ns = 0;
+  std::int64_t served = 0;
+};
+
+Task<void> customer(Engine& e, Resource& r, SimTime service, Stats& st) {
+  const SimTime arrived = e.now();
+  co_await r.acquire();
+  st.wait_sum_ns += static_cast<double>(e.now() - arrived);
+  ++st.served;
+  co_await e.delay(service);
+  r.release();
+}
+
+/// Poisson arrivals at `mean_gap_ns`; service times from `service()`.
+Task<void> source(Engine& e, Resource& r, std::int64_t n, double mean_gap_ns,
+                  std::function<SimTime()> service, Stats& st, RngStream rng) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    co_await e.delay(from_seconds(rng.exponential(mean_gap_ns) * 1e-9));
+    e.spawn(customer(e, r, service(), st));
+  }
+}
+
+struct Result {
+  double mean_wait_ns;
+  double littles_lq;       // time-average number waiting
+  double littles_lambda_w; // arrival rate × mean wait
+};
+
+Result simulate(int servers, double rho, bool deterministic, std::int64_t n, std::uint64_t seed) {
+  Engine e;
+  Resource r(e, servers);
+  Stats st;
+  const double service_mean = 1e6;  // 1 ms
+  const double gap = service_mean / (rho * servers);
+  RngStream srng(seed, "service");
+  auto service = [&]() -> SimTime {
+    return deterministic ? static_cast<SimTime>(service_mean)
+                         : from_seconds(srng.exponential(service_mean) * 1e-9);
+  };
+  e.spawn(source(e, r, n, gap, service, st, RngStream(seed, "arrivals")));
+  e.run();
+  Result out{};
+  out.mean_wait_ns = st.wait_sum_ns / static_cast<double>(st.served);
+  const double horizon = static_cast<double>(e.now());
+  out.littles_lq = r.waiting_integral() / horizon;
+  out.littles_lambda_w = static_cast<double>(st.served) / horizon * out.mean_wait_ns;
+  EXPECT_EQ(st.served, n);
+  return out;
+}
+
+/// Erlang C probability of waiting for c servers at offered load a = λ/μ.
+double erlang_c(int c, double a) {
+  double sum = 0, term = 1;
+  for (int k = 0; k < c; ++k) {
+    if (k > 0) term *= a / k;
+    sum += term;
+  }
+  const double last = term * a / c;  // a^c / c!
+  const double rho = a / c;
+  const double pc = last / (1 - rho);
+  return pc / (sum + pc);
+}
+
+TEST(QueueingValidation, MM1MeanWaitMatchesAnalytic) {
+  const double rho = 0.7;
+  const auto r = simulate(1, rho, false, 1'000'000, 11);
+  const double analytic = rho / (1 - rho) * 1e6;  // Wq = ρ/(μ−λ)
+  EXPECT_NEAR(r.mean_wait_ns / analytic, 1.0, 0.03) << "sim " << r.mean_wait_ns << " ns";
+}
+
+TEST(QueueingValidation, MD1MeanWaitMatchesPollaczekKhinchine) {
+  const double rho = 0.7;
+  const auto r = simulate(1, rho, true, 1'000'000, 12);
+  const double analytic = rho / (2 * (1 - rho)) * 1e6;  // Wq = ρ S / (2(1−ρ))
+  EXPECT_NEAR(r.mean_wait_ns / analytic, 1.0, 0.03) << "sim " << r.mean_wait_ns << " ns";
+}
+
+TEST(QueueingValidation, MMcMeanWaitMatchesErlangC) {
+  const int c = 4;
+  const double rho = 0.8;
+  const auto r = simulate(c, rho, false, 1'000'000, 13);
+  const double a = rho * c;
+  const double analytic = erlang_c(c, a) / (c * (1 - rho)) * 1e6;  // Wq = C(c,a)/(cμ − λ)
+  EXPECT_NEAR(r.mean_wait_ns / analytic, 1.0, 0.03) << "sim " << r.mean_wait_ns << " ns";
+}
+
+TEST(QueueingValidation, LittlesLawHoldsForTheWaitingLine) {
+  const auto r = simulate(2, 0.75, false, 400'000, 14);
+  EXPECT_NEAR(r.littles_lq / r.littles_lambda_w, 1.0, 0.01);
+}
+
+TEST(QueueingValidation, ErlangCReferenceValue) {
+  // Textbook check: c = 2, a = 1 → C = 1/3.
+  EXPECT_NEAR(erlang_c(2, 1.0), 1.0 / 3.0, 1e-12);
+}
+
+}  // namespace
