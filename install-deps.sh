@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages collabsim needs. Idempotent: does nothing (and needs no
+# network) when they are all present. Run as root (or with sudo available).
+set -euo pipefail
+packages=(
+  cmake g++ make git
+  libboost-graph-dev libeigen3-dev libhdf5-dev libtomlplusplus-dev
+  libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libbenchmark-dev
+  python3-h5py python3-numpy python3-matplotlib hdf5-tools
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,95 @@
+/// \file main.cpp
+/// collabsim command line: run, list, inspect.
+/// Exit status: 0 success, 2 bad input (message names file, line and key), 1 other errors.
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "collabsim/version.hpp"
+#include "sim/cli/run_scenario.hpp"
+#include "sim/io/inspect.hpp"
+#include "sim/io/scenario.hpp"
+#include "sim/mechanisms/registry.hpp"
+
+using namespace collabsim;
+
+namespace {
+
+void print_summary(const std::string& label, const Summary& s) {
+  fmt::print("{:<14} {:>7} {:>8} {:>9} {:>9} {:>9} {:>9} {:>11} {:>10} {:>8}\n", "mechanism", "n",
+             "quality", "p50 [s]", "p95 [s]", "p99 [s]", "TTFT50[s]", "USD/1k req", "J/req", "large");
+  fmt::print("{:<14} {:>7} {:>8.4f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>11.4f} {:>10.1f} {:>8.3f}\n",
+             label, s.n_requests, s.quality_mean, s.latency_p50_s, s.latency_p95_s, s.latency_p99_s,
+             s.ttft_p50_s, s.cost_per_1k_usd, s.energy_per_request_j, s.large_share);
+}
+
+void list_everything() {
+  fmt::print("Mechanisms (set [mechanism] name = \"...\"; parameters with default [unit]):\n\n");
+  for (const auto& m : mechanism_registry()) {
+    fmt::print("  {:<12} {}\n  {:<12} ref: {}\n", m.name, m.summary, "", m.reference);
+    fmt::print("{}\n", describe_fields(m.params));
+  }
+  fmt::print("Scenario sections:\n\n  [run]\n{}\n  [workload]\n{}\n  [devices.<name>] (and device cards)\n{}\n"
+             "  [links.<name>]\n{}\n  [deployments.<name>]\n{}\n  model cards (models/llms/<id>.toml)\n{}",
+             describe_fields(run_fields()), describe_fields(workload_fields()),
+             describe_fields(device_fields()), describe_fields(link_fields()),
+             describe_fields(deployment_fields()), describe_fields(model_card_fields()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"collabsim: discrete-event simulator of LLM–SLM collaboration"};
+  app.set_version_flag("--version", fmt::format("collabsim {} ({})", kVersion, kGitCommit));
+  app.require_subcommand(1);
+
+  auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 result file");
+  std::string scenario_path;
+  std::string output;
+  std::string data_dir;
+  std::vector<std::string> sets;
+  bool quiet = false;
+  run->add_option("scenario", scenario_path, "scenario TOML file")->required();
+  run->add_option("-o,--output", output, "result file (default results/<name>.h5)");
+  run->add_option("--set", sets, "override a scenario key: dotted.key=value (repeatable)");
+  run->add_option("--data-dir", data_dir, "folder of the shared data (default $COLLABSIM_DATA or ../shared/data)");
+  run->add_flag("-q,--quiet", quiet, "print only the summary row");
+
+  auto* list = app.add_subcommand("list", "list mechanisms and scenario keys with defaults and units");
+  auto* inspect = app.add_subcommand("inspect", "describe a result file");
+  std::string h5;
+  inspect->add_option("file", h5, "result file (.h5)")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*run) {
+      LoadOptions opt;
+      opt.overrides = sets;
+      if (!data_dir.empty()) opt.data_dir = data_dir;
+      if (!output.empty()) opt.output = output;
+      const Scenario sc = load_scenario(scenario_path, opt);
+      if (!quiet)
+        fmt::print("scenario {} · mechanism {} · trace {} · seed {}\n", sc.run.name, sc.mechanism.name,
+                   sc.workload.trace.filename().string(), sc.run.seed);
+      const RunResult r = run_scenario(sc);
+      print_summary(sc.mechanism.name, r.summary);
+      if (!quiet)
+        fmt::print("wrote {} ({} requests, {} events, {:.2f} s wall)\n", r.output.string(),
+                   r.summary.n_requests, r.events, r.wall_seconds);
+    } else if (*list) {
+      list_everything();
+    } else if (*inspect) {
+      inspect_result(h5, std::cout);
+    }
+  } catch (const InputError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

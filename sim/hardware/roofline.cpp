@@ -1,0 +1,53 @@
+#include "sim/hardware/roofline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace collabsim {
+namespace {
+double flops_rate(const DeviceSpec& d) { return d.peak_flops * d.compute_efficiency * d.accelerators; }
+double bw_rate(const DeviceSpec& d) { return d.memory_bandwidth * d.memory_efficiency * d.accelerators; }
+double attn_width(const ModelCard& m) { return static_cast<double>(m.heads) * m.head_dim; }
+}  // namespace
+
+double prefill_time(const ModelCard& m, const DeviceSpec& d, std::int64_t n) {
+  if (n <= 0) return 0.0;
+  const double nn = static_cast<double>(n);
+  const double flops = 2.0 * m.active_params * nn + 2.0 * m.layers * nn * nn * attn_width(m);
+  const double bytes = m.weight_bytes() + m.kv_bytes_per_token() * nn;  // weights in, KV out
+  return std::max(flops / flops_rate(d), bytes / bw_rate(d));
+}
+
+double decode_step_time(const ModelCard& m, const DeviceSpec& d, std::int64_t context) {
+  const double c = static_cast<double>(context);
+  const double flops = 2.0 * m.active_params + 4.0 * m.layers * c * attn_width(m);
+  const double bytes = m.weight_bytes() + m.kv_bytes_per_token() * c;
+  return std::max(flops / flops_rate(d), bytes / bw_rate(d));
+}
+
+double decode_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt, std::int64_t out) {
+  if (out <= 0) return 0.0;
+  // Both terms are affine in the context c: t_f(c) = a_f + b_f c, t_m(c) = a_m + b_m c.
+  const double F = flops_rate(d), B = bw_rate(d);
+  const double af = 2.0 * m.active_params / F, bf = 4.0 * m.layers * attn_width(m) / F;
+  const double am = m.weight_bytes() / B, bm = m.kv_bytes_per_token() / B;
+  // Σ over c = prompt .. prompt+out−1 of max(af + bf c, am + bm c). The two lines cross at
+  // most once; split the sum there.
+  auto sum_line = [](double a, double b, double c0, double c1) {  // Σ_{c=c0}^{c1-1} (a + b c)
+    const double n = c1 - c0;
+    return n <= 0 ? 0.0 : a * n + b * (c0 + c1 - 1) * n / 2.0;
+  };
+  const double c0 = static_cast<double>(prompt), c1 = c0 + static_cast<double>(out);
+  // compute − memory = (af − am) + (bf − bm)·c, zero at r = (am − af)/(bf − bm).
+  const double db = bf - bm;
+  if (db == 0) return af >= am ? sum_line(af, bf, c0, c1) : sum_line(am, bm, c0, c1);
+  const double r = (am - af) / db;
+  if (db > 0) {  // memory-bound below r, compute-bound from r on
+    const double split = std::clamp(std::ceil(r), c0, c1);
+    return sum_line(am, bm, c0, split) + sum_line(af, bf, split, c1);
+  }
+  const double split = std::clamp(std::floor(r) + 1.0, c0, c1);  // compute-bound up to r
+  return sum_line(af, bf, c0, split) + sum_line(am, bm, split, c1);
+}
+
+}  // namespace collabsim

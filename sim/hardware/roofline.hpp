@@ -1,0 +1,33 @@
+#pragma once
+/// \file roofline.hpp
+/// Roofline latency of transformer inference (Williams, Waterman & Patterson, CACM 2009,
+/// applied to LLMs as in Yuan et al., "LLM Inference Unveiled: Survey and Roofline Model
+/// Insights", 2024). A step takes max(compute time, memory time):
+///
+///   prefill of n tokens:  FLOPs = 2·P_active·n + 2·L·n²·(heads·head_dim)   (causal attention)
+///                         bytes = weights (P·bytes_per_param) read once
+///   decode step at context c (batch 1):
+///                         FLOPs = 2·P_active + 4·L·c·(heads·head_dim)
+///                         bytes = weights + KV cache of c tokens (kv_bytes_per_token · c)
+///
+/// Achieved rates are peak × efficiency (device card: compute_efficiency for FLOP/s,
+/// memory_efficiency for bandwidth), times the number of accelerators per replica.
+
+#include <cstdint>
+
+#include "sim/io/scenario.hpp"
+
+namespace collabsim {
+
+/// Prefill time (s) of `prompt_tokens` tokens on one replica.
+double prefill_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt_tokens);
+
+/// Time (s) of one decode step at context length `context` tokens, batch 1.
+double decode_step_time(const ModelCard& m, const DeviceSpec& d, std::int64_t context);
+
+/// Time (s) to decode `output_tokens` tokens after a prompt of `prompt_tokens` tokens,
+/// batch 1: Σ_{k=0}^{output−1} decode_step_time(prompt + k), in closed form (O(1)).
+double decode_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt_tokens,
+                   std::int64_t output_tokens);
+
+}  // namespace collabsim

@@ -1,0 +1,278 @@
+#include "sim/io/params.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace collabsim {
+
+Field Field::integer(std::string key, std::optional<std::int64_t> def, std::string unit,
+                     std::string help, double min, double max) {
+  Field f;
+  f.key = std::move(key);
+  f.kind = Kind::Integer;
+  if (def) f.default_value = *def;
+  f.unit = std::move(unit);
+  f.help = std::move(help);
+  f.min = min;
+  f.max = max;
+  return f;
+}
+
+Field Field::real(std::string key, std::optional<double> def, std::string unit,
+                  std::string help, double min, double max) {
+  Field f;
+  f.key = std::move(key);
+  f.kind = Kind::Real;
+  if (def) f.default_value = *def;
+  f.unit = std::move(unit);
+  f.help = std::move(help);
+  f.min = min;
+  f.max = max;
+  return f;
+}
+
+Field Field::boolean(std::string key, std::optional<bool> def, std::string help) {
+  Field f;
+  f.key = std::move(key);
+  f.kind = Kind::Boolean;
+  if (def) f.default_value = *def;
+  f.help = std::move(help);
+  return f;
+}
+
+Field Field::text(std::string key, std::optional<std::string> def, std::string help,
+                  std::vector<std::string> choices) {
+  Field f;
+  f.key = std::move(key);
+  f.kind = Kind::Text;
+  if (def) f.default_value = *def;
+  f.help = std::move(help);
+  f.choices = std::move(choices);
+  return f;
+}
+
+Field Field::quantity(std::string key, std::optional<std::string> def, Dimension dim,
+                      std::string help, double min, double max) {
+  Field f;
+  f.key = std::move(key);
+  f.kind = Kind::Quantity;
+  if (def) f.default_value = *def;
+  f.dimension = dim;
+  f.unit = base_unit(dim);
+  f.help = std::move(help);
+  f.min = min;
+  f.max = max;
+  return f;
+}
+
+std::string Field::default_text() const {
+  if (!default_value) return "(required)";
+  return std::visit(
+      [&](const auto& v) -> std::string {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::string>)
+          return kind == Kind::Quantity ? v : "\"" + v + "\"";
+        else if constexpr (std::is_same_v<V, bool>)
+          return v ? "true" : "false";
+        else
+          return fmt::format("{}", v);
+      },
+      *default_value);
+}
+
+double ParamSet::number(const std::string& key) const {
+  const auto& v = at(key);
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return static_cast<double>(std::get<std::int64_t>(v));
+}
+
+void ParamSet::set(const std::string& key, ParamValue v, SourcePos pos, bool given) {
+  values_[key] = std::move(v);
+  pos_[key] = std::move(pos);
+  if (given) given_[key] = true;
+}
+
+SourcePos pos_of(const toml::node& node) {
+  const auto& src = node.source();
+  SourcePos p;
+  if (src.path) p.file = *src.path;
+  p.line = src.begin.line;
+  p.column = src.begin.column;
+  return p;
+}
+
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    default: return "a date/time";
+  }
+}
+
+std::string expected_name(const Field& f) {
+  switch (f.kind) {
+    case Field::Kind::Integer: return "an integer";
+    case Field::Kind::Real: return "a number";
+    case Field::Kind::Boolean: return "true or false";
+    case Field::Kind::Text: return "a string";
+    case Field::Kind::Quantity:
+      return "a quoted quantity with a unit of " + dimension_name(f.dimension) + " (e.g. \"" +
+             f.default_text() + "\")";
+  }
+  return "?";
+}
+
+void check_range(const Field& f, double v, const SourcePos& pos, const std::string& key) {
+  if (std::isnan(v) || v < f.min || v > f.max) {
+    std::string range;
+    if (std::isfinite(f.min) && std::isfinite(f.max))
+      range = fmt::format("in [{}, {}]", f.min, f.max);
+    else if (std::isfinite(f.min))
+      range = fmt::format("≥ {}", f.min);
+    else
+      range = fmt::format("≤ {}", f.max);
+    throw InputError(pos, key,
+                     fmt::format("value {} {} is out of range: must be {} {}", v, f.unit, range,
+                                 f.unit));
+  }
+}
+
+ParamValue convert(const Field& f, const toml::node& n, const std::string& key) {
+  const SourcePos pos = pos_of(n);
+  auto wrong = [&]() -> ParamValue {
+    throw InputError(pos, key, "expected " + expected_name(f) + ", got " + type_name(n));
+  };
+  switch (f.kind) {
+    case Field::Kind::Integer: {
+      auto v = n.value_exact<std::int64_t>();
+      if (!v) {
+        // Accept 3.0 for 3, reject 3.5.
+        auto d = n.value_exact<double>();
+        if (d && std::floor(*d) == *d) v = static_cast<std::int64_t>(*d);
+      }
+      if (!v) return wrong();
+      check_range(f, static_cast<double>(*v), pos, key);
+      return *v;
+    }
+    case Field::Kind::Real: {
+      std::optional<double> v;
+      if (n.is_floating_point() || n.is_integer()) v = n.value<double>();
+      if (!v) return wrong();
+      check_range(f, *v, pos, key);
+      return *v;
+    }
+    case Field::Kind::Boolean: {
+      auto v = n.value_exact<bool>();
+      if (!v) return wrong();
+      return *v;
+    }
+    case Field::Kind::Text: {
+      auto v = n.value_exact<std::string>();
+      if (!v) return wrong();
+      if (!f.choices.empty() &&
+          std::find(f.choices.begin(), f.choices.end(), *v) == f.choices.end()) {
+        std::string list;
+        for (const auto& c : f.choices) list += (list.empty() ? "" : ", ") + c;
+        throw InputError(pos, key, "'" + *v + "' is not one of: " + list);
+      }
+      return *v;
+    }
+    case Field::Kind::Quantity: {
+      auto s = n.value_exact<std::string>();
+      if (!s) {
+        if (n.is_number())
+          throw InputError(pos, key,
+                           "a bare number has no unit: write it as a string with a unit of " +
+                               dimension_name(f.dimension) + ", e.g. \"" + f.default_text() +
+                               "\"");
+        return wrong();
+      }
+      double v = 0;
+      try {
+        v = parse_quantity(*s, f.dimension);
+      } catch (const std::invalid_argument& e) {
+        throw InputError(pos, key, e.what());
+      }
+      check_range(f, v, pos, key);
+      return v;
+    }
+  }
+  return wrong();
+}
+
+}  // namespace
+
+ParamSet read_params(const toml::table& table, std::span<const Field> fields,
+                     const std::string& context, std::span<const std::string> ignore) {
+  const SourcePos table_pos = pos_of(table);
+  auto full = [&](const std::string& k) { return context.empty() ? k : context + "." + k; };
+  // Unknown keys first: a typo should be reported as such, not as a missing key.
+  for (const auto& [k, node] : table) {
+    const std::string key(k.str());
+    if (std::find(ignore.begin(), ignore.end(), key) != ignore.end()) continue;
+    const bool known = std::any_of(fields.begin(), fields.end(),
+                                   [&](const Field& f) { return f.key == key; });
+    if (known) continue;
+    std::string best;
+    std::size_t best_d = 4;
+    for (const auto& f : fields) {
+      const auto d = edit_distance(key, f.key);
+      if (d < best_d) best_d = d, best = f.key;
+    }
+    std::string msg = "unknown key";
+    if (!best.empty()) msg += "; did you mean '" + best + "'?";
+    std::string known_list;
+    for (const auto& f : fields) known_list += (known_list.empty() ? "" : ", ") + f.key;
+    msg += " (known keys: " + known_list + ")";
+    throw InputError(pos_of(node), full(key), msg);
+  }
+  ParamSet out;
+  for (const auto& f : fields) {
+    const toml::node* n = table.get(f.key);
+    if (n) {
+      out.set(f.key, convert(f, *n, full(f.key)), pos_of(*n), true);
+      continue;
+    }
+    if (!f.default_value)
+      throw InputError(table_pos, full(f.key), "required key is missing (" + f.help + ")");
+    ParamValue v = *f.default_value;
+    if (f.kind == Field::Kind::Quantity)
+      v = parse_quantity(std::get<std::string>(v), f.dimension);
+    out.set(f.key, std::move(v), table_pos, false);
+  }
+  return out;
+}
+
+std::string describe_fields(std::span<const Field> fields, const std::string& indent) {
+  std::ostringstream os;
+  for (const auto& f : fields) {
+    std::string unit = f.kind == Field::Kind::Quantity ? dimension_name(f.dimension) : f.unit;
+    os << indent << fmt::format("{:<18} = {:<14} [{}]  {}", f.key, f.default_text(), unit, f.help)
+       << '\n';
+  }
+  return os.str();
+}
+
+}  // namespace collabsim

@@ -1,0 +1,96 @@
+#pragma once
+/// \file params.hpp
+/// Parameters declared once (as ns-3's AddAttribute or SST's ELI): each Field carries its
+/// key, type, default, unit and help text. The same declaration validates a TOML table
+/// (unknown keys, wrong types, wrong units, out-of-range values are errors naming file,
+/// line, column and key), fills in defaults, and prints `collabsim list`.
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "sim/core/error.hpp"
+#include "sim/io/units.hpp"
+
+namespace collabsim {
+
+/// A typed parameter value. Quantities are stored as double in their base unit.
+using ParamValue = std::variant<std::int64_t, double, bool, std::string>;
+
+/// One declared parameter.
+struct Field {
+  enum class Kind { Integer, Real, Boolean, Text, Quantity };
+
+  std::string key;
+  Kind kind = Kind::Real;
+  /// Default: int64/double/bool/string; for Quantity a string with unit ("35 ms").
+  /// std::nullopt = required.
+  std::optional<ParamValue> default_value;
+  std::string unit;  ///< for Integer/Real: a label ("1", "tokens", "bytes"); Quantity: base unit
+  Dimension dimension = Dimension::Time;  ///< Quantity only
+  std::string help;
+  double min = -std::numeric_limits<double>::infinity();  ///< inclusive, base unit
+  double max = std::numeric_limits<double>::infinity();   ///< inclusive, base unit
+  std::vector<std::string> choices;  ///< Text only: allowed values (empty = any)
+
+  static Field integer(std::string key, std::optional<std::int64_t> def, std::string unit,
+                       std::string help, double min = -1e18, double max = 1e18);
+  static Field real(std::string key, std::optional<double> def, std::string unit,
+                    std::string help, double min = -std::numeric_limits<double>::infinity(),
+                    double max = std::numeric_limits<double>::infinity());
+  static Field boolean(std::string key, std::optional<bool> def, std::string help);
+  static Field text(std::string key, std::optional<std::string> def, std::string help,
+                    std::vector<std::string> choices = {});
+  /// A physical quantity written with its unit; `def` like "35 ms"; bounds in base units.
+  static Field quantity(std::string key, std::optional<std::string> def, Dimension dim,
+                        std::string help, double min = 0.0,
+                        double max = std::numeric_limits<double>::infinity());
+
+  /// Default as text for listings ("0.5", "35 ms", "(required)").
+  std::string default_text() const;
+};
+
+/// Validated values of one table. Accessors throw std::out_of_range for an undeclared key
+/// (a programming error) and std::bad_variant_access for a wrong type.
+class ParamSet {
+ public:
+  std::int64_t integer(const std::string& key) const { return std::get<std::int64_t>(at(key)); }
+  double number(const std::string& key) const;  ///< Real or Quantity (base unit) or Integer
+  bool flag(const std::string& key) const { return std::get<bool>(at(key)); }
+  const std::string& text(const std::string& key) const { return std::get<std::string>(at(key)); }
+  bool has(const std::string& key) const { return values_.count(key) != 0; }
+  /// Where the value came from (the table's position for defaults).
+  const SourcePos& pos(const std::string& key) const { return pos_.at(key); }
+  /// True when the value was written in the input, false when it is the default.
+  bool given(const std::string& key) const { return given_.count(key) != 0; }
+
+  void set(const std::string& key, ParamValue v, SourcePos pos, bool given);
+  const ParamValue& at(const std::string& key) const { return values_.at(key); }
+
+ private:
+  std::map<std::string, ParamValue> values_;
+  std::map<std::string, SourcePos> pos_;
+  std::map<std::string, bool> given_;
+};
+
+/// Position of a TOML node (file from the node's source, 1-based line/column).
+SourcePos pos_of(const toml::node& node);
+
+/// Validates `table` against `fields`. `context` is the dotted path of the table used in
+/// messages ("mechanism", "devices.cloud"). Keys listed in `ignore` are skipped (handled
+/// by the caller). Throws InputError for unknown keys (with a did-you-mean suggestion),
+/// missing required keys, wrong types, bad units and out-of-range values.
+ParamSet read_params(const toml::table& table, std::span<const Field> fields,
+                     const std::string& context, std::span<const std::string> ignore = {});
+
+/// One line per field: "  key = default [unit]  help", for `collabsim list`.
+std::string describe_fields(std::span<const Field> fields, const std::string& indent = "    ");
+
+}  // namespace collabsim

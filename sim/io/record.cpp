@@ -1,0 +1,73 @@
+#include "sim/io/record.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace collabsim {
+namespace {
+std::size_t type_size(Column::Type t) {
+  switch (t) {
+    case Column::Type::F64:
+    case Column::Type::I64:
+    case Column::Type::U64: return 8;
+    default: return 1;
+  }
+}
+template <class T>
+void put(unsigned char* base, std::size_t off, T v) {
+  std::memcpy(base + off, &v, sizeof(T));
+}
+}  // namespace
+
+RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vector<std::string>& devs)
+    : n_deployments_(deps.size()), n_devices_(devs.size()) {
+  auto add = [&](std::string name, std::string unit, Column::Type t) {
+    columns_.push_back(Column{std::move(name), std::move(unit), t, size_});
+    size_ += type_size(t);
+  };
+  using T = Column::Type;
+  add("request_id", "1", T::U64);
+  add("query_id", "1", T::I64);
+  add("arrival_s", "s", T::F64);
+  add("ttft_s", "s", T::F64);
+  add("latency_s", "s", T::F64);
+  add("prompt_tokens", "tokens", T::I64);
+  add("output_tokens", "tokens", T::I64);
+  add("bytes_up", "bytes", T::I64);
+  add("bytes_down", "bytes", T::I64);
+  add("cost_usd", "USD", T::F64);
+  add("energy_j", "J", T::F64);
+  add("quality", "1", T::F64);
+  for (const auto& d : deps) add("tokens_" + d, "tokens", T::I64);
+  for (const auto& d : devs) add("energy_" + d + "_j", "J", T::F64);
+  add("route", "0=small,1=large", T::I8);
+  add("escalated", "bool", T::U8);
+  add("status", "0=ok,1=failed,2=timed_out", T::I8);
+}
+
+void RecordLayout::encode(const RequestRecord& r, unsigned char* out) const {
+  if (r.tokens.size() != n_deployments_ || r.device_energy.size() != n_devices_)
+    throw std::logic_error("RequestRecord does not match the layout");
+  std::memset(out, 0, size_);
+  std::size_t i = 0;
+  auto off = [&]() { return columns_[i++].offset; };
+  put(out, off(), r.request_id);
+  put(out, off(), r.query_id);
+  put(out, off(), r.arrival_s);
+  put(out, off(), r.ttft_s);
+  put(out, off(), r.latency_s);
+  put(out, off(), r.prompt_tokens);
+  put(out, off(), r.output_tokens);
+  put(out, off(), r.bytes_up);
+  put(out, off(), r.bytes_down);
+  put(out, off(), r.cost_usd);
+  put(out, off(), r.energy_j);
+  put(out, off(), r.quality);
+  for (auto t : r.tokens) put(out, off(), t);
+  for (auto e : r.device_energy) put(out, off(), e);
+  put(out, off(), static_cast<std::int8_t>(r.route));
+  put(out, off(), static_cast<std::uint8_t>(r.escalated));
+  put(out, off(), static_cast<std::int8_t>(r.status));
+}
+
+}  // namespace collabsim

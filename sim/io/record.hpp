@@ -1,0 +1,67 @@
+#pragma once
+/// \file record.hpp
+/// The per-request outcome (one row of /requests) and its column layout. The fixed columns
+/// are the same for every scenario; `tokens_<deployment>` and `energy_<device>_j` columns
+/// follow the scenario's deployments and devices.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/io/scenario.hpp"
+
+namespace collabsim {
+
+/// How a request ended.
+enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2 };
+
+/// Which model's answer the user got.
+enum class Route : std::int8_t { Small = 0, Large = 1 };
+
+struct RequestRecord {
+  std::uint64_t request_id = 0;
+  std::int64_t query_id = -1;
+  double arrival_s = 0;        ///< s
+  double ttft_s = 0;           ///< s, first token of the final answer at the user, from arrival
+  double latency_s = 0;        ///< s, last token of the final answer at the user, from arrival
+  std::int64_t prompt_tokens = 0;
+  std::int64_t output_tokens = 0;
+  Route route = Route::Small;
+  bool escalated = false;      ///< a second model was called after a first answer
+  std::int64_t bytes_up = 0;   ///< bytes sent away from the origin device
+  std::int64_t bytes_down = 0; ///< bytes sent towards the origin device
+  double cost_usd = 0;
+  double energy_j = 0;         ///< Σ device energy
+  double quality = 0;          ///< score in [0, 1] of the final answer
+  Status status = Status::Ok;
+  std::vector<std::int64_t> tokens;  ///< generated tokens per deployment
+  std::vector<double> device_energy; ///< J per device
+};
+
+/// Field of the compound row: name, unit, HDF5 type code and byte offset.
+struct Column {
+  enum class Type { F64, I64, U64, I8, U8 };
+  std::string name;
+  std::string unit;
+  Type type;
+  std::size_t offset;
+};
+
+/// Packed row layout for a scenario.
+class RecordLayout {
+ public:
+  RecordLayout(const std::vector<std::string>& deployments, const std::vector<std::string>& devices);
+  const std::vector<Column>& columns() const { return columns_; }
+  std::size_t row_size() const { return size_; }
+  /// Writes `r` into `out` (row_size() bytes). Throws std::logic_error on a size mismatch
+  /// of the per-deployment / per-device vectors.
+  void encode(const RequestRecord& r, unsigned char* out) const;
+
+ private:
+  std::vector<Column> columns_;
+  std::size_t size_ = 0;
+  std::size_t n_deployments_, n_devices_;
+};
+
+}  // namespace collabsim

@@ -1,0 +1,71 @@
+#pragma once
+/// \file result_file.hpp
+/// HDF5 result file (layout in docs/ARCHITECTURE.md):
+///   /            attrs collabsim_version, git_commit, scenario (effective TOML), scenario_source,
+///                scenario_name, mechanism, seed, created (UTC ISO-8601), data files
+///   /requests    compound rows (RecordLayout), chunked and streamed in request-id order
+///   /summary     compound, one row (Summary::columns())
+///   /devices/<name>  compound, one row: busy time, utilisation, busy/idle energy
+/// Every dataset has an attribute `units` parallel to its fields.
+///
+/// The file is written under a temporary name beside the target and renamed over it only
+/// by commit(): a crash or an exception never leaves a truncated file where a good one was.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/io/record.hpp"
+#include "sim/io/summary.hpp"
+
+namespace collabsim {
+
+class ResultFile {
+ public:
+  /// Creates `<target>.tmp-<pid>` (and the target's folder). Throws std::runtime_error if
+  /// the folder or file cannot be created.
+  ResultFile(std::filesystem::path target, RecordLayout layout);
+  /// Removes the temporary file unless commit() succeeded.
+  ~ResultFile();
+  ResultFile(const ResultFile&) = delete;
+  ResultFile& operator=(const ResultFile&) = delete;
+
+  /// String / integer attributes on the root group.
+  void set_attribute(const std::string& name, const std::string& value);
+  void set_attribute(const std::string& name, std::int64_t value);
+
+  /// Buffers a completed request; rows are written in request_id order (ids must be
+  /// 0, 1, 2, … without gaps over the run; out-of-order completions wait in a reorder buffer).
+  void add(const RequestRecord& r);
+
+  /// Writes a one-row compound dataset at `path` from (name, (unit, value)) columns;
+  /// names starting with "n_" are stored as int64, the rest as float64.
+  void write_row(const std::string& path,
+                 const std::vector<std::pair<std::string, std::pair<std::string, double>>>& cols);
+
+  /// Flushes, checks that every buffered row was written, closes and renames onto the
+  /// target. Throws std::runtime_error if rows are missing (a request never finished).
+  void commit();
+
+  std::uint64_t rows_written() const { return written_; }
+  const std::filesystem::path& temp_path() const { return tmp_; }
+
+ private:
+  void flush_ready();
+  void write_chunk();
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::filesystem::path target_, tmp_;
+  RecordLayout layout_;
+  std::map<std::uint64_t, std::vector<unsigned char>> pending_;  // reorder buffer
+  std::vector<unsigned char> chunk_;                             // encoded rows in order
+  std::uint64_t next_id_ = 0;
+  std::uint64_t written_ = 0;
+  bool committed_ = false;
+};
+
+}  // namespace collabsim

@@ -1,0 +1,449 @@
+#include "sim/io/scenario.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#ifndef COLLABSIM_DEFAULT_SOURCE_DIR
+#define COLLABSIM_DEFAULT_SOURCE_DIR ""
+#endif
+
+namespace collabsim {
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------- declarations (once)
+
+std::span<const Field> run_fields() {
+  static const std::vector<Field> f = {
+      Field::text("name", "", "run name; output defaults to results/<name>.h5 (default: file stem)"),
+      Field::integer("seed", 1, "1", "master seed of every random stream", 0, 9.2e18),
+      Field::text("data_dir", "",
+                  "folder of the shared data, relative to this file (else --data-dir, "
+                  "$COLLABSIM_DATA, ../shared/data)"),
+      Field::text("models_dir", "../models", "folder of device and model cards, relative to this file"),
+      Field::text("output", "", "result file (default results/<name>.h5)"),
+  };
+  return f;
+}
+
+std::span<const Field> workload_fields() {
+  static const std::vector<Field> f = {
+      Field::text("format", "azure_csv", "trace format", {"azure_csv", "mooncake_jsonl"}),
+      Field::text("trace", std::nullopt, "trace file, relative to the data dir"),
+      Field::text("origin", std::nullopt, "device the requests are issued from"),
+      Field::integer("limit", 0, "requests", "replay only the first N requests (0 = all)", 0),
+      Field::real("rate_scale", 1.0, "1", "arrival-rate multiplier (inter-arrival gaps / scale)",
+                  1e-6, 1e6),
+      Field::real("bytes_per_token", 4.0, "bytes", "bytes on the wire per token (UTF-8 text ≈ 4)",
+                  0.0, 1e6),
+  };
+  return f;
+}
+
+namespace {
+std::span<const Field> quality_fields() {
+  static const std::vector<Field> f = {
+      Field::text("table", std::nullopt, "quality table (wide CSV), relative to the data dir"),
+  };
+  return f;
+}
+}  // namespace
+
+std::span<const Field> device_fields() {
+  static const std::vector<Field> f = {
+      Field::text("card", "", "device card in <models_dir>/devices/<card>.toml"),
+      Field::text("title", "", "product name"),
+      Field::text("source", "", "datasheet or paper the numbers come from"),
+      Field::quantity("peak_flops", std::nullopt, Dimension::FlopRate,
+                      "dense peak per accelerator at the model's precision", 1.0),
+      Field::quantity("memory_bandwidth", std::nullopt, Dimension::Bandwidth,
+                      "peak memory bandwidth per accelerator", 1.0),
+      Field::quantity("memory", std::nullopt, Dimension::Data, "memory per accelerator", 1.0),
+      Field::quantity("idle_power", "0 W", Dimension::Power, "power when idle, per accelerator"),
+      Field::quantity("busy_power", std::nullopt, Dimension::Power,
+                      "power when running a model, per accelerator"),
+      Field::real("compute_efficiency", 0.5, "1", "achieved / peak FLOP/s in prefill", 1e-3, 1.0),
+      Field::real("memory_efficiency", 0.8, "1", "achieved / peak bandwidth in decode", 1e-3, 1.0),
+      Field::quantity("price", "0 USD/h", Dimension::PriceRate,
+                      "rental price per accelerator (GPU-hour price)"),
+      Field::boolean("per_user", false,
+                     "every request origin has its own instance (phones); else one shared pool"),
+      Field::integer("replicas", 1, "1", "identical servers behind one FCFS queue", 1, 1e6),
+      Field::integer("accelerators", 1, "1",
+                     "accelerators per replica (tensor parallel): FLOP/s, bandwidth, memory, "
+                     "power and price add up",
+                     1, 1024),
+  };
+  return f;
+}
+
+std::span<const Field> link_fields() {
+  static const std::vector<Field> f = {
+      Field::text("from", std::nullopt, "device at the 'up' sending end"),
+      Field::text("to", std::nullopt, "device at the 'up' receiving end"),
+      Field::quantity("up_bandwidth", std::nullopt, Dimension::Bandwidth, "from → to bandwidth", 1e-9),
+      Field::quantity("down_bandwidth", std::nullopt, Dimension::Bandwidth, "to → from bandwidth", 1e-9),
+      Field::quantity("latency", std::nullopt, Dimension::Time, "one-way propagation latency"),
+  };
+  return f;
+}
+
+std::span<const Field> deployment_fields() {
+  static const std::vector<Field> f = {
+      Field::text("model", std::nullopt, "model card in <models_dir>/llms/<model>.toml"),
+      Field::text("device", std::nullopt, "device that hosts the model"),
+      Field::text("quality_column", "", "quality-table column (default: the model card's)"),
+      Field::quantity("price_input", "0 USD/Mtok", Dimension::TokenPrice,
+                      "API price per prompt token (0 = owned deployment, priced by device time)"),
+      Field::quantity("price_output", "0 USD/Mtok", Dimension::TokenPrice,
+                      "API price per generated token"),
+  };
+  return f;
+}
+
+std::span<const Field> model_card_fields() {
+  static const std::vector<Field> f = {
+      Field::text("title", std::nullopt, "model name"),
+      Field::text("source", std::nullopt, "paper or model card the architecture comes from"),
+      Field::real("params", std::nullopt, "parameters", "total parameters", 1.0),
+      Field::real("active_params", 0.0, "parameters", "parameters active per token (MoE; 0 = params)", 0.0),
+      Field::integer("layers", std::nullopt, "1", "transformer layers", 1, 1e4),
+      Field::integer("hidden", std::nullopt, "1", "hidden size", 1, 1e6),
+      Field::integer("heads", std::nullopt, "1", "attention heads", 1, 1e4),
+      Field::integer("kv_heads", std::nullopt, "1", "key/value heads (GQA)", 1, 1e4),
+      Field::integer("head_dim", std::nullopt, "1", "dimension per head", 1, 1e5),
+      Field::real("bytes_per_param", 2.0, "bytes", "bytes per stored weight", 0.01, 8),
+      Field::real("kv_bytes_per_element", 2.0, "bytes", "bytes per KV-cache element", 0.01, 8),
+      Field::text("quality_column", "", "default column in quality tables"),
+  };
+  return f;
+}
+
+// ---------------------------------------------------------------- helpers
+
+namespace {
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+toml::table parse_toml_file(const fs::path& p, const SourcePos& referrer, const std::string& key,
+                            const std::string& what) {
+  if (!fs::exists(p))
+    throw InputError(referrer, key, what + " '" + p.string() + "' does not exist");
+  try {
+    return toml::parse_file(p.string());
+  } catch (const toml::parse_error& e) {
+    SourcePos pos{p, e.source().begin.line, e.source().begin.column};
+    throw InputError(pos, "", std::string("malformed TOML: ") + std::string(e.description()));
+  }
+}
+
+const toml::table& require_table(const toml::table& root, const std::string& key,
+                                 const fs::path& file) {
+  const toml::node* n = root.get(key);
+  if (!n) throw InputError(SourcePos{file, 0, 0}, key, "required section [" + key + "] is missing");
+  if (!n->is_table()) throw InputError(pos_of(*n), key, "expected a table [" + key + "]");
+  return *n->as_table();
+}
+
+/// Applies one "a.b.c=value" override to the tree. The value is parsed as a TOML value;
+/// when that fails it is taken as a plain string (so --set mechanism.name=cascade works).
+void apply_override(toml::table& root, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  const SourcePos pos{"--set " + assignment, 1, 1};
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(pos, assignment, "expected key=value (e.g. mechanism.threshold=0.4)");
+  const std::string path = assignment.substr(0, eq);
+  const std::string value = assignment.substr(eq + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + value, std::string_view("--set " + assignment));
+  } catch (const toml::parse_error&) {
+    parsed = toml::parse("v = \"\"", std::string_view("--set " + assignment));
+    parsed.insert_or_assign("v", value);
+  }
+  toml::table* t = &root;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = path.find('.', start);
+    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) throw InputError(pos, path, "empty key component");
+    if (dot == std::string::npos) {
+      t->insert_or_assign(part, *parsed.get("v"));
+      return;
+    }
+    toml::node* next = t->get(part);
+    if (!next) {
+      t->insert(part, toml::table{});
+      next = t->get(part);
+    }
+    if (!next->is_table())
+      throw InputError(pos, path, "'" + part + "' is not a table, cannot set a key inside it");
+    t = next->as_table();
+    start = dot + 1;
+  }
+}
+
+/// Where each shared-data file comes from (from ../shared/data/*/SOURCE.md), for errors.
+std::string data_origin(const std::string& rel) {
+  if (rel.find("azure_llm_2023") != std::string::npos)
+    return "the Azure LLM inference trace 2023 (repository Azure/AzurePublicDataset, "
+           "data/AzureLLMInferenceTrace_*.csv, CC BY 4.0; Patel et al., Splitwise, ISCA 2024)";
+  if (rel.find("mooncake") != std::string::npos)
+    return "the Mooncake FAST'25 trace (repository kvcache-ai/Mooncake, "
+           "FAST25-release/traces/conversation_trace.jsonl, Apache-2.0)";
+  if (rel.find("mmlu_pro") != std::string::npos)
+    return "the MMLU-Pro 30-model matrix derived from TIGER-AI-Lab/MMLU-Pro eval_results "
+           "(Apache-2.0); see shared/data/quality/SOURCE.md";
+  if (rel.find("routellm") != std::string::npos)
+    return "RouteLLM evaluation data (repository lm-sys/RouteLLM, Apache-2.0)";
+  return "a data file";
+}
+
+fs::path resolve_data_file(const std::string& rel, const std::vector<fs::path>& data_dirs,
+                           const SourcePos& pos, const std::string& key) {
+  const fs::path p(rel);
+  if (p.is_absolute()) {
+    if (fs::exists(p)) return p;
+  } else {
+    for (const auto& d : data_dirs)
+      if (fs::exists(d / p)) return fs::weakly_canonical(d / p);
+  }
+  std::string looked;
+  if (p.is_absolute())
+    looked = p.string();
+  else
+    for (const auto& d : data_dirs) looked += (looked.empty() ? "" : ", ") + (d / p).string();
+  throw InputError(pos, key,
+                   "file '" + rel + "' not found (looked in: " + looked + "). It is " +
+                       data_origin(rel) +
+                       ". Point --data-dir or $COLLABSIM_DATA at the folder that holds it.");
+}
+
+std::string file_stem(const fs::path& p) { return p.stem().string(); }
+
+}  // namespace
+
+const DeviceSpec& Scenario::device(const std::string& name) const {
+  for (const auto& d : devices)
+    if (d.name == name) return d;
+  throw std::out_of_range("no device '" + name + "'");
+}
+
+const DeploymentSpec& Scenario::deployment(const std::string& name) const {
+  for (const auto& d : deployments)
+    if (d.name == name) return d;
+  throw std::out_of_range("no deployment '" + name + "'");
+}
+
+std::size_t Scenario::deployment_index(const std::string& name, const SourcePos& pos,
+                                       const std::string& key) const {
+  for (std::size_t i = 0; i < deployments.size(); ++i)
+    if (deployments[i].name == name) return i;
+  std::string list;
+  for (const auto& d : deployments) list += (list.empty() ? "" : ", ") + d.name;
+  throw InputError(pos, key, "no deployment named '" + name + "' (deployments: " + list + ")");
+}
+
+// ---------------------------------------------------------------- loader
+
+Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
+  Scenario sc;
+  sc.file = file;
+  if (!fs::exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "scenario file does not exist");
+  sc.source_text = read_text(file);
+  sc.root = std::make_shared<toml::table>(parse_toml_file(file, SourcePos{file, 0, 0}, "", "scenario"));
+  toml::table& root = *sc.root;
+  for (const auto& o : options.overrides) apply_override(root, o);
+  sc.overrides = options.overrides;
+  {
+    std::ostringstream os;
+    os << toml::toml_formatter(root);
+    sc.effective_toml = os.str();
+  }
+
+  static const std::vector<std::string> kSections = {"run",     "workload",    "quality", "devices",
+                                                     "links",   "deployments", "mechanism"};
+  for (const auto& [k, node] : root) {
+    const std::string key(k.str());
+    if (std::find(kSections.begin(), kSections.end(), key) == kSections.end())
+      throw InputError(pos_of(node), key,
+                       "unknown section (known: run, workload, quality, devices, links, "
+                       "deployments, mechanism)");
+  }
+
+  const fs::path dir = fs::absolute(file).parent_path();
+  const toml::table empty;
+  const toml::table* run_t = root.get("run") ? root.get("run")->as_table() : &empty;
+  if (!run_t) throw InputError(pos_of(*root.get("run")), "run", "expected a table [run]");
+  const ParamSet run = read_params(*run_t, run_fields(), "run");
+  sc.run.name = run.text("name").empty() ? file_stem(file) : run.text("name");
+  sc.run.seed = static_cast<std::uint64_t>(run.integer("seed"));
+  if (options.output)
+    sc.run.output = *options.output;
+  else if (!run.text("output").empty())
+    sc.run.output = run.text("output");
+  else
+    sc.run.output = fs::path("results") / (sc.run.name + ".h5");
+
+  // Data folders, in order of precedence.
+  std::vector<fs::path> data_dirs;
+  if (options.data_dir) data_dirs.push_back(*options.data_dir);
+  if (const char* env = std::getenv("COLLABSIM_DATA"); env && *env) data_dirs.emplace_back(env);
+  if (!run.text("data_dir").empty()) data_dirs.push_back(dir / run.text("data_dir"));
+  data_dirs.emplace_back(fs::path("..") / "shared" / "data");
+  if (std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
+    data_dirs.push_back(fs::path(COLLABSIM_DEFAULT_SOURCE_DIR) / ".." / "shared" / "data");
+  fs::path models_dir = dir / run.text("models_dir");
+  if (!fs::exists(models_dir) && std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
+    models_dir = fs::path(COLLABSIM_DEFAULT_SOURCE_DIR) / "models";
+
+  // [workload]
+  const toml::table& wl_t = require_table(root, "workload", file);
+  const ParamSet wl = read_params(wl_t, workload_fields(), "workload");
+  sc.workload.format = wl.text("format");
+  sc.workload.trace = resolve_data_file(wl.text("trace"), data_dirs, wl.pos("trace"), "workload.trace");
+  sc.workload.origin = wl.text("origin");
+  sc.workload.limit = wl.integer("limit");
+  sc.workload.rate_scale = wl.number("rate_scale");
+  sc.workload.bytes_per_token = wl.number("bytes_per_token");
+  sc.workload.pos = pos_of(wl_t);
+
+  // [quality]
+  const toml::table& q_t = require_table(root, "quality", file);
+  const ParamSet q = read_params(q_t, quality_fields(), "quality");
+  sc.quality.table = resolve_data_file(q.text("table"), data_dirs, q.pos("table"), "quality.table");
+  sc.quality.pos = pos_of(q_t);
+
+  // [devices.*] merged over their cards.
+  const toml::table& dev_t = require_table(root, "devices", file);
+  for (const auto& [k, node] : dev_t) {
+    const std::string name(k.str());
+    const std::string ctx = "devices." + name;
+    if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
+    toml::table merged;
+    const toml::table& t = *node.as_table();
+    if (const auto card = t.get("card"); card && card->is_string()) {
+      const fs::path card_path = models_dir / "devices" / (card->value<std::string>().value() + ".toml");
+      merged = parse_toml_file(card_path, pos_of(*card), ctx + ".card", "device card");
+    }
+    for (const auto& [ck, cv] : t) merged.insert_or_assign(ck, cv);
+    const ParamSet p = read_params(merged, device_fields(), ctx);
+    DeviceSpec d;
+    d.name = name;
+    d.title = p.text("title");
+    d.source = p.text("source");
+    d.peak_flops = p.number("peak_flops");
+    d.memory_bandwidth = p.number("memory_bandwidth");
+    d.memory = p.number("memory");
+    d.idle_power = p.number("idle_power");
+    d.busy_power = p.number("busy_power");
+    d.compute_efficiency = p.number("compute_efficiency");
+    d.memory_efficiency = p.number("memory_efficiency");
+    d.price = p.number("price");
+    d.per_user = p.flag("per_user");
+    d.replicas = static_cast<int>(p.integer("replicas"));
+    d.accelerators = static_cast<int>(p.integer("accelerators"));
+    d.pos = pos_of(t);
+    if (d.busy_power < d.idle_power)
+      throw InputError(p.pos("busy_power"), ctx + ".busy_power", "busy_power is below idle_power");
+    sc.devices.push_back(std::move(d));
+  }
+  if (sc.devices.empty()) throw InputError(pos_of(dev_t), "devices", "no devices declared");
+  auto check_device = [&](const std::string& name, const SourcePos& pos, const std::string& key) {
+    for (const auto& d : sc.devices)
+      if (d.name == name) return;
+    std::string list;
+    for (const auto& d : sc.devices) list += (list.empty() ? "" : ", ") + d.name;
+    throw InputError(pos, key, "no device named '" + name + "' (devices: " + list + ")");
+  };
+  check_device(sc.workload.origin, wl.pos("origin"), "workload.origin");
+
+  // [links.*]
+  if (const auto* lt = root.get("links")) {
+    if (!lt->is_table()) throw InputError(pos_of(*lt), "links", "expected a table [links]");
+    for (const auto& [k, node] : *lt->as_table()) {
+      const std::string ctx = "links." + std::string(k.str());
+      if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
+      const ParamSet p = read_params(*node.as_table(), link_fields(), ctx);
+      LinkSpec l;
+      l.name = std::string(k.str());
+      l.from = p.text("from");
+      l.to = p.text("to");
+      check_device(l.from, p.pos("from"), ctx + ".from");
+      check_device(l.to, p.pos("to"), ctx + ".to");
+      if (l.from == l.to) throw InputError(p.pos("to"), ctx + ".to", "a link must join two different devices");
+      l.up_bandwidth = p.number("up_bandwidth");
+      l.down_bandwidth = p.number("down_bandwidth");
+      l.latency = p.number("latency");
+      l.pos = pos_of(node);
+      sc.links.push_back(std::move(l));
+    }
+  }
+
+  // [deployments.*] with their model cards.
+  const toml::table& dep_t = require_table(root, "deployments", file);
+  for (const auto& [k, node] : dep_t) {
+    const std::string ctx = "deployments." + std::string(k.str());
+    if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
+    const ParamSet p = read_params(*node.as_table(), deployment_fields(), ctx);
+    DeploymentSpec d;
+    d.name = std::string(k.str());
+    d.device = p.text("device");
+    check_device(d.device, p.pos("device"), ctx + ".device");
+    const fs::path card_path = models_dir / "llms" / (p.text("model") + ".toml");
+    const toml::table card = parse_toml_file(card_path, p.pos("model"), ctx + ".model", "model card");
+    const ParamSet c = read_params(card, model_card_fields(), "");
+    ModelCard& m = d.model;
+    m.id = p.text("model");
+    m.title = c.text("title");
+    m.source = c.text("source");
+    m.params = c.number("params");
+    m.active_params = c.number("active_params") > 0 ? c.number("active_params") : m.params;
+    m.layers = static_cast<int>(c.integer("layers"));
+    m.hidden = static_cast<int>(c.integer("hidden"));
+    m.heads = static_cast<int>(c.integer("heads"));
+    m.kv_heads = static_cast<int>(c.integer("kv_heads"));
+    m.head_dim = static_cast<int>(c.integer("head_dim"));
+    m.bytes_per_param = c.number("bytes_per_param");
+    m.kv_bytes_per_element = c.number("kv_bytes_per_element");
+    m.quality_column = c.text("quality_column");
+    d.quality_column = p.text("quality_column").empty() ? m.quality_column : p.text("quality_column");
+    if (d.quality_column.empty())
+      throw InputError(p.pos("model"), ctx + ".quality_column",
+                       "no quality column: set it here or in the model card");
+    d.price_input = p.number("price_input");
+    d.price_output = p.number("price_output");
+    d.pos = pos_of(node);
+    // The weights must fit in the memory of one replica.
+    const DeviceSpec& dev = sc.device(d.device);
+    const double mem = dev.memory * dev.accelerators;
+    if (m.weight_bytes() > mem)
+      throw InputError(p.pos("device"), ctx + ".device",
+                       fmt::format("model '{}' needs {:.1f} GB of weights but device '{}' has "
+                                   "{:.1f} GB per replica (raise accelerators or quantise)",
+                                   m.id, m.weight_bytes() / 1e9, dev.name, mem / 1e9));
+    sc.deployments.push_back(std::move(d));
+  }
+  if (sc.deployments.empty()) throw InputError(pos_of(dep_t), "deployments", "no deployments declared");
+
+  // [mechanism]: the registry validates its parameters.
+  const toml::table& mech_t = require_table(root, "mechanism", file);
+  const toml::node* name = mech_t.get("name");
+  if (!name || !name->is_string())
+    throw InputError(name ? pos_of(*name) : pos_of(mech_t), "mechanism.name",
+                     "required: the mechanism's registry name (see `collabsim list`)");
+  sc.mechanism.name = name->value<std::string>().value();
+  sc.mechanism.table = &mech_t;
+  sc.mechanism.pos = pos_of(mech_t);
+  return sc;
+}
+
+}  // namespace collabsim

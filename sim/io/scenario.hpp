@@ -1,0 +1,152 @@
+#pragma once
+/// \file scenario.hpp
+/// A scenario file (TOML) validated into plain structs with units resolved to base units
+/// (s, bytes, bytes/s, W, J, FLOP/s, USD/s, USD/token). Device and model cards from the
+/// models/ folder are merged in (scenario keys override card keys). `--set key=value`
+/// overrides apply before validation, so they are checked exactly like file content.
+///
+/// Every field is declared once in scenario.cpp (name, default, unit, help); `collabsim
+/// list` prints the same declarations.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "sim/io/params.hpp"
+
+namespace collabsim {
+
+/// Hardware of one device type (from a device card in models/devices, then scenario keys).
+struct DeviceSpec {
+  std::string name;            ///< scenario key, e.g. "phone"
+  std::string title;           ///< product name from the card
+  std::string source;          ///< datasheet / paper the numbers come from
+  double peak_flops = 0;       ///< FLOP/s (dense, the precision the model runs in), per accelerator
+  double memory_bandwidth = 0; ///< bytes/s, per accelerator
+  double memory = 0;           ///< bytes, per accelerator
+  double idle_power = 0;       ///< W, per accelerator
+  double busy_power = 0;       ///< W, per accelerator
+  double compute_efficiency = 0.5;  ///< achieved / peak FLOP/s, (0, 1]
+  double memory_efficiency = 0.8;   ///< achieved / peak bandwidth, (0, 1]
+  double price = 0;            ///< USD/s per accelerator (GPU-hour price / 3600)
+  bool per_user = false;       ///< true: every request origin has its own instance
+  int replicas = 1;            ///< identical servers behind one FCFS line (shared devices)
+  int accelerators = 1;        ///< accelerators per replica (tensor parallel), rates add up
+  SourcePos pos;
+};
+
+/// A network link between two devices; "up" is from→to, "down" is to→from.
+struct LinkSpec {
+  std::string name;
+  std::string from, to;
+  double up_bandwidth = 0;    ///< bytes/s
+  double down_bandwidth = 0;  ///< bytes/s
+  double latency = 0;         ///< s, one-way propagation
+  SourcePos pos;
+};
+
+/// Architecture of a transformer LLM (from a model card in models/llms).
+struct ModelCard {
+  std::string id;              ///< card file stem
+  std::string title, source;
+  double params = 0;           ///< total parameters
+  double active_params = 0;    ///< parameters used per token (= params unless MoE)
+  int layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0;
+  double bytes_per_param = 2;  ///< weight storage (2 = BF16, 1 = FP8/INT8, 0.5625 = 4-bit + scales)
+  double kv_bytes_per_element = 2;
+  std::string quality_column;  ///< default column in a quality table
+
+  /// Weight bytes read per decode step: params × bytes_per_param.
+  double weight_bytes() const { return params * bytes_per_param; }
+  /// KV-cache bytes per token: 2 (K and V) × layers × kv_heads × head_dim × bytes/element.
+  double kv_bytes_per_token() const {
+    return 2.0 * layers * kv_heads * head_dim * kv_bytes_per_element;
+  }
+};
+
+/// A model hosted on a device.
+struct DeploymentSpec {
+  std::string name;
+  std::string device;
+  ModelCard model;
+  std::string quality_column;  ///< column used for per-query quality
+  double price_input = 0;      ///< USD/token (API pricing; 0 = none)
+  double price_output = 0;     ///< USD/token
+  SourcePos pos;
+};
+
+struct WorkloadSpec {
+  std::string format;               ///< "azure_csv" | "mooncake_jsonl"
+  std::filesystem::path trace;      ///< resolved path
+  std::string origin;               ///< device the requests come from
+  std::int64_t limit = 0;           ///< max requests (0 = whole trace)
+  double rate_scale = 1.0;          ///< arrival rate multiplier (inter-arrival times / scale)
+  double bytes_per_token = 4.0;     ///< bytes on the wire per token
+  SourcePos pos;
+};
+
+struct QualitySpec {
+  std::filesystem::path table;      ///< resolved path
+  SourcePos pos;
+};
+
+struct RunSpec {
+  std::string name;
+  std::uint64_t seed = 1;
+  std::filesystem::path output;     ///< resolved output file
+};
+
+struct MechanismSpec {
+  std::string name;
+  const toml::table* table = nullptr;  ///< the [mechanism] table (owned by Scenario::root)
+  SourcePos pos;
+};
+
+/// A fully validated scenario.
+struct Scenario {
+  std::filesystem::path file;
+  std::string source_text;     ///< the file as written
+  std::string effective_toml;  ///< after --set overrides (recorded in results)
+  std::vector<std::string> overrides;
+  RunSpec run;
+  WorkloadSpec workload;
+  QualitySpec quality;
+  std::vector<DeviceSpec> devices;
+  std::vector<LinkSpec> links;
+  std::vector<DeploymentSpec> deployments;
+  MechanismSpec mechanism;
+  std::shared_ptr<toml::table> root;
+
+  const DeviceSpec& device(const std::string& name) const;
+  const DeploymentSpec& deployment(const std::string& name) const;
+  /// Index of a deployment by name; throws InputError naming `pos` and `key` if absent.
+  std::size_t deployment_index(const std::string& name, const SourcePos& pos,
+                               const std::string& key) const;
+};
+
+/// Options from the command line that influence loading.
+struct LoadOptions {
+  std::vector<std::string> overrides;          ///< "dotted.key=value" (value in TOML syntax or bare string)
+  std::optional<std::filesystem::path> data_dir;
+  std::optional<std::filesystem::path> output;
+};
+
+/// Loads and validates a scenario. Throws InputError (file, line, key) on any bad input,
+/// including a data file that does not exist (the message says what it is and where it
+/// comes from).
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+
+/// Field declarations of each section, for `collabsim list` and docs.
+std::span<const Field> run_fields();
+std::span<const Field> workload_fields();
+std::span<const Field> device_fields();
+std::span<const Field> link_fields();
+std::span<const Field> deployment_fields();
+std::span<const Field> model_card_fields();
+
+}  // namespace collabsim

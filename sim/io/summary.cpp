@@ -1,0 +1,78 @@
+#include "sim/io/summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace collabsim {
+
+double percentile(std::vector<double>& v, double q) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(v.begin(), v.end());
+  const double pos = q / 100.0 * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+void SummaryAccumulator::add(const RequestRecord& r) {
+  ++s_.n_requests;
+  quality_sum_ += r.status == Status::Ok ? r.quality : 0.0;
+  cost_sum_ += r.cost_usd;
+  energy_sum_ += r.energy_j;
+  bytes_up_sum_ += static_cast<double>(r.bytes_up);
+  escalated_ += r.escalated ? 1 : 0;
+  bool large = false;
+  for (std::size_t i = 0; i < r.tokens.size() && i < large_.size(); ++i)
+    if (large_[i] && r.tokens[i] > 0) large = true;
+  large_count_ += large ? 1 : 0;
+  if (r.status == Status::Ok) {
+    ++s_.n_ok;
+    latency_.push_back(r.latency_s);
+    ttft_.push_back(r.ttft_s);
+    end_max_ = std::max(end_max_, r.arrival_s + r.latency_s);
+  }
+}
+
+Summary SummaryAccumulator::finish() {
+  Summary s = s_;
+  const double n = static_cast<double>(std::max<std::int64_t>(s.n_requests, 1));
+  s.quality_mean = quality_sum_ / n;
+  s.latency_p50_s = percentile(latency_, 50);
+  s.latency_p95_s = percentile(latency_, 95);
+  s.latency_p99_s = percentile(latency_, 99);
+  s.ttft_p50_s = percentile(ttft_, 50);
+  s.ttft_p95_s = percentile(ttft_, 95);
+  s.ttft_p99_s = percentile(ttft_, 99);
+  s.cost_per_1k_usd = cost_sum_ / n * 1000.0;
+  s.energy_per_request_j = energy_sum_ / n;
+  s.large_share = static_cast<double>(large_count_) / n;
+  s.escalation_rate = static_cast<double>(escalated_) / n;
+  s.bytes_up_per_request = bytes_up_sum_ / n;
+  s.makespan_s = end_max_;
+  s.throughput_rps = end_max_ > 0 ? static_cast<double>(s.n_ok) / end_max_ : 0.0;
+  return s;
+}
+
+std::vector<std::pair<std::string, std::pair<std::string, double>>> Summary::columns() const {
+  return {
+      {"n_requests", {"requests", static_cast<double>(n_requests)}},
+      {"n_ok", {"requests", static_cast<double>(n_ok)}},
+      {"quality_mean", {"1", quality_mean}},
+      {"latency_p50_s", {"s", latency_p50_s}},
+      {"latency_p95_s", {"s", latency_p95_s}},
+      {"latency_p99_s", {"s", latency_p99_s}},
+      {"ttft_p50_s", {"s", ttft_p50_s}},
+      {"ttft_p95_s", {"s", ttft_p95_s}},
+      {"ttft_p99_s", {"s", ttft_p99_s}},
+      {"cost_per_1k_usd", {"USD", cost_per_1k_usd}},
+      {"energy_per_request_j", {"J", energy_per_request_j}},
+      {"large_share", {"1", large_share}},
+      {"escalation_rate", {"1", escalation_rate}},
+      {"bytes_up_per_request", {"bytes", bytes_up_per_request}},
+      {"makespan_s", {"s", makespan_s}},
+      {"throughput_rps", {"1/s", throughput_rps}},
+  };
+}
+
+}  // namespace collabsim

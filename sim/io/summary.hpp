@@ -1,0 +1,53 @@
+#pragma once
+/// \file summary.hpp
+/// Headline metrics of one run (the /summary row), accumulated request by request.
+/// Percentiles use linear interpolation between order statistics (numpy's default,
+/// Hyndman & Fan type 7) over requests that completed (status ok).
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/io/record.hpp"
+
+namespace collabsim {
+
+struct Summary {
+  std::int64_t n_requests = 0;
+  std::int64_t n_ok = 0;
+  double quality_mean = 0;          ///< mean score over all requests (failed count as 0)
+  double latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0;
+  double ttft_p50_s = 0, ttft_p95_s = 0, ttft_p99_s = 0;
+  double cost_per_1k_usd = 0;       ///< USD per 1,000 requests
+  double energy_per_request_j = 0;  ///< J
+  double large_share = 0;           ///< share of requests that called the large model
+  double escalation_rate = 0;       ///< share escalated after a first answer
+  double bytes_up_per_request = 0;  ///< bytes
+  double makespan_s = 0;            ///< last completion time (s since start)
+  double throughput_rps = 0;        ///< completed requests / makespan
+
+  /// (name, unit, value) triples in /summary column order.
+  std::vector<std::pair<std::string, std::pair<std::string, double>>> columns() const;
+};
+
+/// Linear-interpolation percentile (q in [0, 100]) of `v`; sorts `v`. NaN when empty.
+double percentile(std::vector<double>& v, double q);
+
+class SummaryAccumulator {
+ public:
+  /// `large_deployments[i]` true when deployment i counts as "large" for large_share.
+  explicit SummaryAccumulator(std::vector<bool> large_deployments)
+      : large_(std::move(large_deployments)) {}
+  void add(const RequestRecord& r);
+  Summary finish();
+
+ private:
+  std::vector<bool> large_;
+  std::vector<double> latency_, ttft_;
+  Summary s_;
+  double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, bytes_up_sum_ = 0, end_max_ = 0;
+  std::int64_t large_count_ = 0, escalated_ = 0;
+};
+
+}  // namespace collabsim

@@ -1,0 +1,78 @@
+#pragma once
+/// \file context.hpp
+/// The modelling API a mechanism sees (as SimGrid's s4u is apart from its kernel): ask a
+/// deployment to answer a request from the request's origin device, look up per-query
+/// quality, and draw seeded random numbers. Everything is accounted into the request's
+/// RequestRecord (tokens, bytes, energy, cost).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/core/engine.hpp"
+#include "sim/core/rng.hpp"
+#include "sim/hardware/deployment_server.hpp"
+#include "sim/io/record.hpp"
+#include "sim/network/network.hpp"
+#include "sim/quality/quality_table.hpp"
+#include "sim/topology/topology.hpp"
+#include "sim/workload/request.hpp"
+
+namespace collabsim {
+
+/// Timing of one answer as the user sees it (absolute times, ns).
+struct Answer {
+  std::size_t deployment = 0;
+  SimTime first_token_at_user = 0;  ///< first output token reaches the origin device
+  SimTime done_at_user = 0;         ///< last output token reaches the origin device
+  Generation generation;
+};
+
+class Context {
+ public:
+  Context(Engine& engine, const Scenario& scenario, const Topology& topology, Network& network,
+          std::vector<DeploymentServer>& deployments, const quality::QualityTable& table,
+          std::vector<std::size_t> quality_columns);
+
+  Engine& engine() { return engine_; }
+  const Scenario& scenario() const { return sc_; }
+  std::uint64_t seed() const { return sc_.run.seed; }
+
+  /// Deployment index by name; InputError naming `pos`/`key` when there is none.
+  std::size_t deployment(const std::string& name, const SourcePos& pos, const std::string& key) const {
+    return sc_.deployment_index(name, pos, key);
+  }
+
+  /// Answer `r` with deployment `dep`: send the prompt from the origin to the deployment's
+  /// device (if remote), queue and generate there, stream the answer back. The first token
+  /// reaches the user one path latency plus one token's serialisation after it is made;
+  /// the last token travels through the link FIFOs after generation ends. bytes_up counts
+  /// the prompt, bytes_down the whole output (streamed during decode).
+  Task<Answer> ask(std::size_t dep, const Request& r, RequestRecord& rec);
+
+  /// Quality score in [0, 1] of deployment `dep`'s model on the request's question.
+  double score(std::size_t dep, const Request& r) const {
+    return table_.score(r.quality_row, quality_columns_[dep]);
+  }
+
+  /// Seeded stream for (purpose, request): independent of every other request.
+  RngStream rng(std::string_view purpose, const Request& r) const {
+    return RngStream(sc_.run.seed, purpose, r.id);
+  }
+
+  /// Fills the final-answer fields: route, quality of `answer.deployment`, TTFT, latency.
+  void finish(const Request& r, RequestRecord& rec, const Answer& answer, Route route,
+              bool escalated) const;
+
+ private:
+  Engine& engine_;
+  const Scenario& sc_;
+  const Topology& topo_;
+  Network& net_;
+  std::vector<DeploymentServer>& deps_;
+  const quality::QualityTable& table_;
+  std::vector<std::size_t> quality_columns_;
+};
+
+}  // namespace collabsim

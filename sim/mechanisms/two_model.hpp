@@ -1,0 +1,35 @@
+#pragma once
+/// \file two_model.hpp
+/// Shared parameters and base of the mechanisms that choose between a small (SLM) and a
+/// large (LLM) deployment.
+
+#include <vector>
+
+#include "sim/mechanisms/mechanism.hpp"
+
+namespace collabsim {
+
+/// The `small` and `large` deployment-name parameters, declared once for every
+/// two-model mechanism.
+std::vector<Field> two_model_fields();
+
+class TwoModelMechanism : public Mechanism {
+ public:
+  TwoModelMechanism(Context& cx, const ParamSet& p)
+      : cx_(cx),
+        small_(cx.deployment(p.text("small"), p.pos("small"), "mechanism.small")),
+        large_(cx.deployment(p.text("large"), p.pos("large"), "mechanism.large")) {}
+  std::vector<std::size_t> large_deployments() const override { return {large_}; }
+
+ protected:
+  /// Answer with one deployment and finish the record.
+  Task<void> answer_with(std::size_t dep, const Request& r, RequestRecord& rec) {
+    const Answer a = co_await cx_.ask(dep, r, rec);
+    cx_.finish(r, rec, a, dep == large_ ? Route::Large : Route::Small, false);
+  }
+
+  Context& cx_;
+  std::size_t small_, large_;
+};
+
+}  // namespace collabsim

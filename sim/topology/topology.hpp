@@ -1,0 +1,54 @@
+#pragma once
+/// \file topology.hpp
+/// The scenario as a graph (Boost.Graph adjacency_list): vertices are devices and model
+/// deployments, directed edges are link directions (weight = propagation latency) and
+/// hosted-on relations (deployment → device, weight 0). Shortest-latency paths between all
+/// device pairs are computed once with Dijkstra at load.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/io/scenario.hpp"
+
+namespace collabsim {
+
+/// One hop of a path: the link (index into Scenario::links) and its direction.
+struct Hop {
+  std::size_t link;
+  bool up;  ///< true: from → to (the link's "up" direction)
+};
+
+/// A route between two devices: hops in order and their summed propagation latency (s).
+struct Path {
+  std::vector<Hop> hops;
+  double latency = 0;
+};
+
+class Topology {
+ public:
+  /// Builds the graph and all device-to-device paths. Throws InputError when a deployment
+  /// a request may use is unreachable from the workload origin (or cannot answer back).
+  explicit Topology(const Scenario& scenario);
+
+  std::size_t num_devices() const { return device_names_.size(); }
+  std::size_t num_vertices() const { return num_vertices_; }
+  std::size_t device_index(const std::string& name) const;
+  const std::string& device_name(std::size_t i) const { return device_names_[i]; }
+  /// Device hosting a deployment (by deployment index), found through its hosted-on edge.
+  std::size_t deployment_device(std::size_t deployment) const { return hosted_on_[deployment]; }
+
+  /// Shortest-latency path; std::nullopt when `to` is unreachable from `from`.
+  const std::optional<Path>& path(std::size_t from, std::size_t to) const {
+    return paths_[from * device_names_.size() + to];
+  }
+
+ private:
+  std::vector<std::string> device_names_;
+  std::vector<std::size_t> hosted_on_;
+  std::vector<std::optional<Path>> paths_;  // row-major [from][to]
+  std::size_t num_vertices_ = 0;
+};
+
+}  // namespace collabsim

@@ -1,0 +1,22 @@
+#pragma once
+/// \file request.hpp
+/// One user request as the simulation sees it.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sim/core/time.hpp"
+
+namespace collabsim {
+
+struct Request {
+  std::uint64_t id = 0;              ///< 0-based position in the workload
+  SimTime arrival = 0;               ///< ns since the start of the run
+  std::size_t origin = 0;            ///< device index (Topology) the request is issued from
+  std::int64_t prompt_tokens = 0;    ///< tokens (from the trace)
+  std::int64_t output_tokens = 0;    ///< tokens to generate (from the trace)
+  std::size_t quality_row = 0;       ///< row of the joined question in the QualityTable
+  std::int64_t query_id = -1;        ///< that question's id
+};
+
+}  // namespace collabsim

@@ -1,0 +1,73 @@
+// Roofline latency model: closed-form decode sum against the step-by-step sum, and
+// hand-computed values.
+#include <gtest/gtest.h>
+
+#include "sim/hardware/roofline.hpp"
+
+using namespace collabsim;
+
+namespace {
+ModelCard llama70() {
+  ModelCard m;
+  m.params = m.active_params = 70.6e9;
+  m.layers = 80;
+  m.hidden = 8192;
+  m.heads = 64;
+  m.kv_heads = 8;
+  m.head_dim = 128;
+  m.bytes_per_param = 2;
+  m.kv_bytes_per_element = 2;
+  return m;
+}
+DeviceSpec h100(int acc) {
+  DeviceSpec d;
+  d.peak_flops = 989e12;
+  d.memory_bandwidth = 3.35e12;
+  d.memory = 80e9;
+  d.compute_efficiency = 0.5;
+  d.memory_efficiency = 0.8;
+  d.accelerators = acc;
+  return d;
+}
+}  // namespace
+
+TEST(Roofline, KvBytesPerTokenOfLlama70B) {
+  // 2 × 80 layers × 8 KV heads × 128 × 2 bytes = 327,680 bytes per token.
+  EXPECT_DOUBLE_EQ(llama70().kv_bytes_per_token(), 327680.0);
+}
+
+TEST(Roofline, DecodeStepIsMemoryBoundAtBatchOne) {
+  const auto m = llama70();
+  const auto d = h100(4);
+  // (141.2e9 + 327680·1000) bytes / (4 · 3.35e12 · 0.8) bytes/s
+  const double want = (141.2e9 + 327680.0 * 1000) / (4 * 3.35e12 * 0.8);
+  EXPECT_NEAR(decode_step_time(m, d, 1000), want, 1e-12);
+}
+
+TEST(Roofline, PrefillIsComputeBoundForLongPrompts) {
+  const auto m = llama70();
+  const auto d = h100(4);
+  const double n = 2000;
+  const double flops = 2 * 70.6e9 * n + 2 * 80 * n * n * 64 * 128;
+  EXPECT_NEAR(prefill_time(m, d, 2000), flops / (4 * 989e12 * 0.5), 1e-12);
+}
+
+TEST(Roofline, ClosedFormDecodeMatchesStepSum) {
+  // Include a device where decode crosses from memory- to compute-bound (tiny bandwidth
+  // share of compute) to exercise both branches.
+  const auto m = llama70();
+  for (const DeviceSpec& d : {h100(1), h100(8), [] {
+                                DeviceSpec x = h100(1);
+                                x.peak_flops = 6e12;  // memory-bound, compute-bound past c ≈ 7,600
+                                return x;
+                              }()}) {
+    for (std::int64_t prompt : {0, 1, 100, 3000, 7000}) {
+      for (std::int64_t out : {1, 2, 57, 1000}) {
+        double sum = 0;
+        for (std::int64_t k = 0; k < out; ++k) sum += decode_step_time(m, d, prompt + k);
+        EXPECT_NEAR(decode_time(m, d, prompt, out) / sum, 1.0, 1e-9)
+            << "prompt " << prompt << " out " << out << " flops " << d.peak_flops;
+      }
+    }
+  }
+}

@@ -1,0 +1,95 @@
+#pragma once
+// Helpers shared by the tests: locating the repo and data, reading result files, running the CLI.
+
+#include <H5Cpp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace collabsim::testing {
+
+inline std::filesystem::path source_dir() { return COLLABSIM_SOURCE_DIR; }
+
+inline std::filesystem::path data_dir() {
+  if (const char* env = std::getenv("COLLABSIM_DATA"); env && *env) return env;
+  return source_dir() / ".." / "shared" / "data";
+}
+
+/// A fresh empty folder under the system temp dir, removed at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("collabsim_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+};
+
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+/// Reads one field of a 1-D compound dataset as T (HDF5 converts the member type).
+template <class T>
+std::vector<T> read_column(const std::filesystem::path& file, const std::string& dataset,
+                           const std::string& field) {
+  H5::H5File f(file.string(), H5F_ACC_RDONLY);
+  H5::DataSet ds = f.openDataSet(dataset);
+  hsize_t n = 0;
+  ds.getSpace().getSimpleExtentDims(&n);
+  H5::CompType t(sizeof(T));
+  if constexpr (std::is_same_v<T, double>)
+    t.insertMember(field, 0, H5::PredType::NATIVE_DOUBLE);
+  else
+    t.insertMember(field, 0, H5::PredType::NATIVE_INT64);
+  std::vector<T> out(n);
+  if (n) ds.read(out.data(), t);
+  return out;
+}
+
+/// Raw bytes of a dataset in its file type (for bit-identity checks).
+inline std::vector<unsigned char> read_raw(const std::filesystem::path& file, const std::string& dataset) {
+  H5::H5File f(file.string(), H5F_ACC_RDONLY);
+  H5::DataSet ds = f.openDataSet(dataset);
+  H5::DataType t = ds.getDataType();
+  hsize_t n = 0;
+  ds.getSpace().getSimpleExtentDims(&n);
+  std::vector<unsigned char> out(n * t.getSize());
+  if (n) ds.read(out.data(), t);
+  return out;
+}
+
+/// Runs the collabsim binary with `args`; returns exit status, fills `output` (stdout+stderr).
+inline int run_cli(const std::string& args, std::string& output) {
+  const std::filesystem::path log = std::filesystem::temp_directory_path() /
+                                    ("collabsim_cli_" + std::to_string(::getpid()) + ".log");
+  const std::string cmd = std::string(COLLABSIM_BINARY) + " " + args + " > " + log.string() + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  output = read_file(log);
+  std::filesystem::remove(log);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+}  // namespace collabsim::testing
