@@ -8,35 +8,76 @@ namespace collabsim {
 
 DeploymentServer::DeploymentServer(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev)
     : engine_(engine), dep_(dep), dev_(dev) {
-  if (!dev.per_user) pool_ = std::make_unique<Resource>(engine, dev.replicas);
+  if (dev.per_user) return;
+  if (dep.scheduler == "fcfs") {
+    pool_ = std::make_unique<Resource>(engine, dev.replicas);
+    return;
+  }
+  BatchingConfig cfg;
+  cfg.max_batch = dep.max_batch;
+  cfg.max_prefill_tokens = dep.max_prefill_tokens;
+  cfg.kv_capacity = kv_capacity();
+  cfg.iteration_overhead = dep.iteration_overhead;
+  for (int i = 0; i < dev.replicas; ++i)
+    replicas_.push_back(std::make_unique<BatchingReplica>(engine, dep.model, dev, cfg));
+}
+
+double DeploymentServer::kv_capacity() const {
+  return std::max(0.0, dev_.memory * dev_.accelerators * dep_.kv_memory_utilization - dep_.model.weight_bytes());
 }
 
 double DeploymentServer::service_time(std::int64_t prompt, std::int64_t output) const {
   return prefill_time(dep_.model, dev_, prompt) + decode_time(dep_.model, dev_, prompt, output);
 }
 
+double DeploymentServer::busy_seconds() const {
+  if (replicas_.empty()) return busy_s_;
+  double s = 0;
+  for (const auto& r : replicas_) s += r->busy_seconds();
+  return s;
+}
+
+std::size_t DeploymentServer::pick_replica() {
+  if (dep_.dispatch == "round_robin") return next_++ % replicas_.size();
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < replicas_.size(); ++i)
+    if (replicas_[i]->load() < replicas_[best]->load()) best = i;
+  return best;
+}
+
+double DeploymentServer::price_of(const Generation& g, double device_seconds) const {
+  return dev_.price * dev_.accelerators * device_seconds +
+         dep_.price_input * static_cast<double>(g.prompt_tokens) +
+         dep_.price_output * static_cast<double>(g.output_tokens);
+}
+
 Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t output) {
   prompt = std::max<std::int64_t>(prompt, 0);
   output = std::max<std::int64_t>(output, 0);
   Generation g;
-  g.queued = engine_.now();
-  g.prompt_tokens = prompt;
-  g.output_tokens = output;
-  if (pool_) co_await pool_->acquire();
-  g.start = engine_.now();
-  const double prefill = prefill_time(dep_.model, dev_, prompt);
-  const double decode = decode_time(dep_.model, dev_, prompt, output);
-  const double first = output > 0 ? prefill + decode_step_time(dep_.model, dev_, prompt) : prefill;
-  const SimTime total = from_seconds(prefill + decode);
-  g.first_token = g.start + from_seconds(first);
-  co_await engine_.delay(total);
-  g.end = engine_.now();
-  if (pool_) pool_->release();
-  const double service_s = to_seconds(total);
-  g.energy = dev_.busy_power * dev_.accelerators * service_s;
-  g.cost = dev_.price * dev_.accelerators * service_s + dep_.price_input * static_cast<double>(prompt) +
-           dep_.price_output * static_cast<double>(output);
-  busy_s_ += service_s;
+  if (!replicas_.empty()) {
+    g = co_await replicas_[pick_replica()]->generate(prompt, output);
+    g.cost = price_of(g, g.device_time);
+  } else {
+    g.queued = engine_.now();
+    g.prompt_tokens = prompt;
+    g.output_tokens = output;
+    if (pool_) co_await pool_->acquire();
+    g.start = engine_.now();
+    const double prefill = prefill_time(dep_.model, dev_, prompt);
+    const double first = output > 0 ? prefill + decode_step_time(dep_.model, dev_, prompt) : prefill;
+    const SimTime total = from_seconds(prefill + decode_time(dep_.model, dev_, prompt, output));
+    g.first_token = g.start + from_seconds(first);
+    co_await engine_.delay(total);
+    g.end = engine_.now();
+    if (pool_) pool_->release();
+    const double service_s = to_seconds(total);
+    g.device_time = service_s;
+    g.energy = dev_.busy_power * dev_.accelerators * service_s;
+    g.cost = price_of(g, service_s);
+    busy_s_ += service_s;
+  }
+  busy_j_ += g.energy;
   ++count_;
   co_return g;
 }

@@ -1,62 +1,67 @@
 #pragma once
 /// \file deployment_server.hpp
-/// A model deployment at run time: the model on its device, the FCFS queue in front of it,
-/// and the time, energy and cost each generation uses.
+/// A model deployment at run time: the model on its device and how requests are served.
 ///
-/// Shared devices (cloud, edge server) have `replicas` identical servers behind one FCFS
-/// line (M/G/c); each replica runs one request at a time (continuous batching is a later
-/// model). Per-user devices (phones) give every request its own instance: no queueing
-/// between users. Latency comes from the roofline model (roofline.hpp).
+/// - Per-user devices (phones): every request has its own instance and runs alone
+///   (prefill, then decode at batch 1; roofline.hpp). No queueing between users.
+/// - Shared devices, scheduler "continuous": `replicas` BatchingReplica servers
+///   (iteration-level continuous batching with a KV-cache limit), chosen per request by
+///   the dispatch policy (least_loaded: fewest sequences waiting + running, ties to the
+///   lowest index; round_robin).
+/// - Shared devices, scheduler "fcfs": `replicas` servers behind one FCFS line, one
+///   request at a time each (the M/G/c station; used for queueing validation).
 ///
-/// Energy per request: busy_power × accelerators × service time (J). Idle energy of shared
-/// devices is idle_power × accelerators × replicas × (horizon) − busy share, reported per
-/// device at the end. Cost per request: price (USD/s per accelerator) × accelerators ×
-/// service time, plus API prices per prompt/output token when the deployment has them.
+/// Energy per request: the serving device's busy power × accelerators × the time it
+/// worked for the request (batched iterations split by tokens processed). Cost per
+/// request: device price (USD/s per accelerator) × accelerators × that time, plus API
+/// prices per prompt and output token.
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "sim/core/engine.hpp"
 #include "sim/core/resource.hpp"
+#include "sim/hardware/batching_replica.hpp"
+#include "sim/hardware/generation.hpp"
 #include "sim/io/scenario.hpp"
 
 namespace collabsim {
-
-/// What one generation took. Times are absolute simulation times (ns).
-struct Generation {
-  SimTime queued = 0;       ///< arrival at the deployment's queue
-  SimTime start = 0;        ///< service start (prefill begins)
-  SimTime first_token = 0;  ///< first output token produced (prefill + one decode step)
-  SimTime end = 0;          ///< last output token produced
-  std::int64_t prompt_tokens = 0;
-  std::int64_t output_tokens = 0;
-  double energy = 0;        ///< J, on the serving device
-  double cost = 0;          ///< USD
-};
 
 class DeploymentServer {
  public:
   DeploymentServer(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev);
 
-  /// Queue (shared devices), then prefill `prompt_tokens` and decode `output_tokens`.
-  /// Negative token counts are clamped to 0.
+  /// Serves one request: `prompt_tokens` of prefill, `output_tokens` generated.
+  /// Negative counts are clamped to 0. Generation::failed when it cannot be served.
   Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens);
 
-  /// Service time (s) of one request without queueing: prefill + decode.
+  /// Service time (s) of one request alone on an idle instance: prefill + decode.
   double service_time(std::int64_t prompt_tokens, std::int64_t output_tokens) const;
+
+  /// KV-cache bytes available per replica: memory × accelerators × kv_memory_utilization − weights.
+  double kv_capacity() const;
 
   const DeploymentSpec& spec() const { return dep_; }
   const DeviceSpec& device() const { return dev_; }
-  /// Σ service time over all generations (s).
-  double busy_seconds() const { return busy_s_; }
+  /// Σ time the device worked (s): per-user Σ service time; shared Σ replica busy time.
+  double busy_seconds() const;
+  /// Σ energy attributed to requests (J).
+  double busy_energy() const { return busy_j_; }
   std::int64_t generations() const { return count_; }
+  const std::vector<std::unique_ptr<BatchingReplica>>& replicas() const { return replicas_; }
 
  private:
+  std::size_t pick_replica();
+  double price_of(const Generation& g, double device_seconds) const;
+
   Engine& engine_;
   const DeploymentSpec& dep_;
   const DeviceSpec& dev_;
-  std::unique_ptr<Resource> pool_;  // null for per-user devices
-  double busy_s_ = 0;
+  std::unique_ptr<Resource> pool_;                         // fcfs
+  std::vector<std::unique_ptr<BatchingReplica>> replicas_; // continuous
+  std::size_t next_ = 0;
+  double busy_s_ = 0, busy_j_ = 0;
   std::int64_t count_ = 0;
 };
 

@@ -100,6 +100,17 @@ std::span<const Field> deployment_fields() {
                       "API price per prompt token (0 = owned deployment, priced by device time)"),
       Field::quantity("price_output", "0 USD/Mtok", Dimension::TokenPrice,
                       "API price per generated token"),
+      Field::text("scheduler", "continuous",
+                  "shared devices: iteration-level continuous batching or one request at a time",
+                  {"continuous", "fcfs"}),
+      Field::integer("max_batch", 256, "sequences", "continuous batching: sequences per iteration", 1, 1e6),
+      Field::integer("max_prefill_tokens", 0, "tokens",
+                     "chunked prefill: prompt tokens per iteration (0 = whole prompts)", 0, 1e9),
+      Field::real("kv_memory_utilization", 0.9, "1",
+                  "share of replica memory for weights + KV cache (vLLM gpu_memory_utilization)", 0.01, 1.0),
+      Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration"),
+      Field::text("dispatch", "least_loaded", "replica choice for a new request",
+                  {"least_loaded", "round_robin"}),
   };
   return f;
 }
@@ -421,14 +432,21 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
                        "no quality column: set it here or in the model card");
     d.price_input = p.number("price_input");
     d.price_output = p.number("price_output");
+    d.scheduler = p.text("scheduler");
+    d.max_batch = static_cast<int>(p.integer("max_batch"));
+    d.max_prefill_tokens = p.integer("max_prefill_tokens");
+    d.kv_memory_utilization = p.number("kv_memory_utilization");
+    d.iteration_overhead = p.number("iteration_overhead");
+    d.dispatch = p.text("dispatch");
     d.pos = pos_of(node);
     // The weights must fit in the memory of one replica.
     const DeviceSpec& dev = sc.device(d.device);
-    const double mem = dev.memory * dev.accelerators;
-    if (m.weight_bytes() > mem)
+    const double mem = dev.memory * dev.accelerators * d.kv_memory_utilization;
+    if (m.weight_bytes() >= mem)
       throw InputError(p.pos("device"), ctx + ".device",
                        fmt::format("model '{}' needs {:.1f} GB of weights but device '{}' has "
-                                   "{:.1f} GB per replica (raise accelerators or quantise)",
+                                   "{:.1f} GB usable per replica (memory × accelerators × kv_memory_utilization); "
+                                   "raise accelerators or quantise",
                                    m.id, m.weight_bytes() / 1e9, dev.name, mem / 1e9));
     sc.deployments.push_back(std::move(d));
   }

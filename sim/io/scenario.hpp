@@ -77,6 +77,14 @@ struct DeploymentSpec {
   std::string quality_column;  ///< column used for per-query quality
   double price_input = 0;      ///< USD/token (API pricing; 0 = none)
   double price_output = 0;     ///< USD/token
+  /// Serving on shared devices: "continuous" (iteration-level batching) or "fcfs" (one
+  /// request at a time per replica). Per-user devices always serve one request at a time.
+  std::string scheduler = "continuous";
+  int max_batch = 256;                 ///< sequences per iteration
+  std::int64_t max_prefill_tokens = 0; ///< chunked prefill: prompt tokens per iteration (0 = off)
+  double kv_memory_utilization = 0.9;  ///< share of replica memory usable for weights + KV (vLLM's gpu_memory_utilization)
+  double iteration_overhead = 0;       ///< s per batching iteration
+  std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin"
   SourcePos pos;
 };
 

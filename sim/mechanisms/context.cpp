@@ -41,9 +41,14 @@ void Context::finish(const Request& r, RequestRecord& rec, const Answer& a, Rout
                      bool escalated) const {
   rec.route = route;
   rec.escalated = escalated;
-  rec.quality = score(a.deployment, r);
   rec.ttft_s = to_seconds(a.first_token_at_user - r.arrival);
   rec.latency_s = to_seconds(a.done_at_user - r.arrival);
+  if (a.generation.failed) {  // no answer: quality 0, counted in n_requests but not n_ok
+    rec.status = Status::Failed;
+    rec.quality = 0.0;
+    return;
+  }
+  rec.quality = score(a.deployment, r);
   rec.status = Status::Ok;
 }
 

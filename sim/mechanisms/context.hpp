@@ -62,6 +62,7 @@ class Context {
   }
 
   /// Fills the final-answer fields: route, quality of `answer.deployment`, TTFT, latency.
+  /// A failed generation (Generation::failed) sets status Failed and quality 0.
   void finish(const Request& r, RequestRecord& rec, const Answer& answer, Route route,
               bool escalated) const;
 

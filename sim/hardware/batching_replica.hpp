@@ -1,0 +1,95 @@
+#pragma once
+/// \file batching_replica.hpp
+/// One model replica serving with iteration-level continuous batching (Orca, Yu et al.,
+/// OSDI 2022; vLLM, Kwon et al., SOSP 2023). Each iteration runs one decode step of every
+/// running sequence plus the prefill of newly admitted sequences (optionally chunked:
+/// at most `max_prefill_tokens` prompt tokens per iteration, as Sarathi-Serve, Agrawal et
+/// al., OSDI 2024). The iteration that finishes a prompt emits its first token.
+///
+/// Admission is FCFS with a KV-cache limit: a sequence is admitted only if the KV cache of
+/// its whole prompt + output (kv_bytes_per_token × tokens) fits in what is left of
+/// `kv_capacity` (conservative reservation, no preemption), and while the batch has fewer
+/// than `max_batch` sequences. A request whose KV alone exceeds the capacity fails.
+///
+/// Iteration time (roofline over the whole batch, accelerators k):
+///   FLOPs = 2·P_active·(prefill tokens + decode sequences)
+///         + Σ_prefill 4·L·H·d_h·n·(o + n/2) + Σ_decode 4·L·H·d_h·c
+///   bytes = weights + Σ_decode KV(c) + Σ_prefill KV(o + n)
+///   t = max(FLOPs / (peak·η_c·k), bytes / (BW·η_m·k)) + iteration_overhead
+/// where a prefill chunk has n new tokens after o already cached, and c is a decoding
+/// sequence's context. Energy of an iteration = busy power × k × t, attributed to its
+/// sequences in proportion to the tokens each processed in it.
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "sim/core/engine.hpp"
+#include "sim/hardware/generation.hpp"
+#include "sim/io/scenario.hpp"
+
+namespace collabsim {
+
+struct BatchingConfig {
+  int max_batch = 256;                    ///< sequences per iteration
+  std::int64_t max_prefill_tokens = 0;    ///< prompt tokens per iteration (0 = unlimited)
+  double kv_capacity = 0;                 ///< bytes of KV cache available on the replica
+  double iteration_overhead = 0;          ///< s per iteration (scheduling, kernel launches)
+};
+
+class BatchingReplica {
+ public:
+  BatchingReplica(Engine& engine, const ModelCard& model, const DeviceSpec& device, BatchingConfig cfg);
+  BatchingReplica(const BatchingReplica&) = delete;
+  BatchingReplica& operator=(const BatchingReplica&) = delete;
+
+  /// Queues a sequence and resumes the caller when its last token is produced (or it
+  /// failed: Generation::failed).
+  Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens);
+
+  /// Sequences waiting or running (for least-loaded dispatch).
+  std::size_t load() const { return waiting_.size() + running_.size(); }
+  double busy_seconds() const { return busy_s_; }
+  double busy_energy() const { return busy_j_; }
+  double kv_used() const { return kv_used_; }
+  std::size_t running() const { return running_.size(); }
+  std::size_t waiting() const { return waiting_.size(); }
+  std::int64_t iterations() const { return iterations_; }
+  /// Largest batch seen and time-weighted mean batch size (sequences per iteration).
+  std::size_t max_batch_seen() const { return max_batch_seen_; }
+  double mean_batch() const { return busy_s_ > 0 ? batch_time_ / busy_s_ : 0.0; }
+
+ private:
+  struct Seq {
+    std::int64_t prompt = 0, output = 0;
+    std::int64_t prefilled = 0, generated = 0;
+    double kv_reserved = 0;
+    Generation g;
+    std::coroutine_handle<> waiter;
+    std::int64_t chunk = 0;  // prompt tokens processed in the current iteration
+  };
+  struct Wait {
+    Seq& s;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { s.waiter = h; }
+    void await_resume() const noexcept {}
+  };
+
+  Task<void> loop();
+  void complete(Seq* s);
+
+  Engine& engine_;
+  const ModelCard& model_;
+  const DeviceSpec& dev_;
+  BatchingConfig cfg_;
+  std::deque<Seq*> waiting_;
+  std::vector<Seq*> running_;
+  bool looping_ = false;
+  double kv_used_ = 0;
+  double busy_s_ = 0, busy_j_ = 0, batch_time_ = 0;
+  std::int64_t iterations_ = 0;
+  std::size_t max_batch_seen_ = 0;
+};
+
+}  // namespace collabsim
