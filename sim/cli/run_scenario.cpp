@@ -52,6 +52,7 @@ Task<void> arrivals(Engine& e, workload::TraceReader& reader, const Scenario& sc
     r.output_tokens = rec->output_tokens;
     r.quality_row = join.row(r.id);
     r.query_id = table.query_id(r.quality_row);
+    if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
     co_await e.until(r.arrival);
     RequestRecord row;
     row.request_id = r.id;

@@ -25,6 +25,7 @@ struct RequestRecord {
   double arrival_s = 0;        ///< s
   double ttft_s = 0;           ///< s, first token of the final answer at the user, from arrival
   double latency_s = 0;        ///< s, last token of the final answer at the user, from arrival
+  double tpot_s = 0;           ///< s, mean time per output token at the user after the first
   std::int64_t prompt_tokens = 0;
   std::int64_t output_tokens = 0;
   Route route = Route::Small;
@@ -32,7 +33,8 @@ struct RequestRecord {
   std::int64_t bytes_up = 0;   ///< bytes sent away from the origin device
   std::int64_t bytes_down = 0; ///< bytes sent towards the origin device
   double cost_usd = 0;
-  double energy_j = 0;         ///< Σ device energy
+  double energy_j = 0;         ///< Σ device energy + radio energy
+  double energy_radio_j = 0;   ///< radio energy of per-user ends
   double quality = 0;          ///< score in [0, 1] of the final answer
   Status status = Status::Ok;
   std::vector<std::int64_t> tokens;  ///< generated tokens per deployment

@@ -39,6 +39,8 @@ std::span<const Field> workload_fields() {
                   1e-6, 1e6),
       Field::real("bytes_per_token", 4.0, "bytes", "bytes on the wire per token (UTF-8 text ≈ 4)",
                   0.0, 1e6),
+      Field::quantity("timeout", "0 s", Dimension::Time,
+                      "a request still waiting on the network this long after arrival times out (0 = never)"),
   };
   return f;
 }
@@ -76,6 +78,7 @@ std::span<const Field> device_fields() {
                      "accelerators per replica (tensor parallel): FLOP/s, bandwidth, memory, "
                      "power and price add up",
                      1, 1024),
+      Field::quantity("battery", "0 Wh", Dimension::Energy, "battery capacity (0 = mains powered)"),
   };
   return f;
 }
@@ -87,6 +90,17 @@ std::span<const Field> link_fields() {
       Field::quantity("up_bandwidth", std::nullopt, Dimension::Bandwidth, "from → to bandwidth", 1e-9),
       Field::quantity("down_bandwidth", std::nullopt, Dimension::Bandwidth, "to → from bandwidth", 1e-9),
       Field::quantity("latency", std::nullopt, Dimension::Time, "one-way propagation latency"),
+      Field::quantity("jitter", "0 ms", Dimension::Time,
+                      "mean of an exponential extra delay added to each traversal"),
+      Field::quantity("mtbf", "0 s", Dimension::Time,
+                      "mean time between outages, exponential (0 = the link never fails)"),
+      Field::quantity("mttr", "0 s", Dimension::Time, "mean outage duration, exponential"),
+      Field::quantity("radio_energy_up", "0 nJ/bit", Dimension::EnergyPerData,
+                      "energy a per-user end spends per bit sent (radio)"),
+      Field::quantity("radio_energy_down", "0 nJ/bit", Dimension::EnergyPerData,
+                      "energy a per-user end spends per bit received (radio)"),
+      Field::text("bandwidth_trace", "",
+                  "CSV time_s,up_mbps,down_mbps (piecewise constant), relative to this file"),
   };
   return f;
 }
@@ -325,6 +339,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   sc.workload.limit = wl.integer("limit");
   sc.workload.rate_scale = wl.number("rate_scale");
   sc.workload.bytes_per_token = wl.number("bytes_per_token");
+  sc.workload.timeout = wl.number("timeout");
   sc.workload.pos = pos_of(wl_t);
 
   // [quality]
@@ -362,6 +377,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     d.per_user = p.flag("per_user");
     d.replicas = static_cast<int>(p.integer("replicas"));
     d.accelerators = static_cast<int>(p.integer("accelerators"));
+    d.battery = p.number("battery");
     d.pos = pos_of(t);
     if (d.busy_power < d.idle_power)
       throw InputError(p.pos("busy_power"), ctx + ".busy_power", "busy_power is below idle_power");
@@ -394,6 +410,20 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
       l.up_bandwidth = p.number("up_bandwidth");
       l.down_bandwidth = p.number("down_bandwidth");
       l.latency = p.number("latency");
+      l.jitter = p.number("jitter");
+      l.mtbf = p.number("mtbf");
+      l.mttr = p.number("mttr");
+      if ((l.mtbf > 0) != (l.mttr > 0))
+        throw InputError(p.pos(l.mtbf > 0 ? "mttr" : "mtbf"), ctx + (l.mtbf > 0 ? ".mttr" : ".mtbf"),
+                         "an outage process needs both mtbf and mttr > 0");
+      l.radio_energy_up = p.number("radio_energy_up");
+      l.radio_energy_down = p.number("radio_energy_down");
+      if (!p.text("bandwidth_trace").empty()) {
+        l.bandwidth_trace = dir / p.text("bandwidth_trace");
+        if (!fs::exists(l.bandwidth_trace))
+          throw InputError(p.pos("bandwidth_trace"), ctx + ".bandwidth_trace",
+                           "file '" + l.bandwidth_trace.string() + "' does not exist");
+      }
       l.pos = pos_of(node);
       sc.links.push_back(std::move(l));
     }

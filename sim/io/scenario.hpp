@@ -37,6 +37,7 @@ struct DeviceSpec {
   bool per_user = false;       ///< true: every request origin has its own instance
   int replicas = 1;            ///< identical servers behind one FCFS line (shared devices)
   int accelerators = 1;        ///< accelerators per replica (tensor parallel), rates add up
+  double battery = 0;          ///< J of battery capacity (0 = mains powered)
   SourcePos pos;
 };
 
@@ -47,6 +48,12 @@ struct LinkSpec {
   double up_bandwidth = 0;    ///< bytes/s
   double down_bandwidth = 0;  ///< bytes/s
   double latency = 0;         ///< s, one-way propagation
+  double jitter = 0;          ///< s, mean of an exponential extra delay per hop traversal
+  double mtbf = 0;            ///< s, mean time between failures (0 = never fails)
+  double mttr = 0;            ///< s, mean time to repair
+  double radio_energy_up = 0;   ///< J/byte spent by a per-user end sending up
+  double radio_energy_down = 0; ///< J/byte spent by a per-user end receiving down
+  std::filesystem::path bandwidth_trace;  ///< optional CSV time_s,up_mbps,down_mbps
   SourcePos pos;
 };
 
@@ -95,6 +102,7 @@ struct WorkloadSpec {
   std::int64_t limit = 0;           ///< max requests (0 = whole trace)
   double rate_scale = 1.0;          ///< arrival rate multiplier (inter-arrival times / scale)
   double bytes_per_token = 4.0;     ///< bytes on the wire per token
+  double timeout = 0;               ///< s after arrival a request may wait on the network (0 = none)
   SourcePos pos;
 };
 

@@ -20,6 +20,9 @@ void SummaryAccumulator::add(const RequestRecord& r) {
   quality_sum_ += r.status == Status::Ok ? r.quality : 0.0;
   cost_sum_ += r.cost_usd;
   energy_sum_ += r.energy_j;
+  radio_sum_ += r.energy_radio_j;
+  s_.n_failed += r.status == Status::Failed ? 1 : 0;
+  s_.n_timed_out += r.status == Status::TimedOut ? 1 : 0;
   bytes_up_sum_ += static_cast<double>(r.bytes_up);
   escalated_ += r.escalated ? 1 : 0;
   bool large = false;
@@ -30,6 +33,7 @@ void SummaryAccumulator::add(const RequestRecord& r) {
     ++s_.n_ok;
     latency_.push_back(r.latency_s);
     ttft_.push_back(r.ttft_s);
+    if (r.output_tokens > 1) tpot_.push_back(r.tpot_s);
     end_max_ = std::max(end_max_, r.arrival_s + r.latency_s);
   }
 }
@@ -44,8 +48,11 @@ Summary SummaryAccumulator::finish() {
   s.ttft_p50_s = percentile(ttft_, 50);
   s.ttft_p95_s = percentile(ttft_, 95);
   s.ttft_p99_s = percentile(ttft_, 99);
+  s.tpot_p50_s = percentile(tpot_, 50);
+  s.tpot_p99_s = percentile(tpot_, 99);
   s.cost_per_1k_usd = cost_sum_ / n * 1000.0;
   s.energy_per_request_j = energy_sum_ / n;
+  s.radio_energy_per_request_j = radio_sum_ / n;
   s.large_share = static_cast<double>(large_count_) / n;
   s.escalation_rate = static_cast<double>(escalated_) / n;
   s.bytes_up_per_request = bytes_up_sum_ / n;
@@ -58,6 +65,8 @@ std::vector<std::pair<std::string, std::pair<std::string, double>>> Summary::col
   return {
       {"n_requests", {"requests", static_cast<double>(n_requests)}},
       {"n_ok", {"requests", static_cast<double>(n_ok)}},
+      {"n_failed", {"requests", static_cast<double>(n_failed)}},
+      {"n_timed_out", {"requests", static_cast<double>(n_timed_out)}},
       {"quality_mean", {"1", quality_mean}},
       {"latency_p50_s", {"s", latency_p50_s}},
       {"latency_p95_s", {"s", latency_p95_s}},
@@ -65,8 +74,11 @@ std::vector<std::pair<std::string, std::pair<std::string, double>>> Summary::col
       {"ttft_p50_s", {"s", ttft_p50_s}},
       {"ttft_p95_s", {"s", ttft_p95_s}},
       {"ttft_p99_s", {"s", ttft_p99_s}},
+      {"tpot_p50_s", {"s", tpot_p50_s}},
+      {"tpot_p99_s", {"s", tpot_p99_s}},
       {"cost_per_1k_usd", {"USD", cost_per_1k_usd}},
       {"energy_per_request_j", {"J", energy_per_request_j}},
+      {"radio_energy_per_request_j", {"J", radio_energy_per_request_j}},
       {"large_share", {"1", large_share}},
       {"escalation_rate", {"1", escalation_rate}},
       {"bytes_up_per_request", {"bytes", bytes_up_per_request}},

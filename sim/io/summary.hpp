@@ -16,11 +16,15 @@ namespace collabsim {
 struct Summary {
   std::int64_t n_requests = 0;
   std::int64_t n_ok = 0;
+  std::int64_t n_failed = 0;        ///< could not be served (e.g. KV cache too small)
+  std::int64_t n_timed_out = 0;     ///< gave up waiting on the network
   double quality_mean = 0;          ///< mean score over all requests (failed count as 0)
   double latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0;
   double ttft_p50_s = 0, ttft_p95_s = 0, ttft_p99_s = 0;
+  double tpot_p50_s = 0, tpot_p99_s = 0;  ///< time per output token at the user
   double cost_per_1k_usd = 0;       ///< USD per 1,000 requests
-  double energy_per_request_j = 0;  ///< J
+  double energy_per_request_j = 0;  ///< J (devices + radio)
+  double radio_energy_per_request_j = 0;  ///< J
   double large_share = 0;           ///< share of requests that called the large model
   double escalation_rate = 0;       ///< share escalated after a first answer
   double bytes_up_per_request = 0;  ///< bytes
@@ -44,9 +48,9 @@ class SummaryAccumulator {
 
  private:
   std::vector<bool> large_;
-  std::vector<double> latency_, ttft_;
+  std::vector<double> latency_, ttft_, tpot_;
   Summary s_;
-  double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, bytes_up_sum_ = 0, end_max_ = 0;
+  double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, radio_sum_ = 0, bytes_up_sum_ = 0, end_max_ = 0;
   std::int64_t large_count_ = 0, escalated_ = 0;
 };
 

@@ -38,6 +38,10 @@ constexpr std::array kFlops{UnitDef{"FLOP/s", 1.0}, UnitDef{"GFLOP/s", 1e9},
 constexpr std::array kPriceRate{UnitDef{"USD/s", 1.0}, UnitDef{"USD/h", 1.0 / 3600.0}};
 constexpr std::array kTokenPrice{UnitDef{"USD/token", 1.0}, UnitDef{"USD/ktok", 1e-3},
                                  UnitDef{"USD/Mtok", 1e-6}};
+constexpr std::array kEnergyPerData{UnitDef{"J/B", 1.0},      UnitDef{"mJ/B", 1e-3},
+                                   UnitDef{"uJ/B", 1e-6},     UnitDef{"nJ/B", 1e-9},
+                                   UnitDef{"J/bit", 8.0},     UnitDef{"uJ/bit", 8e-6},
+                                   UnitDef{"nJ/bit", 8e-9}};
 
 template <std::size_t N>
 std::pair<const UnitDef*, std::size_t> as_span(const std::array<UnitDef, N>& a) {
@@ -54,6 +58,7 @@ std::pair<const UnitDef*, std::size_t> units_of(Dimension d) {
     case Dimension::FlopRate: return as_span(kFlops);
     case Dimension::PriceRate: return as_span(kPriceRate);
     case Dimension::TokenPrice: return as_span(kTokenPrice);
+    case Dimension::EnergyPerData: return as_span(kEnergyPerData);
   }
   throw std::logic_error("unknown dimension");
 }
@@ -80,6 +85,7 @@ std::string dimension_name(Dimension d) {
     case Dimension::FlopRate: return "compute rate (FLOP/s)";
     case Dimension::PriceRate: return "price rate (USD/s)";
     case Dimension::TokenPrice: return "token price (USD/token)";
+    case Dimension::EnergyPerData: return "energy per data (J/byte)";
   }
   return "?";
 }
@@ -94,6 +100,7 @@ std::string base_unit(Dimension d) {
     case Dimension::FlopRate: return "FLOP/s";
     case Dimension::PriceRate: return "USD/s";
     case Dimension::TokenPrice: return "USD/token";
+    case Dimension::EnergyPerData: return "J/byte";
   }
   return "?";
 }

@@ -14,6 +14,7 @@
 /// | FlopRate    | FLOP/s      | FLOP/s GFLOP/s TFLOP/s PFLOP/s                           |
 /// | PriceRate   | USD/s       | USD/s USD/h                                              |
 /// | TokenPrice  | USD/token   | USD/token USD/ktok USD/Mtok                              |
+/// | EnergyPerData | J/byte    | J/B mJ/B uJ/B nJ/B J/bit uJ/bit nJ/bit                   |
 ///
 /// Decimal prefixes are powers of 1000, binary (KiB…) powers of 1024; 1 bit = 1/8 byte.
 
@@ -22,7 +23,7 @@
 
 namespace collabsim {
 
-enum class Dimension { Time, Data, Bandwidth, Power, Energy, FlopRate, PriceRate, TokenPrice };
+enum class Dimension { Time, Data, Bandwidth, Power, Energy, FlopRate, PriceRate, TokenPrice, EnergyPerData };
 
 /// Human name of a dimension and its base unit, e.g. "time (s)".
 std::string dimension_name(Dimension d);

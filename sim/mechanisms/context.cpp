@@ -12,29 +12,43 @@ Task<Answer> Context::ask(std::size_t dep, const Request& r, RequestRecord& rec)
   DeploymentServer& server = deps_[dep];
   const std::size_t device = topo_.deployment_device(dep);
   const double bpt = sc_.workload.bytes_per_token;
-  if (device != r.origin) {
-    const double bytes = static_cast<double>(r.prompt_tokens) * bpt;
-    co_await net_.send(r.origin, device, bytes);
-    rec.bytes_up += static_cast<std::int64_t>(bytes);
-  }
   Answer a;
   a.deployment = dep;
+  if (device != r.origin) {
+    const double bytes = static_cast<double>(r.prompt_tokens) * bpt;
+    const Transfer up = co_await net_.send(r.origin, device, bytes, r.deadline);
+    rec.bytes_up += static_cast<std::int64_t>(bytes);
+    charge_radio(rec, net_.radio_energy(r.origin, device, bytes));
+    if (up.timed_out) {
+      a.timed_out = true;
+      a.first_token_at_user = a.done_at_user = engine_.now();
+      co_return a;
+    }
+  }
   a.generation = co_await server.generate(r.prompt_tokens, r.output_tokens);
   const Generation& g = a.generation;
-  if (device != r.origin) {
-    a.first_token_at_user = g.first_token + from_seconds(net_.unloaded_time(device, r.origin, bpt));
-    co_await net_.send(device, r.origin, bpt);  // the last token, through the FIFOs
-    a.done_at_user = engine_.now();
-    rec.bytes_down += static_cast<std::int64_t>(static_cast<double>(r.output_tokens) * bpt);
-  } else {
-    a.first_token_at_user = g.first_token;
-    a.done_at_user = g.end;
-  }
   rec.tokens[dep] += g.output_tokens;
   rec.device_energy[device] += g.energy;
   rec.energy_j += g.energy;
   rec.cost_usd += g.cost;
+  if (device != r.origin && !g.failed) {
+    a.first_token_at_user = net_.arrival_time(device, r.origin, bpt, g.first_token);
+    const Transfer last = co_await net_.send(device, r.origin, bpt, r.deadline);  // through the FIFOs
+    a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
+    a.timed_out = last.timed_out;
+    const double down = static_cast<double>(r.output_tokens) * bpt;
+    rec.bytes_down += static_cast<std::int64_t>(down);
+    charge_radio(rec, net_.radio_energy(device, r.origin, down));
+  } else {
+    a.first_token_at_user = g.first_token;
+    a.done_at_user = g.end;
+  }
   co_return a;
+}
+
+void Context::charge_radio(RequestRecord& rec, double joules) const {
+  rec.energy_radio_j += joules;
+  rec.energy_j += joules;
 }
 
 void Context::finish(const Request& r, RequestRecord& rec, const Answer& a, Route route,
@@ -43,8 +57,11 @@ void Context::finish(const Request& r, RequestRecord& rec, const Answer& a, Rout
   rec.escalated = escalated;
   rec.ttft_s = to_seconds(a.first_token_at_user - r.arrival);
   rec.latency_s = to_seconds(a.done_at_user - r.arrival);
-  if (a.generation.failed) {  // no answer: quality 0, counted in n_requests but not n_ok
-    rec.status = Status::Failed;
+  rec.tpot_s = r.output_tokens > 1
+                   ? to_seconds(a.done_at_user - a.first_token_at_user) / static_cast<double>(r.output_tokens - 1)
+                   : 0.0;
+  if (a.generation.failed || a.timed_out) {  // no answer: quality 0, not counted in n_ok
+    rec.status = a.timed_out ? Status::TimedOut : Status::Failed;
     rec.quality = 0.0;
     return;
   }

@@ -26,6 +26,7 @@ struct Answer {
   std::size_t deployment = 0;
   SimTime first_token_at_user = 0;  ///< first output token reaches the origin device
   SimTime done_at_user = 0;         ///< last output token reaches the origin device
+  bool timed_out = false;           ///< a network wait passed the request's deadline
   Generation generation;
 };
 
@@ -46,9 +47,11 @@ class Context {
 
   /// Answer `r` with deployment `dep`: send the prompt from the origin to the deployment's
   /// device (if remote), queue and generate there, stream the answer back. The first token
-  /// reaches the user one path latency plus one token's serialisation after it is made;
+  /// reaches the user after the path's serialisation and latency (waiting out outages);
   /// the last token travels through the link FIFOs after generation ends. bytes_up counts
-  /// the prompt, bytes_down the whole output (streamed during decode).
+  /// the prompt, bytes_down the whole output (streamed during decode); the radio energy of
+  /// per-user ends is charged for both. A network wait past r.deadline sets
+  /// Answer::timed_out and ends the call (no generation if the upload timed out).
   Task<Answer> ask(std::size_t dep, const Request& r, RequestRecord& rec);
 
   /// Quality score in [0, 1] of deployment `dep`'s model on the request's question.
@@ -62,11 +65,14 @@ class Context {
   }
 
   /// Fills the final-answer fields: route, quality of `answer.deployment`, TTFT, latency.
-  /// A failed generation (Generation::failed) sets status Failed and quality 0.
+  /// A failed generation (Generation::failed) sets status Failed, a timed-out answer status
+  /// TimedOut; both score quality 0.
   void finish(const Request& r, RequestRecord& rec, const Answer& answer, Route route,
               bool escalated) const;
 
  private:
+  void charge_radio(RequestRecord& rec, double joules) const;
+
   Engine& engine_;
   const Scenario& sc_;
   const Topology& topo_;

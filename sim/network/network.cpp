@@ -6,40 +6,92 @@ namespace collabsim {
 
 Network::Network(Engine& engine, const Scenario& sc, const Topology& topo)
     : engine_(engine), sc_(sc), topo_(topo), carried_(2 * sc.links.size(), 0.0) {
-  for (const auto& l : sc.links) {
+  for (std::size_t i = 0; i < sc.links.size(); ++i) {
+    const auto& l = sc.links[i];
     const bool per_user = sc.device(l.from).per_user || sc.device(l.to).per_user;
-    for (int dir = 0; dir < 2; ++dir)
-      fifo_.push_back(per_user ? nullptr : std::make_unique<Resource>(engine, 1));
+    per_user_.push_back(per_user);
+    for (int dir = 0; dir < 2; ++dir) fifo_.push_back(per_user ? nullptr : std::make_unique<Resource>(engine, 1));
+    outage_.push_back(std::make_unique<OutageProcess>(l.mtbf, l.mttr, RngStream(sc.run.seed, "link_outage", i)));
+    bandwidth_.emplace_back(l.bandwidth_trace, l.up_bandwidth, l.down_bandwidth);
+    for (std::uint64_t dir = 0; dir < 2; ++dir) jitter_.emplace_back(sc.run.seed, "link_jitter", 2 * i + dir);
   }
 }
 
-double Network::unloaded_time(std::size_t from, std::size_t to, double bytes) const {
+double Network::unloaded_time(std::size_t from, std::size_t to, double bytes, SimTime at) const {
   const auto& p = topo_.path(from, to);
   if (!p) throw std::logic_error("no path between devices");
   double t = 0;
+  for (const auto& h : p->hops)
+    t += bandwidth_[h.link].send_time(bytes, at + from_seconds(t), h.up) + sc_.links[h.link].latency;
+  return t;
+}
+
+SimTime Network::arrival_time(std::size_t from, std::size_t to, double bytes, SimTime at) {
+  const auto& p = topo_.path(from, to);
+  if (!p) throw std::logic_error("no path between devices");
+  SimTime t = at;
   for (const auto& h : p->hops) {
-    const auto& l = sc_.links[h.link];
-    t += bytes / (h.up ? l.up_bandwidth : l.down_bandwidth) + l.latency;
+    t = outage_[h.link]->next_up(t);
+    t += from_seconds(bandwidth_[h.link].send_time(bytes, t, h.up)) + from_seconds(sc_.links[h.link].latency);
   }
   return t;
 }
 
-Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes) {
+double Network::radio_energy(std::size_t from, std::size_t to, double bytes) const {
+  const auto& p = topo_.path(from, to);
+  if (!p) throw std::logic_error("no path between devices");
+  double j = 0;
+  for (const auto& h : p->hops) {
+    const auto& l = sc_.links[h.link];
+    const bool sender_per_user = sc_.device(h.up ? l.from : l.to).per_user;
+    const bool receiver_per_user = sc_.device(h.up ? l.to : l.from).per_user;
+    if (sender_per_user) j += bytes * l.radio_energy_up;
+    if (receiver_per_user) j += bytes * l.radio_energy_down;
+  }
+  return j;
+}
+
+Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, SimTime deadline) {
   Transfer tr;
   tr.start = engine_.now();
   tr.bytes = bytes;
   const auto& p = topo_.path(from, to);
   if (!p) throw std::logic_error("no path from " + topo_.device_name(from) + " to " + topo_.device_name(to));
-  for (const auto& h : p->hops) {
+  for (const Hop& h : p->hops) {
     const auto& l = sc_.links[h.link];
     const std::size_t slot = 2 * h.link + (h.up ? 0 : 1);
-    const double bw = h.up ? l.up_bandwidth : l.down_bandwidth;
     Resource* fifo = fifo_[slot].get();
-    if (fifo) co_await fifo->acquire();
-    co_await engine_.delay(from_seconds(bytes / bw));
-    if (fifo) fifo->release();
+    OutageProcess& out = *outage_[h.link];
+    for (;;) {
+      if (fifo) co_await fifo->acquire();
+      const SimTime now = engine_.now();
+      const SimTime up_at = out.next_up(now);
+      if (up_at > now) {  // link down: wait for it (or give up at the deadline)
+        if (fifo) fifo->release();
+        if (up_at > deadline) {
+          co_await engine_.until(deadline);
+          tr.timed_out = true;
+          tr.end = engine_.now();
+          co_return tr;
+        }
+        co_await engine_.until(up_at);
+        continue;
+      }
+      const SimTime ser = from_seconds(bandwidth_[h.link].send_time(bytes, now, h.up));
+      const SimTime down_at = out.next_down(now);
+      if (down_at == kTimeNever || now + ser <= down_at) {
+        co_await engine_.delay(ser);
+        if (fifo) fifo->release();
+        break;
+      }
+      co_await engine_.until(down_at);  // cut by an outage: start again when it is back
+      if (fifo) fifo->release();
+      ++tr.retries;
+    }
     carried_[slot] += bytes;
-    co_await engine_.delay(from_seconds(l.latency));
+    double prop = l.latency;
+    if (l.jitter > 0) prop += jitter_[slot].exponential(l.jitter);
+    co_await engine_.delay(from_seconds(prop));
   }
   tr.end = engine_.now();
   co_return tr;

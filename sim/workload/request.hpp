@@ -17,6 +17,7 @@ struct Request {
   std::int64_t output_tokens = 0;    ///< tokens to generate (from the trace)
   std::size_t quality_row = 0;       ///< row of the joined question in the QualityTable
   std::int64_t query_id = -1;        ///< that question's id
+  SimTime deadline = kTimeNever;     ///< network waits give up at this time (workload.timeout)
 };
 
 }  // namespace collabsim
