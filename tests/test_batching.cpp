@@ -60,7 +60,8 @@ TEST(Batching, SingleSequenceMatchesBatchOneRoofline) {
   const auto m = llama8b();
   const auto d = a100();
   Engine e;
-  BatchingReplica r(e, m, d, BatchingConfig{256, 0, 20e9, 0});
+  LatencyModel lat(m, d, nullptr);
+  BatchingReplica r(e, m, d, lat, BatchingConfig{256, 0, 20e9, 0});
   const auto g = serve(r, e, {{1000, 200, 0}})[0];
   const double want = prefill_time(m, d, 1000) + decode_time(m, d, 1001, 199);
   // The prefill iteration emits token 1, then 199 decode steps at contexts 1001..1199.
@@ -74,7 +75,8 @@ TEST(Batching, BatchingRaisesThroughputAndSlowsEachSequence) {
   const auto m = llama8b();
   const auto d = a100();
   Engine e;
-  BatchingReplica r(e, m, d, BatchingConfig{256, 0, 40e9, 0});
+  LatencyModel lat(m, d, nullptr);
+  BatchingReplica r(e, m, d, lat, BatchingConfig{256, 0, 40e9, 0});
   std::vector<Job> jobs(32, Job{500, 100, 0});
   const auto gs = serve(r, e, jobs);
   const double alone = prefill_time(m, d, 500) + decode_time(m, d, 501, 99);
@@ -90,7 +92,8 @@ TEST(Batching, KvCacheLimitsConcurrencyAndRejectsOversizedRequests) {
   const auto d = a100();
   const double per_seq = m.kv_bytes_per_token() * (1000 + 100);
   Engine e;
-  BatchingReplica r(e, m, d, BatchingConfig{256, 0, 2.5 * per_seq, 0});
+  LatencyModel lat(m, d, nullptr);
+  BatchingReplica r(e, m, d, lat, BatchingConfig{256, 0, 2.5 * per_seq, 0});
   std::vector<Job> jobs(6, Job{1000, 100, 0});
   jobs.push_back(Job{3000, 100, 0});  // needs more than the whole cache
   const auto gs = serve(r, e, jobs);
@@ -108,7 +111,8 @@ TEST(Batching, ChunkedPrefillSpreadsAPromptOverIterations) {
   const auto m = llama8b();
   const auto d = a100();
   Engine e;
-  BatchingReplica r(e, m, d, BatchingConfig{256, 512, 20e9, 0});
+  LatencyModel lat(m, d, nullptr);
+  BatchingReplica r(e, m, d, lat, BatchingConfig{256, 512, 20e9, 0});
   const auto g = serve(r, e, {{2048, 1, 0}})[0];
   EXPECT_EQ(r.iterations(), 4);  // 4 chunks of 512, the last emits the only token
   EXPECT_EQ(g.first_token, g.end);
@@ -118,7 +122,8 @@ TEST(Batching, AttributedEnergyAddsUpToTheReplicaIntegral) {
   const auto m = llama8b();
   const auto d = a100();
   Engine e;
-  BatchingReplica r(e, m, d, BatchingConfig{8, 256, 20e9, 0});
+  LatencyModel lat(m, d, nullptr);
+  BatchingReplica r(e, m, d, lat, BatchingConfig{8, 256, 20e9, 0});
   std::vector<Job> jobs;
   for (int i = 0; i < 40; ++i) jobs.push_back(Job{100 + 37 * i, 5 + 11 * (i % 7), (i % 10) * 100'000'000LL + (i / 10) * 2'000'000'000LL});
   const auto gs = serve(r, e, jobs);

@@ -42,7 +42,9 @@ struct Result {
   double littles_lambda_w; // arrival rate × mean wait
 };
 
-Result simulate(int servers, double rho, bool deterministic, std::int64_t n, std::uint64_t seed) {
+enum class Service { Exponential, Deterministic, Uniform };
+
+Result simulate(int servers, double rho, Service kind, std::int64_t n, std::uint64_t seed) {
   Engine e;
   Resource r(e, servers);
   Stats st;
@@ -50,8 +52,11 @@ Result simulate(int servers, double rho, bool deterministic, std::int64_t n, std
   const double gap = service_mean / (rho * servers);
   RngStream srng(seed, "service");
   auto service = [&]() -> SimTime {
-    return deterministic ? static_cast<SimTime>(service_mean)
-                         : from_seconds(srng.exponential(service_mean) * 1e-9);
+    switch (kind) {
+      case Service::Deterministic: return static_cast<SimTime>(service_mean);
+      case Service::Uniform: return from_seconds(srng.uniform() * 2 * service_mean * 1e-9);
+      default: return from_seconds(srng.exponential(service_mean) * 1e-9);
+    }
   };
   e.spawn(source(e, r, n, gap, service, st, RngStream(seed, "arrivals")));
   e.run();
@@ -79,14 +84,14 @@ double erlang_c(int c, double a) {
 
 TEST(QueueingValidation, MM1MeanWaitMatchesAnalytic) {
   const double rho = 0.7;
-  const auto r = simulate(1, rho, false, 1'000'000, 11);
+  const auto r = simulate(1, rho, Service::Exponential, 1'000'000, 11);
   const double analytic = rho / (1 - rho) * 1e6;  // Wq = ρ/(μ−λ)
   EXPECT_NEAR(r.mean_wait_ns / analytic, 1.0, 0.03) << "sim " << r.mean_wait_ns << " ns";
 }
 
 TEST(QueueingValidation, MD1MeanWaitMatchesPollaczekKhinchine) {
   const double rho = 0.7;
-  const auto r = simulate(1, rho, true, 1'000'000, 12);
+  const auto r = simulate(1, rho, Service::Deterministic, 1'000'000, 12);
   const double analytic = rho / (2 * (1 - rho)) * 1e6;  // Wq = ρ S / (2(1−ρ))
   EXPECT_NEAR(r.mean_wait_ns / analytic, 1.0, 0.03) << "sim " << r.mean_wait_ns << " ns";
 }
@@ -94,14 +99,23 @@ TEST(QueueingValidation, MD1MeanWaitMatchesPollaczekKhinchine) {
 TEST(QueueingValidation, MMcMeanWaitMatchesErlangC) {
   const int c = 4;
   const double rho = 0.8;
-  const auto r = simulate(c, rho, false, 1'000'000, 13);
+  const auto r = simulate(c, rho, Service::Exponential, 1'000'000, 13);
   const double a = rho * c;
   const double analytic = erlang_c(c, a) / (c * (1 - rho)) * 1e6;  // Wq = C(c,a)/(cμ − λ)
   EXPECT_NEAR(r.mean_wait_ns / analytic, 1.0, 0.03) << "sim " << r.mean_wait_ns << " ns";
 }
 
+TEST(QueueingValidation, MG1MeanWaitMatchesPollaczekKhinchine) {
+  // Uniform service on [0, 2S]: E[S²] = 4S²/3; Wq = λ E[S²] / (2(1 − ρ)).
+  const double rho = 0.7, S = 1e6;
+  const auto r = simulate(1, rho, Service::Uniform, 1'000'000, 15);
+  const double lambda = rho / S;
+  const double analytic = lambda * (4.0 * S * S / 3.0) / (2 * (1 - rho));
+  EXPECT_NEAR(r.mean_wait_ns / analytic, 1.0, 0.03) << "sim " << r.mean_wait_ns << " ns";
+}
+
 TEST(QueueingValidation, LittlesLawHoldsForTheWaitingLine) {
-  const auto r = simulate(2, 0.75, false, 400'000, 14);
+  const auto r = simulate(2, 0.75, Service::Exponential, 400'000, 14);
   EXPECT_NEAR(r.littles_lq / r.littles_lambda_w, 1.0, 0.01);
 }
 

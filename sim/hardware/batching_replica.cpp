@@ -7,8 +7,8 @@
 namespace collabsim {
 
 BatchingReplica::BatchingReplica(Engine& engine, const ModelCard& model, const DeviceSpec& device,
-                                 BatchingConfig cfg)
-    : engine_(engine), model_(model), dev_(device), cfg_(cfg) {}
+                                 const LatencyModel& latency, BatchingConfig cfg)
+    : engine_(engine), model_(model), dev_(device), latency_(latency), cfg_(cfg) {}
 
 Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t output) {
   Seq s;
@@ -33,10 +33,7 @@ void BatchingReplica::complete(Seq* s) {
 }
 
 Task<void> BatchingReplica::loop() {
-  const double F = dev_.peak_flops * dev_.compute_efficiency * dev_.accelerators;
-  const double B = dev_.memory_bandwidth * dev_.memory_efficiency * dev_.accelerators;
   const double kv_tok = model_.kv_bytes_per_token();
-  const double attn = 4.0 * model_.layers * static_cast<double>(model_.heads) * model_.head_dim;
   const double power = dev_.busy_power * dev_.accelerators;
   while (!waiting_.empty() || !running_.empty()) {
     // Admit FCFS while the batch and the KV cache have room.
@@ -62,21 +59,24 @@ Task<void> BatchingReplica::loop() {
     // Build one iteration.
     std::int64_t budget = cfg_.max_prefill_tokens > 0 ? cfg_.max_prefill_tokens
                                                       : std::numeric_limits<std::int64_t>::max();
-    double flops = 0, bytes = model_.weight_bytes(), tokens = 0;
+    IterationLoad load;
+    double tokens = 0;
     for (Seq* s : running_) {
       s->chunk = 0;
       if (s->prefilled < s->prompt) {
         const std::int64_t n = std::min(s->prompt - s->prefilled, budget);
+        if (n == 0) continue;  // starved by the chunked-prefill budget this iteration
         budget -= n;
         s->chunk = n;
         const double nn = static_cast<double>(n), o = static_cast<double>(s->prefilled);
-        flops += 2.0 * model_.active_params * nn + attn * nn * (o + nn / 2.0);
-        bytes += kv_tok * (o + nn);
+        ++load.prefill_seqs;
+        load.prefill_tokens += nn;
+        load.prefill_attention += nn * (o + nn / 2.0);
+        load.prefill_kv_tokens += o + nn;
         tokens += nn;
       } else {
-        const double c = static_cast<double>(s->prompt + s->generated);
-        flops += 2.0 * model_.active_params + attn * c;
-        bytes += kv_tok * c;
+        ++load.decode_seqs;
+        load.decode_context += static_cast<double>(s->prompt + s->generated);
         tokens += 1.0;
       }
     }
@@ -85,7 +85,7 @@ Task<void> BatchingReplica::loop() {
       // budget ≥ 1, kept as a guard against a silent spin.
       throw std::logic_error("continuous batching: empty iteration");
     }
-    const double t = std::max(flops / F, bytes / B) + cfg_.iteration_overhead;
+    const double t = latency_.iteration(load) + cfg_.iteration_overhead;
     const SimTime dt = from_seconds(t);
     co_await engine_.delay(dt);
     const double t_s = to_seconds(dt);

@@ -11,7 +11,7 @@
 /// `kv_capacity` (conservative reservation, no preemption), and while the batch has fewer
 /// than `max_batch` sequences. A request whose KV alone exceeds the capacity fails.
 ///
-/// Iteration time (roofline over the whole batch, accelerators k):
+/// Iteration time (LatencyModel::iteration; with the roofline, over the whole batch on k accelerators):
 ///   FLOPs = 2·P_active·(prefill tokens + decode sequences)
 ///         + Σ_prefill 4·L·H·d_h·n·(o + n/2) + Σ_decode 4·L·H·d_h·c
 ///   bytes = weights + Σ_decode KV(c) + Σ_prefill KV(o + n)
@@ -27,6 +27,7 @@
 
 #include "sim/core/engine.hpp"
 #include "sim/hardware/generation.hpp"
+#include "sim/hardware/latency_model.hpp"
 #include "sim/io/scenario.hpp"
 
 namespace collabsim {
@@ -40,7 +41,9 @@ struct BatchingConfig {
 
 class BatchingReplica {
  public:
-  BatchingReplica(Engine& engine, const ModelCard& model, const DeviceSpec& device, BatchingConfig cfg);
+  /// `latency` must outlive the replica.
+  BatchingReplica(Engine& engine, const ModelCard& model, const DeviceSpec& device,
+                  const LatencyModel& latency, BatchingConfig cfg);
   BatchingReplica(const BatchingReplica&) = delete;
   BatchingReplica& operator=(const BatchingReplica&) = delete;
 
@@ -82,6 +85,7 @@ class BatchingReplica {
   Engine& engine_;
   const ModelCard& model_;
   const DeviceSpec& dev_;
+  const LatencyModel& latency_;
   BatchingConfig cfg_;
   std::deque<Seq*> waiting_;
   std::vector<Seq*> running_;

@@ -1,13 +1,16 @@
 #include "sim/hardware/deployment_server.hpp"
 
 #include <algorithm>
+#include <limits>
 
-#include "sim/hardware/roofline.hpp"
 
 namespace collabsim {
 
 DeploymentServer::DeploymentServer(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev)
-    : engine_(engine), dep_(dep), dev_(dev) {
+    : engine_(engine),
+      dep_(dep),
+      dev_(dev),
+      latency_(dep.model, dev, dep.profile.empty() ? nullptr : std::make_shared<ProfileTable>(dep.profile)) {
   if (dev.per_user) return;
   if (dep.scheduler == "fcfs") {
     pool_ = std::make_unique<Resource>(engine, dev.replicas);
@@ -19,15 +22,16 @@ DeploymentServer::DeploymentServer(Engine& engine, const DeploymentSpec& dep, co
   cfg.kv_capacity = kv_capacity();
   cfg.iteration_overhead = dep.iteration_overhead;
   for (int i = 0; i < dev.replicas; ++i)
-    replicas_.push_back(std::make_unique<BatchingReplica>(engine, dep.model, dev, cfg));
+    replicas_.push_back(std::make_unique<BatchingReplica>(engine, dep.model, dev, latency_, cfg));
 }
 
 double DeploymentServer::kv_capacity() const {
+  if (dev_.memory <= 0) return std::numeric_limits<double>::infinity();
   return std::max(0.0, dev_.memory * dev_.accelerators * dep_.kv_memory_utilization - dep_.model.weight_bytes());
 }
 
 double DeploymentServer::service_time(std::int64_t prompt, std::int64_t output) const {
-  return prefill_time(dep_.model, dev_, prompt) + decode_time(dep_.model, dev_, prompt, output);
+  return latency_.prefill(prompt) + latency_.decode(prompt, output);
 }
 
 double DeploymentServer::busy_seconds() const {
@@ -64,9 +68,9 @@ Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t ou
     g.output_tokens = output;
     if (pool_) co_await pool_->acquire();
     g.start = engine_.now();
-    const double prefill = prefill_time(dep_.model, dev_, prompt);
-    const double first = output > 0 ? prefill + decode_step_time(dep_.model, dev_, prompt) : prefill;
-    const SimTime total = from_seconds(prefill + decode_time(dep_.model, dev_, prompt, output));
+    const double prefill = latency_.prefill(prompt);
+    const double first = output > 0 ? prefill + latency_.decode_step(prompt) : prefill;
+    const SimTime total = from_seconds(prefill + latency_.decode(prompt, output));
     g.first_token = g.start + from_seconds(first);
     co_await engine_.delay(total);
     g.end = engine_.now();

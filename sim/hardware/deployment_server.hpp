@@ -3,7 +3,8 @@
 /// A model deployment at run time: the model on its device and how requests are served.
 ///
 /// - Per-user devices (phones): every request has its own instance and runs alone
-///   (prefill, then decode at batch 1; roofline.hpp). No queueing between users.
+///   (prefill, then decode at batch 1). No queueing between users.
+/// Step times come from the LatencyModel: the roofline, or the deployment's measured profile.
 /// - Shared devices, scheduler "continuous": `replicas` BatchingReplica servers
 ///   (iteration-level continuous batching with a KV-cache limit), chosen per request by
 ///   the dispatch policy (least_loaded: fewest sequences waiting + running, ties to the
@@ -24,6 +25,7 @@
 #include "sim/core/resource.hpp"
 #include "sim/hardware/batching_replica.hpp"
 #include "sim/hardware/generation.hpp"
+#include "sim/hardware/latency_model.hpp"
 #include "sim/io/scenario.hpp"
 
 namespace collabsim {
@@ -39,7 +41,8 @@ class DeploymentServer {
   /// Service time (s) of one request alone on an idle instance: prefill + decode.
   double service_time(std::int64_t prompt_tokens, std::int64_t output_tokens) const;
 
-  /// KV-cache bytes available per replica: memory × accelerators × kv_memory_utilization − weights.
+  /// KV-cache bytes available per replica: memory × accelerators × kv_memory_utilization −
+  /// weights; unlimited when the device's memory is unknown (0).
   double kv_capacity() const;
 
   const DeploymentSpec& spec() const { return dep_; }
@@ -58,6 +61,7 @@ class DeploymentServer {
   Engine& engine_;
   const DeploymentSpec& dep_;
   const DeviceSpec& dev_;
+  LatencyModel latency_;
   std::unique_ptr<Resource> pool_;                         // fcfs
   std::vector<std::unique_ptr<BatchingReplica>> replicas_; // continuous
   std::size_t next_ = 0;

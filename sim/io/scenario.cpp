@@ -59,13 +59,14 @@ std::span<const Field> device_fields() {
       Field::text("card", "", "device card in <models_dir>/devices/<card>.toml"),
       Field::text("title", "", "product name"),
       Field::text("source", "", "datasheet or paper the numbers come from"),
-      Field::quantity("peak_flops", std::nullopt, Dimension::FlopRate,
-                      "dense peak per accelerator at the model's precision", 1.0),
-      Field::quantity("memory_bandwidth", std::nullopt, Dimension::Bandwidth,
-                      "peak memory bandwidth per accelerator", 1.0),
-      Field::quantity("memory", std::nullopt, Dimension::Data, "memory per accelerator", 1.0),
+      Field::quantity("peak_flops", "0 TFLOP/s", Dimension::FlopRate,
+                      "dense peak per accelerator at the model's precision (roofline deployments need it)"),
+      Field::quantity("memory_bandwidth", "0 GB/s", Dimension::Bandwidth,
+                      "peak memory bandwidth per accelerator (roofline deployments need it)"),
+      Field::quantity("memory", "0 GB", Dimension::Data,
+                      "memory per accelerator (0 = unknown: no weight-fit check, KV unlimited)"),
       Field::quantity("idle_power", "0 W", Dimension::Power, "power when idle, per accelerator"),
-      Field::quantity("busy_power", std::nullopt, Dimension::Power,
+      Field::quantity("busy_power", "0 W", Dimension::Power,
                       "power when running a model, per accelerator"),
       Field::real("compute_efficiency", 0.5, "1", "achieved / peak FLOP/s in prefill", 1e-3, 1.0),
       Field::real("memory_efficiency", 0.8, "1", "achieved / peak bandwidth in decode", 1e-3, 1.0),
@@ -125,6 +126,9 @@ std::span<const Field> deployment_fields() {
       Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration"),
       Field::text("dispatch", "least_loaded", "replica choice for a new request",
                   {"least_loaded", "round_robin"}),
+      Field::text("profile", "",
+                  "measured latency profile CSV (phase,batch,tokens,ms) relative to this file; "
+                  "empty = roofline from the model and device cards"),
   };
   return f;
 }
@@ -133,13 +137,13 @@ std::span<const Field> model_card_fields() {
   static const std::vector<Field> f = {
       Field::text("title", std::nullopt, "model name"),
       Field::text("source", std::nullopt, "paper or model card the architecture comes from"),
-      Field::real("params", std::nullopt, "parameters", "total parameters", 1.0),
+      Field::real("params", 0.0, "parameters", "total parameters (0 = unknown, API-only model)", 0.0),
       Field::real("active_params", 0.0, "parameters", "parameters active per token (MoE; 0 = params)", 0.0),
-      Field::integer("layers", std::nullopt, "1", "transformer layers", 1, 1e4),
-      Field::integer("hidden", std::nullopt, "1", "hidden size", 1, 1e6),
-      Field::integer("heads", std::nullopt, "1", "attention heads", 1, 1e4),
-      Field::integer("kv_heads", std::nullopt, "1", "key/value heads (GQA)", 1, 1e4),
-      Field::integer("head_dim", std::nullopt, "1", "dimension per head", 1, 1e5),
+      Field::integer("layers", 0, "1", "transformer layers (0 = unknown)", 0, 1e4),
+      Field::integer("hidden", 0, "1", "hidden size (0 = unknown)", 0, 1e6),
+      Field::integer("heads", 0, "1", "attention heads (0 = unknown)", 0, 1e4),
+      Field::integer("kv_heads", 0, "1", "key/value heads (GQA) (0 = unknown)", 0, 1e4),
+      Field::integer("head_dim", 0, "1", "dimension per head (0 = unknown)", 0, 1e5),
       Field::real("bytes_per_param", 2.0, "bytes", "bytes per stored weight", 0.01, 8),
       Field::real("kv_bytes_per_element", 2.0, "bytes", "bytes per KV-cache element", 0.01, 8),
       Field::text("quality_column", "", "default column in quality tables"),
@@ -468,11 +472,28 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     d.kv_memory_utilization = p.number("kv_memory_utilization");
     d.iteration_overhead = p.number("iteration_overhead");
     d.dispatch = p.text("dispatch");
+    if (!p.text("profile").empty()) {
+      d.profile = dir / p.text("profile");
+      if (!fs::exists(d.profile))
+        throw InputError(p.pos("profile"), ctx + ".profile", "file '" + d.profile.string() + "' does not exist");
+    }
     d.pos = pos_of(node);
-    // The weights must fit in the memory of one replica.
     const DeviceSpec& dev = sc.device(d.device);
+    if (d.profile.empty()) {  // the roofline needs the architecture and the hardware
+      const char* missing = m.params <= 0 ? "params" : m.layers <= 0 ? "layers" : m.heads <= 0 ? "heads"
+                          : m.kv_heads <= 0 ? "kv_heads" : m.head_dim <= 0 ? "head_dim" : nullptr;
+      if (missing)
+        throw InputError(p.pos("model"), ctx + ".model",
+                         "model card '" + m.id + "' has no '" + missing +
+                             "': the roofline needs it; give the deployment a measured `profile` instead");
+      if (dev.peak_flops <= 0 || dev.memory_bandwidth <= 0)
+        throw InputError(p.pos("device"), ctx + ".device",
+                         "device '" + dev.name + "' has no peak_flops/memory_bandwidth: the roofline "
+                         "needs them; give the deployment a measured `profile` instead");
+    }
+    // The weights must fit in the memory of one replica (when the memory is known).
     const double mem = dev.memory * dev.accelerators * d.kv_memory_utilization;
-    if (m.weight_bytes() >= mem)
+    if (dev.memory > 0 && m.weight_bytes() >= mem)
       throw InputError(p.pos("device"), ctx + ".device",
                        fmt::format("model '{}' needs {:.1f} GB of weights but device '{}' has "
                                    "{:.1f} GB usable per replica (memory × accelerators × kv_memory_utilization); "

@@ -92,6 +92,7 @@ struct DeploymentSpec {
   double kv_memory_utilization = 0.9;  ///< share of replica memory usable for weights + KV (vLLM's gpu_memory_utilization)
   double iteration_overhead = 0;       ///< s per batching iteration
   std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin"
+  std::filesystem::path profile;       ///< measured latency profile (empty = roofline)
   SourcePos pos;
 };
 

@@ -1,0 +1,46 @@
+#pragma once
+/// \file latency_model.hpp
+/// Time of inference steps for one deployment: the roofline (roofline.hpp) by default, or a
+/// measured ProfileTable when the deployment gives one. Both answer the same questions, so
+/// servers do not care which is in use.
+
+#include <cstdint>
+#include <memory>
+
+#include "sim/hardware/profile_table.hpp"
+#include "sim/io/scenario.hpp"
+
+namespace collabsim {
+
+/// Work of one continuous-batching iteration.
+struct IterationLoad {
+  int prefill_seqs = 0;           ///< sequences with a prefill chunk in this iteration
+  double prefill_tokens = 0;      ///< Σ n (new prompt tokens)
+  double prefill_attention = 0;   ///< Σ n·(o + n/2), o = tokens already cached
+  double prefill_kv_tokens = 0;   ///< Σ (o + n) tokens of KV touched by the chunks
+  int decode_seqs = 0;            ///< sequences decoding one token
+  double decode_context = 0;      ///< Σ context length of the decoding sequences
+};
+
+class LatencyModel {
+ public:
+  /// `profile` may be null (roofline).
+  LatencyModel(const ModelCard& model, const DeviceSpec& device, std::shared_ptr<const ProfileTable> profile);
+
+  /// Prefill of `tokens` prompt tokens alone (s).
+  double prefill(std::int64_t tokens) const;
+  /// One decode step alone at context `context` (s).
+  double decode_step(std::int64_t context) const;
+  /// Decode of `output` tokens alone after `prompt` (s). Profile: output × step at the
+  /// mid context (exact where the profile is linear in context).
+  double decode(std::int64_t prompt, std::int64_t output) const;
+  /// One batched iteration (s), without the fixed overhead.
+  double iteration(const IterationLoad& load) const;
+
+ private:
+  const ModelCard& m_;
+  const DeviceSpec& d_;
+  std::shared_ptr<const ProfileTable> profile_;
+};
+
+}  // namespace collabsim
