@@ -63,11 +63,11 @@ TEST(BadInput, MalformedToml) {
 
 TEST(BadInput, UnknownKey) {
   TempDir d;
-  const auto sc = scenario_copy(d.path, "threshold = 0.5", "treshold = 0.5");
+  const auto sc = scenario_copy(d.path, "thresholds = [0.5]", "treshold = [0.5]");
   const auto c = run(sc, d.path / "out.h5");
   EXPECT_EQ(c.rc, 2) << c.out;
-  EXPECT_TRUE(std::regex_search(c.out, std::regex("scenario\\.toml:[0-9]+:1: key 'mechanism\\.treshold': unknown key"))) << c.out;
-  EXPECT_NE(c.out.find("did you mean 'threshold'"), std::string::npos) << c.out;
+  EXPECT_TRUE(std::regex_search(c.out, std::regex("scenario\\.toml:[0-9]+:1: key 'mechanism\\.cascade\\.treshold': unknown key"))) << c.out;
+  EXPECT_NE(c.out.find("did you mean 'thresholds'"), std::string::npos) << c.out;
   EXPECT_FALSE(fs::exists(d.path / "out.h5"));
 }
 
@@ -134,15 +134,19 @@ TEST(BadInput, UnknownMechanismAndBadSet) {
   auto c = run(sc, d.path / "out.h5", "--set mechanism.name=cascde");
   EXPECT_EQ(c.rc, 2) << c.out;
   EXPECT_NE(c.out.find("unknown mechanism 'cascde'"), std::string::npos) << c.out;
-  c = run(sc, d.path / "out.h5", "--set mechanism.threshold=2");
+  c = run(sc, d.path / "out.h5", "--set mechanism.cascade.thresholds=[2]");
   EXPECT_EQ(c.rc, 2) << c.out;
-  EXPECT_NE(c.out.find("key 'mechanism.threshold'"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("key 'mechanism.cascade.thresholds'"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("out of range"), std::string::npos) << c.out;
+  c = run(sc, d.path / "out.h5", "--set mechanism.threshold=0.2");
+  EXPECT_EQ(c.rc, 2) << c.out;
+  EXPECT_NE(c.out.find("parameters go in a sub-table [mechanism.cascade]"), std::string::npos) << c.out;
   EXPECT_FALSE(fs::exists(d.path / "out.h5"));
 }
 
 TEST(Cli, ListShowsMechanismsWithParameters) {
   std::string out;
   ASSERT_EQ(run_cli("list", out), 0) << out;
-  for (const char* name : {"small_only", "large_only", "random", "oracle", "cascade", "threshold", "auroc"})
+  for (const char* name : {"small_only", "large_only", "random", "oracle", "cascade", "router", "thresholds", "auroc"})
     EXPECT_NE(out.find(name), std::string::npos) << name;
 }

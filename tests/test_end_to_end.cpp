@@ -141,8 +141,8 @@ TEST_F(EndToEnd, OracleAndCascadeLieWhereTheyMust) {
 TEST_F(EndToEnd, CascadeThresholdExtremes) {
   const auto& s = mech("small_only").summary;
   const auto& l = mech("large_only").summary;
-  const auto& t0 = run("cascade_t0", {"mechanism.threshold=0.0"}).summary;
-  const auto& t1 = run("cascade_t1", {"mechanism.threshold=1.0"}).summary;
+  const auto& t0 = run("cascade_t0", {"mechanism.cascade.thresholds=[0.0]"}).summary;
+  const auto& t1 = run("cascade_t1", {"mechanism.cascade.thresholds=[1.0]"}).summary;
   EXPECT_DOUBLE_EQ(t0.quality_mean, s.quality_mean);
   EXPECT_DOUBLE_EQ(t0.large_share, 0.0);
   EXPECT_DOUBLE_EQ(t1.quality_mean, l.quality_mean);

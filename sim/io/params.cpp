@@ -55,6 +55,30 @@ Field Field::text(std::string key, std::optional<std::string> def, std::string h
   return f;
 }
 
+Field Field::text_list(std::string key, std::optional<std::vector<std::string>> def, std::string help,
+                       std::size_t min_len) {
+  Field f;
+  f.key = std::move(key);
+  f.kind = Kind::TextList;
+  if (def) f.default_value = *def;
+  f.help = std::move(help);
+  f.min_len = min_len;
+  return f;
+}
+
+Field Field::real_list(std::string key, std::optional<std::vector<double>> def, std::string unit,
+                       std::string help, double min, double max) {
+  Field f;
+  f.key = std::move(key);
+  f.kind = Kind::RealList;
+  if (def) f.default_value = *def;
+  f.unit = std::move(unit);
+  f.help = std::move(help);
+  f.min = min;
+  f.max = max;
+  return f;
+}
+
 Field Field::quantity(std::string key, std::optional<std::string> def, Dimension dim,
                       std::string help, double min, double max) {
   Field f;
@@ -78,6 +102,15 @@ std::string Field::default_text() const {
           return kind == Kind::Quantity ? v : "\"" + v + "\"";
         else if constexpr (std::is_same_v<V, bool>)
           return v ? "true" : "false";
+        else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+          std::string out = "[";
+          for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", \"" : "\"") + v[i] + "\"";
+          return out + "]";
+        } else if constexpr (std::is_same_v<V, std::vector<double>>) {
+          std::string out = "[";
+          for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + fmt::format("{}", v[i]);
+          return out + "]";
+        }
         else
           return fmt::format("{}", v);
       },
@@ -137,6 +170,8 @@ std::string expected_name(const Field& f) {
     case Field::Kind::Real: return "a number";
     case Field::Kind::Boolean: return "true or false";
     case Field::Kind::Text: return "a string";
+    case Field::Kind::TextList: return "an array of strings";
+    case Field::Kind::RealList: return "an array of numbers";
     case Field::Kind::Quantity:
       return "a quoted quantity with a unit of " + dimension_name(f.dimension) + " (e.g. \"" +
              f.default_text() + "\")";
@@ -198,6 +233,31 @@ ParamValue convert(const Field& f, const toml::node& n, const std::string& key) 
         throw InputError(pos, key, "'" + *v + "' is not one of: " + list);
       }
       return *v;
+    }
+    case Field::Kind::TextList:
+    case Field::Kind::RealList: {
+      const toml::array* arr = n.as_array();
+      if (!arr) return wrong();
+      if (arr->size() < f.min_len)
+        throw InputError(pos, key, fmt::format("needs at least {} entries", f.min_len));
+      if (f.kind == Field::Kind::TextList) {
+        std::vector<std::string> out;
+        for (const auto& e : *arr) {
+          auto v = e.value_exact<std::string>();
+          if (!v) throw InputError(pos_of(e), key, "expected a string, got " + type_name(e));
+          out.push_back(*v);
+        }
+        return out;
+      }
+      std::vector<double> out;
+      for (const auto& e : *arr) {
+        if (!(e.is_floating_point() || e.is_integer()))
+          throw InputError(pos_of(e), key, "expected a number, got " + type_name(e));
+        const double v = e.value<double>().value();
+        check_range(f, v, pos_of(e), key);
+        out.push_back(v);
+      }
+      return out;
     }
     case Field::Kind::Quantity: {
       auto s = n.value_exact<std::string>();
@@ -268,7 +328,8 @@ ParamSet read_params(const toml::table& table, std::span<const Field> fields,
 std::string describe_fields(std::span<const Field> fields, const std::string& indent) {
   std::ostringstream os;
   for (const auto& f : fields) {
-    std::string unit = f.kind == Field::Kind::Quantity ? dimension_name(f.dimension) : f.unit;
+    std::string unit = f.kind == Field::Kind::Quantity ? dimension_name(f.dimension)
+                       : f.kind == Field::Kind::TextList ? "names" : f.unit;
     os << indent << fmt::format("{:<18} = {:<14} [{}]  {}", f.key, f.default_text(), unit, f.help)
        << '\n';
   }

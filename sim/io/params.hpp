@@ -22,11 +22,12 @@
 namespace collabsim {
 
 /// A typed parameter value. Quantities are stored as double in their base unit.
-using ParamValue = std::variant<std::int64_t, double, bool, std::string>;
+using ParamValue = std::variant<std::int64_t, double, bool, std::string, std::vector<std::string>,
+                                std::vector<double>>;
 
 /// One declared parameter.
 struct Field {
-  enum class Kind { Integer, Real, Boolean, Text, Quantity };
+  enum class Kind { Integer, Real, Boolean, Text, Quantity, TextList, RealList };
 
   std::string key;
   Kind kind = Kind::Real;
@@ -39,6 +40,7 @@ struct Field {
   double min = -std::numeric_limits<double>::infinity();  ///< inclusive, base unit
   double max = std::numeric_limits<double>::infinity();   ///< inclusive, base unit
   std::vector<std::string> choices;  ///< Text only: allowed values (empty = any)
+  std::size_t min_len = 0;           ///< lists: minimum length
 
   static Field integer(std::string key, std::optional<std::int64_t> def, std::string unit,
                        std::string help, double min = -1e18, double max = 1e18);
@@ -48,6 +50,13 @@ struct Field {
   static Field boolean(std::string key, std::optional<bool> def, std::string help);
   static Field text(std::string key, std::optional<std::string> def, std::string help,
                     std::vector<std::string> choices = {});
+  /// An array of strings (e.g. deployment names), at least `min_len` long.
+  static Field text_list(std::string key, std::optional<std::vector<std::string>> def, std::string help,
+                         std::size_t min_len = 1);
+  /// An array of numbers, each within [min, max].
+  static Field real_list(std::string key, std::optional<std::vector<double>> def, std::string unit,
+                         std::string help, double min = -std::numeric_limits<double>::infinity(),
+                         double max = std::numeric_limits<double>::infinity());
   /// A physical quantity written with its unit; `def` like "35 ms"; bounds in base units.
   static Field quantity(std::string key, std::optional<std::string> def, Dimension dim,
                         std::string help, double min = 0.0,
@@ -65,6 +74,10 @@ class ParamSet {
   double number(const std::string& key) const;  ///< Real or Quantity (base unit) or Integer
   bool flag(const std::string& key) const { return std::get<bool>(at(key)); }
   const std::string& text(const std::string& key) const { return std::get<std::string>(at(key)); }
+  const std::vector<std::string>& texts(const std::string& key) const {
+    return std::get<std::vector<std::string>>(at(key));
+  }
+  const std::vector<double>& numbers(const std::string& key) const { return std::get<std::vector<double>>(at(key)); }
   bool has(const std::string& key) const { return values_.count(key) != 0; }
   /// Where the value came from (the table's position for defaults).
   const SourcePos& pos(const std::string& key) const { return pos_.at(key); }

@@ -42,7 +42,7 @@ RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vect
   add("quality", "1", T::F64);
   for (const auto& d : deps) add("tokens_" + d, "tokens", T::I64);
   for (const auto& d : devs) add("energy_" + d + "_j", "J", T::F64);
-  add("route", "0=small,1=large", T::I8);
+  add("route", "model index in mechanism order (0=small)", T::I8);
   add("escalated", "bool", T::U8);
   add("status", "0=ok,1=failed,2=timed_out", T::I8);
 }

@@ -16,7 +16,8 @@ namespace collabsim {
 /// How a request ended.
 enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2 };
 
-/// Which model's answer the user got.
+/// Which model's answer the user got: the index of the answering model in the
+/// mechanism's order (two-model mechanisms: 0 = small, 1 = large).
 enum class Route : std::int8_t { Small = 0, Large = 1 };
 
 struct RequestRecord {

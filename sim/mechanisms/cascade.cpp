@@ -1,59 +1,93 @@
 /// \file cascade.cpp
-/// Two-stage cascade (FrugalGPT, Chen, Zaharia & Zou 2023; AutoMix, Madaan et al. 2023;
-/// survey §3.1.2): the small model answers first; when its confidence is below
-/// `threshold`, the request escalates to the large model.
+/// Multi-stage cascade (FrugalGPT, Chen, Zaharia & Zou 2023; AutoMix, Madaan et al. 2023;
+/// uncertainty routing, Chuang et al. 2024; survey §3.1.2). Stage i answers; if its
+/// confidence is below thresholds[i] the request escalates to stage i+1; the last stage's
+/// answer is final.
 ///
-/// The decision needs the small model's whole answer, so an accepted small answer reaches
-/// the user when its generation ends (TTFT = small-model completion), and an escalated
-/// request's TTFT is the large model's first token at the user. The small model's time,
-/// energy and cost are paid either way.
+/// Confidence is the noisy oracle of confidence.hpp (settable AUROC for "this stage's
+/// answer is right"). With `verifier = "self"` the stage first verifies its own answer as
+/// AutoMix does: `verify_samples` extra generations on the same deployment, each with the
+/// question + answer as prompt and `verify_tokens` output, paid in time, energy and cost.
 ///
-/// Confidence for now is the noisy oracle of confidence.hpp with a settable AUROC.
-/// threshold = 0 never escalates (= small_only); threshold = 1 always escalates
-/// (= large_only plus the small model's cost).
+/// The decision needs the stage's whole answer, so an accepted answer reaches the user when
+/// the stage (and its verification) ends: TTFT = that completion. An escalated request's
+/// TTFT is the next stage's first token at the user. Earlier stages are paid either way.
+/// thresholds = [0] equals the first stage alone; thresholds = [1] equals the last stage
+/// plus the earlier stages' cost.
+
+#include <fmt/format.h>
 
 #include "sim/mechanisms/confidence.hpp"
 #include "sim/mechanisms/registry.hpp"
-#include "sim/mechanisms/two_model.hpp"
 
 namespace collabsim {
 namespace {
 
-class Cascade final : public TwoModelMechanism {
+class Cascade final : public Mechanism {
  public:
   Cascade(Context& cx, const ParamSet& p)
-      : TwoModelMechanism(cx, p), threshold_(p.number("threshold")), conf_(p.number("auroc")) {}
+      : cx_(cx),
+        thresholds_(p.numbers("thresholds")),
+        conf_(p.number("auroc")),
+        self_verify_(p.text("verifier") == "self"),
+        verify_tokens_(p.integer("verify_tokens")),
+        verify_samples_(p.integer("verify_samples")) {
+    for (const auto& name : p.texts("stages")) stages_.push_back(cx.deployment(name, p.pos("stages"), "mechanism.stages"));
+    if (thresholds_.size() != stages_.size() - 1)
+      throw InputError(p.pos("thresholds"), "mechanism.thresholds",
+                       fmt::format("{} stages need {} thresholds, got {}", stages_.size(), stages_.size() - 1,
+                                   thresholds_.size()));
+  }
+
+  std::vector<std::size_t> large_deployments() const override {
+    return {stages_.begin() + 1, stages_.end()};
+  }
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
-    const Answer small = co_await cx_.ask(small_, r, rec);
     RngStream rng = cx_.rng("cascade_confidence", r);
-    const double c = conf_.draw(cx_.score(small_, r) >= 0.5, rng);
-    if (c >= threshold_) {
-      Answer released = small;
-      released.first_token_at_user = small.done_at_user;
-      cx_.finish(r, rec, released, Route::Small, false);
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      Answer a = co_await cx_.ask(stages_[i], r, rec);
+      const bool last = i + 1 == stages_.size();
+      if (!last && !a.timed_out && !a.generation.failed) {
+        if (self_verify_)
+          for (std::int64_t k = 0; k < verify_samples_; ++k) {
+            const Answer v = co_await cx_.ask_tokens(stages_[i], r, rec, r.prompt_tokens + r.output_tokens,
+                                                     verify_tokens_);
+            a.done_at_user = std::max(a.done_at_user, v.done_at_user);
+          }
+        const double c = conf_.draw(cx_.correct(stages_[i], r), rng);
+        if (c < thresholds_[i]) continue;  // escalate
+        a.first_token_at_user = a.done_at_user;  // released after the decision
+      }
+      cx_.finish(r, rec, a, static_cast<Route>(i), i > 0);
       co_return;
     }
-    const Answer large = co_await cx_.ask(large_, r, rec);
-    cx_.finish(r, rec, large, Route::Large, true);
   }
 
  private:
-  double threshold_;
+  Context& cx_;
+  std::vector<std::size_t> stages_;
+  std::vector<double> thresholds_;
   NoisyOracleConfidence conf_;
+  bool self_verify_;
+  std::int64_t verify_tokens_, verify_samples_;
 };
 
 }  // namespace
 
 MechanismInfo cascade_info() {
-  auto fields = two_model_fields();
-  fields.push_back(Field::real("threshold", 0.5, "1",
-                               "escalate to the large model when confidence < threshold", 0.0, 1.0));
-  fields.push_back(Field::real("auroc", 0.75, "1",
-                               "AUROC of the noisy-oracle confidence for 'small answer correct'",
-                               0.5, 0.999999));
-  return {"cascade", "small model first; escalate to the large model when confidence < threshold",
-          "FrugalGPT (Chen et al. 2023), AutoMix (Madaan et al. 2023); survey §3.1.2", fields,
+  return {"cascade", "stage by stage: answer, judge confidence, escalate below the stage's threshold",
+          "FrugalGPT (Chen et al. 2023), AutoMix (Madaan et al. 2023); survey §3.1.2",
+          {Field::text_list("stages", std::vector<std::string>{"slm", "llm"},
+                            "deployments from cheapest to strongest", 2),
+           Field::real_list("thresholds", std::vector<double>{0.5}, "1",
+                            "per stage but the last: escalate when confidence < threshold", 0.0, 1.0),
+           Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle confidence for 'stage answer correct'",
+                       0.5, 0.999999),
+           Field::text("verifier", "none", "'self': each stage verifies its own answer first (AutoMix)",
+                       {"none", "self"}),
+           Field::integer("verify_tokens", 8, "tokens", "output tokens of one verification", 1, 1e6),
+           Field::integer("verify_samples", 1, "1", "verifications per stage (AutoMix samples k)", 1, 64)},
           [](Context& cx, const ParamSet& p) { return std::make_unique<Cascade>(cx, p); }};
 }
 

@@ -8,14 +8,24 @@ Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Netwo
     : engine_(engine), sc_(sc), topo_(topo), net_(net), deps_(deps), table_(table),
       quality_columns_(std::move(quality_columns)) {}
 
-Task<Answer> Context::ask(std::size_t dep, const Request& r, RequestRecord& rec) {
+Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, double seconds) {
+  if (seconds <= 0) co_return;
+  co_await engine_.delay(from_seconds(seconds));
+  const DeviceSpec& dev = sc_.devices[r.origin];
+  const double j = dev.busy_power * dev.accelerators * seconds;
+  rec.device_energy[r.origin] += j;
+  rec.energy_j += j;
+}
+
+Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,
+                                 std::int64_t prompt_tokens, std::int64_t output_tokens) {
   DeploymentServer& server = deps_[dep];
   const std::size_t device = topo_.deployment_device(dep);
   const double bpt = sc_.workload.bytes_per_token;
   Answer a;
   a.deployment = dep;
   if (device != r.origin) {
-    const double bytes = static_cast<double>(r.prompt_tokens) * bpt;
+    const double bytes = static_cast<double>(prompt_tokens) * bpt;
     const Transfer up = co_await net_.send(r.origin, device, bytes, r.deadline);
     rec.bytes_up += static_cast<std::int64_t>(bytes);
     charge_radio(rec, net_.radio_energy(r.origin, device, bytes));
@@ -25,7 +35,7 @@ Task<Answer> Context::ask(std::size_t dep, const Request& r, RequestRecord& rec)
       co_return a;
     }
   }
-  a.generation = co_await server.generate(r.prompt_tokens, r.output_tokens);
+  a.generation = co_await server.generate(prompt_tokens, output_tokens);
   const Generation& g = a.generation;
   rec.tokens[dep] += g.output_tokens;
   rec.device_energy[device] += g.energy;
@@ -36,7 +46,7 @@ Task<Answer> Context::ask(std::size_t dep, const Request& r, RequestRecord& rec)
     const Transfer last = co_await net_.send(device, r.origin, bpt, r.deadline);  // through the FIFOs
     a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
     a.timed_out = last.timed_out;
-    const double down = static_cast<double>(r.output_tokens) * bpt;
+    const double down = static_cast<double>(output_tokens) * bpt;
     rec.bytes_down += static_cast<std::int64_t>(down);
     charge_radio(rec, net_.radio_energy(device, r.origin, down));
   } else {

@@ -52,7 +52,18 @@ class Context {
   /// the prompt, bytes_down the whole output (streamed during decode); the radio energy of
   /// per-user ends is charged for both. A network wait past r.deadline sets
   /// Answer::timed_out and ends the call (no generation if the upload timed out).
-  Task<Answer> ask(std::size_t dep, const Request& r, RequestRecord& rec);
+  Task<Answer> ask(std::size_t dep, const Request& r, RequestRecord& rec) {
+    return ask_tokens(dep, r, rec, r.prompt_tokens, r.output_tokens);
+  }
+
+  /// As ask(), with explicit prompt and output token counts (verification calls, prompt
+  /// compression, sub-tasks). Tokens generated are counted for `dep` in the record.
+  Task<Answer> ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,
+                          std::int64_t prompt_tokens, std::int64_t output_tokens);
+
+  /// Runs `seconds` of computation on the request's origin device (e.g. a router kernel),
+  /// charging busy energy there. Per-user origins never queue.
+  Task<void> compute_on_origin(const Request& r, RequestRecord& rec, double seconds);
 
   /// Quality score in [0, 1] of deployment `dep`'s model on the request's question.
   double score(std::size_t dep, const Request& r) const {
@@ -69,6 +80,9 @@ class Context {
   /// TimedOut; both score quality 0.
   void finish(const Request& r, RequestRecord& rec, const Answer& answer, Route route,
               bool escalated) const;
+
+  /// True when deployment `dep`'s model answers the request's question right (score ≥ 0.5).
+  bool correct(std::size_t dep, const Request& r) const { return score(dep, r) >= 0.5; }
 
  private:
   void charge_radio(RequestRecord& rec, double joules) const;

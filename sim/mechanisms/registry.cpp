@@ -4,7 +4,7 @@ namespace collabsim {
 
 const std::vector<MechanismInfo>& mechanism_registry() {
   static const std::vector<MechanismInfo> registry = {
-      small_only_info(), large_only_info(), random_router_info(), oracle_info(), cascade_info(),
+      small_only_info(), large_only_info(), random_router_info(), oracle_info(), cascade_info(), router_info(),
   };
   return registry;
 }
@@ -21,8 +21,20 @@ std::unique_ptr<Mechanism> make_mechanism(const toml::table& table, Context& cx)
   const toml::node* n = table.get("name");
   const std::string name = n ? n->value<std::string>().value_or("") : "";
   const MechanismInfo& info = find_mechanism(name, n ? pos_of(*n) : pos_of(table));
-  static const std::vector<std::string> kIgnore = {"name"};
-  const ParamSet params = read_params(table, info.params, "mechanism", kIgnore);
+  // [mechanism] holds `name` and one sub-table of parameters per mechanism, so a scenario
+  // can carry settings for several mechanisms and switch with --set mechanism.name=...
+  for (const auto& [k, v] : table) {
+    const std::string key(k.str());
+    if (key == "name") continue;
+    if (!v.is_table())
+      throw InputError(pos_of(v), "mechanism." + key,
+                       "parameters go in a sub-table [mechanism." + name + "] (see `collabsim list`)");
+    find_mechanism(key, pos_of(v));  // a typo in a sub-table name is an error too
+  }
+  static const toml::table kEmpty;
+  const toml::node* sub = table.get(name);
+  const ParamSet params =
+      read_params(sub ? *sub->as_table() : kEmpty, info.params, "mechanism." + name);
   return info.make(cx, params);
 }
 

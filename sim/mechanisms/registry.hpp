@@ -18,8 +18,9 @@ const std::vector<MechanismInfo>& mechanism_registry();
 /// Entry by name; throws InputError naming `pos` and listing the known names otherwise.
 const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& pos);
 
-/// Validates the [mechanism] table against the mechanism's parameters (the `name` key is
-/// the registry key) and builds it. Throws InputError for unknown keys and bad values.
+/// Builds the mechanism named by `[mechanism] name`, with its parameters from the
+/// sub-table `[mechanism.<name>]` (defaults when absent). Sub-tables of other registered
+/// mechanisms may sit beside it. Throws InputError for unknown names, keys and bad values.
 std::unique_ptr<Mechanism> make_mechanism(const toml::table& table, Context& cx);
 
 // Registration functions, one per mechanism file.
@@ -28,5 +29,6 @@ MechanismInfo large_only_info();
 MechanismInfo random_router_info();
 MechanismInfo oracle_info();
 MechanismInfo cascade_info();
+MechanismInfo router_info();
 
 }  // namespace collabsim

@@ -1,0 +1,65 @@
+/// \file router.cpp
+/// Pre-generation router (survey §3.1.2, §3.2.1): before any model runs, a score predicts
+/// whether the small model is good enough for this query; score ≥ threshold → small model,
+/// else large. The routing decision costs `overhead` seconds of compute on the origin
+/// device (the survey's "routing latency paradox").
+///
+/// Label the score predicts (`label`):
+///  - "small_correct": the small model answers right (RouteLLM-style binary router, Ong et
+///    al. 2024, whose routers predict the weak model winning);
+///  - "quality_gap": q_small ≥ q_large − gap (HybridLLM, Ding et al., ICLR 2024: route to
+///    the small model when its quality is within a margin of the large one's; both wrong
+///    counts as "small is good enough").
+/// Score source: the noisy oracle (confidence.hpp) with settable AUROC for that label.
+/// Learned kernels (sim/kernels) plug in as a further score source.
+
+#include "sim/mechanisms/confidence.hpp"
+#include "sim/mechanisms/registry.hpp"
+#include "sim/mechanisms/two_model.hpp"
+
+namespace collabsim {
+namespace {
+
+class Router final : public TwoModelMechanism {
+ public:
+  Router(Context& cx, const ParamSet& p)
+      : TwoModelMechanism(cx, p),
+        threshold_(p.number("threshold")),
+        conf_(p.number("auroc")),
+        gap_label_(p.text("label") == "quality_gap"),
+        gap_(p.number("gap")),
+        overhead_(p.number("overhead")) {}
+
+  Task<void> serve(const Request& r, RequestRecord& rec) override {
+    co_await cx_.compute_on_origin(r, rec, overhead_);
+    const bool good_enough = gap_label_ ? cx_.score(small_, r) >= cx_.score(large_, r) - gap_
+                                        : cx_.correct(small_, r);
+    RngStream rng = cx_.rng("router_score", r);
+    const double score = conf_.draw(good_enough, rng);
+    co_await answer_with(score >= threshold_ ? small_ : large_, r, rec);
+  }
+
+ private:
+  double threshold_;
+  NoisyOracleConfidence conf_;
+  bool gap_label_;
+  double gap_;
+  double overhead_;
+};
+
+}  // namespace
+
+MechanismInfo router_info() {
+  auto fields = two_model_fields();
+  fields.push_back(Field::real("threshold", 0.5, "1", "route to the small model when score ≥ threshold", 0.0, 1.0));
+  fields.push_back(Field::text("label", "small_correct", "what the score predicts",
+                               {"small_correct", "quality_gap"}));
+  fields.push_back(Field::real("gap", 0.0, "1", "quality_gap label: tolerated quality loss", 0.0, 1.0));
+  fields.push_back(Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle score for the label", 0.5, 0.999999));
+  fields.push_back(Field::quantity("overhead", "0 ms", Dimension::Time, "routing compute time on the origin device"));
+  return {"router", "pre-generation routing: score the query, small model if score ≥ threshold",
+          "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,
+          [](Context& cx, const ParamSet& p) { return std::make_unique<Router>(cx, p); }};
+}
+
+}  // namespace collabsim
