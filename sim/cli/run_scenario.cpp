@@ -115,6 +115,7 @@ RunResult run_scenario(const Scenario& sc) {
   RunResult res;
   res.summary = acc.finish();
   out.write_row("summary", res.summary.columns());
+  if (const auto st = mech->stats(); !st.empty()) out.write_row("mechanism", st);
   const double horizon = res.summary.makespan_s;
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {
     const DeviceSpec& dev = sc.devices[i];

@@ -10,10 +10,11 @@ BatchingReplica::BatchingReplica(Engine& engine, const ModelCard& model, const D
                                  const LatencyModel& latency, BatchingConfig cfg)
     : engine_(engine), model_(model), dev_(device), latency_(latency), cfg_(cfg) {}
 
-Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t output) {
+Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
   Seq s;
   s.prompt = std::max<std::int64_t>(prompt, 0);
   s.output = std::max<std::int64_t>(output, 0);
+  s.cached = std::max<std::int64_t>(cached, 0);
   s.g.queued = engine_.now();
   s.g.prompt_tokens = s.prompt;
   s.g.output_tokens = s.output;
@@ -39,7 +40,7 @@ Task<void> BatchingReplica::loop() {
     // Admit FCFS while the batch and the KV cache have room.
     while (!waiting_.empty() && static_cast<int>(running_.size()) < cfg_.max_batch) {
       Seq* s = waiting_.front();
-      const double need = kv_tok * static_cast<double>(s->prompt + s->output);
+      const double need = kv_tok * static_cast<double>(s->cached + s->prompt + s->output);
       if (need > cfg_.kv_capacity) {  // can never fit
         waiting_.pop_front();
         s->g.failed = true;
@@ -68,7 +69,7 @@ Task<void> BatchingReplica::loop() {
         if (n == 0) continue;  // starved by the chunked-prefill budget this iteration
         budget -= n;
         s->chunk = n;
-        const double nn = static_cast<double>(n), o = static_cast<double>(s->prefilled);
+        const double nn = static_cast<double>(n), o = static_cast<double>(s->cached + s->prefilled);
         ++load.prefill_seqs;
         load.prefill_tokens += nn;
         load.prefill_attention += nn * (o + nn / 2.0);
@@ -76,7 +77,7 @@ Task<void> BatchingReplica::loop() {
         tokens += nn;
       } else {
         ++load.decode_seqs;
-        load.decode_context += static_cast<double>(s->prompt + s->generated);
+        load.decode_context += static_cast<double>(s->cached + s->prompt + s->generated);
         tokens += 1.0;
       }
     }

@@ -48,8 +48,10 @@ class BatchingReplica {
   BatchingReplica& operator=(const BatchingReplica&) = delete;
 
   /// Queues a sequence and resumes the caller when its last token is produced (or it
-  /// failed: Generation::failed).
-  Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens);
+  /// failed: Generation::failed). `cached_tokens` of context are already in the KV cache
+  /// (reserved with the sequence, attended to, not prefilled).
+  Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens,
+                            std::int64_t cached_tokens = 0);
 
   /// Sequences waiting or running (for least-loaded dispatch).
   std::size_t load() const { return waiting_.size() + running_.size(); }
@@ -65,7 +67,7 @@ class BatchingReplica {
 
  private:
   struct Seq {
-    std::int64_t prompt = 0, output = 0;
+    std::int64_t prompt = 0, output = 0, cached = 0;
     std::int64_t prefilled = 0, generated = 0;
     double kv_reserved = 0;
     Generation g;

@@ -55,12 +55,13 @@ double DeploymentServer::price_of(const Generation& g, double device_seconds) co
          dep_.price_output * static_cast<double>(g.output_tokens);
 }
 
-Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t output) {
+Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
   prompt = std::max<std::int64_t>(prompt, 0);
   output = std::max<std::int64_t>(output, 0);
+  cached = std::max<std::int64_t>(cached, 0);
   Generation g;
   if (!replicas_.empty()) {
-    g = co_await replicas_[pick_replica()]->generate(prompt, output);
+    g = co_await replicas_[pick_replica()]->generate(prompt, output, cached);
     g.cost = price_of(g, g.device_time);
   } else {
     g.queued = engine_.now();
@@ -68,9 +69,13 @@ Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t ou
     g.output_tokens = output;
     if (pool_) co_await pool_->acquire();
     g.start = engine_.now();
+    // The prefill pass emits the first token (as in the batching replica); each further
+    // token is one decode step at the growing context. Attention over a cached part is
+    // neglected in the prefill term here.
     const double prefill = latency_.prefill(prompt);
-    const double first = output > 0 ? prefill + latency_.decode_step(prompt) : prefill;
-    const SimTime total = from_seconds(prefill + latency_.decode(prompt, output));
+    const double first = prefill;
+    const SimTime total =
+        from_seconds(prefill + (output > 1 ? latency_.decode(cached + prompt + 1, output - 1) : 0.0));
     g.first_token = g.start + from_seconds(first);
     co_await engine_.delay(total);
     g.end = engine_.now();

@@ -34,9 +34,13 @@ class DeploymentServer {
  public:
   DeploymentServer(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev);
 
-  /// Serves one request: `prompt_tokens` of prefill, `output_tokens` generated.
+  /// Serves one request: `prompt_tokens` of prefill, `output_tokens` generated, after
+  /// `cached_tokens` of context already in this deployment's KV cache (a continued
+  /// sequence, e.g. a speculative-decoding verification round): the cached context is
+  /// read by attention and held in the KV cache, but not prefilled again.
   /// Negative counts are clamped to 0. Generation::failed when it cannot be served.
-  Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens);
+  Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens,
+                            std::int64_t cached_tokens = 0);
 
   /// Service time (s) of one request alone on an idle instance: prefill + decode.
   double service_time(std::int64_t prompt_tokens, std::int64_t output_tokens) const;

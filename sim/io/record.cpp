@@ -40,6 +40,7 @@ RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vect
   add("energy_j", "J", T::F64);
   add("energy_radio_j", "J", T::F64);
   add("quality", "1", T::F64);
+  add("private_tokens_sent", "tokens", T::I64);
   for (const auto& d : deps) add("tokens_" + d, "tokens", T::I64);
   for (const auto& d : devs) add("energy_" + d + "_j", "J", T::F64);
   add("route", "model index in mechanism order (0=small)", T::I8);
@@ -67,6 +68,7 @@ void RecordLayout::encode(const RequestRecord& r, unsigned char* out) const {
   put(out, off(), r.energy_j);
   put(out, off(), r.energy_radio_j);
   put(out, off(), r.quality);
+  put(out, off(), r.private_tokens_sent);
   for (auto t : r.tokens) put(out, off(), t);
   for (auto e : r.device_energy) put(out, off(), e);
   put(out, off(), static_cast<std::int8_t>(r.route));

@@ -37,6 +37,7 @@ struct RequestRecord {
   double energy_j = 0;         ///< Σ device energy + radio energy
   double energy_radio_j = 0;   ///< radio energy of per-user ends
   double quality = 0;          ///< score in [0, 1] of the final answer
+  std::int64_t private_tokens_sent = 0;  ///< private prompt tokens that left the origin device
   Status status = Status::Ok;
   std::vector<std::int64_t> tokens;  ///< generated tokens per deployment
   std::vector<double> device_energy; ///< J per device

@@ -41,6 +41,8 @@ std::span<const Field> workload_fields() {
                   0.0, 1e6),
       Field::quantity("timeout", "0 s", Dimension::Time,
                       "a request still waiting on the network this long after arrival times out (0 = never)"),
+      Field::real("private_share", 0.0, "1",
+                  "share of prompt tokens that are private (counted when sent off the device)", 0.0, 1.0),
   };
   return f;
 }
@@ -344,6 +346,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   sc.workload.rate_scale = wl.number("rate_scale");
   sc.workload.bytes_per_token = wl.number("bytes_per_token");
   sc.workload.timeout = wl.number("timeout");
+  sc.workload.private_share = wl.number("private_share");
   sc.workload.pos = pos_of(wl_t);
 
   // [quality]

@@ -104,6 +104,7 @@ struct WorkloadSpec {
   double rate_scale = 1.0;          ///< arrival rate multiplier (inter-arrival times / scale)
   double bytes_per_token = 4.0;     ///< bytes on the wire per token
   double timeout = 0;               ///< s after arrival a request may wait on the network (0 = none)
+  double private_share = 0;         ///< share of prompt tokens that are private (privacy scenarios)
   SourcePos pos;
 };
 

@@ -24,6 +24,7 @@ void SummaryAccumulator::add(const RequestRecord& r) {
   s_.n_failed += r.status == Status::Failed ? 1 : 0;
   s_.n_timed_out += r.status == Status::TimedOut ? 1 : 0;
   bytes_up_sum_ += static_cast<double>(r.bytes_up);
+  private_sum_ += static_cast<double>(r.private_tokens_sent);
   escalated_ += r.escalated ? 1 : 0;
   bool large = false;
   for (std::size_t i = 0; i < r.tokens.size() && i < large_.size(); ++i)
@@ -56,6 +57,7 @@ Summary SummaryAccumulator::finish() {
   s.large_share = static_cast<double>(large_count_) / n;
   s.escalation_rate = static_cast<double>(escalated_) / n;
   s.bytes_up_per_request = bytes_up_sum_ / n;
+  s.private_tokens_per_request = private_sum_ / n;
   s.makespan_s = end_max_;
   s.throughput_rps = end_max_ > 0 ? static_cast<double>(s.n_ok) / end_max_ : 0.0;
   return s;
@@ -82,6 +84,7 @@ std::vector<std::pair<std::string, std::pair<std::string, double>>> Summary::col
       {"large_share", {"1", large_share}},
       {"escalation_rate", {"1", escalation_rate}},
       {"bytes_up_per_request", {"bytes", bytes_up_per_request}},
+      {"private_tokens_per_request", {"tokens", private_tokens_per_request}},
       {"makespan_s", {"s", makespan_s}},
       {"throughput_rps", {"1/s", throughput_rps}},
   };

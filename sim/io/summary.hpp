@@ -28,6 +28,7 @@ struct Summary {
   double large_share = 0;           ///< share of requests that called the large model
   double escalation_rate = 0;       ///< share escalated after a first answer
   double bytes_up_per_request = 0;  ///< bytes
+  double private_tokens_per_request = 0;  ///< private prompt tokens sent off the device
   double makespan_s = 0;            ///< last completion time (s since start)
   double throughput_rps = 0;        ///< completed requests / makespan
 
@@ -50,7 +51,7 @@ class SummaryAccumulator {
   std::vector<bool> large_;
   std::vector<double> latency_, ttft_, tpot_;
   Summary s_;
-  double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, radio_sum_ = 0, bytes_up_sum_ = 0, end_max_ = 0;
+  double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, radio_sum_ = 0, bytes_up_sum_ = 0, private_sum_ = 0, end_max_ = 0;
   std::int64_t large_count_ = 0, escalated_ = 0;
 };
 

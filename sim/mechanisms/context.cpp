@@ -1,5 +1,7 @@
 #include "sim/mechanisms/context.hpp"
 
+#include <cmath>
+
 namespace collabsim {
 
 Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Network& net,
@@ -17,36 +19,62 @@ Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, doub
   rec.energy_j += j;
 }
 
-Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,
-                                 std::int64_t prompt_tokens, std::int64_t output_tokens) {
-  DeploymentServer& server = deps_[dep];
+Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
+                                 std::int64_t cached) {
+  const Generation g = co_await deps_[dep].generate(prompt, output, cached);
   const std::size_t device = topo_.deployment_device(dep);
-  const double bpt = sc_.workload.bytes_per_token;
-  Answer a;
-  a.deployment = dep;
-  if (device != r.origin) {
-    const double bytes = static_cast<double>(prompt_tokens) * bpt;
-    const Transfer up = co_await net_.send(r.origin, device, bytes, r.deadline);
-    rec.bytes_up += static_cast<std::int64_t>(bytes);
-    charge_radio(rec, net_.radio_energy(r.origin, device, bytes));
-    if (up.timed_out) {
-      a.timed_out = true;
-      a.first_token_at_user = a.done_at_user = engine_.now();
-      co_return a;
-    }
-  }
-  a.generation = co_await server.generate(prompt_tokens, output_tokens);
-  const Generation& g = a.generation;
   rec.tokens[dep] += g.output_tokens;
   rec.device_energy[device] += g.energy;
   rec.energy_j += g.energy;
   rec.cost_usd += g.cost;
+  co_return g;
+}
+
+Task<Transfer> Context::upload(const Request& r, RequestRecord& rec, std::size_t dep, double bytes,
+                               std::optional<SimTime> deadline) {
+  const std::size_t device = topo_.deployment_device(dep);
+  if (device == r.origin) co_return Transfer{engine_.now(), engine_.now(), 0.0, false, 0};
+  const Transfer t = co_await net_.send(r.origin, device, bytes, deadline.value_or(r.deadline));
+  rec.bytes_up += static_cast<std::int64_t>(bytes);
+  charge_radio(rec, net_.radio_energy(r.origin, device, bytes));
+  co_return t;
+}
+
+Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size_t dep, double bytes,
+                                 std::optional<SimTime> deadline) {
+  const std::size_t device = topo_.deployment_device(dep);
+  if (device == r.origin) co_return Transfer{engine_.now(), engine_.now(), 0.0, false, 0};
+  const Transfer t = co_await net_.send(device, r.origin, bytes, deadline.value_or(r.deadline));
+  rec.bytes_down += static_cast<std::int64_t>(bytes);
+  charge_radio(rec, net_.radio_energy(device, r.origin, bytes));
+  co_return t;
+}
+
+Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,
+                                 std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted,
+                                 std::optional<SimTime> deadline) {
+  const std::size_t device = topo_.deployment_device(dep);
+  const double bpt = sc_.workload.bytes_per_token;
+  Answer a;
+  a.deployment = dep;
+  if (device != r.origin && !redacted)
+    rec.private_tokens_sent += std::llround(sc_.workload.private_share * static_cast<double>(prompt_tokens));
+  const Transfer up = co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline);
+  if (up.timed_out) {
+    a.timed_out = true;
+    a.first_token_at_user = a.done_at_user = engine_.now();
+    co_return a;
+  }
+  a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens);
+  const Generation& g = a.generation;
   if (device != r.origin && !g.failed) {
+    // Tokens stream down during decode: the first arrives after the path's serialisation
+    // and latency (waiting out outages); the last goes through the link FIFOs at the end.
     a.first_token_at_user = net_.arrival_time(device, r.origin, bpt, g.first_token);
-    const Transfer last = co_await net_.send(device, r.origin, bpt, r.deadline);  // through the FIFOs
+    const Transfer last = co_await net_.send(device, r.origin, bpt, deadline.value_or(r.deadline));
     a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
     a.timed_out = last.timed_out;
-    const double down = static_cast<double>(output_tokens) * bpt;
+    const double down = token_bytes(output_tokens);
     rec.bytes_down += static_cast<std::int64_t>(down);
     charge_radio(rec, net_.radio_energy(device, r.origin, down));
   } else {
@@ -56,6 +84,37 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
   co_return a;
 }
 
+namespace {
+Task<void> ask_into(Context& cx, std::size_t dep, const Request& r, RequestRecord& rec, Answer& out, Latch& latch) {
+  out = co_await cx.ask(dep, r, rec);
+  latch.count_down();
+}
+}  // namespace
+
+Task<std::vector<Answer>> Context::ask_all(const std::vector<std::size_t>& deps, const Request& r,
+                                           RequestRecord& rec) {
+  std::vector<Answer> out(deps.size());
+  Latch latch(engine_, static_cast<int>(deps.size()));
+  for (std::size_t i = 0; i < deps.size(); ++i) engine_.spawn(ask_into(*this, deps[i], r, rec, out[i], latch));
+  co_await latch.wait();
+  co_return out;
+}
+
+bool Context::reachable_now(std::size_t dep, const Request& r) {
+  const std::size_t device = topo_.deployment_device(dep);
+  return net_.path_up(r.origin, device, engine_.now()) && net_.path_up(device, r.origin, engine_.now());
+}
+
+Task<void> Context::wait_reachable(std::size_t dep, const Request& r) {
+  const std::size_t device = topo_.deployment_device(dep);
+  for (;;) {
+    const SimTime t = std::max(net_.path_next_up(r.origin, device, engine_.now()),
+                               net_.path_next_up(device, r.origin, engine_.now()));
+    if (t == engine_.now()) co_return;
+    co_await engine_.until(t);
+  }
+}
+
 void Context::charge_radio(RequestRecord& rec, double joules) const {
   rec.energy_radio_j += joules;
   rec.energy_j += joules;
@@ -63,6 +122,11 @@ void Context::charge_radio(RequestRecord& rec, double joules) const {
 
 void Context::finish(const Request& r, RequestRecord& rec, const Answer& a, Route route,
                      bool escalated) const {
+  finish_with_quality(r, rec, a, route, escalated, score(a.deployment, r));
+}
+
+void Context::finish_with_quality(const Request& r, RequestRecord& rec, const Answer& a, Route route,
+                                  bool escalated, double quality) const {
   rec.route = route;
   rec.escalated = escalated;
   rec.ttft_s = to_seconds(a.first_token_at_user - r.arrival);
@@ -75,7 +139,7 @@ void Context::finish(const Request& r, RequestRecord& rec, const Answer& a, Rout
     rec.quality = 0.0;
     return;
   }
-  rec.quality = score(a.deployment, r);
+  rec.quality = quality;
   rec.status = Status::Ok;
 }
 

@@ -7,10 +7,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/core/engine.hpp"
+#include "sim/core/latch.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/io/record.hpp"
@@ -58,8 +60,44 @@ class Context {
 
   /// As ask(), with explicit prompt and output token counts (verification calls, prompt
   /// compression, sub-tasks). Tokens generated are counted for `dep` in the record.
+  /// `redacted`: the prompt sent holds none of the request's private tokens (pipeline
+  /// de-identification); otherwise workload.private_share of the prompt tokens count as
+  /// private tokens sent off the device when the deployment is remote.
+  /// `deadline` (absolute ns) replaces the request's own deadline for this call when given.
   Task<Answer> ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,
-                          std::int64_t prompt_tokens, std::int64_t output_tokens);
+                          std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted = false,
+                          std::optional<SimTime> deadline = std::nullopt);
+
+  /// Runs `ask(dep, r, rec)` for every deployment in `deps` concurrently and returns the
+  /// answers in the same order once all are in (fusion, ensembles).
+  Task<std::vector<Answer>> ask_all(const std::vector<std::size_t>& deps, const Request& r, RequestRecord& rec);
+
+  /// True when every link on the path between the origin and `dep`'s device is up now.
+  bool reachable_now(std::size_t dep, const Request& r);
+  /// Waits until that path is up (returns at once when it is).
+  Task<void> wait_reachable(std::size_t dep, const Request& r);
+
+  /// Runs a generation on deployment `dep` with no network transfer (the caller moves the
+  /// data): `prompt` tokens prefilled after `cached` tokens of context, `output` generated.
+  /// Accounts tokens, device energy and cost into `rec`.
+  Task<Generation> run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
+                          std::int64_t cached = 0);
+
+  /// Sends `bytes` from the request's origin to deployment `dep`'s device (bytes_up, radio
+  /// energy, deadline). Local deployments return at once.
+  Task<Transfer> upload(const Request& r, RequestRecord& rec, std::size_t dep, double bytes,
+                        std::optional<SimTime> deadline = std::nullopt);
+
+  /// Sends `bytes` from deployment `dep`'s device to the request's origin (bytes_down,
+  /// radio energy, deadline). Local deployments return at once.
+  Task<Transfer> download(const Request& r, RequestRecord& rec, std::size_t dep, double bytes,
+                          std::optional<SimTime> deadline = std::nullopt);
+
+  /// True when deployment `dep` runs on the request's origin device.
+  bool local(std::size_t dep, const Request& r) const { return topo_.deployment_device(dep) == r.origin; }
+
+  /// Bytes on the wire for `tokens` tokens.
+  double token_bytes(std::int64_t tokens) const { return static_cast<double>(tokens) * sc_.workload.bytes_per_token; }
 
   /// Runs `seconds` of computation on the request's origin device (e.g. a router kernel),
   /// charging busy energy there. Per-user origins never queue.
@@ -80,6 +118,14 @@ class Context {
   /// TimedOut; both score quality 0.
   void finish(const Request& r, RequestRecord& rec, const Answer& answer, Route route,
               bool escalated) const;
+  /// As finish(), with the answer's quality given by the mechanism (fusion, mixtures).
+  void finish_with_quality(const Request& r, RequestRecord& rec, const Answer& answer, Route route,
+                           bool escalated, double quality) const;
+
+  const quality::QualityTable& table() const { return table_; }
+  /// Quality-table column of deployment `dep`.
+  std::size_t quality_column(std::size_t dep) const { return quality_columns_[dep]; }
+  DeploymentServer& server(std::size_t dep) { return deps_[dep]; }
 
   /// True when deployment `dep`'s model answers the request's question right (score ≥ 0.5).
   bool correct(std::size_t dep, const Request& r) const { return score(dep, r) >= 0.5; }

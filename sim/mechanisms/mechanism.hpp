@@ -22,6 +22,9 @@ class Mechanism {
   virtual Task<void> serve(const Request& r, RequestRecord& rec) = 0;
   /// Deployments that count as "large" for the large_share metric.
   virtual std::vector<std::size_t> large_deployments() const = 0;
+  /// Mechanism-specific run statistics, written as the one-row dataset /mechanism:
+  /// (name, (unit, value)). Default: none.
+  virtual std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const { return {}; }
 };
 
 /// Registry entry: name, one-line summary, the paper/system it follows, parameters, factory.

@@ -30,5 +30,12 @@ MechanismInfo random_router_info();
 MechanismInfo oracle_info();
 MechanismInfo cascade_info();
 MechanismInfo router_info();
+MechanismInfo speculative_info();
+MechanismInfo offline_fallback_info();
+MechanismInfo fusion_info();
+MechanismInfo pipeline_info();
+MechanismInfo token_routing_info();
+MechanismInfo decomposition_info();
+MechanismInfo distillation_info();
 
 }  // namespace collabsim

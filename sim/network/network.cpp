@@ -1,5 +1,6 @@
 #include "sim/network/network.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace collabsim {
@@ -35,6 +36,17 @@ SimTime Network::arrival_time(std::size_t from, std::size_t to, double bytes, Si
     t += from_seconds(bandwidth_[h.link].send_time(bytes, t, h.up)) + from_seconds(sc_.links[h.link].latency);
   }
   return t;
+}
+
+SimTime Network::path_next_up(std::size_t from, std::size_t to, SimTime t) {
+  const auto& p = topo_.path(from, to);
+  if (!p) throw std::logic_error("no path between devices");
+  for (;;) {  // advance until one instant finds every hop up
+    SimTime latest = t;
+    for (const auto& h : p->hops) latest = std::max(latest, outage_[h.link]->next_up(t));
+    if (latest == t) return t;
+    t = latest;
+  }
 }
 
 double Network::radio_energy(std::size_t from, std::size_t to, double bytes) const {

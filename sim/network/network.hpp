@@ -53,6 +53,11 @@ class Network {
   /// jitter but waiting out outages on each hop (used for the first streamed token).
   SimTime arrival_time(std::size_t from, std::size_t to, double bytes, SimTime at);
 
+  /// True when every link on the path from → to is up at time t.
+  bool path_up(std::size_t from, std::size_t to, SimTime t) { return path_next_up(from, to, t) == t; }
+  /// Earliest time ≥ t at which every link on the path from → to is up at once.
+  SimTime path_next_up(std::size_t from, std::size_t to, SimTime t);
+
   /// Radio energy (J) a per-user end spends to move `bytes` from → to: Σ over hops with a
   /// per-user endpoint of bytes × radio_energy_up (sender side) or radio_energy_down.
   double radio_energy(std::size_t from, std::size_t to, double bytes) const;
