@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::int64_t kConvRows = 19366;  // shared/data/traces/SOURCE.md
 
-struct Run {
+struct RunOut {
   Summary summary;
   fs::path file;
 };
@@ -36,7 +36,7 @@ class EndToEnd : public ::testing::Test {
   }
 
   /// Runs the default scenario with overrides (cached by key).
-  static const Run& run(const std::string& key, std::vector<std::string> sets) {
+  static const RunOut& run(const std::string& key, std::vector<std::string> sets) {
     auto it = runs_.find(key);
     if (it != runs_.end()) return it->second;
     LoadOptions opt;
@@ -44,10 +44,10 @@ class EndToEnd : public ::testing::Test {
     opt.data_dir = data_dir();
     opt.output = dir_->path / (key + ".h5");
     const Scenario sc = load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", opt);
-    Run r{run_scenario(sc).summary, *opt.output};
+    RunOut r{run_scenario(sc).summary, *opt.output};
     return runs_.emplace(key, r).first->second;
   }
-  static const Run& mech(const std::string& name) { return run(name, {"mechanism.name=" + name}); }
+  static const RunOut& mech(const std::string& name) { return run(name, {"mechanism.name=" + name}); }
 
   /// Mean of a matrix column over the given question ids, parsed straight from the CSV.
   static double column_mean(const std::string& column, const std::vector<std::int64_t>& qids) {
@@ -83,14 +83,14 @@ class EndToEnd : public ::testing::Test {
   }
 
   static TempDir* dir_;
-  static std::map<std::string, Run> runs_;
+  static std::map<std::string, RunOut> runs_;
 };
 TempDir* EndToEnd::dir_ = nullptr;
-std::map<std::string, Run> EndToEnd::runs_;
+std::map<std::string, RunOut> EndToEnd::runs_;
 
 TEST_F(EndToEnd, EveryRequestIsRecordedInOrder) {
   for (const char* m : {"small_only", "large_only", "random", "oracle", "cascade"}) {
-    const Run& r = mech(m);
+    const RunOut& r = mech(m);
     EXPECT_EQ(r.summary.n_requests, kConvRows) << m;
     EXPECT_EQ(r.summary.n_ok, kConvRows) << m;
     const auto ids = read_column<std::int64_t>(r.file, "requests", "request_id");
@@ -106,8 +106,8 @@ TEST_F(EndToEnd, EveryRequestIsRecordedInOrder) {
 }
 
 TEST_F(EndToEnd, BaselineQualityEqualsMatrixColumnMeansExactly) {
-  const Run& s = mech("small_only");
-  const Run& l = mech("large_only");
+  const RunOut& s = mech("small_only");
+  const RunOut& l = mech("large_only");
   const auto qs = read_column<std::int64_t>(s.file, "requests", "query_id");
   const auto ql = read_column<std::int64_t>(l.file, "requests", "query_id");
   EXPECT_EQ(qs, ql) << "the question join must not depend on the mechanism";
@@ -154,18 +154,18 @@ TEST_F(EndToEnd, CascadeThresholdExtremes) {
 }
 
 TEST_F(EndToEnd, SameSeedGivesBitIdenticalRequests) {
-  const Run& a = mech("cascade");
-  const Run& b = run("cascade_again", {"mechanism.name=cascade"});
+  const RunOut& a = mech("cascade");
+  const RunOut& b = run("cascade_again", {"mechanism.name=cascade"});
   const auto ra = read_raw(a.file, "requests");
   const auto rb = read_raw(b.file, "requests");
   ASSERT_FALSE(ra.empty());
   EXPECT_TRUE(ra == rb) << "same scenario and seed must give identical /requests bytes";
-  const Run& c = run("cascade_seed2", {"run.seed=7"});
+  const RunOut& c = run("cascade_seed2", {"run.seed=7"});
   EXPECT_FALSE(ra == read_raw(c.file, "requests")) << "a different seed should change the run";
 }
 
 TEST_F(EndToEnd, RootAttributesRecordTheScenario) {
-  const Run& r = mech("cascade");
+  const RunOut& r = mech("cascade");
   H5::H5File f(r.file.string(), H5F_ACC_RDONLY);
   std::string scenario, mechanism;
   f.openAttribute("scenario").read(f.openAttribute("scenario").getStrType(), scenario);

@@ -1,5 +1,6 @@
 #include "sim/cli/run_scenario.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -14,7 +15,7 @@
 #include "sim/network/network.hpp"
 #include "sim/quality/query_join.hpp"
 #include "sim/topology/topology.hpp"
-#include "sim/workload/azure_trace.hpp"
+#include "sim/workload/trace_record.hpp"
 
 namespace collabsim {
 namespace {
@@ -77,15 +78,21 @@ RunResult run_scenario(const Scenario& sc) {
   deps.reserve(sc.deployments.size());
   for (const auto& d : sc.deployments) deps.emplace_back(engine, d, sc.device(d.device));
 
+  const auto [info, params] = mechanism_params(*sc.mechanism.table);
   std::vector<std::string> columns;
   for (const auto& d : sc.deployments) columns.push_back(d.quality_column);
-  const auto table = quality::QualityTable::load_wide_csv(sc.quality.table, columns);
-  std::vector<std::size_t> col_idx;
+  std::vector<std::string> join_columns = columns;
+  if (info->extra_columns)
+    for (const auto& c : info->extra_columns(params))
+      if (std::find(join_columns.begin(), join_columns.end(), c) == join_columns.end()) join_columns.push_back(c);
+  const auto table = quality::QualityTable::load_wide_csv(sc.quality.table, join_columns);
+  std::vector<std::size_t> col_idx, join_idx;
   for (const auto& c : columns) col_idx.push_back(table.model_index(c));
-  QueryJoin join(table, col_idx, sc.run.seed);
+  for (const auto& c : join_columns) join_idx.push_back(table.model_index(c));
+  QueryJoin join(table, join_idx, sc.run.seed);
 
   Context cx(engine, sc, topo, net, deps, table, col_idx);
-  auto mech = make_mechanism(*sc.mechanism.table, cx);
+  auto mech = info->make(cx, params);
 
   std::vector<std::string> dep_names, dev_names;
   for (const auto& d : sc.deployments) dep_names.push_back(d.name);

@@ -72,10 +72,10 @@ Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t ou
     // The prefill pass emits the first token (as in the batching replica); each further
     // token is one decode step at the growing context. Attention over a cached part is
     // neglected in the prefill term here.
-    const double prefill = latency_.prefill(prompt);
-    const double first = prefill;
+    // With nothing to prefill, the first token is a decode step at the cached context.
+    const double first = prompt > 0 ? latency_.prefill(prompt) : (output > 0 ? latency_.decode_step(cached) : 0.0);
     const SimTime total =
-        from_seconds(prefill + (output > 1 ? latency_.decode(cached + prompt + 1, output - 1) : 0.0));
+        from_seconds(first + (output > 1 ? latency_.decode(cached + prompt + 1, output - 1) : 0.0));
     g.first_token = g.start + from_seconds(first);
     co_await engine_.delay(total);
     g.end = engine_.now();

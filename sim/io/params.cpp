@@ -306,7 +306,12 @@ ParamSet read_params(const toml::table& table, std::span<const Field> fields,
     std::string known_list;
     for (const auto& f : fields) known_list += (known_list.empty() ? "" : ", ") + f.key;
     msg += " (known keys: " + known_list + ")";
-    throw InputError(pos_of(node), full(key), msg);
+    SourcePos pos = pos_of(node);
+    if (k.source().begin.line > 0) {  // point at the key itself
+      pos.line = k.source().begin.line;
+      pos.column = k.source().begin.column;
+    }
+    throw InputError(pos, full(key), msg);
   }
   ParamSet out;
   for (const auto& f : fields) {

@@ -88,7 +88,8 @@ MechanismInfo distillation_info() {
   fields.push_back(Field::integer("label_concurrency", 64, "1", "labelling requests in flight", 1, 1e6));
   return {"distillation", "offline LLM labelling job, then the distilled SLM answers on the device",
           "knowledge distillation (Hinton et al. 2015), FedCoLLM; survey §3.1.4", fields,
-          [](Context& cx, const ParamSet& p) { return std::make_unique<Distillation>(cx, p); }};
+          [](Context& cx, const ParamSet& p) { return std::make_unique<Distillation>(cx, p); },
+          [](const ParamSet& p) { return std::vector<std::string>{p.text("distilled_column")}; }};
 }
 
 }  // namespace collabsim

@@ -34,6 +34,8 @@ struct MechanismInfo {
   std::string reference;
   std::vector<Field> params;  ///< declared once: validation and `collabsim list`
   std::function<std::unique_ptr<Mechanism>(Context&, const ParamSet&)> make;
+  /// Quality-table columns the mechanism reads beyond its deployments' (may be empty).
+  std::function<std::vector<std::string>(const ParamSet&)> extra_columns;
 };
 
 }  // namespace collabsim

@@ -20,6 +20,11 @@ const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& po
 }
 
 std::unique_ptr<Mechanism> make_mechanism(const toml::table& table, Context& cx) {
+  auto [info, params] = mechanism_params(table);
+  return info->make(cx, params);
+}
+
+std::pair<const MechanismInfo*, ParamSet> mechanism_params(const toml::table& table) {
   const toml::node* n = table.get("name");
   const std::string name = n ? n->value<std::string>().value_or("") : "";
   const MechanismInfo& info = find_mechanism(name, n ? pos_of(*n) : pos_of(table));
@@ -35,9 +40,7 @@ std::unique_ptr<Mechanism> make_mechanism(const toml::table& table, Context& cx)
   }
   static const toml::table kEmpty;
   const toml::node* sub = table.get(name);
-  const ParamSet params =
-      read_params(sub ? *sub->as_table() : kEmpty, info.params, "mechanism." + name);
-  return info.make(cx, params);
+  return {&info, read_params(sub ? *sub->as_table() : kEmpty, info.params, "mechanism." + name)};
 }
 
 }  // namespace collabsim

@@ -23,6 +23,10 @@ const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& po
 /// mechanisms may sit beside it. Throws InputError for unknown names, keys and bad values.
 std::unique_ptr<Mechanism> make_mechanism(const toml::table& table, Context& cx);
 
+/// The registry entry and validated parameters of the [mechanism] table (as
+/// make_mechanism, without building it), so a run can learn what it needs first.
+std::pair<const MechanismInfo*, ParamSet> mechanism_params(const toml::table& table);
+
 // Registration functions, one per mechanism file.
 MechanismInfo small_only_info();
 MechanismInfo large_only_info();

@@ -70,6 +70,7 @@ class Speculative final : public TwoModelMechanism {
       emitted_total_ += out;
       ++rounds_;
       accepted_ += k;
+      rejections_ += k < g ? 1 : 0;
       drafted_ += g;
       if (first) {
         a.first_token_at_user = cx_.engine().now();
@@ -89,7 +90,10 @@ class Speculative final : public TwoModelMechanism {
             {"drafted_tokens", {"tokens", static_cast<double>(drafted_)}},
             {"accepted_tokens", {"tokens", static_cast<double>(accepted_)}},
             {"emitted_tokens", {"tokens", static_cast<double>(emitted_total_)}},
-            {"acceptance_rate", {"1", drafted_ ? static_cast<double>(accepted_) / static_cast<double>(drafted_) : 0.0}},
+            // α̂: accepted drafts over drafts that were judged (a rejection ends the round,
+            // later drafts of that round are never judged).
+            {"acceptance_rate", {"1", accepted_ + rejections_ ? static_cast<double>(accepted_) / static_cast<double>(accepted_ + rejections_) : 0.0}},
+            {"accepted_share", {"1", drafted_ ? static_cast<double>(accepted_) / static_cast<double>(drafted_) : 0.0}},
             {"tokens_per_round", {"tokens", rounds > 0 ? static_cast<double>(emitted_total_) / rounds : 0.0}}};
   }
 
@@ -103,7 +107,7 @@ class Speculative final : public TwoModelMechanism {
   double alpha_;
   int gamma_, gamma_max_;
   bool adaptive_;
-  std::int64_t rounds_ = 0, accepted_ = 0, drafted_ = 0, emitted_total_ = 0;
+  std::int64_t rounds_ = 0, accepted_ = 0, drafted_ = 0, emitted_total_ = 0, rejections_ = 0;
 };
 
 }  // namespace

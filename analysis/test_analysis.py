@@ -1,0 +1,105 @@
+"""Tests of the analysis layer on small synthetic result files with the simulator's layout.
+
+Run: /usr/bin/python3 -m unittest analysis/test_analysis.py (from the repository root).
+"""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "plot_runs.py")
+
+
+def write_run(path, mechanism, quality, cost, n=600, scale=1.0):
+    rng = np.random.default_rng(sum(map(ord, mechanism)))
+    dt = np.dtype([("request_id", "<u8"), ("query_id", "<i8"), ("arrival_s", "<f8"), ("ttft_s", "<f8"),
+                   ("latency_s", "<f8"), ("prompt_tokens", "<i8"), ("output_tokens", "<i8"),
+                   ("cost_usd", "<f8"), ("energy_j", "<f8"), ("quality", "<f8"), ("tokens_slm", "<i8"),
+                   ("route", "i1"), ("escalated", "u1"), ("status", "i1")])
+    rows = np.zeros(n, dtype=dt)
+    rows["request_id"] = np.arange(n)
+    rows["arrival_s"] = np.sort(rng.uniform(0, 600, n))
+    rows["ttft_s"] = rng.exponential(0.3 * scale, n) + 0.01
+    rows["latency_s"] = rows["ttft_s"] + rng.exponential(3 * scale, n)
+    rows["quality"] = (rng.uniform(size=n) < quality).astype(float)
+    rows["cost_usd"] = cost / 1000.0
+    summ = np.zeros(1, dtype=[("n_requests", "<i8"), ("quality_mean", "<f8"), ("latency_p50_s", "<f8"),
+                              ("latency_p95_s", "<f8"), ("latency_p99_s", "<f8"), ("ttft_p50_s", "<f8"),
+                              ("cost_per_1k_usd", "<f8"), ("energy_per_request_j", "<f8"), ("large_share", "<f8")])
+    summ["n_requests"] = n
+    summ["quality_mean"] = rows["quality"].mean()
+    summ["latency_p50_s"] = np.median(rows["latency_s"])
+    summ["cost_per_1k_usd"] = cost
+    with h5py.File(path, "w") as f:
+        f.attrs["mechanism"] = mechanism
+        d = f.create_dataset("requests", data=rows)
+        d.attrs["units"] = ["1"] * len(dt.names)
+        s = f.create_dataset("summary", data=summ)
+        s.attrs["units"] = ["1"] * len(summ.dtype.names)
+    return summ[0]
+
+
+class PlotRunsTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_script(self, *args):
+        return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True)
+
+    def test_figures_and_summary(self):
+        files, want = [], {}
+        for mech, q, c in [("small_only", 0.4, 0.0), ("large_only", 0.63, 1.2), ("cascade", 0.58, 0.64)]:
+            p = os.path.join(self.dir, f"{mech}.h5")
+            want[mech] = write_run(p, mech, q, c)
+            files.append(p)
+        out = os.path.join(self.dir, "figs")
+        res = self.run_script(*files, "-o", out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for name in ("latency_cdf", "ttft_cdf", "quality_cost", "latency_over_time"):
+            for ext in ("png", "pdf"):
+                path = os.path.join(out, f"{name}.{ext}")
+                self.assertTrue(os.path.exists(path), path)
+                self.assertGreater(os.path.getsize(path), 1000, path)
+        with open(os.path.join(out, "summary.csv")) as fh:
+            rows = list(csv.DictReader(fh))
+        self.assertEqual([r["mechanism"] for r in rows], ["small_only", "large_only", "cascade"])
+        for r in rows:
+            self.assertAlmostEqual(float(r["quality"]), want[r["mechanism"]]["quality_mean"], places=9)
+            self.assertAlmostEqual(float(r["usd_per_1k"]), want[r["mechanism"]]["cost_per_1k_usd"], places=9)
+            self.assertEqual(int(float(r["n"])), 600)
+        self.assertIn("cascade", res.stdout)
+
+    def test_same_mechanism_twice_is_labelled_by_file(self):
+        a, b = os.path.join(self.dir, "run_a.h5"), os.path.join(self.dir, "run_b.h5")
+        write_run(a, "cascade", 0.5, 1.0)
+        write_run(b, "cascade", 0.6, 0.5)
+        res = self.run_script(a, b, "-o", os.path.join(self.dir, "f"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        with open(os.path.join(self.dir, "f", "summary.csv")) as fh:
+            self.assertEqual([r["mechanism"] for r in csv.DictReader(fh)], ["run_a", "run_b"])
+
+    def test_not_a_result_fails_with_file_name(self):
+        bad = os.path.join(self.dir, "bad.h5")
+        with h5py.File(bad, "w") as f:
+            f.create_dataset("x", data=np.arange(3))
+        res = self.run_script(bad, "-o", os.path.join(self.dir, "g"))
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("bad.h5", res.stderr)
+        self.assertIn("/requests", res.stderr)
+        res = self.run_script(os.path.join(self.dir, "missing.h5"), "-o", os.path.join(self.dir, "g"))
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("missing.h5", res.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

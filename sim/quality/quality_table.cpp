@@ -1,0 +1,149 @@
+#include "sim/quality/quality_table.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+#include "sim/core/error.hpp"
+
+namespace collabsim::quality {
+namespace {
+
+/// Splits one CSV line (RFC 4180 quoting) into fields and their 1-based columns.
+void split_csv(const std::string& line, std::vector<std::string>& out, std::vector<std::size_t>& cols) {
+  out.clear();
+  cols.clear();
+  std::string cur;
+  bool quoted = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= line.size(); ++i) {
+    const char c = i < line.size() ? line[i] : ',';
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(std::move(cur));
+      cols.push_back(start + 1);
+      cur.clear();
+      start = i + 1;
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, const std::vector<std::string>& models) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw InputError(SourcePos{file, 0, 0}, "",
+                     "cannot open the quality table (for the MMLU-Pro matrix: derived from TIGER-AI-Lab/MMLU-Pro "
+                     "eval_results, Apache-2.0; expected under <data-dir>/quality/mmlu_pro/)");
+  std::string line;
+  std::vector<std::string> f;
+  std::vector<std::size_t> cols;
+  std::getline(in, line);
+  split_csv(line, f, cols);
+  auto find = [&](const std::string& name) -> long {
+    const auto it = std::find(f.begin(), f.end(), name);
+    return it == f.end() ? -1 : static_cast<long>(it - f.begin());
+  };
+  const long qid = find("question_id"), cat = find("category"), qchars = find("question_chars"), ans = find("answer");
+  if (qid < 0) throw InputError(SourcePos{file, 1, 1}, "question_id", "the header has no question_id column");
+  QualityTable t;
+  t.models_ = models;
+  std::vector<long> score_col, pred_col, out_col;
+  for (const auto& m : models) {
+    const long c = find(m);
+    if (c < 0) {
+      std::vector<std::pair<std::size_t, std::string>> near;
+      for (const auto& h : f)
+        if (h.find('|') == std::string::npos) near.emplace_back(edit_distance(m, h), h);
+      std::sort(near.begin(), near.end());
+      std::string list;
+      for (std::size_t i = 0; i < near.size() && i < 3; ++i) list += (i ? ", " : "") + near[i].second;
+      throw InputError(SourcePos{file, 1, 1}, m, "no such model column in the quality table; closest: " + list);
+    }
+    score_col.push_back(c);
+    pred_col.push_back(find(m + "|pred"));
+    out_col.push_back(find(m + "|out_chars"));
+  }
+  const std::size_t k = models.size();
+  t.score_.resize(k);
+  t.pred_.resize(k);
+  t.out_chars_.resize(k);
+  std::size_t lineno = 1;
+  const std::size_t width = f.size();
+  auto num = [&](const std::string& s, std::size_t col, const std::string& key, auto& out) {
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+      throw InputError(SourcePos{file, lineno, col}, key, "'" + s + "' is not a number");
+  };
+  std::vector<std::string> header = f;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty() || line == "\r") continue;
+    split_csv(line, f, cols);
+    if (f.size() != width)
+      throw InputError(SourcePos{file, lineno, 1}, "row",
+                       "expected " + std::to_string(width) + " fields, got " + std::to_string(f.size()));
+    std::int64_t id = 0;
+    num(f[qid], cols[qid], "question_id", id);
+    t.query_id_.push_back(id);
+    t.category_.push_back(cat >= 0 ? f[cat] : std::string());
+    std::int64_t qc = -1;
+    if (qchars >= 0 && !f[qchars].empty()) num(f[qchars], cols[qchars], "question_chars", qc);
+    t.question_chars_.push_back(qc);
+    if (ans >= 0) t.answer_.push_back(f[ans].empty() ? '\0' : f[ans][0]);
+    for (std::size_t m = 0; m < k; ++m) {
+      const auto& cell = f[score_col[m]];
+      double v = std::numeric_limits<double>::quiet_NaN();
+      if (!cell.empty()) {
+        num(cell, cols[score_col[m]], header[score_col[m]], v);
+        if (v < 0 || v > 1)
+          throw InputError(SourcePos{file, lineno, cols[score_col[m]]}, header[score_col[m]], "score outside [0, 1]");
+      }
+      t.score_[m].push_back(v);
+      if (pred_col[m] >= 0) t.pred_[m].push_back(f[pred_col[m]].empty() ? '\0' : f[pred_col[m]][0]);
+      if (out_col[m] >= 0) {
+        std::int64_t oc = -1;
+        if (!f[out_col[m]].empty()) num(f[out_col[m]], cols[out_col[m]], header[out_col[m]], oc);
+        t.out_chars_[m].push_back(oc);
+      }
+    }
+  }
+  return t;
+}
+
+std::size_t QualityTable::model_index(const std::string& name) const {
+  for (std::size_t i = 0; i < models_.size(); ++i)
+    if (models_[i] == name) return i;
+  std::string list;
+  for (const auto& m : models_) list += (list.empty() ? "" : ", ") + m;
+  throw std::out_of_range("model '" + name + "' is not loaded (loaded: " + list + ")");
+}
+
+}  // namespace collabsim::quality

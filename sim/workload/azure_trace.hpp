@@ -1,0 +1,37 @@
+#pragma once
+/// \file azure_trace.hpp
+/// Streaming reader of the Azure LLM inference trace 2023 (Patel et al., "Splitwise",
+/// ISCA 2024; Azure/AzurePublicDataset, CC BY 4.0): CSV with header
+/// `TIMESTAMP,ContextTokens,GeneratedTokens`, TIMESTAMP like `2023-11-16 18:15:46.6805900`
+/// (wall clock, 7 fractional digits = 100 ns units, no time zone). Timestamps are parsed
+/// exactly into integer nanoseconds (days from the civil date, no floating point).
+
+#include <fstream>
+
+#include "sim/workload/trace_record.hpp"
+
+namespace collabsim::workload {
+
+class AzureTraceReader final : public TraceReader {
+ public:
+  /// Opens the file and checks the header. Throws InputError for a missing file (saying
+  /// where the trace comes from) or a wrong header.
+  explicit AzureTraceReader(const std::filesystem::path& file);
+  /// Throws InputError naming file:line:column and the column for a malformed row, a
+  /// negative token count or a timestamp earlier than the previous row's.
+  std::optional<TraceRecord> next() override;
+  const std::filesystem::path& path() const override { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::ifstream in_;
+  std::size_t line_ = 1;
+  std::int64_t first_ns_ = 0, last_ns_ = 0;
+  bool have_first_ = false;
+};
+
+/// Parses `YYYY-MM-DD HH:MM:SS[.fffffff]` into ns since 1970-01-01 (UTC, proleptic
+/// Gregorian; Hinnant's days_from_civil). std::nullopt when malformed.
+std::optional<std::int64_t> parse_timestamp_ns(std::string_view text);
+
+}  // namespace collabsim::workload

@@ -1,0 +1,36 @@
+#pragma once
+/// \file trace_record.hpp
+/// One request row of a trace and the streaming reader interface.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace collabsim::workload {
+
+/// One request of a trace. `arrival_ns` is relative to the trace's first row (= 0).
+struct TraceRecord {
+  std::int64_t arrival_ns = 0;
+  std::int64_t prompt_tokens = 0;  ///< tokens
+  std::int64_t output_tokens = 0;  ///< tokens
+  std::size_t line = 0;            ///< 1-based line in the file
+};
+
+/// Streams records one at a time (memory does not grow with the trace).
+class TraceReader {
+ public:
+  virtual ~TraceReader() = default;
+  /// Next record, std::nullopt at the end. Throws InputError (file, line, column) for a
+  /// row that does not parse.
+  virtual std::optional<TraceRecord> next() = 0;
+  virtual const std::filesystem::path& path() const = 0;
+};
+
+/// Reader for `format` ("azure_csv" | "mooncake_jsonl"). Throws InputError for an unknown
+/// format or a file that cannot be opened.
+std::unique_ptr<TraceReader> open_trace(const std::string& format, const std::filesystem::path& file);
+
+}  // namespace collabsim::workload
