@@ -1,6 +1,7 @@
 #include "sim/cli/run_scenario.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -29,18 +30,29 @@ std::string utc_now() {
   return buf;
 }
 
+/// Run-time state shared by the processes of one run.
+struct RunState {
+  Engine& engine;
+  const Scenario& sc;
+  Mechanism& mech;
+  ResultFile& out;
+  SummaryAccumulator& acc;
+  std::int64_t in_flight = 0;
+  bool arrivals_done = false;
+};
+
 /// One request from arrival to answer; hands its row to the result file.
-Task<void> request_process(Mechanism& mech, Request r, RequestRecord rec, ResultFile& out,
-                           SummaryAccumulator& acc) {
-  co_await mech.serve(r, rec);
-  acc.add(rec);
-  out.add(rec);
+Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
+  co_await st.mech.serve(r, rec);
+  st.acc.add(rec);
+  st.out.add(rec);
+  --st.in_flight;
 }
 
 /// Streams the trace: spawns one request process at each arrival time.
-Task<void> arrivals(Engine& e, workload::TraceReader& reader, const Scenario& sc, std::size_t origin,
-                    QueryJoin& join, const quality::QualityTable& table, Mechanism& mech,
-                    ResultFile& out, SummaryAccumulator& acc, std::size_t n_deps, std::size_t n_devs) {
+Task<void> arrivals(RunState& st, workload::TraceReader& reader, std::size_t origin, QueryJoin& join,
+                    const quality::QualityTable& table) {
+  const Scenario& sc = st.sc;
   std::uint64_t id = 0;
   while (sc.workload.limit == 0 || static_cast<std::int64_t>(id) < sc.workload.limit) {
     auto rec = reader.next();
@@ -54,16 +66,71 @@ Task<void> arrivals(Engine& e, workload::TraceReader& reader, const Scenario& sc
     r.quality_row = join.row(r.id);
     r.query_id = table.query_id(r.quality_row);
     if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
-    co_await e.until(r.arrival);
+    co_await st.engine.until(r.arrival);
     RequestRecord row;
     row.request_id = r.id;
     row.query_id = r.query_id;
     row.arrival_s = to_seconds(r.arrival);
     row.prompt_tokens = r.prompt_tokens;
     row.output_tokens = r.output_tokens;
-    row.tokens.assign(n_deps, 0);
-    row.device_energy.assign(n_devs, 0.0);
-    e.spawn(request_process(mech, r, std::move(row), out, acc));
+    row.tokens.assign(sc.deployments.size(), 0);
+    row.device_energy.assign(sc.devices.size(), 0.0);
+    ++st.in_flight;
+    st.engine.spawn(request_process(st, r, std::move(row)));
+  }
+  st.arrivals_done = true;
+}
+
+/// Timelines sampled every `interval` while requests remain: per shared device (busy
+/// replicas, sequences running and waiting, KV bytes, power) and per link direction
+/// (bytes carried in the interval, up state).
+struct Timelines {
+  std::vector<double> t;
+  std::vector<std::array<std::vector<double>, 5>> device;  // per device
+  std::vector<std::array<std::vector<double>, 3>> link;    // per link: up bytes, down bytes, up
+};
+
+Task<void> sampler(RunState& st, SimTime interval, const std::vector<DeploymentServer>& deps, Network& net,
+                   Timelines& tl) {
+  const Scenario& sc = st.sc;
+  tl.device.resize(sc.devices.size());
+  tl.link.resize(sc.links.size());
+  std::vector<double> last_up(sc.links.size(), 0.0), last_down(sc.links.size(), 0.0);
+  for (;;) {
+    const SimTime now = st.engine.now();
+    tl.t.push_back(to_seconds(now));
+    for (std::size_t i = 0; i < sc.devices.size(); ++i) {
+      const DeviceSpec& dev = sc.devices[i];
+      DeploymentServer::Load sum;
+      for (const auto& d : deps)
+        if (d.spec().device == dev.name) {
+          const auto l = d.load();
+          sum.busy_replicas += l.busy_replicas;
+          sum.running += l.running;
+          sum.waiting += l.waiting;
+          sum.kv_used += l.kv_used;
+        }
+      const int busy = std::min(sum.busy_replicas, dev.replicas);
+      const double power = dev.per_user ? 0.0
+                                        : dev.accelerators * (busy * dev.busy_power + (dev.replicas - busy) * dev.idle_power);
+      auto& c = tl.device[i];
+      c[0].push_back(busy);
+      c[1].push_back(static_cast<double>(sum.running));
+      c[2].push_back(static_cast<double>(sum.waiting));
+      c[3].push_back(sum.kv_used);
+      c[4].push_back(power);
+    }
+    for (std::size_t l = 0; l < sc.links.size(); ++l) {
+      auto& c = tl.link[l];
+      const double up = net.bytes_carried(l, true), down = net.bytes_carried(l, false);
+      c[0].push_back(up - last_up[l]);
+      c[1].push_back(down - last_down[l]);
+      c[2].push_back(net.outages(l).up(now) ? 1.0 : 0.0);
+      last_up[l] = up;
+      last_down[l] = down;
+    }
+    if (st.arrivals_done && st.in_flight == 0) co_return;
+    co_await st.engine.delay(interval);
   }
 }
 
@@ -115,8 +182,10 @@ RunResult run_scenario(const Scenario& sc) {
   SummaryAccumulator acc(large);
 
   auto reader = workload::open_trace(sc.workload.format, sc.workload.trace);
-  engine.spawn(arrivals(engine, *reader, sc, topo.device_index(sc.workload.origin), join, table, *mech,
-                        out, acc, sc.deployments.size(), sc.devices.size()));
+  RunState st{engine, sc, *mech, out, acc};
+  engine.spawn(arrivals(st, *reader, topo.device_index(sc.workload.origin), join, table));
+  Timelines tl;
+  if (sc.run.sample_interval > 0) engine.spawn(sampler(st, from_seconds(sc.run.sample_interval), deps, net, tl));
   engine.run();
 
   RunResult res;
@@ -138,7 +207,20 @@ RunResult run_scenario(const Scenario& sc) {
       cols.push_back({"idle_energy_j",
                       {"J", std::max(0.0, capacity - busy) * dev.idle_power * dev.accelerators}});
     }
-    out.write_row("devices/" + dev.name, cols);
+    out.write_row("devices/" + dev.name + "/summary", cols);
+    if (!tl.t.empty() && !dev.per_user) {
+      const auto& c = tl.device[i];
+      out.write_table("devices/" + dev.name + "/timeline",
+                      {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
+                       {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"}},
+                      {tl.t, c[0], c[1], c[2], c[3], c[4]});
+    }
+  }
+  for (std::size_t l = 0; l < sc.links.size() && !tl.t.empty(); ++l) {
+    const auto& c = tl.link[l];
+    out.write_table("links/" + sc.links[l].name + "/timeline",
+                    {{"time_s", "s"}, {"bytes_up", "bytes"}, {"bytes_down", "bytes"}, {"up", "bool"}},
+                    {tl.t, c[0], c[1], c[2]});
   }
   out.commit();
   res.output = sc.run.output;

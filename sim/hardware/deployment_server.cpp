@@ -41,6 +41,22 @@ double DeploymentServer::busy_seconds() const {
   return s;
 }
 
+DeploymentServer::Load DeploymentServer::load() const {
+  Load l;
+  if (pool_) {
+    l.busy_replicas = pool_->busy();
+    l.running = static_cast<std::size_t>(pool_->busy());
+    l.waiting = pool_->waiting();
+  }
+  for (const auto& r : replicas_) {
+    l.busy_replicas += r->running() > 0 ? 1 : 0;
+    l.running += r->running();
+    l.waiting += r->waiting();
+    l.kv_used += r->kv_used();
+  }
+  return l;
+}
+
 std::size_t DeploymentServer::pick_replica() {
   if (dep_.dispatch == "round_robin") return next_++ % replicas_.size();
   std::size_t best = 0;

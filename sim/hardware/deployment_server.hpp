@@ -49,6 +49,16 @@ class DeploymentServer {
   /// weights; unlimited when the device's memory is unknown (0).
   double kv_capacity() const;
 
+  /// Instantaneous state for timelines.
+  struct Load {
+    int busy_replicas = 0;      ///< replicas serving at least one request
+    std::size_t running = 0;    ///< sequences in service (batching) or requests in service (fcfs)
+    std::size_t waiting = 0;    ///< queued, not yet admitted
+    double kv_used = 0;         ///< bytes of KV cache reserved (batching)
+  };
+  /// Current load (shared devices; per-user devices report zeros).
+  Load load() const;
+
   const DeploymentSpec& spec() const { return dep_; }
   const DeviceSpec& device() const { return dev_; }
   /// Σ time the device worked (s): per-user Σ service time; shared Σ replica busy time.

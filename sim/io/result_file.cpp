@@ -33,6 +33,10 @@ void write_units(H5::DataSet& ds, const std::vector<std::string>& units) {
 }
 }  // namespace
 
+namespace {
+void create_parents(H5::H5File& file, const std::string& path);
+}  // namespace
+
 struct ResultFile::Impl {
   Impl(const fs::path& path, const RecordLayout& layout)
       : file(path.string(), H5F_ACC_TRUNC), row_type(layout.row_size()) {
@@ -139,14 +143,38 @@ void ResultFile::write_row(const std::string& path,
   }
   hsize_t one = 1;
   H5::DataSpace space(1, &one);
-  // Create intermediate groups ("devices/phone").
-  std::string acc;
-  for (std::size_t p = path.find('/'); p != std::string::npos; p = path.find('/', p + 1)) {
-    acc = path.substr(0, p);
-    if (!acc.empty() && !impl_->file.nameExists(acc)) impl_->file.createGroup(acc);
-  }
+  create_parents(impl_->file, path);
   H5::DataSet ds = impl_->file.createDataSet(path, type, space);
   ds.write(buf.data(), type);
+  write_units(ds, units);
+}
+
+namespace {
+void create_parents(H5::H5File& file, const std::string& path) {
+  for (std::size_t p = path.find('/'); p != std::string::npos; p = path.find('/', p + 1)) {
+    const std::string parent = path.substr(0, p);
+    if (!parent.empty() && !file.nameExists(parent)) file.createGroup(parent);
+  }
+}
+}  // namespace
+
+void ResultFile::write_table(const std::string& path, const std::vector<std::pair<std::string, std::string>>& fields,
+                             const std::vector<std::vector<double>>& columns) {
+  const std::size_t k = fields.size();
+  const hsize_t n = columns.empty() ? 0 : columns[0].size();
+  H5::CompType type(8 * k);
+  std::vector<std::string> units;
+  for (std::size_t i = 0; i < k; ++i) {
+    type.insertMember(fields[i].first, 8 * i, H5::PredType::NATIVE_DOUBLE);
+    units.push_back(fields[i].second);
+  }
+  std::vector<double> buf(n * k);
+  for (std::size_t i = 0; i < k; ++i)
+    for (hsize_t r = 0; r < n; ++r) buf[r * k + i] = columns[i][r];
+  create_parents(impl_->file, path);
+  H5::DataSpace space(1, &n);
+  H5::DataSet ds = impl_->file.createDataSet(path, type, space);
+  if (n) ds.write(buf.data(), type);
   write_units(ds, units);
 }
 

@@ -46,6 +46,11 @@ class ResultFile {
   void write_row(const std::string& path,
                  const std::vector<std::pair<std::string, std::pair<std::string, double>>>& cols);
 
+  /// Writes a float64 compound table at `path`: one field per (name, unit) in `fields`,
+  /// `columns[i]` holding field i's values (all the same length).
+  void write_table(const std::string& path, const std::vector<std::pair<std::string, std::string>>& fields,
+                   const std::vector<std::vector<double>>& columns);
+
   /// Flushes, checks that every buffered row was written, closes and renames onto the
   /// target. Throws std::runtime_error if rows are missing (a request never finished).
   void commit();

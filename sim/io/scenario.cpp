@@ -25,6 +25,8 @@ std::span<const Field> run_fields() {
                   "$COLLABSIM_DATA, ../shared/data)"),
       Field::text("models_dir", "../models", "folder of device and model cards, relative to this file"),
       Field::text("output", "", "result file (default results/<name>.h5)"),
+      Field::quantity("sample_interval", "1 s", Dimension::Time,
+                      "period of the /devices and /links timelines (0 = none)"),
   };
   return f;
 }
@@ -317,6 +319,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   const ParamSet run = read_params(*run_t, run_fields(), "run");
   sc.run.name = run.text("name").empty() ? file_stem(file) : run.text("name");
   sc.run.seed = static_cast<std::uint64_t>(run.integer("seed"));
+  sc.run.sample_interval = run.number("sample_interval");
   if (options.output)
     sc.run.output = *options.output;
   else if (!run.text("output").empty())

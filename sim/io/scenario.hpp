@@ -117,6 +117,7 @@ struct RunSpec {
   std::string name;
   std::uint64_t seed = 1;
   std::filesystem::path output;     ///< resolved output file
+  double sample_interval = 1.0;     ///< s between timeline samples (0 = no timelines)
 };
 
 struct MechanismSpec {

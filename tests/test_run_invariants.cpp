@@ -1,0 +1,131 @@
+// Whole-run invariants on the default scenario variants: energy conservation per device,
+// outages lose no request (answered + failed + timed out = all), rate scaling.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sim/cli/run_scenario.hpp"
+#include "sim/io/scenario.hpp"
+#include "test_support.hpp"
+
+using namespace collabsim;
+using namespace collabsim::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Out {
+  Summary s;
+  fs::path file;
+};
+
+Out run(const TempDir& d, const std::string& name, std::vector<std::string> sets) {
+  LoadOptions opt;
+  opt.overrides = std::move(sets);
+  opt.data_dir = data_dir();
+  opt.output = d.path / (name + ".h5");
+  const Scenario sc = load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", opt);
+  return {run_scenario(sc).summary, *opt.output};
+}
+
+double sum(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s;
+}
+
+}  // namespace
+
+TEST(RunInvariants, AttributedEnergyEqualsEachDevicesBusyEnergy) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto o = run(d, "energy", {"mechanism.name=random", "workload.limit=3000"});
+  for (const char* dev : {"phone", "cloud"}) {
+    const double attributed = sum(read_column<double>(o.file, "requests", std::string("energy_") + dev + "_j"));
+    const double busy = read_column<double>(o.file, std::string("devices/") + dev + "/summary", "busy_energy_j")[0];
+    EXPECT_GT(busy, 0.0) << dev;
+    EXPECT_NEAR(attributed / busy, 1.0, 1e-9) << dev;
+  }
+  // Busy + idle energy of the shared cloud = ∫ power dt over the run:
+  // busy_power·k·busy_s + idle_power·k·(replicas·makespan − busy_s).
+  const double busy_s = read_column<double>(o.file, "devices/cloud/summary", "busy_s")[0];
+  const double idle_j = read_column<double>(o.file, "devices/cloud/summary", "idle_energy_j")[0];
+  const double busy_j = read_column<double>(o.file, "devices/cloud/summary", "busy_energy_j")[0];
+  const double k = 4, replicas = 2;
+  EXPECT_NEAR(busy_j, 700.0 * k * busy_s, 1e-6 * busy_j);
+  EXPECT_NEAR(idle_j, 70.0 * k * (replicas * o.s.makespan_s - busy_s), 1e-6 * std::max(idle_j, 1.0));
+  // Request totals: energy_j = Σ devices + radio.
+  const auto total = read_column<double>(o.file, "requests", "energy_j");
+  const auto phone = read_column<double>(o.file, "requests", "energy_phone_j");
+  const auto cloud = read_column<double>(o.file, "requests", "energy_cloud_j");
+  const auto radio = read_column<double>(o.file, "requests", "energy_radio_j");
+  for (std::size_t i = 0; i < total.size(); ++i)
+    ASSERT_NEAR(total[i], phone[i] + cloud[i] + radio[i], 1e-9 * total[i]);
+}
+
+TEST(RunInvariants, OutagesLoseNoRequest) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const std::vector<std::string> outage = {"links.cellular.mtbf=\"120 s\"", "links.cellular.mttr=\"30 s\"",
+                                           "workload.timeout=\"20 s\"", "workload.limit=4000"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), outage.begin(), outage.end());
+    return extra;
+  };
+  const auto large = run(d, "large", with({"mechanism.name=large_only"}));
+  EXPECT_EQ(large.s.n_requests, 4000);
+  EXPECT_GT(large.s.n_timed_out, 0) << "30 s outages with a 20 s timeout must time some requests out";
+  EXPECT_EQ(large.s.n_ok + large.s.n_failed + large.s.n_timed_out, large.s.n_requests);
+  const auto status = read_column<std::int64_t>(large.file, "requests", "status");
+  std::int64_t timed_out = 0;
+  for (auto st : status) timed_out += st == 2;
+  EXPECT_EQ(timed_out, large.s.n_timed_out);
+
+  const auto fb = run(d, "fallback", with({"mechanism.name=offline_fallback"}));
+  EXPECT_EQ(fb.s.n_requests, 4000);
+  EXPECT_EQ(fb.s.n_ok, 4000) << "offline_fallback answers every request during outages";
+  EXPECT_GT(read_column<double>(fb.file, "mechanism", "fallbacks_link_down")[0], 0.0);
+  EXPECT_GT(fb.s.quality_mean, 0.0);
+}
+
+TEST(RunInvariants, RateScaleCompressesArrivals) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto base = run(d, "x1", {"mechanism.name=large_only", "workload.limit=2000"});
+  const auto fast = run(d, "x4", {"mechanism.name=large_only", "workload.limit=2000", "workload.rate_scale=4"});
+  const auto a1 = read_column<double>(base.file, "requests", "arrival_s");
+  const auto a4 = read_column<double>(fast.file, "requests", "arrival_s");
+  ASSERT_EQ(a1.size(), a4.size());
+  EXPECT_NEAR(a4.back() * 4, a1.back(), 1e-6);
+  EXPECT_GT(fast.s.latency_p99_s, base.s.latency_p99_s) << "4× the load must not be faster";
+}
+
+TEST(RunInvariants, TimelinesRespectBatchKvAndPowerLimits) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto o = run(d, "timeline", {"mechanism.name=large_only", "workload.rate_scale=4", "workload.limit=6000"});
+  const auto t = read_column<double>(o.file, "devices/cloud/timeline", "time_s");
+  const auto running = read_column<double>(o.file, "devices/cloud/timeline", "running");
+  const auto waiting = read_column<double>(o.file, "devices/cloud/timeline", "waiting");
+  const auto kv = read_column<double>(o.file, "devices/cloud/timeline", "kv_used_bytes");
+  const auto power = read_column<double>(o.file, "devices/cloud/timeline", "power_w");
+  ASSERT_GT(t.size(), 100u);
+  EXPECT_NEAR(t[1] - t[0], 1.0, 1e-9);
+  // KV capacity per replica: 4 × 80 GB × 0.9 − 141.2 GB of weights; 2 replicas.
+  const double kv_cap = 2 * (4 * 80e9 * 0.9 - 141.2e9);
+  double max_running = 0, max_waiting = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    ASSERT_LE(running[i], 2 * 256);
+    ASSERT_LE(kv[i], kv_cap * (1 + 1e-12));
+    ASSERT_GE(power[i], 2 * 4 * 70.0 - 1e-9);
+    ASSERT_LE(power[i], 2 * 4 * 700.0 + 1e-9);
+    max_running = std::max(max_running, running[i]);
+    max_waiting = std::max(max_waiting, waiting[i]);
+  }
+  EXPECT_GT(max_running, 50) << "4× load must batch many sequences";
+  EXPECT_GT(max_waiting, 0) << "and queue behind the KV-cache limit";
+  const auto up = read_column<double>(o.file, "links/cellular/timeline", "bytes_up");
+  double up_sum = 0;
+  for (double b : up) up_sum += b;
+  EXPECT_NEAR(up_sum, o.s.bytes_up_per_request * o.s.n_requests, 1e-6 * up_sum);
+}
