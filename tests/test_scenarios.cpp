@@ -1,0 +1,140 @@
+// Every shipped scenario loads, runs on a slice of the real trace, and accounts for every
+// request; plus defining behaviours of mechanisms that need a specific scenario.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "sim/cli/run_scenario.hpp"
+#include "sim/io/scenario.hpp"
+#include "test_support.hpp"
+
+using namespace collabsim;
+using namespace collabsim::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Out {
+  Summary s;
+  fs::path file;
+};
+
+Out run_file(const TempDir& d, const fs::path& scenario, const std::string& name, std::vector<std::string> sets) {
+  LoadOptions opt;
+  opt.overrides = std::move(sets);
+  opt.data_dir = data_dir();
+  opt.output = d.path / (name + ".h5");
+  const Scenario sc = load_scenario(scenario, opt);
+  return {run_scenario(sc).summary, *opt.output};
+}
+
+}  // namespace
+
+TEST(Scenarios, EveryShippedScenarioRunsAndAccountsForEveryRequest) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  int count = 0;
+  for (const auto& e : fs::directory_iterator(source_dir() / "scenarios")) {
+    if (e.path().extension() != ".toml") continue;
+    ++count;
+    const auto o = run_file(d, e.path(), e.path().stem().string(), {"workload.limit=300"});
+    EXPECT_EQ(o.s.n_requests, 300) << e.path();
+    EXPECT_EQ(o.s.n_ok + o.s.n_failed + o.s.n_timed_out, o.s.n_requests) << e.path();
+    EXPECT_GT(o.s.quality_mean, 0.2) << e.path();
+    EXPECT_LT(o.s.quality_mean, 0.9) << e.path();
+  }
+  EXPECT_GE(count, 12);
+}
+
+TEST(Scenarios, FusionMajorityMatchesADirectCountOverThePredictedAnswers) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto o = run_file(d, source_dir() / "scenarios" / "fusion_ensemble.toml", "fusion", {"workload.limit=3000"});
+  // Direct count from the CSV: majority letter of the three members, ties to the first.
+  std::istringstream in(read_file(data_dir() / "quality/mmlu_pro/mmlu_pro_30models_matrix.csv"));
+  std::string line;
+  std::getline(in, line);
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out(1);
+    for (char c : s) {
+      if (c == ',') out.emplace_back();
+      else if (c != '\r') out.back() += c;
+    }
+    return out;
+  };
+  const auto header = split(line);
+  auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t members[3] = {col("Meta-Llama-3_1-70B-Instruct|pred"), col("Mixtral-8x7B-Instruct-v0.1|pred"),
+                                   col("Meta-Llama-3_1-8B-Instruct|pred")};
+  const std::size_t answer = col("answer");
+  std::map<std::int64_t, double> right;
+  while (std::getline(in, line)) {
+    const auto f = split(line);
+    std::map<std::string, int> votes;
+    std::map<std::string, int> first;
+    for (int m = 0; m < 3; ++m) {
+      const auto& p = f[members[m]];
+      if (p.empty()) continue;
+      ++votes[p];
+      first.emplace(p, m);
+    }
+    std::string best;
+    for (const auto& [letter, n] : votes)
+      if (best.empty() || n > votes[best] || (n == votes[best] && first[letter] < first[best])) best = letter;
+    right[std::stoll(f[0])] = !best.empty() && best == f[answer] ? 1.0 : 0.0;
+  }
+  const auto qids = read_column<std::int64_t>(o.file, "requests", "query_id");
+  const auto quality = read_column<double>(o.file, "requests", "quality");
+  double want = 0;
+  for (std::size_t i = 0; i < qids.size(); ++i) {
+    ASSERT_EQ(quality[i], right.at(qids[i])) << "query " << qids[i];
+    want += right.at(qids[i]);
+  }
+  EXPECT_DOUBLE_EQ(o.s.quality_mean, want / static_cast<double>(qids.size()));
+}
+
+TEST(Scenarios, DeidentificationKeepsPrivateTokensOnTheDevice) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto sc = source_dir() / "scenarios" / "privacy_deidentify.toml";
+  const auto pipe = run_file(d, sc, "pipe", {"workload.limit=500"});
+  const auto large = run_file(d, sc, "large", {"workload.limit=500", "mechanism.name=large_only"});
+  EXPECT_DOUBLE_EQ(pipe.s.private_tokens_per_request, 0.0);
+  EXPECT_GT(large.s.private_tokens_per_request, 100.0);
+  const auto prompts = read_column<std::int64_t>(large.file, "requests", "prompt_tokens");
+  const auto priv = read_column<std::int64_t>(large.file, "requests", "private_tokens_sent");
+  for (std::size_t i = 0; i < prompts.size(); ++i)
+    ASSERT_EQ(priv[i], std::llround(0.3 * static_cast<double>(prompts[i])));
+}
+
+TEST(Scenarios, DistillationJobCompetesAndShiftsQuality) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto sc = source_dir() / "scenarios" / "distillation_student.toml";
+  const auto dist = run_file(d, sc, "dist", {"workload.limit=3000"});
+  const auto small = run_file(d, sc, "small", {"workload.limit=3000", "mechanism.name=small_only"});
+  EXPECT_GT(dist.s.quality_mean, small.s.quality_mean);
+  EXPECT_GT(read_column<double>(dist.file, "mechanism", "label_cost_usd")[0], 0.0);
+  EXPECT_GT(read_column<double>(dist.file, "mechanism", "label_job_end_s")[0], 0.0);
+}
+
+TEST(Scenarios, ThreeStageCascadeUsesEveryStage) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto o = run_file(d, source_dir() / "scenarios" / "frugalgpt_three_stage.toml", "c3", {"workload.limit=2000"});
+  const auto route = read_column<std::int64_t>(o.file, "requests", "route");
+  int seen[3] = {0, 0, 0};
+  for (auto r : route) ++seen[r];
+  for (int s = 0; s < 3; ++s) EXPECT_GT(seen[s], 100) << "stage " << s;
+  const auto mid_tokens = read_column<std::int64_t>(o.file, "requests", "tokens_mid");
+  const auto llm_tokens = read_column<std::int64_t>(o.file, "requests", "tokens_llm");
+  for (std::size_t i = 0; i < route.size(); ++i) {
+    if (route[i] == 0) ASSERT_EQ(mid_tokens[i] + llm_tokens[i], 0);
+    if (route[i] == 2) ASSERT_GT(mid_tokens[i], 0);
+  }
+}
