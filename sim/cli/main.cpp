@@ -2,6 +2,8 @@
 /// collabsim command line: run, list, inspect.
 /// Exit status: 0 success, 2 bad input (message names file, line and key), 1 other errors.
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +13,7 @@
 #include "sim/cli/run_scenario.hpp"
 #include "sim/io/inspect.hpp"
 #include "sim/io/scenario.hpp"
+#include "sim/kernels/router_training.hpp"
 #include "sim/mechanisms/registry.hpp"
 
 using namespace collabsim;
@@ -58,6 +61,21 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", quiet, "print only the summary row");
 
   auto* list = app.add_subcommand("list", "list mechanisms and scenario keys with defaults and units");
+
+  auto* train = app.add_subcommand("train-router", "train a router kernel on MMLU-Pro and write its weights (HDF5)");
+  kernels::RouterTrainConfig tc;
+  std::string train_data;
+  train->add_option("-o,--output", tc.output, "weights file (.h5)")->required();
+  train->add_option("--data-dir", train_data, "folder of the shared data (default $COLLABSIM_DATA or ../shared/data)");
+  train->add_option("--small", tc.small, "weak model column")->capture_default_str();
+  train->add_option("--large", tc.large, "strong model column")->capture_default_str();
+  train->add_option("--kind", tc.kind, "logistic | mlp")->check(CLI::IsMember({"logistic", "mlp"}))->capture_default_str();
+  train->add_option("--label", tc.label, "small_correct | quality_gap")
+      ->check(CLI::IsMember({"small_correct", "quality_gap"}))->capture_default_str();
+  train->add_option("--gap", tc.gap, "quality_gap margin")->capture_default_str();
+  train->add_option("--seed", tc.seed, "split, initialisation and shuffling seed")->capture_default_str();
+  train->add_option("--epochs", tc.epochs, "passes over the training split")->capture_default_str();
+  train->add_option("--hidden", tc.hidden, "MLP hidden units")->capture_default_str();
   auto* inspect = app.add_subcommand("inspect", "describe a result file");
   std::string h5;
   inspect->add_option("file", h5, "result file (.h5)")->required();
@@ -81,6 +99,20 @@ int main(int argc, char** argv) {
                    r.summary.n_requests, r.events, r.wall_seconds);
     } else if (*list) {
       list_everything();
+    } else if (*train) {
+      std::filesystem::path data = !train_data.empty() ? std::filesystem::path(train_data)
+                                   : std::getenv("COLLABSIM_DATA") ? std::filesystem::path(std::getenv("COLLABSIM_DATA"))
+                                                                    : std::filesystem::path("../shared/data");
+      tc.questions = data / "quality/mmlu_pro/mmlu_pro_questions.jsonl";
+      tc.matrix = data / "quality/mmlu_pro/mmlu_pro_30models_matrix.csv";
+      const auto rep = kernels::train_router(tc);
+      fmt::print("router {} ({}), {} → {}: train {} / test {} questions\n", tc.kind, tc.label, tc.small, tc.large,
+                 rep.n_train, rep.n_test);
+      fmt::print("AUROC train {:.4f}, held-out {:.4f}; held-out APGR {:.4f} (random router {:.4f}); "
+                 "CPT(50%) {:.3f}; q_weak {:.4f}, q_strong {:.4f}; {:.0f} FLOPs/query; {:.1f} s\n",
+                 rep.train_auroc, rep.test_auroc, rep.test_apgr, rep.random_apgr, rep.test_cpt50, rep.q_weak,
+                 rep.q_strong, rep.flops_per_query, rep.seconds);
+      fmt::print("wrote {}\n", tc.output.string());
     } else if (*inspect) {
       inspect_result(h5, std::cout);
     }

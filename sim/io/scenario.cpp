@@ -53,6 +53,7 @@ namespace {
 std::span<const Field> quality_fields() {
   static const std::vector<Field> f = {
       Field::text("table", std::nullopt, "quality table (wide CSV), relative to the data dir"),
+      Field::text("questions", "", "question texts (MMLU-Pro JSONL) for router kernels, relative to the data dir"),
   };
   return f;
 }
@@ -357,6 +358,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   const ParamSet q = read_params(q_t, quality_fields(), "quality");
   sc.quality.table = resolve_data_file(q.text("table"), data_dirs, q.pos("table"), "quality.table");
   sc.quality.pos = pos_of(q_t);
+  if (!q.text("questions").empty())
+    sc.quality.questions = resolve_data_file(q.text("questions"), data_dirs, q.pos("questions"), "quality.questions");
 
   // [devices.*] merged over their cards.
   const toml::table& dev_t = require_table(root, "devices", file);

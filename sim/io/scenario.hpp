@@ -110,6 +110,7 @@ struct WorkloadSpec {
 
 struct QualitySpec {
   std::filesystem::path table;      ///< resolved path
+  std::filesystem::path questions;  ///< question texts (JSONL) for kernels; empty = none
   SourcePos pos;
 };
 

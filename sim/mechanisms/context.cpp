@@ -115,6 +115,17 @@ Task<void> Context::wait_reachable(std::size_t dep, const Request& r) {
   }
 }
 
+const kernels::Question* Context::question(const Request& r) {
+  if (!corpus_) {
+    if (sc_.quality.questions.empty())
+      throw InputError(sc_.quality.pos, "quality.questions",
+                       "this mechanism reads question texts: set [quality] questions = "
+                       "\"quality/mmlu_pro/mmlu_pro_questions.jsonl\"");
+    corpus_ = std::make_unique<kernels::QuestionCorpus>(kernels::QuestionCorpus::load(sc_.quality.questions));
+  }
+  return corpus_->find(r.query_id);
+}
+
 void Context::charge_radio(RequestRecord& rec, double joules) const {
   rec.energy_radio_j += joules;
   rec.energy_j += joules;

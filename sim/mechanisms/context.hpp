@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "sim/core/rng.hpp"
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/io/record.hpp"
+#include "sim/kernels/question_corpus.hpp"
 #include "sim/network/network.hpp"
 #include "sim/quality/quality_table.hpp"
 #include "sim/topology/topology.hpp"
@@ -123,6 +125,9 @@ class Context {
                            bool escalated, double quality) const;
 
   const quality::QualityTable& table() const { return table_; }
+  /// The request's question text (loads [quality] questions on first use). Throws
+  /// InputError when the scenario names no question file; nullptr when the id is absent.
+  const kernels::Question* question(const Request& r);
   /// Quality-table column of deployment `dep`.
   std::size_t quality_column(std::size_t dep) const { return quality_columns_[dep]; }
   DeploymentServer& server(std::size_t dep) { return deps_[dep]; }
@@ -140,6 +145,7 @@ class Context {
   std::vector<DeploymentServer>& deps_;
   const quality::QualityTable& table_;
   std::vector<std::size_t> quality_columns_;
+  std::unique_ptr<kernels::QuestionCorpus> corpus_;
 };
 
 }  // namespace collabsim

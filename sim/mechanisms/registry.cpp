@@ -6,7 +6,7 @@ const std::vector<MechanismInfo>& mechanism_registry() {
   static const std::vector<MechanismInfo> registry = {
       small_only_info(), large_only_info(), random_router_info(), oracle_info(),  cascade_info(),       router_info(),
       speculative_info(), token_routing_info(), pipeline_info(), decomposition_info(),
-      fusion_info(),      distillation_info(),  offline_fallback_info(),
+      fusion_info(),      distillation_info(),  offline_fallback_info(), bandit_info(),
   };
   return registry;
 }

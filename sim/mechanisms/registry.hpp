@@ -41,5 +41,6 @@ MechanismInfo pipeline_info();
 MechanismInfo token_routing_info();
 MechanismInfo decomposition_info();
 MechanismInfo distillation_info();
+MechanismInfo bandit_info();
 
 }  // namespace collabsim

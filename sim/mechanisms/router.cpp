@@ -10,9 +10,16 @@
 ///  - "quality_gap": q_small ≥ q_large − gap (HybridLLM, Ding et al., ICLR 2024: route to
 ///    the small model when its quality is within a margin of the large one's; both wrong
 ///    counts as "small is good enough").
-/// Score source: the noisy oracle (confidence.hpp) with settable AUROC for that label.
-/// Learned kernels (sim/kernels) plug in as a further score source.
+/// Score source (`score`): "noisy_oracle" (confidence.hpp) with settable AUROC for that
+/// label, or "kernel": a router network trained by `collabsim train-router` (weights in
+/// HDF5, sim/kernels/router_training.hpp) scoring the question text; its inference FLOPs
+/// on the origin device's achieved compute rate add to `overhead` (the deterministic
+/// model of routing cost).
 
+#include <filesystem>
+#include <stdexcept>
+
+#include "sim/kernels/router_training.hpp"
 #include "sim/mechanisms/confidence.hpp"
 #include "sim/mechanisms/registry.hpp"
 #include "sim/mechanisms/two_model.hpp"
@@ -28,14 +35,30 @@ class Router final : public TwoModelMechanism {
         conf_(p.number("auroc")),
         gap_label_(p.text("label") == "quality_gap"),
         gap_(p.number("gap")),
-        overhead_(p.number("overhead")) {}
+        overhead_(p.number("overhead")) {
+    if (p.text("score") == "kernel") {
+      if (p.text("weights").empty())
+        throw InputError(p.pos("score"), "mechanism.router.weights", "score = \"kernel\" needs the weights file");
+      std::filesystem::path w = p.text("weights");
+      if (w.is_relative()) w = cx.scenario().file.parent_path() / w;
+      kernel_ = kernels::RouterKernel::load(w);
+    }
+  }
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
-    co_await cx_.compute_on_origin(r, rec, overhead_);
-    const bool good_enough = gap_label_ ? cx_.score(small_, r) >= cx_.score(large_, r) - gap_
-                                        : cx_.correct(small_, r);
-    RngStream rng = cx_.rng("router_score", r);
-    const double score = conf_.draw(good_enough, rng);
+    double score = 0, overhead = overhead_;
+    if (kernel_) {
+      const kernels::Question* q = cx_.question(r);
+      if (!q) throw std::runtime_error("question " + std::to_string(r.query_id) + " has no text for the router kernel");
+      score = kernel_->score(*q);
+      const DeviceSpec& dev = cx_.scenario().devices[r.origin];
+      overhead += dev.peak_flops > 0 ? kernel_->flops(*q) / (dev.peak_flops * dev.compute_efficiency) : 0.0;
+    } else {
+      const bool good_enough = gap_label_ ? cx_.score(small_, r) >= cx_.score(large_, r) - gap_ : cx_.correct(small_, r);
+      RngStream rng = cx_.rng("router_score", r);
+      score = conf_.draw(good_enough, rng);
+    }
+    co_await cx_.compute_on_origin(r, rec, overhead);
     co_await answer_with(score >= threshold_ ? small_ : large_, r, rec);
   }
 
@@ -45,6 +68,7 @@ class Router final : public TwoModelMechanism {
   bool gap_label_;
   double gap_;
   double overhead_;
+  std::unique_ptr<kernels::RouterKernel> kernel_;
 };
 
 }  // namespace
@@ -56,7 +80,9 @@ MechanismInfo router_info() {
                                {"small_correct", "quality_gap"}));
   fields.push_back(Field::real("gap", 0.0, "1", "quality_gap label: tolerated quality loss", 0.0, 1.0));
   fields.push_back(Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle score for the label", 0.5, 0.999999));
-  fields.push_back(Field::quantity("overhead", "0 ms", Dimension::Time, "routing compute time on the origin device"));
+  fields.push_back(Field::quantity("overhead", "0 ms", Dimension::Time, "fixed routing time on the origin device"));
+  fields.push_back(Field::text("score", "noisy_oracle", "where the score comes from", {"noisy_oracle", "kernel"}));
+  fields.push_back(Field::text("weights", "", "score = kernel: router weights (HDF5 from train-router), relative to the scenario"));
   return {"router", "pre-generation routing: score the query, small model if score ≥ threshold",
           "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,
           [](Context& cx, const ParamSet& p) { return std::make_unique<Router>(cx, p); }};

@@ -1,0 +1,202 @@
+#include "sim/kernels/router_training.hpp"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <set>
+
+#include "sim/core/error.hpp"
+#include "sim/core/rng.hpp"
+#include "sim/quality/metrics.hpp"
+#include "sim/quality/quality_table.hpp"
+
+namespace collabsim::kernels {
+
+std::string question_text(const Question& q) {
+  std::string t = q.text;
+  for (const auto& o : q.options) t += "\n" + o;
+  return t;
+}
+
+bool in_test_split(std::int64_t id, std::uint64_t seed, double share) {
+  RngStream r(seed, "router_split", static_cast<std::uint64_t>(id));
+  return r.uniform() < share;
+}
+
+namespace {
+
+void write_attr(H5::H5Object& o, const std::string& name, const std::string& v) {
+  H5::StrType st(H5::PredType::C_S1, H5T_VARIABLE);
+  const char* p = v.c_str();
+  o.createAttribute(name, st, H5::DataSpace(H5S_SCALAR)).write(st, &p);
+}
+void write_attr(H5::H5Object& o, const std::string& name, double v) {
+  o.createAttribute(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_DOUBLE, &v);
+}
+void write_matrix(H5::H5File& f, const std::string& name, const float* data, hsize_t rows, hsize_t cols) {
+  hsize_t dims[2] = {rows, cols};
+  H5::DataSpace sp(2, dims);
+  f.createDataSet(name, H5::PredType::NATIVE_FLOAT, sp).write(data, H5::PredType::NATIVE_FLOAT);
+}
+std::string read_str(const H5::H5Object& o, const std::string& name) {
+  H5::Attribute a = o.openAttribute(name);
+  std::string s;
+  a.read(a.getStrType(), s);
+  return s;
+}
+double read_num(const H5::H5Object& o, const std::string& name) {
+  double v = 0;
+  o.openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &v);
+  return v;
+}
+
+}  // namespace
+
+RouterTrainReport train_router(const RouterTrainConfig& cfg) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const QuestionCorpus corpus = QuestionCorpus::load(cfg.questions);
+  const auto table = quality::QualityTable::load_wide_csv(cfg.matrix, {cfg.small, cfg.large});
+  std::set<std::string> cats;
+  for (const auto& q : corpus.questions()) cats.insert(q.category);
+  TextFeatures feats(cfg.hash_bits, std::vector<std::string>(cats.begin(), cats.end()));
+
+  struct Example {
+    SparseVector x;
+    float label;
+    double q_small, q_large;
+  };
+  std::vector<Example> train, test;
+  for (std::size_t r = 0; r < table.num_queries(); ++r) {
+    if (!table.has_score(r, 0) || !table.has_score(r, 1)) continue;
+    const Question* q = corpus.find(table.query_id(r));
+    if (!q) continue;
+    Example e;
+    e.q_small = table.score(r, 0);
+    e.q_large = table.score(r, 1);
+    e.label = cfg.label == "quality_gap" ? (e.q_small >= e.q_large - cfg.gap ? 1.f : 0.f) : (e.q_small >= 0.5 ? 1.f : 0.f);
+    e.x = feats.extract(question_text(*q), q->category);
+    (in_test_split(q->id, cfg.seed, cfg.test_share) ? test : train).push_back(std::move(e));
+  }
+  RouterModel model(feats.dim(), cfg.kind == "mlp" ? cfg.hidden : 0, cfg.seed);
+  std::vector<std::size_t> order(train.size());
+  std::iota(order.begin(), order.end(), 0);
+  RngStream shuffle(cfg.seed, "router_shuffle");
+  for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.below(i)]);
+    for (std::size_t b = 0; b < order.size(); b += cfg.batch) {
+      std::vector<const SparseVector*> xs;
+      std::vector<float> ys;
+      for (std::size_t k = b; k < std::min(order.size(), b + cfg.batch); ++k) {
+        xs.push_back(&train[order[k]].x);
+        ys.push_back(train[order[k]].label);
+      }
+      model.train_step(xs, ys, cfg.learning_rate, cfg.l2);
+    }
+  }
+  RouterTrainReport rep;
+  rep.n_train = train.size();
+  rep.n_test = test.size();
+  auto eval = [&](const std::vector<Example>& set, std::vector<double>& scores) {
+    std::vector<bool> labels;
+    for (const auto& e : set) {
+      scores.push_back(model.predict(e.x));
+      labels.push_back(e.label > 0.5f);
+    }
+    return metrics::auroc(scores, labels);
+  };
+  std::vector<double> s_train, s_test;
+  rep.train_auroc = eval(train, s_train);
+  rep.test_auroc = eval(test, s_test);
+  std::vector<double> qw, qs, rnd;
+  RngStream rr(cfg.seed, "router_random_baseline");
+  double flops = 0;
+  for (const auto& e : test) {
+    qw.push_back(e.q_small);
+    qs.push_back(e.q_large);
+    rnd.push_back(rr.uniform());
+    flops += model.flops(e.x.index.size());
+  }
+  const auto curve = metrics::pgr_curve(s_test, qw, qs);
+  rep.test_apgr = metrics::apgr(curve);
+  rep.test_cpt50 = metrics::cpt(curve, 0.5);
+  rep.random_apgr = metrics::apgr(metrics::pgr_curve(rnd, qw, qs));
+  rep.q_weak = std::accumulate(qw.begin(), qw.end(), 0.0) / qw.size();
+  rep.q_strong = std::accumulate(qs.begin(), qs.end(), 0.0) / qs.size();
+  rep.flops_per_query = flops / test.size();
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (!cfg.output.empty()) {
+    if (cfg.output.has_parent_path()) std::filesystem::create_directories(cfg.output.parent_path());
+    const auto tmp = std::filesystem::path(cfg.output.string() + ".tmp");
+    {
+      H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+      write_attr(f, "kind", cfg.kind);
+      write_attr(f, "label", cfg.label);
+      write_attr(f, "small", cfg.small);
+      write_attr(f, "large", cfg.large);
+      write_attr(f, "gap", cfg.gap);
+      write_attr(f, "seed", static_cast<double>(cfg.seed));
+      write_attr(f, "hash_bits", static_cast<double>(cfg.hash_bits));
+      std::string cl;
+      for (const auto& c : feats.categories()) cl += (cl.empty() ? "" : "\n") + c;
+      write_attr(f, "categories", cl);
+      write_attr(f, "test_auroc", rep.test_auroc);
+      write_attr(f, "test_apgr", rep.test_apgr);
+      write_attr(f, "b2", static_cast<double>(model.b2));
+      write_matrix(f, "w2", model.w2.data(), static_cast<hsize_t>(model.w2.size()), 1);
+      if (model.hidden() > 0) {
+        write_matrix(f, "W1", model.W1.data(), static_cast<hsize_t>(model.W1.cols()), static_cast<hsize_t>(model.W1.rows()));
+        write_matrix(f, "b1", model.b1.data(), static_cast<hsize_t>(model.b1.size()), 1);
+      }
+    }
+    std::filesystem::rename(tmp, cfg.output);
+  }
+  return rep;
+}
+
+std::unique_ptr<RouterKernel> RouterKernel::load(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file))
+    throw InputError(SourcePos{file, 0, 0}, "weights", "router weights not found: run `collabsim train-router -o " + file.string() + "` first");
+  H5::Exception::dontPrint();
+  try {
+    H5::H5File f(file.string(), H5F_ACC_RDONLY);
+    const std::string kind = read_str(f, "kind");
+    const int bits = static_cast<int>(read_num(f, "hash_bits"));
+    std::vector<std::string> cats;
+    std::string cl = read_str(f, "categories"), cur;
+    for (char c : cl) {
+      if (c == '\n') cats.push_back(cur), cur.clear();
+      else cur += c;
+    }
+    if (!cl.empty()) cats.push_back(cur);
+    TextFeatures feats(bits, cats);
+    RouterModel m;
+    const int hidden = kind == "mlp" ? static_cast<int>(f.openDataSet("b1").getSpace().getSimpleExtentNpoints()) : 0;
+    m.set_shape(feats.dim(), hidden);
+    m.b2 = static_cast<float>(read_num(f, "b2"));
+    m.w2.resize(static_cast<Eigen::Index>(f.openDataSet("w2").getSpace().getSimpleExtentNpoints()));
+    f.openDataSet("w2").read(m.w2.data(), H5::PredType::NATIVE_FLOAT);
+    if (hidden > 0) {
+      m.W1.resize(hidden, feats.dim());
+      f.openDataSet("W1").read(m.W1.data(), H5::PredType::NATIVE_FLOAT);
+      m.b1.resize(hidden);
+      f.openDataSet("b1").read(m.b1.data(), H5::PredType::NATIVE_FLOAT);
+    }
+    std::unique_ptr<RouterKernel> k(new RouterKernel(std::move(feats), std::move(m)));
+    k->label_ = read_str(f, "label");
+    k->seed_ = static_cast<std::uint64_t>(read_num(f, "seed"));
+    return k;
+  } catch (const H5::Exception& e) {
+    throw InputError(SourcePos{file, 0, 0}, "weights", "not a collabsim router file: " + e.getDetailMsg());
+  }
+}
+
+double RouterKernel::score(const Question& q) const { return model_.predict(features_.extract(question_text(q), q.category)); }
+
+double RouterKernel::flops(const Question& q) const {
+  return model_.flops(features_.extract(question_text(q), q.category).index.size());
+}
+
+}  // namespace collabsim::kernels
