@@ -2,6 +2,7 @@
 /// collabsim command line: run, list, inspect.
 /// Exit status: 0 success, 2 bad input (message names file, line and key), 1 other errors.
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "sim/cli/run_scenario.hpp"
 #include "sim/io/inspect.hpp"
 #include "sim/io/scenario.hpp"
+#include "sim/kernels/lm_pair.hpp"
 #include "sim/kernels/router_training.hpp"
 #include "sim/mechanisms/registry.hpp"
 
@@ -80,6 +82,15 @@ int main(int argc, char** argv) {
   std::string h5;
   inspect->add_option("file", h5, "result file (.h5)")->required();
 
+  auto* train_lm = app.add_subcommand("train-lm", "train the teacher/student byte LMs, measure speculative α (HDF5 report)");
+  kernels::LmPairConfig lc;
+  std::string lm_data;
+  train_lm->add_option("-o,--output", lc.output, "report file (.h5)")->required();
+  train_lm->add_option("--data-dir", lm_data, "folder of the shared data");
+  train_lm->add_option("--steps", lc.steps, "Adam steps per model")->capture_default_str();
+  train_lm->add_option("--seed", lc.seed, "seed")->capture_default_str();
+  train_lm->add_option("--max-questions", lc.max_questions, "train on at most this many questions (0 = all)")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -99,6 +110,21 @@ int main(int argc, char** argv) {
                    r.summary.n_requests, r.events, r.wall_seconds);
     } else if (*list) {
       list_everything();
+    } else if (*train_lm) {
+      std::filesystem::path data = !lm_data.empty() ? std::filesystem::path(lm_data)
+                                   : std::getenv("COLLABSIM_DATA") ? std::filesystem::path(std::getenv("COLLABSIM_DATA"))
+                                                                    : std::filesystem::path("../shared/data");
+      lc.questions = data / "quality/mmlu_pro/mmlu_pro_questions.jsonl";
+      const auto rep = kernels::train_lm_pair(lc);
+      fmt::print("held-out bits/byte: teacher {:.3f} (train {:.3f}), student alone {:.3f}, distilled student {:.3f}\n",
+                 rep.teacher_bpb, rep.teacher_train_bpb, rep.student_bpb, rep.distilled_bpb);
+      fmt::print("E[sum min(p,q)] = {:.4f}; FLOPs/byte teacher {:.0f}, student {:.0f} (c = {:.3f})\n", rep.beta,
+                 rep.teacher_flops, rep.student_flops, rep.student_flops / rep.teacher_flops);
+      for (int g = 1; g <= 8; ++g)
+        fmt::print("gamma {}: measured alpha {:.4f}, tokens/round {:.3f} (formula {:.3f})\n", g, rep.alpha[g - 1],
+                   rep.tokens_per_round[g - 1],
+                   (1 - std::pow(rep.alpha[g - 1], g + 1)) / (1 - rep.alpha[g - 1]));
+      fmt::print("{:.1f} s; wrote {}\n", rep.seconds, lc.output.string());
     } else if (*train) {
       std::filesystem::path data = !train_data.empty() ? std::filesystem::path(train_data)
                                    : std::getenv("COLLABSIM_DATA") ? std::filesystem::path(std::getenv("COLLABSIM_DATA"))

@@ -21,6 +21,9 @@
 /// the target model's.
 
 #include <algorithm>
+#include <filesystem>
+
+#include "sim/kernels/lm_pair.hpp"
 
 #include "sim/mechanisms/registry.hpp"
 #include "sim/mechanisms/two_model.hpp"
@@ -28,11 +31,19 @@
 namespace collabsim {
 namespace {
 
+/// α from the parameter, or measured by the kernel pair when `alpha_file` is set.
+double alpha_of(Context& cx, const ParamSet& p) {
+  if (p.text("alpha_file").empty()) return p.number("alpha");
+  std::filesystem::path f = p.text("alpha_file");
+  if (f.is_relative()) f = cx.scenario().file.parent_path() / f;
+  return kernels::measured_alpha(f, static_cast<int>(p.integer("gamma")));
+}
+
 class Speculative final : public TwoModelMechanism {
  public:
   Speculative(Context& cx, const ParamSet& p)
       : TwoModelMechanism(cx, p),
-        alpha_(p.number("alpha")),
+        alpha_(alpha_of(cx, p)),
         gamma_(static_cast<int>(p.integer("gamma"))),
         gamma_max_(static_cast<int>(p.integer("gamma_max"))),
         adaptive_(p.flag("adaptive")) {}
@@ -115,6 +126,8 @@ class Speculative final : public TwoModelMechanism {
 MechanismInfo speculative_info() {
   auto fields = two_model_fields();
   fields.push_back(Field::real("alpha", 0.7, "1", "per-token acceptance rate α of the draft (i.i.d.)", 0.0, 1.0));
+  fields.push_back(Field::text("alpha_file", "",
+                               "LM-pair report from `collabsim train-lm`: use its measured α at this γ instead of alpha"));
   fields.push_back(Field::integer("gamma", 4, "tokens", "draft tokens per round γ (initial when adaptive)", 1, 64));
   fields.push_back(Field::boolean("adaptive", false, "adapt γ per round (+2 all accepted, −1 otherwise)"));
   fields.push_back(Field::integer("gamma_max", 16, "tokens", "upper bound of adaptive γ", 1, 64));
