@@ -20,32 +20,12 @@ namespace {
 
 DeviceSpec device(const std::string& card) {
   const auto t = toml::parse_file((source_dir() / "models" / "devices" / (card + ".toml")).string());
-  const ParamSet p = read_params(t, device_fields(), "devices." + card);
-  DeviceSpec d;
-  d.name = card;
-  d.peak_flops = p.number("peak_flops");
-  d.memory_bandwidth = p.number("memory_bandwidth");
-  d.memory = p.number("memory");
-  d.compute_efficiency = p.number("compute_efficiency");
-  d.memory_efficiency = p.number("memory_efficiency");
-  d.accelerators = static_cast<int>(p.integer("accelerators"));
-  return d;
+  return device_from(read_params(t, device_fields(), "devices." + card), card);
 }
 
 ModelCard model(const std::string& card) {
   const auto t = toml::parse_file((source_dir() / "models" / "llms" / (card + ".toml")).string());
-  const ParamSet c = read_params(t, model_card_fields(), "");
-  ModelCard m;
-  m.params = c.number("params");
-  m.active_params = c.number("active_params") > 0 ? c.number("active_params") : m.params;
-  m.layers = static_cast<int>(c.integer("layers"));
-  m.hidden = static_cast<int>(c.integer("hidden"));
-  m.heads = static_cast<int>(c.integer("heads"));
-  m.kv_heads = static_cast<int>(c.integer("kv_heads"));
-  m.head_dim = static_cast<int>(c.integer("head_dim"));
-  m.bytes_per_param = c.number("bytes_per_param");
-  m.kv_bytes_per_element = c.number("kv_bytes_per_element");
-  return m;
+  return model_card_from(read_params(t, model_card_fields(), ""), card);
 }
 
 /// Relative error of the predicted rate against the measured rate, printed for the doc.

@@ -14,18 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Out {
-  Summary s;
-  fs::path file;
-};
-
-Out run(const TempDir& d, const std::string& name, std::vector<std::string> sets) {
-  LoadOptions opt;
-  opt.overrides = std::move(sets);
-  opt.data_dir = data_dir();
-  opt.output = d.path / (name + ".h5");
-  const Scenario sc = load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", opt);
-  return {run_scenario(sc).summary, *opt.output};
+RunOutput run(const TempDir& d, const std::string& name, std::vector<std::string> sets) {
+  return run_scenario_file(d, source_dir() / "scenarios" / "edge_cloud_cascade.toml", name, std::move(sets));
 }
 
 double sum(const std::vector<double>& v) {

@@ -17,18 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Out {
-  Summary s;
-  fs::path file;
-};
-
-Out run_file(const TempDir& d, const fs::path& scenario, const std::string& name, std::vector<std::string> sets) {
-  LoadOptions opt;
-  opt.overrides = std::move(sets);
-  opt.data_dir = data_dir();
-  opt.output = d.path / (name + ".h5");
-  const Scenario sc = load_scenario(scenario, opt);
-  return {run_scenario(sc).summary, *opt.output};
+RunOutput run_file(const TempDir& d, const fs::path& scenario, const std::string& name, std::vector<std::string> sets) {
+  return run_scenario_file(d, scenario, name, std::move(sets));
 }
 
 }  // namespace

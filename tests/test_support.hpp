@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/run_scenario.hpp"
+#include "sim/io/scenario.hpp"
+
 namespace collabsim::testing {
 
 inline std::filesystem::path source_dir() { return COLLABSIM_SOURCE_DIR; }
@@ -90,6 +93,23 @@ inline int run_cli(const std::string& args, std::string& output) {
   output = read_file(log);
   std::filesystem::remove(log);
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/// Summary and file of one run.
+struct RunOutput {
+  Summary s;
+  std::filesystem::path file;
+};
+
+/// Runs `scenario` with `sets` overrides against the shared data, writing `<dir>/<name>.h5`.
+inline RunOutput run_scenario_file(const TempDir& dir, const std::filesystem::path& scenario, const std::string& name,
+                                   std::vector<std::string> sets) {
+  LoadOptions opt;
+  opt.overrides = std::move(sets);
+  opt.data_dir = data_dir();
+  opt.output = dir.path / (name + ".h5");
+  const Scenario sc = load_scenario(scenario, opt);
+  return {run_scenario(sc).summary, *opt.output};
 }
 
 }  // namespace collabsim::testing

@@ -1,5 +1,7 @@
 #include "sim/io/params.hpp"
 
+#include "sim/core/strings.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -140,17 +142,6 @@ SourcePos pos_of(const toml::node& node) {
 
 namespace {
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {

@@ -265,6 +265,44 @@ std::string file_stem(const fs::path& p) { return p.stem().string(); }
 
 }  // namespace
 
+DeviceSpec device_from(const ParamSet& p, const std::string& name) {
+  DeviceSpec d;
+  d.name = name;
+  d.title = p.text("title");
+  d.source = p.text("source");
+  d.peak_flops = p.number("peak_flops");
+  d.memory_bandwidth = p.number("memory_bandwidth");
+  d.memory = p.number("memory");
+  d.idle_power = p.number("idle_power");
+  d.busy_power = p.number("busy_power");
+  d.compute_efficiency = p.number("compute_efficiency");
+  d.memory_efficiency = p.number("memory_efficiency");
+  d.price = p.number("price");
+  d.per_user = p.flag("per_user");
+  d.replicas = static_cast<int>(p.integer("replicas"));
+  d.accelerators = static_cast<int>(p.integer("accelerators"));
+  d.battery = p.number("battery");
+  return d;
+}
+
+ModelCard model_card_from(const ParamSet& c, const std::string& id) {
+  ModelCard m;
+  m.id = id;
+  m.title = c.text("title");
+  m.source = c.text("source");
+  m.params = c.number("params");
+  m.active_params = c.number("active_params") > 0 ? c.number("active_params") : m.params;
+  m.layers = static_cast<int>(c.integer("layers"));
+  m.hidden = static_cast<int>(c.integer("hidden"));
+  m.heads = static_cast<int>(c.integer("heads"));
+  m.kv_heads = static_cast<int>(c.integer("kv_heads"));
+  m.head_dim = static_cast<int>(c.integer("head_dim"));
+  m.bytes_per_param = c.number("bytes_per_param");
+  m.kv_bytes_per_element = c.number("kv_bytes_per_element");
+  m.quality_column = c.text("quality_column");
+  return m;
+}
+
 const DeviceSpec& Scenario::device(const std::string& name) const {
   for (const auto& d : devices)
     if (d.name == name) return d;
@@ -375,22 +413,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     }
     for (const auto& [ck, cv] : t) merged.insert_or_assign(ck, cv);
     const ParamSet p = read_params(merged, device_fields(), ctx);
-    DeviceSpec d;
-    d.name = name;
-    d.title = p.text("title");
-    d.source = p.text("source");
-    d.peak_flops = p.number("peak_flops");
-    d.memory_bandwidth = p.number("memory_bandwidth");
-    d.memory = p.number("memory");
-    d.idle_power = p.number("idle_power");
-    d.busy_power = p.number("busy_power");
-    d.compute_efficiency = p.number("compute_efficiency");
-    d.memory_efficiency = p.number("memory_efficiency");
-    d.price = p.number("price");
-    d.per_user = p.flag("per_user");
-    d.replicas = static_cast<int>(p.integer("replicas"));
-    d.accelerators = static_cast<int>(p.integer("accelerators"));
-    d.battery = p.number("battery");
+    DeviceSpec d = device_from(p, name);
     d.pos = pos_of(t);
     if (d.busy_power < d.idle_power)
       throw InputError(p.pos("busy_power"), ctx + ".busy_power", "busy_power is below idle_power");
@@ -454,21 +477,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     check_device(d.device, p.pos("device"), ctx + ".device");
     const fs::path card_path = models_dir / "llms" / (p.text("model") + ".toml");
     const toml::table card = parse_toml_file(card_path, p.pos("model"), ctx + ".model", "model card");
-    const ParamSet c = read_params(card, model_card_fields(), "");
-    ModelCard& m = d.model;
-    m.id = p.text("model");
-    m.title = c.text("title");
-    m.source = c.text("source");
-    m.params = c.number("params");
-    m.active_params = c.number("active_params") > 0 ? c.number("active_params") : m.params;
-    m.layers = static_cast<int>(c.integer("layers"));
-    m.hidden = static_cast<int>(c.integer("hidden"));
-    m.heads = static_cast<int>(c.integer("heads"));
-    m.kv_heads = static_cast<int>(c.integer("kv_heads"));
-    m.head_dim = static_cast<int>(c.integer("head_dim"));
-    m.bytes_per_param = c.number("bytes_per_param");
-    m.kv_bytes_per_element = c.number("kv_bytes_per_element");
-    m.quality_column = c.text("quality_column");
+    d.model = model_card_from(read_params(card, model_card_fields(), ""), p.text("model"));
+    const ModelCard& m = d.model;
     d.quality_column = p.text("quality_column").empty() ? m.quality_column : p.text("quality_column");
     if (d.quality_column.empty())
       throw InputError(p.pos("model"), ctx + ".quality_column",

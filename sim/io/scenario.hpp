@@ -161,6 +161,11 @@ struct LoadOptions {
 /// comes from).
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
 
+/// A DeviceSpec from validated device_fields() values (card merged with scenario keys).
+DeviceSpec device_from(const ParamSet& p, const std::string& name);
+/// A ModelCard from validated model_card_fields() values; `id` is the card's file stem.
+ModelCard model_card_from(const ParamSet& p, const std::string& id);
+
 /// Field declarations of each section, for `collabsim list` and docs.
 std::span<const Field> run_fields();
 std::span<const Field> workload_fields();
