@@ -49,7 +49,11 @@ def load_run(path: str) -> dict:
             "requests": {n: np.asarray(arr[n]) for n in arr.dtype.names},
             "summary": _row(f["summary"]),
             "units": units,
-            "devices": {k: _row(v) for k, v in f["devices"].items()} if "devices" in f else {},
+            "devices": {k: _row(v["summary"]) for k, v in f["devices"].items()
+                        if isinstance(v, h5py.Group) and "summary" in v} if "devices" in f else {},
+            "timelines": {k: {n: np.asarray(v["timeline"][n]) for n in v["timeline"].dtype.names}
+                          for k, v in f["devices"].items()
+                          if isinstance(v, h5py.Group) and "timeline" in v} if "devices" in f else {},
             "mechanism": _row(f["mechanism"]) if "mechanism" in f else {},
         }
     return run

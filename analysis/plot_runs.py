@@ -9,6 +9,8 @@ Writes into OUTDIR (PNG and PDF for each figure):
   quality_cost     mean quality against cost per 1k requests, with the random-mix line
                    between small_only and large_only when both are given
   latency_over_time rolling median latency against arrival time (queueing build-up)
+  device_timeline  sequences running and waiting on each shared device over time (when
+                   the files hold /devices/<name>/timeline)
   summary.csv      one row per run
 and prints the summary table. Exit status 2 when a file is not a collabsim result.
 """
@@ -89,7 +91,8 @@ def quality_cost_plot(runs, outdir):
                     xytext=(5, 4), fontsize=8)
     ax.set_xlabel("cost per 1,000 requests [USD]")
     ax.set_ylabel("mean quality (share answered right)")
-    ax.legend(loc="lower right")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right")
     _save(fig, outdir, "quality_cost")
 
 
@@ -109,8 +112,25 @@ def latency_over_time_plot(runs, outdir, window=500):
     ax.set_xlabel("arrival time [min]")
     ax.set_ylabel(f"rolling median latency [s] ({window} requests)")
     ax.set_yscale("log")
-    ax.legend(loc="best")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best")
     _save(fig, outdir, "latency_over_time")
+
+
+def device_timeline_plot(runs, outdir):
+    series = [(r["label"], dev, tl) for r in runs for dev, tl in r.get("timelines", {}).items()]
+    if not series:
+        return
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.0, 5.0))
+    for label, dev, tl in series:
+        t = tl["time_s"] / 60.0
+        top.plot(t, tl["running"], lw=1.0, label=f"{label} ({dev})")
+        bottom.plot(t, tl["waiting"], lw=1.0, label=f"{label} ({dev})")
+    top.set_ylabel("sequences in the batch")
+    bottom.set_ylabel("requests waiting")
+    bottom.set_xlabel("time [min]")
+    top.legend(loc="best")
+    _save(fig, outdir, "device_timeline")
 
 
 def summary_rows(runs):
@@ -151,6 +171,7 @@ def main(argv=None):
     cdf_plot(runs, "ttft_s", "time to first token at the user [s]", args.outdir, "ttft_cdf")
     quality_cost_plot(runs, args.outdir)
     latency_over_time_plot(runs, args.outdir)
+    device_timeline_plot(runs, args.outdir)
     rows = summary_rows(runs)
     with open(os.path.join(args.outdir, "summary.csv"), "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=[c[0] for c in COLUMNS])
