@@ -49,8 +49,14 @@ TEST(RunInvariants, AttributedEnergyEqualsEachDevicesBusyEnergy) {
   const auto phone = read_column<double>(o.file, "requests", "energy_phone_j");
   const auto cloud = read_column<double>(o.file, "requests", "energy_cloud_j");
   const auto radio = read_column<double>(o.file, "requests", "energy_radio_j");
-  for (std::size_t i = 0; i < total.size(); ++i)
+  double battery = 0;
+  for (std::size_t i = 0; i < total.size(); ++i) {
     ASSERT_NEAR(total[i], phone[i] + cloud[i] + radio[i], 1e-9 * total[i]);
+    battery += (phone[i] + radio[i]) / (12.7 * 3600.0);  // iPhone card: 12.7 Wh
+  }
+  EXPECT_GT(read_column<double>(o.file, "summary", "radio_energy_per_request_j")[0], 0.0);
+  EXPECT_NEAR(read_column<double>(o.file, "summary", "battery_share_per_request")[0], battery / total.size(),
+              1e-12);
 }
 
 TEST(RunInvariants, OutagesLoseNoRequest) {

@@ -179,7 +179,8 @@ RunResult run_scenario(const Scenario& sc) {
 
   std::vector<bool> large(sc.deployments.size(), false);
   for (auto i : mech->large_deployments()) large[i] = true;
-  SummaryAccumulator acc(large);
+  const std::size_t origin = topo.device_index(sc.workload.origin);
+  SummaryAccumulator acc(large, origin, sc.devices[origin].battery);
 
   auto reader = workload::open_trace(sc.workload.format, sc.workload.trace);
   RunState st{engine, sc, *mech, out, acc};

@@ -59,7 +59,8 @@ class RngStream {
 
   /// Uniform integer in [0, n) by Lemire's multiply-shift (bias < n / 2^64; n ≥ 1).
   std::uint64_t below(std::uint64_t n) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next_u64()) * n) >> 64);
+    __extension__ using u128 = unsigned __int128;  // GCC/Clang extension, exact 64×64→128 product
+    return static_cast<std::uint64_t>((static_cast<u128>(next_u64()) * n) >> 64);
   }
 
   /// Exponential variate with the given mean (any unit); mean ≥ 0.

@@ -21,6 +21,8 @@ void SummaryAccumulator::add(const RequestRecord& r) {
   cost_sum_ += r.cost_usd;
   energy_sum_ += r.energy_j;
   radio_sum_ += r.energy_radio_j;
+  if (battery_j_ > 0 && origin_ < r.device_energy.size())
+    battery_sum_ += (r.device_energy[origin_] + r.energy_radio_j) / battery_j_;
   s_.n_failed += r.status == Status::Failed ? 1 : 0;
   s_.n_timed_out += r.status == Status::TimedOut ? 1 : 0;
   bytes_up_sum_ += static_cast<double>(r.bytes_up);
@@ -54,6 +56,7 @@ Summary SummaryAccumulator::finish() {
   s.cost_per_1k_usd = cost_sum_ / n * 1000.0;
   s.energy_per_request_j = energy_sum_ / n;
   s.radio_energy_per_request_j = radio_sum_ / n;
+  s.battery_share_per_request = battery_sum_ / n;
   s.large_share = static_cast<double>(large_count_) / n;
   s.escalation_rate = static_cast<double>(escalated_) / n;
   s.bytes_up_per_request = bytes_up_sum_ / n;
@@ -81,6 +84,7 @@ std::vector<std::pair<std::string, std::pair<std::string, double>>> Summary::col
       {"cost_per_1k_usd", {"USD", cost_per_1k_usd}},
       {"energy_per_request_j", {"J", energy_per_request_j}},
       {"radio_energy_per_request_j", {"J", radio_energy_per_request_j}},
+      {"battery_share_per_request", {"1", battery_share_per_request}},
       {"large_share", {"1", large_share}},
       {"escalation_rate", {"1", escalation_rate}},
       {"bytes_up_per_request", {"bytes", bytes_up_per_request}},

@@ -25,6 +25,7 @@ struct Summary {
   double cost_per_1k_usd = 0;       ///< USD per 1,000 requests
   double energy_per_request_j = 0;  ///< J (devices + radio)
   double radio_energy_per_request_j = 0;  ///< J
+  double battery_share_per_request = 0;   ///< origin battery used per request (origin + radio energy / capacity); 0 without a battery
   double large_share = 0;           ///< share of requests that called the large model
   double escalation_rate = 0;       ///< share escalated after a first answer
   double bytes_up_per_request = 0;  ///< bytes
@@ -42,13 +43,17 @@ double percentile(std::vector<double>& v, double q);
 class SummaryAccumulator {
  public:
   /// `large_deployments[i]` true when deployment i counts as "large" for large_share.
-  explicit SummaryAccumulator(std::vector<bool> large_deployments)
-      : large_(std::move(large_deployments)) {}
+  /// `origin`/`battery_j`: device index of the request origin and its battery capacity
+  /// (J, 0 = none) for the battery metric.
+  explicit SummaryAccumulator(std::vector<bool> large_deployments, std::size_t origin = 0, double battery_j = 0)
+      : large_(std::move(large_deployments)), origin_(origin), battery_j_(battery_j) {}
   void add(const RequestRecord& r);
   Summary finish();
 
  private:
   std::vector<bool> large_;
+  std::size_t origin_ = 0;
+  double battery_j_ = 0, battery_sum_ = 0;
   std::vector<double> latency_, ttft_, tpot_;
   Summary s_;
   double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, radio_sum_ = 0, bytes_up_sum_ = 0, private_sum_ = 0, end_max_ = 0;
