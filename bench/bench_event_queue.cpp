@@ -72,6 +72,7 @@ void BM_EngineHold(benchmark::State& state) {
 BENCHMARK_TEMPLATE(BM_Hold, QuaternaryHeapQueue)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK_TEMPLATE(BM_Hold, BinaryHeapQueue)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK_TEMPLATE(BM_Hold, DaryHeapQueue<8>)->RangeMultiplier(10)->Range(1000, 1000000);
+BENCHMARK_TEMPLATE(BM_Hold, SplitQuaternaryHeapQueue)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK(BM_EngineHold)->Arg(1000)->Arg(100000)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 
 BENCHMARK_MAIN();

@@ -19,7 +19,7 @@ std::coroutine_handle<> fake_handle(std::uintptr_t id) {
 template <class Q>
 class QueueTest : public ::testing::Test {};
 using QueueTypes = ::testing::Types<BinaryHeapQueue, QuaternaryHeapQueue, DaryHeapQueue<8>,
-                                    SortedVectorQueue>;
+                                    SplitQuaternaryHeapQueue, SplitDaryHeapQueue<2>, SortedVectorQueue>;
 TYPED_TEST_SUITE(QueueTest, QueueTypes);
 
 TYPED_TEST(QueueTest, PopsInTimeOrderWithFifoTies) {
