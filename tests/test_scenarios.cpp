@@ -128,3 +128,48 @@ TEST(Scenarios, ThreeStageCascadeUsesEveryStage) {
     if (route[i] == 2) ASSERT_GT(mid_tokens[i], 0);
   }
 }
+
+TEST(Scenarios, RouterThresholdExtremesAndPipelineCompression) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto sc = source_dir() / "scenarios" / "routellm_router.toml";
+  const auto all_small = run_file(d, sc, "r0", {"workload.limit=800", "mechanism.router.threshold=0.0"});
+  const auto all_large = run_file(d, sc, "r1", {"workload.limit=800", "mechanism.router.threshold=1.0"});
+  const auto small = run_file(d, sc, "s", {"workload.limit=800", "mechanism.name=small_only"});
+  const auto large = run_file(d, sc, "l", {"workload.limit=800", "mechanism.name=large_only"});
+  EXPECT_DOUBLE_EQ(all_small.s.large_share, 0.0);
+  EXPECT_DOUBLE_EQ(all_small.s.quality_mean, small.s.quality_mean);
+  EXPECT_DOUBLE_EQ(all_large.s.large_share, 1.0);
+  EXPECT_DOUBLE_EQ(all_large.s.quality_mean, large.s.quality_mean);
+
+  // Compression sends ratio × prompt tokens up instead of the whole prompt.
+  const auto comp = run_file(d, source_dir() / "scenarios" / "cogenesis_compression.toml", "c",
+                             {"workload.limit=800", "mechanism.pipeline.compress_ratio=0.25"});
+  const auto prompts = read_column<std::int64_t>(comp.file, "requests", "prompt_tokens");
+  const auto up = read_column<std::int64_t>(comp.file, "requests", "bytes_up");
+  for (std::size_t i = 0; i < prompts.size(); ++i)
+    ASSERT_EQ(up[i], 4 * std::max<std::int64_t>(1, std::llround(0.25 * static_cast<double>(prompts[i])))) << i;
+}
+
+TEST(Scenarios, TokenRoutingSharesAndDecompositionSavesUplink) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto sc = source_dir() / "scenarios" / "citer_token_routing.toml";
+  const auto none = run_file(d, sc, "t0", {"workload.limit=200", "mechanism.token_routing.llm_share=0.0"});
+  const auto all = run_file(d, sc, "t1", {"workload.limit=200", "mechanism.token_routing.llm_share=1.0"});
+  const auto small = run_file(d, sc, "s", {"workload.limit=200", "mechanism.name=small_only"});
+  const auto large = run_file(d, sc, "l", {"workload.limit=200", "mechanism.name=large_only"});
+  EXPECT_DOUBLE_EQ(none.s.quality_mean, small.s.quality_mean);
+  EXPECT_DOUBLE_EQ(read_column<double>(none.file, "mechanism", "llm_token_share")[0], 0.0);
+  EXPECT_DOUBLE_EQ(all.s.quality_mean, large.s.quality_mean);
+  EXPECT_DOUBLE_EQ(read_column<double>(all.file, "mechanism", "llm_token_share")[0], 1.0);
+  const auto out = read_column<std::int64_t>(all.file, "requests", "output_tokens");
+  const auto llm_tokens = read_column<std::int64_t>(all.file, "requests", "tokens_llm");
+  for (std::size_t i = 0; i < out.size(); ++i) ASSERT_EQ(llm_tokens[i], out[i]);
+
+  const auto dsc = source_dir() / "scenarios" / "minions_decomposition.toml";
+  const auto dec = run_file(d, dsc, "m", {"workload.limit=500", "mechanism.decomposition.recovery=1.0"});
+  const auto big = run_file(d, dsc, "b", {"workload.limit=500", "mechanism.name=large_only"});
+  EXPECT_DOUBLE_EQ(dec.s.quality_mean, big.s.quality_mean);  // recovery 1: the LLM's outcome
+  EXPECT_LT(dec.s.bytes_up_per_request, 0.5 * big.s.bytes_up_per_request);  // the long context stays local
+}
