@@ -30,6 +30,14 @@ void print_summary(const std::string& label, const Summary& s) {
              s.ttft_p50_s, s.cost_per_1k_usd, s.energy_per_request_j, s.large_share);
 }
 
+/// The shared-data folder for the training commands: --data-dir, else $COLLABSIM_DATA,
+/// else ../shared/data.
+std::filesystem::path shared_data_dir(const std::string& option) {
+  if (!option.empty()) return option;
+  if (const char* env = std::getenv("COLLABSIM_DATA"); env && *env) return env;
+  return std::filesystem::path("..") / "shared" / "data";
+}
+
 void list_everything() {
   fmt::print("Mechanisms (set [mechanism] name = \"...\"; parameters with default [unit]):\n\n");
   for (const auto& m : mechanism_registry()) {
@@ -111,10 +119,7 @@ int main(int argc, char** argv) {
     } else if (*list) {
       list_everything();
     } else if (*train_lm) {
-      std::filesystem::path data = !lm_data.empty() ? std::filesystem::path(lm_data)
-                                   : std::getenv("COLLABSIM_DATA") ? std::filesystem::path(std::getenv("COLLABSIM_DATA"))
-                                                                    : std::filesystem::path("../shared/data");
-      lc.questions = data / "quality/mmlu_pro/mmlu_pro_questions.jsonl";
+      lc.questions = shared_data_dir(lm_data) / "quality/mmlu_pro/mmlu_pro_questions.jsonl";
       const auto rep = kernels::train_lm_pair(lc);
       fmt::print("held-out bits/byte: teacher {:.3f} (train {:.3f}), student alone {:.3f}, distilled student {:.3f}\n",
                  rep.teacher_bpb, rep.teacher_train_bpb, rep.student_bpb, rep.distilled_bpb);
@@ -126,9 +131,7 @@ int main(int argc, char** argv) {
                    (1 - std::pow(rep.alpha[g - 1], g + 1)) / (1 - rep.alpha[g - 1]));
       fmt::print("{:.1f} s; wrote {}\n", rep.seconds, lc.output.string());
     } else if (*train) {
-      std::filesystem::path data = !train_data.empty() ? std::filesystem::path(train_data)
-                                   : std::getenv("COLLABSIM_DATA") ? std::filesystem::path(std::getenv("COLLABSIM_DATA"))
-                                                                    : std::filesystem::path("../shared/data");
+      const auto data = shared_data_dir(train_data);
       tc.questions = data / "quality/mmlu_pro/mmlu_pro_questions.jsonl";
       tc.matrix = data / "quality/mmlu_pro/mmlu_pro_30models_matrix.csv";
       const auto rep = kernels::train_router(tc);
