@@ -5,7 +5,10 @@
 /// answer is final.
 ///
 /// Confidence is the noisy oracle of confidence.hpp (settable AUROC for "this stage's
-/// answer is right"). With `verifier = "self"` the stage first verifies its own answer as
+/// answer is right"), or, with `score = "kernel"` (two stages only), a router kernel
+/// trained by `collabsim train-router` for "the first stage answers right" scoring the
+/// question text; its inference time (kernel_score.hpp) is paid on the origin device
+/// before the decision. With `verifier = "self"` the stage first verifies its own answer as
 /// AutoMix does: `verify_samples` extra generations on the same deployment, each with the
 /// question + answer as prompt and `verify_tokens` output, paid in time, energy and cost.
 ///
@@ -18,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "sim/mechanisms/confidence.hpp"
+#include "sim/mechanisms/kernel_score.hpp"
 #include "sim/mechanisms/registry.hpp"
 
 namespace collabsim {
@@ -31,12 +35,20 @@ class Cascade final : public Mechanism {
         conf_(p.number("auroc")),
         self_verify_(p.text("verifier") == "self"),
         verify_tokens_(p.integer("verify_tokens")),
-        verify_samples_(p.integer("verify_samples")) {
+        verify_samples_(p.integer("verify_samples")),
+        kernel_(cx, p, "mechanism.cascade") {
     for (const auto& name : p.texts("stages")) stages_.push_back(cx.deployment(name, p.pos("stages"), "mechanism.stages"));
     if (thresholds_.size() != stages_.size() - 1)
       throw InputError(p.pos("thresholds"), "mechanism.thresholds",
                        fmt::format("{} stages need {} thresholds, got {}", stages_.size(), stages_.size() - 1,
                                    thresholds_.size()));
+    if (kernel_.active() && stages_.size() != 2)
+      throw InputError(p.pos("score"), "mechanism.cascade.score",
+                       fmt::format("score = \"kernel\" scores the first of two stages; got {} stages", stages_.size()));
+  }
+
+  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
+    return kernel_.stats();
   }
 
   std::vector<std::size_t> large_deployments() const override {
@@ -55,7 +67,15 @@ class Cascade final : public Mechanism {
                                                      verify_tokens_);
             a.done_at_user = std::max(a.done_at_user, v.done_at_user);
           }
-        const double c = conf_.draw(cx_.correct(stages_[i], r), rng);
+        double c = 0;
+        if (kernel_.active()) {
+          const KernelScore k = kernel_.score(r);
+          co_await cx_.compute_on_origin(r, rec, k.overhead_s);
+          a.done_at_user = std::max(a.done_at_user, cx_.engine().now());
+          c = k.score;
+        } else {
+          c = conf_.draw(cx_.correct(stages_[i], r), rng);
+        }
         if (c < thresholds_[i]) continue;  // escalate
         a.first_token_at_user = a.done_at_user;  // released after the decision
       }
@@ -71,23 +91,24 @@ class Cascade final : public Mechanism {
   NoisyOracleConfidence conf_;
   bool self_verify_;
   std::int64_t verify_tokens_, verify_samples_;
+  KernelScorer kernel_;
 };
 
 }  // namespace
 
 MechanismInfo cascade_info() {
+  std::vector<Field> fields{
+      Field::text_list("stages", std::vector<std::string>{"slm", "llm"}, "deployments from cheapest to strongest", 2),
+      Field::real_list("thresholds", std::vector<double>{0.5}, "1",
+                       "per stage but the last: escalate when confidence < threshold", 0.0, 1.0),
+      Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle confidence for 'stage answer correct'", 0.5,
+                  0.999999),
+      Field::text("verifier", "none", "'self': each stage verifies its own answer first (AutoMix)", {"none", "self"}),
+      Field::integer("verify_tokens", 8, "tokens", "output tokens of one verification", 1, 1e6),
+      Field::integer("verify_samples", 1, "1", "verifications per stage (AutoMix samples k)", 1, 64)};
+  for (auto& f : kernel_score_fields()) fields.push_back(std::move(f));
   return {"cascade", "stage by stage: answer, judge confidence, escalate below the stage's threshold",
-          "FrugalGPT (Chen et al. 2023), AutoMix (Madaan et al. 2023); survey §3.1.2",
-          {Field::text_list("stages", std::vector<std::string>{"slm", "llm"},
-                            "deployments from cheapest to strongest", 2),
-           Field::real_list("thresholds", std::vector<double>{0.5}, "1",
-                            "per stage but the last: escalate when confidence < threshold", 0.0, 1.0),
-           Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle confidence for 'stage answer correct'",
-                       0.5, 0.999999),
-           Field::text("verifier", "none", "'self': each stage verifies its own answer first (AutoMix)",
-                       {"none", "self"}),
-           Field::integer("verify_tokens", 8, "tokens", "output tokens of one verification", 1, 1e6),
-           Field::integer("verify_samples", 1, "1", "verifications per stage (AutoMix samples k)", 1, 64)},
+          "FrugalGPT (Chen et al. 2023), AutoMix (Madaan et al. 2023); survey §3.1.2", fields,
           [](Context& cx, const ParamSet& p) { return std::make_unique<Cascade>(cx, p); }};
 }
 

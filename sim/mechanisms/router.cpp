@@ -12,15 +12,12 @@
 ///    counts as "small is good enough").
 /// Score source (`score`): "noisy_oracle" (confidence.hpp) with settable AUROC for that
 /// label, or "kernel": a router network trained by `collabsim train-router` (weights in
-/// HDF5, sim/kernels/router_training.hpp) scoring the question text; its inference FLOPs
-/// on the origin device's achieved compute rate add to `overhead` (the deterministic
-/// model of routing cost).
+/// HDF5, sim/kernels/router_training.hpp) scoring the question text; its inference time
+/// (FLOPs on the origin device's roofline, or measured wall time: kernel_score.hpp) adds
+/// to `overhead`.
 
-#include <filesystem>
-#include <stdexcept>
-
-#include "sim/kernels/router_training.hpp"
 #include "sim/mechanisms/confidence.hpp"
+#include "sim/mechanisms/kernel_score.hpp"
 #include "sim/mechanisms/registry.hpp"
 #include "sim/mechanisms/two_model.hpp"
 
@@ -35,24 +32,19 @@ class Router final : public TwoModelMechanism {
         conf_(p.number("auroc")),
         gap_label_(p.text("label") == "quality_gap"),
         gap_(p.number("gap")),
-        overhead_(p.number("overhead")) {
-    if (p.text("score") == "kernel") {
-      if (p.text("weights").empty())
-        throw InputError(p.pos("score"), "mechanism.router.weights", "score = \"kernel\" needs the weights file");
-      std::filesystem::path w = p.text("weights");
-      if (w.is_relative()) w = cx.scenario().file.parent_path() / w;
-      kernel_ = kernels::RouterKernel::load(w);
-    }
+        overhead_(p.number("overhead")),
+        kernel_(cx, p, "mechanism.router") {}
+
+  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
+    return kernel_.stats();
   }
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     double score = 0, overhead = overhead_;
-    if (kernel_) {
-      const kernels::Question* q = cx_.question(r);
-      if (!q) throw std::runtime_error("question " + std::to_string(r.query_id) + " has no text for the router kernel");
-      score = kernel_->score(*q);
-      const DeviceSpec& dev = cx_.scenario().devices[r.origin];
-      overhead += dev.peak_flops > 0 ? kernel_->flops(*q) / (dev.peak_flops * dev.compute_efficiency) : 0.0;
+    if (kernel_.active()) {
+      const KernelScore k = kernel_.score(r);
+      score = k.score;
+      overhead += k.overhead_s;
     } else {
       const bool good_enough = gap_label_ ? cx_.score(small_, r) >= cx_.score(large_, r) - gap_ : cx_.correct(small_, r);
       RngStream rng = cx_.rng("router_score", r);
@@ -68,7 +60,7 @@ class Router final : public TwoModelMechanism {
   bool gap_label_;
   double gap_;
   double overhead_;
-  std::unique_ptr<kernels::RouterKernel> kernel_;
+  KernelScorer kernel_;
 };
 
 }  // namespace
@@ -81,8 +73,7 @@ MechanismInfo router_info() {
   fields.push_back(Field::real("gap", 0.0, "1", "quality_gap label: tolerated quality loss", 0.0, 1.0));
   fields.push_back(Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle score for the label", 0.5, 0.999999));
   fields.push_back(Field::quantity("overhead", "0 ms", Dimension::Time, "fixed routing time on the origin device"));
-  fields.push_back(Field::text("score", "noisy_oracle", "where the score comes from", {"noisy_oracle", "kernel"}));
-  fields.push_back(Field::text("weights", "", "score = kernel: router weights (HDF5 from train-router), relative to the scenario"));
+  for (auto& f : kernel_score_fields()) fields.push_back(std::move(f));
   return {"router", "pre-generation routing: score the query, small model if score ≥ threshold",
           "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,
           [](Context& cx, const ParamSet& p) { return std::make_unique<Router>(cx, p); }};

@@ -1,0 +1,65 @@
+#pragma once
+/// \file kernel_score.hpp
+/// A learned router kernel (sim/kernels/router_training.hpp, trained by
+/// `collabsim train-router`) as the score source of the router and cascade mechanisms,
+/// with the time its inference costs on the request's origin device (the survey's
+/// "routing latency paradox", §6.1).
+///
+/// Cost model (`kernel_cost`):
+///  - "flops" (default, deterministic): the kernel's inference FLOPs (features + forward,
+///    RouterKernel::flops) on the origin device's achieved compute rate,
+///    seconds = FLOPs / (peak FLOP/s × compute_efficiency).
+///  - "measured": the host wall time of the real call (std::chrono::steady_clock around
+///    feature extraction and forward pass), as measured on the machine running the
+///    simulation. Results then depend on that machine's speed and load and are NOT
+///    bit-identical between runs; the mechanism reports `kernel_cost_measured = 1` in
+///    /mechanism so a result file says so.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/kernels/router_training.hpp"
+#include "sim/mechanisms/mechanism.hpp"
+
+namespace collabsim {
+
+/// One scored request: the kernel's P(label) and the seconds its inference costs.
+struct KernelScore {
+  double score = 0;      ///< in [0, 1]
+  double overhead_s = 0; ///< s of compute on the origin device
+};
+
+class KernelScorer {
+ public:
+  /// Parameters `score`, `weights`, `kernel_cost` (declared by kernel_score_fields()).
+  /// Loads the weights when score = "kernel"; a relative path is taken relative to the
+  /// scenario file. Throws InputError naming `<prefix>.weights` when score = "kernel" and
+  /// no file is given, or the file is missing or not a router file.
+  KernelScorer(Context& cx, const ParamSet& p, const std::string& prefix);
+
+  /// True when score = "kernel".
+  bool active() const { return kernel_ != nullptr; }
+
+  /// Scores request `r`'s question with the kernel (requires active()). Throws
+  /// std::runtime_error when the question has no text in the corpus.
+  KernelScore score(const Request& r);
+
+  /// /mechanism statistics: kernel_overhead_mean_s (s), kernel_cost_measured (0/1);
+  /// empty when inactive.
+  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const;
+
+ private:
+  Context& cx_;
+  std::unique_ptr<kernels::RouterKernel> kernel_;
+  bool measured_ = false;
+  double overhead_sum_s_ = 0;
+  std::int64_t calls_ = 0;
+};
+
+/// The `score`, `weights` and `kernel_cost` parameters, declared once for every mechanism
+/// that can score with a router kernel.
+std::vector<Field> kernel_score_fields();
+
+}  // namespace collabsim
