@@ -100,6 +100,16 @@ TEST(Scenarios, DeidentificationKeepsPrivateTokensOnTheDevice) {
   const auto priv = read_column<std::int64_t>(large.file, "requests", "private_tokens_sent");
   for (std::size_t i = 0; i < prompts.size(); ++i)
     ASSERT_EQ(priv[i], std::llround(0.3 * static_cast<double>(prompts[i])));
+  // The phone writes one placeholder per private token, or the whole prompt when rewriting.
+  const auto rewrite = run_file(d, sc, "rewrite", {"workload.limit=500", "mechanism.pipeline.deidentify_output=rewrite"});
+  EXPECT_DOUBLE_EQ(rewrite.s.private_tokens_per_request, 0.0);
+  const auto slm_placeholders = read_column<std::int64_t>(pipe.file, "requests", "tokens_slm");
+  const auto slm_rewrite = read_column<std::int64_t>(rewrite.file, "requests", "tokens_slm");
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    ASSERT_EQ(slm_placeholders[i], std::max<std::int64_t>(1, std::llround(0.3 * static_cast<double>(prompts[i]))));
+    ASSERT_EQ(slm_rewrite[i], prompts[i]);
+  }
+  EXPECT_LT(pipe.s.latency_p50_s, rewrite.s.latency_p50_s);
 }
 
 TEST(Scenarios, DistillationJobCompetesAndShiftsQuality) {
