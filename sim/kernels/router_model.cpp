@@ -31,7 +31,16 @@ double RouterModel::predict(const SparseVector& x) const {
   double z = b2;
   if (hidden_ > 0) {
     Eigen::VectorXf h = b1;
-    for (std::size_t k = 0; k < x.index.size(); ++k) h.noalias() += W1.col(x.index[k]) * x.value[k];
+    // Each input touches one W1 column (hidden floats) at a random place in a table of
+    // 2^hash_bits columns, far larger than the caches: prefetch a few columns ahead so the
+    // misses overlap instead of queueing.
+    constexpr std::size_t kAhead = 8;
+    const std::size_t n = x.index.size();
+    for (std::size_t k = 0; k < std::min(n, kAhead); ++k) prefetch_column(x.index[k]);
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k + kAhead < n) prefetch_column(x.index[k + kAhead]);
+      h.noalias() += W1.col(x.index[k]) * x.value[k];
+    }
     z += h.cwiseMax(0.0f).dot(w2);
   } else {
     for (std::size_t k = 0; k < x.index.size(); ++k) z += w2(x.index[k]) * x.value[k];
