@@ -6,9 +6,10 @@
 /// "routing latency paradox", §6.1).
 ///
 /// Cost model (`kernel_cost`):
-///  - "flops" (default, deterministic): the kernel's inference FLOPs (features + forward,
-///    RouterKernel::flops) on the origin device's achieved compute rate,
-///    seconds = FLOPs / (peak FLOP/s × compute_efficiency).
+///  - "flops" (default, deterministic): the model's inference FLOPs (RouterKernel::flops:
+///    its multiply-adds; the hashing of the text into features is not counted) on the
+///    origin device's achieved compute rate, seconds = FLOPs / (peak FLOP/s ×
+///    compute_efficiency).
 ///  - "measured": the host wall time of the real call (std::chrono::steady_clock around
 ///    feature extraction and forward pass), as measured on the machine running the
 ///    simulation. Results then depend on that machine's speed and load and are NOT
