@@ -17,6 +17,26 @@ std::coroutine_handle<> fake_handle(std::uintptr_t id) {
   return std::coroutine_handle<>::from_address(reinterpret_cast<void*>(id));
 }
 
+/// Pushes the same event (time `t`, the next sequence number) into both queues.
+template <class A, class B>
+void push_both(A& q, B& ref, SimTime t, std::uint64_t& seq) {
+  const Event e{t, seq, fake_handle(16 * (seq + 2))};
+  ++seq;
+  q.push(e);
+  ref.push(e);
+}
+
+/// Pops one event from each queue and checks they are the same event; `now` = its time.
+template <class A, class B>
+void pop_same(A& q, B& ref, SimTime& now) {
+  const Event a = q.pop();
+  const Event b = ref.pop();
+  ASSERT_EQ(a.time, b.time);
+  ASSERT_EQ(a.seq, b.seq);
+  ASSERT_EQ(a.handle.address(), b.handle.address());
+  now = a.time;
+}
+
 template <class Q>
 class QueueTest : public ::testing::Test {};
 using QueueTypes = ::testing::Types<BinaryHeapQueue, QuaternaryHeapQueue, DaryHeapQueue<8>,
@@ -52,19 +72,10 @@ TYPED_TEST(QueueTest, DifferentialAgainstSortedReference) {
     const int pushes = static_cast<int>(gen() % 3);
     for (int k = 0; k < pushes; ++k) {
       const SimTime t = now + static_cast<SimTime>(gen() % 20);
-      const Event e{t, seq++, fake_handle(16 * (seq + 1))};
-      q.push(e);
-      ref.push(e);
+      push_both(q, ref, t, seq);
     }
     ASSERT_EQ(q.size(), ref.size());
-    if (!q.empty() && gen() % 2 == 0) {
-      const Event a = q.pop();
-      const Event b = ref.pop();
-      ASSERT_EQ(a.time, b.time);
-      ASSERT_EQ(a.seq, b.seq);
-      ASSERT_EQ(a.handle.address(), b.handle.address());
-      now = a.time;
-    }
+    if (!q.empty() && gen() % 2 == 0) ASSERT_NO_FATAL_FAILURE(pop_same(q, ref, now));
   }
   while (!q.empty()) {
     ASSERT_EQ(q.pop().seq, ref.pop().seq);
@@ -78,36 +89,25 @@ TEST(CalendarQueue, MatchesTheHeapOverWideSpreadsGrowthShrinkAndEarlyPushes) {
   std::mt19937_64 gen(11);
   std::uint64_t seq = 0;
   SimTime now = 0;
-  auto check_pop = [&] {
-    const Event a = q.pop();
-    const Event b = ref.pop();
-    ASSERT_EQ(a.time, b.time);
-    ASSERT_EQ(a.seq, b.seq);
-    now = a.time;
-  };
   // Phase 1: grow to 50,000 pending with offsets spread over twelve decades of ns.
   for (int i = 0; i < 50000; ++i) {
     const SimTime t = now + static_cast<SimTime>(gen() % 1000) * (SimTime{1} << (gen() % 40));
-    const Event e{t, seq++, fake_handle(16 * (seq + 1))};
-    q.push(e);
-    ref.push(e);
+    push_both(q, ref, t, seq);
   }
   EXPECT_GE(q.buckets(), 16384u);
   const std::size_t rebuilds_before = q.rebuilds();
   // Phase 2: hold model with exponential-like increments; every 97th push goes before the
   // last popped time (allowed by the interface, never done by the engine).
   for (int i = 0; i < 100000; ++i) {
-    check_pop();
+    ASSERT_NO_FATAL_FAILURE(pop_same(q, ref, now));
     const SimTime t = (i % 97 == 0) ? now - static_cast<SimTime>(gen() % 1000) : now + static_cast<SimTime>(gen() % 5000);
-    const Event e{t, seq++, fake_handle(16 * (seq + 1))};
-    q.push(e);
-    ref.push(e);
+    push_both(q, ref, t, seq);
     ASSERT_EQ(q.top().seq, ref.top().seq);
   }
   // A steady hold re-estimates the day width rarely (no rebuild thrash).
   EXPECT_LE(q.rebuilds() - rebuilds_before, 4u);
   // Phase 3: drain; the calendar shrinks with the size.
-  while (!ref.empty()) check_pop();
+  while (!ref.empty()) ASSERT_NO_FATAL_FAILURE(pop_same(q, ref, now));
   EXPECT_TRUE(q.empty());
   EXPECT_LE(q.buckets(), 32u);
 }
