@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "sim/cli/run_scenario.hpp"
+#include "sim/study/run_scenario.hpp"
 #include "sim/io/scenario.hpp"
 
 using namespace collabsim;

@@ -6,7 +6,7 @@
 #include <map>
 #include <sstream>
 
-#include "sim/cli/run_scenario.hpp"
+#include "sim/study/run_scenario.hpp"
 #include "sim/io/scenario.hpp"
 #include "test_support.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "sim/cli/run_scenario.hpp"
+#include "sim/study/run_scenario.hpp"
 #include "sim/io/scenario.hpp"
 #include "test_support.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/cli/run_scenario.hpp"
+#include "sim/study/run_scenario.hpp"
 #include "sim/io/scenario.hpp"
 
 namespace collabsim::testing {

@@ -23,11 +23,25 @@
 
 namespace collabsim {
 
+/// Version of the result-file layout (docs/HDF5.md), stored as the root attribute
+/// `schema_version` of run and sweep files. 2: /summary gained quality_ci95_lo/hi and
+/// n_saturated_devices; sweep files.
+inline constexpr std::int64_t kResultSchemaVersion = 2;
+
+/// How a ResultFile is written.
+struct ResultFileOptions {
+  bool requests = true;    ///< write the /requests table (sweeps without --keep-requests: false)
+  bool in_memory = false;  ///< build the file as an image in memory (HDF5 core driver, no
+                           ///< backing store); commit() writes nothing and keeps the bytes in image()
+};
+
 class ResultFile {
  public:
-  /// Creates `<target>.tmp-<pid>` (and the target's folder). Throws std::runtime_error if
-  /// the folder or file cannot be created.
-  ResultFile(std::filesystem::path target, RecordLayout layout);
+  /// Creates `<target>.tmp-<pid>` (and the target's folder; see output_path.hpp for what a
+  /// target may replace), or an in-memory image when `options.in_memory`. Throws InputError
+  /// for a target that is not a regular file, std::runtime_error if the folder or file
+  /// cannot be created.
+  ResultFile(std::filesystem::path target, RecordLayout layout, ResultFileOptions options = {});
   /// Removes the temporary file unless commit() succeeded.
   ~ResultFile();
   ResultFile(const ResultFile&) = delete;
@@ -52,8 +66,12 @@ class ResultFile {
                    const std::vector<std::vector<double>>& columns);
 
   /// Flushes, checks that every buffered row was written, closes and renames onto the
-  /// target. Throws std::runtime_error if rows are missing (a request never finished).
+  /// target (in-memory: keeps the file image instead). Throws std::runtime_error if rows
+  /// are missing (a request never finished).
   void commit();
+
+  /// The complete HDF5 file as bytes, after commit() of an in-memory file (empty otherwise).
+  const std::vector<unsigned char>& image() const { return image_; }
 
   std::uint64_t rows_written() const { return written_; }
   const std::filesystem::path& temp_path() const { return tmp_; }
@@ -66,6 +84,8 @@ class ResultFile {
   std::unique_ptr<Impl> impl_;
   std::filesystem::path target_, tmp_;
   RecordLayout layout_;
+  ResultFileOptions options_;
+  std::vector<unsigned char> image_;
   std::map<std::uint64_t, std::vector<unsigned char>> pending_;  // reorder buffer
   std::vector<unsigned char> chunk_;                             // encoded rows in order
   std::uint64_t next_id_ = 0;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/core/rng.hpp"
+
 namespace collabsim {
 
 double percentile(std::vector<double>& v, double q) {
@@ -18,6 +20,7 @@ double percentile(std::vector<double>& v, double q) {
 void SummaryAccumulator::add(const RequestRecord& r) {
   ++s_.n_requests;
   quality_sum_ += r.status == Status::Ok ? r.quality : 0.0;
+  quality_.push_back(r.status == Status::Ok ? r.quality : 0.0);
   cost_sum_ += r.cost_usd;
   energy_sum_ += r.energy_j;
   radio_sum_ += r.energy_radio_j;
@@ -41,10 +44,28 @@ void SummaryAccumulator::add(const RequestRecord& r) {
   }
 }
 
-Summary SummaryAccumulator::finish() {
+Summary SummaryAccumulator::finish(std::uint64_t seed) {
   Summary s = s_;
   const double n = static_cast<double>(std::max<std::int64_t>(s.n_requests, 1));
   s.quality_mean = quality_sum_ / n;
+  s.quality_ci95_lo = s.quality_ci95_hi = std::numeric_limits<double>::quiet_NaN();
+  if (quality_.size() > 1) {
+    RngStream rng(seed, "bootstrap");
+    const std::uint64_t m = quality_.size();
+    double sum = 0, sum_sq = 0;
+    for (int b = 0; b < kBootstrapResamples; ++b) {
+      double t = 0;
+      for (std::uint64_t i = 0; i < m; ++i) t += quality_[rng.below(m)];
+      const double mean = t / static_cast<double>(m);
+      sum += mean;
+      sum_sq += mean * mean;
+    }
+    const double B = kBootstrapResamples;
+    const double var = std::max(0.0, (sum_sq - sum * sum / B) / (B - 1));
+    const double half = 1.959963984540054 * std::sqrt(var);
+    s.quality_ci95_lo = s.quality_mean - half;
+    s.quality_ci95_hi = s.quality_mean + half;
+  }
   s.latency_p50_s = percentile(latency_, 50);
   s.latency_p95_s = percentile(latency_, 95);
   s.latency_p99_s = percentile(latency_, 99);
@@ -73,6 +94,8 @@ std::vector<std::pair<std::string, std::pair<std::string, double>>> Summary::col
       {"n_failed", {"requests", static_cast<double>(n_failed)}},
       {"n_timed_out", {"requests", static_cast<double>(n_timed_out)}},
       {"quality_mean", {"1", quality_mean}},
+      {"quality_ci95_lo", {"1", quality_ci95_lo}},
+      {"quality_ci95_hi", {"1", quality_ci95_hi}},
       {"latency_p50_s", {"s", latency_p50_s}},
       {"latency_p95_s", {"s", latency_p95_s}},
       {"latency_p99_s", {"s", latency_p99_s}},
@@ -91,6 +114,7 @@ std::vector<std::pair<std::string, std::pair<std::string, double>>> Summary::col
       {"private_tokens_per_request", {"tokens", private_tokens_per_request}},
       {"makespan_s", {"s", makespan_s}},
       {"throughput_rps", {"1/s", throughput_rps}},
+      {"n_saturated_devices", {"devices", static_cast<double>(n_saturated_devices)}},
   };
 }
 

@@ -19,6 +19,11 @@ struct Summary {
   std::int64_t n_failed = 0;        ///< could not be served (e.g. KV cache too small)
   std::int64_t n_timed_out = 0;     ///< gave up waiting on the network
   double quality_mean = 0;          ///< mean score over all requests (failed count as 0)
+  /// 95% bootstrap interval of quality_mean over the run's requests: normal interval
+  /// quality_mean ± 1.96·se, se the standard deviation of kBootstrapResamples resampled
+  /// means (Efron & Tibshirani 1993, ch. 13; stream (seed, "bootstrap")). It says how much
+  /// quality_mean depends on which questions the requests drew, not on the seed's other draws.
+  double quality_ci95_lo = 0, quality_ci95_hi = 0;
   double latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0;
   double ttft_p50_s = 0, ttft_p95_s = 0, ttft_p99_s = 0;
   double tpot_p50_s = 0, tpot_p99_s = 0;  ///< time per output token at the user
@@ -32,10 +37,15 @@ struct Summary {
   double private_tokens_per_request = 0;  ///< private prompt tokens sent off the device
   double makespan_s = 0;            ///< last completion time (s since start)
   double throughput_rps = 0;        ///< completed requests / makespan
+  std::int64_t n_saturated_devices = 0;  ///< shared devices whose queue never drained (set by run_scenario)
 
   /// (name, unit, value) triples in /summary column order.
   std::vector<std::pair<std::string, std::pair<std::string, double>>> columns() const;
 };
+
+/// Resamples of the quality bootstrap (normal interval from the resampled standard error;
+/// 200 suffice for a standard error, Efron & Tibshirani 1993, table 6.1).
+inline constexpr int kBootstrapResamples = 200;
 
 /// Linear-interpolation percentile (q in [0, 100]) of `v`; sorts `v`. NaN when empty.
 double percentile(std::vector<double>& v, double q);
@@ -48,13 +58,14 @@ class SummaryAccumulator {
   explicit SummaryAccumulator(std::vector<bool> large_deployments, std::size_t origin = 0, double battery_j = 0)
       : large_(std::move(large_deployments)), origin_(origin), battery_j_(battery_j) {}
   void add(const RequestRecord& r);
-  Summary finish();
+  /// The summary; `seed` keys the bootstrap's random stream.
+  Summary finish(std::uint64_t seed = 1);
 
  private:
   std::vector<bool> large_;
   std::size_t origin_ = 0;
   double battery_j_ = 0, battery_sum_ = 0;
-  std::vector<double> latency_, ttft_, tpot_;
+  std::vector<double> latency_, ttft_, tpot_, quality_;
   Summary s_;
   double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, radio_sum_ = 0, bytes_up_sum_ = 0, private_sum_ = 0, end_max_ = 0;
   std::int64_t large_count_ = 0, escalated_ = 0;

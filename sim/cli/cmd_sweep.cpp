@@ -1,0 +1,159 @@
+/// \file cmd_sweep.cpp
+/// `collabsim sweep SCENARIO.toml`: a parameter study in one command (sim/study/sweep.hpp).
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "sim/cli/commands.hpp"
+#include "sim/cli/progress.hpp"
+#include "sim/io/h5_table.hpp"
+#include "sim/study/sweep.hpp"
+
+namespace collabsim::cli {
+namespace {
+
+struct SweepArgs {
+  std::string scenario, output, data_dir;
+  std::vector<std::string> sets, grid;
+  bool zip = false, keep_requests = false, keep_going = false, restart = false, quiet = false;
+  int seeds = 0, threads = 0;
+};
+
+/// Threads per process by default: the cores, shared among the MPI ranks on this node.
+int default_threads() {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int local = 1;
+  if (const char* s = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) local = std::max(1, std::atoi(s));
+  return std::max(1, cores / local);
+}
+
+/// The aggregate table: one row per combination, the swept values and headline metrics.
+void print_aggregate(const std::filesystem::path& file) {
+  H5::H5File f(file.string(), H5F_ACC_RDONLY);
+  std::vector<std::string> axes;
+  {
+    const H5::Attribute a = f.openAttribute("sweep_axes");
+    std::string s;
+    a.read(a.getStrType(), s);
+    for (std::size_t start = 0; !s.empty();) {
+      const auto nl = s.find('\n', start);
+      axes.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+  const std::string t = "sweep/aggregate";
+  std::vector<std::vector<std::string>> cols;
+  for (const auto& a : axes) {
+    std::vector<std::string> c;
+    if (auto v = read_numeric_field(f, t, a))
+      for (double x : *v) c.push_back(fmt::format("{}", x));
+    else if (auto s = read_string_field(f, t, a))
+      c = *s;
+    cols.push_back(std::move(c));
+  }
+  const auto n_seeds = read_numeric_field(f, t, "n_seeds").value();
+  const auto q = read_numeric_field(f, t, "quality_mean_mean").value();
+  const auto qlo = read_numeric_field(f, t, "quality_mean_ci95_lo").value();
+  const auto qhi = read_numeric_field(f, t, "quality_mean_ci95_hi").value();
+  const auto p99 = read_numeric_field(f, t, "latency_p99_s_mean").value();
+  const auto cost = read_numeric_field(f, t, "cost_per_1k_usd_mean").value();
+  const auto energy = read_numeric_field(f, t, "energy_per_request_j_mean").value();
+  const auto large = read_numeric_field(f, t, "large_share_mean").value();
+  std::vector<std::size_t> w;
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    std::size_t m = axes[a].size();
+    for (const auto& v : cols[a]) m = std::max(m, v.size());
+    w.push_back(m);
+  }
+  std::string head;
+  for (std::size_t a = 0; a < axes.size(); ++a) head += fmt::format("{:<{}} ", axes[a], w[a]);
+  fmt::print("{}{:>5} {:>8} {:>17} {:>9} {:>11} {:>9} {:>7}\n", head, "seeds", "quality", "95% CI", "p99 [s]",
+             "USD/1k req", "J/req", "large");
+  for (std::size_t r = 0; r < q.size(); ++r) {
+    std::string row;
+    for (std::size_t a = 0; a < axes.size(); ++a) row += fmt::format("{:<{}} ", cols[a][r], w[a]);
+    const std::string ci = std::isnan(qlo[r]) ? "-" : fmt::format("[{:.4f}, {:.4f}]", qlo[r], qhi[r]);
+    fmt::print("{}{:>5} {:>8.4f} {:>17} {:>9.3f} {:>11.4f} {:>9.1f} {:>7.3f}\n", row, n_seeds[r], q[r], ci, p99[r],
+               cost[r], energy[r], large[r]);
+  }
+}
+
+}  // namespace
+
+Command add_sweep_command(CLI::App& app) {
+  auto a = std::make_shared<SweepArgs>();
+  auto* s = app.add_subcommand(
+      "sweep",
+      "run a parameter study: grid or zip of scenario keys × seeds, on threads and MPI ranks, into one HDF5 file "
+      "(/sweep/points, /sweep/aggregate); resumes where a stopped sweep left off");
+  s->add_option("scenario", a->scenario, "scenario TOML file (its [sweep] table, if any, gives axes and seeds)")->required();
+  s->add_option("-o,--output", a->output, "sweep file (default results/<name>-sweep.h5)");
+  s->add_option("-j,--threads", a->threads, "worker threads per process (default: cores / MPI ranks on this node)");
+  s->add_option("--set", a->sets, "override a scenario key for every point: section.key=value (repeatable)");
+  s->add_option("--grid", a->grid,
+                "sweep a key: key=v1,v2,... (TOML values or bare words) or key=from:to:step (repeatable; "
+                "replaces a [sweep] axis of the same key)");
+  s->add_flag("--zip", a->zip, "combine the axes element-wise instead of as a grid");
+  s->add_option("--seeds", a->seeds, "repetitions per combination with seeds run.seed, run.seed+1, ...");
+  s->add_flag("--keep-requests", a->keep_requests, "store every point's /requests under /sweep/runs/p<N>");
+  s->add_flag("--keep-going", a->keep_going, "record invalid or failing points (status 1) and run the rest");
+  s->add_flag("--restart", a->restart, "discard the finished points of an earlier, different sweep at -o");
+  s->add_option("--data-dir", a->data_dir, "folder of the shared data (default $COLLABSIM_DATA or ../shared/data)");
+  s->add_flag("-q,--quiet", a->quiet, "print nothing but errors");
+  return {s, [a] {
+            auto transport = world_transport();
+            const bool root = transport->rank() == 0;
+            SweepOptions o;
+            o.scenario = a->scenario;
+            o.load.overrides = a->sets;
+            if (!a->data_dir.empty()) o.load.data_dir = a->data_dir;
+            for (const auto& g : a->grid) o.grid.push_back(parse_grid_argument(g));
+            if (a->zip) o.zip = true;
+            if (a->seeds != 0) o.seeds = a->seeds;
+            o.threads = a->threads > 0 ? a->threads : default_threads();
+            o.keep_requests = a->keep_requests;
+            o.keep_going = a->keep_going;
+            o.restart = a->restart;
+            o.transport = transport.get();
+            if (a->output.empty()) {
+              LoadOptions lo = o.load;
+              const Scenario sc = load_scenario(o.scenario, lo);
+              o.output = std::filesystem::path("results") / (sc.run.name + "-sweep.h5");
+            } else {
+              o.output = a->output;
+            }
+            ProgressLine line("sweep");
+            if (root && stderr_is_terminal())
+              o.progress = [&line](const SweepProgress& p) {
+                const double rate = p.elapsed_s > 0 ? p.ran / p.elapsed_s : 0;
+                const double eta = rate > 0 ? (p.total - p.done) / rate : 0;
+                line.show(fmt::format("{}/{} points · {:.1f} points/s · ETA {:.0f} s · {} failed", p.done, p.total,
+                                      rate, eta, p.failed),
+                          p.done == p.total);
+              };
+            const SweepReport r = run_sweep(o);
+            line.clear();
+            if (!root) return r.failed ? kExitBadInput : kExitOk;
+            if (!a->quiet) {
+              print_aggregate(o.output);
+              if (r.up_to_date)
+                fmt::print("{} is up to date ({} points); nothing to run\n", o.output.string(), r.points);
+              else
+                fmt::print("wrote {}: {} points ({} run now, {} kept from before, {} failed) in {:.2f} s on {} "
+                           "thread(s) × {} rank(s)\n",
+                           o.output.string(), r.points, r.ran, r.reused, r.failed, r.wall_s, o.threads,
+                           transport->size());
+            }
+            for (const auto& f : r.failures) fmt::print(stderr, "failed: {}\n", f);
+            return r.failed ? kExitBadInput : kExitOk;
+          }};
+}
+
+}  // namespace collabsim::cli

@@ -1,0 +1,177 @@
+#include "sim/io/output_path.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "sim/core/error.hpp"
+
+namespace collabsim {
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kind_of(fs::file_type t) {
+  switch (t) {
+    case fs::file_type::directory: return "a directory";
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::character: return "a character device";
+    default: return "not a regular file";
+  }
+}
+
+}  // namespace
+
+fs::path resolve_output_target(const fs::path& target) {
+  const SourcePos pos{"command line", 0, 0};
+  std::error_code ec;
+  const auto link = fs::symlink_status(target, ec);
+  fs::path out = target;
+  if (!ec && fs::exists(link)) {
+    if (fs::is_symlink(link)) {
+      const auto st = fs::status(target, ec);
+      if (ec || !fs::exists(st))
+        throw InputError(pos, "-o", "'" + target.string() + "' is a dangling symlink; refusing to replace it");
+      if (!fs::is_regular_file(st))
+        throw InputError(pos, "-o", "'" + target.string() + "' is a symlink to " + kind_of(st.type()) +
+                                        "; refusing to replace it");
+      out = fs::canonical(target);
+      fmt::print(stderr, "note: -o {} is a symlink; writing the regular file it points to, {}\n", target.string(),
+                 out.string());
+    } else if (!fs::is_regular_file(link)) {
+      throw InputError(pos, "-o", "'" + target.string() + "' is " + kind_of(link.type()) +
+                                      "; a result may only replace a regular file");
+    }
+  }
+  if (out.has_parent_path()) {
+    fs::create_directories(out.parent_path(), ec);
+    if (ec) throw InputError(pos, "-o", "cannot create folder '" + out.parent_path().string() + "': " + ec.message());
+  }
+  return out;
+}
+
+fs::path temp_path_for(const fs::path& target) {
+  fs::path tmp = target;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  return tmp;
+}
+
+int remove_stale_temps(const fs::path& target) {
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = target.filename().string() + ".tmp-";
+  std::error_code ec;
+  int removed = 0;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    std::error_code rec;
+    if (fs::remove(it->path(), rec)) {
+      fmt::print(stderr, "note: removed {} left by process {}, which no longer runs\n", it->path().string(), pid);
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+namespace {
+
+constexpr std::size_t kSlots = 256;
+constexpr std::size_t kPathMax = 4096;
+
+/// Fixed storage the signal handler can read without allocating: each slot holds a
+/// NUL-terminated path while `used` is true.
+struct TempSlots {
+  std::array<std::atomic<bool>, kSlots> used{};
+  std::array<std::array<char, kPathMax>, kSlots> path{};
+  std::mutex mu;  // serialises registration (never taken by the handler)
+};
+
+TempSlots& slots() {
+  static TempSlots s;
+  return s;
+}
+
+void on_signal(int sig) {
+  auto& s = slots();
+  for (std::size_t i = 0; i < kSlots; ++i)
+    if (s.used[i].load(std::memory_order_acquire)) ::unlink(s.path[i].data());
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void install_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction sa {};
+      sa.sa_handler = on_signal;
+      sigemptyset(&sa.sa_mask);
+      ::sigaction(sig, &sa, nullptr);
+    }
+  });
+}
+
+}  // namespace
+
+void register_temp(const fs::path& path) {
+  install_handlers();
+  auto& s = slots();
+  const std::string p = fs::absolute(path).string();
+  if (p.size() >= kPathMax) return;
+  std::lock_guard lock(s.mu);
+  for (std::size_t i = 0; i < kSlots; ++i)
+    if (!s.used[i].load(std::memory_order_relaxed)) {
+      std::memcpy(s.path[i].data(), p.c_str(), p.size() + 1);
+      s.used[i].store(true, std::memory_order_release);
+      return;
+    }
+}
+
+void unregister_temp(const fs::path& path) {
+  auto& s = slots();
+  const std::string p = fs::absolute(path).string();
+  std::lock_guard lock(s.mu);
+  for (std::size_t i = 0; i < kSlots; ++i)
+    if (s.used[i].load(std::memory_order_relaxed) && p == s.path[i].data()) {
+      s.used[i].store(false, std::memory_order_release);
+      return;
+    }
+}
+
+}  // namespace collabsim
+
+namespace collabsim {
+void write_file_atomically(const fs::path& target, const std::vector<unsigned char>& bytes) {
+  const fs::path out = resolve_output_target(target);
+  const fs::path tmp = temp_path_for(out);
+  register_temp(tmp);
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  bool ok = f != nullptr;
+  if (ok) ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  if (f) ok = (std::fclose(f) == 0) && ok;
+  std::error_code ec;
+  if (ok) fs::rename(tmp, out, ec);
+  if (!ok || ec) {
+    fs::remove(tmp, ec);
+    unregister_temp(tmp);
+    throw std::runtime_error("cannot write '" + out.string() + "'");
+  }
+  unregister_temp(tmp);
+}
+}  // namespace collabsim

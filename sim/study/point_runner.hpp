@@ -1,0 +1,36 @@
+#pragma once
+/// \file point_runner.hpp
+/// One scenario with overrides, run in memory: the unit of work of `sweep` and `check`.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sim/io/scenario.hpp"
+#include "sim/io/summary.hpp"
+#include "sim/study/input_cache.hpp"
+
+namespace collabsim {
+
+/// What a point produced. `ok` false: `error` says why (`bad_input`: an InputError, e.g.
+/// a swept value that fails validation; else an internal error).
+struct PointOutcome {
+  bool ok = false;
+  bool bad_input = false;
+  std::string error;
+  Summary summary;
+  std::vector<unsigned char> image;   ///< the whole run result as an HDF5 file image
+  std::vector<std::string> warnings;  ///< run warnings (saturated devices)
+  double wall_s = 0;                  ///< host seconds
+};
+
+/// Loads `scenario` with `load` (its overrides carry the point's values) and runs it in
+/// memory with the shared `inputs`; /requests is written into the image only when
+/// `keep_requests`. Never throws for bad input: errors are returned in the outcome.
+PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs,
+                       bool keep_requests);
+
+/// As above for a scenario already loaded.
+PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_requests);
+
+}  // namespace collabsim

@@ -1,0 +1,321 @@
+#include "sim/study/run_scenario.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "collabsim/version.hpp"
+#include "sim/core/engine.hpp"
+#include "sim/hardware/deployment_server.hpp"
+#include "sim/io/result_file.hpp"
+#include "sim/mechanisms/registry.hpp"
+#include "sim/network/network.hpp"
+#include "sim/quality/query_join.hpp"
+#include "sim/study/input_cache.hpp"
+#include "sim/topology/topology.hpp"
+#include "sim/workload/trace_record.hpp"
+
+namespace collabsim {
+namespace {
+
+/// A shared device counts as saturated when its utilisation exceeds this share ...
+constexpr double kSaturatedUtilisation = 0.95;
+/// ... and its last answer comes this many times later than the last arrival.
+constexpr double kSaturatedMakespanRatio = 1.5;
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+/// Run-time state shared by the processes of one run.
+struct RunState {
+  Engine& engine;
+  const Scenario& sc;
+  Mechanism& mech;
+  ResultFile& out;
+  SummaryAccumulator& acc;
+  std::int64_t in_flight = 0;
+  bool arrivals_done = false;
+};
+
+/// One request from arrival to answer; hands its row to the result file.
+Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
+  co_await st.mech.serve(r, rec);
+  st.acc.add(rec);
+  st.out.add(rec);
+  --st.in_flight;
+}
+
+/// Replays the trace (`workload.repeat` copies back to back): spawns one request process
+/// at each arrival time. Copy k is shifted by k × (span + mean gap), so the gap between
+/// the copies is the trace's mean inter-arrival gap.
+Task<void> arrivals(RunState& st, const TraceData& trace, std::size_t origin, QueryJoin& join,
+                    const quality::QualityTable& table, const RunOptions& opt) {
+  const Scenario& sc = st.sc;
+  const std::size_t n = trace.records.size();
+  const std::int64_t gap = n > 1 ? trace.span_ns / static_cast<std::int64_t>(n - 1) : 0;
+  const std::int64_t period = trace.span_ns + gap;
+  std::uint64_t total = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(sc.workload.repeat);
+  if (sc.workload.limit > 0) total = std::min<std::uint64_t>(total, static_cast<std::uint64_t>(sc.workload.limit));
+  const double horizon_s =
+      (static_cast<double>(period) * static_cast<double>(sc.workload.repeat - 1) + static_cast<double>(trace.span_ns)) /
+      1e9 / sc.workload.rate_scale;
+  std::uint64_t id = 0;
+  for (std::int64_t copy = 0; copy < sc.workload.repeat && id < total; ++copy) {
+    for (std::size_t k = 0; k < n && id < total; ++k) {
+      const workload::TraceRecord& rec = trace.records[k];
+      Request r;
+      r.id = id++;
+      const double arrival_ns = static_cast<double>(rec.arrival_ns) + static_cast<double>(copy) * static_cast<double>(period);
+      r.arrival = static_cast<SimTime>(arrival_ns / sc.workload.rate_scale);
+      r.origin = origin;
+      r.prompt_tokens = rec.prompt_tokens;
+      r.output_tokens = rec.output_tokens;
+      r.quality_row = join.row(r.id);
+      r.query_id = table.query_id(r.quality_row);
+      if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
+      co_await st.engine.until(r.arrival);
+      RequestRecord row;
+      row.request_id = r.id;
+      row.query_id = r.query_id;
+      row.arrival_s = to_seconds(r.arrival);
+      row.prompt_tokens = r.prompt_tokens;
+      row.output_tokens = r.output_tokens;
+      row.tokens.assign(sc.deployments.size(), 0);
+      row.device_energy.assign(sc.devices.size(), 0.0);
+      ++st.in_flight;
+      st.engine.spawn(request_process(st, r, std::move(row)));
+      if (opt.progress && (id % 2048 == 0 || id == total))
+        opt.progress(RunProgress{to_seconds(st.engine.now()), horizon_s, id, total});
+    }
+  }
+  st.arrivals_done = true;
+}
+
+/// Timelines sampled every `interval` while requests remain: per shared device (busy
+/// replicas, sequences running and waiting, KV bytes, power) and per link direction
+/// (bytes carried in the interval, up state).
+/// At most kMaxSamples samples are kept: when the buffer is full, every second sample is
+/// dropped (link bytes of the dropped interval are added to the kept one) and the interval
+/// doubles, so memory stays bounded whatever the simulated span.
+struct Timelines {
+  /// Odd, so the sample just taken is kept and the spacing stays regular after a decimation.
+  static constexpr std::size_t kMaxSamples = (1 << 16) + 1;
+  SimTime interval = 0;
+  std::vector<double> t;
+  std::vector<std::array<std::vector<double>, 5>> device;  // per device
+  std::vector<std::array<std::vector<double>, 3>> link;    // per link: up bytes, down bytes, up
+
+  /// Halves the resolution: keeps samples 0, 2, 4, ...; interval × 2.
+  void decimate() {
+    auto keep_even = [](std::vector<double>& v) {
+      std::size_t j = 0;
+      for (std::size_t i = 0; i < v.size(); i += 2) v[j++] = v[i];
+      v.resize(j);
+    };
+    auto sum_pairs = [](std::vector<double>& v) {  // kept sample i covers (t[i-2], t[i]]: add sample i-1
+      std::size_t j = 0;
+      for (std::size_t i = 0; i < v.size(); i += 2) v[j++] = v[i] + (i > 0 ? v[i - 1] : 0.0);
+      v.resize(j);
+    };
+    keep_even(t);
+    for (auto& d : device)
+      for (auto& c : d) keep_even(c);
+    for (auto& l : link) {
+      sum_pairs(l[0]);
+      sum_pairs(l[1]);
+      keep_even(l[2]);
+    }
+    interval *= 2;
+  }
+};
+
+Task<void> sampler(RunState& st, const std::vector<DeploymentServer>& deps, Network& net, Timelines& tl) {
+  const Scenario& sc = st.sc;
+  tl.device.resize(sc.devices.size());
+  tl.link.resize(sc.links.size());
+  std::vector<double> last_up(sc.links.size(), 0.0), last_down(sc.links.size(), 0.0);
+  for (;;) {
+    const SimTime now = st.engine.now();
+    tl.t.push_back(to_seconds(now));
+    for (std::size_t i = 0; i < sc.devices.size(); ++i) {
+      const DeviceSpec& dev = sc.devices[i];
+      DeploymentServer::Load sum;
+      for (const auto& d : deps)
+        if (d.spec().device == dev.name) {
+          const auto l = d.load();
+          sum.busy_replicas += l.busy_replicas;
+          sum.running += l.running;
+          sum.waiting += l.waiting;
+          sum.kv_used += l.kv_used;
+        }
+      const int busy = std::min(sum.busy_replicas, dev.replicas);
+      const double power = dev.per_user ? 0.0
+                                        : dev.accelerators * (busy * dev.busy_power + (dev.replicas - busy) * dev.idle_power);
+      auto& c = tl.device[i];
+      c[0].push_back(busy);
+      c[1].push_back(static_cast<double>(sum.running));
+      c[2].push_back(static_cast<double>(sum.waiting));
+      c[3].push_back(sum.kv_used);
+      c[4].push_back(power);
+    }
+    for (std::size_t l = 0; l < sc.links.size(); ++l) {
+      auto& c = tl.link[l];
+      const double up = net.bytes_carried(l, true), down = net.bytes_carried(l, false);
+      c[0].push_back(up - last_up[l]);
+      c[1].push_back(down - last_down[l]);
+      c[2].push_back(net.outages(l).up(now) ? 1.0 : 0.0);
+      last_up[l] = up;
+      last_down[l] = down;
+    }
+    if (st.arrivals_done && st.in_flight == 0) co_return;
+    if (tl.t.size() >= Timelines::kMaxSamples) tl.decimate();
+    co_await st.engine.delay(tl.interval);
+  }
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  Engine engine;
+  const Topology topo(sc);
+  Network net(engine, sc, topo);
+  std::vector<DeploymentServer> deps;
+  deps.reserve(sc.deployments.size());
+  for (const auto& d : sc.deployments) deps.emplace_back(engine, d, sc.device(d.device));
+
+  const auto [info, params] = mechanism_params(*sc.mechanism.table);
+  std::vector<std::string> columns;
+  for (const auto& d : sc.deployments) columns.push_back(d.quality_column);
+  std::vector<std::string> join_columns = columns;
+  if (info->extra_columns)
+    for (const auto& c : info->extra_columns(params))
+      if (std::find(join_columns.begin(), join_columns.end(), c) == join_columns.end()) join_columns.push_back(c);
+  const std::shared_ptr<const quality::QualityTable> table_ptr =
+      opt.inputs ? opt.inputs->quality(sc.quality.table, join_columns)
+                 : std::make_shared<const quality::QualityTable>(
+                       quality::QualityTable::load_wide_csv(sc.quality.table, join_columns));
+  const quality::QualityTable& table = *table_ptr;
+  const std::shared_ptr<const TraceData> trace = opt.inputs ? opt.inputs->trace(sc.workload.format, sc.workload.trace)
+                                                            : read_trace(sc.workload.format, sc.workload.trace);
+  std::vector<std::size_t> col_idx, join_idx;
+  for (const auto& c : columns) col_idx.push_back(table.model_index(c));
+  for (const auto& c : join_columns) join_idx.push_back(table.model_index(c));
+  QueryJoin join(table, join_idx, sc.run.seed);
+
+  Context cx(engine, sc, topo, net, deps, table, col_idx);
+  auto mech = info->make(cx, params);
+
+  std::vector<std::string> dep_names, dev_names;
+  for (const auto& d : sc.deployments) dep_names.push_back(d.name);
+  for (const auto& d : sc.devices) dev_names.push_back(d.name);
+  ResultFile out(sc.run.output, RecordLayout(dep_names, dev_names),
+                 ResultFileOptions{.requests = opt.write_requests, .in_memory = opt.in_memory});
+  out.set_attribute("collabsim_version", std::string(kVersion));
+  out.set_attribute("git_commit", std::string(kGitCommit));
+  out.set_attribute("schema_version", kResultSchemaVersion);
+  out.set_attribute("file_kind", std::string("run"));
+  out.set_attribute("scenario", sc.effective_toml);
+  out.set_attribute("scenario_source", sc.source_text);
+  out.set_attribute("scenario_file", sc.file.string());
+  out.set_attribute("scenario_name", sc.run.name);
+  out.set_attribute("mechanism", sc.mechanism.name);
+  out.set_attribute("seed", static_cast<std::int64_t>(sc.run.seed));
+  out.set_attribute("created", utc_now());
+  out.set_attribute("trace_file", sc.workload.trace.filename().string());
+  out.set_attribute("quality_file", sc.quality.table.filename().string());
+
+  std::vector<bool> large(sc.deployments.size(), false);
+  for (auto i : mech->large_deployments()) large[i] = true;
+  const std::size_t origin = topo.device_index(sc.workload.origin);
+  SummaryAccumulator acc(large, origin, sc.devices[origin].battery);
+
+  RunState st{engine, sc, *mech, out, acc};
+  engine.spawn(arrivals(st, *trace, origin, join, table, opt));
+  Timelines tl;
+  tl.interval = sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0;
+  if (tl.interval > 0) engine.spawn(sampler(st, deps, net, tl));
+  engine.run();
+
+  RunResult res;
+  res.summary = acc.finish(sc.run.seed);
+  const double horizon = res.summary.makespan_s;
+  double last_arrival = 0;
+  if (!trace->records.empty()) {
+    const double period = static_cast<double>(trace->span_ns) *
+                          (1.0 + 1.0 / static_cast<double>(std::max<std::size_t>(trace->records.size() - 1, 1)));
+    last_arrival = (period * static_cast<double>(sc.workload.repeat - 1) + static_cast<double>(trace->span_ns)) / 1e9 /
+                   sc.workload.rate_scale;
+  }
+  struct DeviceRow {
+    std::vector<std::pair<std::string, std::pair<std::string, double>>> cols;
+  };
+  std::vector<DeviceRow> device_rows(sc.devices.size());
+  for (std::size_t i = 0; i < sc.devices.size(); ++i) {
+    const DeviceSpec& dev = sc.devices[i];
+    double busy = 0;
+    for (const auto& d : deps)
+      if (d.spec().device == dev.name) busy += d.busy_seconds();
+    auto& cols = device_rows[i].cols;
+    cols.push_back({"busy_s", {"s", busy}});
+    cols.push_back({"busy_energy_j", {"J", busy * dev.busy_power * dev.accelerators}});
+    if (!dev.per_user) {
+      const double capacity = horizon * dev.replicas;
+      const double util = capacity > 0 ? busy / capacity : 0.0;
+      cols.push_back({"utilisation", {"1", util}});
+      cols.push_back({"idle_energy_j",
+                      {"J", std::max(0.0, capacity - busy) * dev.idle_power * dev.accelerators}});
+      // Saturated: busy almost all the time and still working long after the last arrival
+      // (its queue grew faster than it drained).
+      if (util > kSaturatedUtilisation && horizon > kSaturatedMakespanRatio * last_arrival && last_arrival > 0) {
+        ++res.summary.n_saturated_devices;
+        res.warnings.push_back(fmt::format(
+            "shared device '{}' stayed saturated: utilisation {:.3f}, last answer at {:.0f} s for a last arrival at "
+            "{:.0f} s ({} replica(s) serve every request; set per_user = true for one instance per user)",
+            dev.name, util, horizon, last_arrival, dev.replicas));
+      }
+    }
+  }
+  out.write_row("summary", res.summary.columns());
+  if (const auto ms = mech->stats(); !ms.empty()) out.write_row("mechanism", ms);
+  for (std::size_t i = 0; i < sc.devices.size(); ++i) {
+    const DeviceSpec& dev = sc.devices[i];
+    out.write_row("devices/" + dev.name + "/summary", device_rows[i].cols);
+    if (!tl.t.empty() && !dev.per_user) {
+      const auto& c = tl.device[i];
+      out.write_table("devices/" + dev.name + "/timeline",
+                      {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
+                       {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"}},
+                      {tl.t, c[0], c[1], c[2], c[3], c[4]});
+    }
+  }
+  for (std::size_t l = 0; l < sc.links.size() && !tl.t.empty(); ++l) {
+    const auto& c = tl.link[l];
+    out.write_table("links/" + sc.links[l].name + "/timeline",
+                    {{"time_s", "s"}, {"bytes_up", "bytes"}, {"bytes_down", "bytes"}, {"up", "bool"}},
+                    {tl.t, c[0], c[1], c[2]});
+  }
+  if (tl.interval > 0) out.set_attribute("timeline_interval_ns", static_cast<std::int64_t>(tl.interval));
+  if (opt.warn)
+    for (const auto& w : res.warnings) fmt::print(stderr, "warning: {}\n", w);
+  out.commit();
+  if (opt.in_memory)
+    res.image = out.image();
+  else
+    res.output = sc.run.output;
+  res.events = engine.events_processed();
+  res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  return res;
+}
+
+}  // namespace collabsim

@@ -1,0 +1,547 @@
+#include "sim/study/sweep.hpp"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "collabsim/version.hpp"
+#include "sim/core/error.hpp"
+#include "sim/io/h5_table.hpp"
+#include "sim/io/output_path.hpp"
+#include "sim/io/result_file.hpp"
+#include "sim/io/summary.hpp"
+#include "sim/study/input_cache.hpp"
+#include "sim/study/parallel.hpp"
+#include "sim/study/point_runner.hpp"
+#include "sim/study/stats.hpp"
+
+namespace collabsim {
+namespace fs = std::filesystem;
+
+std::string fnv1a_hex(const std::string& text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// A point of the plan with its label and, when it failed validation, why.
+struct Planned {
+  SweepPoint point;
+  std::string label;  ///< "key=value, ..., seed=N"
+  bool valid = true;
+  std::string error;
+};
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+std::string part_name(std::uint64_t i) { return fmt::format("p{:06d}", i); }
+
+/// The text that identifies a sweep: what must be equal for a resume to be allowed.
+std::string manifest_text(const SweepOptions& o, const Scenario& base, const SweepSpec& spec, std::size_t points) {
+  std::string m = "collabsim sweep manifest 1\n";
+  m += "scenario = " + fs::absolute(o.scenario).lexically_normal().string() + "\n";
+  m += "scenario_fnv1a = " + fnv1a_hex(base.source_text) + "\n";
+  for (const auto& s : o.load.overrides) m += "set = " + s + "\n";
+  m += std::string("mode = ") + (spec.zip ? "zip" : "grid") + "\n";
+  m += fmt::format("seeds = {}\n", spec.seeds);
+  for (const auto& a : spec.axes) {
+    m += "axis " + a.key + " =";
+    for (const auto& v : a.values) m += " " + v.toml;
+    m += "\n";
+  }
+  for (const auto& r : spec.skip) {
+    m += "skip =";
+    for (const auto& [k, v] : r) m += " " + k + "=" + v.toml;
+    m += "\n";
+  }
+  m += fmt::format("keep_requests = {}\n", o.keep_requests ? "true" : "false");
+  m += fmt::format("points = {}\n", points);
+  return m;
+}
+
+/// "was: …" / "now: …" lines for the manifest lines that differ.
+std::string manifest_diff(const std::string& was, const std::string& now) {
+  auto lines = [](const std::string& t) {
+    std::vector<std::string> v;
+    std::istringstream is(t);
+    for (std::string l; std::getline(is, l);) v.push_back(l);
+    return v;
+  };
+  const auto a = lines(was), b = lines(now);
+  std::string out;
+  for (const auto& l : a)
+    if (std::find(b.begin(), b.end(), l) == b.end()) out += "\n  was: " + l;
+  for (const auto& l : b)
+    if (std::find(a.begin(), a.end(), l) == a.end()) out += "\n  now: " + l;
+  return out;
+}
+
+/// The sweep manifest stored in an existing sweep file (empty when it is not one).
+std::string stored_manifest(const fs::path& file) {
+  try {
+    H5::Exception::dontPrint();
+    if (!H5::H5File::isHdf5(file.string())) return "";
+    H5::H5File f(file.string(), H5F_ACC_RDONLY);
+    if (!f.attrExists("sweep_manifest")) return "";
+    const H5::Attribute a = f.openAttribute("sweep_manifest");
+    std::string s;
+    a.read(a.getStrType(), s);
+    return s;
+  } catch (const H5::Exception&) {
+    return "";
+  }
+}
+
+void set_attr(H5::H5File& f, const std::string& name, const std::string& value) {
+  H5::StrType st(H5::PredType::C_S1, H5T_VARIABLE);
+  H5::DataSpace scalar(H5S_SCALAR);
+  const char* p = value.c_str();
+  f.createAttribute(name, st, scalar).write(st, &p);
+}
+
+void set_attr(H5::H5File& f, const std::string& name, std::int64_t value) {
+  H5::DataSpace scalar(H5S_SCALAR);
+  f.createAttribute(name, H5::PredType::NATIVE_INT64, scalar).write(H5::PredType::NATIVE_INT64, &value);
+}
+
+/// A typed column of the swept values of `axis` (one value per row of `values`).
+TableColumn axis_column(const Axis& axis, const std::vector<const AxisValue*>& values) {
+  TableColumn c{axis.key, "", {}};
+  switch (axis.column_kind()) {
+    case AxisValue::Kind::Integer: {
+      std::vector<std::int64_t> v;
+      for (const auto* x : values) v.push_back(static_cast<std::int64_t>(x->number));
+      c.values = std::move(v);
+      break;
+    }
+    case AxisValue::Kind::Real: {
+      std::vector<double> v;
+      for (const auto* x : values) v.push_back(x->number);
+      c.values = std::move(v);
+      break;
+    }
+    default: {
+      std::vector<std::string> v;
+      for (const auto* x : values) v.push_back(x->kind == AxisValue::Kind::Text ? x->text : x->toml);
+      c.values = std::move(v);
+    }
+  }
+  return c;
+}
+
+/// Writes the sweep file from the finished parts (rank 0).
+void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSpec& spec,
+                      const std::vector<Combo>& combos, const std::vector<Planned>& plan,
+                      const std::vector<std::string>& runtime_errors, const fs::path& parts, const std::string& manifest) {
+  const auto metric_cols = Summary{}.columns();
+  const std::size_t n = plan.size();
+  std::vector<std::vector<double>> metric(metric_cols.size(), std::vector<double>(n, kNaN));
+  std::vector<std::int64_t> point(n), combo(n), seed_index(n), seed(n), status(n);
+  std::vector<std::string> error(n);
+  std::vector<const AxisValue*> none;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& p = plan[i];
+    point[i] = static_cast<std::int64_t>(p.point.index);
+    combo[i] = static_cast<std::int64_t>(p.point.combo);
+    seed_index[i] = p.point.seed_index;
+    seed[i] = static_cast<std::int64_t>(p.point.seed);
+    const fs::path part = parts / (part_name(i) + ".h5");
+    if (p.valid && runtime_errors[i].empty() && fs::exists(part)) {
+      H5::H5File f(part.string(), H5F_ACC_RDONLY);
+      for (std::size_t m = 0; m < metric_cols.size(); ++m) {
+        const auto v = read_numeric_field(f, "summary", metric_cols[m].first);
+        if (v && !v->empty()) metric[m][i] = (*v)[0];
+      }
+      status[i] = 0;
+    } else {
+      status[i] = 1;
+      error[i] = !p.valid ? p.error : runtime_errors[i];
+    }
+  }
+  const fs::path target = resolve_output_target(o.output);
+  const fs::path tmp = temp_path_for(target);
+  register_temp(tmp);
+  try {
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    set_attr(f, "file_kind", "sweep");
+    set_attr(f, "schema_version", kResultSchemaVersion);
+    set_attr(f, "collabsim_version", std::string(kVersion));
+    set_attr(f, "git_commit", std::string(kGitCommit));
+    set_attr(f, "created", utc_now());
+    set_attr(f, "scenario_file", o.scenario.string());
+    set_attr(f, "scenario_name", base.run.name);
+    set_attr(f, "scenario_source", base.source_text);
+    set_attr(f, "sweep_manifest", manifest);
+    std::string axes;
+    for (const auto& a : spec.axes) axes += (axes.empty() ? "" : "\n") + a.key;
+    set_attr(f, "sweep_axes", axes);
+    set_attr(f, "seeds", static_cast<std::int64_t>(spec.seeds));
+    set_attr(f, "n_points", static_cast<std::int64_t>(n));
+    set_attr(f, "n_combos", static_cast<std::int64_t>(combos.size()));
+
+    H5::Group root = f.openGroup("/");
+    std::vector<TableColumn> pc;
+    pc.push_back({"point", "1", point});
+    pc.push_back({"combo", "1", combo});
+    pc.push_back({"seed_index", "1", seed_index});
+    pc.push_back({"seed", "1", seed});
+    pc.push_back({"status", "0 ok, 1 failed", status});
+    for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+      std::vector<const AxisValue*> vals;
+      for (const auto& p : plan) vals.push_back(&combos[p.point.combo].values[a]);
+      pc.push_back(axis_column(spec.axes[a], vals));
+    }
+    for (std::size_t m = 0; m < metric_cols.size(); ++m) {
+      const auto& [name, uv] = metric_cols[m];
+      if (name.rfind("n_", 0) == 0) {
+        std::vector<std::int64_t> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = std::isnan(metric[m][i]) ? -1 : static_cast<std::int64_t>(metric[m][i]);
+        pc.push_back({name, uv.first, std::move(v)});
+      } else {
+        pc.push_back({name, uv.first, metric[m]});
+      }
+    }
+    pc.push_back({"error", "", error});
+    write_table(root, "sweep/points", pc);
+
+    // One row per combination over its ok seeds.
+    const std::size_t nc = combos.size();
+    std::vector<std::int64_t> ac(nc), n_seeds(nc, 0);
+    std::vector<std::vector<std::size_t>> rows(nc);
+    for (std::size_t i = 0; i < n; ++i)
+      if (status[i] == 0) rows[plan[i].point.combo].push_back(i);
+    for (std::size_t c = 0; c < nc; ++c) {
+      ac[c] = static_cast<std::int64_t>(c);
+      n_seeds[c] = static_cast<std::int64_t>(rows[c].size());
+    }
+    std::vector<TableColumn> agg;
+    agg.push_back({"combo", "1", ac});
+    for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+      std::vector<const AxisValue*> vals;
+      for (const auto& cmb : combos) vals.push_back(&cmb.values[a]);
+      agg.push_back(axis_column(spec.axes[a], vals));
+    }
+    agg.push_back({"n_seeds", "seeds", n_seeds});
+    for (std::size_t m = 0; m < metric_cols.size(); ++m) {
+      std::vector<double> mean(nc), sd(nc), lo(nc), hi(nc);
+      for (std::size_t c = 0; c < nc; ++c) {
+        std::vector<double> x;
+        for (auto i : rows[c]) x.push_back(metric[m][i]);
+        const MeanCi r = mean_ci95(x);
+        mean[c] = r.mean, sd[c] = r.sd, lo[c] = r.lo, hi[c] = r.hi;
+      }
+      const auto& [name, uv] = metric_cols[m];
+      agg.push_back({name + "_mean", uv.first, mean});
+      agg.push_back({name + "_sd", uv.first, sd});
+      agg.push_back({name + "_ci95_lo", uv.first, lo});
+      agg.push_back({name + "_ci95_hi", uv.first, hi});
+    }
+    write_table(root, "sweep/aggregate", agg);
+
+    if (o.keep_requests) {
+      H5::Group runs = f.createGroup("sweep/runs");
+      for (std::size_t i = 0; i < n; ++i) {
+        if (status[i] != 0) continue;
+        const fs::path part = parts / (part_name(i) + ".h5");
+        H5::H5File src(part.string(), H5F_ACC_RDONLY);
+        H5::Group dst = runs.createGroup(part_name(i));
+        const H5::Group sroot = src.openGroup("/");
+        for (hsize_t k = 0; k < sroot.getNumObjs(); ++k) {
+          const std::string name = sroot.getObjnameByIdx(k);
+          if (H5Ocopy(src.getId(), name.c_str(), dst.getId(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
+            throw std::runtime_error("cannot copy " + name + " of " + part.string());
+        }
+      }
+    }
+    f.close();
+    fs::rename(tmp, target);
+    unregister_temp(tmp);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    unregister_temp(tmp);
+    throw;
+  }
+}
+
+}  // namespace
+
+SweepReport run_sweep(const SweepOptions& o) {
+  std::unique_ptr<SweepTransport> own;
+  SweepTransport* tr = o.transport;
+  if (!tr) {
+    own = local_transport();
+    tr = own.get();
+  }
+  const bool root_rank = tr->rank() == 0;
+  SweepReport rep;
+  rep.output = o.output;
+
+  // The base scenario (validated with the --set overrides) and its [sweep] table.
+  LoadOptions base_load = o.load;
+  base_load.output.reset();
+  const Scenario base = load_scenario(o.scenario, base_load);
+  const toml::node* sweep_node = base.root->get("sweep");
+  if (sweep_node && !sweep_node->is_table())
+    throw InputError(SourcePos{o.scenario, sweep_node->source().begin.line, sweep_node->source().begin.column}, "sweep",
+                     "expected a table [sweep]");
+  SweepSpec spec = sweep_from_table(sweep_node ? sweep_node->as_table() : nullptr);
+  for (const auto& g : o.grid) {
+    auto it = std::find_if(spec.axes.begin(), spec.axes.end(), [&](const Axis& a) { return a.key == g.key; });
+    if (it != spec.axes.end())
+      *it = g;
+    else
+      spec.axes.push_back(g);
+  }
+  if (o.zip) spec.zip = *o.zip;
+  if (o.seeds) {
+    if (*o.seeds < 1 || *o.seeds > 10000) throw InputError(SourcePos{"--seeds", 1, 1}, "--seeds", "must be in [1, 10000]");
+    spec.seeds = *o.seeds;
+  }
+  for (const auto& a : spec.axes)
+    if (a.key == "run.seed" && spec.seeds > 1)
+      throw InputError(a.pos, a.key, "run.seed is swept and --seeds/seeds > 1 derives seeds too: choose one");
+  const std::vector<Combo> combos = expand_combos(spec);
+
+  // The plan: every point's overrides, validated before anything runs.
+  std::vector<Planned> plan;
+  for (std::size_t c = 0; c < combos.size(); ++c)
+    for (int s = 0; s < spec.seeds; ++s) {
+      Planned p;
+      p.point.index = plan.size();
+      p.point.combo = c;
+      p.point.seed_index = s;
+      p.point.overrides = o.load.overrides;
+      for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+        p.point.overrides.push_back(spec.axes[a].key + "=" + combos[c].values[a].toml);
+        p.label += (p.label.empty() ? "" : ", ") + spec.axes[a].key + "=" + combos[c].values[a].toml;
+      }
+      p.point.seed = base.run.seed + static_cast<std::uint64_t>(s);
+      if (spec.seeds > 1) p.point.overrides.push_back(fmt::format("run.seed={}", p.point.seed));
+      plan.push_back(std::move(p));
+    }
+  for (auto& p : plan) {
+    try {
+      LoadOptions lo = o.load;
+      lo.overrides = p.point.overrides;
+      lo.output.reset();
+      const Scenario sc = load_scenario(o.scenario, lo);
+      p.point.seed = sc.run.seed;
+      for (const auto& a : spec.axes) check_swept_key(a, *base.root, sc.mechanism.name);
+    } catch (const InputError& e) {
+      p.valid = false;
+      p.error = e.what();
+      if (!o.keep_going)
+        throw InputError(SourcePos{o.scenario, 0, 0}, "sweep",
+                         fmt::format("point {} ({}) is invalid: {}\n(--keep-going records invalid points and runs "
+                                     "the others)",
+                                     p.point.index, p.label, e.what()));
+    }
+    p.label += (p.label.empty() ? "" : ", ") + fmt::format("seed={}", p.point.seed);
+  }
+  rep.points = plan.size();
+
+  // Rank 0: resume state → the points still to run.
+  const fs::path parts = fs::path(o.output.string() + ".parts");
+  const std::string manifest = manifest_text(o, base, spec, plan.size());
+  std::vector<std::uint64_t> pending;
+  std::string error;
+  std::set<std::uint64_t> done;
+  if (root_rank) {
+    try {
+      resolve_output_target(o.output);  // refuse a non-regular target before any work
+      if (o.restart && fs::exists(parts)) fs::remove_all(parts);
+      if (fs::exists(parts)) {
+        const std::string was = read_text(parts / "manifest.txt");
+        if (was != manifest)
+          throw InputError(SourcePos{o.output, 0, 0}, "-o",
+                           "the unfinished sweep in " + parts.string() + " is a different sweep:" +
+                               manifest_diff(was, manifest) +
+                               "\nrun the same command to resume it, or add --restart to discard its points");
+        for (const auto& e : fs::directory_iterator(parts)) {
+          const std::string f = e.path().filename().string();
+          if (f.size() == 10 && f[0] == 'p' && f.substr(7) == ".h5") done.insert(std::stoull(f.substr(1, 6)));
+        }
+      } else if (fs::exists(o.output) && !o.restart) {
+        const std::string was = stored_manifest(o.output);
+        if (was == manifest) {
+          rep.up_to_date = true;
+        } else if (!was.empty()) {
+          throw InputError(SourcePos{o.output, 0, 0}, "-o",
+                           o.output.string() + " holds a different sweep:" + manifest_diff(was, manifest) +
+                               "\nadd --restart to replace it");
+        }
+      }
+      if (!rep.up_to_date) {
+        fs::create_directories(parts);
+        if (!fs::exists(parts / "manifest.txt"))
+          write_file_atomically(parts / "manifest.txt", std::vector<unsigned char>(manifest.begin(), manifest.end()));
+        for (const auto& p : plan)
+          if (p.valid && !done.count(p.point.index)) pending.push_back(p.point.index);
+      }
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  std::vector<std::uint64_t> flag{rep.up_to_date ? 1u : 0u};
+  tr->broadcast(flag, error);
+  if (!error.empty()) throw InputError(SourcePos{o.output, 0, 0}, "-o", error);
+  rep.up_to_date = flag[0] == 1;
+  if (rep.up_to_date) return rep;
+  tr->broadcast(pending, error);
+  rep.reused = root_rank ? done.size() : 0;
+
+  // This rank's share: every size-th pending point.
+  std::vector<std::uint64_t> mine;
+  std::size_t from_workers = 0;
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    if (static_cast<int>(k % static_cast<std::size_t>(tr->size())) == tr->rank())
+      mine.push_back(pending[k]);
+    else
+      ++from_workers;
+  }
+  if (!root_rank) from_workers = 0;
+
+  InputCache inputs;
+  std::vector<PointOutcome> outcome(mine.size());
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::size_t> finished;
+  std::atomic<bool> stop{false};
+  bool compute_done = false;
+  std::exception_ptr compute_error;
+  std::jthread compute([&] {
+    try {
+      parallel_for(
+          mine.size(), o.threads,
+          [&](std::size_t k) {
+            LoadOptions lo = o.load;
+            lo.overrides = plan[mine[k]].point.overrides;
+            lo.output.reset();
+            outcome[k] = run_point(o.scenario, lo, inputs, o.keep_requests);
+          },
+          [&](std::size_t k) {
+            std::lock_guard lock(mu);
+            finished.push_back(k);
+            cv.notify_one();
+          },
+          &stop);
+    } catch (...) {
+      compute_error = std::current_exception();
+    }
+    std::lock_guard lock(mu);
+    compute_done = true;
+    cv.notify_one();
+  });
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> runtime_errors(plan.size());
+  std::string fatal;
+  std::size_t received = 0;
+  auto handle = [&](PointMessage&& m) {  // rank 0
+    if (m.ok) {
+      write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);
+      ++rep.ran;
+    } else {
+      ++rep.failed;
+      runtime_errors[m.index] = m.error.empty() ? "failed" : m.error;
+      rep.failures.push_back(fmt::format("point {} ({}): {}", m.index, plan[m.index].label, m.error));
+      if (!o.keep_going && fatal.empty()) {
+        fatal = rep.failures.back();
+        stop = true;
+      }
+    }
+    if (o.progress) {
+      SweepProgress pr;
+      pr.done = done.size() + rep.ran + rep.failed;
+      pr.total = plan.size();
+      pr.failed = rep.failed;
+      pr.ran = rep.ran + rep.failed;
+      pr.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      o.progress(pr);
+    }
+  };
+  for (;;) {
+    std::deque<std::size_t> batch;
+    bool finished_all = false;
+    {
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, std::chrono::milliseconds(root_rank && from_workers > received ? 2 : 50),
+                  [&] { return !finished.empty() || compute_done; });
+      batch.swap(finished);
+      finished_all = compute_done;
+    }
+    for (auto k : batch) {
+      PointOutcome& r = outcome[k];
+      PointMessage m{mine[k], r.ok, r.bad_input, r.error, std::move(r.image)};
+      r = PointOutcome{};
+      if (root_rank)
+        handle(std::move(m));
+      else
+        tr->send(m);
+    }
+    if (root_rank)
+      while (auto m = tr->poll()) {
+        ++received;
+        handle(std::move(*m));
+      }
+    if (finished_all && finished.empty() && (!root_rank || received >= from_workers)) break;
+  }
+  compute.join();
+  if (!root_rank) tr->flush();
+  if (compute_error) std::rethrow_exception(compute_error);
+
+  if (root_rank && fatal.empty()) {
+    for (const auto& p : plan)
+      if (!p.valid) {
+        ++rep.failed;
+        rep.failures.push_back(fmt::format("point {} ({}): {}", p.point.index, p.label, p.error));
+      }
+    write_sweep_file(o, base, spec, combos, plan, runtime_errors, parts, manifest);
+    std::error_code ec;
+    fs::remove_all(parts, ec);
+  }
+  rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  tr->barrier();
+  if (!fatal.empty())
+    throw InputError(SourcePos{o.scenario, 0, 0}, "sweep",
+                     fatal + "\n(finished points are kept in " + parts.string() +
+                         "; fix the input and run the same command to resume, or add --keep-going)");
+  return rep;
+}
+
+}  // namespace collabsim

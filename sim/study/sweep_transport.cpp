@@ -1,0 +1,159 @@
+#include "sim/study/sweep_transport.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <list>
+#include <stdexcept>
+
+#ifdef COLLABSIM_WITH_MPI
+#include <mpi.h>
+#endif
+
+namespace collabsim {
+
+namespace {
+
+class LocalTransport final : public SweepTransport {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void broadcast(std::vector<std::uint64_t>&, std::string&) override {}
+  void send(const PointMessage&) override { throw std::logic_error("a single process sends nothing"); }
+  std::optional<PointMessage> poll() override { return std::nullopt; }
+  void flush() override {}
+  void barrier() override {}
+};
+
+#ifdef COLLABSIM_WITH_MPI
+
+constexpr int kTagPoint = 17;
+
+/// MPI_Init_thread on first use (funnelled: only the main thread calls MPI), MPI_Finalize
+/// at process exit.
+struct MpiSession {
+  MpiSession() {
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  }
+  ~MpiSession() {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) MPI_Finalize();
+  }
+};
+
+void put(std::vector<unsigned char>& b, const void* p, std::size_t n) {
+  const auto* c = static_cast<const unsigned char*>(p);
+  b.insert(b.end(), c, c + n);
+}
+
+class MpiTransport final : public SweepTransport {
+ public:
+  MpiTransport() {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  void broadcast(std::vector<std::uint64_t>& values, std::string& error) override {
+    std::uint64_t n[2] = {values.size(), error.size()};
+    MPI_Bcast(n, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    values.resize(n[0]);
+    error.resize(n[1]);
+    if (n[0]) MPI_Bcast(values.data(), static_cast<int>(n[0]), MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (n[1]) MPI_Bcast(error.data(), static_cast<int>(n[1]), MPI_CHAR, 0, MPI_COMM_WORLD);
+  }
+
+  /// Message: index (8), ok (1), bad_input (1), error length (8), error bytes, image bytes.
+  void send(const PointMessage& m) override {
+    auto& slot = in_flight_.emplace_back();
+    auto& b = slot.buffer;
+    const std::uint64_t len = m.error.size();
+    const unsigned char flags[2] = {static_cast<unsigned char>(m.ok), static_cast<unsigned char>(m.bad_input)};
+    put(b, &m.index, 8);
+    put(b, flags, 2);
+    put(b, &len, 8);
+    put(b, m.error.data(), m.error.size());
+    put(b, m.image.data(), m.image.size());
+    if (b.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      throw std::runtime_error("a point result over 2 GiB cannot be sent over MPI");
+    MPI_Isend(b.data(), static_cast<int>(b.size()), MPI_BYTE, 0, kTagPoint, MPI_COMM_WORLD, &slot.request);
+    // Free buffers whose sends completed.
+    for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+      int done = 0;
+      MPI_Test(&it->request, &done, MPI_STATUS_IGNORE);
+      it = done ? in_flight_.erase(it) : std::next(it);
+    }
+  }
+
+  std::optional<PointMessage> poll() override {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, kTagPoint, MPI_COMM_WORLD, &flag, &st);
+    if (!flag) return std::nullopt;
+    int count = 0;
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    std::vector<unsigned char> b(static_cast<std::size_t>(count));
+    MPI_Recv(b.data(), count, MPI_BYTE, st.MPI_SOURCE, kTagPoint, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (b.size() < 18) throw std::runtime_error("short sweep message over MPI");
+    PointMessage m;
+    std::uint64_t len = 0;
+    std::memcpy(&m.index, b.data(), 8);
+    m.ok = b[8] != 0;
+    m.bad_input = b[9] != 0;
+    std::memcpy(&len, b.data() + 10, 8);
+    if (18 + len > b.size()) throw std::runtime_error("malformed sweep message over MPI");
+    m.error.assign(reinterpret_cast<const char*>(b.data() + 18), len);
+    m.image.assign(b.begin() + static_cast<std::ptrdiff_t>(18 + len), b.end());
+    return m;
+  }
+
+  void flush() override {
+    for (auto& s : in_flight_) MPI_Wait(&s.request, MPI_STATUS_IGNORE);
+    in_flight_.clear();
+  }
+  void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
+
+ private:
+  struct Slot {
+    std::vector<unsigned char> buffer;
+    MPI_Request request{};
+  };
+  int rank_ = 0, size_ = 1;
+  std::list<Slot> in_flight_;  // stable addresses while MPI reads them
+};
+
+/// True when the process was started by an MPI launcher with more than one rank.
+bool launched_with_ranks() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"})
+    if (const char* s = std::getenv(v); s && std::atoi(s) > 1) return true;
+  return false;
+}
+
+#endif
+
+}  // namespace
+
+std::unique_ptr<SweepTransport> local_transport() { return std::make_unique<LocalTransport>(); }
+
+bool mpi_available() {
+#ifdef COLLABSIM_WITH_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::unique_ptr<SweepTransport> world_transport() {
+#ifdef COLLABSIM_WITH_MPI
+  if (launched_with_ranks()) {
+    static MpiSession session;
+    return std::make_unique<MpiTransport>();
+  }
+#endif
+  return local_transport();
+}
+
+}  // namespace collabsim
