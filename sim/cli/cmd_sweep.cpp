@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <thread>
 
@@ -12,7 +13,7 @@
 
 #include "sim/cli/commands.hpp"
 #include "sim/cli/progress.hpp"
-#include "sim/io/h5_table.hpp"
+#include "sim/io/inspect.hpp"
 #include "sim/study/sweep.hpp"
 
 namespace collabsim::cli {
@@ -31,58 +32,6 @@ int default_threads() {
   int local = 1;
   if (const char* s = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) local = std::max(1, std::atoi(s));
   return std::max(1, cores / local);
-}
-
-/// The aggregate table: one row per combination, the swept values and headline metrics.
-void print_aggregate(const std::filesystem::path& file) {
-  H5::H5File f(file.string(), H5F_ACC_RDONLY);
-  std::vector<std::string> axes;
-  {
-    const H5::Attribute a = f.openAttribute("sweep_axes");
-    std::string s;
-    a.read(a.getStrType(), s);
-    for (std::size_t start = 0; !s.empty();) {
-      const auto nl = s.find('\n', start);
-      axes.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-      if (nl == std::string::npos) break;
-      start = nl + 1;
-    }
-  }
-  const std::string t = "sweep/aggregate";
-  std::vector<std::vector<std::string>> cols;
-  for (const auto& a : axes) {
-    std::vector<std::string> c;
-    if (auto v = read_numeric_field(f, t, a))
-      for (double x : *v) c.push_back(fmt::format("{}", x));
-    else if (auto s = read_string_field(f, t, a))
-      c = *s;
-    cols.push_back(std::move(c));
-  }
-  const auto n_seeds = read_numeric_field(f, t, "n_seeds").value();
-  const auto q = read_numeric_field(f, t, "quality_mean_mean").value();
-  const auto qlo = read_numeric_field(f, t, "quality_mean_ci95_lo").value();
-  const auto qhi = read_numeric_field(f, t, "quality_mean_ci95_hi").value();
-  const auto p99 = read_numeric_field(f, t, "latency_p99_s_mean").value();
-  const auto cost = read_numeric_field(f, t, "cost_per_1k_usd_mean").value();
-  const auto energy = read_numeric_field(f, t, "energy_per_request_j_mean").value();
-  const auto large = read_numeric_field(f, t, "large_share_mean").value();
-  std::vector<std::size_t> w;
-  for (std::size_t a = 0; a < axes.size(); ++a) {
-    std::size_t m = axes[a].size();
-    for (const auto& v : cols[a]) m = std::max(m, v.size());
-    w.push_back(m);
-  }
-  std::string head;
-  for (std::size_t a = 0; a < axes.size(); ++a) head += fmt::format("{:<{}} ", axes[a], w[a]);
-  fmt::print("{}{:>5} {:>8} {:>17} {:>9} {:>11} {:>9} {:>7}\n", head, "seeds", "quality", "95% CI", "p99 [s]",
-             "USD/1k req", "J/req", "large");
-  for (std::size_t r = 0; r < q.size(); ++r) {
-    std::string row;
-    for (std::size_t a = 0; a < axes.size(); ++a) row += fmt::format("{:<{}} ", cols[a][r], w[a]);
-    const std::string ci = std::isnan(qlo[r]) ? "-" : fmt::format("[{:.4f}, {:.4f}]", qlo[r], qhi[r]);
-    fmt::print("{}{:>5} {:>8.4f} {:>17} {:>9.3f} {:>11.4f} {:>9.1f} {:>7.3f}\n", row, n_seeds[r], q[r], ci, p99[r],
-               cost[r], energy[r], large[r]);
-  }
 }
 
 }  // namespace
@@ -142,7 +91,10 @@ Command add_sweep_command(CLI::App& app) {
             line.clear();
             if (!root) return r.failed ? kExitBadInput : kExitOk;
             if (!a->quiet) {
-              print_aggregate(o.output);
+              {
+                H5::H5File f(o.output.string(), H5F_ACC_RDONLY);
+                print_sweep_table(f, std::cout);
+              }
               if (r.up_to_date)
                 fmt::print("{} is up to date ({} points); nothing to run\n", o.output.string(), r.points);
               else

@@ -3,12 +3,16 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "sim/core/error.hpp"
+#include "sim/io/h5_table.hpp"
 
 namespace collabsim {
 namespace {
@@ -64,15 +68,17 @@ void describe_dataset(const H5::DataSet& ds, const std::string& name, std::ostre
 }  // namespace
 
 void inspect_result(const std::filesystem::path& file, std::ostream& os) {
-  if (!std::filesystem::exists(file)) throw std::runtime_error(file.string() + ": no such file");
+  if (!std::filesystem::exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "no such file");
+  if (!std::filesystem::is_regular_file(file)) throw InputError(SourcePos{file, 0, 0}, "", "not a regular file");
   H5::Exception::dontPrint();
-  if (H5Fis_hdf5(file.string().c_str()) <= 0) throw std::runtime_error(file.string() + ": not an HDF5 file");
+  if (H5Fis_hdf5(file.string().c_str()) <= 0)
+    throw InputError(SourcePos{file, 0, 0}, "", "not an HDF5 file (collabsim run and sweep write HDF5 result files)");
   H5::H5File f(file.string(), H5F_ACC_RDONLY);
   os << file.string() << "\n";
   for (int i = 0; i < f.getNumAttrs(); ++i) {
     H5::Attribute a = f.openAttribute(static_cast<unsigned>(i));
     const std::string name = a.getName();
-    if (name == "scenario" || name == "scenario_source") {
+    if (name == "scenario" || name == "scenario_source" || name == "sweep_manifest") {
       const std::string text = read_string_attr(a);
       os << fmt::format("  @{:<18} ({} lines of TOML)\n", name, std::count(text.begin(), text.end(), '\n'));
       continue;
@@ -91,6 +97,11 @@ void inspect_result(const std::filesystem::path& file, std::ostream& os) {
       const std::string path = prefix.empty() ? name : prefix + "/" + name;
       if (g.getObjTypeByIdx(i) == H5G_GROUP) {
         H5::Group sub = g.openGroup(name);
+        if (path == "sweep/runs") {  // one run file per point: too many to list
+          os << fmt::format("  /sweep/runs  ({} run files, one group per point with its /requests, /summary, ...)\n",
+                            sub.getNumObjs());
+          continue;
+        }
         walk(sub, path);
       } else if (g.getObjTypeByIdx(i) == H5G_DATASET) {
         describe_dataset(g.openDataSet(name), path, os);
@@ -99,6 +110,58 @@ void inspect_result(const std::filesystem::path& file, std::ostream& os) {
   };
   H5::Group root = f.openGroup("/");
   walk(root, "");
+  if (f.nameExists("sweep") && f.nameExists("sweep/aggregate")) {
+    os << "\nsweep (mean over seeds, 95% Student-t interval of quality):\n";
+    print_sweep_table(f, os);
+  }
+}
+
+void print_sweep_table(const H5::H5File& f, std::ostream& os) {
+  std::vector<std::string> axes;
+  if (f.attrExists("sweep_axes")) {
+    const std::string s = read_string_attr(f.openAttribute("sweep_axes"));
+    for (std::size_t start = 0; !s.empty();) {
+      const auto nl = s.find('\n', start);
+      axes.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+  const std::string t = "sweep/aggregate";
+  std::vector<std::vector<std::string>> cols;
+  for (const auto& a : axes) {
+    std::vector<std::string> c;
+    if (auto v = read_numeric_field(f, t, a))
+      for (double x : *v) c.push_back(fmt::format("{}", x));
+    else if (auto sv = read_string_field(f, t, a))
+      c = *sv;
+    cols.push_back(std::move(c));
+  }
+  auto col = [&](const char* name) {
+    auto v = read_numeric_field(f, t, name);
+    if (!v) throw InputError(SourcePos{f.getFileName(), 0, 0}, name, "sweep/aggregate has no such field");
+    return *v;
+  };
+  const auto n_seeds = col("n_seeds"), q = col("quality_mean_mean"), qlo = col("quality_mean_ci95_lo"),
+             qhi = col("quality_mean_ci95_hi"), p99 = col("latency_p99_s_mean"), cost = col("cost_per_1k_usd_mean"),
+             energy = col("energy_per_request_j_mean"), large = col("large_share_mean");
+  std::vector<std::size_t> w;
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    std::size_t m = axes[a].size();
+    for (const auto& v : cols[a]) m = std::max(m, v.size());
+    w.push_back(m);
+  }
+  std::string head;
+  for (std::size_t a = 0; a < axes.size(); ++a) head += fmt::format("{:<{}} ", axes[a], w[a]);
+  os << fmt::format("{}{:>5} {:>8} {:>17} {:>9} {:>11} {:>9} {:>7}\n", head, "seeds", "quality", "95% CI", "p99 [s]",
+                    "USD/1k req", "J/req", "large");
+  for (std::size_t r = 0; r < q.size(); ++r) {
+    std::string row;
+    for (std::size_t a = 0; a < axes.size(); ++a) row += fmt::format("{:<{}} ", cols[a][r], w[a]);
+    const std::string ci = std::isnan(qlo[r]) ? "-" : fmt::format("[{:.4f}, {:.4f}]", qlo[r], qhi[r]);
+    os << fmt::format("{}{:>5} {:>8.4f} {:>17} {:>9.3f} {:>11.4f} {:>9.1f} {:>7.3f}\n", row, n_seeds[r], q[r], ci, p99[r],
+                      cost[r], energy[r], large[r]);
+  }
 }
 
 }  // namespace collabsim

@@ -45,6 +45,7 @@ struct RunState {
   SummaryAccumulator& acc;
   std::int64_t in_flight = 0;
   bool arrivals_done = false;
+  double last_arrival_s = 0;  ///< arrival time of the last request, s
 };
 
 /// One request from arrival to answer; hands its row to the result file.
@@ -93,6 +94,7 @@ Task<void> arrivals(RunState& st, const TraceData& trace, std::size_t origin, Qu
       row.tokens.assign(sc.deployments.size(), 0);
       row.device_energy.assign(sc.devices.size(), 0.0);
       ++st.in_flight;
+      st.last_arrival_s = row.arrival_s;
       st.engine.spawn(request_process(st, r, std::move(row)));
       if (opt.progress && (id % 2048 == 0 || id == total))
         opt.progress(RunProgress{to_seconds(st.engine.now()), horizon_s, id, total});
@@ -250,13 +252,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   RunResult res;
   res.summary = acc.finish(sc.run.seed);
   const double horizon = res.summary.makespan_s;
-  double last_arrival = 0;
-  if (!trace->records.empty()) {
-    const double period = static_cast<double>(trace->span_ns) *
-                          (1.0 + 1.0 / static_cast<double>(std::max<std::size_t>(trace->records.size() - 1, 1)));
-    last_arrival = (period * static_cast<double>(sc.workload.repeat - 1) + static_cast<double>(trace->span_ns)) / 1e9 /
-                   sc.workload.rate_scale;
-  }
+  const double last_arrival = st.last_arrival_s;
   struct DeviceRow {
     std::vector<std::pair<std::string, std::pair<std::string, double>>> cols;
   };

@@ -23,6 +23,7 @@
 #include "sim/io/output_path.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/io/summary.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/parallel.hpp"
 #include "sim/study/point_runner.hpp"
@@ -361,6 +362,7 @@ SweepReport run_sweep(const SweepOptions& o) {
       lo.output.reset();
       const Scenario sc = load_scenario(o.scenario, lo);
       p.point.seed = sc.run.seed;
+      mechanism_params(*sc.mechanism.table);  // the mechanism's parameters, validated now, not mid-sweep
       for (const auto& a : spec.axes) check_swept_key(a, *base.root, sc.mechanism.name);
     } catch (const InputError& e) {
       p.valid = false;
@@ -419,7 +421,7 @@ SweepReport run_sweep(const SweepOptions& o) {
   }
   std::vector<std::uint64_t> flag{rep.up_to_date ? 1u : 0u};
   tr->broadcast(flag, error);
-  if (!error.empty()) throw InputError(SourcePos{o.output, 0, 0}, "-o", error);
+  if (!error.empty()) throw InputError(SourcePos{}, "", error);
   rep.up_to_date = flag[0] == 1;
   if (rep.up_to_date) return rep;
   tr->broadcast(pending, error);
