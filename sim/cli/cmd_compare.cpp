@@ -1,0 +1,94 @@
+/// \file cmd_compare.cpp
+/// `collabsim compare BASE.h5 NEW.h5 [--tol ...]`: every /summary metric of two runs (or
+/// two sweeps, point by point) side by side, with a verdict per metric; exit 1 on a
+/// regression. The comparison itself is sim/study/compare.hpp.
+
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "sim/cli/commands.hpp"
+#include "sim/study/compare.hpp"
+#include "sim/study/metric_catalog.hpp"
+
+namespace collabsim::cli {
+namespace {
+
+struct CompareArgs {
+  std::string base, now;
+  std::vector<std::string> tols;
+  bool only_changes = false;
+};
+
+std::string metric_list() {
+  std::string out = "Metrics (better direction):\n";
+  std::string line = " ";
+  for (const auto& m : metric_catalog()) {
+    const std::string item = fmt::format(" {} ({}{}{}),", m.name, to_string(m.better), m.unit.empty() ? "" : ", ",
+                                         m.unit);
+    if (line.size() + item.size() > 92) out += line + "\n", line = " ";
+    line += item;
+  }
+  line.pop_back();
+  return out + line + "\n";
+}
+
+}  // namespace
+
+Command add_compare_command(CLI::App& app) {
+  auto args = std::make_shared<CompareArgs>();
+  auto* cmd = app.add_subcommand("compare", "compare two result files (runs or sweeps) metric by metric; exit 1 on a regression");
+  cmd->add_option("base", args->base, "the reference result file (collabsim run or sweep)")->required();
+  cmd->add_option("new", args->now, "the result file to hold against it")->required();
+  cmd->add_option("--tol", args->tols,
+                  "tolerance: METRIC=±X (absolute, in the metric's unit), METRIC=±X% (relative to BASE), or ±X% "
+                  "(the default for every metric; repeatable)");
+  cmd->add_flag("--only-changes", args->only_changes, "print only the rows whose verdict is not ok");
+  cmd->footer(
+      "\nVerdicts: ok (within tolerance), better, WORSE (a regression), changed (a metric without a\n"
+      "direction moved: shown, never a regression), n/a (NaN on one side only; NaN on both is equal).\n"
+      "The default tolerance is 0: any change in the worse direction beyond 1e-12 relative is a\n"
+      "regression. ± may be written +- or left out.\n\n"
+      "Two sweeps are compared point by point, rows matched by their swept values and seed_index.\n"
+      "When both sweeps have seeds (/sweep/aggregate with n_seeds > 1), the per-combination means\n"
+      "are compared instead, and a change is a regression only when it is worse beyond the\n"
+      "tolerance AND beyond the confidence intervals: |mean_new - mean_base| > sqrt(hw_base^2 +\n"
+      "hw_new^2), hw the half-width of each side's 95% Student-t interval over seeds.\n"
+      "A point that ran in BASE and failed in NEW is a regression (metric `status`).\n\n"
+      "Exit status: 0 no regression, 1 a regression, 2 bad input (missing or non-HDF5 file, a run\n"
+      "compared with a sweep, sweeps with different axes, a bad --tol).\n\n" +
+      metric_list());
+  return {cmd, [args] {
+            Tolerances tol;
+            for (const auto& t : args->tols) tol.add(t);
+            const ResultSet base = read_result_set(args->base);
+            const ResultSet now = read_result_set(args->now);
+            const ComparisonReport rep = compare_results(base, now, tol);
+            fmt::print("compare {} → {} ({}, {} point{})\n", args->base, args->now, rep.mode, rep.points,
+                       rep.points == 1 ? "" : "s");
+            std::cout.flush();
+            print_report(std::cout, rep, args->only_changes);
+            std::size_t better = 0, worse = 0, changed = 0, na = 0;
+            for (const auto& r : rep.rows) {
+              better += r.m.verdict == Verdict::better;
+              worse += r.m.verdict == Verdict::worse;
+              changed += r.m.verdict == Verdict::changed;
+              na += r.m.verdict == Verdict::na;
+            }
+            fmt::print("{} comparisons: {} better, {} WORSE, {} changed without direction, {} n/a\n", rep.rows.size(),
+                       better, worse, changed, na);
+            if (!rep.regression()) {
+              fmt::print("no regression\n");
+              return kExitOk;
+            }
+            std::string list;
+            for (const auto& [metric, count] : rep.regressed())
+              list += (list.empty() ? "" : ", ") +
+                      (rep.points > 1 ? fmt::format("{} ({} of {} points)", metric, count, rep.points) : metric);
+            fmt::print("REGRESSION: {}\n", list);
+            return kExitRegression;
+          }};
+}
+
+}  // namespace collabsim::cli

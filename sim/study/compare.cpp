@@ -1,0 +1,663 @@
+#include "sim/study/compare.hpp"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "sim/core/error.hpp"
+
+namespace collabsim {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool strip_prefix(std::string_view& s, std::string_view p) {
+  if (s.substr(0, p.size()) != p) return false;
+  s.remove_prefix(p.size());
+  return true;
+}
+
+/// Code points of a UTF-8 string (bytes that do not continue a sequence).
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Tolerances
+
+double Tolerance::allowance(double base) const { return relative ? value * std::fabs(base) : value; }
+
+std::string Tolerance::str() const {
+  if (value == 0) return "0";
+  if (relative) return fmt::format("±{:g}%", value * 100);
+  return fmt::format("±{:g}", value);
+}
+
+Tolerance parse_tolerance(std::string_view text, const std::string& key, const SourcePos& pos) {
+  std::string_view s = trim(text);
+  const std::string original(s);
+  auto bad = [&](const std::string& why) {
+    return InputError(pos, key,
+                      fmt::format("tolerance '{}' {}: write ±X (absolute, in the metric's unit) or ±X% "
+                                  "(relative to the base value), e.g. 0.005 or 3%",
+                                  original, why));
+  };
+  if (!strip_prefix(s, "±") && !strip_prefix(s, "+/-") && !strip_prefix(s, "+-")) strip_prefix(s, "+");
+  s = trim(s);
+  Tolerance t;
+  if (!s.empty() && s.back() == '%') {
+    t.relative = true;
+    s.remove_suffix(1);
+    s = trim(s);
+  }
+  if (s.empty()) throw bad("has no number");
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) throw bad("is not a number");
+  if (!std::isfinite(v)) throw bad("is not finite");
+  if (v < 0) throw bad("is negative (a tolerance applies both ways)");
+  t.value = t.relative ? v / 100 : v;
+  return t;
+}
+
+const Tolerance& Tolerances::of(std::string_view metric) const {
+  const auto it = per_metric.find(metric);
+  return it == per_metric.end() ? fallback : it->second;
+}
+
+void Tolerances::add(std::string_view spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string_view::npos) {
+    const Tolerance t = parse_tolerance(spec, "--tol");
+    if (!t.relative && t.value != 0)
+      throw InputError(SourcePos{}, "--tol",
+                       fmt::format("a tolerance for every metric must be relative ('{}%'): the metrics have "
+                                   "different units; write METRIC={} for an absolute one",
+                                   trim(spec), trim(spec)));
+    fallback = t;
+    return;
+  }
+  const std::string metric(trim(spec.substr(0, eq)));
+  if (metric.empty())
+    throw InputError(SourcePos{}, "--tol", fmt::format("'{}' names no metric: write METRIC=±X or METRIC=±X%", spec));
+  if (!find_metric(metric))
+    throw InputError(SourcePos{}, "--tol",
+                     fmt::format("unknown metric '{}'{}; the metrics are listed by `collabsim compare --help`",
+                                 metric, did_you_mean_metric(metric)));
+  per_metric[metric] = parse_tolerance(spec.substr(eq + 1), "--tol " + metric);
+}
+
+std::string_view to_string(Verdict v) {
+  switch (v) {
+    case Verdict::ok: return "ok";
+    case Verdict::better: return "better";
+    case Verdict::worse: return "WORSE";
+    case Verdict::changed: return "changed";
+    case Verdict::na: break;
+  }
+  return "n/a";
+}
+
+MetricComparison compare_metric(std::string_view metric, std::string_view unit, Better better, double base,
+                                double now, const Tolerance& tol, bool seeds, double hw_base, double hw_new) {
+  MetricComparison m;
+  m.metric = metric;
+  m.unit = unit;
+  m.better = better;
+  m.base = base;
+  m.now = now;
+  m.tol = tol;
+  m.seeds = seeds;
+  const bool nan_base = std::isnan(base), nan_new = std::isnan(now);
+  if (nan_base || nan_new) {
+    m.verdict = nan_base && nan_new ? Verdict::ok : Verdict::na;  // NaN == NaN; one side NaN: shown only
+    return m;
+  }
+  if (base == now) {  // also +inf == +inf
+    m.delta = 0;
+    if (base != 0 && std::isfinite(base)) m.delta_rel = 0;
+    m.verdict = Verdict::ok;
+    return m;
+  }
+  m.delta = now - base;
+  if (base != 0 && std::isfinite(base)) m.delta_rel = m.delta / std::fabs(base);
+  const double size = std::fabs(m.delta);
+  bool beyond;
+  if (!std::isfinite(base) || !std::isfinite(now)) {
+    beyond = true;  // an infinity on one side only: no tolerance covers it
+  } else {
+    const double eps = kRelativeEpsilon * std::max(std::fabs(base), std::fabs(now));
+    beyond = size > tol.allowance(base) && size > eps;
+    if (seeds) {
+      // The seed rule: a difference inside the combined 95% half-width is seed noise.
+      const double hb = std::isnan(hw_base) ? 0 : hw_base, hn = std::isnan(hw_new) ? 0 : hw_new;
+      m.ci_halfwidth = std::sqrt(hb * hb + hn * hn);
+      beyond = beyond && size > m.ci_halfwidth;
+    }
+  }
+  if (!beyond) {
+    m.verdict = Verdict::ok;
+  } else if (better == Better::none) {
+    m.verdict = Verdict::changed;
+  } else {
+    const bool worse = better == Better::higher ? m.delta < 0 : m.delta > 0;
+    m.verdict = worse ? Verdict::worse : Verdict::better;
+  }
+  return m;
+}
+
+MetricComparison compare_metric(std::string_view metric, double base, double now, const Tolerance& tol) {
+  const MetricInfo* info = find_metric(metric);
+  return compare_metric(metric, info ? info->unit : "", info ? info->better : Better::none, base, now, tol);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading result files
+
+namespace {
+
+/// A 1-D compound dataset opened for reading fields by name.
+struct Table {
+  Table(std::string p, H5::DataSet d) : path(std::move(p)), ds(std::move(d)), type(ds.getCompType()) {}
+  std::string path;
+  H5::DataSet ds;
+  H5::CompType type;
+  hsize_t rows = 0;
+  std::vector<std::string> names;
+  std::vector<H5T_class_t> classes;
+  std::map<std::string, std::string> units;  ///< field → unit, from the `units` attribute
+
+  bool has(const std::string& field) const { return std::find(names.begin(), names.end(), field) != names.end(); }
+  bool numeric(std::size_t i) const { return classes[i] == H5T_INTEGER || classes[i] == H5T_FLOAT; }
+};
+
+std::vector<std::string> read_string_array_attr(const H5::Attribute& a) {
+  hsize_t n = 0;
+  H5::DataSpace sp = a.getSpace();
+  if (sp.getSimpleExtentNdims() != 1) return {};
+  sp.getSimpleExtentDims(&n);
+  std::vector<std::string> out;
+  H5::StrType ft = a.getStrType();
+  if (ft.isVariableStr()) {
+    std::vector<char*> ptrs(n, nullptr);
+    H5::StrType st(H5::PredType::C_S1, H5T_VARIABLE);
+    a.read(st, ptrs.data());
+    for (auto* p : ptrs) out.emplace_back(p ? p : "");
+    H5Dvlen_reclaim(st.getId(), sp.getId(), H5P_DEFAULT, ptrs.data());
+  } else {
+    const std::size_t size = ft.getSize();
+    std::vector<char> buf(n * size);
+    a.read(ft, buf.data());
+    for (hsize_t i = 0; i < n; ++i) out.emplace_back(buf.data() + i * size, strnlen(buf.data() + i * size, size));
+  }
+  return out;
+}
+
+std::string read_string_attr(const H5::H5File& f, const std::string& name) {
+  H5::Attribute a = f.openAttribute(name);
+  std::string s;
+  a.read(a.getStrType(), s);
+  return s.substr(0, s.find('\0'));
+}
+
+Table open_table(const H5::H5File& f, const std::string& path) {
+  H5::DataSet ds = f.openDataSet(path);
+  if (ds.getTypeClass() != H5T_COMPOUND) throw std::runtime_error("/" + path + " is not a table of named fields");
+  Table t(path, ds);
+  H5::DataSpace sp = t.ds.getSpace();
+  if (sp.getSimpleExtentNdims() != 1) throw std::runtime_error("/" + path + " is not one-dimensional");
+  sp.getSimpleExtentDims(&t.rows);
+  for (int i = 0; i < t.type.getNmembers(); ++i) {
+    t.names.push_back(t.type.getMemberName(static_cast<unsigned>(i)));
+    t.classes.push_back(t.type.getMemberClass(static_cast<unsigned>(i)));
+  }
+  if (t.ds.attrExists("units")) {
+    try {
+      const auto u = read_string_array_attr(t.ds.openAttribute("units"));
+      for (std::size_t i = 0; i < u.size() && i < t.names.size(); ++i) t.units[t.names[i]] = u[i];
+    } catch (const H5::Exception&) {
+      // units are a convenience: fall back to the catalog's
+    }
+  }
+  return t;
+}
+
+std::vector<double> read_numbers(const Table& t, const std::string& field) {
+  H5::CompType ct(sizeof(double));
+  ct.insertMember(field, 0, H5::PredType::NATIVE_DOUBLE);
+  std::vector<double> out(t.rows);
+  if (t.rows) t.ds.read(out.data(), ct);
+  return out;
+}
+
+std::vector<std::string> read_strings(const Table& t, const std::string& field) {
+  const int idx = t.type.getMemberIndex(field);
+  H5::StrType st = t.type.getMemberStrType(static_cast<unsigned>(idx));
+  std::vector<std::string> out;
+  if (st.isVariableStr()) {
+    H5::StrType vt(H5::PredType::C_S1, H5T_VARIABLE);
+    H5::CompType ct(sizeof(char*));
+    ct.insertMember(field, 0, vt);
+    std::vector<char*> ptrs(t.rows, nullptr);
+    if (t.rows) t.ds.read(ptrs.data(), ct);
+    for (auto* p : ptrs) out.emplace_back(p ? p : "");
+    if (t.rows) H5Dvlen_reclaim(ct.getId(), t.ds.getSpace().getId(), H5P_DEFAULT, ptrs.data());
+  } else {
+    const std::size_t size = st.getSize();
+    H5::CompType ct(size);
+    ct.insertMember(field, 0, st);
+    std::vector<char> buf(t.rows * size);
+    if (t.rows) t.ds.read(buf.data(), ct);
+    for (hsize_t i = 0; i < t.rows; ++i) {
+      std::string s(buf.data() + i * size, strnlen(buf.data() + i * size, size));
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+bool link_exists(const H5::H5File& f, const std::string& path) {
+  std::string prefix;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    prefix = path.substr(0, slash);
+    if (H5Lexists(f.getId(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+/// The swept values of every row of `t` as display text and matching keys.
+void read_params(const Table& t, const std::vector<std::string>& axes, std::vector<ResultRow>& rows) {
+  for (const auto& axis : axes) {
+    const auto i = static_cast<std::size_t>(std::find(t.names.begin(), t.names.end(), axis) - t.names.begin());
+    if (i == t.names.size()) throw std::runtime_error("/" + t.path + " has no field for the swept key '" + axis + "'");
+    if (t.numeric(i)) {
+      const auto v = read_numbers(t, axis);
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        rows[r].params.push_back(fmt::format("{}", v[r]));
+        rows[r].keys.push_back(fmt::format("{:.12g}", v[r]));
+      }
+    } else if (t.classes[i] == H5T_STRING) {
+      const auto v = read_strings(t, axis);
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        rows[r].params.push_back(v[r]);
+        rows[r].keys.push_back(v[r]);
+      }
+    } else {
+      throw std::runtime_error("/" + t.path + " field '" + axis + "' is neither a number nor text");
+    }
+  }
+}
+
+const std::set<std::string>& bookkeeping_fields() {
+  static const std::set<std::string> s{"point", "combo", "seed_index", "seed", "status", "error", "n_seeds"};
+  return s;
+}
+
+void read_run(const H5::H5File& f, ResultSet& rs) {
+  const Table t = open_table(f, "summary");
+  if (t.rows != 1) throw std::runtime_error(fmt::format("/summary has {} rows, a run has one", t.rows));
+  ResultRow row;
+  for (std::size_t i = 0; i < t.names.size(); ++i) {
+    if (!t.numeric(i)) continue;
+    rs.metrics.push_back(t.names[i]);
+    row.values.push_back(read_numbers(t, t.names[i])[0]);
+  }
+  rs.points.push_back(std::move(row));
+  for (const auto& m : rs.metrics) {
+    const auto it = t.units.find(m);
+    const MetricInfo* info = find_metric(m);
+    rs.units.push_back(it != t.units.end() ? it->second : info ? std::string(info->unit) : "");
+  }
+}
+
+void read_sweep(const H5::H5File& f, ResultSet& rs) {
+  if (!link_exists(f, "sweep/points")) throw std::runtime_error("a sweep file without /sweep/points");
+  const Table pt = open_table(f, "sweep/points");
+  if (f.attrExists("sweep_axes")) {
+    const std::string joined = read_string_attr(f, "sweep_axes");
+    std::size_t start = 0;
+    while (start <= joined.size()) {
+      const auto nl = joined.find('\n', start);
+      const std::string axis(trim(std::string_view(joined).substr(start, nl == std::string::npos ? nl : nl - start)));
+      if (!axis.empty()) rs.axes.push_back(axis);
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  } else {  // older files: text fields and numeric fields that are not metrics are axes
+    for (std::size_t i = 0; i < pt.names.size(); ++i)
+      if (!bookkeeping_fields().count(pt.names[i]) && (!pt.numeric(i) || !find_metric(pt.names[i])))
+        rs.axes.push_back(pt.names[i]);
+  }
+  const std::set<std::string> axis_set(rs.axes.begin(), rs.axes.end());
+  for (std::size_t i = 0; i < pt.names.size(); ++i)
+    if (pt.numeric(i) && !bookkeeping_fields().count(pt.names[i]) && !axis_set.count(pt.names[i]))
+      rs.metrics.push_back(pt.names[i]);
+  for (const auto& m : rs.metrics) {
+    const auto it = pt.units.find(m);
+    const MetricInfo* info = find_metric(m);
+    rs.units.push_back(it != pt.units.end() && !it->second.empty() ? it->second
+                       : info                                   ? std::string(info->unit)
+                                                                : "");
+  }
+
+  rs.points.resize(pt.rows);
+  read_params(pt, rs.axes, rs.points);
+  if (pt.has("seed_index")) {
+    const auto v = read_numbers(pt, "seed_index");
+    for (std::size_t r = 0; r < pt.rows; ++r) rs.points[r].seed_index = static_cast<std::int64_t>(v[r]);
+  }
+  if (pt.has("status")) {
+    const auto v = read_numbers(pt, "status");
+    for (std::size_t r = 0; r < pt.rows; ++r) rs.points[r].ok = v[r] == 0;
+  }
+  for (const auto& m : rs.metrics) {
+    const auto v = read_numbers(pt, m);
+    for (std::size_t r = 0; r < pt.rows; ++r) rs.points[r].values.push_back(v[r]);
+  }
+
+  if (!link_exists(f, "sweep/aggregate")) return;
+  const Table at = open_table(f, "sweep/aggregate");
+  rs.aggregate.resize(at.rows);
+  read_params(at, rs.axes, rs.aggregate);
+  if (at.has("n_seeds")) {
+    const auto v = read_numbers(at, "n_seeds");
+    for (std::size_t r = 0; r < at.rows; ++r) rs.aggregate[r].n_seeds = static_cast<std::int64_t>(v[r]);
+  }
+  for (const auto& m : rs.metrics) {
+    const std::vector<double> nan(at.rows, kNaN);
+    const auto mean = at.has(m + "_mean") ? read_numbers(at, m + "_mean") : nan;
+    const bool ci = at.has(m + "_ci95_lo") && at.has(m + "_ci95_hi");
+    const auto lo = ci ? read_numbers(at, m + "_ci95_lo") : nan;
+    const auto hi = ci ? read_numbers(at, m + "_ci95_hi") : nan;
+    for (std::size_t r = 0; r < at.rows; ++r) {
+      rs.aggregate[r].values.push_back(mean[r]);
+      rs.aggregate[r].halfwidth.push_back((hi[r] - lo[r]) / 2);
+    }
+  }
+}
+
+}  // namespace
+
+int ResultSet::metric_index(std::string_view metric) const {
+  const auto it = std::find(metrics.begin(), metrics.end(), metric);
+  return it == metrics.end() ? -1 : static_cast<int>(it - metrics.begin());
+}
+
+bool ResultSet::has_seeds() const {
+  return std::any_of(aggregate.begin(), aggregate.end(), [](const ResultRow& r) { return r.n_seeds > 1; });
+}
+
+ResultSet read_result_set(const std::filesystem::path& file) {
+  const SourcePos pos{file};
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) throw InputError(pos, "", "no such file");
+  if (std::filesystem::is_directory(file, ec)) throw InputError(pos, "", "is a folder, not a result file");
+  H5::Exception::dontPrint();
+  if (H5Fis_hdf5(file.string().c_str()) <= 0)
+    throw InputError(pos, "", "not an HDF5 file (expected a result of `collabsim run` or `collabsim sweep`)");
+  ResultSet rs;
+  rs.file = file;
+  try {
+    const H5::H5File f(file.string(), H5F_ACC_RDONLY);
+    std::string kind;
+    if (f.attrExists("file_kind")) {
+      kind = read_string_attr(f, "file_kind");
+    } else if (link_exists(f, "sweep")) {
+      kind = "sweep";
+    } else if (link_exists(f, "summary")) {
+      kind = "run";
+    } else {
+      throw InputError(pos, "", "not a collabsim result file (neither /summary nor /sweep)");
+    }
+    if (kind == "run") {
+      rs.kind = ResultKind::run;
+      if (!link_exists(f, "summary")) throw InputError(pos, "", "a run file without /summary");
+      read_run(f, rs);
+    } else if (kind == "sweep") {
+      rs.kind = ResultKind::sweep;
+      read_sweep(f, rs);
+    } else {
+      throw InputError(pos, "file_kind", "is '" + kind + "', expected 'run' or 'sweep'");
+    }
+  } catch (const H5::Exception& e) {
+    throw InputError(pos, "", "cannot read the result file: " + e.getDetailMsg());
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw InputError(pos, "", e.what());
+  }
+  return rs;
+}
+
+// ---------------------------------------------------------------------------------------
+// Comparing results
+
+bool ComparisonReport::regression() const {
+  return std::any_of(rows.begin(), rows.end(), [](const ComparisonRow& r) { return r.m.verdict == Verdict::worse; });
+}
+
+std::vector<std::pair<std::string, std::size_t>> ComparisonReport::regressed() const {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  for (const auto& r : rows) {
+    if (r.m.verdict != Verdict::worse) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == r.m.metric; });
+    if (it == out.end())
+      out.emplace_back(r.m.metric, 1);
+    else
+      ++it->second;
+  }
+  return out;
+}
+
+namespace {
+
+std::string kind_name(ResultKind k) { return k == ResultKind::run ? "run" : "sweep"; }
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
+  return out;
+}
+
+/// "a=1, b=x" (+ ", seed 0") for a row, axes in `order` (indices into the row's params).
+std::string row_label(const std::vector<std::string>& axes, const ResultRow& r, const std::vector<std::size_t>& order,
+                      bool with_seed) {
+  std::string out;
+  for (std::size_t i : order) out += (out.empty() ? "" : ", ") + axes[i] + "=" + r.params[i];
+  if (with_seed) out += (out.empty() ? "" : ", ") + fmt::format("seed {}", r.seed_index);
+  return out;
+}
+
+std::string row_key(const ResultRow& r, const std::vector<std::size_t>& order, bool with_seed) {
+  std::string out;
+  for (std::size_t i : order) out += r.keys[i] + '\x1f';
+  if (with_seed) out += std::to_string(r.seed_index);
+  return out;
+}
+
+}  // namespace
+
+ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, const Tolerances& tol) {
+  if (base.kind != now.kind)
+    throw InputError(SourcePos{now.file}, "",
+                     fmt::format("cannot compare a {} ({}) with a {} ({}): compare two runs or two sweeps",
+                                 kind_name(base.kind), base.file.string(), kind_name(now.kind), now.file.string()));
+  ComparisonReport rep;
+
+  // Metrics: BASE's in its order, then those only NEW has.
+  std::vector<std::string> metrics = base.metrics;
+  for (const auto& m : now.metrics)
+    if (base.metric_index(m) < 0) metrics.push_back(m);
+  auto unit_of = [&](const std::string& m) {
+    if (const int i = base.metric_index(m); i >= 0) return base.units[static_cast<std::size_t>(i)];
+    return now.units[static_cast<std::size_t>(now.metric_index(m))];
+  };
+  auto better_of = [](const std::string& m) {
+    const MetricInfo* info = find_metric(m);
+    return info ? info->better : Better::none;
+  };
+  auto compare_rows = [&](const std::string& label, const ResultRow& b, const ResultRow& n, bool seeds) {
+    for (const auto& m : metrics) {
+      const int ib = base.metric_index(m), in = now.metric_index(m);
+      const double vb = ib < 0 ? kNaN : b.values[static_cast<std::size_t>(ib)];
+      const double vn = in < 0 ? kNaN : n.values[static_cast<std::size_t>(in)];
+      const double hb = seeds && ib >= 0 ? b.halfwidth[static_cast<std::size_t>(ib)] : 0;
+      const double hn = seeds && in >= 0 ? n.halfwidth[static_cast<std::size_t>(in)] : 0;
+      rep.rows.push_back({label, compare_metric(m, unit_of(m), better_of(m), vb, vn, tol.of(m), seeds, hb, hn)});
+    }
+  };
+
+  if (base.kind == ResultKind::run) {
+    rep.mode = "runs";
+    rep.points = 1;
+    compare_rows("", base.points.at(0), now.points.at(0), false);
+    return rep;
+  }
+
+  std::vector<std::string> axes_b = base.axes, axes_n = now.axes;
+  std::sort(axes_b.begin(), axes_b.end());
+  std::sort(axes_n.begin(), axes_n.end());
+  if (axes_b != axes_n)
+    throw InputError(SourcePos{now.file}, "",
+                     fmt::format("the sweeps have different axes: {} sweeps [{}], {} sweeps [{}]", base.file.string(),
+                                 join(base.axes, ", "), now.file.string(), join(now.axes, ", ")));
+  // Both rows are keyed in BASE's axis order.
+  std::vector<std::size_t> order_b(base.axes.size()), order_n;
+  for (std::size_t i = 0; i < base.axes.size(); ++i) {
+    order_b[i] = i;
+    order_n.push_back(static_cast<std::size_t>(std::find(now.axes.begin(), now.axes.end(), base.axes[i]) -
+                                               now.axes.begin()));
+  }
+
+  const bool seeds = base.has_seeds() && now.has_seeds();
+  rep.mode = seeds ? "sweep aggregates over seeds" : "sweep points";
+  const auto& rows_b = seeds ? base.aggregate : base.points;
+  const auto& rows_n = seeds ? now.aggregate : now.points;
+  std::unordered_map<std::string, std::size_t> index_n;
+  for (std::size_t i = 0; i < rows_n.size(); ++i) index_n.emplace(row_key(rows_n[i], order_n, !seeds), i);
+  std::vector<bool> used(rows_n.size(), false);
+  for (const auto& b : rows_b) {
+    const std::string label = row_label(base.axes, b, order_b, !seeds);
+    const auto it = index_n.find(row_key(b, order_b, !seeds));
+    if (it == index_n.end()) {
+      rep.notes.push_back("only in " + base.file.string() + ": " + label);
+      continue;
+    }
+    const ResultRow& n = rows_n[it->second];
+    used[it->second] = true;
+    ++rep.points;
+    if (!seeds && (!b.ok || !n.ok)) {
+      rep.rows.push_back({label, compare_metric("status", "", Better::lower, b.ok ? 0 : 1, n.ok ? 0 : 1, Tolerance{})});
+      if (!b.ok) rep.notes.push_back("point failed in " + base.file.string() + ": " + label);
+      if (!n.ok) rep.notes.push_back("point failed in " + now.file.string() + ": " + label);
+    }
+    if (seeds && b.n_seeds != n.n_seeds)
+      rep.rows.push_back({label, compare_metric("n_seeds", "seeds", Better::higher, static_cast<double>(b.n_seeds),
+                                                static_cast<double>(n.n_seeds), Tolerance{})});
+    compare_rows(label, b, n, seeds);
+  }
+  for (std::size_t i = 0; i < rows_n.size(); ++i)
+    if (!used[i]) rep.notes.push_back("only in " + now.file.string() + ": " + row_label(now.axes, rows_n[i], order_n, !seeds));
+  if (rep.points == 0)
+    throw InputError(SourcePos{now.file}, "",
+                     fmt::format("no point of {} matches a point of {} (same axes [{}], different values)",
+                                 now.file.string(), base.file.string(), join(base.axes, ", ")));
+  return rep;
+}
+
+// ---------------------------------------------------------------------------------------
+// Printing
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (v == std::round(v) && std::fabs(v) < 1e15) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.6g}", v);
+}
+
+std::string format_delta(double v) {
+  if (std::isnan(v)) return "nan";
+  if (v == 0) return "0";
+  if (std::isinf(v)) return v > 0 ? "+inf" : "-inf";
+  return fmt::format("{:+.4g}", v);
+}
+
+std::string format_percent(double fraction) {
+  if (!std::isfinite(fraction)) return "-";
+  return fmt::format("{:+.2f}%", fraction * 100);
+}
+
+void print_table(std::ostream& os, const std::vector<std::string>& columns,
+                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  std::vector<std::size_t> width(columns.size());
+  for (std::size_t c = 0; c < columns.size(); ++c) width[c] = display_width(columns[c]);
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], display_width(r[c]));
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const std::string& cell = c < cells.size() ? cells[c] : std::string();
+      const std::string pad(width[c] - display_width(cell), ' ');
+      if (c) out += "  ";
+      const bool r = c < right.size() && right[c];
+      out += r ? pad + cell : (c + 1 == columns.size() ? cell : cell + pad);
+    }
+    os << out << '\n';
+  };
+  line(columns);
+  for (const auto& r : rows) line(r);
+}
+
+void print_report(std::ostream& os, const ComparisonReport& report, bool changes_only) {
+  const bool points = std::any_of(report.rows.begin(), report.rows.end(), [](const auto& r) { return !r.point.empty(); });
+  const bool seeds = std::any_of(report.rows.begin(), report.rows.end(), [](const auto& r) { return r.m.seeds; });
+  std::vector<std::string> cols;
+  std::vector<bool> right;
+  if (points) cols.push_back("point"), right.push_back(false);
+  for (const char* c : {"metric", "unit"}) cols.push_back(c), right.push_back(false);
+  for (const char* c : {"base", "new", "delta", "delta%", "tol"}) cols.push_back(c), right.push_back(true);
+  if (seeds) cols.push_back("±CI"), right.push_back(true);
+  cols.push_back("verdict"), right.push_back(false);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : report.rows) {
+    if (changes_only && r.m.verdict == Verdict::ok) continue;
+    std::vector<std::string> cells;
+    if (points) cells.push_back(r.point);
+    cells.push_back(r.m.metric);
+    cells.push_back(r.m.unit);
+    cells.push_back(format_number(r.m.base));
+    cells.push_back(format_number(r.m.now));
+    cells.push_back(format_delta(r.m.delta));
+    cells.push_back(format_percent(r.m.delta_rel));
+    cells.push_back(r.m.tol.str());
+    if (seeds) cells.push_back(r.m.seeds ? fmt::format("{:.4g}", r.m.ci_halfwidth) : "");
+    cells.emplace_back(to_string(r.m.verdict));
+    rows.push_back(std::move(cells));
+  }
+  print_table(os, cols, rows, right);
+  for (const auto& n : report.notes) os << "note: " << n << '\n';
+}
+
+}  // namespace collabsim
