@@ -1,0 +1,124 @@
+/// \file cmd_check.cpp
+/// `collabsim check GOLDEN.toml [--update] [-j N] [--data-dir DIR] [--set k=v ...]`: runs
+/// the cases of a golden file in parallel and holds their metrics against the recorded
+/// values; exit 1 on a regression, `--update` rewrites the values. The golden files
+/// themselves are sim/study/golden.hpp.
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "sim/cli/commands.hpp"
+#include "sim/cli/progress.hpp"
+#include "sim/core/error.hpp"
+#include "sim/study/golden.hpp"
+
+namespace collabsim::cli {
+namespace {
+
+struct CheckArgs {
+  std::string golden, data_dir;
+  std::vector<std::string> sets;
+  bool update = false;
+  int threads = 0;
+};
+
+}  // namespace
+
+Command add_check_command(CLI::App& app) {
+  auto args = std::make_shared<CheckArgs>();
+  auto* cmd = app.add_subcommand("check", "run the cases of a golden file and hold their metrics; exit 1 on a regression");
+  cmd->add_option("golden", args->golden, "golden TOML file ([[case]] tables, see below)")->required();
+  cmd->add_flag("--update", args->update, "rewrite the recorded values with the new results (keeps names, sets, "
+                                          "tolerances, comments and order) and exit 0");
+  cmd->add_option("-j,--jobs", args->threads, "cases run at once (default: the number of cores)")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--data-dir", args->data_dir, "folder of the shared data (default $COLLABSIM_DATA or ../shared/data)");
+  cmd->add_option("--set", args->sets, "override a scenario key in every case, after the case's own `set` (repeatable)");
+  cmd->footer(
+      "\nGolden file:\n"
+      "  [[case]]\n"
+      "  name = \"cascade\"\n"
+      "  scenario = \"../../scenarios/edge_cloud_cascade.toml\"   # relative to the golden file\n"
+      "  set = [\"mechanism.name=cascade\"]                        # optional overrides\n"
+      "  [case.metrics]\n"
+      "  quality_mean = { value = 0.5797, tol = 0.005 }   # absolute tolerance, metric's unit\n"
+      "  latency_p99_s = { value = 12.5, tol = \"3%\" }     # relative to the recorded value\n\n"
+      "A metric worse than its recorded value beyond the tolerance (in its direction, see\n"
+      "`collabsim compare --help`) is a regression; better beyond it is reported as \"better:\n"
+      "update the golden\" and does not fail; a metric without direction (large_share) that moved\n"
+      "is \"changed\" and does not fail. `value` may be left out before the first --update.\n\n"
+      "Exit status: 0 all cases hold (or --update wrote the file), 1 a regression, 2 bad input\n"
+      "(an unknown key or metric in the golden file, a case whose scenario or overrides fail).");
+  return {cmd, [args] {
+            const GoldenFile golden = read_golden(args->golden, !args->update);
+            GoldenOptions opt;
+            opt.threads = args->threads > 0 ? args->threads
+                                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+            if (!args->data_dir.empty()) opt.data_dir = args->data_dir;
+            opt.sets = args->sets;
+            ProgressLine line("check");
+            if (stderr_is_terminal())
+              opt.progress = [&line](std::size_t done, std::size_t total) {
+                line.show(fmt::format("{}/{} cases", done, total), done == total);
+              };
+            const auto t0 = std::chrono::steady_clock::now();
+            const auto results = run_golden(golden, opt);
+            const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            line.clear();
+
+            fmt::print("check {} ({} case{}, -j {})\n", args->golden, golden.cases.size(),
+                       golden.cases.size() == 1 ? "" : "s", opt.threads);
+            std::cout.flush();
+            print_golden_report(std::cout, golden, results);
+            std::cout.flush();
+
+            std::size_t metrics = 0, better = 0, worse = 0, changed = 0, failed = 0;
+            bool bad_input = false;
+            std::string regressed;
+            for (std::size_t i = 0; i < results.size(); ++i) {
+              if (!results[i].ok) {
+                ++failed;
+                bad_input = bad_input || results[i].bad_input;
+                fmt::print(stderr, "error: {}\n", results[i].error);
+                continue;
+              }
+              for (const auto& m : results[i].metrics) {
+                ++metrics;
+                better += m.verdict == Verdict::better;
+                changed += m.verdict == Verdict::changed;
+                if (m.verdict == Verdict::worse) {
+                  ++worse;
+                  regressed += (regressed.empty() ? "" : ", ") + golden.cases[i].name + "/" + m.metric;
+                }
+              }
+            }
+            fmt::print("{} metrics in {} cases: {} WORSE, {} better, {} changed without direction; {:.1f} s wall\n",
+                       metrics, results.size() - failed, worse, better, changed, wall);
+            if (failed) {
+              fmt::print(stderr, "{} case{} failed{}\n", failed, failed == 1 ? "" : "s",
+                         args->update ? ": the golden file is left as it was" : "");
+              return bad_input ? kExitBadInput : 1;
+            }
+            if (args->update) {
+              const std::size_t n = update_golden(golden, results);
+              fmt::print("updated {}: {} values\n", args->golden, n);
+              return kExitOk;
+            }
+            if (worse) {
+              fmt::print("REGRESSION: {}\n", regressed);
+              fmt::print("if the change is intended: collabsim check {} --update\n", args->golden);
+              return kExitRegression;
+            }
+            fmt::print("all cases hold{}\n",
+                       better + changed ? fmt::format(" ({} values to update: collabsim check {} --update)",
+                                                      better + changed, args->golden)
+                                        : "");
+            return kExitOk;
+          }};
+}
+
+}  // namespace collabsim::cli

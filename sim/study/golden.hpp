@@ -1,0 +1,110 @@
+#pragma once
+/// \file golden.hpp
+/// Golden files for `collabsim check`: recorded metric values of scenarios (with
+/// overrides) and their tolerances, run in parallel and held against the new results.
+///
+///   # Values written by `collabsim check tests/golden/x.toml --update`.
+///   [[case]]
+///   name = "cascade"                                  # unique in the file
+///   scenario = "../../scenarios/edge_cloud_cascade.toml"  # relative to this file
+///   set = ["workload.limit=2000"]                     # optional --set overrides
+///   [case.metrics]
+///   quality_mean = { value = 0.5797, tol = 0.005 }    # absolute, in the metric's unit
+///   latency_p99_s = { value = 12.5, tol = "3%" }      # relative to the recorded value
+///
+/// A metric is a regression when the new value is worse than the recorded one beyond the
+/// tolerance, in the metric's direction (metric_catalog.hpp); better beyond it is reported
+/// so the golden can be updated, and does not fail. `tol` may be left out (0: exact to
+/// 1e-12 relative); `value` may be left out before the first `--update`.
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "sim/core/error.hpp"
+#include "sim/study/compare.hpp"
+
+namespace collabsim {
+
+/// One metric a case holds.
+struct GoldenMetric {
+  std::string name;             ///< a /summary metric (metric_catalog)
+  std::optional<double> value;  ///< the recorded value; absent until the first --update
+  Tolerance tol;
+  SourcePos pos;                ///< the metric's entry in the golden file
+  // Where --update writes (1-based line, code-point columns as toml++ counts them):
+  std::size_t value_line = 0, value_begin = 0, value_end = 0;  ///< the value's text [begin, end)
+  std::size_t table_line = 0, table_column = 0;                ///< the entry's table ('{' if inline)
+  bool inline_table = true;
+};
+
+/// One [[case]] of a golden file.
+struct GoldenCase {
+  std::string name;
+  std::filesystem::path scenario;  ///< resolved against the golden file's folder
+  std::vector<std::string> sets;   ///< "key=value" overrides, as `run --set`
+  std::vector<GoldenMetric> metrics;
+  SourcePos pos;                   ///< the case's `name`
+};
+
+struct GoldenFile {
+  std::filesystem::path path;
+  std::vector<GoldenCase> cases;
+};
+
+/// Reads and validates a golden file. Throws InputError (file, line, column, key): TOML
+/// syntax, an unknown key (with did-you-mean), an unknown metric, a bad tolerance, a
+/// duplicate case name, a missing scenario file, and — when `require_values` — a metric
+/// without a recorded value (run `check --update` first).
+GoldenFile read_golden(const std::filesystem::path& file, bool require_values = true);
+
+/// How run_golden runs the cases.
+struct GoldenOptions {
+  int threads = 1;                                ///< worker threads (≥ 1)
+  std::optional<std::filesystem::path> data_dir;  ///< --data-dir for every case
+  std::vector<std::string> sets;                  ///< overrides applied to every case after its own
+  std::function<void(std::size_t done, std::size_t total)> progress;  ///< after each case (may be null)
+};
+
+/// What one case produced.
+struct GoldenCaseResult {
+  bool ok = false;
+  bool bad_input = false;  ///< the case's scenario or overrides are bad input (else an internal error)
+  std::string error;       ///< "GOLDEN:LINE:COL: case 'NAME': ..." when not ok
+  std::vector<MetricComparison> metrics;  ///< parallel to GoldenCase::metrics (base = recorded value)
+  std::vector<double> got;                ///< the new value of each metric
+  double wall_s = 0;                      ///< host seconds
+};
+
+/// Runs every case (in parallel on `options.threads`, one InputCache shared, so each trace
+/// and quality table is read once) and compares each metric with its recorded value.
+/// Results are in case order whatever the thread count. Never throws for a case that
+/// fails: its result says why.
+std::vector<GoldenCaseResult> run_golden(const GoldenFile& golden, const GoldenOptions& options);
+
+/// Prints the table (case, metric, unit, golden, got, delta, delta%, tol, verdict) of the
+/// cases that ran; "better" reads "better: update the golden".
+void print_golden_report(std::ostream& os, const GoldenFile& golden, const std::vector<GoldenCaseResult>& results);
+
+/// `original` (the golden file's text) with every recorded value replaced by the new one
+/// (inserted where missing); names, sets, tolerances, comments and order are kept. A
+/// header comment saying the values are written by `check --update` is added when the
+/// text has none. Throws std::runtime_error if a case did not run or the edited text does
+/// not read back with the new values.
+std::string updated_golden_text(const std::string& original, const GoldenFile& golden,
+                                const std::vector<GoldenCaseResult>& results);
+
+/// Rewrites the golden file with updated_golden_text (temporary file, then rename).
+/// Returns the number of values written. Throws as updated_golden_text, or
+/// std::runtime_error if the file cannot be written.
+std::size_t update_golden(const GoldenFile& golden, const std::vector<GoldenCaseResult>& results);
+
+/// A value as golden-file TOML: shortest text that reads back to the same double
+/// ("0.5797", "19366", "nan", "inf").
+std::string golden_value_text(double v);
+
+}  // namespace collabsim
