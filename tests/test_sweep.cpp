@@ -314,3 +314,38 @@ TEST(Run, UnknownSubcommandAndNonHdf5InspectExitTwo) {
   EXPECT_EQ(run_cli("inspect " + (d.path / "x.h5").string(), out), 2) << out;
   EXPECT_EQ(out.find("not hdf5"), std::string::npos) << out;  // never echoes the content
 }
+
+TEST(TargetShare, CalibrationFindsTheThreshold) {
+  TempDir d;
+  std::string out;
+  const fs::path f = d.path / "c.h5";
+  ASSERT_EQ(run_cli("sweep " + scenario() + " -o " + f.string() + data_arg() +
+                        " --set workload.limit=3000 --grid mechanism.cascade.target_large_share=0.2,0.5 -q",
+                    out),
+            0)
+      << out;
+  const auto share = read_column<double>(f, "sweep/points", "large_share");
+  const auto value = read_column<double>(f, "sweep/points", "calibrated_value");
+  ASSERT_EQ(share.size(), 2u);
+  EXPECT_NEAR(share[0], 0.2, 1.0 / 3000);
+  EXPECT_NEAR(share[1], 0.5, 1.0 / 3000);
+  EXPECT_LT(value[0], value[1]);  // more escalation needs a higher threshold
+  // The calibrated threshold as a plain run gives the same share.
+  const auto again = run_scenario_file(
+      d, scenario(), "again", {"workload.limit=3000", "mechanism.cascade.thresholds=" + std::to_string(value[1])});
+  EXPECT_NEAR(again.s.large_share, share[1], 1.0 / 3000);
+  // The random router calibrates p; a three-stage cascade cannot be calibrated.
+  ASSERT_EQ(run_cli("run " + scenario() + " -o " + (d.path / "r.h5").string() + data_arg() +
+                        " --set workload.limit=2000 --set mechanism.name=random --set mechanism.random.target_large_share=0.25",
+                    out),
+            0)
+      << out;
+  EXPECT_NE(out.find("calibrated mechanism.random.p"), std::string::npos) << out;
+  EXPECT_NEAR(read_column<double>(d.path / "r.h5", "summary", "large_share")[0], 0.25, 1.0 / 2000 + 1e-12);
+  EXPECT_EQ(run_cli("run " + scenario() + " -o " + (d.path / "x.h5").string() + data_arg() +
+                        " --set workload.limit=200 --set mechanism.cascade.thresholds=[0.3,0.5]"
+                        " --set 'mechanism.cascade.stages=[\"slm\",\"llm\",\"llm\"]'"
+                        " --set mechanism.cascade.target_large_share=0.3",
+                    out),
+            2);
+}

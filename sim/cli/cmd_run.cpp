@@ -8,6 +8,8 @@
 #include "sim/cli/commands.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/io/scenario.hpp"
+#include "sim/study/calibrate.hpp"
+#include "sim/study/input_cache.hpp"
 #include "sim/study/run_scenario.hpp"
 
 namespace collabsim::cli {
@@ -59,6 +61,15 @@ Command add_run_command(CLI::App& app) {
             opt.overrides = args->sets;
             if (!args->data_dir.empty()) opt.data_dir = args->data_dir;
             if (!args->output.empty()) opt.output = args->output;
+            InputCache inputs;
+            const Calibration cal = calibrate_target_share(args->scenario, opt, inputs);
+            if (cal.active) {
+              opt.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
+              opt.overrides.push_back(cal.override_text);
+              if (!args->quiet)
+                fmt::print("calibrated {} = {:.6g}: large_share {:.4f} for the target {:.4f} ({} runs)\n", cal.key,
+                           cal.value, cal.achieved, cal.target, cal.runs);
+            }
             const Scenario sc = load_scenario(args->scenario, opt);
             if (!args->quiet) {
               fmt::print("scenario {} · mechanism {} · trace {} · seed {}\n", sc.run.name, sc.mechanism.name,
@@ -66,6 +77,7 @@ Command add_run_command(CLI::App& app) {
               fmt::print("devices: {}\n", describe_devices(sc));
             }
             RunOptions ro;
+            ro.inputs = &inputs;
             ProgressLine line("run");
             if (stderr_is_terminal())
               ro.progress = [&line](const RunProgress& p) {

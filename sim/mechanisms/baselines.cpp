@@ -65,9 +65,12 @@ MechanismInfo large_only_info() {
 MechanismInfo random_router_info() {
   auto fields = two_model_fields();
   fields.push_back(Field::real("p", 0.5, "1", "share of requests sent to the large model", 0.0, 1.0));
-  return {"random", "route to the large model with probability p (the random-mix line)",
-          "baseline (RouteLLM, Ong et al. 2024, §5: random router)", fields,
-          [](Context& cx, const ParamSet& p) { return std::make_unique<RandomRouter>(cx, p); }};
+  fields.push_back(target_share_field("p"));
+  MechanismInfo info{"random", "route to the large model with probability p (the random-mix line)",
+                     "baseline (RouteLLM, Ong et al. 2024, §5: random router)", fields,
+                     [](Context& cx, const ParamSet& p) { return std::make_unique<RandomRouter>(cx, p); }};
+  info.calibration_key = "p";
+  return info;
 }
 
 MechanismInfo oracle_info() {

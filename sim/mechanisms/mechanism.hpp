@@ -36,6 +36,19 @@ struct MechanismInfo {
   std::function<std::unique_ptr<Mechanism>(Context&, const ParamSet&)> make;
   /// Quality-table columns the mechanism reads beyond its deployments' (may be empty).
   std::function<std::vector<std::string>(const ParamSet&)> extra_columns;
+  /// The parameter in [0, 1] that `target_large_share` calibrates (the large-model share
+  /// must not decrease as it grows), e.g. "thresholds"; empty = not calibratable.
+  std::string calibration_key;
 };
+
+/// `target_large_share`: when set (in [0, 1]), the run first finds the value of the
+/// mechanism's calibration_key that sends this share of requests to the large model
+/// (sim/study/calibrate.hpp), as RouteLLM's calibrate_threshold does, so mechanisms can be
+/// compared at equal cost. −1 = off.
+inline Field target_share_field(const std::string& key) {
+  return Field::real("target_large_share", -1.0, "1",
+                     "find the " + key + " that sends this share of requests to the large model (-1 = off)", -1.0,
+                     1.0);
+}
 
 }  // namespace collabsim

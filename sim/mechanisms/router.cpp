@@ -74,9 +74,12 @@ MechanismInfo router_info() {
   fields.push_back(Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle score for the label", 0.5, 0.999999));
   fields.push_back(Field::quantity("overhead", "0 ms", Dimension::Time, "fixed routing time on the origin device"));
   for (auto& f : kernel_score_fields()) fields.push_back(std::move(f));
-  return {"router", "pre-generation routing: score the query, small model if score ≥ threshold",
-          "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,
-          [](Context& cx, const ParamSet& p) { return std::make_unique<Router>(cx, p); }};
+  fields.push_back(target_share_field("threshold"));
+  MechanismInfo info{"router", "pre-generation routing: score the query, small model if score ≥ threshold",
+                     "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,
+                     [](Context& cx, const ParamSet& p) { return std::make_unique<Router>(cx, p); }};
+  info.calibration_key = "threshold";
+  return info;
 }
 
 }  // namespace collabsim

@@ -3,12 +3,16 @@
 #include <chrono>
 #include <exception>
 
+#include <fmt/format.h>
+
 #include "sim/core/error.hpp"
+#include "sim/study/calibrate.hpp"
 #include "sim/study/run_scenario.hpp"
 
 namespace collabsim {
 
-PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_requests) {
+PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_requests,
+                       const std::vector<std::pair<std::string, std::string>>& attributes) {
   PointOutcome out;
   const auto t0 = std::chrono::steady_clock::now();
   try {
@@ -17,6 +21,7 @@ PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_request
     opt.write_requests = keep_requests;
     opt.in_memory = true;
     opt.warn = false;
+    opt.attributes = attributes;
     RunResult r = run_scenario(sc, opt);
     out.ok = true;
     out.summary = r.summary;
@@ -35,8 +40,24 @@ PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_request
 PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs,
                        bool keep_requests) {
   try {
-    const Scenario sc = load_scenario(scenario, load);
-    return run_point(sc, inputs, keep_requests);
+    const Calibration cal = calibrate_target_share(scenario, load, inputs);
+    LoadOptions lo = load;
+    if (cal.active) {
+      lo.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
+      lo.overrides.push_back(cal.override_text);
+    }
+    const Scenario sc = load_scenario(scenario, lo);
+    std::vector<std::pair<std::string, std::string>> attrs;
+    if (cal.active)
+      attrs = {{"calibrated_key", cal.key},
+               {"calibrated_value", fmt::format("{}", cal.value)},
+               {"calibrated_large_share", fmt::format("{}", cal.achieved)}};
+    PointOutcome out = run_point(sc, inputs, keep_requests, attrs);
+    if (cal.active) {
+      out.calibrated_key = cal.key;
+      out.calibrated_value = cal.value;
+    }
+    return out;
   } catch (const InputError& e) {
     PointOutcome out;
     out.bad_input = true;

@@ -22,15 +22,19 @@ struct PointOutcome {
   std::vector<unsigned char> image;   ///< the whole run result as an HDF5 file image
   std::vector<std::string> warnings;  ///< run warnings (saturated devices)
   double wall_s = 0;                  ///< host seconds
+  std::string calibrated_key;         ///< set when target_large_share was calibrated (calibrate.hpp)
+  double calibrated_value = 0;        ///< the value found for calibrated_key
 };
 
 /// Loads `scenario` with `load` (its overrides carry the point's values) and runs it in
 /// memory with the shared `inputs`; /requests is written into the image only when
-/// `keep_requests`. Never throws for bad input: errors are returned in the outcome.
+/// `keep_requests`. A `target_large_share` is calibrated first (calibrate.hpp). Never
+/// throws for bad input: errors are returned in the outcome.
 PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs,
                        bool keep_requests);
 
-/// As above for a scenario already loaded.
-PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_requests);
+/// As above for a scenario already loaded; `attributes` go on the result's root group.
+PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_requests,
+                       const std::vector<std::pair<std::string, std::string>>& attributes = {});
 
 }  // namespace collabsim

@@ -10,6 +10,7 @@
 
 #include "collabsim/version.hpp"
 #include "sim/core/engine.hpp"
+#include "sim/core/error.hpp"
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/mechanisms/registry.hpp"
@@ -197,6 +198,10 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   for (const auto& d : sc.deployments) deps.emplace_back(engine, d, sc.device(d.device));
 
   const auto [info, params] = mechanism_params(*sc.mechanism.table);
+  if (params.has("target_large_share") && params.number("target_large_share") >= 0)
+    throw InputError(params.pos("target_large_share"), "mechanism." + sc.mechanism.name + ".target_large_share",
+                     "a target share is calibrated by collabsim run/sweep/check before the run "
+                     "(calibrate_target_share); run_scenario needs the calibrated value");
   std::vector<std::string> columns;
   for (const auto& d : sc.deployments) columns.push_back(d.quality_column);
   std::vector<std::string> join_columns = columns;
@@ -236,6 +241,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   out.set_attribute("created", utc_now());
   out.set_attribute("trace_file", sc.workload.trace.filename().string());
   out.set_attribute("quality_file", sc.quality.table.filename().string());
+  for (const auto& [k, v] : opt.attributes) out.set_attribute(k, v);
 
   std::vector<bool> large(sc.deployments.size(), false);
   for (auto i : mech->large_deployments()) large[i] = true;

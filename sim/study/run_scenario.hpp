@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/io/scenario.hpp"
@@ -29,6 +31,8 @@ struct RunOptions {
   bool write_requests = true;    ///< write the /requests table
   bool in_memory = false;        ///< build the result as an HDF5 image (RunResult::image), write no file
   bool warn = true;              ///< print warnings (saturated shared devices) on stderr
+  /// Extra string attributes on the result's root group (e.g. calibrated_value).
+  std::vector<std::pair<std::string, std::string>> attributes;
   /// Called every 2,048 arrivals and at the end (null = none).
   std::function<void(const RunProgress&)> progress;
 };

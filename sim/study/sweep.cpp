@@ -173,7 +173,7 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
   std::vector<std::vector<double>> metric(metric_cols.size(), std::vector<double>(n, kNaN));
   std::vector<std::int64_t> point(n), combo(n), seed_index(n), seed(n), status(n);
   std::vector<std::string> error(n);
-  std::vector<const AxisValue*> none;
+  std::vector<double> calibrated(n, kNaN);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& p = plan[i];
     point[i] = static_cast<std::int64_t>(p.point.index);
@@ -186,6 +186,12 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
       for (std::size_t m = 0; m < metric_cols.size(); ++m) {
         const auto v = read_numeric_field(f, "summary", metric_cols[m].first);
         if (v && !v->empty()) metric[m][i] = (*v)[0];
+      }
+      if (f.attrExists("calibrated_value")) {
+        const H5::Attribute a = f.openAttribute("calibrated_value");
+        std::string v;
+        a.read(a.getStrType(), v);
+        calibrated[i] = std::stod(v);
       }
       status[i] = 0;
     } else {
@@ -236,6 +242,7 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
         pc.push_back({name, uv.first, metric[m]});
       }
     }
+    pc.push_back({"calibrated_value", "1", calibrated});
     pc.push_back({"error", "", error});
     write_table(root, "sweep/points", pc);
 

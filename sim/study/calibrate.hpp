@@ -1,0 +1,39 @@
+#pragma once
+/// \file calibrate.hpp
+/// Target calibration: the threshold that sends a chosen share of requests to the large
+/// model, as RouteLLM's `calibrate_threshold` does (Ong et al. 2024, routellm/calibrate_threshold.py),
+/// so that mechanisms can be compared at equal cost. RouteLLM takes a quantile of the
+/// router's scores over a dataset; here the share is an outcome of the whole simulation
+/// (a cascade escalates after seeing the small model's answer; outages and deadlines
+/// change routes), so the value is found by bisection over full in-memory runs.
+
+#include <filesystem>
+#include <string>
+
+#include "sim/io/scenario.hpp"
+#include "sim/study/input_cache.hpp"
+
+namespace collabsim {
+
+struct Calibration {
+  bool active = false;      ///< the scenario asked for a target share
+  std::string key;          ///< the calibrated key, e.g. "mechanism.cascade.thresholds"
+  double target = 0;        ///< requested large_share
+  double value = 0;         ///< the value found (in [0, 1])
+  double achieved = 0;      ///< large_share of the run with `value`
+  int runs = 0;             ///< simulations it took
+  std::string override_text;  ///< "key=value" to append to the overrides (with target_large_share=-1)
+};
+
+/// Bisection runs per calibration at most (the step after k runs is 2^-k: 16 runs → 1.5e-5).
+inline constexpr int kCalibrationRuns = 16;
+
+/// If the scenario (with `load.overrides`) sets `mechanism.<name>.target_large_share` ≥ 0,
+/// bisects the mechanism's calibration_key over [0, 1] on in-memory runs (large_share
+/// must not decrease as the key grows) and returns the value whose share is closest to the
+/// target (the smaller value on a tie); `active` false otherwise. Stops early when the
+/// share matches to within half a request. Throws InputError when the mechanism has no
+/// calibration key, a cascade has more than one threshold, or a run fails.
+Calibration calibrate_target_share(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs);
+
+}  // namespace collabsim
