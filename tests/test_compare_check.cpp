@@ -516,6 +516,18 @@ TEST_F(CompareCli, BadInputExitsTwoNamingTheFile) {
   EXPECT_NE(out.find("cannot compare a run"), std::string::npos) << out;
 }
 
+TEST_F(CompareCli, SweepsFromCollabsimSweepComparePointByPoint) {
+  const std::string sweep = "sweep " + q(default_scenario()) + " --set workload.limit=500 --grid workload.rate_scale=1,2 -q -j 2";
+  std::string out;
+  ASSERT_EQ(run_cli(sweep + " -o " + q(dir_->path / "s1.h5"), out), 0) << out;
+  ASSERT_EQ(run_cli(sweep + " --set mechanism.cascade.thresholds=[0.0] -o " + q(dir_->path / "s2.h5"), out), 0) << out;
+  EXPECT_EQ(run_cli("compare " + q(dir_->path / "s1.h5") + " " + q(dir_->path / "s1.h5"), out), 0) << out;
+  EXPECT_NE(out.find("workload.rate_scale=2, seed 0"), std::string::npos) << out;
+  EXPECT_EQ(run_cli("compare " + q(dir_->path / "s1.h5") + " " + q(dir_->path / "s2.h5"), out), 1) << out;
+  EXPECT_NE(out.find("quality_mean (2 of 2 points)"), std::string::npos) << out;
+  EXPECT_EQ(run_cli("compare " + q(base_) + " " + q(dir_->path / "s1.h5"), out), 2) << out;
+}
+
 TEST_F(CompareCli, CheckPassesFailsOnAWorsePolicyAndUpdates) {
   TempDir dir;
   const fs::path g = dir.path / "golden.toml";

@@ -5,6 +5,7 @@
 /// themselves are sim/study/golden.hpp.
 
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -79,11 +80,12 @@ Command add_check_command(CLI::App& app) {
             std::size_t metrics = 0, better = 0, worse = 0, changed = 0, failed = 0;
             bool bad_input = false;
             std::string regressed;
+            std::vector<std::string> errors;
             for (std::size_t i = 0; i < results.size(); ++i) {
               if (!results[i].ok) {
                 ++failed;
                 bad_input = bad_input || results[i].bad_input;
-                fmt::print(stderr, "error: {}\n", results[i].error);
+                errors.push_back(results[i].error);
                 continue;
               }
               for (const auto& m : results[i].metrics) {
@@ -99,6 +101,8 @@ Command add_check_command(CLI::App& app) {
             fmt::print("{} metrics in {} cases: {} WORSE, {} better, {} changed without direction; {:.1f} s wall\n",
                        metrics, results.size() - failed, worse, better, changed, wall);
             if (failed) {
+              std::fflush(stdout);
+              for (const auto& e : errors) fmt::print(stderr, "error: {}\n", e);
               fmt::print(stderr, "{} case{} failed{}\n", failed, failed == 1 ? "" : "s",
                          args->update ? ": the golden file is left as it was" : "");
               return bad_input ? kExitBadInput : 1;

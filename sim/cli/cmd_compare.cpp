@@ -65,8 +65,10 @@ Command add_compare_command(CLI::App& app) {
             const ResultSet base = read_result_set(args->base);
             const ResultSet now = read_result_set(args->now);
             const ComparisonReport rep = compare_results(base, now, tol);
-            fmt::print("compare {} → {} ({}, {} point{})\n", args->base, args->now, rep.mode, rep.points,
-                       rep.points == 1 ? "" : "s");
+            const char* unit = rep.mode == "runs" ? "" : rep.mode == "sweep points" ? " point" : " combination";
+            fmt::print("base  {}  ({})\nnew   {}  ({})\ncomparing {}{}\n", args->base, base.description, args->now,
+                       now.description, rep.mode,
+                       *unit ? fmt::format(", {}{}{} matched", rep.points, unit, rep.points == 1 ? "" : "s") : "");
             std::cout.flush();
             print_report(std::cout, rep, args->only_changes);
             std::size_t better = 0, worse = 0, changed = 0, na = 0;
@@ -85,7 +87,7 @@ Command add_compare_command(CLI::App& app) {
             std::string list;
             for (const auto& [metric, count] : rep.regressed())
               list += (list.empty() ? "" : ", ") +
-                      (rep.points > 1 ? fmt::format("{} ({} of {} points)", metric, count, rep.points) : metric);
+                      (*unit ? fmt::format("{} ({} of {}{}s)", metric, count, rep.points, unit) : metric);
             fmt::print("REGRESSION: {}\n", list);
             return kExitRegression;
           }};

@@ -217,6 +217,23 @@ std::string read_string_attr(const H5::H5File& f, const std::string& name) {
   return s.substr(0, s.find('\0'));
 }
 
+/// A root attribute as text (strings as they are, integers in decimal), "" if absent.
+std::string attr_text(const H5::H5File& f, const std::string& name) {
+  if (!f.attrExists(name)) return "";
+  H5::Attribute a = f.openAttribute(name);
+  if (a.getTypeClass() == H5T_STRING) {
+    std::string s;
+    a.read(a.getStrType(), s);
+    return s.substr(0, s.find('\0'));
+  }
+  if (a.getTypeClass() == H5T_INTEGER && a.getSpace().getSimpleExtentNpoints() == 1) {
+    std::int64_t v = 0;
+    a.read(H5::PredType::NATIVE_INT64, &v);
+    return std::to_string(v);
+  }
+  return "";
+}
+
 Table open_table(const H5::H5File& f, const std::string& path) {
   H5::DataSet ds = f.openDataSet(path);
   if (ds.getTypeClass() != H5T_COMPOUND) throw std::runtime_error("/" + path + " is not a table of named fields");
@@ -431,6 +448,11 @@ ResultSet read_result_set(const std::filesystem::path& file) {
     } else {
       throw InputError(pos, "", "not a collabsim result file (neither /summary nor /sweep)");
     }
+    rs.description = kind;
+    for (const auto& [attr, label] : std::vector<std::pair<std::string, std::string>>{
+             {"scenario_name", ""}, {"mechanism", "mechanism "}, {"seed", "seed "}, {"git_commit", "commit "}})
+      if (const std::string v = attr_text(f, attr); !v.empty() && v.find('\n') == std::string::npos)
+        rs.description += " · " + label + v;
     if (kind == "run") {
       rs.kind = ResultKind::run;
       if (!link_exists(f, "summary")) throw InputError(pos, "", "a run file without /summary");
@@ -570,8 +592,11 @@ ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, co
     ++rep.points;
     if (!seeds && (!b.ok || !n.ok)) {
       rep.rows.push_back({label, compare_metric("status", "", Better::lower, b.ok ? 0 : 1, n.ok ? 0 : 1, Tolerance{})});
-      if (!b.ok) rep.notes.push_back("point failed in " + base.file.string() + ": " + label);
-      if (!n.ok) rep.notes.push_back("point failed in " + now.file.string() + ": " + label);
+      rep.notes.push_back(fmt::format("point failed in {}: {}",
+                                      !b.ok && !n.ok ? std::string("both files")
+                                      : !b.ok        ? base.file.string()
+                                                     : now.file.string(),
+                                      label));
     }
     if (seeds && b.n_seeds != n.n_seeds)
       rep.rows.push_back({label, compare_metric("n_seeds", "seeds", Better::higher, static_cast<double>(b.n_seeds),

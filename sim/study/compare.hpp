@@ -123,6 +123,9 @@ struct ResultSet {
   std::vector<std::string> units;    ///< parallel to metrics (from the file, else the catalog)
   std::vector<ResultRow> points;     ///< run: one row; sweep: /sweep/points in file order
   std::vector<ResultRow> aggregate;  ///< sweep: /sweep/aggregate rows (empty if absent)
+  /// "run · edge_cloud_cascade · mechanism cascade · seed 2026 · commit abc123" from the
+  /// root attributes that are present (for the header of a comparison).
+  std::string description;
 
   /// Index of `metric` in `metrics`, or -1.
   int metric_index(std::string_view metric) const;

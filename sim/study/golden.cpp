@@ -233,8 +233,9 @@ void print_golden_report(std::ostream& os, const GoldenFile& golden, const std::
       std::string verdict(to_string(m.verdict));
       if (!c.metrics[j].value) verdict = "no value yet";
       else if (m.verdict == Verdict::better || m.verdict == Verdict::changed) verdict += ": update the golden";
-      rows.push_back({c.name, m.metric, m.unit, c.metrics[j].value ? format_number(m.base) : "-",
-                      format_number(m.now), format_delta(m.delta), format_percent(m.delta_rel), m.tol.str(), verdict});
+      const bool recorded = c.metrics[j].value.has_value();
+      rows.push_back({c.name, m.metric, m.unit, recorded ? format_number(m.base) : "-", format_number(m.now),
+                      recorded ? format_delta(m.delta) : "-", format_percent(m.delta_rel), m.tol.str(), verdict});
     }
   }
   print_table(os, {"case", "metric", "unit", "golden", "got", "delta", "delta%", "tol", "verdict"}, rows,
