@@ -464,7 +464,7 @@ ResultSet read_result_set(const std::filesystem::path& file) {
       throw InputError(pos, "file_kind", "is '" + kind + "', expected 'run' or 'sweep'");
     }
   } catch (const H5::Exception& e) {
-    throw InputError(pos, "", "cannot read the result file: " + e.getDetailMsg());
+    throw InputError(pos, "", "cannot be read as a result file (truncated or damaged?): " + e.getDetailMsg());
   } catch (const InputError&) {
     throw;
   } catch (const std::runtime_error& e) {
