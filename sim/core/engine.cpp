@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace collabsim {
 
 /// Fire-and-forget coroutine that owns a spawned Task, starts it at its time and frees
@@ -34,8 +36,8 @@ Engine::Driver Engine::drive(Engine& engine, Task<void> process, SimTime at) {
   std::coroutine_handle<> self;
   co_await SelfHandle{&self};
   engine.drivers_.insert(self.address());
-  co_await engine.until(at);
   try {
+    co_await engine.until(at);  // may throw LimitError (start past max_time)
     co_await process;
   } catch (...) {
     if (!engine.error_) engine.error_ = std::current_exception();
@@ -55,6 +57,12 @@ void Engine::schedule(SimTime at, std::coroutine_handle<> h) {
   if (at < now_)
     throw std::logic_error("Engine::schedule: time " + std::to_string(at) +
                            " ns is before now " + std::to_string(now_) + " ns");
+  if (at > max_time_) [[unlikely]]
+    throw LimitError("run.max_sim_time",
+                     fmt::format("simulation limit exceeded: an event at t = {:.6g} s is past the cap of "
+                                 "{:.6g} s (raise run.max_sim_time, or look for a rate, bandwidth or "
+                                 "token count that stretches simulated time)",
+                                 to_seconds(at), to_seconds(max_time_)));
   const Event e{at, seq_++, h};
   if (at == now_)
     fifo_.push_back(e);
@@ -88,6 +96,11 @@ void Engine::run(SimTime end) {
     } else {
       return;
     }
+    if (processed_ >= max_events_) [[unlikely]]
+      throw LimitError("run.max_events",
+                       fmt::format("simulation limit exceeded: {} events processed (the cap; raise "
+                                   "run.max_events) at t = {:.6g} s",
+                                   processed_, to_seconds(now_)));
     ++processed_;
     ev.handle.resume();
   }

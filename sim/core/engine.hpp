@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <unordered_set>
 
+#include "sim/core/error.hpp"
 #include "sim/core/event_queue.hpp"
 #include "sim/core/task.hpp"
 #include "sim/core/time.hpp"
@@ -35,15 +37,29 @@ class Engine {
   /// Pending events (heap and zero-delay FIFO).
   std::size_t pending() const noexcept { return heap_.size() + fifo_.size(); }
 
-  /// Resume `h` at absolute time `at` (ns). Throws std::logic_error if `at` < now().
+  /// Resume `h` at absolute time `at` (ns). Throws std::logic_error if `at` < now() and
+  /// LimitError if `at` is later than the max_time of set_limits.
   void schedule(SimTime at, std::coroutine_handle<> h);
 
   /// Awaitable: suspend the calling process for `dt` ns (dt ≥ 0; dt = 0 yields to the
-  /// other events already scheduled at this instant).
-  auto delay(SimTime dt) noexcept { return Sleep{*this, now_ + (dt > 0 ? dt : 0)}; }
+  /// other events already scheduled at this instant). Throws LimitError when now() + dt
+  /// passes the end of the clock (instead of wrapping).
+  auto delay(SimTime dt) { return Sleep{*this, add_time(now_, dt > 0 ? dt : 0)}; }
 
   /// Awaitable: suspend until absolute time `t` (ns); no-op wait when t ≤ now().
   auto until(SimTime t) noexcept { return Sleep{*this, t > now_ ? t : now_}; }
+
+  /// Caps a run: scheduling an event later than `max_time` (ns, absolute), or running more
+  /// than `max_events` events, throws LimitError ("simulation limit exceeded", key
+  /// "run.max_sim_time" / "run.max_events") out of run(). Defaults: no limit (kTimeNever,
+  /// UINT64_MAX). A process waiting at time > max_time fails at its co_await, so the error
+  /// reaches run() through the process like any other exception.
+  void set_limits(SimTime max_time, std::uint64_t max_events) noexcept {
+    max_time_ = max_time;
+    max_events_ = max_events;
+  }
+  SimTime max_time() const noexcept { return max_time_; }
+  std::uint64_t max_events() const noexcept { return max_events_; }
 
   /// Start a process at absolute time `at` (default: now). The engine owns it until it
   /// finishes. An exception escaping a process stops run() and is rethrown from it.
@@ -72,6 +88,8 @@ class Engine {
   std::uint64_t seq_ = 0;
   std::uint64_t processed_ = 0;
   std::uint64_t live_ = 0;
+  SimTime max_time_ = kTimeNever;
+  std::uint64_t max_events_ = std::numeric_limits<std::uint64_t>::max();
   QuaternaryHeapQueue heap_;
   std::deque<Event> fifo_;  // events at time == now_, in push order
   std::exception_ptr error_;

@@ -50,4 +50,14 @@ class InputError : public std::runtime_error {
   std::string key_;
 };
 
+/// A run went past a limit: the simulated-time or event cap of Engine::set_limits, or a
+/// duration that does not fit the integer-nanosecond clock. It is an InputError because in
+/// a correct program only input (extreme rates, sizes, token counts or the limits
+/// themselves) gets there, so the CLI reports it like bad input (exit 2). `key` names the
+/// scenario key that sets the limit ("run.max_sim_time", "run.max_events") when there is one.
+class LimitError : public InputError {
+ public:
+  LimitError(const std::string& key, const std::string& message) : InputError(SourcePos{}, key, message) {}
+};
+
 }  // namespace collabsim

@@ -92,7 +92,13 @@ Field Field::quantity(std::string key, std::optional<std::string> def, Dimension
   f.help = std::move(help);
   f.min = min;
   f.max = max;
+  if (dim == Dimension::Time && !std::isfinite(max)) f.max = kMaxDurationSeconds;
   return f;
+}
+
+Field& Field::distinct_entries() {
+  distinct = true;
+  return *this;
 }
 
 std::string Field::default_text() const {
@@ -123,6 +129,16 @@ double ParamSet::number(const std::string& key) const {
   const auto& v = at(key);
   if (const auto* d = std::get_if<double>(&v)) return *d;
   return static_cast<double>(std::get<std::int64_t>(v));
+}
+
+void ParamSet::require_distinct(const std::string& key, const std::string& full_key) const {
+  const auto& v = texts(key);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (v[i] == v[j])
+        throw InputError(pos(key), full_key,
+                         fmt::format("'{}' appears twice (entries {} and {}); each entry must be distinct", v[i],
+                                     j + 1, i + 1));
 }
 
 void ParamSet::set(const std::string& key, ParamValue v, SourcePos pos, bool given) {
@@ -170,19 +186,62 @@ std::string expected_name(const Field& f) {
   return "?";
 }
 
+/// A unit worth printing after a number: not empty, not the dimensionless "1".
+std::string unit_suffix(const Field& f) {
+  if (f.unit.empty() || f.unit == "1") return "";
+  return " " + f.unit;
+}
+
+/// A number for messages: integers without exponent up to 1e15, else the shortest form.
+std::string show(double v) {
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 1e15)
+    return fmt::format("{}", static_cast<std::int64_t>(v));
+  return fmt::format("{}", v);
+}
+
+/// Throws InputError unless `v` is finite and within [f.min, f.max].
 void check_range(const Field& f, double v, const SourcePos& pos, const std::string& key) {
-  if (std::isnan(v) || v < f.min || v > f.max) {
+  const std::string u = unit_suffix(f);
+  if (!std::isfinite(v))
+    throw InputError(pos, key, fmt::format("value {} is not a finite number (inf and nan are not accepted)", v));
+  if (v < f.min || v > f.max) {
     std::string range;
     if (std::isfinite(f.min) && std::isfinite(f.max))
-      range = fmt::format("in [{}, {}]", f.min, f.max);
+      range = "in [" + show(f.min) + ", " + show(f.max) + "]" + u;
     else if (std::isfinite(f.min))
-      range = fmt::format("≥ {}", f.min);
+      range = "≥ " + show(f.min) + u;
     else
-      range = fmt::format("≤ {}", f.max);
-    throw InputError(pos, key,
-                     fmt::format("value {} {} is out of range: must be {} {}", v, f.unit, range,
-                                 f.unit));
+      range = "≤ " + show(f.max) + u;
+    throw InputError(pos, key, "value " + show(v) + u + " is out of range: must be " + range);
   }
+}
+
+/// The numeric value of a TOML number node, or nullopt for any other type.
+std::optional<double> number_of(const toml::node& n) {
+  if (n.is_floating_point()) return n.value_exact<double>();
+  if (n.is_integer()) return static_cast<double>(*n.value_exact<std::int64_t>());
+  return std::nullopt;
+}
+
+/// One element of a list field (or a scalar standing for a one-element list).
+double list_number(const Field& f, const toml::node& e, const std::string& key) {
+  const auto v = number_of(e);
+  if (!v) throw InputError(pos_of(e), key, "expected a number, got " + type_name(e));
+  check_range(f, *v, pos_of(e), key);
+  return *v;
+}
+
+void check_distinct(const Field& f, const std::vector<std::string>& v, const toml::node& n, const std::string& key) {
+  if (!f.distinct) return;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (v[i] == v[j]) {
+        const toml::array* arr = n.as_array();
+        const SourcePos pos = arr && i < arr->size() ? pos_of(*arr->get(i)) : pos_of(n);
+        throw InputError(pos, key,
+                         fmt::format("'{}' appears twice (entries {} and {}); each entry must be distinct", v[i],
+                                     j + 1, i + 1));
+      }
 }
 
 ParamValue convert(const Field& f, const toml::node& n, const std::string& key) {
@@ -194,17 +253,23 @@ ParamValue convert(const Field& f, const toml::node& n, const std::string& key) 
     case Field::Kind::Integer: {
       auto v = n.value_exact<std::int64_t>();
       if (!v) {
-        // Accept 3.0 for 3, reject 3.5.
-        auto d = n.value_exact<double>();
-        if (d && std::floor(*d) == *d) v = static_cast<std::int64_t>(*d);
+        // Accept 3.0 for 3, reject 3.5, inf, nan and values beyond 64 bits.
+        const auto d = n.value_exact<double>();
+        if (!d) return wrong();
+        if (!std::isfinite(*d))
+          throw InputError(pos, key, fmt::format("expected an integer, got {}", *d));
+        if (std::floor(*d) != *d) throw InputError(pos, key, "expected an integer, got " + show(*d));
+        if (!(std::fabs(*d) < 9.2e18))
+          throw InputError(pos, key,
+                           "value " + show(*d) + " is out of range: must be in [" + show(f.min) + ", " +
+                               show(f.max) + "]" + unit_suffix(f));
+        v = static_cast<std::int64_t>(*d);
       }
-      if (!v) return wrong();
       check_range(f, static_cast<double>(*v), pos, key);
       return *v;
     }
     case Field::Kind::Real: {
-      std::optional<double> v;
-      if (n.is_floating_point() || n.is_integer()) v = n.value<double>();
+      const auto v = number_of(n);
       if (!v) return wrong();
       check_range(f, *v, pos, key);
       return *v;
@@ -228,9 +293,22 @@ ParamValue convert(const Field& f, const toml::node& n, const std::string& key) 
     case Field::Kind::TextList:
     case Field::Kind::RealList: {
       const toml::array* arr = n.as_array();
-      if (!arr) return wrong();
+      if (!arr) {
+        // A scalar stands for a one-element list where one element is enough (sweeps set
+        // mechanism.cascade.thresholds=0.3).
+        if (f.min_len <= 1) {
+          if (f.kind == Field::Kind::TextList) {
+            if (const auto v = n.value_exact<std::string>()) return std::vector<std::string>{*v};
+          } else if (number_of(n)) {
+            return std::vector<double>{list_number(f, n, key)};
+          }
+        } else if (f.kind == Field::Kind::TextList ? n.is_string() : n.is_number()) {
+          throw InputError(pos, key, fmt::format("needs at least {} entries, got a single value", f.min_len));
+        }
+        return wrong();
+      }
       if (arr->size() < f.min_len)
-        throw InputError(pos, key, fmt::format("needs at least {} entries", f.min_len));
+        throw InputError(pos, key, fmt::format("needs at least {} entries, got {}", f.min_len, arr->size()));
       if (f.kind == Field::Kind::TextList) {
         std::vector<std::string> out;
         for (const auto& e : *arr) {
@@ -238,16 +316,11 @@ ParamValue convert(const Field& f, const toml::node& n, const std::string& key) 
           if (!v) throw InputError(pos_of(e), key, "expected a string, got " + type_name(e));
           out.push_back(*v);
         }
+        check_distinct(f, out, n, key);
         return out;
       }
       std::vector<double> out;
-      for (const auto& e : *arr) {
-        if (!(e.is_floating_point() || e.is_integer()))
-          throw InputError(pos_of(e), key, "expected a number, got " + type_name(e));
-        const double v = e.value<double>().value();
-        check_range(f, v, pos_of(e), key);
-        out.push_back(v);
-      }
+      for (const auto& e : *arr) out.push_back(list_number(f, e, key));
       return out;
     }
     case Field::Kind::Quantity: {
@@ -277,36 +350,47 @@ ParamValue convert(const Field& f, const toml::node& n, const std::string& key) 
 
 ParamSet read_params(const toml::table& table, std::span<const Field> fields,
                      const std::string& context, std::span<const std::string> ignore) {
+  return read_params_over(table, nullptr, fields, context, ignore);
+}
+
+ParamSet read_params_over(const toml::table& table, const toml::table* base, std::span<const Field> fields,
+                          const std::string& context, std::span<const std::string> ignore) {
   const SourcePos table_pos = pos_of(table);
   auto full = [&](const std::string& k) { return context.empty() ? k : context + "." + k; };
   // Unknown keys first: a typo should be reported as such, not as a missing key.
-  for (const auto& [k, node] : table) {
-    const std::string key(k.str());
-    if (std::find(ignore.begin(), ignore.end(), key) != ignore.end()) continue;
-    const bool known = std::any_of(fields.begin(), fields.end(),
-                                   [&](const Field& f) { return f.key == key; });
-    if (known) continue;
-    std::string best;
-    std::size_t best_d = 4;
-    for (const auto& f : fields) {
-      const auto d = edit_distance(key, f.key);
-      if (d < best_d) best_d = d, best = f.key;
+  auto check_unknown = [&](const toml::table& t) {
+    for (const auto& [k, node] : t) {
+      const std::string key(k.str());
+      if (std::find(ignore.begin(), ignore.end(), key) != ignore.end()) continue;
+      const bool known = std::any_of(fields.begin(), fields.end(),
+                                     [&](const Field& f) { return f.key == key; });
+      if (known) continue;
+      std::string best;
+      std::size_t best_d = 4;
+      for (const auto& f : fields) {
+        const auto d = edit_distance(key, f.key);
+        if (d < best_d) best_d = d, best = f.key;
+      }
+      std::string msg = "unknown key";
+      if (!best.empty()) msg += "; did you mean '" + best + "'?";
+      std::string known_list;
+      for (const auto& f : fields) known_list += (known_list.empty() ? "" : ", ") + f.key;
+      msg += " (known keys: " + known_list + ")";
+      SourcePos pos = pos_of(node);
+      if (k.source().begin.line > 0) {  // point at the key itself
+        pos.line = k.source().begin.line;
+        pos.column = k.source().begin.column;
+        if (k.source().path) pos.file = *k.source().path;
+      }
+      throw InputError(pos, full(key), msg);
     }
-    std::string msg = "unknown key";
-    if (!best.empty()) msg += "; did you mean '" + best + "'?";
-    std::string known_list;
-    for (const auto& f : fields) known_list += (known_list.empty() ? "" : ", ") + f.key;
-    msg += " (known keys: " + known_list + ")";
-    SourcePos pos = pos_of(node);
-    if (k.source().begin.line > 0) {  // point at the key itself
-      pos.line = k.source().begin.line;
-      pos.column = k.source().begin.column;
-    }
-    throw InputError(pos, full(key), msg);
-  }
+  };
+  check_unknown(table);
+  if (base) check_unknown(*base);
   ParamSet out;
   for (const auto& f : fields) {
     const toml::node* n = table.get(f.key);
+    if (!n && base) n = base->get(f.key);
     if (n) {
       out.set(f.key, convert(f, *n, full(f.key)), pos_of(*n), true);
       continue;

@@ -21,6 +21,10 @@
 
 namespace collabsim {
 
+/// Upper limit (s) of every duration key unless its declaration says otherwise: 1e9 s
+/// (≈ 31.7 years), well inside the ±2^63 ns clock even after adding to a time.
+inline constexpr double kMaxDurationSeconds = 1e9;
+
 /// A typed parameter value. Quantities are stored as double in their base unit.
 using ParamValue = std::variant<std::int64_t, double, bool, std::string, std::vector<std::string>,
                                 std::vector<double>>;
@@ -41,6 +45,10 @@ struct Field {
   double max = std::numeric_limits<double>::infinity();   ///< inclusive, base unit
   std::vector<std::string> choices;  ///< Text only: allowed values (empty = any)
   std::size_t min_len = 0;           ///< lists: minimum length
+  bool distinct = false;             ///< TextList: entries must not repeat (deployment lists)
+
+  /// Marks a TextList whose entries must be pairwise distinct; returns *this for chaining.
+  Field& distinct_entries();
 
   static Field integer(std::string key, std::optional<std::int64_t> def, std::string unit,
                        std::string help, double min = -1e18, double max = 1e18);
@@ -53,11 +61,14 @@ struct Field {
   /// An array of strings (e.g. deployment names), at least `min_len` long.
   static Field text_list(std::string key, std::optional<std::vector<std::string>> def, std::string help,
                          std::size_t min_len = 1);
-  /// An array of numbers, each within [min, max].
+  /// An array of numbers, each within [min, max]. With min_len ≤ 1 a bare number is taken
+  /// as a one-element list (so does a bare string for a text_list with min_len ≤ 1).
   static Field real_list(std::string key, std::optional<std::vector<double>> def, std::string unit,
                          std::string help, double min = -std::numeric_limits<double>::infinity(),
                          double max = std::numeric_limits<double>::infinity());
   /// A physical quantity written with its unit; `def` like "35 ms"; bounds in base units.
+  /// A Time quantity without an explicit finite `max` is capped at kMaxDurationSeconds, so
+  /// every duration converts to integer nanoseconds (from_seconds) without overflow.
   static Field quantity(std::string key, std::optional<std::string> def, Dimension dim,
                         std::string help, double min = 0.0,
                         double max = std::numeric_limits<double>::infinity());
@@ -84,6 +95,10 @@ class ParamSet {
   /// True when the value was written in the input, false when it is the default.
   bool given(const std::string& key) const { return given_.count(key) != 0; }
 
+  /// Throws InputError at pos(key), naming `full_key`, when the TextList `key` holds an
+  /// entry twice (for lists whose distinctness a mechanism checks after its other rules).
+  void require_distinct(const std::string& key, const std::string& full_key) const;
+
   void set(const std::string& key, ParamValue v, SourcePos pos, bool given);
   const ParamValue& at(const std::string& key) const { return values_.at(key); }
 
@@ -99,9 +114,17 @@ SourcePos pos_of(const toml::node& node);
 /// Validates `table` against `fields`. `context` is the dotted path of the table used in
 /// messages ("mechanism", "devices.cloud"). Keys listed in `ignore` are skipped (handled
 /// by the caller). Throws InputError for unknown keys (with a did-you-mean suggestion),
-/// missing required keys, wrong types, bad units and out-of-range values.
+/// missing required keys, wrong types, bad units, non-finite numbers (inf, nan) and
+/// out-of-range values; the message names the file and line the value came from.
 ParamSet read_params(const toml::table& table, std::span<const Field> fields,
                      const std::string& context, std::span<const std::string> ignore = {});
+
+/// As read_params, with `base` (e.g. a device card; may be null) under `table`: a key of
+/// `table` overrides the same key of `base`. Nodes are read where they are, never copied,
+/// so every message names the file and line the value came from (the card's or the
+/// scenario's). Unknown keys in either table are errors.
+ParamSet read_params_over(const toml::table& table, const toml::table* base, std::span<const Field> fields,
+                          const std::string& context, std::span<const std::string> ignore = {});
 
 /// One line per field: "  key = default [unit]  help", for `collabsim list`.
 std::string describe_fields(std::span<const Field> fields, const std::string& indent = "    ");

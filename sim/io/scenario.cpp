@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "sim/core/input_file.hpp"
+#include "sim/core/strings.hpp"
+
 #ifndef COLLABSIM_DEFAULT_SOURCE_DIR
 #define COLLABSIM_DEFAULT_SOURCE_DIR ""
 #endif
@@ -26,7 +29,12 @@ std::span<const Field> run_fields() {
       Field::text("models_dir", "../models", "folder of device and model cards, relative to this file"),
       Field::text("output", "", "result file (default results/<name>.h5)"),
       Field::quantity("sample_interval", "1 s", Dimension::Time,
-                      "period of the /devices and /links timelines (0 = none)"),
+                      "period of the /devices and /links timelines (0 = none; else ≥ 1 ms)", 0.0, 1e6),
+      Field::quantity("max_sim_time", "30 d", Dimension::Time,
+                      "a run whose simulated time passes this stops with an error (a runaway guard)", 1e-9,
+                      kMaxDurationSeconds),
+      Field::integer("max_events", 2'000'000'000, "events",
+                     "a run that processes more events stops with an error (a runaway guard)", 1, 9.2e18),
   };
   return f;
 }
@@ -45,6 +53,10 @@ std::span<const Field> workload_fields() {
                       "a request still waiting on the network this long after arrival times out (0 = never)"),
       Field::real("private_share", 0.0, "1",
                   "share of prompt tokens that are private (counted when sent off the device)", 0.0, 1.0),
+      Field::integer("repeat", 1, "1",
+                     "replay the trace this many times back to back (copy k starts one mean "
+                     "inter-arrival gap after copy k-1 ends)",
+                     1, 1e4),
   };
   return f;
 }
@@ -65,18 +77,22 @@ std::span<const Field> device_fields() {
       Field::text("title", "", "product name"),
       Field::text("source", "", "datasheet or paper the numbers come from"),
       Field::quantity("peak_flops", "0 TFLOP/s", Dimension::FlopRate,
-                      "dense peak per accelerator at the model's precision (roofline deployments need it)"),
+                      "dense peak per accelerator at the model's precision (roofline deployments need it; "
+                      "0 = unknown, else ≥ 1 MFLOP/s)",
+                      0.0, 1e21),
       Field::quantity("memory_bandwidth", "0 GB/s", Dimension::Bandwidth,
-                      "peak memory bandwidth per accelerator (roofline deployments need it)"),
+                      "peak memory bandwidth per accelerator (roofline deployments need it; 0 = unknown, "
+                      "else ≥ 1 kB/s)",
+                      0.0, 1e18),
       Field::quantity("memory", "0 GB", Dimension::Data,
-                      "memory per accelerator (0 = unknown: no weight-fit check, KV unlimited)"),
-      Field::quantity("idle_power", "0 W", Dimension::Power, "power when idle, per accelerator"),
+                      "memory per accelerator (0 = unknown: no weight-fit check, KV unlimited)", 0.0, 1e18),
+      Field::quantity("idle_power", "0 W", Dimension::Power, "power when idle, per accelerator", 0.0, 1e9),
       Field::quantity("busy_power", "0 W", Dimension::Power,
-                      "power when running a model, per accelerator"),
+                      "power when running a model, per accelerator", 0.0, 1e9),
       Field::real("compute_efficiency", 0.5, "1", "achieved / peak FLOP/s in prefill", 1e-3, 1.0),
       Field::real("memory_efficiency", 0.8, "1", "achieved / peak bandwidth in decode", 1e-3, 1.0),
       Field::quantity("price", "0 USD/h", Dimension::PriceRate,
-                      "rental price per accelerator (GPU-hour price)"),
+                      "rental price per accelerator (GPU-hour price)", 0.0, 1e6 / 3600.0),
       Field::boolean("per_user", false,
                      "every request origin has its own instance (phones); else one shared pool"),
       Field::integer("replicas", 1, "1", "identical servers behind one FCFS queue", 1, 1e6),
@@ -84,7 +100,7 @@ std::span<const Field> device_fields() {
                      "accelerators per replica (tensor parallel): FLOP/s, bandwidth, memory, "
                      "power and price add up",
                      1, 1024),
-      Field::quantity("battery", "0 Wh", Dimension::Energy, "battery capacity (0 = mains powered)"),
+      Field::quantity("battery", "0 Wh", Dimension::Energy, "battery capacity (0 = mains powered)", 0.0, 1e15),
   };
   return f;
 }
@@ -93,18 +109,19 @@ std::span<const Field> link_fields() {
   static const std::vector<Field> f = {
       Field::text("from", std::nullopt, "device at the 'up' sending end"),
       Field::text("to", std::nullopt, "device at the 'up' receiving end"),
-      Field::quantity("up_bandwidth", std::nullopt, Dimension::Bandwidth, "from → to bandwidth", 1e-9),
-      Field::quantity("down_bandwidth", std::nullopt, Dimension::Bandwidth, "to → from bandwidth", 1e-9),
-      Field::quantity("latency", std::nullopt, Dimension::Time, "one-way propagation latency"),
+      Field::quantity("up_bandwidth", std::nullopt, Dimension::Bandwidth, "from → to bandwidth", 1e-9, 1e15),
+      Field::quantity("down_bandwidth", std::nullopt, Dimension::Bandwidth, "to → from bandwidth", 1e-9, 1e15),
+      Field::quantity("latency", std::nullopt, Dimension::Time, "one-way propagation latency", 0.0, 1e6),
+      // Exponential draws reach ~37 × their mean: the caps keep every draw inside the clock.
       Field::quantity("jitter", "0 ms", Dimension::Time,
-                      "mean of an exponential extra delay added to each traversal"),
+                      "mean of an exponential extra delay added to each traversal", 0.0, 1e6),
       Field::quantity("mtbf", "0 s", Dimension::Time,
-                      "mean time between outages, exponential (0 = the link never fails)"),
-      Field::quantity("mttr", "0 s", Dimension::Time, "mean outage duration, exponential"),
+                      "mean time between outages, exponential (0 = the link never fails)", 0.0, 1e8),
+      Field::quantity("mttr", "0 s", Dimension::Time, "mean outage duration, exponential", 0.0, 1e8),
       Field::quantity("radio_energy_up", "0 nJ/bit", Dimension::EnergyPerData,
-                      "energy a per-user end spends per bit sent (radio)"),
+                      "energy a per-user end spends per bit sent (radio)", 0.0, 1e3),
       Field::quantity("radio_energy_down", "0 nJ/bit", Dimension::EnergyPerData,
-                      "energy a per-user end spends per bit received (radio)"),
+                      "energy a per-user end spends per bit received (radio)", 0.0, 1e3),
       Field::text("bandwidth_trace", "",
                   "CSV time_s,up_mbps,down_mbps (piecewise constant), relative to this file"),
   };
@@ -117,9 +134,9 @@ std::span<const Field> deployment_fields() {
       Field::text("device", std::nullopt, "device that hosts the model"),
       Field::text("quality_column", "", "quality-table column (default: the model card's)"),
       Field::quantity("price_input", "0 USD/Mtok", Dimension::TokenPrice,
-                      "API price per prompt token (0 = owned deployment, priced by device time)"),
+                      "API price per prompt token (0 = owned deployment, priced by device time)", 0.0, 1.0),
       Field::quantity("price_output", "0 USD/Mtok", Dimension::TokenPrice,
-                      "API price per generated token"),
+                      "API price per generated token", 0.0, 1.0),
       Field::text("scheduler", "continuous",
                   "shared devices: iteration-level continuous batching or one request at a time",
                   {"continuous", "fcfs"}),
@@ -128,7 +145,7 @@ std::span<const Field> deployment_fields() {
                      "chunked prefill: prompt tokens per iteration (0 = whole prompts)", 0, 1e9),
       Field::real("kv_memory_utilization", 0.9, "1",
                   "share of replica memory for weights + KV cache (vLLM gpu_memory_utilization)", 0.01, 1.0),
-      Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration"),
+      Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration", 0.0, 1e6),
       Field::text("dispatch", "least_loaded", "replica choice for a new request",
                   {"least_loaded", "round_robin"}),
       Field::text("profile", "",
@@ -142,8 +159,8 @@ std::span<const Field> model_card_fields() {
   static const std::vector<Field> f = {
       Field::text("title", std::nullopt, "model name"),
       Field::text("source", std::nullopt, "paper or model card the architecture comes from"),
-      Field::real("params", 0.0, "parameters", "total parameters (0 = unknown, API-only model)", 0.0),
-      Field::real("active_params", 0.0, "parameters", "parameters active per token (MoE; 0 = params)", 0.0),
+      Field::real("params", 0.0, "parameters", "total parameters (0 = unknown, API-only model)", 0.0, 1e15),
+      Field::real("active_params", 0.0, "parameters", "parameters active per token (MoE; 0 = params)", 0.0, 1e15),
       Field::integer("layers", 0, "1", "transformer layers (0 = unknown)", 0, 1e4),
       Field::integer("hidden", 0, "1", "hidden size (0 = unknown)", 0, 1e6),
       Field::integer("heads", 0, "1", "attention heads (0 = unknown)", 0, 1e4),
@@ -167,10 +184,16 @@ std::string read_text(const fs::path& p) {
   return os.str();
 }
 
+/// Largest TOML file (scenario, card) read: 16 MiB, far above any real one.
+constexpr std::uintmax_t kMaxTomlBytes = std::uintmax_t{16} << 20;
+
 toml::table parse_toml_file(const fs::path& p, const SourcePos& referrer, const std::string& key,
                             const std::string& what) {
   if (!fs::exists(p))
     throw InputError(referrer, key, what + " '" + p.string() + "' does not exist");
+  check_input_file(p, referrer, key, what);
+  if (std::error_code ec; fs::file_size(p, ec) > kMaxTomlBytes)
+    throw InputError(referrer, key, what + " '" + p.string() + "' is larger than 16 MiB: not a TOML card or scenario");
   try {
     return toml::parse_file(p.string());
   } catch (const toml::parse_error& e) {
@@ -187,6 +210,19 @@ const toml::table& require_table(const toml::table& root, const std::string& key
   return *n->as_table();
 }
 
+/// Throws InputError unless `name` (a device or model card name from `key`) is a plain
+/// file name: not empty, no '/' or '\\', not "." or "..", no control characters. A card
+/// name names a card in its folder; it is not a path.
+void check_card_name(const std::string& name, const SourcePos& pos, const std::string& key, const std::string& what) {
+  const bool bad_char = std::any_of(name.begin(), name.end(), [](char c) {
+    return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (name.empty() || name == "." || name == ".." || bad_char)
+    throw InputError(pos, key,
+                     "'" + quote_excerpt(name) + "' is not a " + what +
+                         " name: write the card's file name without folder or extension (no '/', '..')");
+}
+
 /// Applies one "a.b.c=value" override to the tree. The value is parsed as a TOML value;
 /// when that fails it is taken as a plain string (so --set mechanism.name=cascade works).
 void apply_override(toml::table& root, const std::string& assignment) {
@@ -200,8 +236,22 @@ void apply_override(toml::table& root, const std::string& assignment) {
   try {
     parsed = toml::parse("v = " + value, std::string_view("--set " + assignment));
   } catch (const toml::parse_error&) {
-    parsed = toml::parse("v = \"\"", std::string_view("--set " + assignment));
-    parsed.insert_or_assign("v", value);
+    // A bare string (--set mechanism.name=cascade): parsed as a TOML basic string so the
+    // node keeps its "--set ..." position for messages.
+    std::string quoted = "v = \"";
+    for (const char c : value) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') quoted += '\\', quoted += c;
+      else if (u < 0x20 || u == 0x7f) quoted += fmt::format("\\u{:04x}", u);
+      else quoted += c;
+    }
+    quoted += '"';
+    try {
+      parsed = toml::parse(quoted, std::string_view("--set " + assignment));
+    } catch (const toml::parse_error&) {  // e.g. invalid UTF-8: keep the value, lose the position
+      parsed = toml::parse("v = \"\"", std::string_view("--set " + assignment));
+      parsed.insert_or_assign("v", value);
+    }
   }
   toml::table* t = &root;
   std::size_t start = 0;
@@ -210,7 +260,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
     const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (part.empty()) throw InputError(pos, path, "empty key component");
     if (dot == std::string::npos) {
-      t->insert_or_assign(part, *parsed.get("v"));
+      t->insert_or_assign(part, std::move(*parsed.get("v")));  // moved: keeps the "--set" position
       return;
     }
     toml::node* next = t->get(part);
@@ -244,11 +294,19 @@ std::string data_origin(const std::string& rel) {
 fs::path resolve_data_file(const std::string& rel, const std::vector<fs::path>& data_dirs,
                            const SourcePos& pos, const std::string& key) {
   const fs::path p(rel);
+  if (rel.empty()) throw InputError(pos, key, "empty file name");
   if (p.is_absolute()) {
-    if (fs::exists(p)) return p;
+    if (fs::exists(p)) {
+      check_input_file(p, pos, key, "data file");
+      return p;
+    }
   } else {
     for (const auto& d : data_dirs)
-      if (fs::exists(d / p)) return fs::weakly_canonical(d / p);
+      if (fs::exists(d / p)) {
+        const fs::path found = fs::weakly_canonical(d / p);
+        check_input_file(found, pos, key, "data file");
+        return found;
+      }
   }
   std::string looked;
   if (p.is_absolute())
@@ -330,6 +388,9 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   Scenario sc;
   sc.file = file;
   if (!fs::exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "scenario file does not exist");
+  check_input_file(file, SourcePos{}, "", "the scenario");
+  if (std::error_code ec; fs::file_size(file, ec) > kMaxTomlBytes)
+    throw InputError(SourcePos{file, 0, 0}, "", "the scenario is larger than 16 MiB: not a scenario file");
   sc.source_text = read_text(file);
   sc.root = std::make_shared<toml::table>(parse_toml_file(file, SourcePos{file, 0, 0}, "", "scenario"));
   toml::table& root = *sc.root;
@@ -341,14 +402,20 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     sc.effective_toml = os.str();
   }
 
-  static const std::vector<std::string> kSections = {"run",     "workload",    "quality", "devices",
-                                                     "links",   "deployments", "mechanism"};
+  // [sweep] describes a parameter study (sim/study/sweep_spec.hpp); a single run ignores it.
+  static const std::vector<std::string> kSections = {"run",   "workload",    "quality",   "devices",
+                                                     "links", "deployments", "mechanism", "sweep"};
   for (const auto& [k, node] : root) {
     const std::string key(k.str());
-    if (std::find(kSections.begin(), kSections.end(), key) == kSections.end())
+    if (std::find(kSections.begin(), kSections.end(), key) == kSections.end()) {
+      std::string hint;
+      std::size_t best = 4;
+      for (const auto& known : kSections)
+        if (const auto d = edit_distance(key, known); d < best) best = d, hint = "did you mean '" + known + "'? ";
       throw InputError(pos_of(node), key,
-                       "unknown section (known: run, workload, quality, devices, links, "
-                       "deployments, mechanism)");
+                       "unknown section; " + hint +
+                           "(known: run, workload, quality, devices, links, deployments, mechanism, sweep)");
+    }
   }
 
   const fs::path dir = fs::absolute(file).parent_path();
@@ -357,8 +424,22 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   if (!run_t) throw InputError(pos_of(*root.get("run")), "run", "expected a table [run]");
   const ParamSet run = read_params(*run_t, run_fields(), "run");
   sc.run.name = run.text("name").empty() ? file_stem(file) : run.text("name");
+  {  // the name becomes results/<name>.h5: it must stay inside the output folder
+    const std::string& n = sc.run.name;
+    const bool bad = n == "." || n == ".." || n.find('/') != std::string::npos || n.find('\\') != std::string::npos ||
+                     std::any_of(n.begin(), n.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    if (bad)
+      throw InputError(run.given("name") ? run.pos("name") : SourcePos{file, 0, 0}, "run.name",
+                       "'" + quote_excerpt(n) + "' is not a run name: no '/', '\\', '..' or control characters "
+                       "(the name becomes results/<name>.h5; use run.output or -o for another folder)");
+  }
   sc.run.seed = static_cast<std::uint64_t>(run.integer("seed"));
   sc.run.sample_interval = run.number("sample_interval");
+  if (sc.run.sample_interval > 0 && sc.run.sample_interval < 1e-3)
+    throw InputError(run.pos("sample_interval"), "run.sample_interval",
+                     fmt::format("{} s is too fine: use 0 (no timelines) or at least 1 ms", sc.run.sample_interval));
+  sc.run.max_sim_time = run.number("max_sim_time");
+  sc.run.max_events = static_cast<std::uint64_t>(run.integer("max_events"));
   if (options.output)
     sc.run.output = *options.output;
   else if (!run.text("output").empty())
@@ -389,6 +470,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   sc.workload.bytes_per_token = wl.number("bytes_per_token");
   sc.workload.timeout = wl.number("timeout");
   sc.workload.private_share = wl.number("private_share");
+  sc.workload.repeat = wl.integer("repeat");
   sc.workload.pos = pos_of(wl_t);
 
   // [quality]
@@ -405,18 +487,30 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     const std::string name(k.str());
     const std::string ctx = "devices." + name;
     if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
-    toml::table merged;
     const toml::table& t = *node.as_table();
+    // The card's keys lie under the scenario's; nodes are read in place, so every message
+    // names the file (card or scenario) and line of the value at fault.
+    std::optional<toml::table> card_t;
     if (const auto card = t.get("card"); card && card->is_string()) {
-      const fs::path card_path = models_dir / "devices" / (card->value<std::string>().value() + ".toml");
-      merged = parse_toml_file(card_path, pos_of(*card), ctx + ".card", "device card");
+      const std::string card_name = card->value<std::string>().value();
+      check_card_name(card_name, pos_of(*card), ctx + ".card", "device card");
+      const fs::path card_path = models_dir / "devices" / (card_name + ".toml");
+      card_t = parse_toml_file(card_path, pos_of(*card), ctx + ".card", "device card");
+      if (card_t->contains("card"))
+        throw InputError(pos_of(*card_t->get("card")), ctx + ".card", "a device card cannot name another card");
     }
-    for (const auto& [ck, cv] : t) merged.insert_or_assign(ck, cv);
-    const ParamSet p = read_params(merged, device_fields(), ctx);
+    const ParamSet p = read_params_over(t, card_t ? &*card_t : nullptr, device_fields(), ctx);
     DeviceSpec d = device_from(p, name);
     d.pos = pos_of(t);
     if (d.busy_power < d.idle_power)
       throw InputError(p.pos("busy_power"), ctx + ".busy_power", "busy_power is below idle_power");
+    // 0 means "unknown"; a tiny positive rate would turn one step into centuries.
+    if (d.peak_flops > 0 && d.peak_flops < 1e6)
+      throw InputError(p.pos("peak_flops"), ctx + ".peak_flops",
+                       fmt::format("{} FLOP/s: use 0 (unknown) or at least 1 MFLOP/s", d.peak_flops));
+    if (d.memory_bandwidth > 0 && d.memory_bandwidth < 1e3)
+      throw InputError(p.pos("memory_bandwidth"), ctx + ".memory_bandwidth",
+                       fmt::format("{} bytes/s: use 0 (unknown) or at least 1 kB/s", d.memory_bandwidth));
     sc.devices.push_back(std::move(d));
   }
   if (sc.devices.empty()) throw InputError(pos_of(dev_t), "devices", "no devices declared");
@@ -459,6 +553,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
         if (!fs::exists(l.bandwidth_trace))
           throw InputError(p.pos("bandwidth_trace"), ctx + ".bandwidth_trace",
                            "file '" + l.bandwidth_trace.string() + "' does not exist");
+        check_input_file(l.bandwidth_trace, p.pos("bandwidth_trace"), ctx + ".bandwidth_trace", "bandwidth trace");
       }
       l.pos = pos_of(node);
       sc.links.push_back(std::move(l));
@@ -475,6 +570,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     d.name = std::string(k.str());
     d.device = p.text("device");
     check_device(d.device, p.pos("device"), ctx + ".device");
+    check_card_name(p.text("model"), p.pos("model"), ctx + ".model", "model card");
     const fs::path card_path = models_dir / "llms" / (p.text("model") + ".toml");
     const toml::table card = parse_toml_file(card_path, p.pos("model"), ctx + ".model", "model card");
     d.model = model_card_from(read_params(card, model_card_fields(), ""), p.text("model"));
@@ -495,6 +591,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
       d.profile = dir / p.text("profile");
       if (!fs::exists(d.profile))
         throw InputError(p.pos("profile"), ctx + ".profile", "file '" + d.profile.string() + "' does not exist");
+      check_input_file(d.profile, p.pos("profile"), ctx + ".profile", "latency profile");
     }
     d.pos = pos_of(node);
     const DeviceSpec& dev = sc.device(d.device);

@@ -105,6 +105,7 @@ struct WorkloadSpec {
   double bytes_per_token = 4.0;     ///< bytes on the wire per token
   double timeout = 0;               ///< s after arrival a request may wait on the network (0 = none)
   double private_share = 0;         ///< share of prompt tokens that are private (privacy scenarios)
+  std::int64_t repeat = 1;          ///< copies of the trace replayed back to back (≥ 1)
   SourcePos pos;
 };
 
@@ -118,7 +119,11 @@ struct RunSpec {
   std::string name;
   std::uint64_t seed = 1;
   std::filesystem::path output;     ///< resolved output file
-  double sample_interval = 1.0;     ///< s between timeline samples (0 = no timelines)
+  double sample_interval = 1.0;     ///< s between timeline samples (0 = no timelines, else ≥ 1 ms)
+  /// s of simulated time after which a run stops with a LimitError (Engine::set_limits).
+  double max_sim_time = 30 * 86400.0;
+  /// Events after which a run stops with a LimitError (Engine::set_limits).
+  std::uint64_t max_events = 2'000'000'000;
 };
 
 struct MechanismSpec {

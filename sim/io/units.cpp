@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 #include <utility>
 
@@ -16,7 +17,7 @@ struct UnitDef {
 
 constexpr std::array kTime{UnitDef{"ns", 1e-9}, UnitDef{"us", 1e-6}, UnitDef{"µs", 1e-6},
                            UnitDef{"ms", 1e-3}, UnitDef{"s", 1.0},   UnitDef{"min", 60.0},
-                           UnitDef{"h", 3600.0}};
+                           UnitDef{"h", 3600.0}, UnitDef{"d", 86400.0}};
 constexpr std::array kData{UnitDef{"B", 1.0},          UnitDef{"kB", 1e3},
                            UnitDef{"MB", 1e6},         UnitDef{"GB", 1e9},
                            UnitDef{"TB", 1e12},        UnitDef{"KiB", 1024.0},
@@ -119,9 +120,16 @@ double parse_quantity(std::string_view text, Dimension d) {
                                 dimension_name(d) + "; write e.g. \"10 " +
                                 std::string(units_of(d).first[1].symbol) + "\"");
   const std::string_view unit = trim(std::string_view(end, t.data() + t.size() - end));
+  if (!std::isfinite(value))
+    throw std::invalid_argument("'" + std::string(text) + "' is not a finite number (inf and nan are not accepted)");
   auto [p, n] = units_of(d);
   for (std::size_t i = 0; i < n; ++i)
-    if (p[i].symbol == unit) return value * p[i].factor;
+    if (p[i].symbol == unit) {
+      const double base = value * p[i].factor;
+      if (!std::isfinite(base))
+        throw std::invalid_argument("'" + std::string(text) + "' overflows a double in " + base_unit(d));
+      return base;
+    }
   throw std::invalid_argument(
       unit.empty() ? "'" + std::string(text) + "' has no unit; expected " + dimension_name(d) +
                          " in one of: " + accepted(d)

@@ -6,7 +6,7 @@
 ///
 /// | Dimension   | base unit   | accepted units                                           |
 /// |-------------|-------------|----------------------------------------------------------|
-/// | Time        | s           | ns us µs ms s min h                                      |
+/// | Time        | s           | ns us µs ms s min h d                                    |
 /// | Data        | bytes       | B kB MB GB TB KiB MiB GiB TiB bit kbit Mbit Gbit         |
 /// | Bandwidth   | bytes/s     | B/s kB/s MB/s GB/s TB/s bit/s kbit/s Mbit/s Gbit/s (bps kbps Mbps Gbps) |
 /// | Power       | W           | mW W kW                                                  |
@@ -33,7 +33,8 @@ std::string base_unit(Dimension d);
 
 /// Parses "<number> <unit>" (space optional) into the base unit of `d`.
 /// Throws std::invalid_argument with a message listing the accepted units when the text
-/// is not a number followed by a unit of that dimension (e.g. "35 MB" for a time).
+/// is not a number followed by a unit of that dimension (e.g. "35 MB" for a time), and
+/// for non-finite numbers ("inf s", "nan ms") or a value that overflows in the base unit.
 double parse_quantity(std::string_view text, Dimension d);
 
 }  // namespace collabsim
