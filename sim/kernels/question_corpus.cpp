@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 
 namespace collabsim::kernels {
 namespace {
@@ -80,6 +81,7 @@ struct Parser {
           if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < s.size() && s[i] == '\\' && s[i + 1] == 'u') {
             i += 2;
             const unsigned lo = hex4(key);
+            if (lo < 0xDC00 || lo > 0xDFFF) fail(key, "bad \\u surrogate pair");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           }
           utf8(out, cp);
@@ -100,21 +102,27 @@ struct Parser {
     i = static_cast<std::size_t>(r.ptr - s.data());
     return v;
   }
-  void skip_value(const std::string& key) {
+  /// Skips a string, an array (nested at most kMaxDepth deep: no unbounded recursion) or
+  /// a bare scalar.
+  void skip_value(const std::string& key, int depth = 0) {
+    static constexpr int kMaxDepth = 64;
     ws();
     if (i < s.size() && s[i] == '"') string(key);
     else if (i < s.size() && s[i] == '[') {
+      if (depth >= kMaxDepth) fail(key, "arrays nested more than 64 deep");
       ++i;
       ws();
       while (i < s.size() && s[i] != ']') {
-        skip_value(key);
+        const std::size_t before = i;
+        skip_value(key, depth + 1);
+        if (i == before) fail(key, "malformed JSON: unexpected character in an array");
         ws();
         if (i < s.size() && s[i] == ',') ++i;
         ws();
       }
       expect(']');
     } else {
-      while (i < s.size() && s[i] != ',' && s[i] != '}') ++i;
+      while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']') ++i;
     }
   }
 };
@@ -122,6 +130,7 @@ struct Parser {
 }  // namespace
 
 QuestionCorpus QuestionCorpus::load(const std::filesystem::path& file) {
+  if (std::filesystem::exists(file)) check_input_file(file, SourcePos{}, "", "the question file");
   std::ifstream in(file, std::ios::binary);
   if (!in)
     throw InputError(SourcePos{file, 0, 0}, "",
@@ -130,7 +139,7 @@ QuestionCorpus QuestionCorpus::load(const std::filesystem::path& file) {
   QuestionCorpus c;
   std::string line;
   std::size_t lineno = 0;
-  while (std::getline(in, line)) {
+  while (read_line(in, line, kMaxTableLineBytes, file, lineno + 1)) {
     ++lineno;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     Parser p{line, 0, file, lineno};
@@ -166,7 +175,11 @@ QuestionCorpus QuestionCorpus::load(const std::filesystem::path& file) {
       p.ws();
     }
     p.expect('}');
+    p.ws();
+    if (p.i < line.size()) p.fail("", "trailing characters after the JSON object (one object per line)");
     if (!have_id) p.fail("question_id", "missing");
+    if (c.by_id_.count(q.id))
+      p.fail("question_id", "question id " + std::to_string(q.id) + " appears twice");
     c.by_id_[q.id] = c.q_.size();
     c.q_.push_back(std::move(q));
   }

@@ -22,7 +22,9 @@ struct Question {
 
 class QuestionCorpus {
  public:
-  /// Throws InputError (file, line, column, key) for a missing file or a malformed line.
+  /// Throws InputError (file, line, column, key) for a missing file (or one that is not a
+  /// regular file of at most 4 GiB), a malformed line, characters after a line's object, a
+  /// line over 16 MiB, arrays nested over 64 deep, or a question id that appears twice.
   static QuestionCorpus load(const std::filesystem::path& file);
   const std::vector<Question>& questions() const { return q_; }
   /// Question by id; nullptr when absent.

@@ -4,9 +4,12 @@
 #include <charconv>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <type_traits>
 #include <stdexcept>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/core/strings.hpp"
 
 namespace collabsim::quality {
@@ -47,6 +50,11 @@ void split_csv(const std::string& line, std::vector<std::string>& out, std::vect
 }  // namespace
 
 QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, const std::vector<std::string>& models) {
+  if (!std::filesystem::exists(file))
+    throw InputError(SourcePos{file, 0, 0}, "",
+                     "cannot open the quality table (for the MMLU-Pro matrix: derived from TIGER-AI-Lab/MMLU-Pro "
+                     "eval_results, Apache-2.0; expected under <data-dir>/quality/mmlu_pro/)");
+  check_input_file(file, SourcePos{}, "", "the quality table");
   std::ifstream in(file, std::ios::binary);
   if (!in)
     throw InputError(SourcePos{file, 0, 0}, "",
@@ -55,14 +63,28 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
   std::string line;
   std::vector<std::string> f;
   std::vector<std::size_t> cols;
-  std::getline(in, line);
+  if (!read_line(in, line, kMaxTableLineBytes, file, 1))
+    throw InputError(SourcePos{file, 0, 0}, "", "the quality table is empty: expected a CSV header with question_id");
+  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
   split_csv(line, f, cols);
   auto find = [&](const std::string& name) -> long {
     const auto it = std::find(f.begin(), f.end(), name);
     return it == f.end() ? -1 : static_cast<long>(it - f.begin());
   };
   const long qid = find("question_id"), cat = find("category"), qchars = find("question_chars"), ans = find("answer");
-  if (qid < 0) throw InputError(SourcePos{file, 1, 1}, "question_id", "the header has no question_id column");
+  if (qid < 0)
+    throw InputError(SourcePos{file, 1, 1}, "question_id",
+                     "the header has no question_id column (is this a wide quality CSV?)");
+  {  // a repeated column name makes "the column X" ambiguous
+    std::map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      const auto [it, fresh] = seen.emplace(f[i], i);
+      if (!fresh)
+        throw InputError(SourcePos{file, 1, cols[i]}, quote_excerpt(f[i], 80),
+                         "column name appears twice in the header (columns " + std::to_string(it->second + 1) +
+                             " and " + std::to_string(i + 1) + ")");
+    }
+  }
   QualityTable t;
   t.models_ = models;
   std::vector<long> score_col, pred_col, out_col;
@@ -90,10 +112,17 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
   auto num = [&](const std::string& s, std::size_t col, const std::string& key, auto& out) {
     const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
     if (r.ec != std::errc() || r.ptr != s.data() + s.size())
-      throw InputError(SourcePos{file, lineno, col}, key, "'" + s + "' is not a number");
+      throw InputError(SourcePos{file, lineno, col}, key, "'" + quote_excerpt(s) + "' is not a number");
+    if constexpr (std::is_floating_point_v<std::decay_t<decltype(out)>>)
+      if (!std::isfinite(out))
+        throw InputError(SourcePos{file, lineno, col}, key,
+                         "'" + quote_excerpt(s) + "' is not a finite number (leave the cell blank for no score)");
   };
   std::vector<std::string> header = f;
-  while (std::getline(in, line)) {
+  const std::vector<std::size_t> header_cols = cols;
+  std::map<std::int64_t, std::size_t> id_line;  // question id -> line, for duplicates
+  std::vector<std::size_t> scored(k, 0);
+  while (read_line(in, line, kMaxTableLineBytes, file, lineno + 1)) {
     ++lineno;
     if (line.empty() || line == "\r") continue;
     split_csv(line, f, cols);
@@ -102,6 +131,10 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
                        "expected " + std::to_string(width) + " fields, got " + std::to_string(f.size()));
     std::int64_t id = 0;
     num(f[qid], cols[qid], "question_id", id);
+    if (const auto [it, fresh] = id_line.emplace(id, lineno); !fresh)
+      throw InputError(SourcePos{file, lineno, cols[qid]}, "question_id",
+                       "question id " + std::to_string(id) + " appears twice (first on line " +
+                           std::to_string(it->second) + ")");
     t.query_id_.push_back(id);
     t.category_.push_back(cat >= 0 ? f[cat] : std::string());
     std::int64_t qc = -1;
@@ -115,6 +148,7 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
         num(cell, cols[score_col[m]], header[score_col[m]], v);
         if (v < 0 || v > 1)
           throw InputError(SourcePos{file, lineno, cols[score_col[m]]}, header[score_col[m]], "score outside [0, 1]");
+        ++scored[m];
       }
       t.score_[m].push_back(v);
       if (pred_col[m] >= 0) t.pred_[m].push_back(f[pred_col[m]].empty() ? '\0' : f[pred_col[m]][0]);
@@ -125,6 +159,14 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
       }
     }
   }
+  if (t.query_id_.empty())
+    throw InputError(SourcePos{file, lineno, 0}, "",
+                     "the quality table has a header but no rows (no question to join requests to)");
+  for (std::size_t m = 0; m < k; ++m)
+    if (scored[m] == 0)
+      throw InputError(SourcePos{file, 1, header_cols[score_col[m]]}, models[m],
+                       "model column has no scores: every one of its " + std::to_string(t.query_id_.size()) +
+                           " cells is blank");
   return t;
 }
 

@@ -17,8 +17,12 @@ namespace collabsim::quality {
 class QualityTable {
  public:
   /// Loads `models` (and their `|pred`, `|out_chars` companions when present). Throws
-  /// InputError naming file, line and column for a missing file, a missing model column
-  /// (listing similar names), a missing `question_id` column, or a non-numeric cell.
+  /// InputError naming file, line and column for a missing file (or one that is not a
+  /// regular file of at most 4 GiB), an empty file, a missing model column (listing similar
+  /// names), a missing `question_id` column, a column name that appears twice in the
+  /// header, a question id that appears twice, a non-numeric or non-finite cell (`nan`,
+  /// `inf`: a missing score is a blank cell), a score outside [0, 1], a header without
+  /// rows, and a requested model column whose cells are all blank.
   static QualityTable load_wide_csv(const std::filesystem::path& file, const std::vector<std::string>& models);
 
   std::size_t num_queries() const { return query_id_.size(); }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 
 namespace collabsim::workload {
 namespace {
@@ -43,7 +44,11 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view s) {
   if (!digits(s, 0, 4, Y) || !digits(s, 5, 2, M) || !digits(s, 8, 2, D) || !digits(s, 11, 2, h) ||
       !digits(s, 14, 2, m) || !digits(s, 17, 2, sec))
     return std::nullopt;
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  if (Y < kMinTraceYear || Y > kMaxTraceYear || M < 1 || M > 12 || D < 1 || h > 23 || m > 59 || sec > 60)
+    return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+  if (D > kDays[M - 1] + (M == 2 && leap ? 1 : 0)) return std::nullopt;  // 2023-11-31, 2023-02-29
   std::int64_t frac_ns = 0;
   if (s.size() > 19) {
     if (s[19] != '.' || s.size() == 20 || s.size() > 29) return std::nullopt;
@@ -57,21 +62,28 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view s) {
   return ((days * 24 + h) * 60 + m) * 60'000'000'000LL + sec * 1'000'000'000LL + frac_ns;
 }
 
-AzureTraceReader::AzureTraceReader(const std::filesystem::path& file) : path_(file), in_(file, std::ios::binary) {
+AzureTraceReader::AzureTraceReader(const std::filesystem::path& file) : path_(file) {
+  if (!std::filesystem::exists(file))
+    throw InputError(SourcePos{file, 0, 0}, "", "cannot open the trace file; it is " + origin_note(file));
+  check_input_file(file, SourcePos{}, "", "the trace");
+  in_.open(file, std::ios::binary);
   if (!in_) throw InputError(SourcePos{file, 0, 0}, "", "cannot open the trace file; it is " + origin_note(file));
   std::string header;
-  std::getline(in_, header);
+  if (!read_line(in_, header, kMaxTraceLineBytes, file, 1))
+    throw InputError(SourcePos{file, 0, 0}, "header",
+                     "the trace is empty: expected the header 'TIMESTAMP,ContextTokens,GeneratedTokens' and rows");
   if (!header.empty() && header.back() == '\r') header.pop_back();
   if (header.size() >= 3 && header.compare(0, 3, "\xEF\xBB\xBF") == 0) header.erase(0, 3);
+  // The line is not echoed: a file of another format (or a secret) stays out of the message.
   if (header != "TIMESTAMP,ContextTokens,GeneratedTokens")
     throw InputError(SourcePos{file, 1, 1}, "header",
-                     "expected 'TIMESTAMP,ContextTokens,GeneratedTokens', got '" + header + "'");
+                     "expected the header 'TIMESTAMP,ContextTokens,GeneratedTokens' (an Azure LLM inference trace CSV)");
 }
 
 std::optional<TraceRecord> AzureTraceReader::next() {
   static const char* kCols[] = {"TIMESTAMP", "ContextTokens", "GeneratedTokens"};
   std::string line;
-  while (std::getline(in_, line)) {
+  while (read_line(in_, line, kMaxTraceLineBytes, path_, line_ + 1)) {
     ++line_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
@@ -92,15 +104,22 @@ std::optional<TraceRecord> AzureTraceReader::next() {
     const auto ts = parse_timestamp_ns(f[0]);
     if (!ts)
       throw InputError(SourcePos{path_, line_, col[0]}, kCols[0],
-                       "'" + std::string(f[0]) + "' is not a timestamp like 2023-11-16 18:15:46.6805900");
+                       "'" + quote_excerpt(f[0]) +
+                           "' is not a valid timestamp like 2023-11-16 18:15:46.6805900 (a calendar date "
+                           "with year " + std::to_string(kMinTraceYear) + "-" + std::to_string(kMaxTraceYear) + ")");
     std::int64_t tok[2];
     for (int c = 0; c < 2; ++c) {
       const auto s = f[c + 1];
       const auto r = std::from_chars(s.data(), s.data() + s.size(), tok[c]);
       if (r.ec != std::errc() || r.ptr != s.data() + s.size())
-        throw InputError(SourcePos{path_, line_, col[c + 1]}, kCols[c + 1], "'" + std::string(s) + "' is not an integer token count");
+        throw InputError(SourcePos{path_, line_, col[c + 1]}, kCols[c + 1],
+                         "'" + quote_excerpt(s) + "' is not an integer token count");
       if (tok[c] < 0)
         throw InputError(SourcePos{path_, line_, col[c + 1]}, kCols[c + 1], "negative token count " + std::string(s));
+      if (tok[c] > kMaxRequestTokens)
+        throw InputError(SourcePos{path_, line_, col[c + 1]}, kCols[c + 1],
+                         "token count " + std::string(s) + " is above the limit of " +
+                             std::to_string(kMaxRequestTokens) + " tokens per request");
     }
     if (!have_first_) {
       first_ns_ = last_ns_ = *ts;
@@ -108,9 +127,16 @@ std::optional<TraceRecord> AzureTraceReader::next() {
     }
     if (*ts < last_ns_)
       throw InputError(SourcePos{path_, line_, col[0]}, kCols[0], "timestamp goes backwards (earlier than the previous row)");
+    if (*ts - first_ns_ > kMaxTraceSpanNs)
+      throw InputError(SourcePos{path_, line_, col[0]}, kCols[0],
+                       "timestamp is more than 1e9 s (about 31.7 years, the limit of a trace's span) after the first row's");
     last_ns_ = *ts;
+    ++rows_;
     return TraceRecord{*ts - first_ns_, tok[0], tok[1], line_};
   }
+  if (rows_ == 0)
+    throw InputError(SourcePos{path_, line_, 0}, "",
+                     "the trace has no requests (only a header): nothing to simulate");
   return std::nullopt;
 }
 

@@ -5,21 +5,29 @@
 #include <string>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/workload/azure_trace.hpp"
 
 namespace collabsim::workload {
 
-MooncakeTraceReader::MooncakeTraceReader(const std::filesystem::path& file) : path_(file), in_(file, std::ios::binary) {
-  if (!in_)
-    throw InputError(SourcePos{file, 0, 0}, "",
-                     "cannot open the trace file; it is the Mooncake FAST'25 trace (repository kvcache-ai/Mooncake, "
-                     "FAST25-release/traces/" + file.filename().string() +
-                         ", Apache-2.0); expected under <data-dir>/traces/mooncake_fast25/");
+namespace {
+std::string mooncake_note(const std::filesystem::path& file) {
+  return "it is the Mooncake FAST'25 trace (repository kvcache-ai/Mooncake, FAST25-release/traces/" +
+         file.filename().string() + ", Apache-2.0); expected under <data-dir>/traces/mooncake_fast25/";
+}
+}  // namespace
+
+MooncakeTraceReader::MooncakeTraceReader(const std::filesystem::path& file) : path_(file) {
+  if (!std::filesystem::exists(file))
+    throw InputError(SourcePos{file, 0, 0}, "", "cannot open the trace file; " + mooncake_note(file));
+  check_input_file(file, SourcePos{}, "", "the trace");
+  in_.open(file, std::ios::binary);
+  if (!in_) throw InputError(SourcePos{file, 0, 0}, "", "cannot open the trace file; " + mooncake_note(file));
 }
 
 std::optional<TraceRecord> MooncakeTraceReader::next() {
   std::string s;
-  while (std::getline(in_, s)) {
+  while (read_line(in_, s, kMaxTraceLineBytes, path_, line_ + 1)) {
     ++line_;
     if (!s.empty() && s.back() == '\r') s.pop_back();
     if (s.find_first_not_of(" \t") == std::string::npos) continue;
@@ -37,6 +45,7 @@ std::optional<TraceRecord> MooncakeTraceReader::next() {
       ws();
       std::int64_t v = 0;
       const auto r = std::from_chars(s.data() + i, s.data() + s.size(), v);
+      if (r.ec == std::errc::result_out_of_range) throw fail(key, "integer does not fit 64 bits");
       if (r.ec != std::errc()) throw fail(key, "expected an integer");
       i = static_cast<std::size_t>(r.ptr - s.data());
       if (i < s.size() && (s[i] == '.' || s[i] == 'e' || s[i] == 'E')) throw fail(key, "expected an integer, got a fraction");
@@ -44,6 +53,9 @@ std::optional<TraceRecord> MooncakeTraceReader::next() {
     };
     std::int64_t ts = -1, in = -1, out = -1;
     bool have_hash = false;
+    auto once = [&](bool seen, const std::string& key) {
+      if (seen) throw fail(key, "duplicate key '" + key + "' in one object");
+    };
     hash_ids_.clear();
     expect('{');
     ws();
@@ -57,10 +69,11 @@ std::optional<TraceRecord> MooncakeTraceReader::next() {
       const std::string key = s.substr(i, end - i);
       i = end + 1;
       expect(':');
-      if (key == "timestamp") ts = integer(key);
-      else if (key == "input_length") in = integer(key);
-      else if (key == "output_length") out = integer(key);
+      if (key == "timestamp") once(ts >= 0, key), ts = integer(key);
+      else if (key == "input_length") once(in >= 0, key), in = integer(key);
+      else if (key == "output_length") once(out >= 0, key), out = integer(key);
       else if (key == "hash_ids") {
+        once(have_hash, key);
         have_hash = true;
         expect('[');
         ws();
@@ -76,17 +89,33 @@ std::optional<TraceRecord> MooncakeTraceReader::next() {
       ws();
     }
     expect('}');
+    ws();
+    if (i < s.size())
+      throw fail("", "trailing characters after the JSON object (one object per line)");
     for (auto [v, key] : {std::pair{ts, "timestamp"}, std::pair{in, "input_length"}, std::pair{out, "output_length"}})
       if (v < 0) throw InputError(SourcePos{path_, line_, 1}, key, "missing or negative");
+    for (auto [v, key] : {std::pair{in, "input_length"}, std::pair{out, "output_length"}})
+      if (v > kMaxRequestTokens)
+        throw InputError(SourcePos{path_, line_, 1}, key,
+                         std::to_string(v) + " tokens is above the limit of " + std::to_string(kMaxRequestTokens) +
+                             " tokens per request");
     (void)have_hash;
     if (!have_first_) {
       first_ms_ = last_ms_ = ts;
       have_first_ = true;
     }
     if (ts < last_ms_) throw InputError(SourcePos{path_, line_, 1}, "timestamp", "timestamp goes backwards");
+    // Both are ≥ 0, so the difference cannot overflow; bound it before scaling to ns.
+    if (ts - first_ms_ > kMaxTraceSpanNs / 1'000'000)
+      throw InputError(SourcePos{path_, line_, 1}, "timestamp",
+                       "timestamp is more than 1e9 s (about 31.7 years, the limit of a trace's span) after "
+                       "the first line's (timestamps are in ms)");
     last_ms_ = ts;
+    ++rows_;
     return TraceRecord{(ts - first_ms_) * 1'000'000, in, out, line_};
   }
+  if (rows_ == 0)
+    throw InputError(SourcePos{path_, line_, 0}, "", "the trace has no requests (empty file): nothing to simulate");
   return std::nullopt;
 }
 

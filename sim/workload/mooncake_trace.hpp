@@ -14,10 +14,14 @@ namespace collabsim::workload {
 
 class MooncakeTraceReader final : public TraceReader {
  public:
-  /// Throws InputError for a file that cannot be opened.
+  /// Throws InputError for a file that cannot be opened or is not a regular file of at
+  /// most 4 GiB.
   explicit MooncakeTraceReader(const std::filesystem::path& file);
-  /// Throws InputError (file, line, column, key) for malformed JSON, a missing or
-  /// negative field, an unknown key, or a timestamp earlier than the previous line's.
+  /// Throws InputError (file, line, column, key) for malformed JSON, a missing, negative
+  /// or duplicate field, an unknown key, characters after the object (trailing garbage, a
+  /// second object), a token count above kMaxRequestTokens, a timestamp earlier than the
+  /// previous line's or more than kMaxTraceSpanNs after the first line's, a line over
+  /// 4 MiB, and at the end of a file with no records at all.
   std::optional<TraceRecord> next() override;
   const std::filesystem::path& path() const override { return path_; }
   /// Prefix-block hash ids of the last record returned.
@@ -29,6 +33,7 @@ class MooncakeTraceReader final : public TraceReader {
   std::size_t line_ = 0;
   std::int64_t first_ms_ = 0, last_ms_ = 0;
   bool have_first_ = false;
+  std::size_t rows_ = 0;
   std::vector<std::int64_t> hash_ids_;
 };
 

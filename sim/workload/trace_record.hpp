@@ -11,6 +11,15 @@
 
 namespace collabsim::workload {
 
+/// Largest prompt or output length of one trace request: 10^7 tokens (Mooncake's longest
+/// prompts are ~10^5); a larger count is an input error naming file and line.
+inline constexpr std::int64_t kMaxRequestTokens = 10'000'000;
+/// Largest arrival of a trace row after the first row: 10^18 ns = 10^9 s (≈ 31.7 years),
+/// so arrivals and durations added to them stay far inside the 64-bit clock.
+inline constexpr std::int64_t kMaxTraceSpanNs = 1'000'000'000'000'000'000;
+/// Calendar years accepted in wall-clock trace timestamps (Azure).
+inline constexpr int kMinTraceYear = 1970, kMaxTraceYear = 2200;
+
 /// One request of a trace. `arrival_ns` is relative to the trace's first row (= 0).
 struct TraceRecord {
   std::int64_t arrival_ns = 0;
@@ -24,7 +33,8 @@ class TraceReader {
  public:
   virtual ~TraceReader() = default;
   /// Next record, std::nullopt at the end. Throws InputError (file, line, column) for a
-  /// row that does not parse.
+  /// row that does not parse or exceeds the limits above, and when the end is reached
+  /// without any record (an empty or header-only trace has nothing to simulate).
   virtual std::optional<TraceRecord> next() = 0;
   virtual const std::filesystem::path& path() const = 0;
 };
