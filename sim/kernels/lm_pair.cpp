@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/kernels/question_corpus.hpp"
 #include "sim/kernels/router_training.hpp"
@@ -112,11 +113,26 @@ double measured_alpha(const std::filesystem::path& report, int gamma) {
   if (!std::filesystem::exists(report))
     throw InputError(SourcePos{report, 0, 0}, "alpha_file", "no such report: run `collabsim train-lm -o FILE` first");
   if (gamma < 1 || gamma > 8) throw InputError(SourcePos{report, 0, 0}, "gamma", "measured α exists for γ = 1 … 8");
+  check_input_file(report, SourcePos{}, "alpha_file", "LM-pair report");
   H5::Exception::dontPrint();
+  if (!H5::H5File::isHdf5(report.string()))
+    throw InputError(SourcePos{report, 0, 0}, "alpha_file", "not an HDF5 file (expected a report of `collabsim train-lm`)");
   try {
     H5::H5File f(report.string(), H5F_ACC_RDONLY);
+    if (!f.nameExists("alpha")) throw InputError(SourcePos{report, 0, 0}, "alpha_file", "dataset 'alpha': missing");
+    H5::DataSet ds = f.openDataSet("alpha");
+    H5::DataSpace sp = ds.getSpace();
+    hsize_t n = 0;
+    if (ds.getTypeClass() != H5T_FLOAT || !sp.isSimple() || sp.getSimpleExtentNdims() != 1 ||
+        (sp.getSimpleExtentDims(&n), n != 8))
+      throw InputError(SourcePos{report, 0, 0}, "alpha_file",
+                       "dataset 'alpha': expected 8 floating-point values (α for γ = 1 … 8)");
     double a[8];
-    f.openDataSet("alpha").read(a, H5::PredType::NATIVE_DOUBLE);
+    ds.read(a, H5::PredType::NATIVE_DOUBLE);
+    for (int g = 0; g < 8; ++g)
+      if (!(a[g] >= 0.0 && a[g] <= 1.0))
+        throw InputError(SourcePos{report, 0, 0}, "alpha_file",
+                         "dataset 'alpha': element " + std::to_string(g) + " is not an acceptance rate in [0, 1]");
     return a[gamma - 1];
   } catch (const H5::Exception& e) {
     throw InputError(SourcePos{report, 0, 0}, "alpha_file", "not an LM-pair report: " + e.getDetailMsg());

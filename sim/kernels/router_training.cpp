@@ -4,10 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/quality/metrics.hpp"
 #include "sim/quality/quality_table.hpp"
@@ -40,18 +44,6 @@ void write_matrix(H5::H5File& f, const std::string& name, const float* data, hsi
   H5::DataSpace sp(2, dims);
   f.createDataSet(name, H5::PredType::NATIVE_FLOAT, sp).write(data, H5::PredType::NATIVE_FLOAT);
 }
-std::string read_str(const H5::H5Object& o, const std::string& name) {
-  H5::Attribute a = o.openAttribute(name);
-  std::string s;
-  a.read(a.getStrType(), s);
-  return s;
-}
-double read_num(const H5::H5Object& o, const std::string& name) {
-  double v = 0;
-  o.openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &v);
-  return v;
-}
-
 }  // namespace
 
 RouterTrainReport train_router(const RouterTrainConfig& cfg) {
@@ -156,37 +148,131 @@ RouterTrainReport train_router(const RouterTrainConfig& cfg) {
   return rep;
 }
 
+namespace {
+
+/// Checks of one weights file; every failure is an InputError naming the file and the
+/// dataset or attribute.
+struct WeightsFile {
+  const std::filesystem::path& file;
+  H5::H5File& f;
+
+  [[noreturn]] void fail(const std::string& what, const std::string& msg) const {
+    throw InputError(SourcePos{file, 0, 0}, "weights", what + ": " + msg);
+  }
+  bool has_attr(const std::string& name) const { return f.attrExists(name); }
+  std::string text(const std::string& name) const {
+    if (!has_attr(name)) fail("attribute '" + name + "'", "missing");
+    H5::Attribute a = f.openAttribute(name);
+    if (a.getTypeClass() != H5T_STRING) fail("attribute '" + name + "'", "expected a string");
+    if (a.getSpace().getSimpleExtentNpoints() != 1) fail("attribute '" + name + "'", "expected a scalar string");
+    std::string out;
+    a.read(a.getStrType(), out);
+    if (out.size() > (1u << 20)) fail("attribute '" + name + "'", "longer than 1 MiB");
+    return out;
+  }
+  double number(const std::string& name) const {
+    if (!has_attr(name)) fail("attribute '" + name + "'", "missing");
+    H5::Attribute a = f.openAttribute(name);
+    const auto cls = a.getTypeClass();
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER) fail("attribute '" + name + "'", "expected a number");
+    if (a.getSpace().getSimpleExtentNpoints() != 1) fail("attribute '" + name + "'", "expected a scalar");
+    double v = 0;
+    a.read(H5::PredType::NATIVE_DOUBLE, &v);
+    if (!std::isfinite(v)) fail("attribute '" + name + "'", "not a finite number");
+    return v;
+  }
+  /// Reads dataset `name` of shape exactly rows × cols (float) into `out` (rows·cols floats)
+  /// and checks every value is finite.
+  void matrix(const std::string& name, hsize_t rows, hsize_t cols, float* out) const {
+    if (!f.nameExists(name)) fail("dataset '" + name + "'", "missing");
+    H5::DataSet ds = f.openDataSet(name);
+    if (ds.getTypeClass() != H5T_FLOAT) fail("dataset '" + name + "'", "expected floating-point values");
+    H5::DataSpace sp = ds.getSpace();
+    if (!sp.isSimple() || sp.getSimpleExtentNdims() != 2)
+      fail("dataset '" + name + "'", fmt::format("expected rank 2 ({} × {}), got rank {}", rows, cols,
+                                                 sp.isSimple() ? sp.getSimpleExtentNdims() : -1));
+    hsize_t dims[2] = {0, 0};
+    sp.getSimpleExtentDims(dims);
+    if (dims[0] != rows || dims[1] != cols)
+      fail("dataset '" + name + "'",
+           fmt::format("shape {} × {} does not match the declared dimensions ({} × {})", dims[0], dims[1], rows, cols));
+    ds.read(out, H5::PredType::NATIVE_FLOAT);
+    const std::size_t n = static_cast<std::size_t>(rows * cols);
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(out[i]))
+        fail("dataset '" + name + "'", fmt::format("value {} (element {}) is not finite", out[i], i));
+  }
+  /// Length of the 1-column dataset `name` (its first dimension), checked in [lo, hi].
+  hsize_t length(const std::string& name, hsize_t lo, hsize_t hi) const {
+    if (!f.nameExists(name)) fail("dataset '" + name + "'", "missing");
+    H5::DataSpace sp = f.openDataSet(name).getSpace();
+    if (!sp.isSimple() || sp.getSimpleExtentNdims() != 2) fail("dataset '" + name + "'", "expected rank 2 (n × 1)");
+    hsize_t dims[2] = {0, 0};
+    sp.getSimpleExtentDims(dims);
+    if (dims[1] != 1) fail("dataset '" + name + "'", fmt::format("expected n × 1, got {} × {}", dims[0], dims[1]));
+    if (dims[0] < lo || dims[0] > hi)
+      fail("dataset '" + name + "'", fmt::format("length {} outside [{}, {}]", dims[0], lo, hi));
+    return dims[0];
+  }
+};
+
+}  // namespace
+
 std::unique_ptr<RouterKernel> RouterKernel::load(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file))
     throw InputError(SourcePos{file, 0, 0}, "weights", "router weights not found: run `collabsim train-router -o " + file.string() + "` first");
+  check_input_file(file, SourcePos{}, "weights", "router weights");
   H5::Exception::dontPrint();
+  if (!H5::H5File::isHdf5(file.string()))
+    throw InputError(SourcePos{file, 0, 0}, "weights", "not an HDF5 file (expected router weights from `collabsim train-router`)");
   try {
     H5::H5File f(file.string(), H5F_ACC_RDONLY);
-    const std::string kind = read_str(f, "kind");
-    const int bits = static_cast<int>(read_num(f, "hash_bits"));
+    const WeightsFile w{file, f};
+    const std::string kind = w.text("kind");
+    if (kind != "logistic" && kind != "mlp")
+      w.fail("attribute 'kind'", "'" + quote_excerpt(kind) + "' is not a router kind (logistic, mlp)");
+    const double bits_d = w.number("hash_bits");
+    if (bits_d != std::floor(bits_d) || bits_d < kMinHashBits || bits_d > kMaxHashBits)
+      w.fail("attribute 'hash_bits'",
+             fmt::format("{} is not an integer in [{}, {}]", bits_d, kMinHashBits, kMaxHashBits));
+    const int bits = static_cast<int>(bits_d);
     std::vector<std::string> cats;
-    std::string cl = read_str(f, "categories"), cur;
+    std::string cl = w.text("categories"), cur;
     for (char c : cl) {
       if (c == '\n') cats.push_back(cur), cur.clear();
       else cur += c;
     }
     if (!cl.empty()) cats.push_back(cur);
+    if (cats.size() > 4096) w.fail("attribute 'categories'", fmt::format("{} categories (at most 4096)", cats.size()));
+    const std::string label = w.text("label");
+    if (label != "small_correct" && label != "quality_gap")
+      w.fail("attribute 'label'", "'" + quote_excerpt(label) + "' is not a router label (small_correct, quality_gap)");
+    const double seed = w.number("seed");
+    if (seed < 0 || seed != std::floor(seed) || seed > 9.007199254740992e15)
+      w.fail("attribute 'seed'", "not a non-negative integer");
     TextFeatures feats(bits, cats);
+    const hsize_t dim = feats.dim();
     RouterModel m;
-    const int hidden = kind == "mlp" ? static_cast<int>(f.openDataSet("b1").getSpace().getSimpleExtentNpoints()) : 0;
+    const int hidden = kind == "mlp" ? static_cast<int>(w.length("b1", 1, kMaxHidden)) : 0;
+    if (static_cast<double>(hidden) * static_cast<double>(dim) > kMaxWeights)
+      w.fail("dataset 'W1'", fmt::format("{} × {} weights is above the limit of {}", hidden, dim, kMaxWeights));
     m.set_shape(feats.dim(), hidden);
-    m.b2 = static_cast<float>(read_num(f, "b2"));
-    m.w2.resize(static_cast<Eigen::Index>(f.openDataSet("w2").getSpace().getSimpleExtentNpoints()));
-    f.openDataSet("w2").read(m.w2.data(), H5::PredType::NATIVE_FLOAT);
+    m.b2 = static_cast<float>(w.number("b2"));
+    const hsize_t n2 = hidden > 0 ? static_cast<hsize_t>(hidden) : dim;
+    m.w2.resize(static_cast<Eigen::Index>(n2));
+    w.matrix("w2", n2, 1, m.w2.data());
     if (hidden > 0) {
+      // Stored as written by train_router: dim rows of `hidden` floats (= W1 column-major).
       m.W1.resize(hidden, feats.dim());
-      f.openDataSet("W1").read(m.W1.data(), H5::PredType::NATIVE_FLOAT);
+      w.matrix("W1", dim, static_cast<hsize_t>(hidden), m.W1.data());
       m.b1.resize(hidden);
-      f.openDataSet("b1").read(m.b1.data(), H5::PredType::NATIVE_FLOAT);
+      w.matrix("b1", static_cast<hsize_t>(hidden), 1, m.b1.data());
+    } else if (f.nameExists("W1") || f.nameExists("b1")) {
+      w.fail("dataset 'W1'", "a logistic router has no hidden layer, but the file has W1/b1 (kind should be mlp?)");
     }
     std::unique_ptr<RouterKernel> k(new RouterKernel(std::move(feats), std::move(m)));
-    k->label_ = read_str(f, "label");
-    k->seed_ = static_cast<std::uint64_t>(read_num(f, "seed"));
+    k->label_ = label;
+    k->seed_ = static_cast<std::uint64_t>(seed);
     return k;
   } catch (const H5::Exception& e) {
     throw InputError(SourcePos{file, 0, 0}, "weights", "not a collabsim router file: " + e.getDetailMsg());

@@ -53,7 +53,16 @@ RouterTrainReport train_router(const RouterTrainConfig& cfg);
 /// A trained router loaded from HDF5: features + model.
 class RouterKernel {
  public:
-  /// Throws InputError naming the file when it is missing or not a router file.
+  /// Largest hidden layer and first-layer size (hidden × dim floats, 1 GiB) a weights
+  /// file may declare.
+  static constexpr unsigned long long kMaxHidden = 4096;
+  static constexpr double kMaxWeights = 268435456.0;
+  /// Loads and validates a weights file before use. Throws InputError naming the file and
+  /// the attribute or dataset when the file is missing, not a regular file (≤ 4 GiB), not
+  /// HDF5, `kind` is not logistic/mlp, `label` unknown, `hash_bits` not an integer in
+  /// [kMinHashBits, kMaxHashBits], a dataset's rank or shape differs from the declared
+  /// dimensions (w2: dim × 1 logistic or hidden × 1 MLP; W1: dim × hidden; b1: hidden × 1
+  /// with 1 ≤ hidden ≤ kMaxHidden), or any value (b2 included) is not finite.
   static std::unique_ptr<RouterKernel> load(const std::filesystem::path& file);
   /// P(label) for a question.
   double score(const Question& q) const;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace collabsim::kernels {
 namespace {
@@ -14,8 +16,17 @@ std::uint64_t mix(std::uint64_t z) {
 }
 }  // namespace
 
+namespace {
+int checked_bits(int bits) {
+  if (bits < kMinHashBits || bits > kMaxHashBits)
+    throw std::invalid_argument("hash_bits " + std::to_string(bits) + " is outside [" + std::to_string(kMinHashBits) +
+                                ", " + std::to_string(kMaxHashBits) + "]");
+  return bits;
+}
+}  // namespace
+
 TextFeatures::TextFeatures(int hash_bits, std::vector<std::string> categories)
-    : bits_(hash_bits), hashed_(1u << hash_bits), categories_(std::move(categories)) {}
+    : bits_(checked_bits(hash_bits)), hashed_(1u << bits_), categories_(std::move(categories)) {}
 
 SparseVector TextFeatures::extract(const std::string& text, const std::string& category) const {
   // Hash every feature on the fly (no token strings) into a dense per-thread scratch

@@ -17,10 +17,14 @@ struct SparseVector {
   std::vector<float> value;
 };
 
+/// Range of TextFeatures' hash_bits: 2^24 slots (a 64 MiB scratch array) at most.
+inline constexpr int kMinHashBits = 1, kMaxHashBits = 24;
+
 class TextFeatures {
  public:
   /// `hash_bits`: the hashed part has 2^hash_bits slots (e.g. 18). Categories map to
   /// slots after it (unknown categories share one slot), then one slot for log length.
+  /// Throws std::invalid_argument unless kMinHashBits ≤ hash_bits ≤ kMaxHashBits.
   TextFeatures(int hash_bits, std::vector<std::string> categories);
 
   /// Total dimension.
