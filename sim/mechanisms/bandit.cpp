@@ -22,6 +22,7 @@ class Bandit final : public Mechanism {
         cost_w_(p.number("cost_weight")),
         lat_w_(p.number("latency_weight")) {
     for (const auto& n : p.texts("arms")) arms_.push_back(cx.deployment(n, p.pos("arms"), "mechanism.bandit.arms"));
+    p.require_distinct("arms", "mechanism.bandit.arms");  // one arm per deployment
     // Category slots from the quality table.
     for (std::size_t r = 0; r < cx.table().num_queries(); ++r) cats_.emplace(cx.table().category(r), 0);
     int i = 0;
@@ -71,7 +72,7 @@ class Bandit final : public Mechanism {
 MechanismInfo bandit_info() {
   return {"bandit", "online LinUCB router learning from quality minus cost and latency penalties",
           "MixLLM (Wang et al. 2025), LinUCB (Li et al. 2010); survey §3.2.1, §6.1",
-          {Field::text_list("arms", std::vector<std::string>{"slm", "llm"}, "deployments to choose from", 2),
+          {Field::text_list("arms", std::vector<std::string>{"slm", "llm"}, "deployments to choose from", 2).distinct_entries(),
            Field::real("alpha", 0.5, "1", "LinUCB exploration width α", 0.0, 100.0),
            Field::real("cost_weight", 0.2, "1 per (USD/1k requests)", "reward penalty per USD per 1,000 requests", 0.0),
            Field::real("latency_weight", 0.0, "1/s", "reward penalty per second of latency", 0.0)},

@@ -45,6 +45,8 @@ class Cascade final : public Mechanism {
     if (kernel_.active() && stages_.size() != 2)
       throw InputError(p.pos("score"), "mechanism.cascade.score",
                        fmt::format("score = \"kernel\" scores the first of two stages; got {} stages", stages_.size()));
+    // A deployment twice would be counted once as "large" and once as "small".
+    p.require_distinct("stages", "mechanism.cascade.stages");
   }
 
   std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
@@ -98,7 +100,7 @@ class Cascade final : public Mechanism {
 
 MechanismInfo cascade_info() {
   std::vector<Field> fields{
-      Field::text_list("stages", std::vector<std::string>{"slm", "llm"}, "deployments from cheapest to strongest", 2),
+      Field::text_list("stages", std::vector<std::string>{"slm", "llm"}, "deployments from cheapest to strongest", 2).distinct_entries(),
       Field::real_list("thresholds", std::vector<double>{0.5}, "1",
                        "per stage but the last: escalate when confidence < threshold", 0.0, 1.0),
       Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle confidence for 'stage answer correct'", 0.5,
@@ -107,9 +109,12 @@ MechanismInfo cascade_info() {
       Field::integer("verify_tokens", 8, "tokens", "output tokens of one verification", 1, 1e6),
       Field::integer("verify_samples", 1, "1", "verifications per stage (AutoMix samples k)", 1, 64)};
   for (auto& f : kernel_score_fields()) fields.push_back(std::move(f));
-  return {"cascade", "stage by stage: answer, judge confidence, escalate below the stage's threshold",
-          "FrugalGPT (Chen et al. 2023), AutoMix (Madaan et al. 2023); survey §3.1.2", fields,
-          [](Context& cx, const ParamSet& p) { return std::make_unique<Cascade>(cx, p); }};
+  fields.push_back(target_share_field("thresholds (one threshold, two stages)"));
+  MechanismInfo info{"cascade", "stage by stage: answer, judge confidence, escalate below the stage's threshold",
+                     "FrugalGPT (Chen et al. 2023), AutoMix (Madaan et al. 2023); survey §3.1.2", fields,
+                     [](Context& cx, const ParamSet& p) { return std::make_unique<Cascade>(cx, p); }};
+  info.calibration_key = "thresholds";
+  return info;
 }
 
 }  // namespace collabsim

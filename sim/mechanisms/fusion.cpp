@@ -26,6 +26,7 @@ class Fusion final : public Mechanism {
     if (weights_.size() != members_.size())
       throw InputError(p.pos("weights"), "mechanism.weights",
                        fmt::format("{} members need {} weights, got {}", members_.size(), members_.size(), weights_.size()));
+    p.require_distinct("members", "mechanism.fusion.members");  // a member twice would vote twice
     strongest_ = members_.back();
   }
 
@@ -75,7 +76,7 @@ class Fusion final : public Mechanism {
 MechanismInfo fusion_info() {
   return {"fusion", "all members answer; majority or weighted vote over their predicted answers",
           "FS-GEN, LLM ensembles; survey §3.1.5, §3.2.3",
-          {Field::text_list("members", std::vector<std::string>{"slm", "llm"}, "deployments that answer", 1),
+          {Field::text_list("members", std::vector<std::string>{"slm", "llm"}, "deployments that answer", 1).distinct_entries(),
            Field::text("combiner", "majority", "how the final answer is chosen", {"majority", "weighted"}),
            Field::real_list("weights", std::vector<double>{}, "1", "weighted combiner: one weight per member", 0.0)},
           [](Context& cx, const ParamSet& p) { return std::make_unique<Fusion>(cx, p); }};

@@ -15,8 +15,11 @@ namespace collabsim {
 /// All registered mechanisms, in listing order.
 const std::vector<MechanismInfo>& mechanism_registry();
 
-/// Entry by name; throws InputError naming `pos` and listing the known names otherwise.
+/// Entry by name; throws InputError naming `pos` (key "mechanism.name"), suggesting the
+/// closest name and listing the known names otherwise.
 const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& pos);
+/// As above, with the key to name in the error (e.g. "mechanism.cascde" for a sub-table).
+const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& pos, const std::string& key);
 
 /// Builds the mechanism named by `[mechanism] name`, with its parameters from the
 /// sub-table `[mechanism.<name>]` (defaults when absent). Sub-tables of other registered
@@ -24,7 +27,9 @@ const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& po
 std::unique_ptr<Mechanism> make_mechanism(const toml::table& table, Context& cx);
 
 /// The registry entry and validated parameters of the [mechanism] table (as
-/// make_mechanism, without building it), so a run can learn what it needs first.
+/// make_mechanism, without building it), so a run can learn what it needs first. Every
+/// [mechanism.<name>] sub-table is validated against its mechanism's declarations, used or
+/// not (unknown sub-table names get a did-you-mean suggestion).
 std::pair<const MechanismInfo*, ParamSet> mechanism_params(const toml::table& table);
 
 // Registration functions, one per mechanism file.
