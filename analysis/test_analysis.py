@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPT = os.path.join(HERE, "plot_runs.py")
+SCRIPT = os.path.join(HERE, "collabsim_plot.py")
 
 
 def write_run(path, mechanism, quality, cost, n=600, scale=1.0):
@@ -65,7 +65,7 @@ class PlotRunsTest(unittest.TestCase):
         out = os.path.join(self.dir, "figs")
         res = self.run_script(*files, "-o", out)
         self.assertEqual(res.returncode, 0, res.stderr)
-        for name in ("latency_cdf", "ttft_cdf", "quality_cost", "latency_over_time"):
+        for name in ("latency_cdf", "ttft_cdf", "cost_quality", "latency_over_time"):
             for ext in ("png", "pdf"):
                 path = os.path.join(out, f"{name}.{ext}")
                 self.assertTrue(os.path.exists(path), path)
