@@ -228,11 +228,6 @@ def _run_point(run: dict) -> dict:
     }
 
 
-def _is_sweep_metric(name: str, aggregate_names) -> bool:
-    """True when /sweep/aggregate has <name>_mean (name is a /summary metric)."""
-    return f"{name}_mean" in aggregate_names
-
-
 def load_sweep(path: str) -> dict:
     """Reads a sweep file. Returns {'kind': 'sweep', 'path', 'attrs', 'axes': [key paths],
     'seeds', 'points': {field: array} (/sweep/points), 'aggregate': {field: array},

@@ -17,6 +17,7 @@ SCRIPT = os.path.join(HERE, "collabsim_plot.py")
 
 
 def write_run(path, mechanism, quality, cost, n=600, scale=1.0):
+    """Writes a synthetic run file (n requests, quality share `quality`, cost [USD per 1k]) with the simulator's layout; returns its /summary row."""
     rng = np.random.default_rng(sum(map(ord, mechanism)))
     dt = np.dtype([("request_id", "<u8"), ("query_id", "<i8"), ("arrival_s", "<f8"), ("ttft_s", "<f8"),
                    ("latency_s", "<f8"), ("prompt_tokens", "<i8"), ("output_tokens", "<i8"),
@@ -46,17 +47,22 @@ def write_run(path, mechanism, quality, cost, n=600, scale=1.0):
 
 
 class PlotRunsTest(unittest.TestCase):
+    """The entry script on synthetic run files."""
     def setUp(self):
+        """Makes a temporary folder."""
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = self.tmp.name
 
     def tearDown(self):
+        """Removes the temporary folder."""
         self.tmp.cleanup()
 
     def run_script(self, *args):
+        """Runs collabsim_plot.py with args; returns the CompletedProcess."""
         return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True)
 
     def test_figures_and_summary(self):
+        """Figures exist and summary.csv holds each run's quality and cost [USD/1k]."""
         files, want = [], {}
         for mech, q, c in [("small_only", 0.4, 0.0), ("large_only", 0.63, 1.2), ("cascade", 0.58, 0.64)]:
             p = os.path.join(self.dir, f"{mech}.h5")
@@ -80,6 +86,7 @@ class PlotRunsTest(unittest.TestCase):
         self.assertIn("cascade", res.stdout)
 
     def test_same_mechanism_twice_is_labelled_by_file(self):
+        """Two runs of one mechanism are told apart by file stem."""
         a, b = os.path.join(self.dir, "run_a.h5"), os.path.join(self.dir, "run_b.h5")
         write_run(a, "cascade", 0.5, 1.0)
         write_run(b, "cascade", 0.6, 0.5)
@@ -89,6 +96,7 @@ class PlotRunsTest(unittest.TestCase):
             self.assertEqual([r["mechanism"] for r in csv.DictReader(fh)], ["run_a", "run_b"])
 
     def test_not_a_result_fails_with_file_name(self):
+        """A non-result or missing file exits 2 naming the file."""
         bad = os.path.join(self.dir, "bad.h5")
         with h5py.File(bad, "w") as f:
             f.create_dataset("x", data=np.arange(3))

@@ -162,6 +162,7 @@ class FiguresFromSimulator(unittest.TestCase):
             return json.load(fh)
 
     def test_every_figure_is_a_valid_image(self):
+        """Every figure is a valid PNG and PDF; the Gantt hook is skipped with a reason, not drawn empty."""
         names = ["cost_quality", "pgr", "latency_cdf", "ttft_cdf", "tpot_cdf", "latency_over_time",
                  "sweep_cascade_sweep", "sweep_router_sweep", "sweep_spec_sweep", "energy_cost",
                  "device_timeline", "speculative_speedup"]
@@ -172,6 +173,7 @@ class FiguresFromSimulator(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.out, "gantt.png")))
 
     def test_cost_quality_points_hulls_and_aiq(self):
+        """Plotted points are the /summary and /sweep/aggregate values; hulls and AIQ [1] match a brute-force hull and a dense integral."""
         data = self.fig_json("cost_quality")
         # run points are the runs' /summary values
         for m in ("small_only", "large_only", "oracle"):
@@ -198,6 +200,7 @@ class FiguresFromSimulator(unittest.TestCase):
         self.assertTrue(np.isnan(data["groups"]["oracle"]["aiq"]))  # a single point has no AIQ
 
     def test_pgr_apgr_cpt_against_sweep(self):
+        """q_weak/q_strong, APGR, CPT(50/80%) and the per-seed APGR interval match RouteLLM's definitions applied to the sweep file."""
         data = self.fig_json("pgr")
         with h5py.File(self.cascade_sweep) as f:
             agg = f["sweep/aggregate"][...]
@@ -227,6 +230,7 @@ class FiguresFromSimulator(unittest.TestCase):
         self.assertIn("router", " ".join(data))
 
     def test_cdf_quantiles_are_numpy_percentiles(self):
+        """Quantiles [s] read off the plotted CDFs equal numpy's inverted_cdf percentiles of the requests."""
         lat = self.fig_json("latency_cdf")
         tpot = self.fig_json("tpot_cdf")
         for m in BASELINES:
@@ -251,6 +255,7 @@ class FiguresFromSimulator(unittest.TestCase):
                                float(np.percentile(r["latency_s"][r["status"] == 0], 90, method="inverted_cdf")))
 
     def test_sweep_figure_plots_aggregate_with_bands(self):
+        """The sweep figure plots /sweep/aggregate means and 95% bounds [s] against the threshold."""
         data = self.fig_json("sweep_cascade_sweep")
         self.assertEqual(data["x"], "mechanism.cascade.thresholds")
         with h5py.File(self.cascade_sweep) as f:
@@ -263,6 +268,7 @@ class FiguresFromSimulator(unittest.TestCase):
         np.testing.assert_allclose(s["hi"], rows["latency_p99_s_ci95_hi"])
 
     def test_energy_parts_add_up_and_cost_split(self):
+        """Energy segments [J/request] add up to energy_per_request_j; token-priced cost is all API tokens."""
         data = self.fig_json("energy_cost")
         for m in BASELINES:
             with h5py.File(self.runs[m]) as f:
@@ -277,6 +283,7 @@ class FiguresFromSimulator(unittest.TestCase):
             self.assertAlmostEqual(e["cost_split_usd_per_1k"]["API tokens"], float(s["cost_per_1k_usd"]))
 
     def test_device_timeline_utilisation(self):
+        """Mean utilisation [1] is busy_replicas / replicas; an idle device's run is left out."""
         data = self.fig_json("device_timeline")
         with h5py.File(self.runs["large_only"]) as f:
             tl = f["devices/cloud/timeline"][...]
@@ -285,6 +292,7 @@ class FiguresFromSimulator(unittest.TestCase):
         self.assertGreater(data["window_s"], 0)
 
     def test_speculative_speedup_and_leviathan(self):
+        """Measured speed-up [1] is large_only / speculative p50 latency; the curve is Leviathan's formula at the mean measured alpha."""
         data = self.fig_json("speculative_speedup")
         with h5py.File(self.spec_large) as f:
             L = float(f["summary"][0]["latency_p50_s"])
@@ -300,6 +308,7 @@ class FiguresFromSimulator(unittest.TestCase):
         self.assertIn("assumed", data["c_source"])  # no small_only run of that scenario was given
 
     def test_summary_csv_has_runs_and_sweep_points(self):
+        """summary.csv has one row per run and per sweep combination."""
         with open(os.path.join(self.out, "summary.csv")) as fh:
             lines = fh.read().splitlines()
         self.assertEqual(len(lines), 1 + 5 + 10 + 3 + 3 + 1)
@@ -325,6 +334,7 @@ class CommandLine(unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_plot_subcommand_draws_and_skips_with_reasons(self):
+        """`collabsim plot` draws the requested figures in the requested format and skips those the input cannot make."""
         out = os.path.join(self.tmp, "a")
         res = sh(self.bin, "plot", self.run_file, "-o", out, "--format", "png", "--only", "cost_quality,pgr,latency_cdf")
         image_ok(self, os.path.join(out, "cost_quality.png"))
@@ -334,6 +344,7 @@ class CommandLine(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(out, "pgr.png")))
 
     def test_bad_inputs_exit_2_naming_the_file(self):
+        """Missing, non-HDF5 and non-collabsim files, unknown figures and metrics exit 2 naming them."""
         text = os.path.join(self.tmp, "notes.h5")
         with open(text, "w") as fh:
             fh.write("not hdf5\n")
@@ -351,6 +362,7 @@ class CommandLine(unittest.TestCase):
         res = sh(self.bin, "plot", "-o", os.path.join(self.tmp, "c"), ok=(2,))  # no file: CLI11 usage error
 
     def test_gantt_hook_draws_spans_when_present(self):
+        """With a /spans dataset in the assumed layout the Gantt hook draws a figure."""
         path = os.path.join(self.tmp, "with_spans.h5")
         shutil.copy(self.run_file, path)
         dt = np.dtype([("request_id", "<u8"), ("track", "S16"), ("kind", "S8"), ("start_s", "<f8"), ("end_s", "<f8")])
@@ -367,6 +379,7 @@ class Metrics(unittest.TestCase):
     """The metric functions on hand-computed cases."""
 
     def test_hull_and_aiq(self):
+        """Hull vertices and AIQ [1] on hand-computed points."""
         h = metrics.nondecreasing_hull([0, 0.5, 1, 0.6, 1.2, 1.5], [0.4, 0.55, 0.6, 0.5, 0.62, 0.61])
         np.testing.assert_allclose(h, [[0, 0.4], [0.5, 0.55], [1.2, 0.62]])
         self.assertAlmostEqual(metrics.aiq(h, 0, 1.5), ((0.4 + 0.55) / 2 * 0.5 + (0.55 + 0.62) / 2 * 0.7 + 0.62 * 0.3) / 1.5)
@@ -375,6 +388,7 @@ class Metrics(unittest.TestCase):
         self.assertTrue(np.isnan(metrics.aiq(np.array([[1.0, 0.5]]), 0, 2)))
 
     def test_apgr_cpt(self):
+        """APGR and CPT [1] on hand-computed curves, with anchors and the not-reached case."""
         self.assertAlmostEqual(metrics.apgr([0, 1], [0, 1]), 0.5)
         self.assertAlmostEqual(metrics.apgr([0.5], [0.8]), 0.5 * 0.8 / 2 + 0.5 * 1.8 / 2)  # anchors added
         self.assertAlmostEqual(metrics.cpt([0, 0.5, 1], [0, 0.8, 1], 0.5), 0.3125)
@@ -384,10 +398,12 @@ class Metrics(unittest.TestCase):
         self.assertEqual(metrics.cpt_step([0, 0.5, 1], [0, 0.3, 0.6], 0.8), 1.0)
 
     def test_leviathan(self):
+        """Leviathan's tokens per round and speed-up at known values."""
         self.assertAlmostEqual(float(metrics.leviathan_tokens_per_round(1.0, 4)), 5.0)
         self.assertAlmostEqual(float(metrics.leviathan_speedup(0.7, 4, 0.05)), (1 - 0.7 ** 5) / (0.3 * 1.2))
 
     def test_rolling_mean_and_ecdf(self):
+        """Trailing rolling mean over a window [s] and ECDF quantile read-off."""
         np.testing.assert_allclose(metrics.rolling_mean([0, 1, 2, 3], [0, 2, 4, 6], 2.0), [0, 1, 3, 5])
         x, y = metrics.ecdf([3.0, 1.0, 2.0, np.nan])
         self.assertEqual(metrics.ecdf_quantile(x, y, 0.5), 2.0)
