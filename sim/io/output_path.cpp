@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -60,6 +61,15 @@ fs::path resolve_output_target(const fs::path& target) {
     if (ec) throw InputError(pos, "-o", "cannot create folder '" + out.parent_path().string() + "': " + ec.message());
   }
   return out;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 fs::path temp_path_for(const fs::path& target) {

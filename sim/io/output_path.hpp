@@ -19,6 +19,9 @@ namespace collabsim {
 /// its folder cannot be created.
 std::filesystem::path resolve_output_target(const std::filesystem::path& target);
 
+/// The current time as UTC ISO 8601 ("2026-12-02T07:18:46Z"), for the `created` attribute.
+std::string utc_now();
+
 /// `<target>.tmp-<pid>`.
 std::filesystem::path temp_path_for(const std::filesystem::path& target);
 

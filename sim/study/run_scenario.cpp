@@ -12,6 +12,7 @@
 #include "sim/core/engine.hpp"
 #include "sim/core/error.hpp"
 #include "sim/hardware/deployment_server.hpp"
+#include "sim/io/output_path.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/mechanisms/registry.hpp"
 #include "sim/network/network.hpp"
@@ -28,14 +29,6 @@ constexpr double kSaturatedUtilisation = 0.95;
 /// ... and its last answer comes this many times later than the last arrival.
 constexpr double kSaturatedMakespanRatio = 1.5;
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 /// Run-time state shared by the processes of one run.
 struct RunState {
