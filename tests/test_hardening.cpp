@@ -343,6 +343,10 @@ TEST(HardenScenario, InputFilesMustBeRegularFiles) {
   const fs::path fifo = d.path / "fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_HAS(load_error(h, {"workload.trace=\"" + fifo.string() + "\""}), "is a FIFO; only regular files are read");
+  // A name the system refuses (ENAMETOOLONG) is "not found", not a std::filesystem_error
+  // (found by the scenario fuzzer).
+  EXPECT_HAS(load_error(h, {"workload.trace=" + std::string(5000, 'a')}), "key 'workload.trace': file 'aaaa");
+  EXPECT_HAS(load_error(h, {"workload.trace=" + std::string(5000, 'a')}), "not found");
   // A scenario that is a device node is refused before reading.
   EXPECT_HAS(input_error([] { load_scenario("/dev/zero"); }), "/dev/zero: the scenario is a character device");
 }

@@ -5,6 +5,11 @@
 namespace collabsim {
 namespace fs = std::filesystem;
 
+bool input_exists(const fs::path& file) noexcept {
+  std::error_code ec;
+  return fs::exists(file, ec) && !ec;
+}
+
 void check_input_file(const fs::path& file, const SourcePos& pos, const std::string& key, const std::string& what) {
   const SourcePos at = pos.file.empty() ? SourcePos{file, 0, 0} : pos;
   const std::string name = pos.file.empty() ? std::string() : " '" + file.string() + "'";

@@ -28,6 +28,12 @@ inline constexpr std::size_t kMaxTraceLineBytes = std::size_t{4} << 20;
 /// Longest line of a CSV table or JSONL question file: 16 MiB.
 inline constexpr std::size_t kMaxTableLineBytes = std::size_t{16} << 20;
 
+/// Whether `file` exists (symlinks followed), without throwing: a name the system refuses
+/// (too long: ENAMETOOLONG, a component that is not a folder: ENOTDIR, no permission)
+/// counts as absent, so callers report "not found" with file and key instead of letting a
+/// std::filesystem::filesystem_error escape. Found by the scenario fuzzer.
+bool input_exists(const std::filesystem::path& file) noexcept;
+
 /// Throws InputError unless `file` (symlinks followed) is an existing regular file of at
 /// most kMaxInputFileBytes. `pos`/`key` say where the file was named (an empty pos names
 /// the file itself); `what` says what it is ("trace", "device card") for the message.

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
 #include "sim/io/h5_table.hpp"
 
 namespace collabsim {
@@ -68,7 +69,7 @@ void describe_dataset(const H5::DataSet& ds, const std::string& name, std::ostre
 }  // namespace
 
 void inspect_result(const std::filesystem::path& file, std::ostream& os) {
-  if (!std::filesystem::exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "no such file");
+  if (!input_exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "no such file");
   if (!std::filesystem::is_regular_file(file)) throw InputError(SourcePos{file, 0, 0}, "", "not a regular file");
   H5::Exception::dontPrint();
   if (H5Fis_hdf5(file.string().c_str()) <= 0)

@@ -189,7 +189,7 @@ constexpr std::uintmax_t kMaxTomlBytes = std::uintmax_t{16} << 20;
 
 toml::table parse_toml_file(const fs::path& p, const SourcePos& referrer, const std::string& key,
                             const std::string& what) {
-  if (!fs::exists(p))
+  if (!input_exists(p))
     throw InputError(referrer, key, what + " '" + p.string() + "' does not exist");
   check_input_file(p, referrer, key, what);
   if (std::error_code ec; fs::file_size(p, ec) > kMaxTomlBytes)
@@ -296,13 +296,13 @@ fs::path resolve_data_file(const std::string& rel, const std::vector<fs::path>& 
   const fs::path p(rel);
   if (rel.empty()) throw InputError(pos, key, "empty file name");
   if (p.is_absolute()) {
-    if (fs::exists(p)) {
+    if (input_exists(p)) {
       check_input_file(p, pos, key, "data file");
       return p;
     }
   } else {
     for (const auto& d : data_dirs)
-      if (fs::exists(d / p)) {
+      if (input_exists(d / p)) {
         const fs::path found = fs::weakly_canonical(d / p);
         check_input_file(found, pos, key, "data file");
         return found;
@@ -387,7 +387,7 @@ std::size_t Scenario::deployment_index(const std::string& name, const SourcePos&
 Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   Scenario sc;
   sc.file = file;
-  if (!fs::exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "scenario file does not exist");
+  if (!input_exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "scenario file does not exist");
   check_input_file(file, SourcePos{}, "", "the scenario");
   if (std::error_code ec; fs::file_size(file, ec) > kMaxTomlBytes)
     throw InputError(SourcePos{file, 0, 0}, "", "the scenario is larger than 16 MiB: not a scenario file");
@@ -456,7 +456,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   if (std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
     data_dirs.push_back(fs::path(COLLABSIM_DEFAULT_SOURCE_DIR) / ".." / "shared" / "data");
   fs::path models_dir = dir / run.text("models_dir");
-  if (!fs::exists(models_dir) && std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
+  if (!input_exists(models_dir) && std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
     models_dir = fs::path(COLLABSIM_DEFAULT_SOURCE_DIR) / "models";
 
   // [workload]
@@ -550,7 +550,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
       l.radio_energy_down = p.number("radio_energy_down");
       if (!p.text("bandwidth_trace").empty()) {
         l.bandwidth_trace = dir / p.text("bandwidth_trace");
-        if (!fs::exists(l.bandwidth_trace))
+        if (!input_exists(l.bandwidth_trace))
           throw InputError(p.pos("bandwidth_trace"), ctx + ".bandwidth_trace",
                            "file '" + l.bandwidth_trace.string() + "' does not exist");
         check_input_file(l.bandwidth_trace, p.pos("bandwidth_trace"), ctx + ".bandwidth_trace", "bandwidth trace");
@@ -589,7 +589,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     d.dispatch = p.text("dispatch");
     if (!p.text("profile").empty()) {
       d.profile = dir / p.text("profile");
-      if (!fs::exists(d.profile))
+      if (!input_exists(d.profile))
         throw InputError(p.pos("profile"), ctx + ".profile", "file '" + d.profile.string() + "' does not exist");
       check_input_file(d.profile, p.pos("profile"), ctx + ".profile", "latency profile");
     }

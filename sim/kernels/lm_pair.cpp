@@ -110,7 +110,7 @@ LmPairReport train_lm_pair(const LmPairConfig& cfg) {
 }
 
 double measured_alpha(const std::filesystem::path& report, int gamma) {
-  if (!std::filesystem::exists(report))
+  if (!input_exists(report))
     throw InputError(SourcePos{report, 0, 0}, "alpha_file", "no such report: run `collabsim train-lm -o FILE` first");
   if (gamma < 1 || gamma > 8) throw InputError(SourcePos{report, 0, 0}, "gamma", "measured α exists for γ = 1 … 8");
   check_input_file(report, SourcePos{}, "alpha_file", "LM-pair report");

@@ -130,7 +130,7 @@ struct Parser {
 }  // namespace
 
 QuestionCorpus QuestionCorpus::load(const std::filesystem::path& file) {
-  if (std::filesystem::exists(file)) check_input_file(file, SourcePos{}, "", "the question file");
+  if (input_exists(file)) check_input_file(file, SourcePos{}, "", "the question file");
   std::ifstream in(file, std::ios::binary);
   if (!in)
     throw InputError(SourcePos{file, 0, 0}, "",

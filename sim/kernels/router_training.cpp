@@ -219,7 +219,7 @@ struct WeightsFile {
 }  // namespace
 
 std::unique_ptr<RouterKernel> RouterKernel::load(const std::filesystem::path& file) {
-  if (!std::filesystem::exists(file))
+  if (!input_exists(file))
     throw InputError(SourcePos{file, 0, 0}, "weights", "router weights not found: run `collabsim train-router -o " + file.string() + "` first");
   check_input_file(file, SourcePos{}, "weights", "router weights");
   H5::Exception::dontPrint();

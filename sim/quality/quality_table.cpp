@@ -50,7 +50,7 @@ void split_csv(const std::string& line, std::vector<std::string>& out, std::vect
 }  // namespace
 
 QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, const std::vector<std::string>& models) {
-  if (!std::filesystem::exists(file))
+  if (!input_exists(file))
     throw InputError(SourcePos{file, 0, 0}, "",
                      "cannot open the quality table (for the MMLU-Pro matrix: derived from TIGER-AI-Lab/MMLU-Pro "
                      "eval_results, Apache-2.0; expected under <data-dir>/quality/mmlu_pro/)");

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "sim/core/input_file.hpp"
 #include "sim/core/strings.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/parallel.hpp"
@@ -73,7 +74,7 @@ GoldenFile parse_golden(const toml::table& root, const std::filesystem::path& fi
       throw InputError(c.pos, "case.scenario", prefix + "needs scenario = \"path relative to the golden file\"");
     const std::filesystem::path rel = **sc->as_string();
     c.scenario = rel.is_absolute() ? rel : file.parent_path() / rel;
-    if (!std::filesystem::exists(c.scenario))
+    if (!input_exists(c.scenario))
       throw InputError(at(file, sc->source()), "case.scenario",
                        fmt::format("{}: no such scenario file {} (paths are relative to the golden file)", prefix,
                                    c.scenario.string()));
@@ -155,7 +156,7 @@ GoldenFile parse_golden_text(const std::string& text, const std::filesystem::pat
 
 std::string read_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(SourcePos{file}, "", std::filesystem::exists(file) ? "cannot be read" : "no such file");
+  if (!in) throw InputError(SourcePos{file}, "", input_exists(file) ? "cannot be read" : "no such file");
   std::ostringstream os;
   os << in.rdbuf();
   return os.str();
@@ -175,7 +176,7 @@ std::size_t byte_offset(const std::string& line, std::size_t column) {
 }  // namespace
 
 GoldenFile read_golden(const std::filesystem::path& file, bool require_values) {
-  if (!std::filesystem::exists(file)) throw InputError(SourcePos{file}, "", "no such golden file");
+  if (!input_exists(file)) throw InputError(SourcePos{file}, "", "no such golden file");
   return parse_golden_text(read_text(file), file, require_values);
 }
 

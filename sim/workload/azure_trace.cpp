@@ -63,7 +63,7 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view s) {
 }
 
 AzureTraceReader::AzureTraceReader(const std::filesystem::path& file) : path_(file) {
-  if (!std::filesystem::exists(file))
+  if (!input_exists(file))
     throw InputError(SourcePos{file, 0, 0}, "", "cannot open the trace file; it is " + origin_note(file));
   check_input_file(file, SourcePos{}, "", "the trace");
   in_.open(file, std::ios::binary);

@@ -18,7 +18,7 @@ std::string mooncake_note(const std::filesystem::path& file) {
 }  // namespace
 
 MooncakeTraceReader::MooncakeTraceReader(const std::filesystem::path& file) : path_(file) {
-  if (!std::filesystem::exists(file))
+  if (!input_exists(file))
     throw InputError(SourcePos{file, 0, 0}, "", "cannot open the trace file; " + mooncake_note(file));
   check_input_file(file, SourcePos{}, "", "the trace");
   in_.open(file, std::ios::binary);
