@@ -26,7 +26,11 @@ struct RequestRecord {
   double arrival_s = 0;        ///< s
   double ttft_s = 0;           ///< s, first token of the final answer at the user, from arrival
   double latency_s = 0;        ///< s, last token of the final answer at the user, from arrival
-  double tpot_s = 0;           ///< s, mean time per output token at the user after the first
+  /// s, mean time per output token at the user after the first: (last − first token at the
+  /// user) / (output_tokens − 1). NaN (not applicable) when the answer reached the user in
+  /// one piece: one output token, or every token released at once (a cascade stage's
+  /// answer held back until its confidence decision). Summary percentiles skip NaN.
+  double tpot_s = 0;
   std::int64_t prompt_tokens = 0;
   std::int64_t output_tokens = 0;
   Route route = Route::Small;

@@ -39,7 +39,7 @@ void SummaryAccumulator::add(const RequestRecord& r) {
     ++s_.n_ok;
     latency_.push_back(r.latency_s);
     ttft_.push_back(r.ttft_s);
-    if (r.output_tokens > 1) tpot_.push_back(r.tpot_s);
+    if (std::isfinite(r.tpot_s)) tpot_.push_back(r.tpot_s);  // NaN: answered in one piece
     end_max_ = std::max(end_max_, r.arrival_s + r.latency_s);
   }
 }

@@ -1,6 +1,7 @@
 #include "sim/mechanisms/context.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace collabsim {
 
@@ -142,9 +143,12 @@ void Context::finish_with_quality(const Request& r, RequestRecord& rec, const An
   rec.escalated = escalated;
   rec.ttft_s = to_seconds(a.first_token_at_user - r.arrival);
   rec.latency_s = to_seconds(a.done_at_user - r.arrival);
-  rec.tpot_s = r.output_tokens > 1
+  // TPOT is not applicable (NaN) to an answer that reaches the user in one piece: a single
+  // token, or all tokens released at once (a cascade stage's answer held back until the
+  // confidence decision). Percentiles skip it (SummaryAccumulator).
+  rec.tpot_s = r.output_tokens > 1 && a.done_at_user > a.first_token_at_user
                    ? to_seconds(a.done_at_user - a.first_token_at_user) / static_cast<double>(r.output_tokens - 1)
-                   : 0.0;
+                   : std::numeric_limits<double>::quiet_NaN();
   if (a.generation.failed || a.timed_out) {  // no answer: quality 0, not counted in n_ok
     rec.status = a.timed_out ? Status::TimedOut : Status::Failed;
     rec.quality = 0.0;
