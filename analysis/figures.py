@@ -922,15 +922,17 @@ SPAN_FIELDS = ("request_id", "track", "kind", "start_s", "end_s")
 
 
 def gantt(ctx: Context, max_requests: int = 20):
-    """Hook for the request timeline (Gantt) of issue 12: needs /spans (run.record_spans =
-    true, not yet written by the simulator). Draws, for the first run with spans, one row
-    per track (device replica or link direction) and one bar per span of the first
-    `max_requests` requests, coloured by request and hatched by kind. Expected columns:
-    SPAN_FIELDS (start_s, end_s in s; track and kind as strings or integer codes) — adapt
-    here once docs/HDF5.md describes /spans. Writes gantt.{png,pdf,json}."""
+    """Request timeline (Gantt) from /spans (run.record_spans = true; layout in docs/HDF5.md):
+    for the first run with spans, one row per request (its first `max_requests` request
+    ids), one bar per span, coloured by track (where: device replica or instance, link
+    direction, origin compute) and hatched by kind (what: queue, prefill, decode, upload,
+    download, wait, compute). Mechanism steps (kind "ask") are drawn as a thin outline
+    above each row. The request's arrival and end (arrival + latency from /requests) are
+    marked with ticks. Writes gantt.{png,pdf,json}; the json holds, per request, the
+    plotted span total and the recorded latency."""
     runs = [(p, r) for p in ctx.points for r in p["runs"] if r.get("spans")]
     if not runs:
-        raise Skip("no /spans in the inputs (span recording, issue 12 item 4, is not in the simulator yet)")
+        raise Skip("no /spans in the inputs (run with --set run.record_spans=true)")
     p, r = runs[0]
     sp = r["spans"]
     missing = [f for f in SPAN_FIELDS if f not in sp]
@@ -938,27 +940,51 @@ def gantt(ctx: Context, max_requests: int = 20):
         raise Skip(f"/spans lacks {missing} (figures.gantt expects {SPAN_FIELDS})")
     track = np.array([t.decode() if isinstance(t, bytes) else str(t) for t in sp["track"]])
     kind = np.array([t.decode() if isinstance(t, bytes) else str(t) for t in sp["kind"]])
-    rid = np.asarray(sp["request_id"])
+    rid = np.asarray(sp["request_id"]).astype(np.int64)
+    start, end = np.asarray(sp["start_s"], dtype=float), np.asarray(sp["end_s"], dtype=float)
     chosen = np.unique(rid)[:max_requests]
     sel = np.isin(rid, chosen)
-    tracks = list(dict.fromkeys(track[sel]))
-    kinds = list(dict.fromkeys(kind[sel]))
-    fig, ax = plt.subplots(figsize=(8.0, 0.35 * len(tracks) + 1.6))
-    hatches = ["", "//", "..", "xx", "\\\\", "++", "oo"]
-    for k in np.nonzero(sel)[0]:
-        y = tracks.index(track[k])
-        ci = int(np.searchsorted(chosen, rid[k]))
-        ax.barh(y, sp["end_s"][k] - sp["start_s"][k], left=sp["start_s"][k], height=0.7,
-                color=style.COLOURS[ci % len(style.COLOURS)], hatch=hatches[kinds.index(kind[k]) % len(hatches)],
-                edgecolor="white", lw=0.3)
-    ax.set_yticks(range(len(tracks)), tracks)
+    work = sel & (kind != "ask")
+    tracks = sorted(dict.fromkeys(track[work]))
+    kinds = [k for k in ("queue", "prefill", "decode", "upload", "download", "wait", "compute") if k in set(kind[work])]
+    kinds += sorted(set(kind[work]) - set(kinds))
+    hatches = {"queue": "..", "prefill": "", "decode": "//", "upload": "xx", "download": "\\\\", "wait": "oo",
+               "compute": "++"}
+    fig, ax = plt.subplots(figsize=(8.0, 0.28 * len(chosen) + 1.8))
+    row = {int(q): i for i, q in enumerate(chosen)}
+    for k in np.nonzero(work)[0]:
+        y = row[int(rid[k])]
+        ax.barh(y, end[k] - start[k], left=start[k], height=0.62,
+                color=style.COLOURS[tracks.index(track[k]) % len(style.COLOURS)],
+                hatch=hatches.get(kind[k], "--"), edgecolor="white", lw=0.2)
+    for k in np.nonzero(sel & (kind == "ask"))[0]:
+        y = row[int(rid[k])] - 0.42
+        ax.plot([start[k], end[k]], [y, y], color="#444444", lw=0.9, solid_capstyle="butt")
+    per_request = {}
+    req = r.get("requests")
+    if req is not None and "request_id" in req:
+        ids = np.asarray(req["request_id"]).astype(np.int64)
+        for q in chosen:
+            m = np.nonzero(ids == q)[0]
+            if len(m):
+                a, lat = float(req["arrival_s"][m[0]]), float(req["latency_s"][m[0]])
+                ax.plot([a, a + lat], [row[int(q)], row[int(q)]], ls="none", marker="|", ms=7, color="black")
+                w = work & (rid == q)
+                per_request[int(q)] = {"latency_s": lat, "span_sum_s": float(np.sum(end[w] - start[w])),
+                                       "first_s": float(start[w].min()) if w.any() else None, "arrival_s": a}
+    ax.set_yticks(range(len(chosen)), [f"req {int(q)}" for q in chosen])
     ax.invert_yaxis()
-    ax.set_xlabel("time [s]")
-    handles = [plt.Rectangle((0, 0), 1, 1, facecolor="#cccccc", hatch=hatches[i % len(hatches)], edgecolor="black",
-                             lw=0.3) for i in range(len(kinds))]
-    style.legend_outside(ax, handles=handles, labels=kinds, title="span kind")
-    style.note(fig, f"First {len(chosen)} requests of {p['label']}; colour = request.")
-    return ctx.save(fig, "gantt", {"requests": chosen, "tracks": tracks})
+    ax.set_xlabel("simulated time [s]")
+    ax.set_ylabel("request")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=style.COLOURS[i % len(style.COLOURS)]) for i in range(len(tracks))]
+    handles += [plt.Rectangle((0, 0), 1, 1, facecolor="white", hatch=hatches.get(k, "--"), edgecolor="black", lw=0.3)
+                for k in kinds]
+    handles += [plt.Line2D([0], [0], color="#444444", lw=0.9), plt.Line2D([0], [0], ls="none", marker="|", color="black")]
+    labels = tracks + kinds + ["mechanism step (ask)", "arrival / answer"]
+    style.legend_outside(ax, handles=handles, labels=labels, title="where (colour) · what (hatch)")
+    style.note(fig, f"First {len(chosen)} requests of {p['label']} (from /spans).")
+    return ctx.save(fig, "gantt", {"requests": [int(q) for q in chosen], "tracks": tracks, "kinds": kinds,
+                                   "per_request": per_request})
 
 
 FIGURES = {

@@ -36,6 +36,7 @@ Command add_inspect_command(CLI::App& app);
 Command add_train_router_command(CLI::App& app);
 Command add_train_lm_command(CLI::App& app);
 Command add_plot_command(CLI::App& app);
+Command add_trace_export_command(CLI::App& app);
 
 /// The shared-data folder: `option` if given, else $COLLABSIM_DATA, else ../shared/data.
 std::filesystem::path shared_data_dir(const std::string& option);

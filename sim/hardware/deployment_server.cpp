@@ -77,7 +77,9 @@ Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t ou
   cached = std::max<std::int64_t>(cached, 0);
   Generation g;
   if (!replicas_.empty()) {
-    g = co_await replicas_[pick_replica()]->generate(prompt, output, cached);
+    const std::size_t k = pick_replica();
+    g = co_await replicas_[k]->generate(prompt, output, cached);
+    g.replica = static_cast<int>(k);
     g.cost = price_of(g, g.device_time);
   } else {
     g.queued = engine_.now();

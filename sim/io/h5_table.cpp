@@ -28,7 +28,8 @@ int member_index(const H5::CompType& t, const std::string& field) {
 
 }  // namespace
 
-void write_table(H5::Group& loc, const std::string& path, const std::vector<TableColumn>& columns) {
+void write_table(H5::Group& loc, const std::string& path, const std::vector<TableColumn>& columns,
+                 bool compress) {
   if (columns.empty()) throw std::invalid_argument("table '" + path + "' has no columns");
   const std::size_t n = columns[0].size();
   std::vector<std::size_t> width, offset;
@@ -71,7 +72,14 @@ void write_table(H5::Group& loc, const std::string& path, const std::vector<Tabl
   create_parents(loc, path);
   const hsize_t dims = n;
   H5::DataSpace space(1, &dims);
-  H5::DataSet ds = loc.createDataSet(path, type, space);
+  H5::DSetCreatPropList props;
+  if (compress && n > 0) {
+    const hsize_t chunk = std::min<hsize_t>(dims, 16384);
+    props.setChunk(1, &chunk);
+    props.setShuffle();
+    props.setDeflate(1);
+  }
+  H5::DataSet ds = loc.createDataSet(path, type, space, props);
   if (n) ds.write(buf.data(), type);
   H5::StrType st(H5::PredType::C_S1, H5T_VARIABLE);
   const hsize_t k = columns.size();

@@ -26,8 +26,11 @@ struct TableColumn {
 
 /// Writes `columns` as a 1-D compound dataset `path` under `loc` (parent groups created).
 /// Strings are stored as fixed-length, NUL-padded (length = longest value, ≥ 1).
-/// Throws std::invalid_argument when columns differ in length or a table has no column.
-void write_table(H5::Group& loc, const std::string& path, const std::vector<TableColumn>& columns);
+/// `compress`: chunked (up to 16,384 rows a chunk) with shuffle + deflate level 1, for
+/// long tables (/spans). Throws std::invalid_argument when columns differ in length or a
+/// table has no column.
+void write_table(H5::Group& loc, const std::string& path, const std::vector<TableColumn>& columns,
+                 bool compress = false);
 
 /// Names of the fields of compound dataset `path` in `file`, in order.
 std::vector<std::string> table_fields(const H5::H5File& file, const std::string& path);

@@ -20,6 +20,10 @@ enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2 };
 /// mechanism's order (two-model mechanisms: 0 = small, 1 = large).
 enum class Route : std::int8_t { Small = 0, Large = 1 };
 
+/// request_id of a record that accounts background work, not a user request (e.g. the
+/// distillation mechanism's labelling jobs): it is never a /requests row and has no spans.
+inline constexpr std::uint64_t kNoRequest = ~std::uint64_t{0};
+
 struct RequestRecord {
   std::uint64_t request_id = 0;
   std::int64_t query_id = -1;

@@ -208,6 +208,10 @@ void ResultFile::write_table(const std::string& path, const std::vector<std::pai
   write_units(ds, units);
 }
 
+void ResultFile::write_columns(const std::string& path, const std::vector<TableColumn>& columns) {
+  collabsim::write_table(impl_->file, path, columns, /*compress=*/true);
+}
+
 void ResultFile::commit() {
   write_chunk();
   if (!pending_.empty())

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/io/h5_table.hpp"
 #include "sim/io/record.hpp"
 #include "sim/io/summary.hpp"
 
@@ -64,6 +65,10 @@ class ResultFile {
   /// `columns[i]` holding field i's values (all the same length).
   void write_table(const std::string& path, const std::vector<std::pair<std::string, std::string>>& fields,
                    const std::vector<std::vector<double>>& columns);
+
+  /// Writes a compound table of typed columns (int64, float64, strings) at `path`, chunked
+  /// and deflate-compressed (write_table in h5_table.hpp).
+  void write_columns(const std::string& path, const std::vector<TableColumn>& columns);
 
   /// Flushes, checks that every buffered row was written, closes and renames onto the
   /// target (in-memory: keeps the file image instead). Throws std::runtime_error if rows

@@ -30,6 +30,9 @@ std::span<const Field> run_fields() {
       Field::text("output", "", "result file (default results/<name>.h5)"),
       Field::quantity("sample_interval", "1 s", Dimension::Time,
                       "period of the /devices and /links timelines (0 = none; else ≥ 1 ms)", 0.0, 1e6),
+      Field::boolean("record_spans", false,
+                     "record every request's spans (queue, prefill, decode, transfers, steps) in /spans, "
+                     "for collabsim trace-export and the Gantt figure"),
       Field::quantity("max_sim_time", "30 d", Dimension::Time,
                       "a run whose simulated time passes this stops with an error (a runaway guard)", 1e-9,
                       kMaxDurationSeconds),
@@ -435,6 +438,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   }
   sc.run.seed = static_cast<std::uint64_t>(run.integer("seed"));
   sc.run.sample_interval = run.number("sample_interval");
+  sc.run.record_spans = run.flag("record_spans");
   if (sc.run.sample_interval > 0 && sc.run.sample_interval < 1e-3)
     throw InputError(run.pos("sample_interval"), "run.sample_interval",
                      fmt::format("{} s is too fine: use 0 (no timelines) or at least 1 ms", sc.run.sample_interval));

@@ -120,6 +120,7 @@ struct RunSpec {
   std::uint64_t seed = 1;
   std::filesystem::path output;     ///< resolved output file
   double sample_interval = 1.0;     ///< s between timeline samples (0 = no timelines, else ≥ 1 ms)
+  bool record_spans = false;        ///< write /spans (span_log.hpp)
   /// s of simulated time after which a run stops with a LimitError (Engine::set_limits).
   double max_sim_time = 30 * 86400.0;
   /// Events after which a run stops with a LimitError (Engine::set_limits).

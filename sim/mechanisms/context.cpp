@@ -13,7 +13,11 @@ Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Netwo
 
 Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, double seconds) {
   if (seconds <= 0) co_return;
+  const SimTime t0 = engine_.now();
   co_await engine_.delay(from_seconds(seconds));
+  if (spans_)
+    spans_->add(rec.request_id, spans_->track(sc_.devices[r.origin].name + "/compute"), SpanKind::Compute, t0,
+                engine_.now());
   const DeviceSpec& dev = sc_.devices[r.origin];
   const double j = dev.busy_power * dev.accelerators * seconds;
   rec.device_energy[r.origin] += j;
@@ -23,6 +27,7 @@ Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, doub
 Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                                  std::int64_t cached) {
   const Generation g = co_await deps_[dep].generate(prompt, output, cached);
+  if (spans_) record_generation(dep, rec.request_id, g);
   const std::size_t device = topo_.deployment_device(dep);
   rec.tokens[dep] += g.output_tokens;
   rec.device_energy[device] += g.energy;
@@ -35,7 +40,11 @@ Task<Transfer> Context::upload(const Request& r, RequestRecord& rec, std::size_t
                                std::optional<SimTime> deadline) {
   const std::size_t device = topo_.deployment_device(dep);
   if (device == r.origin) co_return Transfer{engine_.now(), engine_.now(), 0.0, false, 0};
+  const SimTime t0 = engine_.now();
   const Transfer t = co_await net_.send(r.origin, device, bytes, deadline.value_or(r.deadline));
+  if (spans_)
+    spans_->add(rec.request_id, link_track(r.origin, device), SpanKind::Upload, t0, engine_.now(),
+                static_cast<std::int32_t>(dep));
   rec.bytes_up += static_cast<std::int64_t>(bytes);
   charge_radio(rec, net_.radio_energy(r.origin, device, bytes));
   co_return t;
@@ -45,7 +54,11 @@ Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size
                                  std::optional<SimTime> deadline) {
   const std::size_t device = topo_.deployment_device(dep);
   if (device == r.origin) co_return Transfer{engine_.now(), engine_.now(), 0.0, false, 0};
+  const SimTime t0 = engine_.now();
   const Transfer t = co_await net_.send(device, r.origin, bytes, deadline.value_or(r.deadline));
+  if (spans_)
+    spans_->add(rec.request_id, link_track(device, r.origin), SpanKind::Download, t0, engine_.now(),
+                static_cast<std::int32_t>(dep));
   rec.bytes_down += static_cast<std::int64_t>(bytes);
   charge_radio(rec, net_.radio_energy(device, r.origin, bytes));
   co_return t;
@@ -58,12 +71,16 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
   const double bpt = sc_.workload.bytes_per_token;
   Answer a;
   a.deployment = dep;
+  const SimTime asked = engine_.now();
   if (device != r.origin && !redacted)
     rec.private_tokens_sent += std::llround(sc_.workload.private_share * static_cast<double>(prompt_tokens));
   const Transfer up = co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline);
   if (up.timed_out) {
     a.timed_out = true;
     a.first_token_at_user = a.done_at_user = engine_.now();
+    if (spans_)
+      spans_->add(rec.request_id, spans_->track("mechanism"), SpanKind::Ask, asked, a.done_at_user,
+                  static_cast<std::int32_t>(dep));
     co_return a;
   }
   a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens);
@@ -74,6 +91,9 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
     a.first_token_at_user = net_.arrival_time(device, r.origin, bpt, g.first_token);
     const Transfer last = co_await net_.send(device, r.origin, bpt, deadline.value_or(r.deadline));
     a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
+    if (spans_)  // the answer streams down during decode; this is its last token's trip
+      spans_->add(rec.request_id, link_track(device, r.origin), SpanKind::Download, g.end, a.done_at_user,
+                  static_cast<std::int32_t>(dep));
     a.timed_out = last.timed_out;
     const double down = token_bytes(output_tokens);
     rec.bytes_down += static_cast<std::int64_t>(down);
@@ -82,6 +102,9 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
     a.first_token_at_user = g.first_token;
     a.done_at_user = g.end;
   }
+  if (spans_)
+    spans_->add(rec.request_id, spans_->track("mechanism"), SpanKind::Ask, asked, a.done_at_user,
+                static_cast<std::int32_t>(dep));
   co_return a;
 }
 
@@ -108,12 +131,15 @@ bool Context::reachable_now(std::size_t dep, const Request& r) {
 
 Task<void> Context::wait_reachable(std::size_t dep, const Request& r) {
   const std::size_t device = topo_.deployment_device(dep);
+  const SimTime t0 = engine_.now();
   for (;;) {
     const SimTime t = std::max(net_.path_next_up(r.origin, device, engine_.now()),
                                net_.path_next_up(device, r.origin, engine_.now()));
-    if (t == engine_.now()) co_return;
+    if (t == engine_.now()) break;
     co_await engine_.until(t);
   }
+  if (spans_)
+    spans_->add(r.id, link_track(r.origin, device), SpanKind::Wait, t0, engine_.now(), static_cast<std::int32_t>(dep));
 }
 
 const kernels::Question* Context::question(const Request& r) {
@@ -125,6 +151,33 @@ const kernels::Question* Context::question(const Request& r) {
     corpus_ = std::make_unique<kernels::QuestionCorpus>(kernels::QuestionCorpus::load(sc_.quality.questions));
   }
   return corpus_->find(r.query_id);
+}
+
+std::uint32_t Context::deployment_track(std::size_t dep, int replica) {
+  const DeploymentServer& s = deps_[dep];
+  std::string name = s.device().name + "/" + s.spec().name;
+  if (replica >= 0)
+    name += "/replica " + std::to_string(replica);
+  else if (!s.device().per_user)
+    name += "/pool";
+  return spans_->track(name);
+}
+
+std::uint32_t Context::link_track(std::size_t from, std::size_t to) {
+  return spans_->track("link " + topo_.device_name(from) + "→" + topo_.device_name(to));
+}
+
+void Context::record_generation(std::size_t dep, std::uint64_t request, const Generation& g) {
+  const std::uint32_t track = deployment_track(dep, g.replica);
+  const auto d = static_cast<std::int32_t>(dep);
+  spans_->add(request, track, SpanKind::Queue, g.queued, g.start, d);
+  if (g.failed) return;  // refused at admission: it only waited
+  if (g.prompt_tokens > 0) {  // the prompt pass emits the first token
+    spans_->add(request, track, SpanKind::Prefill, g.start, g.first_token, d);
+    spans_->add(request, track, SpanKind::Decode, g.first_token, g.end, d);
+  } else {  // a continued sequence: every step is a decode step
+    spans_->add(request, track, SpanKind::Decode, g.start, g.end, d);
+  }
 }
 
 void Context::charge_radio(RequestRecord& rec, double joules) const {

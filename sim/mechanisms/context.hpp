@@ -17,6 +17,7 @@
 #include "sim/core/rng.hpp"
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/io/record.hpp"
+#include "sim/io/span_log.hpp"
 #include "sim/kernels/question_corpus.hpp"
 #include "sim/network/network.hpp"
 #include "sim/quality/quality_table.hpp"
@@ -132,11 +133,21 @@ class Context {
   std::size_t quality_column(std::size_t dep) const { return quality_columns_[dep]; }
   DeploymentServer& server(std::size_t dep) { return deps_[dep]; }
 
+  /// From now on, records every request's spans (queue, prefill, decode, transfers, waits,
+  /// origin compute, mechanism steps; see span_log.hpp) into `log`, which must outlive the
+  /// run; nullptr stops recording. Recording changes no result.
+  void record_spans(SpanLog* log) { spans_ = log; }
+
   /// True when deployment `dep`'s model answers the request's question right (score ≥ 0.5).
   bool correct(std::size_t dep, const Request& r) const { return score(dep, r) >= 0.5; }
 
  private:
   void charge_radio(RequestRecord& rec, double joules) const;
+  /// Span helpers (no-ops unless recording): tracks of a deployment's replica / pool /
+  /// per-user instances, of a path direction, of origin-device compute.
+  std::uint32_t deployment_track(std::size_t dep, int replica);
+  std::uint32_t link_track(std::size_t from, std::size_t to);
+  void record_generation(std::size_t dep, std::uint64_t request, const Generation& g);
 
   Engine& engine_;
   const Scenario& sc_;
@@ -146,6 +157,7 @@ class Context {
   const quality::QualityTable& table_;
   std::vector<std::size_t> quality_columns_;
   std::unique_ptr<kernels::QuestionCorpus> corpus_;
+  SpanLog* spans_ = nullptr;
 };
 
 }  // namespace collabsim

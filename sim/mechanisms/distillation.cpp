@@ -33,6 +33,7 @@ class Distillation final : public TwoModelMechanism {
       throw InputError(p.pos("distilled_column"), "mechanism.distillation.distilled_column",
                        "no column '" + name + "' in the quality table");
     }
+    job_rec_.request_id = kNoRequest;  // background labelling, not a user request (no spans)
     job_rec_.tokens.assign(cx.scenario().deployments.size(), 0);
     job_rec_.device_energy.assign(cx.scenario().devices.size(), 0.0);
     if (samples_ > 0) cx.engine().spawn(label_job());

@@ -214,6 +214,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   QueryJoin join(table, join_idx, sc.run.seed);
 
   Context cx(engine, sc, topo, net, deps, table, col_idx);
+  SpanLog spans;
+  if (sc.run.record_spans) cx.record_spans(&spans);
   auto mech = info->make(cx, params);
 
   std::vector<std::string> dep_names, dev_names;
@@ -301,6 +303,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
                     {tl.t, c[0], c[1], c[2]});
   }
   if (tl.interval > 0) out.set_attribute("timeline_interval_ns", static_cast<std::int64_t>(tl.interval));
+  if (sc.run.record_spans) {
+    out.write_columns("spans", spans.columns(dep_names));
+    out.set_attribute("spans_dropped", static_cast<std::int64_t>(spans.dropped()));
+    if (spans.dropped() > 0)
+      res.warnings.push_back(fmt::format("/spans keeps the first {} spans; {} later ones were dropped",
+                                         SpanLog::kMaxSpans, spans.dropped()));
+  }
   if (opt.warn)
     for (const auto& w : res.warnings) fmt::print(stderr, "warning: {}\n", w);
   out.commit();
