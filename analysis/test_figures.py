@@ -244,6 +244,29 @@ class FiguresFromSimulator(unittest.TestCase):
             np.testing.assert_allclose(g["apgr_ci"], [np.mean(per_seed) - half, np.mean(per_seed) + half], atol=1e-12)
         self.assertIn("router", " ".join(data))
 
+    def test_sweep_file_tradeoff_metrics_match_the_figures(self):
+        """The simulator's own APGR, CPT(50/80%), AIQ, PGR and q_weak/q_strong in /sweep/aggregate
+        (sim/study/tradeoff.cpp) equal the values the PGR and cost–quality figures compute."""
+        pgr = self.fig_json("pgr")
+        cq = self.fig_json("cost_quality")
+        with h5py.File(self.cascade_sweep) as f:
+            agg = f["sweep/aggregate"][...]
+        for rs in (1, 2):
+            name = f"cascade (rate_scale={rs})"
+            rows = agg[agg["workload.rate_scale"] == rs]
+            self.assertEqual({r.decode() for r in rows["series_name"]}, {f"cascade (workload.rate_scale={rs})"})
+            self.assertEqual(len(set(rows["series"].tolist())), 1)
+            g = pgr[name]
+            for col, key in (("series_apgr", "apgr"), ("series_cpt50", "cpt50"), ("series_cpt80", "cpt80"),
+                             ("series_q_weak", "q_weak"), ("series_q_strong", "q_strong")):
+                self.assertTrue(np.all(np.isfinite(rows[col])), col)
+                np.testing.assert_allclose(rows[col], g[key], rtol=0, atol=1e-12, err_msg=col)
+            np.testing.assert_allclose(rows["series_apgr_ci95_lo"], g["apgr_ci"][0], atol=1e-9)
+            np.testing.assert_allclose(rows["series_apgr_ci95_hi"], g["apgr_ci"][1], atol=1e-9)
+            o = np.argsort(rows["large_share_mean"], kind="stable")
+            np.testing.assert_allclose(rows["pgr"][o], g["pgr"], atol=1e-12)
+            np.testing.assert_allclose(rows["series_aiq"], cq["groups"][name]["aiq"], rtol=0, atol=1e-12)
+
     def test_cdf_quantiles_are_numpy_percentiles(self):
         """Quantiles [s] read off the plotted CDFs equal numpy's inverted_cdf percentiles of the requests."""
         lat = self.fig_json("latency_cdf")

@@ -49,6 +49,22 @@ TEST(Metrics, PgrCurveApgrAndCpt) {
   EXPECT_NEAR(metrics::apgr(metrics::pgr_curve(r, w, s)), 0.5, 0.02);
 }
 
+TEST(Metrics, ApgrAndCptOfMeasuredOperatingPoints) {
+  // Hand values (as analysis/metrics.py): anchors (0,0) and (1,1) are added when missing.
+  EXPECT_DOUBLE_EQ(metrics::apgr_of_points({0, 1}, {0, 1}), 0.5);
+  EXPECT_NEAR(metrics::apgr_of_points({0.5}, {0.8}), 0.5 * 0.8 / 2 + 0.5 * 1.8 / 2, 1e-15);
+  EXPECT_NEAR(metrics::cpt_of_points({0, 0.5, 1}, {0, 0.8, 1}, 0.5), 0.3125, 1e-15);
+  EXPECT_DOUBLE_EQ(metrics::cpt_of_points({0, 0.5, 1}, {0, 0.8, 1}, 0.8), 0.5);
+  EXPECT_TRUE(std::isnan(metrics::cpt_of_points({0, 0.5, 1}, {0, 0.3, 0.6}, 0.8)));
+  // Unsorted input and NaN points: sorted by share, NaN dropped.
+  EXPECT_NEAR(metrics::apgr_of_points({1, std::nan(""), 0, 0.5}, {1, 0.3, 0, 0.8}),
+              metrics::apgr_of_points({0, 0.5, 1}, {0, 0.8, 1}), 1e-15);
+  const auto c = metrics::pgr_operating_curve({0.25}, {0.5});
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c.front(), std::make_pair(0.0, 0.0));
+  EXPECT_EQ(c.back(), std::make_pair(1.0, 1.0));
+}
+
 TEST(Metrics, AiqIsAreaUnderTheNonDecreasingHull) {
   // Points (cost, quality): the middle point lies below the chord → hull is the chord.
   EXPECT_DOUBLE_EQ(metrics::aiq({{0, 0.4}, {1, 0.45}, {2, 0.6}}), 0.5);

@@ -70,6 +70,36 @@ double cpt(const std::vector<PgrPoint>& c, double x) {
   return 1.0;
 }
 
+std::vector<std::pair<double, double>> pgr_operating_curve(const std::vector<double>& shares,
+                                                           const std::vector<double>& pgrs) {
+  if (shares.size() != pgrs.size()) throw std::invalid_argument("pgr_operating_curve: sizes differ");
+  std::vector<std::pair<double, double>> c;
+  for (std::size_t i = 0; i < shares.size(); ++i)
+    if (std::isfinite(shares[i]) && std::isfinite(pgrs[i])) c.emplace_back(shares[i], pgrs[i]);
+  std::stable_sort(c.begin(), c.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (c.empty() || c.front().first > 1e-12) c.insert(c.begin(), {0.0, 0.0});
+  if (c.back().first < 1.0 - 1e-12) c.emplace_back(1.0, 1.0);
+  return c;
+}
+
+double apgr_of_points(const std::vector<double>& shares, const std::vector<double>& pgrs) {
+  const auto c = pgr_operating_curve(shares, pgrs);
+  double a = 0;
+  for (std::size_t i = 1; i < c.size(); ++i) a += 0.5 * (c[i].second + c[i - 1].second) * (c[i].first - c[i - 1].first);
+  return a;
+}
+
+double cpt_of_points(const std::vector<double>& shares, const std::vector<double>& pgrs, double x) {
+  const auto c = pgr_operating_curve(shares, pgrs);
+  if (c[0].second >= x) return c[0].first;
+  for (std::size_t i = 1; i < c.size(); ++i)
+    if (c[i].second >= x) {
+      if (c[i].second == c[i - 1].second) return c[i].first;
+      return c[i - 1].first + (x - c[i - 1].second) / (c[i].second - c[i - 1].second) * (c[i].first - c[i - 1].first);
+    }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
 double aiq(std::vector<std::pair<double, double>> pts) {
   if (pts.size() < 2) return std::numeric_limits<double>::quiet_NaN();
   std::sort(pts.begin(), pts.end());

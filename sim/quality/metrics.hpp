@@ -39,6 +39,21 @@ double apgr(const std::vector<PgrPoint>& curve);
 /// Smallest strong-call share with PGR ≥ `x` (e.g. 0.5 for CPT(50 %)); 1 if never.
 double cpt(const std::vector<PgrPoint>& curve, double x);
 
+/// A router's or cascade's operating curve from measured points (e.g. a threshold sweep):
+/// (share of requests calling the large model [1], PGR [1]) sorted by share (stable),
+/// non-finite points dropped, with the anchors (0, 0) and (1, 1) added when no point sits
+/// at share 0 (within 1e-12) or 1. As analysis/metrics.py pgr_curve (RouteLLM §4).
+std::vector<std::pair<double, double>> pgr_operating_curve(const std::vector<double>& shares,
+                                                           const std::vector<double>& pgrs);
+
+/// APGR [1] of measured points: trapezoid area under pgr_operating_curve on [0, 1].
+double apgr_of_points(const std::vector<double>& shares, const std::vector<double>& pgrs);
+
+/// CPT(x) [1] of measured points: the smallest share at which the piecewise-linear
+/// pgr_operating_curve reaches `x` (e.g. 0.5 for CPT(50 %)), interpolated; NaN when it
+/// never does (RouteLLM's "call-performance threshold").
+double cpt_of_points(const std::vector<double>& shares, const std::vector<double>& pgrs, double x);
+
 /// RouterBench AIQ of (cost, quality) points: area under the non-decreasing convex hull
 /// between the cheapest and the most expensive point, divided by that cost range.
 double aiq(std::vector<std::pair<double, double>> cost_quality);

@@ -28,6 +28,7 @@
 #include "sim/study/parallel.hpp"
 #include "sim/study/point_runner.hpp"
 #include "sim/study/stats.hpp"
+#include "sim/study/tradeoff.hpp"
 
 namespace collabsim {
 namespace fs = std::filesystem;
@@ -256,6 +257,10 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
       agg.push_back(axis_column(spec.axes[a], vals));
     }
     agg.push_back({"n_seeds", "seeds", n_seeds});
+    TradeoffPoints tp;
+    tp.series = series_names(spec, combos, base.mechanism.name);
+    tp.seed_share.assign(static_cast<std::size_t>(spec.seeds), std::vector<double>(nc, kNaN));
+    tp.seed_quality.assign(static_cast<std::size_t>(spec.seeds), std::vector<double>(nc, kNaN));
     for (std::size_t m = 0; m < metric_cols.size(); ++m) {
       std::vector<double> mean(nc), sd(nc), lo(nc), hi(nc);
       for (std::size_t c = 0; c < nc; ++c) {
@@ -265,11 +270,45 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
         mean[c] = r.mean, sd[c] = r.sd, lo[c] = r.lo, hi[c] = r.hi;
       }
       const auto& [name, uv] = metric_cols[m];
+      if (name == "large_share" || name == "quality_mean") {
+        auto& per_seed = name == "large_share" ? tp.seed_share : tp.seed_quality;
+        for (std::size_t c = 0; c < nc; ++c)
+          for (auto i : rows[c])
+            if (plan[i].point.seed_index >= 0 && plan[i].point.seed_index < spec.seeds)
+              per_seed[static_cast<std::size_t>(plan[i].point.seed_index)][c] = metric[m][i];
+      }
+      if (name == "large_share") tp.share = mean;
+      if (name == "quality_mean") tp.quality = mean;
+      if (name == "cost_per_1k_usd") tp.cost = mean;
       agg.push_back({name + "_mean", uv.first, mean});
       agg.push_back({name + "_sd", uv.first, sd});
       agg.push_back({name + "_ci95_lo", uv.first, lo});
       agg.push_back({name + "_ci95_hi", uv.first, hi});
     }
+    // Trade-off metrics per series (tradeoff.hpp): the point's PGR, the series' APGR, CPT, AIQ.
+    std::vector<double> pgr;
+    const auto series = series_tradeoffs(tp, pgr);
+    std::vector<std::int64_t> series_index(nc);
+    std::vector<double> q_weak(nc), q_strong(nc), apgr(nc), apgr_lo(nc), apgr_hi(nc), cpt50(nc), cpt80(nc), aiq(nc);
+    for (std::size_t c = 0; c < nc; ++c) {
+      std::size_t k = 0;
+      while (series[k].name != tp.series[c]) ++k;
+      const SeriesTradeoff& t = series[k];
+      series_index[c] = static_cast<std::int64_t>(k);
+      q_weak[c] = t.q_weak, q_strong[c] = t.q_strong, apgr[c] = t.apgr, apgr_lo[c] = t.apgr_ci95_lo;
+      apgr_hi[c] = t.apgr_ci95_hi, cpt50[c] = t.cpt50, cpt80[c] = t.cpt80, aiq[c] = t.aiq;
+    }
+    agg.push_back({"series", "1", series_index});
+    agg.push_back({"series_name", "", tp.series});
+    agg.push_back({"pgr", "1", pgr});
+    agg.push_back({"series_q_weak", "1", q_weak});
+    agg.push_back({"series_q_strong", "1", q_strong});
+    agg.push_back({"series_apgr", "1", apgr});
+    agg.push_back({"series_apgr_ci95_lo", "1", apgr_lo});
+    agg.push_back({"series_apgr_ci95_hi", "1", apgr_hi});
+    agg.push_back({"series_cpt50", "1", cpt50});
+    agg.push_back({"series_cpt80", "1", cpt80});
+    agg.push_back({"series_aiq", "1", aiq});
     write_table(root, "sweep/aggregate", agg);
 
     if (o.keep_requests) {
