@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: builds collabsim, replays the whole Azure LLM 2023 conversation trace
 # through the default edge–cloud scenario with the cascade and the four baselines, writes
-# results/edge_cloud_cascade*.h5, prints the summary table and draws the figures in
+# results/edge_cloud_cascade*.h5, prints the summary table (also results/summary.txt),
+# exports a Perfetto trace of the cascade's first 200 requests and draws the figures in
 # results/figures/. Installs its own Debian packages first.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,13 +10,19 @@ cd "$(dirname "$0")"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > build-configure.log 2>&1 || { cat build-configure.log; exit 1; }
 cmake --build build -j"$(nproc)" --target collabsim
 scenario=scenarios/edge_cloud_cascade.toml
-files=()
+mkdir -p results
+# The cascade run also records request spans (/spans) for the Gantt figure and a Perfetto trace.
 for mech in small_only large_only random oracle cascade; do
   out=results/edge_cloud_cascade.h5
-  [ "$mech" = cascade ] || out=results/edge_cloud_cascade-$mech.h5
-  ./build/collabsim run "$scenario" --set mechanism.name=$mech -o "$out" --quiet "$@" | { [ "$mech" = small_only ] && cat || tail -n +2; }
-  files+=("$out")
-done
+  spans=()
+  [ "$mech" = cascade ] && spans=(--set run.record_spans=true) || out=results/edge_cloud_cascade-$mech.h5
+  ./build/collabsim run "$scenario" --set mechanism.name=$mech "${spans[@]}" -o "$out" --quiet "$@" |
+    { [ "$mech" = small_only ] && cat || tail -n +2; }
+done | tee results/summary.txt.partial
+mv results/summary.txt.partial results/summary.txt  # replaced only when every run succeeded
+files=(results/edge_cloud_cascade-{small_only,large_only,random,oracle}.h5 results/edge_cloud_cascade.h5)
+# The first 200 requests of the cascade as Chrome trace-event JSON: open it in https://ui.perfetto.dev
+./build/collabsim trace-export results/edge_cloud_cascade.h5 -o results/edge_cloud_cascade-trace.json --requests 200
 # Threshold sweeps on the same scenario (11 thresholds × 3 seeds each): the cascade over its
 # confidence threshold, the router over its score threshold (a separate sweep: a router run
 # never reads mechanism.cascade.thresholds, which sweep refuses by design).
@@ -26,4 +33,4 @@ sweeps=(results/edge_cloud_cascade-cascade-thresholds.h5 results/edge_cloud_casc
 # Figures of the five runs and both sweeps (cost–quality with hulls and AIQ, PGR with APGR
 # and CPT, CDFs, sweep metrics, energy and cost, device timelines): see analysis/collabsim_plot.py.
 ./build/collabsim plot "${files[@]}" "${sweeps[@]}" -o results/figures --format png,pdf
-echo "results: ${files[*]} ${sweeps[*]}; figures: results/figures/"
+echo "results: ${files[*]} ${sweeps[*]}; summary: results/summary.txt; trace: results/edge_cloud_cascade-trace.json; figures: results/figures/"
