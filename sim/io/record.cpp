@@ -4,6 +4,11 @@
 #include <stdexcept>
 
 namespace collabsim {
+
+Route Route::at(std::size_t i) {
+  if (i > 127) throw std::out_of_range("route index " + std::to_string(i) + " does not fit the int8 route column");
+  return Route{static_cast<std::int8_t>(i)};
+}
 namespace {
 std::size_t type_size(Column::Type t) {
   switch (t) {
@@ -71,7 +76,7 @@ void RecordLayout::encode(const RequestRecord& r, unsigned char* out) const {
   put(out, off(), r.private_tokens_sent);
   for (auto t : r.tokens) put(out, off(), t);
   for (auto e : r.device_energy) put(out, off(), e);
-  put(out, off(), static_cast<std::int8_t>(r.route));
+  put(out, off(), r.route.index);
   put(out, off(), static_cast<std::uint8_t>(r.escalated));
   put(out, off(), static_cast<std::int8_t>(r.status));
 }

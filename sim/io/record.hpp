@@ -17,8 +17,17 @@ namespace collabsim {
 enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2 };
 
 /// Which model's answer the user got: the index of the answering model in the
-/// mechanism's order (two-model mechanisms: 0 = small, 1 = large).
-enum class Route : std::int8_t { Small = 0, Large = 1 };
+/// mechanism's own order (two-model mechanisms: 0 = small, 1 = large; a cascade: its
+/// stage; a bandit: its arm; fusion: the member whose answer arrived last). Stored as
+/// /requests `route` (int8).
+struct Route {
+  std::int8_t index = 0;
+  static constexpr Route small() { return Route{0}; }
+  static constexpr Route large() { return Route{1}; }
+  /// Stage, arm or member `i` (0-based). Throws std::out_of_range above 127.
+  static Route at(std::size_t i);
+  bool operator==(const Route&) const = default;
+};
 
 /// request_id of a record that accounts background work, not a user request (e.g. the
 /// distillation mechanism's labelling jobs): it is never a /requests row and has no spans.
@@ -37,7 +46,7 @@ struct RequestRecord {
   double tpot_s = 0;
   std::int64_t prompt_tokens = 0;
   std::int64_t output_tokens = 0;
-  Route route = Route::Small;
+  Route route = Route::small();
   bool escalated = false;      ///< a second model was called after a first answer
   std::int64_t bytes_up = 0;   ///< bytes sent away from the origin device
   std::int64_t bytes_down = 0; ///< bytes sent towards the origin device

@@ -153,7 +153,7 @@ void ResultFile::write_chunk() {
 }
 
 void ResultFile::write_row(const std::string& path,
-                           const std::vector<std::pair<std::string, std::pair<std::string, double>>>& cols) {
+                           const MetricRow& cols) {
   const std::size_t size = 8 * cols.size();
   H5::CompType type(size);
   std::vector<unsigned char> buf(size);

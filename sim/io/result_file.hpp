@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/io/metric_row.hpp"
 #include "sim/io/h5_table.hpp"
 #include "sim/io/record.hpp"
 #include "sim/io/summary.hpp"
@@ -59,7 +60,7 @@ class ResultFile {
   /// Writes a one-row compound dataset at `path` from (name, (unit, value)) columns;
   /// names starting with "n_" are stored as int64, the rest as float64.
   void write_row(const std::string& path,
-                 const std::vector<std::pair<std::string, std::pair<std::string, double>>>& cols);
+                 const MetricRow& cols);
 
   /// Writes a float64 compound table at `path`: one field per (name, unit) in `fields`,
   /// `columns[i]` holding field i's values (all the same length).

@@ -9,6 +9,7 @@
 
 #include "sim/core/input_file.hpp"
 #include "sim/core/strings.hpp"
+#include "sim/workload/trace_formats.hpp"
 
 #ifndef COLLABSIM_DEFAULT_SOURCE_DIR
 #define COLLABSIM_DEFAULT_SOURCE_DIR ""
@@ -44,7 +45,7 @@ std::span<const Field> run_fields() {
 
 std::span<const Field> workload_fields() {
   static const std::vector<Field> f = {
-      Field::text("format", "azure_csv", "trace format", {"azure_csv", "mooncake_jsonl"}),
+      Field::text("format", "azure_csv", "trace format", workload::trace_format_names()),
       Field::text("trace", std::nullopt, "trace file, relative to the data dir"),
       Field::text("origin", std::nullopt, "device the requests are issued from"),
       Field::integer("limit", 0, "requests", "replay only the first N requests (0 = all)", 0),

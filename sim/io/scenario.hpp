@@ -97,7 +97,7 @@ struct DeploymentSpec {
 };
 
 struct WorkloadSpec {
-  std::string format;               ///< "azure_csv" | "mooncake_jsonl"
+  std::string format;               ///< a trace format name (workload/trace_formats.hpp)
   std::filesystem::path trace;      ///< resolved path
   std::string origin;               ///< device the requests come from
   std::int64_t limit = 0;           ///< max requests (0 = whole trace)

@@ -87,7 +87,7 @@ Summary SummaryAccumulator::finish(std::uint64_t seed) {
   return s;
 }
 
-std::vector<std::pair<std::string, std::pair<std::string, double>>> Summary::columns() const {
+MetricRow Summary::columns() const {
   return {
       {"n_requests", {"requests", static_cast<double>(n_requests)}},
       {"n_ok", {"requests", static_cast<double>(n_ok)}},

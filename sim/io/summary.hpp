@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/io/metric_row.hpp"
 #include "sim/io/record.hpp"
 
 namespace collabsim {
@@ -40,7 +41,7 @@ struct Summary {
   std::int64_t n_saturated_devices = 0;  ///< shared devices whose queue never drained (set by run_scenario)
 
   /// (name, unit, value) triples in /summary column order.
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> columns() const;
+  MetricRow columns() const;
 };
 
 /// Resamples of the quality bootstrap (normal interval from the resampled standard error;

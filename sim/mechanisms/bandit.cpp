@@ -41,15 +41,15 @@ class Bandit final : public Mechanism {
     const int arm = ucb_->choose(x);
     const double cost_before = rec.cost_usd;
     const Answer a = co_await cx_.ask(arms_[arm], r, rec);
-    cx_.finish(r, rec, a, static_cast<Route>(arm), false);
+    cx_.finish(r, rec, a, Route::at(arm), false);
     const double reward = rec.quality - cost_w_ * (rec.cost_usd - cost_before) * 1000.0 - lat_w_ * rec.latency_s;
     ucb_->update(arm, x, reward);
     ++pulls_[arm];
     reward_sum_ += reward;
   }
 
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
-    std::vector<std::pair<std::string, std::pair<std::string, double>>> out;
+  MetricRow stats() const override {
+    MetricRow out;
     for (std::size_t a = 0; a < arms_.size(); ++a)
       out.push_back({"pulls_arm" + std::to_string(a), {"requests", static_cast<double>(pulls_.count(a) ? pulls_.at(a) : 0)}});
     out.push_back({"reward_sum", {"1", reward_sum_}});

@@ -49,7 +49,7 @@ class Cascade final : public Mechanism {
     p.require_distinct("stages", "mechanism.cascade.stages");
   }
 
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
+  MetricRow stats() const override {
     return kernel_.stats();
   }
 
@@ -81,7 +81,7 @@ class Cascade final : public Mechanism {
         if (c < thresholds_[i]) continue;  // escalate
         a.first_token_at_user = a.done_at_user;  // released after the decision
       }
-      cx_.finish(r, rec, a, static_cast<Route>(i), i > 0);
+      cx_.finish(r, rec, a, Route::at(i), i > 0);
       co_return;
     }
   }

@@ -36,7 +36,7 @@ class Decomposition final : public TwoModelMechanism {
     if (llm_plans_) {
       const std::int64_t question = std::max<std::int64_t>(1, std::llround(question_share_ * static_cast<double>(r.prompt_tokens)));
       const Answer plan = co_await cx_.ask_tokens(large_, r, rec, question, plan_);
-      if (plan.timed_out || plan.generation.failed) co_return cx_.finish(r, rec, plan, Route::Large, false);
+      if (plan.timed_out || plan.generation.failed) co_return cx_.finish(r, rec, plan, Route::large(), false);
       const std::int64_t chunk = std::max<std::int64_t>(1, r.prompt_tokens / k_);
       for (std::int64_t i = 0; i < k_; ++i)  // one device: the SLM jobs run one after another
         co_await cx_.ask_tokens(small_, r, rec, chunk + plan_, sub_out_);
@@ -47,7 +47,7 @@ class Decomposition final : public TwoModelMechanism {
     }
     RngStream rng = cx_.rng("decomposition_quality", r);
     const bool recovered = rng.bernoulli(recovery_);
-    cx_.finish_with_quality(r, rec, final_answer, Route::Large, false, cx_.score(recovered ? large_ : small_, r));
+    cx_.finish_with_quality(r, rec, final_answer, Route::large(), false, cx_.score(recovered ? large_ : small_, r));
   }
 
  private:

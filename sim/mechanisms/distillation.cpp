@@ -44,10 +44,10 @@ class Distillation final : public TwoModelMechanism {
     const bool distilled = cx_.engine().now() >= done_at_;
     const Answer a = co_await cx_.ask(small_, r, rec);
     const double q = distilled ? cx_.table().score(r.quality_row, distilled_col_) : cx_.score(small_, r);
-    cx_.finish_with_quality(r, rec, a, Route::Small, false, std::isnan(q) ? 0.0 : q);
+    cx_.finish_with_quality(r, rec, a, Route::small(), false, std::isnan(q) ? 0.0 : q);
   }
 
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
+  MetricRow stats() const override {
     return {{"label_samples", {"1", static_cast<double>(samples_)}},
             {"label_job_end_s", {"s", to_seconds(done_at_)}},
             {"label_cost_usd", {"USD", job_rec_.cost_usd}},

@@ -60,7 +60,7 @@ class Fusion final : public Mechanism {
     last.first_token_at_user = last.done_at_user;
     const char letter = vote(r.quality_row);
     const double q = letter != '\0' && letter == cx_.table().answer(r.quality_row) ? 1.0 : 0.0;
-    cx_.finish_with_quality(r, rec, last, static_cast<Route>(members_.size() - 1), false, q);
+    cx_.finish_with_quality(r, rec, last, Route::at(members_.size() - 1), false, q);
   }
 
  private:

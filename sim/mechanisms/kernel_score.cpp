@@ -33,7 +33,7 @@ KernelScore KernelScorer::score(const Request& r) {
   return out;
 }
 
-std::vector<std::pair<std::string, std::pair<std::string, double>>> KernelScorer::stats() const {
+MetricRow KernelScorer::stats() const {
   if (!active()) return {};
   return {{"kernel_overhead_mean_s", {"s", calls_ ? overhead_sum_s_ / static_cast<double>(calls_) : 0.0}},
           {"kernel_cost_measured", {"1", measured_ ? 1.0 : 0.0}}};

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/io/metric_row.hpp"
 #include "sim/kernels/router_training.hpp"
 #include "sim/mechanisms/mechanism.hpp"
 
@@ -49,7 +50,7 @@ class KernelScorer {
 
   /// /mechanism statistics: kernel_overhead_mean_s (s), kernel_cost_measured (0/1);
   /// empty when inactive.
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const;
+  MetricRow stats() const;
 
  private:
   Context& cx_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/io/metric_row.hpp"
 #include "sim/io/params.hpp"
 #include "sim/mechanisms/context.hpp"
 
@@ -24,7 +25,7 @@ class Mechanism {
   virtual std::vector<std::size_t> large_deployments() const = 0;
   /// Mechanism-specific run statistics, written as the one-row dataset /mechanism:
   /// (name, (unit, value)). Default: none.
-  virtual std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const { return {}; }
+  virtual MetricRow stats() const { return {}; }
 };
 
 /// Registry entry: name, one-line summary, the paper/system it follows, parameters, factory.

@@ -23,7 +23,7 @@ class OfflineFallback final : public TwoModelMechanism {
       const SimTime deadline = deadline_ > 0 ? r.arrival + from_seconds(deadline_) : kTimeNever;
       const Answer a = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, r.output_tokens, false, deadline);
       if (!a.timed_out && !a.generation.failed) {
-        cx_.finish(r, rec, a, Route::Large, false);
+        cx_.finish(r, rec, a, Route::large(), false);
         co_return;
       }
       ++fallbacks_timeout_;
@@ -37,14 +37,14 @@ class OfflineFallback final : public TwoModelMechanism {
       if (!again.timed_out && !again.generation.failed) {
         Answer a = again;
         a.first_token_at_user = local.first_token_at_user;
-        cx_.finish(r, rec, a, Route::Large, true);
+        cx_.finish(r, rec, a, Route::large(), true);
         co_return;
       }
     }
-    cx_.finish(r, rec, local, Route::Small, false);
+    cx_.finish(r, rec, local, Route::small(), false);
   }
 
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
+  MetricRow stats() const override {
     return {{"fallbacks_link_down", {"requests", static_cast<double>(fallbacks_offline_)}},
             {"fallbacks_deadline", {"requests", static_cast<double>(fallbacks_timeout_)}}};
   }

@@ -39,10 +39,10 @@ class Pipeline final : public TwoModelMechanism {
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     if (mode_ == "rerank") {
       Answer llm = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, r.output_tokens * candidates_);
-      if (llm.timed_out || llm.generation.failed) co_return cx_.finish(r, rec, llm, Route::Large, false);
+      if (llm.timed_out || llm.generation.failed) co_return cx_.finish(r, rec, llm, Route::large(), false);
       const Answer pick = co_await cx_.ask_tokens(small_, r, rec, r.output_tokens * candidates_, rerank_tokens_);
       llm.first_token_at_user = llm.done_at_user = std::max(llm.done_at_user, pick.done_at_user);
-      co_return cx_.finish(r, rec, llm, Route::Large, false);
+      co_return cx_.finish(r, rec, llm, Route::large(), false);
     }
     std::int64_t sent = r.prompt_tokens, written = r.prompt_tokens;
     if (mode_ == "compress")
@@ -54,7 +54,7 @@ class Pipeline final : public TwoModelMechanism {
     // rewritten prompt).
     co_await cx_.ask_tokens(small_, r, rec, r.prompt_tokens, written);
     const Answer a = co_await cx_.ask_tokens(large_, r, rec, sent, r.output_tokens, mode_ == "deidentify");
-    cx_.finish(r, rec, a, Route::Large, false);
+    cx_.finish(r, rec, a, Route::large(), false);
   }
 
  private:

@@ -35,7 +35,7 @@ class Router final : public TwoModelMechanism {
         overhead_(p.number("overhead")),
         kernel_(cx, p, "mechanism.router") {}
 
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
+  MetricRow stats() const override {
     return kernel_.stats();
   }
 

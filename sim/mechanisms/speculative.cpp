@@ -92,10 +92,10 @@ class Speculative final : public TwoModelMechanism {
     a.done_at_user = cx_.engine().now();
     if (first) a.first_token_at_user = a.done_at_user;
     // Generated tokens per deployment count drafts and verifications; the answer is the LLM's.
-    cx_.finish(r, rec, a, Route::Large, false);
+    cx_.finish(r, rec, a, Route::large(), false);
   }
 
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
+  MetricRow stats() const override {
     const double rounds = static_cast<double>(rounds_);
     return {{"rounds", {"1", rounds}},
             {"drafted_tokens", {"tokens", static_cast<double>(drafted_)}},
@@ -112,7 +112,7 @@ class Speculative final : public TwoModelMechanism {
   void finish_timed_out(const Request& r, RequestRecord& rec, Answer& a) {
     a.timed_out = true;
     a.first_token_at_user = a.done_at_user = cx_.engine().now();
-    cx_.finish(r, rec, a, Route::Large, false);
+    cx_.finish(r, rec, a, Route::large(), false);
   }
 
   double alpha_;

@@ -33,7 +33,7 @@ class TokenRouting final : public TwoModelMechanism {
     if (up.timed_out) {
       a.timed_out = true;
       a.first_token_at_user = a.done_at_user = cx_.engine().now();
-      co_return cx_.finish(r, rec, a, Route::Small, false);
+      co_return cx_.finish(r, rec, a, Route::small(), false);
     }
     co_await cx_.run_on(large_, rec, r.prompt_tokens, 0);  // LLM caches the prompt
     std::int64_t llm_seen = 0, slm_seen = 0;                  // generated tokens each model has read
@@ -65,11 +65,11 @@ class TokenRouting final : public TwoModelMechanism {
     const bool take_large = rng.bernoulli(p_large);
     total_llm_tokens_ += llm_tokens;
     total_tokens_ += r.output_tokens;
-    cx_.finish_with_quality(r, rec, a, take_large ? Route::Large : Route::Small, false,
+    cx_.finish_with_quality(r, rec, a, take_large ? Route::large() : Route::small(), false,
                             cx_.score(take_large ? large_ : small_, r));
   }
 
-  std::vector<std::pair<std::string, std::pair<std::string, double>>> stats() const override {
+  MetricRow stats() const override {
     return {{"llm_token_share", {"1", total_tokens_ ? static_cast<double>(total_llm_tokens_) / total_tokens_ : 0.0}},
             {"switches", {"1", static_cast<double>(switches_)}}};
   }

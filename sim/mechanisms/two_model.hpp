@@ -25,7 +25,7 @@ class TwoModelMechanism : public Mechanism {
   /// Answer with one deployment and finish the record.
   Task<void> answer_with(std::size_t dep, const Request& r, RequestRecord& rec) {
     const Answer a = co_await cx_.ask(dep, r, rec);
-    cx_.finish(r, rec, a, dep == large_ ? Route::Large : Route::Small, false);
+    cx_.finish(r, rec, a, dep == large_ ? Route::large() : Route::small(), false);
   }
 
   Context& cx_;

@@ -255,7 +255,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const double horizon = res.summary.makespan_s;
   const double last_arrival = st.last_arrival_s;
   struct DeviceRow {
-    std::vector<std::pair<std::string, std::pair<std::string, double>>> cols;
+    MetricRow cols;
   };
   std::vector<DeviceRow> device_rows(sc.devices.size());
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {

@@ -121,18 +121,9 @@ std::optional<TraceRecord> AzureTraceReader::next() {
                          "token count " + std::string(s) + " is above the limit of " +
                              std::to_string(kMaxRequestTokens) + " tokens per request");
     }
-    if (!have_first_) {
-      first_ns_ = last_ns_ = *ts;
-      have_first_ = true;
-    }
-    if (*ts < last_ns_)
-      throw InputError(SourcePos{path_, line_, col[0]}, kCols[0], "timestamp goes backwards (earlier than the previous row)");
-    if (*ts - first_ns_ > kMaxTraceSpanNs)
-      throw InputError(SourcePos{path_, line_, col[0]}, kCols[0],
-                       "timestamp is more than 1e9 s (about 31.7 years, the limit of a trace's span) after the first row's");
-    last_ns_ = *ts;
+    const std::int64_t arrival = clock_.arrival_ns(*ts, SourcePos{path_, line_, col[0]}, kCols[0]);
     ++rows_;
-    return TraceRecord{*ts - first_ns_, tok[0], tok[1], line_};
+    return TraceRecord{arrival, tok[0], tok[1], line_};
   }
   if (rows_ == 0)
     throw InputError(SourcePos{path_, line_, 0}, "",

@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "sim/workload/trace_clock.hpp"
 #include "sim/workload/trace_record.hpp"
 
 namespace collabsim::workload {
@@ -30,8 +31,7 @@ class AzureTraceReader final : public TraceReader {
   std::filesystem::path path_;
   std::ifstream in_;
   std::size_t line_ = 1;
-  std::int64_t first_ns_ = 0, last_ns_ = 0;
-  bool have_first_ = false;
+  TraceClock clock_{1};  // timestamps in ns
   std::size_t rows_ = 0;
 };
 

@@ -100,29 +100,13 @@ std::optional<TraceRecord> MooncakeTraceReader::next() {
                          std::to_string(v) + " tokens is above the limit of " + std::to_string(kMaxRequestTokens) +
                              " tokens per request");
     (void)have_hash;
-    if (!have_first_) {
-      first_ms_ = last_ms_ = ts;
-      have_first_ = true;
-    }
-    if (ts < last_ms_) throw InputError(SourcePos{path_, line_, 1}, "timestamp", "timestamp goes backwards");
-    // Both are ≥ 0, so the difference cannot overflow; bound it before scaling to ns.
-    if (ts - first_ms_ > kMaxTraceSpanNs / 1'000'000)
-      throw InputError(SourcePos{path_, line_, 1}, "timestamp",
-                       "timestamp is more than 1e9 s (about 31.7 years, the limit of a trace's span) after "
-                       "the first line's (timestamps are in ms)");
-    last_ms_ = ts;
+    const std::int64_t arrival = clock_.arrival_ns(ts, SourcePos{path_, line_, 1}, "timestamp");
     ++rows_;
-    return TraceRecord{(ts - first_ms_) * 1'000'000, in, out, line_};
+    return TraceRecord{arrival, in, out, line_};
   }
   if (rows_ == 0)
     throw InputError(SourcePos{path_, line_, 0}, "", "the trace has no requests (empty file): nothing to simulate");
   return std::nullopt;
-}
-
-std::unique_ptr<TraceReader> open_trace(const std::string& format, const std::filesystem::path& file) {
-  if (format == "azure_csv") return std::make_unique<AzureTraceReader>(file);
-  if (format == "mooncake_jsonl") return std::make_unique<MooncakeTraceReader>(file);
-  throw InputError(SourcePos{file, 0, 0}, "workload.format", "unknown trace format '" + format + "'");
 }
 
 }  // namespace collabsim::workload

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <vector>
 
+#include "sim/workload/trace_clock.hpp"
 #include "sim/workload/trace_record.hpp"
 
 namespace collabsim::workload {
@@ -31,8 +32,7 @@ class MooncakeTraceReader final : public TraceReader {
   std::filesystem::path path_;
   std::ifstream in_;
   std::size_t line_ = 0;
-  std::int64_t first_ms_ = 0, last_ms_ = 0;
-  bool have_first_ = false;
+  TraceClock clock_{1'000'000};  // timestamps in ms
   std::size_t rows_ = 0;
   std::vector<std::int64_t> hash_ids_;
 };

@@ -39,8 +39,8 @@ class TraceReader {
   virtual const std::filesystem::path& path() const = 0;
 };
 
-/// Reader for `format` ("azure_csv" | "mooncake_jsonl"). Throws InputError for an unknown
-/// format or a file that cannot be opened.
+/// Reader for `format`, one of trace_formats() (trace_formats.hpp). Throws InputError for
+/// an unknown format or a file that cannot be opened.
 std::unique_ptr<TraceReader> open_trace(const std::string& format, const std::filesystem::path& file);
 
 }  // namespace collabsim::workload

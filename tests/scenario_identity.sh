@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Bit-identity of every scenario across a code change (issue 9's refactoring check):
+#   tests/scenario_identity.sh record DIR    # run every scenario in scenarios/ (whole trace) into DIR
+#   tests/scenario_identity.sh compare DIR   # run them again and h5diff /requests and /summary against DIR
+# Uses ./build/collabsim; exits 1 naming each scenario whose datasets differ.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:?record|compare}; dir=${2:?folder}
+bin=./build/collabsim
+out=$dir; [ "$mode" = compare ] && out=$(mktemp -d)
+mkdir -p "$out"
+fail=0
+for s in scenarios/*.toml; do
+  n=$(basename "$s" .toml)
+  "$bin" run "$s" -o "$out/$n.h5" --quiet > /dev/null
+  if [ "$mode" = compare ]; then
+    for d in requests summary; do
+      if ! h5diff -q "$dir/$n.h5" "$out/$n.h5" "/$d" "/$d" > /dev/null; then
+        echo "DIFFERENT: $n /$d"; fail=1
+      fi
+    done
+  fi
+done
+[ "$mode" = compare ] && { [ $fail -eq 0 ] && echo "identical: /requests and /summary of $(ls scenarios/*.toml | wc -l) scenarios"; rm -rf "$out"; }
+exit $fail
