@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "sim/study/run_scenario.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 
 using namespace collabsim;
 namespace fs = std::filesystem;

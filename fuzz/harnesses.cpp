@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "sim/core/error.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/kernels/question_corpus.hpp"
 #include "sim/kernels/router_training.hpp"
 #include "sim/mechanisms/registry.hpp"

@@ -7,10 +7,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sim/config/toml_params.hpp"
 #include "sim/hardware/latency_model.hpp"
 #include "sim/hardware/roofline.hpp"
-#include "sim/io/params.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/config/params.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "test_support.hpp"
 
 using namespace collabsim;
@@ -20,7 +21,7 @@ namespace {
 
 DeviceSpec device(const std::string& card) {
   const auto t = toml::parse_file((source_dir() / "models" / "devices" / (card + ".toml")).string());
-  return device_from(read_params(t, device_fields(), "devices." + card), card);
+  return device_from(read_params(t, device_fields(), "devices." + card), card, "devices." + card);
 }
 
 ModelCard model(const std::string& card) {

@@ -14,11 +14,12 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/config/toml_params.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/input_file.hpp"
-#include "sim/io/params.hpp"
-#include "sim/io/scenario.hpp"
-#include "sim/io/units.hpp"
+#include "sim/config/params.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/config/units.hpp"
 #include "sim/kernels/lm_pair.hpp"
 #include "sim/kernels/question_corpus.hpp"
 #include "sim/kernels/router_training.hpp"

@@ -91,9 +91,9 @@ Task<void> sender(Engine& e, Network& n, double bytes, SimTime at, SimTime deadl
 
 TEST(Network, SerialisationPlusLatencyAndSharedFifo) {
   const Scenario sc = two_devices(false, 0, 0);
-  Topology topo(sc);
+  Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
   Engine e;
-  Network net(e, sc, topo);
+  Network net(e, sc.links, sc.devices, sc.run.seed, topo);
   Transfer a, b;
   e.spawn(sender(e, net, 1e6, 0, kTimeNever, a));
   e.spawn(sender(e, net, 1e6, 0, kTimeNever, b));
@@ -105,9 +105,9 @@ TEST(Network, SerialisationPlusLatencyAndSharedFifo) {
 
 TEST(Network, PerUserLinksDoNotQueue) {
   const Scenario sc = two_devices(true, 0, 0);
-  Topology topo(sc);
+  Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
   Engine e;
-  Network net(e, sc, topo);
+  Network net(e, sc.links, sc.devices, sc.run.seed, topo);
   Transfer a, b;
   e.spawn(sender(e, net, 1e6, 0, kTimeNever, a));
   e.spawn(sender(e, net, 1e6, 0, kTimeNever, b));
@@ -120,9 +120,9 @@ TEST(Network, PerUserLinksDoNotQueue) {
 
 TEST(Network, OutagesDelayTransfersAndDeadlinesTimeThemOut) {
   const Scenario sc = two_devices(true, 5.0, 5.0);
-  Topology topo(sc);
+  Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
   Engine e;
-  Network net(e, sc, topo);
+  Network net(e, sc.links, sc.devices, sc.run.seed, topo);
   OutageProcess& out = net.outages(0);
   const SimTime down = out.next_down(0);
   const SimTime back = out.next_up(down);

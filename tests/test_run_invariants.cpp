@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "sim/study/run_scenario.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "test_support.hpp"
 
 using namespace collabsim;

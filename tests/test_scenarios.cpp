@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "sim/study/run_scenario.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "test_support.hpp"
 
 using namespace collabsim;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "sim/study/run_scenario.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace collabsim::testing {
 

@@ -1,8 +1,9 @@
 // Units and declared-parameter validation.
 #include <gtest/gtest.h>
 
-#include "sim/io/params.hpp"
-#include "sim/io/units.hpp"
+#include "sim/config/toml_params.hpp"
+#include "sim/config/params.hpp"
+#include "sim/config/units.hpp"
 
 using namespace collabsim;
 

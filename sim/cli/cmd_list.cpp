@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "sim/cli/commands.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/mechanisms/registry.hpp"
 
 namespace collabsim::cli {

@@ -7,7 +7,7 @@
 
 #include "sim/cli/commands.hpp"
 #include "sim/cli/progress.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/study/calibrate.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/run_scenario.hpp"

@@ -35,7 +35,7 @@ void BatchingReplica::complete(Seq* s) {
 
 Task<void> BatchingReplica::loop() {
   const double kv_tok = model_.kv_bytes_per_token();
-  const double power = dev_.busy_power * dev_.accelerators;
+  const double power = dev_.busy_watts();
   while (!waiting_.empty() || !running_.empty()) {
     // Admit FCFS while the batch and the KV cache have room.
     while (!waiting_.empty() && static_cast<int>(running_.size()) < cfg_.max_batch) {

@@ -28,7 +28,8 @@
 #include "sim/core/engine.hpp"
 #include "sim/hardware/generation.hpp"
 #include "sim/hardware/latency_model.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/hardware/device_spec.hpp"
+#include "sim/hardware/model_card.hpp"
 
 namespace collabsim {
 

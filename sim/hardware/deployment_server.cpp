@@ -27,7 +27,7 @@ DeploymentServer::DeploymentServer(Engine& engine, const DeploymentSpec& dep, co
 
 double DeploymentServer::kv_capacity() const {
   if (dev_.memory <= 0) return std::numeric_limits<double>::infinity();
-  return std::max(0.0, dev_.memory * dev_.accelerators * dep_.kv_memory_utilization - dep_.model.weight_bytes());
+  return std::max(0.0, dep_.usable_memory(dev_) - dep_.model.weight_bytes());
 }
 
 double DeploymentServer::service_time(std::int64_t prompt, std::int64_t output) const {
@@ -66,9 +66,7 @@ std::size_t DeploymentServer::pick_replica() {
 }
 
 double DeploymentServer::price_of(const Generation& g, double device_seconds) const {
-  return dev_.price * dev_.accelerators * device_seconds +
-         dep_.price_input * static_cast<double>(g.prompt_tokens) +
-         dep_.price_output * static_cast<double>(g.output_tokens);
+  return dep_.generation_cost(dev_, device_seconds, g.prompt_tokens, g.output_tokens);
 }
 
 Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
@@ -100,7 +98,7 @@ Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t ou
     if (pool_) pool_->release();
     const double service_s = to_seconds(total);
     g.device_time = service_s;
-    g.energy = dev_.busy_power * dev_.accelerators * service_s;
+    g.energy = dev_.busy_energy(service_s);
     g.cost = price_of(g, service_s);
     busy_s_ += service_s;
   }

@@ -26,7 +26,7 @@
 #include "sim/hardware/batching_replica.hpp"
 #include "sim/hardware/generation.hpp"
 #include "sim/hardware/latency_model.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/hardware/deployment_spec.hpp"
 
 namespace collabsim {
 

@@ -33,8 +33,8 @@ double LatencyModel::iteration(const IterationLoad& l) const {
     if (l.decode_seqs > 0) t += profile_->decode_step(l.decode_seqs, l.decode_context / l.decode_seqs);
     return t;
   }
-  const double F = d_.peak_flops * d_.compute_efficiency * d_.accelerators;
-  const double B = d_.memory_bandwidth * d_.memory_efficiency * d_.accelerators;
+  const double F = d_.achieved_flops();
+  const double B = d_.achieved_bandwidth();
   const double attn = 4.0 * m_.layers * static_cast<double>(m_.heads) * m_.head_dim;
   const double flops = 2.0 * m_.active_params * (l.prefill_tokens + l.decode_seqs) +
                        attn * (l.prefill_attention + l.decode_context);

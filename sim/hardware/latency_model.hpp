@@ -8,7 +8,8 @@
 #include <memory>
 
 #include "sim/hardware/profile_table.hpp"
-#include "sim/io/scenario.hpp"
+#include "sim/hardware/device_spec.hpp"
+#include "sim/hardware/model_card.hpp"
 
 namespace collabsim {
 

@@ -5,8 +5,8 @@
 
 namespace collabsim {
 namespace {
-double flops_rate(const DeviceSpec& d) { return d.peak_flops * d.compute_efficiency * d.accelerators; }
-double bw_rate(const DeviceSpec& d) { return d.memory_bandwidth * d.memory_efficiency * d.accelerators; }
+double flops_rate(const DeviceSpec& d) { return d.achieved_flops(); }
+double bw_rate(const DeviceSpec& d) { return d.achieved_bandwidth(); }
 double attn_width(const ModelCard& m) { return static_cast<double>(m.heads) * m.head_dim; }
 }  // namespace
 

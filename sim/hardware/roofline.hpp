@@ -15,7 +15,8 @@
 
 #include <cstdint>
 
-#include "sim/io/scenario.hpp"
+#include "sim/hardware/device_spec.hpp"
+#include "sim/hardware/model_card.hpp"
 
 namespace collabsim {
 

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "sim/io/scenario.hpp"
 
 namespace collabsim {
 

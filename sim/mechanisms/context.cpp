@@ -19,7 +19,7 @@ Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, doub
     spans_->add(rec.request_id, spans_->track(sc_.devices[r.origin].name + "/compute"), SpanKind::Compute, t0,
                 engine_.now());
   const DeviceSpec& dev = sc_.devices[r.origin];
-  const double j = dev.busy_power * dev.accelerators * seconds;
+  const double j = dev.busy_energy(seconds);
   rec.device_energy[r.origin] += j;
   rec.energy_j += j;
 }

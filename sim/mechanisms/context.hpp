@@ -21,6 +21,7 @@
 #include "sim/kernels/question_corpus.hpp"
 #include "sim/network/network.hpp"
 #include "sim/quality/quality_table.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/topology/topology.hpp"
 #include "sim/workload/request.hpp"
 

@@ -26,7 +26,7 @@ KernelScore KernelScorer::score(const Request& r) {
   } else {
     out.score = kernel_->score(*q);
     const DeviceSpec& dev = cx_.scenario().devices[r.origin];
-    out.overhead_s = dev.peak_flops > 0 ? kernel_->flops(*q) / (dev.peak_flops * dev.compute_efficiency) : 0.0;
+    out.overhead_s = dev.peak_flops > 0 ? kernel_->flops(*q) / dev.achieved_flops_per_accelerator() : 0.0;
   }
   overhead_sum_s_ += out.overhead_s;
   ++calls_;

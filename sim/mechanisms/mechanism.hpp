@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sim/io/metric_row.hpp"
-#include "sim/io/params.hpp"
+#include "sim/config/params.hpp"
 #include "sim/mechanisms/context.hpp"
 
 namespace collabsim {

@@ -1,3 +1,4 @@
+#include "sim/config/toml_params.hpp"
 #include "sim/mechanisms/registry.hpp"
 
 #include <optional>

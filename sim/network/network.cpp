@@ -5,16 +5,24 @@
 
 namespace collabsim {
 
-Network::Network(Engine& engine, const Scenario& sc, const Topology& topo)
-    : engine_(engine), sc_(sc), topo_(topo), carried_(2 * sc.links.size(), 0.0) {
-  for (std::size_t i = 0; i < sc.links.size(); ++i) {
-    const auto& l = sc.links[i];
-    const bool per_user = sc.device(l.from).per_user || sc.device(l.to).per_user;
+Network::Network(Engine& engine, std::span<const LinkSpec> links, std::span<const DeviceSpec> devices,
+                 std::uint64_t seed, const Topology& topo)
+    : engine_(engine), links_(links), topo_(topo), carried_(2 * links.size(), 0.0) {
+  auto per_user_device = [&](const std::string& name) {
+    for (const auto& d : devices)
+      if (d.name == name) return d.per_user;
+    throw std::out_of_range("no device '" + name + "'");
+  };
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const auto& l = links[i];
+    end_per_user_.push_back(per_user_device(l.from));
+    end_per_user_.push_back(per_user_device(l.to));
+    const bool per_user = end_per_user_[2 * i] || end_per_user_[2 * i + 1];
     per_user_.push_back(per_user);
     for (int dir = 0; dir < 2; ++dir) fifo_.push_back(per_user ? nullptr : std::make_unique<Resource>(engine, 1));
-    outage_.push_back(std::make_unique<OutageProcess>(l.mtbf, l.mttr, RngStream(sc.run.seed, "link_outage", i)));
+    outage_.push_back(std::make_unique<OutageProcess>(l.mtbf, l.mttr, RngStream(seed, "link_outage", i)));
     bandwidth_.emplace_back(l.bandwidth_trace, l.up_bandwidth, l.down_bandwidth);
-    for (std::uint64_t dir = 0; dir < 2; ++dir) jitter_.emplace_back(sc.run.seed, "link_jitter", 2 * i + dir);
+    for (std::uint64_t dir = 0; dir < 2; ++dir) jitter_.emplace_back(seed, "link_jitter", 2 * i + dir);
   }
 }
 
@@ -23,7 +31,7 @@ double Network::unloaded_time(std::size_t from, std::size_t to, double bytes, Si
   if (!p) throw std::logic_error("no path between devices");
   double t = 0;
   for (const auto& h : p->hops)
-    t += bandwidth_[h.link].send_time(bytes, at + from_seconds(t), h.up) + sc_.links[h.link].latency;
+    t += bandwidth_[h.link].send_time(bytes, at + from_seconds(t), h.up) + links_[h.link].latency;
   return t;
 }
 
@@ -33,7 +41,7 @@ SimTime Network::arrival_time(std::size_t from, std::size_t to, double bytes, Si
   SimTime t = at;
   for (const auto& h : p->hops) {
     t = outage_[h.link]->next_up(t);
-    t += from_seconds(bandwidth_[h.link].send_time(bytes, t, h.up)) + from_seconds(sc_.links[h.link].latency);
+    t += from_seconds(bandwidth_[h.link].send_time(bytes, t, h.up)) + from_seconds(links_[h.link].latency);
   }
   return t;
 }
@@ -54,9 +62,9 @@ double Network::radio_energy(std::size_t from, std::size_t to, double bytes) con
   if (!p) throw std::logic_error("no path between devices");
   double j = 0;
   for (const auto& h : p->hops) {
-    const auto& l = sc_.links[h.link];
-    const bool sender_per_user = sc_.device(h.up ? l.from : l.to).per_user;
-    const bool receiver_per_user = sc_.device(h.up ? l.to : l.from).per_user;
+    const auto& l = links_[h.link];
+    const bool sender_per_user = end_per_user_[2 * h.link + (h.up ? 0 : 1)];
+    const bool receiver_per_user = end_per_user_[2 * h.link + (h.up ? 1 : 0)];
     if (sender_per_user) j += bytes * l.radio_energy_up;
     if (receiver_per_user) j += bytes * l.radio_energy_down;
   }
@@ -70,7 +78,7 @@ Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, Sim
   const auto& p = topo_.path(from, to);
   if (!p) throw std::logic_error("no path from " + topo_.device_name(from) + " to " + topo_.device_name(to));
   for (const Hop& h : p->hops) {
-    const auto& l = sc_.links[h.link];
+    const auto& l = links_[h.link];
     const std::size_t slot = 2 * h.link + (h.up ? 0 : 1);
     Resource* fifo = fifo_[slot].get();
     OutageProcess& out = *outage_[h.link];

@@ -16,12 +16,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "sim/core/engine.hpp"
 #include "sim/core/resource.hpp"
 #include "sim/network/bandwidth_series.hpp"
 #include "sim/network/outage_process.hpp"
+#include "sim/network/link_spec.hpp"
 #include "sim/topology/topology.hpp"
 
 namespace collabsim {
@@ -37,7 +39,10 @@ struct Transfer {
 
 class Network {
  public:
-  Network(Engine& engine, const Scenario& scenario, const Topology& topology);
+  /// `links` and `devices` (the ones the topology was built from) must outlive the
+  /// network; `seed` seeds the per-link outage and jitter streams.
+  Network(Engine& engine, std::span<const LinkSpec> links, std::span<const DeviceSpec> devices, std::uint64_t seed,
+          const Topology& topology);
 
   /// Moves `bytes` from device `from` to device `to` (Topology device indices), giving up
   /// at absolute time `deadline` if still waiting for a link. Same device: returns at once.
@@ -68,13 +73,14 @@ class Network {
 
  private:
   Engine& engine_;
-  const Scenario& sc_;
+  std::span<const LinkSpec> links_;
   const Topology& topo_;
   std::vector<std::unique_ptr<Resource>> fifo_;  // [2·link + dir], null when per-user
   std::vector<std::unique_ptr<OutageProcess>> outage_;
   std::vector<BandwidthSeries> bandwidth_;
   std::vector<RngStream> jitter_;  // [2·link + dir]
   std::vector<bool> per_user_;
+  std::vector<bool> end_per_user_;  // [2·link + 0] from-device per-user, [2·link + 1] to-device
   std::vector<double> carried_;
 };
 

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/study/input_cache.hpp"
 
 namespace collabsim {

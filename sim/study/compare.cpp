@@ -1,3 +1,4 @@
+#include "sim/config/toml_params.hpp"
 #include "sim/study/compare.hpp"
 
 #include <H5Cpp.h>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/io/summary.hpp"
 #include "sim/study/input_cache.hpp"
 

@@ -155,8 +155,7 @@ Task<void> sampler(RunState& st, const std::vector<DeploymentServer>& deps, Netw
           sum.kv_used += l.kv_used;
         }
       const int busy = std::min(sum.busy_replicas, dev.replicas);
-      const double power = dev.per_user ? 0.0
-                                        : dev.accelerators * (busy * dev.busy_power + (dev.replicas - busy) * dev.idle_power);
+      const double power = dev.per_user ? 0.0 : dev.pool_power(busy);
       auto& c = tl.device[i];
       c[0].push_back(busy);
       c[1].push_back(static_cast<double>(sum.running));
@@ -184,8 +183,8 @@ Task<void> sampler(RunState& st, const std::vector<DeploymentServer>& deps, Netw
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const auto wall0 = std::chrono::steady_clock::now();
   Engine engine;
-  const Topology topo(sc);
-  Network net(engine, sc, topo);
+  const Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
+  Network net(engine, sc.links, sc.devices, sc.run.seed, topo);
   std::vector<DeploymentServer> deps;
   deps.reserve(sc.deployments.size());
   for (const auto& d : sc.deployments) deps.emplace_back(engine, d, sc.device(d.device));
@@ -265,13 +264,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       if (d.spec().device == dev.name) busy += d.busy_seconds();
     auto& cols = device_rows[i].cols;
     cols.push_back({"busy_s", {"s", busy}});
-    cols.push_back({"busy_energy_j", {"J", busy * dev.busy_power * dev.accelerators}});
+    cols.push_back({"busy_energy_j", {"J", dev.busy_energy(busy)}});
     if (!dev.per_user) {
       const double capacity = horizon * dev.replicas;
       const double util = capacity > 0 ? busy / capacity : 0.0;
       cols.push_back({"utilisation", {"1", util}});
       cols.push_back({"idle_energy_j",
-                      {"J", std::max(0.0, capacity - busy) * dev.idle_power * dev.accelerators}});
+                      {"J", dev.idle_energy(std::max(0.0, capacity - busy))}});
       // Saturated: busy almost all the time and still working long after the last arrival
       // (its queue grew faster than it drained).
       if (util > kSaturatedUtilisation && horizon > kSaturatedMakespanRatio * last_arrival && last_arrival > 0) {

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/io/summary.hpp"
 
 namespace collabsim {

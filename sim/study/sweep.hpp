@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/io/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 #include "sim/study/sweep_spec.hpp"
 #include "sim/study/sweep_transport.hpp"
 

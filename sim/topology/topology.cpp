@@ -24,21 +24,22 @@ constexpr std::size_t kNoLink = std::numeric_limits<std::size_t>::max();
 
 }  // namespace
 
-Topology::Topology(const Scenario& sc) {
+Topology::Topology(std::span<const DeviceSpec> devices, std::span<const LinkSpec> links,
+                   std::span<const DeploymentSpec> deployments, const std::string& origin_name) {
   Graph g;
-  for (std::size_t i = 0; i < sc.devices.size(); ++i) {
-    device_names_.push_back(sc.devices[i].name);
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    device_names_.push_back(devices[i].name);
     boost::add_vertex(VertexProps{VertexKind::Device, i}, g);
   }
-  for (std::size_t i = 0; i < sc.links.size(); ++i) {
-    const auto& l = sc.links[i];
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const auto& l = links[i];
     const auto a = device_index(l.from), b = device_index(l.to);
     boost::add_edge(a, b, EdgeProps{l.latency, i, true}, g);
     boost::add_edge(b, a, EdgeProps{l.latency, i, false}, g);
   }
-  for (std::size_t i = 0; i < sc.deployments.size(); ++i) {
+  for (std::size_t i = 0; i < deployments.size(); ++i) {
     const auto v = boost::add_vertex(VertexProps{VertexKind::Deployment, i}, g);
-    const auto dev = device_index(sc.deployments[i].device);
+    const auto dev = device_index(deployments[i].device);
     boost::add_edge(v, dev, EdgeProps{0.0, kNoLink, true}, g);
     hosted_on_.push_back(dev);
   }
@@ -79,13 +80,13 @@ Topology::Topology(const Scenario& sc) {
   }
 
   // Every deployment must be reachable from the origin and able to answer back.
-  const auto origin = device_index(sc.workload.origin);
-  for (std::size_t i = 0; i < sc.deployments.size(); ++i) {
+  const auto origin = device_index(origin_name);
+  for (std::size_t i = 0; i < deployments.size(); ++i) {
     const auto dev = hosted_on_[i];
     if (!path(origin, dev) || !path(dev, origin))
-      throw InputError(sc.deployments[i].pos, "deployments." + sc.deployments[i].name + ".device",
+      throw InputError(deployments[i].pos, "deployments." + deployments[i].name + ".device",
                        "device '" + device_names_[dev] + "' is unreachable from the workload origin '" +
-                           sc.workload.origin + "': no chain of [links] joins them");
+                           origin_name + "': no chain of [links] joins them");
   }
 }
 

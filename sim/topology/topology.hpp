@@ -7,14 +7,17 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "sim/io/scenario.hpp"
+#include "sim/hardware/deployment_spec.hpp"
+#include "sim/hardware/device_spec.hpp"
+#include "sim/network/link_spec.hpp"
 
 namespace collabsim {
 
-/// One hop of a path: the link (index into Scenario::links) and its direction.
+/// One hop of a path: the link (index into the links given to Topology) and its direction.
 struct Hop {
   std::size_t link;
   bool up;  ///< true: from → to (the link's "up" direction)
@@ -28,9 +31,12 @@ struct Path {
 
 class Topology {
  public:
-  /// Builds the graph and all device-to-device paths. Throws InputError when a deployment
-  /// a request may use is unreachable from the workload origin (or cannot answer back).
-  explicit Topology(const Scenario& scenario);
+  /// Builds the graph of `devices`, `links` (between device names) and `deployments`
+  /// (each on a device) and all device-to-device paths. Throws InputError when a
+  /// deployment is unreachable from the device `origin` (where requests come from) or
+  /// cannot answer back; std::out_of_range for a name that is not a device.
+  Topology(std::span<const DeviceSpec> devices, std::span<const LinkSpec> links,
+           std::span<const DeploymentSpec> deployments, const std::string& origin);
 
   std::size_t num_devices() const { return device_names_.size(); }
   std::size_t num_vertices() const { return num_vertices_; }

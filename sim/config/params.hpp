@@ -14,10 +14,8 @@
 #include <variant>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "sim/core/error.hpp"
-#include "sim/io/units.hpp"
+#include "sim/config/units.hpp"
 
 namespace collabsim {
 
@@ -107,24 +105,6 @@ class ParamSet {
   std::map<std::string, SourcePos> pos_;
   std::map<std::string, bool> given_;
 };
-
-/// Position of a TOML node (file from the node's source, 1-based line/column).
-SourcePos pos_of(const toml::node& node);
-
-/// Validates `table` against `fields`. `context` is the dotted path of the table used in
-/// messages ("mechanism", "devices.cloud"). Keys listed in `ignore` are skipped (handled
-/// by the caller). Throws InputError for unknown keys (with a did-you-mean suggestion),
-/// missing required keys, wrong types, bad units, non-finite numbers (inf, nan) and
-/// out-of-range values; the message names the file and line the value came from.
-ParamSet read_params(const toml::table& table, std::span<const Field> fields,
-                     const std::string& context, std::span<const std::string> ignore = {});
-
-/// As read_params, with `base` (e.g. a device card; may be null) under `table`: a key of
-/// `table` overrides the same key of `base`. Nodes are read where they are, never copied,
-/// so every message names the file and line the value came from (the card's or the
-/// scenario's). Unknown keys in either table are errors.
-ParamSet read_params_over(const toml::table& table, const toml::table* base, std::span<const Field> fields,
-                          const std::string& context, std::span<const std::string> ignore = {});
 
 /// One line per field: "  key = default [unit]  help", for `collabsim list`.
 std::string describe_fields(std::span<const Field> fields, const std::string& indent = "    ");

@@ -1,4 +1,5 @@
-#include "sim/io/scenario.hpp"
+#include "sim/config/toml_params.hpp"
+#include "sim/scenario/scenario.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -74,108 +75,6 @@ std::span<const Field> quality_fields() {
   return f;
 }
 }  // namespace
-
-std::span<const Field> device_fields() {
-  static const std::vector<Field> f = {
-      Field::text("card", "", "device card in <models_dir>/devices/<card>.toml"),
-      Field::text("title", "", "product name"),
-      Field::text("source", "", "datasheet or paper the numbers come from"),
-      Field::quantity("peak_flops", "0 TFLOP/s", Dimension::FlopRate,
-                      "dense peak per accelerator at the model's precision (roofline deployments need it; "
-                      "0 = unknown, else ≥ 1 MFLOP/s)",
-                      0.0, 1e21),
-      Field::quantity("memory_bandwidth", "0 GB/s", Dimension::Bandwidth,
-                      "peak memory bandwidth per accelerator (roofline deployments need it; 0 = unknown, "
-                      "else ≥ 1 kB/s)",
-                      0.0, 1e18),
-      Field::quantity("memory", "0 GB", Dimension::Data,
-                      "memory per accelerator (0 = unknown: no weight-fit check, KV unlimited)", 0.0, 1e18),
-      Field::quantity("idle_power", "0 W", Dimension::Power, "power when idle, per accelerator", 0.0, 1e9),
-      Field::quantity("busy_power", "0 W", Dimension::Power,
-                      "power when running a model, per accelerator", 0.0, 1e9),
-      Field::real("compute_efficiency", 0.5, "1", "achieved / peak FLOP/s in prefill", 1e-3, 1.0),
-      Field::real("memory_efficiency", 0.8, "1", "achieved / peak bandwidth in decode", 1e-3, 1.0),
-      Field::quantity("price", "0 USD/h", Dimension::PriceRate,
-                      "rental price per accelerator (GPU-hour price)", 0.0, 1e6 / 3600.0),
-      Field::boolean("per_user", false,
-                     "every request origin has its own instance (phones); else one shared pool"),
-      Field::integer("replicas", 1, "1", "identical servers behind one FCFS queue", 1, 1e6),
-      Field::integer("accelerators", 1, "1",
-                     "accelerators per replica (tensor parallel): FLOP/s, bandwidth, memory, "
-                     "power and price add up",
-                     1, 1024),
-      Field::quantity("battery", "0 Wh", Dimension::Energy, "battery capacity (0 = mains powered)", 0.0, 1e15),
-  };
-  return f;
-}
-
-std::span<const Field> link_fields() {
-  static const std::vector<Field> f = {
-      Field::text("from", std::nullopt, "device at the 'up' sending end"),
-      Field::text("to", std::nullopt, "device at the 'up' receiving end"),
-      Field::quantity("up_bandwidth", std::nullopt, Dimension::Bandwidth, "from → to bandwidth", 1e-9, 1e15),
-      Field::quantity("down_bandwidth", std::nullopt, Dimension::Bandwidth, "to → from bandwidth", 1e-9, 1e15),
-      Field::quantity("latency", std::nullopt, Dimension::Time, "one-way propagation latency", 0.0, 1e6),
-      // Exponential draws reach ~37 × their mean: the caps keep every draw inside the clock.
-      Field::quantity("jitter", "0 ms", Dimension::Time,
-                      "mean of an exponential extra delay added to each traversal", 0.0, 1e6),
-      Field::quantity("mtbf", "0 s", Dimension::Time,
-                      "mean time between outages, exponential (0 = the link never fails)", 0.0, 1e8),
-      Field::quantity("mttr", "0 s", Dimension::Time, "mean outage duration, exponential", 0.0, 1e8),
-      Field::quantity("radio_energy_up", "0 nJ/bit", Dimension::EnergyPerData,
-                      "energy a per-user end spends per bit sent (radio)", 0.0, 1e3),
-      Field::quantity("radio_energy_down", "0 nJ/bit", Dimension::EnergyPerData,
-                      "energy a per-user end spends per bit received (radio)", 0.0, 1e3),
-      Field::text("bandwidth_trace", "",
-                  "CSV time_s,up_mbps,down_mbps (piecewise constant), relative to this file"),
-  };
-  return f;
-}
-
-std::span<const Field> deployment_fields() {
-  static const std::vector<Field> f = {
-      Field::text("model", std::nullopt, "model card in <models_dir>/llms/<model>.toml"),
-      Field::text("device", std::nullopt, "device that hosts the model"),
-      Field::text("quality_column", "", "quality-table column (default: the model card's)"),
-      Field::quantity("price_input", "0 USD/Mtok", Dimension::TokenPrice,
-                      "API price per prompt token (0 = owned deployment, priced by device time)", 0.0, 1.0),
-      Field::quantity("price_output", "0 USD/Mtok", Dimension::TokenPrice,
-                      "API price per generated token", 0.0, 1.0),
-      Field::text("scheduler", "continuous",
-                  "shared devices: iteration-level continuous batching or one request at a time",
-                  {"continuous", "fcfs"}),
-      Field::integer("max_batch", 256, "sequences", "continuous batching: sequences per iteration", 1, 1e6),
-      Field::integer("max_prefill_tokens", 0, "tokens",
-                     "chunked prefill: prompt tokens per iteration (0 = whole prompts)", 0, 1e9),
-      Field::real("kv_memory_utilization", 0.9, "1",
-                  "share of replica memory for weights + KV cache (vLLM gpu_memory_utilization)", 0.01, 1.0),
-      Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration", 0.0, 1e6),
-      Field::text("dispatch", "least_loaded", "replica choice for a new request",
-                  {"least_loaded", "round_robin"}),
-      Field::text("profile", "",
-                  "measured latency profile CSV (phase,batch,tokens,ms) relative to this file; "
-                  "empty = roofline from the model and device cards"),
-  };
-  return f;
-}
-
-std::span<const Field> model_card_fields() {
-  static const std::vector<Field> f = {
-      Field::text("title", std::nullopt, "model name"),
-      Field::text("source", std::nullopt, "paper or model card the architecture comes from"),
-      Field::real("params", 0.0, "parameters", "total parameters (0 = unknown, API-only model)", 0.0, 1e15),
-      Field::real("active_params", 0.0, "parameters", "parameters active per token (MoE; 0 = params)", 0.0, 1e15),
-      Field::integer("layers", 0, "1", "transformer layers (0 = unknown)", 0, 1e4),
-      Field::integer("hidden", 0, "1", "hidden size (0 = unknown)", 0, 1e6),
-      Field::integer("heads", 0, "1", "attention heads (0 = unknown)", 0, 1e4),
-      Field::integer("kv_heads", 0, "1", "key/value heads (GQA) (0 = unknown)", 0, 1e4),
-      Field::integer("head_dim", 0, "1", "dimension per head (0 = unknown)", 0, 1e5),
-      Field::real("bytes_per_param", 2.0, "bytes", "bytes per stored weight", 0.01, 8),
-      Field::real("kv_bytes_per_element", 2.0, "bytes", "bytes per KV-cache element", 0.01, 8),
-      Field::text("quality_column", "", "default column in quality tables"),
-  };
-  return f;
-}
 
 // ---------------------------------------------------------------- helpers
 
@@ -327,44 +226,6 @@ std::string file_stem(const fs::path& p) { return p.stem().string(); }
 
 }  // namespace
 
-DeviceSpec device_from(const ParamSet& p, const std::string& name) {
-  DeviceSpec d;
-  d.name = name;
-  d.title = p.text("title");
-  d.source = p.text("source");
-  d.peak_flops = p.number("peak_flops");
-  d.memory_bandwidth = p.number("memory_bandwidth");
-  d.memory = p.number("memory");
-  d.idle_power = p.number("idle_power");
-  d.busy_power = p.number("busy_power");
-  d.compute_efficiency = p.number("compute_efficiency");
-  d.memory_efficiency = p.number("memory_efficiency");
-  d.price = p.number("price");
-  d.per_user = p.flag("per_user");
-  d.replicas = static_cast<int>(p.integer("replicas"));
-  d.accelerators = static_cast<int>(p.integer("accelerators"));
-  d.battery = p.number("battery");
-  return d;
-}
-
-ModelCard model_card_from(const ParamSet& c, const std::string& id) {
-  ModelCard m;
-  m.id = id;
-  m.title = c.text("title");
-  m.source = c.text("source");
-  m.params = c.number("params");
-  m.active_params = c.number("active_params") > 0 ? c.number("active_params") : m.params;
-  m.layers = static_cast<int>(c.integer("layers"));
-  m.hidden = static_cast<int>(c.integer("hidden"));
-  m.heads = static_cast<int>(c.integer("heads"));
-  m.kv_heads = static_cast<int>(c.integer("kv_heads"));
-  m.head_dim = static_cast<int>(c.integer("head_dim"));
-  m.bytes_per_param = c.number("bytes_per_param");
-  m.kv_bytes_per_element = c.number("kv_bytes_per_element");
-  m.quality_column = c.text("quality_column");
-  return m;
-}
-
 const DeviceSpec& Scenario::device(const std::string& name) const {
   for (const auto& d : devices)
     if (d.name == name) return d;
@@ -505,17 +366,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
         throw InputError(pos_of(*card_t->get("card")), ctx + ".card", "a device card cannot name another card");
     }
     const ParamSet p = read_params_over(t, card_t ? &*card_t : nullptr, device_fields(), ctx);
-    DeviceSpec d = device_from(p, name);
+    DeviceSpec d = device_from(p, name, ctx);
     d.pos = pos_of(t);
-    if (d.busy_power < d.idle_power)
-      throw InputError(p.pos("busy_power"), ctx + ".busy_power", "busy_power is below idle_power");
-    // 0 means "unknown"; a tiny positive rate would turn one step into centuries.
-    if (d.peak_flops > 0 && d.peak_flops < 1e6)
-      throw InputError(p.pos("peak_flops"), ctx + ".peak_flops",
-                       fmt::format("{} FLOP/s: use 0 (unknown) or at least 1 MFLOP/s", d.peak_flops));
-    if (d.memory_bandwidth > 0 && d.memory_bandwidth < 1e3)
-      throw InputError(p.pos("memory_bandwidth"), ctx + ".memory_bandwidth",
-                       fmt::format("{} bytes/s: use 0 (unknown) or at least 1 kB/s", d.memory_bandwidth));
     sc.devices.push_back(std::move(d));
   }
   if (sc.devices.empty()) throw InputError(pos_of(dev_t), "devices", "no devices declared");
@@ -535,24 +387,9 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
       const std::string ctx = "links." + std::string(k.str());
       if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
       const ParamSet p = read_params(*node.as_table(), link_fields(), ctx);
-      LinkSpec l;
-      l.name = std::string(k.str());
-      l.from = p.text("from");
-      l.to = p.text("to");
-      check_device(l.from, p.pos("from"), ctx + ".from");
-      check_device(l.to, p.pos("to"), ctx + ".to");
-      if (l.from == l.to) throw InputError(p.pos("to"), ctx + ".to", "a link must join two different devices");
-      l.up_bandwidth = p.number("up_bandwidth");
-      l.down_bandwidth = p.number("down_bandwidth");
-      l.latency = p.number("latency");
-      l.jitter = p.number("jitter");
-      l.mtbf = p.number("mtbf");
-      l.mttr = p.number("mttr");
-      if ((l.mtbf > 0) != (l.mttr > 0))
-        throw InputError(p.pos(l.mtbf > 0 ? "mttr" : "mtbf"), ctx + (l.mtbf > 0 ? ".mttr" : ".mtbf"),
-                         "an outage process needs both mtbf and mttr > 0");
-      l.radio_energy_up = p.number("radio_energy_up");
-      l.radio_energy_down = p.number("radio_energy_down");
+      check_device(p.text("from"), p.pos("from"), ctx + ".from");
+      check_device(p.text("to"), p.pos("to"), ctx + ".to");
+      LinkSpec l = link_from(p, std::string(k.str()), ctx);
       if (!p.text("bandwidth_trace").empty()) {
         l.bandwidth_trace = dir / p.text("bandwidth_trace");
         if (!input_exists(l.bandwidth_trace))
@@ -571,8 +408,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     const std::string ctx = "deployments." + std::string(k.str());
     if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
     const ParamSet p = read_params(*node.as_table(), deployment_fields(), ctx);
-    DeploymentSpec d;
-    d.name = std::string(k.str());
+    DeploymentSpec d = deployment_from(p, std::string(k.str()));
     d.device = p.text("device");
     check_device(d.device, p.pos("device"), ctx + ".device");
     check_card_name(p.text("model"), p.pos("model"), ctx + ".model", "model card");
@@ -584,14 +420,6 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     if (d.quality_column.empty())
       throw InputError(p.pos("model"), ctx + ".quality_column",
                        "no quality column: set it here or in the model card");
-    d.price_input = p.number("price_input");
-    d.price_output = p.number("price_output");
-    d.scheduler = p.text("scheduler");
-    d.max_batch = static_cast<int>(p.integer("max_batch"));
-    d.max_prefill_tokens = p.integer("max_prefill_tokens");
-    d.kv_memory_utilization = p.number("kv_memory_utilization");
-    d.iteration_overhead = p.number("iteration_overhead");
-    d.dispatch = p.text("dispatch");
     if (!p.text("profile").empty()) {
       d.profile = dir / p.text("profile");
       if (!input_exists(d.profile))
@@ -601,8 +429,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     d.pos = pos_of(node);
     const DeviceSpec& dev = sc.device(d.device);
     if (d.profile.empty()) {  // the roofline needs the architecture and the hardware
-      const char* missing = m.params <= 0 ? "params" : m.layers <= 0 ? "layers" : m.heads <= 0 ? "heads"
-                          : m.kv_heads <= 0 ? "kv_heads" : m.head_dim <= 0 ? "head_dim" : nullptr;
+      const char* missing = m.missing_roofline_field();
       if (missing)
         throw InputError(p.pos("model"), ctx + ".model",
                          "model card '" + m.id + "' has no '" + missing +
@@ -613,7 +440,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
                          "needs them; give the deployment a measured `profile` instead");
     }
     // The weights must fit in the memory of one replica (when the memory is known).
-    const double mem = dev.memory * dev.accelerators * d.kv_memory_utilization;
+    const double mem = d.usable_memory(dev);
     if (dev.memory > 0 && m.weight_bytes() >= mem)
       throw InputError(p.pos("device"), ctx + ".device",
                        fmt::format("model '{}' needs {:.1f} GB of weights but device '{}' has "

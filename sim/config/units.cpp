@@ -1,4 +1,4 @@
-#include "sim/io/units.hpp"
+#include "sim/config/units.hpp"
 
 #include <array>
 #include <cctype>

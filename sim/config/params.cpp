@@ -1,4 +1,5 @@
-#include "sim/io/params.hpp"
+#include "sim/config/toml_params.hpp"
+#include "sim/config/params.hpp"
 
 #include "sim/core/strings.hpp"
 

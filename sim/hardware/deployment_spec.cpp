@@ -1,0 +1,48 @@
+#include "sim/hardware/deployment_spec.hpp"
+
+#include "sim/config/params.hpp"
+
+namespace collabsim {
+
+std::span<const Field> deployment_fields() {
+  static const std::vector<Field> f = {
+      Field::text("model", std::nullopt, "model card in <models_dir>/llms/<model>.toml"),
+      Field::text("device", std::nullopt, "device that hosts the model"),
+      Field::text("quality_column", "", "quality-table column (default: the model card's)"),
+      Field::quantity("price_input", "0 USD/Mtok", Dimension::TokenPrice,
+                      "API price per prompt token (0 = owned deployment, priced by device time)", 0.0, 1.0),
+      Field::quantity("price_output", "0 USD/Mtok", Dimension::TokenPrice,
+                      "API price per generated token", 0.0, 1.0),
+      Field::text("scheduler", "continuous",
+                  "shared devices: iteration-level continuous batching or one request at a time",
+                  {"continuous", "fcfs"}),
+      Field::integer("max_batch", 256, "sequences", "continuous batching: sequences per iteration", 1, 1e6),
+      Field::integer("max_prefill_tokens", 0, "tokens",
+                     "chunked prefill: prompt tokens per iteration (0 = whole prompts)", 0, 1e9),
+      Field::real("kv_memory_utilization", 0.9, "1",
+                  "share of replica memory for weights + KV cache (vLLM gpu_memory_utilization)", 0.01, 1.0),
+      Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration", 0.0, 1e6),
+      Field::text("dispatch", "least_loaded", "replica choice for a new request",
+                  {"least_loaded", "round_robin"}),
+      Field::text("profile", "",
+                  "measured latency profile CSV (phase,batch,tokens,ms) relative to this file; "
+                  "empty = roofline from the model and device cards"),
+  };
+  return f;
+}
+
+DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
+  DeploymentSpec d;
+  d.name = name;
+  d.price_input = p.number("price_input");
+  d.price_output = p.number("price_output");
+  d.scheduler = p.text("scheduler");
+  d.max_batch = static_cast<int>(p.integer("max_batch"));
+  d.max_prefill_tokens = p.integer("max_prefill_tokens");
+  d.kv_memory_utilization = p.number("kv_memory_utilization");
+  d.iteration_overhead = p.number("iteration_overhead");
+  d.dispatch = p.text("dispatch");
+  return d;
+}
+
+}  // namespace collabsim

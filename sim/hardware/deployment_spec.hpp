@@ -1,0 +1,55 @@
+#pragma once
+/// \file deployment_spec.hpp
+/// A model hosted on a device (`[deployments.<name>]`): which model, where, its prices and
+/// how a shared device serves it.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "sim/core/error.hpp"
+#include "sim/hardware/device_spec.hpp"
+#include "sim/hardware/model_card.hpp"
+
+namespace collabsim {
+
+struct DeploymentSpec {
+  std::string name;
+  std::string device;
+  ModelCard model;
+  std::string quality_column;  ///< column used for per-query quality
+  double price_input = 0;      ///< USD/token (API pricing; 0 = none)
+  double price_output = 0;     ///< USD/token
+  /// Serving on shared devices: "continuous" (iteration-level batching) or "fcfs" (one
+  /// request at a time per replica). Per-user devices always serve one request at a time.
+  std::string scheduler = "continuous";
+  int max_batch = 256;                 ///< sequences per iteration
+  std::int64_t max_prefill_tokens = 0; ///< chunked prefill: prompt tokens per iteration (0 = off)
+  double kv_memory_utilization = 0.9;  ///< share of replica memory usable for weights + KV (vLLM's gpu_memory_utilization)
+  double iteration_overhead = 0;       ///< s per batching iteration
+  std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin"
+  std::filesystem::path profile;       ///< measured latency profile (empty = roofline)
+  SourcePos pos;
+
+  /// Bytes of a replica of `dev` usable for weights and KV cache: replica_memory() ×
+  /// kv_memory_utilization (0 when the memory is unknown).
+  double usable_memory(const DeviceSpec& dev) const { return dev.replica_memory() * kv_memory_utilization; }
+  /// USD of one generation: the device time at the device's price plus the API prices of
+  /// its prompt and output tokens.
+  double generation_cost(const DeviceSpec& dev, double device_seconds, std::int64_t prompt_tokens,
+                         std::int64_t output_tokens) const {
+    return dev.replica_cost(device_seconds) + price_input * static_cast<double>(prompt_tokens) +
+           price_output * static_cast<double>(output_tokens);
+  }
+};
+
+/// Keys of a `[deployments.<name>]` table.
+std::span<const Field> deployment_fields();
+
+/// The serving and price fields of a DeploymentSpec from validated deployment_fields()
+/// values (name, device, model, quality column, profile path and position are the
+/// loader's: it resolves cards and files).
+DeploymentSpec deployment_from(const ParamSet& p, const std::string& name);
+
+}  // namespace collabsim

@@ -1,0 +1,72 @@
+#include "sim/hardware/device_spec.hpp"
+
+#include "sim/config/params.hpp"
+
+#include <fmt/format.h>
+
+namespace collabsim {
+
+std::span<const Field> device_fields() {
+  static const std::vector<Field> f = {
+      Field::text("card", "", "device card in <models_dir>/devices/<card>.toml"),
+      Field::text("title", "", "product name"),
+      Field::text("source", "", "datasheet or paper the numbers come from"),
+      Field::quantity("peak_flops", "0 TFLOP/s", Dimension::FlopRate,
+                      "dense peak per accelerator at the model's precision (roofline deployments need it; "
+                      "0 = unknown, else ≥ 1 MFLOP/s)",
+                      0.0, 1e21),
+      Field::quantity("memory_bandwidth", "0 GB/s", Dimension::Bandwidth,
+                      "peak memory bandwidth per accelerator (roofline deployments need it; 0 = unknown, "
+                      "else ≥ 1 kB/s)",
+                      0.0, 1e18),
+      Field::quantity("memory", "0 GB", Dimension::Data,
+                      "memory per accelerator (0 = unknown: no weight-fit check, KV unlimited)", 0.0, 1e18),
+      Field::quantity("idle_power", "0 W", Dimension::Power, "power when idle, per accelerator", 0.0, 1e9),
+      Field::quantity("busy_power", "0 W", Dimension::Power,
+                      "power when running a model, per accelerator", 0.0, 1e9),
+      Field::real("compute_efficiency", 0.5, "1", "achieved / peak FLOP/s in prefill", 1e-3, 1.0),
+      Field::real("memory_efficiency", 0.8, "1", "achieved / peak bandwidth in decode", 1e-3, 1.0),
+      Field::quantity("price", "0 USD/h", Dimension::PriceRate,
+                      "rental price per accelerator (GPU-hour price)", 0.0, 1e6 / 3600.0),
+      Field::boolean("per_user", false,
+                     "every request origin has its own instance (phones); else one shared pool"),
+      Field::integer("replicas", 1, "1", "identical servers behind one FCFS queue", 1, 1e6),
+      Field::integer("accelerators", 1, "1",
+                     "accelerators per replica (tensor parallel): FLOP/s, bandwidth, memory, "
+                     "power and price add up",
+                     1, 1024),
+      Field::quantity("battery", "0 Wh", Dimension::Energy, "battery capacity (0 = mains powered)", 0.0, 1e15),
+  };
+  return f;
+}
+
+DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::string& ctx) {
+  DeviceSpec d;
+  d.name = name;
+  d.title = p.text("title");
+  d.source = p.text("source");
+  d.peak_flops = p.number("peak_flops");
+  d.memory_bandwidth = p.number("memory_bandwidth");
+  d.memory = p.number("memory");
+  d.idle_power = p.number("idle_power");
+  d.busy_power = p.number("busy_power");
+  d.compute_efficiency = p.number("compute_efficiency");
+  d.memory_efficiency = p.number("memory_efficiency");
+  d.price = p.number("price");
+  d.per_user = p.flag("per_user");
+  d.replicas = static_cast<int>(p.integer("replicas"));
+  d.accelerators = static_cast<int>(p.integer("accelerators"));
+  d.battery = p.number("battery");
+  if (d.busy_power < d.idle_power)
+    throw InputError(p.pos("busy_power"), ctx + ".busy_power", "busy_power is below idle_power");
+  // 0 means "unknown"; a tiny positive rate would turn one step into centuries.
+  if (d.peak_flops > 0 && d.peak_flops < 1e6)
+    throw InputError(p.pos("peak_flops"), ctx + ".peak_flops",
+                     fmt::format("{} FLOP/s: use 0 (unknown) or at least 1 MFLOP/s", d.peak_flops));
+  if (d.memory_bandwidth > 0 && d.memory_bandwidth < 1e3)
+    throw InputError(p.pos("memory_bandwidth"), ctx + ".memory_bandwidth",
+                     fmt::format("{} bytes/s: use 0 (unknown) or at least 1 kB/s", d.memory_bandwidth));
+  return d;
+}
+
+}  // namespace collabsim

@@ -1,0 +1,79 @@
+#pragma once
+/// \file device_spec.hpp
+/// Hardware of one device type (a device card in models/devices merged with the scenario's
+/// `[devices.<name>]` keys), and every formula that computes from it: achieved compute
+/// rate and bandwidth of a replica, its power and its price. The roofline, the latency
+/// model, the serving classes, the energy accounting and the kernels' cost estimates call
+/// these methods; none writes the formulas again.
+///
+/// Units: FLOP/s, bytes/s, bytes, W, J, USD/s. "Per accelerator" values are multiplied by
+/// `accelerators` (tensor parallel: rates, memory, power and price add up) for a replica.
+
+#include <span>
+#include <string>
+
+#include "sim/core/error.hpp"
+
+namespace collabsim {
+
+struct Field;
+class ParamSet;
+
+struct DeviceSpec {
+  std::string name;            ///< scenario key, e.g. "phone"
+  std::string title;           ///< product name from the card
+  std::string source;          ///< datasheet / paper the numbers come from
+  double peak_flops = 0;       ///< FLOP/s (dense, the precision the model runs in), per accelerator
+  double memory_bandwidth = 0; ///< bytes/s, per accelerator
+  double memory = 0;           ///< bytes, per accelerator
+  double idle_power = 0;       ///< W, per accelerator
+  double busy_power = 0;       ///< W, per accelerator
+  double compute_efficiency = 0.5;  ///< achieved / peak FLOP/s, (0, 1]
+  double memory_efficiency = 0.8;   ///< achieved / peak bandwidth, (0, 1]
+  double price = 0;            ///< USD/s per accelerator (GPU-hour price / 3600)
+  bool per_user = false;       ///< true: every request origin has its own instance
+  int replicas = 1;            ///< identical servers behind one FCFS line (shared devices)
+  int accelerators = 1;        ///< accelerators per replica (tensor parallel), rates add up
+  double battery = 0;          ///< J of battery capacity (0 = mains powered)
+  SourcePos pos;
+
+  /// FLOP/s one accelerator achieves: peak_flops × compute_efficiency.
+  double achieved_flops_per_accelerator() const { return peak_flops * compute_efficiency; }
+  /// FLOP/s a replica achieves: achieved_flops_per_accelerator() × accelerators.
+  double achieved_flops() const { return achieved_flops_per_accelerator() * accelerators; }
+  /// Bytes/s a replica achieves: memory_bandwidth × memory_efficiency × accelerators.
+  double achieved_bandwidth() const { return memory_bandwidth * memory_efficiency * accelerators; }
+  /// Bytes of memory of a replica: memory × accelerators (0 = unknown).
+  double replica_memory() const { return memory * accelerators; }
+
+  /// W a replica draws while it works: busy_power × accelerators.
+  double busy_watts() const { return busy_power * accelerators; }
+  /// W a replica draws while idle (model loaded): idle_power × accelerators.
+  double idle_watts() const { return idle_power * accelerators; }
+  /// W of a replica working a share `activity` ∈ [0, 1] of the time: idle_watts() +
+  /// activity × (busy_watts() − idle_watts()). The power model is two-state (busy or
+  /// idle), so this is the time average over a mix of both.
+  double power(double activity) const { return idle_watts() + activity * (busy_watts() - idle_watts()); }
+  /// W of the whole pool with `busy_replicas` of `replicas` working.
+  double pool_power(int busy_replicas) const {
+    return busy_replicas * busy_watts() + (replicas - busy_replicas) * idle_watts();
+  }
+  /// J a replica spends working `seconds`: busy_watts() × seconds.
+  double busy_energy(double seconds) const { return busy_watts() * seconds; }
+  /// J a replica spends idle for `seconds`: idle_watts() × seconds.
+  double idle_energy(double seconds) const { return idle_watts() * seconds; }
+
+  /// USD a replica costs for `seconds` of its time: price × accelerators × seconds.
+  double replica_cost(double seconds) const { return price * accelerators * seconds; }
+};
+
+/// Keys of a device card / `[devices.<name>]` table (name, default, unit, help, range).
+std::span<const Field> device_fields();
+
+/// A DeviceSpec from validated device_fields() values (card merged with scenario keys).
+/// Throws InputError naming the key for values that contradict each other (busy_power
+/// below idle_power; a positive peak_flops below 1 MFLOP/s or memory_bandwidth below
+/// 1 kB/s, which would turn one step into centuries). `context` is e.g. "devices.cloud".
+DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::string& context);
+
+}  // namespace collabsim

@@ -1,0 +1,108 @@
+#pragma once
+/// \file scenario.hpp
+/// A scenario file (TOML) validated into plain structs with units resolved to base units
+/// (s, bytes, bytes/s, W, J, FLOP/s, USD/s, USD/token). Device and model cards from the
+/// models/ folder are merged in (scenario keys override card keys). `--set key=value`
+/// overrides apply before validation, so they are checked exactly like file content.
+///
+/// Every field is declared once (name, default, unit, help): the run, workload and
+/// quality sections here in scenario.cpp, devices/models/deployments beside their specs in
+/// sim/hardware, links in sim/network; `collabsim list` prints the same declarations.
+/// This file is the loader: it reads the TOML, merges cards under scenario keys, resolves
+/// data files and checks cross-references (devices named by links and deployments).
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "sim/config/params.hpp"
+#include "sim/hardware/deployment_spec.hpp"
+#include "sim/hardware/device_spec.hpp"
+#include "sim/hardware/model_card.hpp"
+#include "sim/network/link_spec.hpp"
+
+namespace collabsim {
+
+struct WorkloadSpec {
+  std::string format;               ///< a trace format name (workload/trace_formats.hpp)
+  std::filesystem::path trace;      ///< resolved path
+  std::string origin;               ///< device the requests come from
+  std::int64_t limit = 0;           ///< max requests (0 = whole trace)
+  double rate_scale = 1.0;          ///< arrival rate multiplier (inter-arrival times / scale)
+  double bytes_per_token = 4.0;     ///< bytes on the wire per token
+  double timeout = 0;               ///< s after arrival a request may wait on the network (0 = none)
+  double private_share = 0;         ///< share of prompt tokens that are private (privacy scenarios)
+  std::int64_t repeat = 1;          ///< copies of the trace replayed back to back (≥ 1)
+  SourcePos pos;
+};
+
+struct QualitySpec {
+  std::filesystem::path table;      ///< resolved path
+  std::filesystem::path questions;  ///< question texts (JSONL) for kernels; empty = none
+  SourcePos pos;
+};
+
+struct RunSpec {
+  std::string name;
+  std::uint64_t seed = 1;
+  std::filesystem::path output;     ///< resolved output file
+  double sample_interval = 1.0;     ///< s between timeline samples (0 = no timelines, else ≥ 1 ms)
+  bool record_spans = false;        ///< write /spans (span_log.hpp)
+  /// s of simulated time after which a run stops with a LimitError (Engine::set_limits).
+  double max_sim_time = 30 * 86400.0;
+  /// Events after which a run stops with a LimitError (Engine::set_limits).
+  std::uint64_t max_events = 2'000'000'000;
+};
+
+struct MechanismSpec {
+  std::string name;
+  const toml::table* table = nullptr;  ///< the [mechanism] table (owned by Scenario::root)
+  SourcePos pos;
+};
+
+/// A fully validated scenario.
+struct Scenario {
+  std::filesystem::path file;
+  std::string source_text;     ///< the file as written
+  std::string effective_toml;  ///< after --set overrides (recorded in results)
+  std::vector<std::string> overrides;
+  RunSpec run;
+  WorkloadSpec workload;
+  QualitySpec quality;
+  std::vector<DeviceSpec> devices;
+  std::vector<LinkSpec> links;
+  std::vector<DeploymentSpec> deployments;
+  MechanismSpec mechanism;
+  std::shared_ptr<toml::table> root;
+
+  const DeviceSpec& device(const std::string& name) const;
+  const DeploymentSpec& deployment(const std::string& name) const;
+  /// Index of a deployment by name; throws InputError naming `pos` and `key` if absent.
+  std::size_t deployment_index(const std::string& name, const SourcePos& pos,
+                               const std::string& key) const;
+};
+
+/// Options from the command line that influence loading.
+struct LoadOptions {
+  std::vector<std::string> overrides;          ///< "dotted.key=value" (value in TOML syntax or bare string)
+  std::optional<std::filesystem::path> data_dir;
+  std::optional<std::filesystem::path> output;
+};
+
+/// Loads and validates a scenario. Throws InputError (file, line, key) on any bad input,
+/// including a data file that does not exist (the message says what it is and where it
+/// comes from).
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+
+/// Field declarations of the scenario's own sections, for `collabsim list` and docs (the
+/// device, link, deployment and model-card keys are declared beside their specs:
+/// device_fields(), link_fields(), deployment_fields(), model_card_fields()).
+std::span<const Field> run_fields();
+std::span<const Field> workload_fields();
+
+}  // namespace collabsim
