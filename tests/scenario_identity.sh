@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bit-identity of every scenario across a code change (issue 9's refactoring check):
 #   tests/scenario_identity.sh record DIR    # run every scenario in scenarios/ (whole trace) into DIR
-#   tests/scenario_identity.sh compare DIR   # run them again and h5diff /requests and /summary against DIR
+#   tests/scenario_identity.sh compare DIR   # run them again and h5diff every dataset against DIR
 # Uses ./build/collabsim; exits 1 naming each scenario whose datasets differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,12 +14,13 @@ for s in scenarios/*.toml; do
   n=$(basename "$s" .toml)
   "$bin" run "$s" -o "$out/$n.h5" --quiet > /dev/null
   if [ "$mode" = compare ]; then
-    for d in requests summary; do
-      if ! h5diff -q "$dir/$n.h5" "$out/$n.h5" "/$d" "/$d" > /dev/null; then
-        echo "DIFFERENT: $n /$d"; fail=1
+    # every dataset of the baseline file: /requests, /summary, /mechanism, /devices/*, /links/*, /spans
+    for d in $(h5ls -r "$dir/$n.h5" | awk '$2 == "Dataset" {print $1}'); do
+      if ! h5diff -q "$dir/$n.h5" "$out/$n.h5" "$d" "$d" > /dev/null 2>&1; then
+        echo "DIFFERENT: $n $d"; fail=1
       fi
     done
   fi
 done
-[ "$mode" = compare ] && { [ $fail -eq 0 ] && echo "identical: /requests and /summary of $(ls scenarios/*.toml | wc -l) scenarios"; rm -rf "$out"; }
+[ "$mode" = compare ] && { [ $fail -eq 0 ] && echo "identical: every dataset (/requests, /summary, /mechanism, /devices, /links) of $(ls scenarios/*.toml | wc -l) scenarios"; rm -rf "$out"; }
 exit $fail

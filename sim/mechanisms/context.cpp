@@ -6,7 +6,7 @@
 namespace collabsim {
 
 Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Network& net,
-                 std::vector<DeploymentServer>& deps, const quality::QualityTable& table,
+                 std::vector<std::unique_ptr<DeploymentServer>>& deps, const quality::QualityTable& table,
                  std::vector<std::size_t> quality_columns)
     : engine_(engine), sc_(sc), topo_(topo), net_(net), deps_(deps), table_(table),
       quality_columns_(std::move(quality_columns)) {}
@@ -26,7 +26,7 @@ Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, doub
 
 Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                                  std::int64_t cached) {
-  const Generation g = co_await deps_[dep].generate(prompt, output, cached);
+  const Generation g = co_await deps_[dep]->generate(prompt, output, cached);
   if (spans_) record_generation(dep, rec.request_id, g);
   const std::size_t device = topo_.deployment_device(dep);
   rec.tokens[dep] += g.output_tokens;
@@ -154,7 +154,7 @@ const kernels::Question* Context::question(const Request& r) {
 }
 
 std::uint32_t Context::deployment_track(std::size_t dep, int replica) {
-  const DeploymentServer& s = deps_[dep];
+  const DeploymentServer& s = *deps_[dep];
   std::string name = s.device().name + "/" + s.spec().name;
   if (replica >= 0)
     name += "/replica " + std::to_string(replica);

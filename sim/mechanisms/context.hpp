@@ -39,7 +39,7 @@ struct Answer {
 class Context {
  public:
   Context(Engine& engine, const Scenario& scenario, const Topology& topology, Network& network,
-          std::vector<DeploymentServer>& deployments, const quality::QualityTable& table,
+          std::vector<std::unique_ptr<DeploymentServer>>& deployments, const quality::QualityTable& table,
           std::vector<std::size_t> quality_columns);
 
   Engine& engine() { return engine_; }
@@ -132,7 +132,7 @@ class Context {
   const kernels::Question* question(const Request& r);
   /// Quality-table column of deployment `dep`.
   std::size_t quality_column(std::size_t dep) const { return quality_columns_[dep]; }
-  DeploymentServer& server(std::size_t dep) { return deps_[dep]; }
+  DeploymentServer& server(std::size_t dep) { return *deps_[dep]; }
 
   /// From now on, records every request's spans (queue, prefill, decode, transfers, waits,
   /// origin compute, mechanism steps; see span_log.hpp) into `log`, which must outlive the
@@ -154,7 +154,7 @@ class Context {
   const Scenario& sc_;
   const Topology& topo_;
   Network& net_;
-  std::vector<DeploymentServer>& deps_;
+  std::vector<std::unique_ptr<DeploymentServer>>& deps_;
   const quality::QualityTable& table_;
   std::vector<std::size_t> quality_columns_;
   std::unique_ptr<kernels::QuestionCorpus> corpus_;

@@ -12,6 +12,7 @@
 #include "sim/core/engine.hpp"
 #include "sim/core/error.hpp"
 #include "sim/hardware/deployment_server.hpp"
+#include "sim/hardware/device_monitor.hpp"
 #include "sim/io/output_path.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/mechanisms/registry.hpp"
@@ -135,7 +136,7 @@ struct Timelines {
   }
 };
 
-Task<void> sampler(RunState& st, const std::vector<DeploymentServer>& deps, Network& net, Timelines& tl) {
+Task<void> sampler(RunState& st, const std::vector<DeviceMonitor>& devices, Network& net, Timelines& tl) {
   const Scenario& sc = st.sc;
   tl.device.resize(sc.devices.size());
   tl.link.resize(sc.links.size());
@@ -143,25 +144,14 @@ Task<void> sampler(RunState& st, const std::vector<DeploymentServer>& deps, Netw
   for (;;) {
     const SimTime now = st.engine.now();
     tl.t.push_back(to_seconds(now));
-    for (std::size_t i = 0; i < sc.devices.size(); ++i) {
-      const DeviceSpec& dev = sc.devices[i];
-      DeploymentServer::Load sum;
-      for (const auto& d : deps)
-        if (d.spec().device == dev.name) {
-          const auto l = d.load();
-          sum.busy_replicas += l.busy_replicas;
-          sum.running += l.running;
-          sum.waiting += l.waiting;
-          sum.kv_used += l.kv_used;
-        }
-      const int busy = std::min(sum.busy_replicas, dev.replicas);
-      const double power = dev.per_user ? 0.0 : dev.pool_power(busy);
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      const DeviceSample d = devices[i].sample();
       auto& c = tl.device[i];
-      c[0].push_back(busy);
-      c[1].push_back(static_cast<double>(sum.running));
-      c[2].push_back(static_cast<double>(sum.waiting));
-      c[3].push_back(sum.kv_used);
-      c[4].push_back(power);
+      c[0].push_back(d.busy_replicas);
+      c[1].push_back(static_cast<double>(d.running));
+      c[2].push_back(static_cast<double>(d.waiting));
+      c[3].push_back(d.kv_used);
+      c[4].push_back(d.power_w);
     }
     for (std::size_t l = 0; l < sc.links.size(); ++l) {
       auto& c = tl.link[l];
@@ -185,9 +175,9 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   Engine engine;
   const Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
   Network net(engine, sc.links, sc.devices, sc.run.seed, topo);
-  std::vector<DeploymentServer> deps;
-  deps.reserve(sc.deployments.size());
-  for (const auto& d : sc.deployments) deps.emplace_back(engine, d, sc.device(d.device));
+  std::vector<std::unique_ptr<DeploymentServer>> deps;
+  for (const auto& d : sc.deployments) deps.push_back(std::make_unique<DeploymentServer>(engine, d, sc.device(d.device)));
+  const std::vector<DeviceMonitor> monitors = monitor_devices(sc.devices, deps);
 
   const auto [info, params] = mechanism_params(*sc.mechanism.table);
   if (params.has("target_large_share") && params.number("target_large_share") >= 0)
@@ -246,39 +236,31 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   engine.spawn(arrivals(st, *trace, origin, join, table, opt));
   Timelines tl;
   tl.interval = sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0;
-  if (tl.interval > 0) engine.spawn(sampler(st, deps, net, tl));
+  if (tl.interval > 0) engine.spawn(sampler(st, monitors, net, tl));
   engine.run();
 
   RunResult res;
   res.summary = acc.finish(sc.run.seed);
   const double horizon = res.summary.makespan_s;
   const double last_arrival = st.last_arrival_s;
-  struct DeviceRow {
-    MetricRow cols;
-  };
-  std::vector<DeviceRow> device_rows(sc.devices.size());
+  std::vector<MetricRow> device_rows(sc.devices.size());
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {
     const DeviceSpec& dev = sc.devices[i];
-    double busy = 0;
-    for (const auto& d : deps)
-      if (d.spec().device == dev.name) busy += d.busy_seconds();
-    auto& cols = device_rows[i].cols;
-    cols.push_back({"busy_s", {"s", busy}});
-    cols.push_back({"busy_energy_j", {"J", dev.busy_energy(busy)}});
-    if (!dev.per_user) {
-      const double capacity = horizon * dev.replicas;
-      const double util = capacity > 0 ? busy / capacity : 0.0;
-      cols.push_back({"utilisation", {"1", util}});
-      cols.push_back({"idle_energy_j",
-                      {"J", dev.idle_energy(std::max(0.0, capacity - busy))}});
+    const DeviceUsage u = monitors[i].usage(horizon);
+    auto& cols = device_rows[i];
+    cols.push_back({"busy_s", {"s", u.busy_s}});
+    cols.push_back({"busy_energy_j", {"J", u.busy_energy_j}});
+    if (u.shared) {
+      cols.push_back({"utilisation", {"1", u.utilisation}});
+      cols.push_back({"idle_energy_j", {"J", u.idle_energy_j}});
       // Saturated: busy almost all the time and still working long after the last arrival
       // (its queue grew faster than it drained).
-      if (util > kSaturatedUtilisation && horizon > kSaturatedMakespanRatio * last_arrival && last_arrival > 0) {
+      if (u.utilisation > kSaturatedUtilisation && horizon > kSaturatedMakespanRatio * last_arrival && last_arrival > 0) {
         ++res.summary.n_saturated_devices;
         res.warnings.push_back(fmt::format(
             "shared device '{}' stayed saturated: utilisation {:.3f}, last answer at {:.0f} s for a last arrival at "
             "{:.0f} s ({} replica(s) serve every request; set per_user = true for one instance per user)",
-            dev.name, util, horizon, last_arrival, dev.replicas));
+            dev.name, u.utilisation, horizon, last_arrival, dev.replicas));
       }
     }
   }
@@ -286,7 +268,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (const auto ms = mech->stats(); !ms.empty()) out.write_row("mechanism", ms);
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {
     const DeviceSpec& dev = sc.devices[i];
-    out.write_row("devices/" + dev.name + "/summary", device_rows[i].cols);
+    out.write_row("devices/" + dev.name + "/summary", device_rows[i]);
     if (!tl.t.empty() && !dev.per_user) {
       const auto& c = tl.device[i];
       out.write_table("devices/" + dev.name + "/timeline",

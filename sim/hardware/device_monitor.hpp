@@ -1,0 +1,54 @@
+#pragma once
+/// \file device_monitor.hpp
+/// What a device did, measured where the serving happens: the instantaneous load and power
+/// of a device (Σ over the deployments it hosts) for timelines, and its busy time,
+/// utilisation and busy/idle energy over a run for /devices/<name>/summary.
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "sim/hardware/deployment_server.hpp"
+#include "sim/hardware/device_spec.hpp"
+
+namespace collabsim {
+
+/// The device now.
+struct DeviceSample {
+  int busy_replicas = 0;    ///< replicas working (at most DeviceSpec::replicas)
+  std::size_t running = 0;  ///< sequences / requests in service
+  std::size_t waiting = 0;  ///< queued
+  double kv_used = 0;       ///< bytes of KV cache reserved
+  double power_w = 0;       ///< W of the pool (DeviceSpec::pool_power); 0 for per-user devices
+};
+
+/// The device over a run.
+struct DeviceUsage {
+  double busy_s = 0;         ///< Σ replica (or per-user instance) busy time, s
+  double busy_energy_j = 0;  ///< J, DeviceSpec::busy_energy(busy_s)
+  bool shared = false;       ///< a shared pool (the two fields below are defined)
+  double utilisation = 0;    ///< busy_s / (makespan × replicas), 1
+  double idle_energy_j = 0;  ///< J, DeviceSpec::idle_energy(makespan × replicas − busy_s)
+};
+
+class DeviceMonitor {
+ public:
+  /// `servers`: the deployments hosted on `device` (all must outlive the monitor).
+  DeviceMonitor(const DeviceSpec& device, std::vector<const DeploymentServer*> servers)
+      : dev_(device), servers_(std::move(servers)) {}
+  DeviceSample sample() const;
+  /// Usage over a run whose last answer came at `makespan_s` (s).
+  DeviceUsage usage(double makespan_s) const;
+  const DeviceSpec& device() const { return dev_; }
+
+ private:
+  const DeviceSpec& dev_;
+  std::vector<const DeploymentServer*> servers_;
+};
+
+/// One monitor per device in `devices`, over the servers whose deployment it hosts.
+std::vector<DeviceMonitor> monitor_devices(std::span<const DeviceSpec> devices,
+                                           const std::vector<std::unique_ptr<DeploymentServer>>& servers);
+
+}  // namespace collabsim

@@ -1,0 +1,23 @@
+#include "sim/hardware/fcfs_pool.hpp"
+
+namespace collabsim {
+
+Task<Generation> FcfsPool::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
+  const SimTime queued = engine_.now();
+  co_await pool_.acquire();
+  Generation g = co_await serve_alone(engine_, latency_, dev_, prompt, output, cached);
+  pool_.release();
+  g.queued = queued;
+  busy_s_ += g.device_time;
+  co_return g;
+}
+
+ServerLoad FcfsPool::load() const {
+  ServerLoad l;
+  l.busy_replicas = pool_.busy();
+  l.running = static_cast<std::size_t>(pool_.busy());
+  l.waiting = pool_.waiting();
+  return l;
+}
+
+}  // namespace collabsim

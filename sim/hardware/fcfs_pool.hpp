@@ -1,0 +1,27 @@
+#pragma once
+/// \file fcfs_pool.hpp
+/// A shared device with scheduler "fcfs": `replicas` servers behind one FCFS line, one
+/// request at a time each (the M/G/c station; the queueing validation's reference).
+
+#include "sim/core/resource.hpp"
+#include "sim/hardware/server.hpp"
+
+namespace collabsim {
+
+class FcfsPool final : public Server {
+ public:
+  FcfsPool(Engine& engine, const DeviceSpec& device, const LatencyModel& latency)
+      : engine_(engine), dev_(device), latency_(latency), pool_(engine, device.replicas) {}
+  Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) override;
+  ServerLoad load() const override;
+  double busy_seconds() const override { return busy_s_; }
+
+ private:
+  Engine& engine_;
+  const DeviceSpec& dev_;
+  const LatencyModel& latency_;
+  Resource pool_;
+  double busy_s_ = 0;
+};
+
+}  // namespace collabsim

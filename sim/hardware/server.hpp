@@ -1,0 +1,56 @@
+#pragma once
+/// \file server.hpp
+/// How a deployment serves its requests, behind one interface chosen once at
+/// construction (DeploymentServer): PerUserInstances (every request on its own instance,
+/// phones), FcfsPool (an M/G/c station: c replicas, one request at a time each, one FCFS
+/// line) and BatchingPool (c continuous-batching replicas behind a Dispatch policy). A new
+/// scheduler is one class implementing Server plus one line in make_server
+/// (docs/EXTENDING.md).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "sim/core/engine.hpp"
+#include "sim/core/task.hpp"
+#include "sim/hardware/deployment_spec.hpp"
+#include "sim/hardware/device_spec.hpp"
+#include "sim/hardware/generation.hpp"
+#include "sim/hardware/latency_model.hpp"
+
+namespace collabsim {
+
+/// Instantaneous state of a server, for timelines.
+struct ServerLoad {
+  int busy_replicas = 0;      ///< replicas serving at least one request
+  std::size_t running = 0;    ///< sequences (batching) or requests (fcfs) in service
+  std::size_t waiting = 0;    ///< queued, not yet admitted
+  double kv_used = 0;         ///< bytes of KV cache reserved (batching)
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  /// Serves one request (token counts ≥ 0; `cached` tokens of context already in the KV
+  /// cache): fills Generation's times (ns), device_time (s) and energy (J). Cost is the
+  /// caller's (DeploymentServer). Generation::failed when it can never be served.
+  virtual Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) = 0;
+  virtual ServerLoad load() const = 0;
+  /// Σ time (s) the replicas worked.
+  virtual double busy_seconds() const = 0;
+};
+
+/// One request alone on an idle instance: the prefill pass emits the first token (with
+/// nothing to prefill, a decode step at the cached context does); each further token is
+/// one decode step at the growing context. Attention over a cached part is neglected in
+/// the prefill term. Energy: device.busy_energy(service time).
+Task<Generation> serve_alone(Engine& engine, const LatencyModel& latency, const DeviceSpec& device,
+                             std::int64_t prompt, std::int64_t output, std::int64_t cached);
+
+/// The Server `deployment` asks for on `device`: PerUserInstances when the device is
+/// per-user, else FcfsPool (scheduler "fcfs") or BatchingPool ("continuous"). `latency`
+/// and the specs must outlive it. Throws std::invalid_argument for an unknown scheduler.
+std::unique_ptr<Server> make_server(Engine& engine, const DeploymentSpec& deployment, const DeviceSpec& device,
+                                    const LatencyModel& latency, double kv_capacity);
+
+}  // namespace collabsim
