@@ -8,6 +8,7 @@
 #include "sim/core/calendar_queue.hpp"
 #include "sim/core/event_queue.hpp"
 #include "sim/core/rng.hpp"
+#include "sim/core/when_all.hpp"
 
 using namespace collabsim;
 
@@ -167,6 +168,33 @@ TEST(Engine, SubTasksReturnValuesWithoutExtraTime) {
   e.run();
   EXPECT_EQ(out, 12);
   EXPECT_EQ(at, 14);
+}
+
+Task<int> after(Engine& e, SimTime d, int v, std::vector<int>& finished) {
+  co_await e.delay(d);
+  finished.push_back(v);
+  co_return v;
+}
+
+Task<void> fork_join(Engine& e, std::vector<int>& got, SimTime& at, std::vector<int>& finished) {
+  std::vector<Task<int>> tasks;
+  tasks.push_back(after(e, 30, 1, finished));
+  tasks.push_back(after(e, 10, 2, finished));
+  tasks.push_back(after(e, 20, 3, finished));
+  got = co_await when_all(e, std::move(tasks));
+  at = e.now();
+  got.push_back(static_cast<int>((co_await when_all(e, std::vector<Task<int>>{})).size()));
+}
+
+TEST(Engine, WhenAllRunsTasksConcurrentlyAndKeepsTheirOrder) {
+  Engine e;
+  std::vector<int> got, finished;
+  SimTime at = -1;
+  e.spawn(fork_join(e, got, at, finished));
+  e.run();
+  EXPECT_EQ(got, (std::vector<int>{1, 2, 3, 0}));   // results in task order; none for no tasks
+  EXPECT_EQ(finished, (std::vector<int>{2, 3, 1}));  // they ran at once, finishing by delay
+  EXPECT_EQ(at, 30);                                 // the join waits for the slowest only
 }
 
 Task<void> thrower(Engine& e) {

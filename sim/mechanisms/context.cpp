@@ -1,5 +1,7 @@
 #include "sim/mechanisms/context.hpp"
 
+#include "sim/core/when_all.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -108,20 +110,11 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
   co_return a;
 }
 
-namespace {
-Task<void> ask_into(Context& cx, std::size_t dep, const Request& r, RequestRecord& rec, Answer& out, Latch& latch) {
-  out = co_await cx.ask(dep, r, rec);
-  latch.count_down();
-}
-}  // namespace
-
 Task<std::vector<Answer>> Context::ask_all(const std::vector<std::size_t>& deps, const Request& r,
                                            RequestRecord& rec) {
-  std::vector<Answer> out(deps.size());
-  Latch latch(engine_, static_cast<int>(deps.size()));
-  for (std::size_t i = 0; i < deps.size(); ++i) engine_.spawn(ask_into(*this, deps[i], r, rec, out[i], latch));
-  co_await latch.wait();
-  co_return out;
+  std::vector<Task<Answer>> asks;
+  for (const std::size_t dep : deps) asks.push_back(ask(dep, r, rec));
+  co_return co_await when_all(engine_, std::move(asks));
 }
 
 bool Context::reachable_now(std::size_t dep, const Request& r) {
