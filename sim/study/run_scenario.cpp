@@ -190,13 +190,11 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (info->extra_columns)
     for (const auto& c : info->extra_columns(params))
       if (std::find(join_columns.begin(), join_columns.end(), c) == join_columns.end()) join_columns.push_back(c);
-  const std::shared_ptr<const quality::QualityTable> table_ptr =
-      opt.inputs ? opt.inputs->quality(sc.quality.table, join_columns)
-                 : std::make_shared<const quality::QualityTable>(
-                       quality::QualityTable::load_wide_csv(sc.quality.table, join_columns));
+  InputCache own_inputs;  // a run on its own reads its inputs once, through the same path as sweeps
+  InputCache& inputs = opt.inputs ? *opt.inputs : own_inputs;
+  const std::shared_ptr<const quality::QualityTable> table_ptr = inputs.quality(sc.quality.table, join_columns);
   const quality::QualityTable& table = *table_ptr;
-  const std::shared_ptr<const TraceData> trace = opt.inputs ? opt.inputs->trace(sc.workload.format, sc.workload.trace)
-                                                            : read_trace(sc.workload.format, sc.workload.trace);
+  const std::shared_ptr<const TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
   std::vector<std::size_t> col_idx, join_idx;
   for (const auto& c : columns) col_idx.push_back(table.model_index(c));
   for (const auto& c : join_columns) join_idx.push_back(table.model_index(c));
