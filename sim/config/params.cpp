@@ -411,7 +411,17 @@ std::string describe_fields(std::span<const Field> fields, const std::string& in
   for (const auto& f : fields) {
     std::string unit = f.kind == Field::Kind::Quantity ? dimension_name(f.dimension)
                        : f.kind == Field::Kind::TextList ? "names" : f.unit;
-    os << indent << fmt::format("{:<18} = {:<14} [{}]  {}", f.key, f.default_text(), unit, f.help)
+    std::string extra;
+    if (!f.choices.empty()) {  // the allowed values of an enumerated text key
+      for (const auto& c : f.choices) extra += (extra.empty() ? "" : " | ") + c;
+      extra = " (one of: " + extra + ")";
+    } else if (f.kind != Field::Kind::Text && f.kind != Field::Kind::TextList && f.kind != Field::Kind::Boolean &&
+               (std::abs(f.min) < 1e17 || std::abs(f.max) < 1e17)) {  // ±1e18: the integer default, no bound
+      auto bound = [](double v) { return std::abs(v) < 1e17 ? fmt::format("{:g}", v) : std::string(v < 0 ? "-inf" : "inf"); };
+      extra = fmt::format(" (range [{}, {}]{})", bound(f.min), bound(f.max),
+                          f.kind == Field::Kind::Quantity ? " in base units" : "");
+    }
+    os << indent << fmt::format("{:<18} = {:<14} [{}]  {}{}", f.key, f.default_text(), unit, f.help, extra)
        << '\n';
   }
   return os.str();
