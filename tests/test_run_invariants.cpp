@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "sim/core/error.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "test_support.hpp"
@@ -94,6 +95,39 @@ TEST(RunInvariants, RateScaleCompressesArrivals) {
   ASSERT_EQ(a1.size(), a4.size());
   EXPECT_NEAR(a4.back() * 4, a1.back(), 1e-6);
   EXPECT_GT(fast.s.latency_p99_s, base.s.latency_p99_s) << "4× the load must not be faster";
+}
+
+TEST(RunInvariants, TimeWindowReplaysExactlyTheRequestsArrivingInIt) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto full = run(d, "full", {"mechanism.name=small_only", "run.sample_interval=\"0 s\""});
+  const auto win = run(d, "win", {"mechanism.name=small_only", "run.sample_interval=\"0 s\"", "workload.start=\"600 s\"",
+                                  "workload.end=\"20 min\""});
+  const auto all = read_column<double>(full.file, "requests", "arrival_s");
+  const auto got = read_column<double>(win.file, "requests", "arrival_s");
+  std::vector<double> want;
+  for (double a : all)
+    if (a >= 600.0 && a < 1200.0) want.push_back(a - 600.0);  // re-based: the window starts at 0
+  ASSERT_GT(want.size(), 1000u);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-6) << i;
+  // The same prompts, in the same order.
+  const auto p_all = read_column<double>(full.file, "requests", "prompt_tokens");
+  const auto p_win = read_column<double>(win.file, "requests", "prompt_tokens");
+  std::size_t first = 0;
+  while (all[first] < 600.0) ++first;
+  for (std::size_t i = 0; i < p_win.size(); ++i) ASSERT_EQ(p_win[i], p_all[first + i]) << i;
+  // An empty window and a reversed one are input errors naming the key.
+  auto error_of = [&](std::vector<std::string> sets) {
+    try {
+      run(d, "bad", std::move(sets));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of({"workload.start=\"2 h\""}).find("workload.start"), std::string::npos);
+  EXPECT_NE(error_of({"workload.start=\"10 min\"", "workload.end=\"5 min\""}).find("workload.end"), std::string::npos);
 }
 
 TEST(RunInvariants, TimelinesRespectBatchKvAndPowerLimits) {

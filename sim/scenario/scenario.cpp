@@ -58,6 +58,11 @@ std::span<const Field> workload_fields() {
                       "a request still waiting on the network this long after arrival times out (0 = never)"),
       Field::real("private_share", 0.0, "1",
                   "share of prompt tokens that are private (counted when sent off the device)", 0.0, 1.0),
+      Field::quantity("start", "0 s", Dimension::Time,
+                      "replay only the requests arriving at or after this time of the trace's own clock "
+                      "(0 = its first row); the window's start becomes simulated time 0"),
+      Field::quantity("end", "0 s", Dimension::Time,
+                      "replay only the requests arriving before this time of the trace's clock (0 = to the end)"),
       Field::integer("repeat", 1, "1",
                      "replay the trace this many times back to back (copy k starts one mean "
                      "inter-arrival gap after copy k-1 ends)",
@@ -337,6 +342,11 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   sc.workload.timeout = wl.number("timeout");
   sc.workload.private_share = wl.number("private_share");
   sc.workload.repeat = wl.integer("repeat");
+  sc.workload.start = wl.number("start");
+  sc.workload.end = wl.number("end");
+  if (sc.workload.end > 0 && sc.workload.end <= sc.workload.start)
+    throw InputError(wl.pos("end"), "workload.end",
+                     fmt::format("the window ends ({} s) before it starts ({} s)", sc.workload.end, sc.workload.start));
   sc.workload.pos = pos_of(wl_t);
 
   // [quality]

@@ -38,6 +38,8 @@ struct WorkloadSpec {
   double timeout = 0;               ///< s after arrival a request may wait on the network (0 = none)
   double private_share = 0;         ///< share of prompt tokens that are private (privacy scenarios)
   std::int64_t repeat = 1;          ///< copies of the trace replayed back to back (≥ 1)
+  double start = 0;                 ///< s, window start on the trace's clock (its first row = 0)
+  double end = 0;                   ///< s, window end (exclusive; 0 = to the end of the trace)
   SourcePos pos;
 };
 

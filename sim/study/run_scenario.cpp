@@ -19,6 +19,7 @@
 #include "sim/network/network.hpp"
 #include "sim/quality/query_join.hpp"
 #include "sim/study/input_cache.hpp"
+#include "sim/study/trace_window.hpp"
 #include "sim/topology/topology.hpp"
 #include "sim/workload/trace_record.hpp"
 
@@ -54,24 +55,25 @@ Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
 /// Replays the trace (`workload.repeat` copies back to back): spawns one request process
 /// at each arrival time. Copy k is shifted by k × (span + mean gap), so the gap between
 /// the copies is the trace's mean inter-arrival gap.
-Task<void> arrivals(RunState& st, const TraceData& trace, std::size_t origin, QueryJoin& join,
-                    const quality::QualityTable& table, const RunOptions& opt) {
+Task<void> arrivals(RunState& st, const TraceData& trace, const TraceWindow& window, std::size_t origin,
+                    QueryJoin& join, const quality::QualityTable& table, const RunOptions& opt) {
   const Scenario& sc = st.sc;
-  const std::size_t n = trace.records.size();
-  const std::int64_t gap = n > 1 ? trace.span_ns / static_cast<std::int64_t>(n - 1) : 0;
-  const std::int64_t period = trace.span_ns + gap;
+  const std::size_t n = window.last - window.first;
+  const std::int64_t gap = n > 1 ? window.span_ns / static_cast<std::int64_t>(n - 1) : 0;
+  const std::int64_t period = window.span_ns + gap;
   std::uint64_t total = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(sc.workload.repeat);
   if (sc.workload.limit > 0) total = std::min<std::uint64_t>(total, static_cast<std::uint64_t>(sc.workload.limit));
   const double horizon_s =
-      (static_cast<double>(period) * static_cast<double>(sc.workload.repeat - 1) + static_cast<double>(trace.span_ns)) /
+      (static_cast<double>(period) * static_cast<double>(sc.workload.repeat - 1) + static_cast<double>(window.span_ns)) /
       1e9 / sc.workload.rate_scale;
   std::uint64_t id = 0;
   for (std::int64_t copy = 0; copy < sc.workload.repeat && id < total; ++copy) {
     for (std::size_t k = 0; k < n && id < total; ++k) {
-      const workload::TraceRecord& rec = trace.records[k];
+      const workload::TraceRecord& rec = trace.records[window.first + k];
       Request r;
       r.id = id++;
-      const double arrival_ns = static_cast<double>(rec.arrival_ns) + static_cast<double>(copy) * static_cast<double>(period);
+      const double arrival_ns = static_cast<double>(rec.arrival_ns - window.offset_ns) +
+                                static_cast<double>(copy) * static_cast<double>(period);
       r.arrival = static_cast<SimTime>(arrival_ns / sc.workload.rate_scale);
       r.origin = origin;
       r.prompt_tokens = rec.prompt_tokens;
@@ -231,7 +233,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   SummaryAccumulator acc(large, origin, sc.devices[origin].battery);
 
   RunState st{engine, sc, *mech, out, acc};
-  engine.spawn(arrivals(st, *trace, origin, join, table, opt));
+  const TraceWindow window = trace_window(*trace, sc.workload.start, sc.workload.end, sc.workload.pos);
+  engine.spawn(arrivals(st, *trace, window, origin, join, table, opt));
   Timelines tl;
   tl.interval = sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0;
   if (tl.interval > 0) engine.spawn(sampler(st, monitors, net, tl));
