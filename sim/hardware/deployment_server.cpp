@@ -6,8 +6,7 @@
 namespace collabsim {
 
 DeploymentServer::DeploymentServer(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev)
-    : engine_(engine),
-      dep_(dep),
+    : dep_(dep),
       dev_(dev),
       latency_(dep.model, dev, dep.profile.empty() ? nullptr : std::make_shared<ProfileTable>(dep.profile)),
       server_(make_server(engine, dep, dev, latency_, kv_capacity())) {}

@@ -61,7 +61,6 @@ class DeploymentServer {
   std::int64_t generations() const { return count_; }
 
  private:
-  Engine& engine_;
   const DeploymentSpec& dep_;
   const DeviceSpec& dev_;
   LatencyModel latency_;
