@@ -12,11 +12,14 @@
 
 namespace collabsim {
 
-Field Field::integer(std::string key, std::optional<std::int64_t> def, std::string unit,
-                     std::string help, double min, double max) {
+namespace {
+/// A bounded numeric field of `kind` (Integer or Real).
+template <class T>
+Field numeric_field(Field::Kind kind, std::string key, std::optional<T> def, std::string unit, std::string help,
+                    double min, double max) {
   Field f;
   f.key = std::move(key);
-  f.kind = Kind::Integer;
+  f.kind = kind;
   if (def) f.default_value = *def;
   f.unit = std::move(unit);
   f.help = std::move(help);
@@ -24,18 +27,16 @@ Field Field::integer(std::string key, std::optional<std::int64_t> def, std::stri
   f.max = max;
   return f;
 }
+}  // namespace
+
+Field Field::integer(std::string key, std::optional<std::int64_t> def, std::string unit,
+                     std::string help, double min, double max) {
+  return numeric_field(Kind::Integer, std::move(key), def, std::move(unit), std::move(help), min, max);
+}
 
 Field Field::real(std::string key, std::optional<double> def, std::string unit,
                   std::string help, double min, double max) {
-  Field f;
-  f.key = std::move(key);
-  f.kind = Kind::Real;
-  if (def) f.default_value = *def;
-  f.unit = std::move(unit);
-  f.help = std::move(help);
-  f.min = min;
-  f.max = max;
-  return f;
+  return numeric_field(Kind::Real, std::move(key), def, std::move(unit), std::move(help), min, max);
 }
 
 Field Field::boolean(std::string key, std::optional<bool> def, std::string help) {

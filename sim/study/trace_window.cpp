@@ -10,8 +10,6 @@
 namespace collabsim {
 
 TraceWindow trace_window(const TraceData& trace, double start_s, double end_s, const SourcePos& pos) {
-  if (end_s > 0 && end_s <= start_s)
-    throw InputError(pos, "workload.end", fmt::format("the window ends ({} s) before it starts ({} s)", end_s, start_s));
   const SimTime start = from_seconds(start_s);
   const SimTime end = end_s > 0 ? from_seconds(end_s) : std::numeric_limits<SimTime>::max();
   const auto& r = trace.records;

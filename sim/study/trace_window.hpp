@@ -18,8 +18,9 @@ struct TraceWindow {
   std::int64_t span_ns = 0;         ///< last selected arrival − offset_ns
 };
 
-/// The window [start_s, end_s) of `trace` (end_s = 0: to the end). Throws InputError at
-/// `pos` naming workload.start / workload.end when end ≤ start or no request arrives in it.
+/// The window [start_s, end_s) of `trace` (end_s = 0: to the end; the scenario loader has
+/// checked end > start). Throws InputError at `pos` naming workload.start / workload.end
+/// when no request arrives in it.
 TraceWindow trace_window(const TraceData& trace, double start_s, double end_s, const SourcePos& pos);
 
 }  // namespace collabsim
