@@ -40,6 +40,7 @@ METRIC_LABELS = {
     "private_tokens_per_request": ("private tokens sent per request", "tokens"),
     "makespan_s": ("makespan", "s"), "throughput_rps": ("throughput", "requests/s"),
     "n_saturated_devices": ("saturated devices", "devices"),
+    "slo_attainment": ("SLO attainment", "1"), "goodput_rps": ("goodput", "requests/s"),
 }
 DEFAULT_SWEEP_METRICS = ["latency_p99_s", "ttft_p50_s", "quality_mean", "cost_per_1k_usd"]
 LIGHT = set(style.COLOURS[11:21])  # pale colours get a black marker edge

@@ -88,6 +88,21 @@ TEST(BadInput, WrongUnit) {
   EXPECT_NE(c.out.find("key 'links.cellular.latency': unit 'MB' is not a unit of time"), std::string::npos) << c.out;
 }
 
+TEST(BadInput, SloTargetsAreCheckedLikeEveryKey) {
+  TempDir d;
+  const auto sc = scenario_copy(d.path, "[run]\n", "[slo]\nttft = \"2 GB\"\n\n[run]\n");
+  const auto c = run(sc, d.path / "out.h5");
+  EXPECT_EQ(c.rc, 2) << c.out;
+  EXPECT_TRUE(std::regex_search(c.out, std::regex("scenario\\.toml:[0-9]+:[0-9]+: key 'slo\\.ttft': unit 'GB' is not a unit of time")))
+      << c.out;
+  const auto typo = scenario_copy(d.path, "[run]\n", "[slo]\nttf = \"2 s\"\n\n[run]\n");
+  const auto c2 = run(typo, d.path / "out.h5");
+  EXPECT_EQ(c2.rc, 2) << c2.out;
+  EXPECT_NE(c2.out.find("slo.ttf"), std::string::npos) << c2.out;
+  EXPECT_NE(c2.out.find("ttft"), std::string::npos) << "did-you-mean names the key: " << c2.out;
+  EXPECT_FALSE(fs::exists(d.path / "out.h5"));
+}
+
 TEST(BadInput, MissingTraceFileSaysWhereItComesFrom) {
   TempDir d;
   const auto sc = scenario_copy(d.path, "AzureLLMInferenceTrace_conv.csv", "AzureLLMInferenceTrace_nope.csv");

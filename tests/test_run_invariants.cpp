@@ -159,3 +159,39 @@ TEST(RunInvariants, TimelinesRespectBatchKvAndPowerLimits) {
   for (double b : up) up_sum += b;
   EXPECT_NEAR(up_sum, o.s.bytes_up_per_request * o.s.n_requests, 1e-6 * up_sum);
 }
+
+TEST(RunInvariants, SloAttainmentAndGoodputRecomputeFromRequests) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const std::vector<std::string> base = {"mechanism.name=cascade", "workload.limit=2000"};
+  const auto none = run(d, "no_slo", base);
+  EXPECT_TRUE(std::isnan(none.s.slo_attainment)) << "no [slo] target: attainment is not applicable";
+  EXPECT_TRUE(std::isnan(none.s.goodput_rps));
+
+  auto sets = base;
+  sets.push_back("slo.ttft=\"2 s\"");
+  sets.push_back("slo.tpot=\"60 ms\"");
+  const auto o = run(d, "slo", sets);
+  const auto status = read_column<std::int64_t>(o.file, "requests", "status");
+  const auto ttft = read_column<double>(o.file, "requests", "ttft_s");
+  const auto tpot = read_column<double>(o.file, "requests", "tpot_s");
+  std::int64_t met = 0, one_piece = 0;
+  for (std::size_t i = 0; i < status.size(); ++i) {
+    if (status[i] != 0) continue;
+    if (std::isnan(tpot[i])) ++one_piece;
+    if (ttft[i] <= 2.0 && (std::isnan(tpot[i]) || tpot[i] <= 0.060)) ++met;
+  }
+  ASSERT_GT(met, 0);
+  ASSERT_LT(met, o.s.n_ok) << "the targets must separate requests for the test to mean anything";
+  ASSERT_GT(one_piece, 0);
+  EXPECT_DOUBLE_EQ(o.s.slo_attainment, static_cast<double>(met) / static_cast<double>(o.s.n_requests));
+  EXPECT_DOUBLE_EQ(o.s.goodput_rps, static_cast<double>(met) / o.s.makespan_s);
+  EXPECT_DOUBLE_EQ(read_column<double>(o.file, "summary", "slo_attainment")[0], o.s.slo_attainment);
+  // The targets change no other result.
+  EXPECT_EQ(o.s.latency_p99_s, none.s.latency_p99_s);
+  EXPECT_EQ(o.s.quality_mean, none.s.quality_mean);
+
+  // A looser TTFT target can only raise attainment.
+  sets[2] = "slo.ttft=\"20 s\"";
+  EXPECT_GT(run(d, "loose", sets).s.slo_attainment, o.s.slo_attainment);
+}

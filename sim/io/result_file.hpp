@@ -27,8 +27,8 @@ namespace collabsim {
 
 /// Version of the result-file layout (docs/HDF5.md), stored as the root attribute
 /// `schema_version` of run and sweep files. 2: /summary gained quality_ci95_lo/hi and
-/// n_saturated_devices; sweep files.
-inline constexpr std::int64_t kResultSchemaVersion = 2;
+/// n_saturated_devices; sweep files. 3: /summary gained slo_attainment and goodput_rps.
+inline constexpr std::int64_t kResultSchemaVersion = 3;
 
 /// How a ResultFile is written.
 struct ResultFileOptions {

@@ -17,6 +17,12 @@ double percentile(std::vector<double>& v, double q) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
+bool SloTargets::met(const RequestRecord& r) const {
+  if (r.status != Status::Ok) return false;
+  if (ttft_s > 0 && !(r.ttft_s <= ttft_s)) return false;
+  return !(tpot_s > 0 && std::isfinite(r.tpot_s) && r.tpot_s > tpot_s);
+}
+
 void SummaryAccumulator::add(const RequestRecord& r) {
   ++s_.n_requests;
   quality_sum_ += r.status == Status::Ok ? r.quality : 0.0;
@@ -31,6 +37,7 @@ void SummaryAccumulator::add(const RequestRecord& r) {
   bytes_up_sum_ += static_cast<double>(r.bytes_up);
   private_sum_ += static_cast<double>(r.private_tokens_sent);
   escalated_ += r.escalated ? 1 : 0;
+  slo_met_ += slo_.met(r) ? 1 : 0;
   bool large = false;
   for (std::size_t i = 0; i < r.tokens.size() && i < large_.size(); ++i)
     if (large_[i] && r.tokens[i] > 0) large = true;
@@ -84,6 +91,9 @@ Summary SummaryAccumulator::finish(std::uint64_t seed) {
   s.private_tokens_per_request = private_sum_ / n;
   s.makespan_s = end_max_;
   s.throughput_rps = end_max_ > 0 ? static_cast<double>(s.n_ok) / end_max_ : 0.0;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  s.slo_attainment = slo_.any() ? static_cast<double>(slo_met_) / n : nan;
+  s.goodput_rps = !slo_.any() ? nan : end_max_ > 0 ? static_cast<double>(slo_met_) / end_max_ : 0.0;
   return s;
 }
 
@@ -114,6 +124,8 @@ MetricRow Summary::columns() const {
       {"private_tokens_per_request", {"tokens", private_tokens_per_request}},
       {"makespan_s", {"s", makespan_s}},
       {"throughput_rps", {"1/s", throughput_rps}},
+      {"slo_attainment", {"1", slo_attainment}},
+      {"goodput_rps", {"1/s", goodput_rps}},
       {"n_saturated_devices", {"devices", static_cast<double>(n_saturated_devices)}},
   };
 }

@@ -38,6 +38,13 @@ struct Summary {
   double private_tokens_per_request = 0;  ///< private prompt tokens sent off the device
   double makespan_s = 0;            ///< last completion time (s since start)
   double throughput_rps = 0;        ///< completed requests / makespan
+  /// Share of all requests that completed within both SLO targets (SloTargets); NaN when
+  /// the scenario sets no target.
+  double slo_attainment = 0;
+  /// Requests per second that completed within both SLO targets: their count / makespan
+  /// (the per-run goodput; DistServe's goodput, the highest rate whose attainment reaches a
+  /// goal such as 90%, is read off a sweep over workload.rate_scale). NaN without targets.
+  double goodput_rps = 0;
   std::int64_t n_saturated_devices = 0;  ///< shared devices whose queue never drained (set by run_scenario)
 
   /// (name, unit, value) triples in /summary column order.
@@ -51,13 +58,26 @@ inline constexpr int kBootstrapResamples = 200;
 /// Linear-interpolation percentile (q in [0, 100]) of `v`; sorts `v`. NaN when empty.
 double percentile(std::vector<double>& v, double q);
 
+/// SLO targets of a run (DistServe, Zhong et al., OSDI 2024, §2): a request attains its SLO
+/// when it completed (status ok), its TTFT ≤ ttft_s and its TPOT ≤ tpot_s. 0 = no target
+/// for that quantity; an answer that arrives in one piece (TPOT NaN) meets any TPOT target.
+struct SloTargets {
+  double ttft_s = 0;  ///< s
+  double tpot_s = 0;  ///< s
+  bool any() const { return ttft_s > 0 || tpot_s > 0; }
+  /// True when the record completed within both targets.
+  bool met(const RequestRecord& r) const;
+};
+
 class SummaryAccumulator {
  public:
   /// `large_deployments[i]` true when deployment i counts as "large" for large_share.
   /// `origin`/`battery_j`: device index of the request origin and its battery capacity
   /// (J, 0 = none) for the battery metric.
-  explicit SummaryAccumulator(std::vector<bool> large_deployments, std::size_t origin = 0, double battery_j = 0)
-      : large_(std::move(large_deployments)), origin_(origin), battery_j_(battery_j) {}
+  /// `slo`: the targets slo_attainment and goodput_rps are measured against.
+  explicit SummaryAccumulator(std::vector<bool> large_deployments, std::size_t origin = 0, double battery_j = 0,
+                              SloTargets slo = {})
+      : large_(std::move(large_deployments)), origin_(origin), battery_j_(battery_j), slo_(slo) {}
   void add(const RequestRecord& r);
   /// The summary; `seed` keys the bootstrap's random stream.
   Summary finish(std::uint64_t seed = 1);
@@ -69,7 +89,8 @@ class SummaryAccumulator {
   std::vector<double> latency_, ttft_, tpot_, quality_;
   Summary s_;
   double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, radio_sum_ = 0, bytes_up_sum_ = 0, private_sum_ = 0, end_max_ = 0;
-  std::int64_t large_count_ = 0, escalated_ = 0;
+  SloTargets slo_;
+  std::int64_t large_count_ = 0, escalated_ = 0, slo_met_ = 0;
 };
 
 }  // namespace collabsim

@@ -71,6 +71,17 @@ std::span<const Field> workload_fields() {
   return f;
 }
 
+std::span<const Field> slo_fields() {
+  static const std::vector<Field> f = {
+      Field::quantity("ttft", "0 s", Dimension::Time,
+                      "time-to-first-token target: a request attains its SLO only if its TTFT is at most this "
+                      "(0 = no TTFT target)"),
+      Field::quantity("tpot", "0 s", Dimension::Time,
+                      "time-per-output-token target (answers that arrive in one piece meet it; 0 = no TPOT target)"),
+  };
+  return f;
+}
+
 namespace {
 std::span<const Field> quality_fields() {
   static const std::vector<Field> f = {
@@ -274,7 +285,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
 
   // [sweep] describes a parameter study (sim/study/sweep_spec.hpp); a single run ignores it.
   static const std::vector<std::string> kSections = {"run",   "workload",    "quality",   "devices",
-                                                     "links", "deployments", "mechanism", "sweep"};
+                                                     "links", "deployments", "mechanism", "sweep", "slo"};
   for (const auto& [k, node] : root) {
     const std::string key(k.str());
     if (std::find(kSections.begin(), kSections.end(), key) == kSections.end()) {
@@ -284,7 +295,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
         if (const auto d = edit_distance(key, known); d < best) best = d, hint = "did you mean '" + known + "'? ";
       throw InputError(pos_of(node), key,
                        "unknown section; " + hint +
-                           "(known: run, workload, quality, devices, links, deployments, mechanism, sweep)");
+                           "(known: run, workload, quality, slo, devices, links, deployments, mechanism, sweep)");
     }
   }
 
@@ -356,6 +367,15 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   sc.quality.pos = pos_of(q_t);
   if (!q.text("questions").empty())
     sc.quality.questions = resolve_data_file(q.text("questions"), data_dirs, q.pos("questions"), "quality.questions");
+
+  // [slo] (optional)
+  if (const auto* slo_n = root.get("slo")) {
+    if (!slo_n->is_table()) throw InputError(pos_of(*slo_n), "slo", "expected a table [slo]");
+    const ParamSet slo = read_params(*slo_n->as_table(), slo_fields(), "slo");
+    sc.slo.ttft = slo.number("ttft");
+    sc.slo.tpot = slo.number("tpot");
+    sc.slo.pos = pos_of(*slo_n);
+  }
 
   // [devices.*] merged over their cards.
   const toml::table& dev_t = require_table(root, "devices", file);

@@ -49,6 +49,15 @@ struct QualitySpec {
   SourcePos pos;
 };
 
+/// Service-level objectives a request is held against (DistServe, Zhong et al., OSDI 2024,
+/// §2: a request attains its SLO when its TTFT and its TPOT are both within target).
+/// 0 = no target for that quantity.
+struct SloSpec {
+  double ttft = 0;  ///< s, time-to-first-token target
+  double tpot = 0;  ///< s, time-per-output-token target (answers in one piece meet it)
+  SourcePos pos;
+};
+
 struct RunSpec {
   std::string name;
   std::uint64_t seed = 1;
@@ -76,6 +85,7 @@ struct Scenario {
   RunSpec run;
   WorkloadSpec workload;
   QualitySpec quality;
+  SloSpec slo;
   std::vector<DeviceSpec> devices;
   std::vector<LinkSpec> links;
   std::vector<DeploymentSpec> deployments;
@@ -106,5 +116,6 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
 /// device_fields(), link_fields(), deployment_fields(), model_card_fields()).
 std::span<const Field> run_fields();
 std::span<const Field> workload_fields();
+std::span<const Field> slo_fields();
 
 }  // namespace collabsim

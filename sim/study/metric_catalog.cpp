@@ -33,6 +33,8 @@ constexpr std::array kCatalog{
     MetricInfo{"private_tokens_per_request", "tokens", Better::lower, "private prompt tokens sent off the device"},
     MetricInfo{"makespan_s", "s", Better::lower, "last completion time"},
     MetricInfo{"throughput_rps", "1/s", Better::higher, "completed requests per second of makespan"},
+    MetricInfo{"slo_attainment", "1", Better::higher, "share of requests within both SLO targets ([slo] ttft, tpot)"},
+    MetricInfo{"goodput_rps", "1/s", Better::higher, "requests per second of makespan within both SLO targets"},
     MetricInfo{"n_saturated_devices", "devices", Better::lower, "shared devices whose queue never drained"},
 };
 

@@ -230,7 +230,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   std::vector<bool> large(sc.deployments.size(), false);
   for (auto i : mech->large_deployments()) large[i] = true;
   const std::size_t origin = topo.device_index(sc.workload.origin);
-  SummaryAccumulator acc(large, origin, sc.devices[origin].battery);
+  SummaryAccumulator acc(large, origin, sc.devices[origin].battery, SloTargets{sc.slo.ttft, sc.slo.tpot});
 
   RunState st{engine, sc, *mech, out, acc};
   const TraceWindow window = trace_window(*trace, sc.workload.start, sc.workload.end, sc.workload.pos);
