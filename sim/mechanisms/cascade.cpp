@@ -8,7 +8,12 @@
 /// answer is right"), or, with `score = "kernel"` (two stages only), a router kernel
 /// trained by `collabsim train-router` for "the first stage answers right" scoring the
 /// question text; its inference time (kernel_score.hpp) is paid on the origin device
-/// before the decision. With `verifier = "self"` the stage first verifies its own answer as
+/// before the decision; or, with `score = "agreement"`, the share of `voters` (other models'
+/// actual answers in the quality table's |pred columns) that chose the stage's answer
+/// (agreement_score.hpp), each vote paid as an extra sample on the stage's deployment:
+/// the votes decode as one concurrent batch after the stage's answer, reusing its prompt's
+/// KV cache (one new prompt token each), so they add one decode time, not k. With
+/// `verifier = "self"` the stage first verifies its own answer as
 /// AutoMix does: `verify_samples` extra generations on the same deployment, each with the
 /// question + answer as prompt and `verify_tokens` output, paid in time, energy and cost.
 ///
@@ -20,6 +25,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/core/when_all.hpp"
+#include "sim/mechanisms/agreement_score.hpp"
 #include "sim/mechanisms/confidence.hpp"
 #include "sim/mechanisms/kernel_score.hpp"
 #include "sim/mechanisms/registry.hpp"
@@ -36,7 +43,8 @@ class Cascade final : public Mechanism {
         self_verify_(p.text("verifier") == "self"),
         verify_tokens_(p.integer("verify_tokens")),
         verify_samples_(p.integer("verify_samples")),
-        kernel_(cx, p, "mechanism.cascade") {
+        kernel_(cx, p, "mechanism.cascade"),
+        agreement_(cx, p, "mechanism.cascade") {
     for (const auto& name : p.texts("stages")) stages_.push_back(cx.deployment(name, p.pos("stages"), "mechanism.stages"));
     if (thresholds_.size() != stages_.size() - 1)
       throw InputError(p.pos("thresholds"), "mechanism.thresholds",
@@ -50,7 +58,9 @@ class Cascade final : public Mechanism {
   }
 
   MetricRow stats() const override {
-    return kernel_.stats();
+    MetricRow row = kernel_.stats();
+    for (auto& m : agreement_.stats()) row.push_back(std::move(m));
+    return row;
   }
 
   std::vector<std::size_t> large_deployments() const override {
@@ -70,7 +80,16 @@ class Cascade final : public Mechanism {
             a.done_at_user = std::max(a.done_at_user, v.done_at_user);
           }
         double c = 0;
-        if (kernel_.active()) {
+        if (agreement_.active()) {
+          if (agreement_.samples() > 0) {
+            std::vector<Task<Generation>> votes;
+            for (std::size_t k = 0; k < agreement_.samples(); ++k)
+              votes.push_back(cx_.run_on(stages_[i], rec, 1, r.output_tokens, r.prompt_tokens));
+            co_await when_all(cx_.engine(), std::move(votes));
+            a.done_at_user = std::max(a.done_at_user, cx_.engine().now());
+          }
+          c = agreement_.score(stages_[i], r);
+        } else if (kernel_.active()) {
           const KernelScore k = kernel_.score(r);
           co_await cx_.compute_on_origin(r, rec, k.overhead_s);
           a.done_at_user = std::max(a.done_at_user, cx_.engine().now());
@@ -94,6 +113,7 @@ class Cascade final : public Mechanism {
   bool self_verify_;
   std::int64_t verify_tokens_, verify_samples_;
   KernelScorer kernel_;
+  AgreementScorer agreement_;
 };
 
 }  // namespace
@@ -109,11 +129,13 @@ MechanismInfo cascade_info() {
       Field::integer("verify_tokens", 8, "tokens", "output tokens of one verification", 1, 1e6),
       Field::integer("verify_samples", 1, "1", "verifications per stage (AutoMix samples k)", 1, 64)};
   for (auto& f : kernel_score_fields()) fields.push_back(std::move(f));
+  for (auto& f : agreement_score_fields()) fields.push_back(std::move(f));
   fields.push_back(target_share_field("thresholds (one threshold, two stages)"));
   MechanismInfo info{"cascade", "stage by stage: answer, judge confidence, escalate below the stage's threshold",
                      "FrugalGPT (Chen et al. 2023), AutoMix (Madaan et al. 2023); survey §3.1.2", fields,
                      [](Context& cx, const ParamSet& p) { return std::make_unique<Cascade>(cx, p); }};
   info.calibration_key = "thresholds";
+  info.extra_columns = agreement_columns;
   return info;
 }
 

@@ -40,7 +40,10 @@ MetricRow KernelScorer::stats() const {
 }
 
 std::vector<Field> kernel_score_fields() {
-  return {Field::text("score", "noisy_oracle", "where the score comes from", {"noisy_oracle", "kernel"}),
+  return {Field::text("score", "noisy_oracle",
+                      "where the score comes from: noisy_oracle (assumed AUROC), kernel (learned router), "
+                      "agreement (cascade only: voters' actual answers agree with the stage's; agreement_score.hpp)",
+                      {"noisy_oracle", "kernel", "agreement"}),
           Field::text("weights", "", "score = kernel: router weights (HDF5 from train-router), relative to the scenario"),
           Field::text("kernel_cost", "flops",
                       "score = kernel: inference time from FLOPs on the origin's roofline (deterministic) or "

@@ -33,7 +33,12 @@ class Router final : public TwoModelMechanism {
         gap_label_(p.text("label") == "quality_gap"),
         gap_(p.number("gap")),
         overhead_(p.number("overhead")),
-        kernel_(cx, p, "mechanism.router") {}
+        kernel_(cx, p, "mechanism.router") {
+    if (p.text("score") == "agreement")
+      throw InputError(p.pos("score"), "mechanism.router.score",
+                       "score = \"agreement\" judges a model's answer, which a router decides without: "
+                       "use mechanism.name = \"cascade\" with score = \"agreement\"");
+  }
 
   MetricRow stats() const override {
     return kernel_.stats();
