@@ -35,6 +35,7 @@ Command add_list_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_train_router_command(CLI::App& app);
 Command add_train_lm_command(CLI::App& app);
+Command add_attack_router_command(CLI::App& app);
 Command add_plot_command(CLI::App& app);
 Command add_trace_export_command(CLI::App& app);
 

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       cli::add_run_command(app),     cli::add_sweep_command(app),        cli::add_compare_command(app),
       cli::add_check_command(app),   cli::add_list_command(app),         cli::add_inspect_command(app),
       cli::add_train_router_command(app), cli::add_train_lm_command(app),
+      cli::add_attack_router_command(app),
       cli::add_plot_command(app),   cli::add_trace_export_command(app),
   };
   try {

@@ -1,6 +1,9 @@
 #include "sim/mechanisms/kernel_score.hpp"
 
+#include "sim/kernels/router_attack.hpp"
+
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 namespace collabsim {
@@ -15,9 +18,12 @@ KernelScorer::KernelScorer(Context& cx, const ParamSet& p, const std::string& pr
   kernel_ = kernels::RouterKernel::load(w);
 }
 
-KernelScore KernelScorer::score(const Request& r) {
-  const kernels::Question* q = cx_.question(r);
-  if (!q) throw std::runtime_error("question " + std::to_string(r.query_id) + " has no text for the router kernel");
+KernelScore KernelScorer::score(const Request& r, const std::string& gadget) {
+  const kernels::Question* found = cx_.question(r);
+  if (!found) throw std::runtime_error("question " + std::to_string(r.query_id) + " has no text for the router kernel");
+  std::optional<kernels::Question> attacked;
+  if (!gadget.empty()) attacked = kernels::with_gadget(*found, gadget);
+  const kernels::Question* q = attacked ? &*attacked : found;
   KernelScore out;
   if (measured_) {
     const auto t0 = std::chrono::steady_clock::now();

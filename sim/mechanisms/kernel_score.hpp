@@ -44,9 +44,10 @@ class KernelScorer {
   /// True when score = "kernel".
   bool active() const { return kernel_ != nullptr; }
 
-  /// Scores request `r`'s question with the kernel (requires active()). Throws
-  /// std::runtime_error when the question has no text in the corpus.
-  KernelScore score(const Request& r);
+  /// Scores request `r`'s question with the kernel (requires active()); a non-empty
+  /// `gadget` is appended to the question text first (router attacks, router_attack.hpp).
+  /// Throws std::runtime_error when the question has no text in the corpus.
+  KernelScore score(const Request& r, const std::string& gadget = "");
 
   /// /mechanism statistics: kernel_overhead_mean_s (s), kernel_cost_measured (0/1);
   /// empty when inactive.

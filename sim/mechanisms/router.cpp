@@ -15,6 +15,12 @@
 /// HDF5, sim/kernels/router_training.hpp) scoring the question text; its inference time
 /// (FLOPs on the origin device's roofline, or measured wall time: kernel_score.hpp) adds
 /// to `overhead`.
+///
+/// Rerouting attack (`attack_share`, `gadget`; Shafran et al. 2025, "Rerouting LLM
+/// Routers"): a seeded share of requests (stream "router_attack") carry a confounding
+/// gadget appended to the query text the learned router scores; /mechanism reports
+/// attacked_requests and attacked_large_share. The gadget's own tokens (~13 for 10 words)
+/// are not added to the prompt: under 2% of the trace's median prompt.
 
 #include "sim/mechanisms/confidence.hpp"
 #include "sim/mechanisms/kernel_score.hpp"
@@ -33,7 +39,13 @@ class Router final : public TwoModelMechanism {
         gap_label_(p.text("label") == "quality_gap"),
         gap_(p.number("gap")),
         overhead_(p.number("overhead")),
-        kernel_(cx, p, "mechanism.router") {
+        kernel_(cx, p, "mechanism.router"),
+        attack_share_(p.number("attack_share")),
+        gadget_(p.text("gadget")) {
+    if (attack_share_ > 0 && (!kernel_.active() || gadget_.empty()))
+      throw InputError(p.pos("attack_share"), "mechanism.router.attack_share",
+                       "an attack appends `gadget` to the query text a learned router reads: it needs "
+                       "score = \"kernel\" and a non-empty gadget (find one with `collabsim attack-router`)");
     if (p.text("score") == "agreement")
       throw InputError(p.pos("score"), "mechanism.router.score",
                        "score = \"agreement\" judges a model's answer, which a router decides without: "
@@ -41,13 +53,24 @@ class Router final : public TwoModelMechanism {
   }
 
   MetricRow stats() const override {
-    return kernel_.stats();
+    MetricRow row = kernel_.stats();
+    if (attack_share_ > 0) {
+      row.push_back({"attacked_requests", {"requests", static_cast<double>(attacked_)}});
+      row.push_back({"attacked_large_share",
+                     {"1", attacked_ ? static_cast<double>(attacked_large_) / static_cast<double>(attacked_) : 0.0}});
+    }
+    return row;
   }
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     double score = 0, overhead = overhead_;
+    bool attacked = false;
     if (kernel_.active()) {
-      const KernelScore k = kernel_.score(r);
+      if (attack_share_ > 0) {
+        RngStream rng = cx_.rng("router_attack", r);
+        attacked = rng.uniform() < attack_share_;
+      }
+      const KernelScore k = kernel_.score(r, attacked ? gadget_ : std::string());
       score = k.score;
       overhead += k.overhead_s;
     } else {
@@ -56,7 +79,9 @@ class Router final : public TwoModelMechanism {
       score = conf_.draw(good_enough, rng);
     }
     co_await cx_.compute_on_origin(r, rec, overhead);
-    co_await answer_with(score >= threshold_ ? small_ : large_, r, rec);
+    const bool small = score >= threshold_;
+    if (attacked) ++attacked_, attacked_large_ += small ? 0 : 1;
+    co_await answer_with(small ? small_ : large_, r, rec);
   }
 
  private:
@@ -66,6 +91,9 @@ class Router final : public TwoModelMechanism {
   double gap_;
   double overhead_;
   KernelScorer kernel_;
+  double attack_share_;
+  std::string gadget_;
+  std::int64_t attacked_ = 0, attacked_large_ = 0;
 };
 
 }  // namespace
@@ -79,6 +107,11 @@ MechanismInfo router_info() {
   fields.push_back(Field::real("auroc", 0.75, "1", "AUROC of the noisy-oracle score for the label", 0.5, 0.999999));
   fields.push_back(Field::quantity("overhead", "0 ms", Dimension::Time, "fixed routing time on the origin device"));
   for (auto& f : kernel_score_fields()) fields.push_back(std::move(f));
+  fields.push_back(Field::real("attack_share", 0.0, "1",
+                               "score = kernel: share of requests whose user appends `gadget` to the query "
+                               "(rerouting attack, Shafran et al. 2025)",
+                               0.0, 1.0));
+  fields.push_back(Field::text("gadget", "", "attack_share > 0: the confounding gadget (from `collabsim attack-router`)"));
   fields.push_back(target_share_field("threshold"));
   MechanismInfo info{"router", "pre-generation routing: score the query, small model if score ≥ threshold",
                      "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,

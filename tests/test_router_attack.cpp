@@ -1,0 +1,104 @@
+// Rerouting attacks on the learned router (router_attack.hpp; Shafran et al. 2025): the
+// greedy gadget search lowers the router's score, the gadget moves held-out questions to
+// the strong model, and the router mechanism routes an attacked request exactly as the
+// kernel scores the question with the gadget appended.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "sim/core/error.hpp"
+#include "sim/kernels/router_attack.hpp"
+#include "test_support.hpp"
+
+using namespace collabsim;
+using namespace collabsim::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kWeights = source_dir() / "models" / "routers" / "phi3-llama70b-logistic.h5";
+const fs::path kScenario = source_dir() / "scenarios" / "learned_router.toml";
+
+fs::path questions_file() { return data_dir() / "quality" / "mmlu_pro" / "mmlu_pro_questions.jsonl"; }
+
+}  // namespace
+
+TEST(RouterAttack, GreedySearchFindsAGadgetThatReroutesHeldOutQuestions) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  const auto corpus = kernels::QuestionCorpus::load(questions_file());
+  const auto router = kernels::RouterKernel::load(kWeights);
+  std::vector<const kernels::Question*> train, test;
+  for (const auto& q : corpus.questions())
+    (kernels::in_test_split(q.id, router->seed(), 0.2) ? test : train).push_back(&q);
+  std::vector<const kernels::Question*> sample(train.begin(), train.begin() + 80);
+  const auto vocab = kernels::frequent_words(train, 300);
+  ASSERT_EQ(vocab.size(), 300u);
+  kernels::GadgetSearchConfig cfg;
+  cfg.tokens = 4;
+  cfg.candidates = 40;
+  cfg.passes = 1;
+  const auto g = kernels::find_gadget(*router, sample, vocab, cfg);
+  EXPECT_LT(g.mean_score, g.mean_score_clean - 0.02) << "gadget '" << g.text << "'";
+  // Deterministic for a seed.
+  EXPECT_EQ(kernels::find_gadget(*router, sample, vocab, cfg).text, g.text);
+  // It transfers from the search sample to held-out questions.
+  const double clean = kernels::strong_share(*router, test, "", 0.4);
+  const double attacked = kernels::strong_share(*router, test, g.text, 0.4);
+  EXPECT_GT(attacked, clean + 0.05) << "gadget '" << g.text << "'";
+  // with_gadget appends to the question only.
+  const auto q = kernels::with_gadget(*test.front(), "foo bar");
+  EXPECT_EQ(q.text, test.front()->text + " foo bar");
+  EXPECT_EQ(q.options, test.front()->options);
+}
+
+TEST(RouterAttack, AttackedRequestsAreRoutedAsTheKernelScoresTheGadgetedQuestion) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const std::string gadget = "first vapor with reported with appointed approximate first integer knowledge";
+  const auto all = run_scenario_file(d, kScenario, "all",
+                                     {"workload.limit=1500", "mechanism.router.attack_share=1.0",
+                                      "mechanism.router.gadget=\"" + gadget + "\""});
+  const auto clean = run_scenario_file(d, kScenario, "clean", {"workload.limit=1500"});
+  const auto corpus = kernels::QuestionCorpus::load(questions_file());
+  const auto router = kernels::RouterKernel::load(kWeights);
+  const auto qid = read_column<std::int64_t>(all.file, "requests", "query_id");
+  const auto route = read_column<std::int64_t>(all.file, "requests", "route");
+  ASSERT_EQ(qid.size(), 1500u);
+  for (std::size_t i = 0; i < qid.size(); ++i) {
+    const auto* q = corpus.find(qid[i]);
+    ASSERT_NE(q, nullptr);
+    const bool large = router->score(kernels::with_gadget(*q, gadget)) < 0.4;
+    ASSERT_EQ(route[i], large ? 1 : 0) << "request " << i;
+  }
+  EXPECT_GT(all.s.large_share, clean.s.large_share + 0.1) << "the attack inflates the strong model's share";
+  EXPECT_GT(all.s.cost_per_1k_usd, clean.s.cost_per_1k_usd);
+  EXPECT_EQ(read_column<double>(all.file, "mechanism", "attacked_requests")[0], 1500.0);
+
+  // A share of attackers: a seeded binomial draw.
+  const auto part = run_scenario_file(d, kScenario, "part",
+                                      {"workload.limit=1500", "mechanism.router.attack_share=0.2",
+                                       "mechanism.router.gadget=\"" + gadget + "\""});
+  const double n_att = read_column<double>(part.file, "mechanism", "attacked_requests")[0];
+  EXPECT_NEAR(n_att, 300.0, 4 * std::sqrt(1500 * 0.2 * 0.8));
+  EXPECT_GT(part.s.large_share, clean.s.large_share);
+  EXPECT_LT(part.s.large_share, all.s.large_share);
+}
+
+TEST(RouterAttack, AnAttackNeedsALearnedRouterAndAGadget) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  for (const auto& sets : std::vector<std::vector<std::string>>{
+           {"mechanism.router.attack_share=0.3", "mechanism.router.score=\"noisy_oracle\"",
+            "mechanism.router.gadget=\"x y\""},
+           {"mechanism.router.attack_share=0.3"}}) {
+    auto s = sets;
+    s.push_back("workload.limit=10");
+    try {
+      run_scenario_file(d, kScenario, "bad", s);
+      ADD_FAILURE() << "expected an input error";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("mechanism.router.attack_share"), std::string::npos) << e.what();
+    }
+  }
+}
