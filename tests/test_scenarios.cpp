@@ -112,6 +112,37 @@ TEST(Scenarios, DeidentificationKeepsPrivateTokensOnTheDevice) {
   EXPECT_LT(pipe.s.latency_p50_s, rewrite.s.latency_p50_s);
 }
 
+TEST(Scenarios, CoGenesisSketchRunsLlmFirstAndKeepsThePrivateContextOnTheDevice) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto sc = source_dir() / "scenarios" / "cogenesis_sketch.toml";
+  const auto sketch = run_file(d, sc, "sketch", {"workload.limit=500"});
+  EXPECT_DOUBLE_EQ(sketch.s.private_tokens_per_request, 0.0);
+  const auto prompts = read_column<std::int64_t>(sketch.file, "requests", "prompt_tokens");
+  const auto outputs = read_column<std::int64_t>(sketch.file, "requests", "output_tokens");
+  const auto up = read_column<std::int64_t>(sketch.file, "requests", "bytes_up");
+  const auto llm = read_column<std::int64_t>(sketch.file, "requests", "tokens_llm");
+  const auto slm = read_column<std::int64_t>(sketch.file, "requests", "tokens_slm");
+  const auto route = read_column<std::int64_t>(sketch.file, "requests", "route");
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    // Only the instruction without the 30% private context goes up (4 bytes per token) ...
+    ASSERT_EQ(up[i], 4 * std::max<std::int64_t>(1, std::llround(0.7 * static_cast<double>(prompts[i])))) << i;
+    // ... the LLM writes the 64-token sketch, the SLM the whole answer, which it delivers.
+    ASSERT_EQ(llm[i], 64) << i;
+    ASSERT_EQ(slm[i], outputs[i]) << i;
+    ASSERT_EQ(route[i], 0) << i;
+  }
+  // The quality assumption's ends: the SLM alone and the LLM's outcome, request by request.
+  const auto none = run_file(d, sc, "t0", {"workload.limit=500", "mechanism.pipeline.sketch_transfer=0"});
+  const auto all = run_file(d, sc, "t1", {"workload.limit=500", "mechanism.pipeline.sketch_transfer=1"});
+  const auto small = run_file(d, sc, "small", {"workload.limit=500", "mechanism.name=small_only"});
+  const auto large = run_file(d, sc, "large", {"workload.limit=500", "mechanism.name=large_only"});
+  EXPECT_EQ(read_column<double>(none.file, "requests", "quality"), read_column<double>(small.file, "requests", "quality"));
+  EXPECT_EQ(read_column<double>(all.file, "requests", "quality"), read_column<double>(large.file, "requests", "quality"));
+  EXPECT_GT(sketch.s.quality_mean, small.s.quality_mean);
+  EXPECT_LT(sketch.s.quality_mean, large.s.quality_mean);
+}
+
 TEST(Scenarios, DistillationJobCompetesAndShiftsQuality) {
   if (!fs::exists(data_dir())) GTEST_SKIP();
   TempDir d;

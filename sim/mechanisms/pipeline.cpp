@@ -14,6 +14,19 @@
 ///    detect-then-replace); with "rewrite" it regenerates the whole prompt. The same number
 ///    of tokens travel, none of them private (`private_tokens_sent` stays 0, where
 ///    large_only sends workload.private_share of every prompt).
+///  - "sketch": CoGenesis's sketch-based variant in its paper's direction (Zhang et al.,
+///    ACL 2024, "CoGenesis: A Framework Collaborating Large and Small Language Models for
+///    Secure Context-Aware Instruction Following", §4.1): the cloud LLM receives only the
+///    instruction without the private context ((1 − workload.private_share) × prompt
+///    tokens; none of them private) and writes a sketch of `sketch_tokens`; the sketch comes
+///    down to the device, where the SLM writes the whole answer from the full prompt (with
+///    the private context) plus the sketch. Private tokens never leave the device. Quality
+///    (the tables hold no outcome for a sketch-guided SLM): the LLM's outcome on the
+///    question with probability `sketch_transfer` (the SLM follows the sketch's answer),
+///    else the SLM's own, drawn per request (stream "sketch_transfer"). 0 = the SLM alone,
+///    1 = the LLM's quality; the paper finds the sketch variant between the SLM alone and
+///    the LLM with context, so the default 0.5 is an assumption in that range, not a fitted
+///    value (docs/MECHANISMS.md shows how the conclusion moves across [0, 1]).
 ///  - "rerank": the LLM generates `candidates` answers, the SLM re-ranks them on the
 ///    device (LSC4Rec): the LLM pays candidates × output tokens, the SLM reads them all and
 ///    writes `rerank_tokens`; the chosen answer's quality is the LLM's.
@@ -34,7 +47,9 @@ class Pipeline final : public TwoModelMechanism {
         ratio_(p.number("compress_ratio")),
         candidates_(p.integer("candidates")),
         rerank_tokens_(p.integer("rerank_tokens")),
-        rewrite_(p.text("deidentify_output") == "rewrite") {}
+        rewrite_(p.text("deidentify_output") == "rewrite"),
+        sketch_tokens_(p.integer("sketch_tokens")),
+        sketch_transfer_(p.number("sketch_transfer")) {}
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     if (mode_ == "rerank") {
@@ -44,6 +59,7 @@ class Pipeline final : public TwoModelMechanism {
       llm.first_token_at_user = llm.done_at_user = std::max(llm.done_at_user, pick.done_at_user);
       co_return cx_.finish(r, rec, llm, Route::large(), false);
     }
+    if (mode_ == "sketch") co_return co_await sketch(r, rec);
     std::int64_t sent = r.prompt_tokens, written = r.prompt_tokens;
     if (mode_ == "compress")
       sent = written = std::max<std::int64_t>(1, std::llround(ratio_ * static_cast<double>(r.prompt_tokens)));
@@ -58,24 +74,45 @@ class Pipeline final : public TwoModelMechanism {
   }
 
  private:
+  /// CoGenesis sketch: LLM sketches from the public instruction, SLM completes on the device.
+  Task<void> sketch(const Request& r, RequestRecord& rec) {
+    const double priv = cx_.scenario().workload.private_share;
+    const std::int64_t public_tokens =
+        std::max<std::int64_t>(1, std::llround((1.0 - priv) * static_cast<double>(r.prompt_tokens)));
+    const Answer s = co_await cx_.ask_tokens(large_, r, rec, public_tokens, sketch_tokens_, /*redacted=*/true);
+    if (s.timed_out || s.generation.failed) co_return cx_.finish(r, rec, s, Route::large(), false);
+    const Answer a = co_await cx_.ask_tokens(small_, r, rec, r.prompt_tokens + sketch_tokens_, r.output_tokens);
+    RngStream rng = cx_.rng("sketch_transfer", r);
+    const bool follows = rng.uniform() < sketch_transfer_;
+    cx_.finish_with_quality(r, rec, a, Route::small(), false, cx_.score(follows ? large_ : small_, r));
+  }
+
   std::string mode_;
   double ratio_;
   std::int64_t candidates_, rerank_tokens_;
   bool rewrite_;
+  std::int64_t sketch_tokens_;
+  double sketch_transfer_;
 };
 
 }  // namespace
 
 MechanismInfo pipeline_info() {
   auto fields = two_model_fields();
-  fields.push_back(Field::text("mode", "compress", "what the SLM does", {"compress", "deidentify", "rerank"}));
+  fields.push_back(Field::text("mode", "compress", "what the SLM does", {"compress", "deidentify", "sketch", "rerank"}));
   fields.push_back(Field::real("compress_ratio", 0.3, "1", "compress: sketch tokens / prompt tokens", 0.001, 1.0));
   fields.push_back(Field::text("deidentify_output", "placeholders",
                                "deidentify: SLM writes placeholders for the private tokens only, or rewrites the prompt",
                                {"placeholders", "rewrite"}));
+  fields.push_back(Field::integer("sketch_tokens", 64, "tokens",
+                                  "sketch: tokens of the LLM's sketch (assumption: a short outline)", 1, 1e6));
+  fields.push_back(Field::real("sketch_transfer", 0.5, "1",
+                               "sketch: probability the SLM's answer takes the LLM's outcome (assumption; "
+                               "0 = SLM alone, 1 = LLM)",
+                               0.0, 1.0));
   fields.push_back(Field::integer("candidates", 4, "1", "rerank: LLM candidate answers", 1, 64));
   fields.push_back(Field::integer("rerank_tokens", 4, "tokens", "rerank: SLM output tokens", 1, 1e6));
-  return {"pipeline", "SLM before the LLM (compress, de-identify) or after it (re-rank candidates)",
+  return {"pipeline", "SLM before the LLM (compress, de-identify), after it (complete a CoGenesis sketch, re-rank candidates)",
           "CoGenesis, LSC4Rec, privacy-sensitive RAG; survey §3.1.1", fields,
           [](Context& cx, const ParamSet& p) { return std::make_unique<Pipeline>(cx, p); }};
 }
