@@ -195,3 +195,35 @@ TEST(RunInvariants, SloAttainmentAndGoodputRecomputeFromRequests) {
   sets[2] = "slo.ttft=\"20 s\"";
   EXPECT_GT(run(d, "loose", sets).s.slo_attainment, o.s.slo_attainment);
 }
+
+// Privacy accounting for every shipped mechanism: with 30% of each prompt private, no
+// request sends more private tokens than tokens it sent up, a request that sent nothing up
+// sent no private token, and the mechanisms that claim to keep the private context on the
+// device (small_only, pipeline de-identification, the CoGenesis sketch) send none.
+TEST(RunInvariants, PrivateTokensNeverExceedWhatWentUpAndPrivacyClaimsHold) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator(source_dir() / "scenarios")) {
+    if (e.path().extension() != ".toml") continue;
+    const std::string name = e.path().stem().string();
+    const auto o = run_scenario_file(d, e.path(), name, {"workload.limit=300", "workload.private_share=0.3"});
+    const auto up = read_column<std::int64_t>(o.file, "requests", "bytes_up");
+    const auto priv = read_column<std::int64_t>(o.file, "requests", "private_tokens_sent");
+    const auto prompt = read_column<std::int64_t>(o.file, "requests", "prompt_tokens");
+    for (std::size_t i = 0; i < up.size(); ++i) {
+      ASSERT_LE(4 * priv[i], up[i]) << name << " request " << i << ": more private tokens than tokens sent up";
+      if (up[i] == 0) ASSERT_EQ(priv[i], 0) << name << " request " << i;
+      ASSERT_GE(priv[i], 0) << name;
+      (void)prompt;
+    }
+    if (name == "privacy_deidentify" || name == "cogenesis_sketch")
+      EXPECT_EQ(o.s.private_tokens_per_request, 0.0) << name << " claims no private token leaves the device";
+    ++checked;
+  }
+  EXPECT_GE(checked, 18);
+  const auto small = run(d, "small", {"mechanism.name=small_only", "workload.limit=300", "workload.private_share=0.3"});
+  EXPECT_EQ(small.s.private_tokens_per_request, 0.0);
+  const auto large = run(d, "large", {"mechanism.name=large_only", "workload.limit=300", "workload.private_share=0.3"});
+  EXPECT_GT(large.s.private_tokens_per_request, 0.0);
+}
