@@ -227,3 +227,18 @@ TEST(RunInvariants, PrivateTokensNeverExceedWhatWentUpAndPrivacyClaimsHold) {
   const auto large = run(d, "large", {"mechanism.name=large_only", "workload.limit=300", "workload.private_share=0.3"});
   EXPECT_GT(large.s.private_tokens_per_request, 0.0);
 }
+
+// Background work (distillation's labelling jobs) outlives the last answer: the devices are
+// accounted up to its end, so utilisation stays ≤ 1 and busy + idle time = replicas × span.
+TEST(RunInvariants, BackgroundWorkIsAccountedUpToItsEnd) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto o = run_scenario_file(d, source_dir() / "scenarios" / "distillation_student.toml", "distil",
+                                   {"workload.limit=300"});
+  const double job_end = read_column<double>(o.file, "mechanism", "label_job_end_s")[0];
+  ASSERT_GT(job_end, o.s.makespan_s) << "the case needs a job that outlives the answers";
+  const double util = read_column<double>(o.file, "devices/cloud/summary", "utilisation")[0];
+  const double busy_s = read_column<double>(o.file, "devices/cloud/summary", "busy_s")[0];
+  EXPECT_LE(util, 1.0 + 1e-12);
+  EXPECT_NEAR(util, busy_s / (2.0 * job_end), 1e-12);
+}

@@ -47,6 +47,8 @@ class Distillation final : public TwoModelMechanism {
     cx_.finish_with_quality(r, rec, a, Route::small(), false, std::isnan(q) ? 0.0 : q);
   }
 
+  double background_end_s() const override { return to_seconds(done_at_); }
+
   MetricRow stats() const override {
     return {{"label_samples", {"1", static_cast<double>(samples_)}},
             {"label_job_end_s", {"s", to_seconds(done_at_)}},

@@ -26,6 +26,10 @@ class Mechanism {
   /// Mechanism-specific run statistics, written as the one-row dataset /mechanism:
   /// (name, (unit, value)). Default: none.
   virtual MetricRow stats() const { return {}; }
+  /// s since the start of the run at which the mechanism's background work (not tied to
+  /// a user request, e.g. distillation labelling jobs) ended; 0 = none. Devices are
+  /// accounted (utilisation, idle energy) up to max(makespan, this).
+  virtual double background_end_s() const { return 0; }
 };
 
 /// Registry entry: name, one-line summary, the paper/system it follows, parameters, factory.

@@ -242,7 +242,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
 
   RunResult res;
   res.summary = acc.finish(sc.run.seed);
-  const double horizon = res.summary.makespan_s;
+  // Devices work until the last answer or the end of background work, whichever is later.
+  const double horizon = std::max(res.summary.makespan_s, mech->background_end_s());
   const double last_arrival = st.last_arrival_s;
   std::vector<MetricRow> device_rows(sc.devices.size());
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {
@@ -256,12 +257,14 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       cols.push_back({"idle_energy_j", {"J", u.idle_energy_j}});
       // Saturated: busy almost all the time and still working long after the last arrival
       // (its queue grew faster than it drained).
-      if (u.utilisation > kSaturatedUtilisation && horizon > kSaturatedMakespanRatio * last_arrival && last_arrival > 0) {
+      const double last_answer = res.summary.makespan_s;
+      if (u.utilisation > kSaturatedUtilisation && last_answer > kSaturatedMakespanRatio * last_arrival &&
+          last_arrival > 0) {
         ++res.summary.n_saturated_devices;
         res.warnings.push_back(fmt::format(
             "shared device '{}' stayed saturated: utilisation {:.3f}, last answer at {:.0f} s for a last arrival at "
             "{:.0f} s ({} replica(s) serve every request; set per_user = true for one instance per user)",
-            dev.name, u.utilisation, horizon, last_arrival, dev.replicas));
+            dev.name, u.utilisation, last_answer, last_arrival, dev.replicas));
       }
     }
   }
