@@ -74,6 +74,8 @@ TEST(Power, UtilisationModelFollowsTheFormula) {
   // Saturates at busy power; an empty step draws idle power.
   EXPECT_DOUBLE_EQ(d.step(10 * flops, bytes, 1.0).watts, 2800.0);
   EXPECT_DOUBLE_EQ(d.step(0, 0, 1.0).watts, 280.0);
+  EXPECT_DOUBLE_EQ(d.power(0.5), 4 * (70 + 0.5 * 630));
+  EXPECT_DOUBLE_EQ(d.power(2.0), 2800.0);  // activity clamped to [0, 1]
 }
 
 TEST(Power, PrefillDrawsMoreThanDecodeAsSplitwiseMeasures) {

@@ -206,4 +206,8 @@ TEST(RunInvariants, AutoscalingDropsNoRequestAndConservesEnergy) {
   EXPECT_NEAR(integral / (busy_j + idle_j + startup_j + standby_j), 1.0, 0.03);
   EXPECT_EQ(*std::min_element(up.begin(), up.end()), 1.0);
   EXPECT_GT(*std::max_element(up.begin(), up.end()), 1.0);
+  // Deterministic: the same scenario and seed give bit-identical rows.
+  const auto again = run(d, "autoscale_again", sets);
+  EXPECT_EQ(read_column<double>(again.file, "requests", "energy_j"), read_column<double>(o.file, "requests", "energy_j"));
+  EXPECT_EQ(read_column<double>(again.file, "requests", "latency_s"), read_column<double>(o.file, "requests", "latency_s"));
 }
