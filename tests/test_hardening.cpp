@@ -703,3 +703,30 @@ TEST(HardenCli, BadInputsExitTwoAndLeaveNoFile) {
 }
 
 }  // namespace
+
+TEST(HardenScenario, PowerAndAutoscalingKeysAreChecked) {
+  TempDir d;
+  const auto h = hermetic(d);
+  EXPECT_HAS(load_error(h, {"devices.cloud.power_cap=\"50 W\""}),
+             "key 'devices.cloud.power_cap': power_cap must be above idle_power");
+  EXPECT_HAS(load_error(h, {"devices.cloud.standby_power=\"100 W\""}),
+             "key 'devices.cloud.standby_power': standby_power is above idle_power");
+  EXPECT_HAS(load_error(h, {"devices.cloud.power_model=\"cubic\""}), "key 'devices.cloud.power_model'");
+  EXPECT_HAS(load_error(h, {"deployments.llm.autoscale=true", "deployments.llm.autoscale_down=40"}),
+             "key 'deployments.llm.autoscale_down': autoscale_down must be below autoscale_up");
+  EXPECT_HAS(load_error(h, {"deployments.llm.autoscale=true", "deployments.llm.scheduler=\"fcfs\""}),
+             "key 'deployments.llm.autoscale': autoscaling needs scheduler");
+  EXPECT_HAS(load_error(h, {"deployments.llm.autoscale=true", "deployments.llm.autoscale_min_replicas=2"}),
+             "key 'deployments.llm.autoscale_min_replicas': 2 exceeds device 'cloud' replicas = 1");
+  EXPECT_HAS(load_error(h, {"deployments.slm.autoscale=true"}), "key 'deployments.slm.autoscale': device 'phone' is per-user");
+  EXPECT_HAS(load_error(h, {"devices.cloud.weight_load_bandwidth=\"0 GB/s\""}), "key 'devices.cloud.weight_load_bandwidth'");
+  // Valid keys load, and an autoscaled run of the hermetic scenario answers every request.
+  LoadOptions opt;
+  opt.output = d.path / "as.h5";
+  opt.overrides = {"deployments.llm.autoscale=true", "devices.cloud.replicas=2", "devices.cloud.power_cap=\"600 W\""};
+  const Scenario sc = load_scenario(h.scenario, opt);
+  EXPECT_DOUBLE_EQ(sc.device("cloud").power_cap, 600.0);
+  for (const auto& dep : sc.deployments) EXPECT_EQ(dep.autoscale, dep.name == "llm") << dep.name;
+  const auto res = run_scenario(sc);
+  EXPECT_EQ(res.summary.n_ok, 3);
+}

@@ -1,28 +1,129 @@
 #include "sim/hardware/batching_pool.hpp"
 
+#include <algorithm>
+
 namespace collabsim {
 
 BatchingPool::BatchingPool(Engine& engine, const ModelCard& model, const DeviceSpec& device,
-                           const LatencyModel& latency, BatchingConfig config, std::unique_ptr<Dispatch> dispatch)
-    : dispatch_(std::move(dispatch)) {
+                           const LatencyModel& latency, BatchingConfig config, std::unique_ptr<Dispatch> dispatch,
+                           AutoscaleConfig autoscale)
+    : engine_(engine), dev_(device), dispatch_(std::move(dispatch)), as_(autoscale) {
   for (int i = 0; i < device.replicas; ++i)
     replicas_.push_back(std::make_unique<BatchingReplica>(engine, model, device, latency, config));
+  state_.assign(replicas_.size(), State::up);
+  if (as_.on) log_.resize(replicas_.size());
+  for (std::size_t k = 0; k < replicas_.size(); ++k) {
+    const State s = !as_.on || static_cast<int>(k) < as_.min_replicas ? State::up : State::stopped;
+    state_[k] = s;
+    replicas_[k]->set_accepting(s == State::up);
+    if (as_.on) log_[k].push_back({engine.now(), s});
+  }
+}
+
+void BatchingPool::set_state(std::size_t k, State s) {
+  state_[k] = s;
+  replicas_[k]->set_accepting(s == State::up);
+  log_[k].push_back({engine_.now(), s});  // only autoscaling changes states
 }
 
 Task<Generation> BatchingPool::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
+  if (as_.on && !ticking_) {
+    ticking_ = true;
+    engine_.spawn(autoscaler());
+  }
   const std::size_t k = dispatch_->pick(replicas_);
   Generation g = co_await replicas_[k]->generate(prompt, output, cached);
   g.replica = static_cast<int>(k);
   co_return g;
 }
 
+Task<void> BatchingPool::autoscaler() {
+  const SimTime dt = from_seconds(as_.interval);
+  for (;;) {
+    co_await engine_.delay(dt);
+    evaluate();
+    // Rest while there is nothing left to do; the next request wakes the autoscaler.
+    bool rest = true;
+    int up = 0;
+    for (std::size_t k = 0; k < replicas_.size(); ++k) {
+      if (replicas_[k]->load() > 0 || state_[k] == State::starting || state_[k] == State::draining) rest = false;
+      if (state_[k] == State::up) ++up;
+    }
+    if (rest && up <= as_.min_replicas) {
+      ticking_ = false;
+      co_return;
+    }
+  }
+}
+
+Task<void> BatchingPool::cold_start(std::size_t k) {
+  co_await engine_.delay(from_seconds(as_.cold_start));
+  if (state_[k] == State::starting) set_state(k, State::up);
+}
+
+void BatchingPool::evaluate() {
+  // Draining replicas that emptied stop now.
+  for (std::size_t k = 0; k < replicas_.size(); ++k)
+    if (state_[k] == State::draining && replicas_[k]->load() == 0) {
+      set_state(k, State::stopped);
+      ++downs_;
+    }
+  std::size_t load = 0;
+  int up = 0, starting = 0;
+  for (std::size_t k = 0; k < replicas_.size(); ++k) {
+    if (state_[k] == State::up) {
+      ++up;
+      load += replicas_[k]->load();
+    }
+    if (state_[k] == State::starting) ++starting;
+  }
+  const double l = static_cast<double>(load);
+  const double per_replica = l / std::max(1, up + starting);
+  if (per_replica > as_.up && up + starting < static_cast<int>(replicas_.size())) {
+    for (std::size_t k = 0; k < replicas_.size(); ++k)  // take a draining replica back first
+      if (state_[k] == State::draining) {
+        set_state(k, State::up);
+        ++ups_;
+        return;
+      }
+    for (std::size_t k = 0; k < replicas_.size(); ++k)
+      if (state_[k] == State::stopped) {
+        set_state(k, State::starting);
+        ++ups_;
+        engine_.spawn(cold_start(k));
+        return;
+      }
+  }
+  if (per_replica < as_.down && starting == 0 && up > as_.min_replicas && l / (up - 1) <= as_.up) {
+    std::size_t pick = replicas_.size();
+    for (std::size_t k = 0; k < replicas_.size(); ++k)
+      if (state_[k] == State::up && (pick == replicas_.size() || replicas_[k]->load() <= replicas_[pick]->load()))
+        pick = k;
+    set_state(pick, State::draining);
+    if (replicas_[pick]->load() == 0) {
+      set_state(pick, State::stopped);
+      ++downs_;
+    }
+  }
+}
+
 ServerLoad BatchingPool::load() const {
   ServerLoad l;
-  for (const auto& r : replicas_) {
+  for (std::size_t k = 0; k < replicas_.size(); ++k) {
+    const auto& r = replicas_[k];
     l.busy_replicas += r->running() > 0 ? 1 : 0;
     l.running += r->running();
     l.waiting += r->waiting();
     l.kv_used += r->kv_used();
+    switch (state_[k]) {
+      case State::stopped: l.power_w += dev_.standby_watts(); break;
+      case State::starting: l.power_w += dev_.idle_watts(); ++l.up_replicas; break;
+      case State::up:
+      case State::draining:
+        l.power_w += r->watts_now() > 0 ? r->watts_now() : dev_.idle_watts();
+        ++l.up_replicas;
+        break;
+    }
   }
   return l;
 }
@@ -31,6 +132,23 @@ double BatchingPool::busy_seconds() const {
   double s = 0;
   for (const auto& r : replicas_) s += r->busy_seconds();
   return s;
+}
+
+ReplicaTime BatchingPool::replica_time(double horizon_s) const {
+  ReplicaTime t;
+  for (const auto& log : log_)
+    for (std::size_t i = 0; i < log.size(); ++i) {
+      const double from = std::min(to_seconds(log[i].first), horizon_s);
+      const double to = i + 1 < log.size() ? std::min(to_seconds(log[i + 1].first), horizon_s) : horizon_s;
+      const double d = std::max(0.0, to - from);
+      switch (log[i].second) {
+        case State::stopped: t.stopped_s += d; break;
+        case State::starting: t.starting_s += d; break;
+        case State::up:
+        case State::draining: t.up_s += d; break;
+      }
+    }
+  return t;
 }
 
 }  // namespace collabsim

@@ -35,7 +35,6 @@ void BatchingReplica::complete(Seq* s) {
 
 Task<void> BatchingReplica::loop() {
   const double kv_tok = model_.kv_bytes_per_token();
-  const double power = dev_.busy_watts();
   while (!waiting_.empty() || !running_.empty()) {
     // Admit FCFS while the batch and the KV cache have room.
     while (!waiting_.empty() && static_cast<int>(running_.size()) < cfg_.max_batch) {
@@ -87,10 +86,14 @@ Task<void> BatchingReplica::loop() {
       throw std::logic_error("continuous batching: empty iteration");
     }
     const double t = latency_.iteration(load) + cfg_.iteration_overhead;
-    const SimTime dt = from_seconds(t);
+    const StepWork work = latency_.iteration_work(load);
+    const PowerDraw draw = dev_.step(work.flops, work.bytes, t);  // power of this iteration, capped
+    const SimTime dt = from_seconds(draw.seconds);
+    watts_now_ = draw.watts;
     co_await engine_.delay(dt);
+    watts_now_ = 0;
     const double t_s = to_seconds(dt);
-    const double energy = power * t_s;
+    const double energy = draw.watts * t_s;
     busy_s_ += t_s;
     busy_j_ += energy;
     batch_time_ += t_s * static_cast<double>(running_.size());

@@ -17,8 +17,9 @@
 ///   bytes = weights + Σ_decode KV(c) + Σ_prefill KV(o + n)
 ///   t = max(FLOPs / (peak·η_c·k), bytes / (BW·η_m·k)) + iteration_overhead
 /// where a prefill chunk has n new tokens after o already cached, and c is a decoding
-/// sequence's context. Energy of an iteration = busy power × k × t, attributed to its
-/// sequences in proportion to the tokens each processed in it.
+/// sequence's context. Power of an iteration = DeviceSpec::step of its roofline work over
+/// t (activity from achieved/peak FLOP/s and bandwidth; a power cap stretches t); energy =
+/// power × t, attributed to its sequences in proportion to the tokens each processed in it.
 
 #include <coroutine>
 #include <cstdint>
@@ -64,6 +65,12 @@ class BatchingReplica {
   std::int64_t iterations() const { return iterations_; }
   /// Largest batch seen and time-weighted mean batch size (sequences per iteration).
   std::size_t max_batch_seen() const { return max_batch_seen_; }
+  /// W of the iteration in progress (0 between iterations: the replica is idle).
+  double watts_now() const { return watts_now_; }
+  /// Whether the dispatch may send it new requests (autoscaling: false while stopped,
+  /// starting or draining). Always true for a fixed pool.
+  bool accepting() const { return accepting_; }
+  void set_accepting(bool on) { accepting_ = on; }
   double mean_batch() const { return busy_s_ > 0 ? batch_time_ / busy_s_ : 0.0; }
 
  private:
@@ -93,6 +100,8 @@ class BatchingReplica {
   std::deque<Seq*> waiting_;
   std::vector<Seq*> running_;
   bool looping_ = false;
+  bool accepting_ = true;
+  double watts_now_ = 0;
   double kv_used_ = 0;
   double busy_s_ = 0, busy_j_ = 0, batch_time_ = 0;
   std::int64_t iterations_ = 0;

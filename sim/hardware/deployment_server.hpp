@@ -5,8 +5,9 @@
 /// an FCFS c-server pool or a continuous-batching pool with its dispatch policy.
 /// Step times come from the LatencyModel: the roofline, or the deployment's measured profile.
 ///
-/// Energy per request: the serving device's busy power × accelerators × the time it
-/// worked for the request (batched iterations split by tokens processed). Cost per
+/// Energy per request: the serving device's power during the steps that served it
+/// (DeviceSpec::step: phase- and activity-dependent, docs/ENERGY.md) × their time
+/// (batched iterations split by tokens processed). Cost per
 /// request: DeploymentSpec::generation_cost (device price × accelerators × that time, plus
 /// API prices per prompt and output token).
 ///
@@ -56,6 +57,8 @@ class DeploymentServer {
   const DeviceSpec& device() const { return dev_; }
   /// Σ time the device worked (s): per-user Σ service time; shared Σ replica busy time.
   double busy_seconds() const { return server_->busy_seconds(); }
+  /// The serving policy (autoscaling state, replica times).
+  const Server& server() const { return *server_; }
   /// Σ energy attributed to requests (J).
   double busy_energy() const { return busy_j_; }
   std::int64_t generations() const { return count_; }

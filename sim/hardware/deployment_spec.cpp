@@ -27,6 +27,19 @@ std::span<const Field> deployment_fields() {
       Field::text("profile", "",
                   "measured latency profile CSV (phase,batch,tokens,ms) relative to this file; "
                   "empty = roofline from the model and device cards"),
+      Field::boolean("autoscale", false,
+                     "continuous batching on a shared device: start/stop replicas with load (off = fixed "
+                     "provisioning of the device's replicas)"),
+      Field::integer("autoscale_min_replicas", 1, "replicas",
+                     "autoscaling: replicas always up (loaded at t = 0); at most the device's replicas", 1, 1e6),
+      Field::quantity("autoscale_interval", "10 s", Dimension::Time, "autoscaling: time between evaluations", 1e-3,
+                      1e6),
+      Field::real("autoscale_up", 32, "sequences",
+                  "autoscaling: start a replica when sequences (running + waiting) per up replica exceed this", 0,
+                  1e9),
+      Field::real("autoscale_down", 8, "sequences",
+                  "autoscaling: drain a replica when sequences per up replica fall below this (< autoscale_up)", 0,
+                  1e9),
   };
   return f;
 }
@@ -42,6 +55,17 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   d.kv_memory_utilization = p.number("kv_memory_utilization");
   d.iteration_overhead = p.number("iteration_overhead");
   d.dispatch = p.text("dispatch");
+  d.autoscale = p.flag("autoscale");
+  d.autoscale_min_replicas = static_cast<int>(p.integer("autoscale_min_replicas"));
+  d.autoscale_interval = p.number("autoscale_interval");
+  d.autoscale_up = p.number("autoscale_up");
+  d.autoscale_down = p.number("autoscale_down");
+  if (d.autoscale && d.autoscale_down >= d.autoscale_up)
+    throw InputError(p.pos("autoscale_down"), "deployments." + name + ".autoscale_down",
+                     "autoscale_down must be below autoscale_up (hysteresis)");
+  if (d.autoscale && d.scheduler != "continuous")
+    throw InputError(p.pos("autoscale"), "deployments." + name + ".autoscale",
+                     "autoscaling needs scheduler = \"continuous\"");
   return d;
 }
 

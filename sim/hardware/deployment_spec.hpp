@@ -30,6 +30,17 @@ struct DeploymentSpec {
   double iteration_overhead = 0;       ///< s per batching iteration
   std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin"
   std::filesystem::path profile;       ///< measured latency profile (empty = roofline)
+  /// Autoscaling of a continuous-batching pool (docs/ENERGY.md): off = fixed provisioning
+  /// (every replica up for the whole run). On: `autoscale_min_replicas` start loaded, up to
+  /// the device's `replicas` are started and stopped by a queue-length policy evaluated
+  /// every `autoscale_interval`: sequences (running + waiting) per up replica above
+  /// `autoscale_up` start one (cold start: weights / weight_load_bandwidth), below
+  /// `autoscale_down` drain one (it takes no new requests and stops when empty).
+  bool autoscale = false;
+  int autoscale_min_replicas = 1;
+  double autoscale_interval = 10;      ///< s between evaluations
+  double autoscale_up = 32;            ///< sequences per up replica that start one more
+  double autoscale_down = 8;           ///< sequences per up replica that drain one
   SourcePos pos;
 
   /// Bytes of a replica of `dev` usable for weights and KV cache: replica_memory() ×

@@ -20,16 +20,22 @@ struct DeviceSample {
   std::size_t running = 0;  ///< sequences / requests in service
   std::size_t waiting = 0;  ///< queued
   double kv_used = 0;       ///< bytes of KV cache reserved
-  double power_w = 0;       ///< W of the pool (DeviceSpec::pool_power); 0 for per-user devices
+  double power_w = 0;       ///< W of the pool: Σ its replicas' current draw (iteration power,
+                            ///< idle, cold start, standby); 0 for per-user devices
+  int up_replicas = 0;      ///< replicas loaded or loading (autoscaling; else DeviceSpec::replicas)
 };
 
 /// The device over a run.
 struct DeviceUsage {
   double busy_s = 0;         ///< Σ replica (or per-user instance) busy time, s
-  double busy_energy_j = 0;  ///< J, DeviceSpec::busy_energy(busy_s)
+  double busy_energy_j = 0;  ///< J drawn while working = Σ energy attributed to requests
   bool shared = false;       ///< a shared pool (the two fields below are defined)
-  double utilisation = 0;    ///< busy_s / (makespan × replicas), 1
-  double idle_energy_j = 0;  ///< J, DeviceSpec::idle_energy(makespan × replicas − busy_s)
+  double utilisation = 0;    ///< busy_s / up replica-seconds (makespan × replicas when fixed), 1
+  double idle_energy_j = 0;  ///< J, DeviceSpec::idle_energy(up replica-seconds − busy_s)
+  bool autoscaled = false;   ///< some deployment on it autoscales (the fields below are defined)
+  double up_replica_s = 0;   ///< replica-seconds loaded (serving or idle), s
+  double startup_energy_j = 0;  ///< J of cold starts: DeviceSpec::idle_energy(starting replica-seconds)
+  double standby_energy_j = 0;  ///< J of stopped replicas: standby_watts × stopped replica-seconds
 };
 
 class DeviceMonitor {
@@ -38,7 +44,9 @@ class DeviceMonitor {
   DeviceMonitor(const DeviceSpec& device, std::vector<const DeploymentServer*> servers)
       : dev_(device), servers_(std::move(servers)) {}
   DeviceSample sample() const;
-  /// Usage over a run whose last answer came at `makespan_s` (s).
+  /// Usage over a run whose last answer came at `makespan_s` (s). Energy conservation:
+  /// busy + idle + startup + standby = ∫ device power dt over [0, makespan], and busy =
+  /// Σ energy attributed to requests (tests/test_run_invariants.cpp).
   DeviceUsage usage(double makespan_s) const;
   const DeviceSpec& device() const { return dev_; }
 

@@ -2,6 +2,8 @@
 
 #include "sim/config/params.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace collabsim {
@@ -36,8 +38,47 @@ std::span<const Field> device_fields() {
                      "power and price add up",
                      1, 1024),
       Field::quantity("battery", "0 Wh", Dimension::Energy, "battery capacity (0 = mains powered)", 0.0, 1e15),
+      Field::text("power_model", "utilisation",
+                  "busy power: 'utilisation' = idle + (busy - idle)*min(1, a*U_compute + b*U_memory) per step "
+                  "(docs/ENERGY.md); 'constant' = busy_power whenever working",
+                  {"utilisation", "constant"}),
+      Field::real("power_compute_weight", 3.52, "1",
+                  "a: weight of achieved/peak FLOP/s in the activity (default: ML.ENERGY v3 H100 fit)", 0.0, 1e3),
+      Field::real("power_memory_weight", 1.00, "1",
+                  "b: weight of achieved/peak bandwidth in the activity (default: ML.ENERGY v3 H100 fit)", 0.0, 1e3),
+      Field::quantity("power_cap", "0 W", Dimension::Power,
+                      "power limit per accelerator (nvidia-smi -pl); power clamped, the step slowed in "
+                      "proportion (0 = none)",
+                      0.0, 1e9),
+      Field::quantity("standby_power", "0 W", Dimension::Power,
+                      "power per accelerator of a replica stopped by autoscaling", 0.0, 1e9),
+      Field::quantity("weight_load_bandwidth", "7 GB/s", Dimension::Bandwidth,
+                      "rate at which a cold-started replica loads its weights (storage/host to device)", 1e3, 1e15),
   };
   return f;
+}
+
+double DeviceSpec::activity(double flops, double bytes, double seconds) const {
+  if (seconds <= 0) return 0.0;
+  if (power_model == PowerModel::constant || peak_flops <= 0 || memory_bandwidth <= 0) return 1.0;
+  const double k = static_cast<double>(accelerators);
+  const double u_compute = flops / (peak_flops * k * seconds);
+  const double u_memory = bytes / (memory_bandwidth * k * seconds);
+  return std::clamp(power_compute_weight * u_compute + power_memory_weight * u_memory, 0.0, 1.0);
+}
+
+double DeviceSpec::power(double a) const {
+  return std::min(idle_watts() + std::clamp(a, 0.0, 1.0) * (busy_watts() - idle_watts()), cap_watts());
+}
+
+PowerDraw DeviceSpec::step(double flops, double bytes, double seconds) const {
+  const double demand = power_model == PowerModel::constant
+                           ? busy_watts()
+                           : idle_watts() + activity(flops, bytes, seconds) * (busy_watts() - idle_watts());
+  const double cap = cap_watts();
+  if (demand <= cap || seconds <= 0) return {demand, seconds};
+  // cap > idle here (device_from refuses a cap at or below idle).
+  return {cap, seconds * (demand - idle_watts()) / (cap - idle_watts())};
 }
 
 DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::string& ctx) {
@@ -57,8 +98,18 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.replicas = static_cast<int>(p.integer("replicas"));
   d.accelerators = static_cast<int>(p.integer("accelerators"));
   d.battery = p.number("battery");
+  d.power_model = p.text("power_model") == "constant" ? PowerModel::constant : PowerModel::utilisation;
+  d.power_compute_weight = p.number("power_compute_weight");
+  d.power_memory_weight = p.number("power_memory_weight");
+  d.power_cap = p.number("power_cap");
+  d.standby_power = p.number("standby_power");
+  d.weight_load_bandwidth = p.number("weight_load_bandwidth");
   if (d.busy_power < d.idle_power)
     throw InputError(p.pos("busy_power"), ctx + ".busy_power", "busy_power is below idle_power");
+  if (d.power_cap > 0 && d.power_cap <= d.idle_power)
+    throw InputError(p.pos("power_cap"), ctx + ".power_cap", "power_cap must be above idle_power (or 0 = none)");
+  if (d.standby_power > d.idle_power)
+    throw InputError(p.pos("standby_power"), ctx + ".standby_power", "standby_power is above idle_power");
   // 0 means "unknown"; a tiny positive rate would turn one step into centuries.
   if (d.peak_flops > 0 && d.peak_flops < 1e6)
     throw InputError(p.pos("peak_flops"), ctx + ".peak_flops",

@@ -19,6 +19,20 @@ namespace collabsim {
 struct Field;
 class ParamSet;
 
+/// How a working replica's power follows its work (`power_model` key).
+enum class PowerModel {
+  constant,     ///< two-state: busy_power whenever it works, whatever the step
+  utilisation,  ///< idle + (busy − idle)·min(1, a·U_compute + b·U_memory) per step
+};
+
+/// Power of one step (a batching iteration, a prefill or a decode run) and its duration
+/// after a power cap: `watts` of the replica (all accelerators), `seconds` ≥ the uncapped
+/// duration (equal without a cap, or when the step demands no more than the cap).
+struct PowerDraw {
+  double watts = 0;
+  double seconds = 0;
+};
+
 struct DeviceSpec {
   std::string name;            ///< scenario key, e.g. "phone"
   std::string title;           ///< product name from the card
@@ -35,6 +49,12 @@ struct DeviceSpec {
   int replicas = 1;            ///< identical servers behind one FCFS line (shared devices)
   int accelerators = 1;        ///< accelerators per replica (tensor parallel), rates add up
   double battery = 0;          ///< J of battery capacity (0 = mains powered)
+  PowerModel power_model = PowerModel::utilisation;
+  double power_compute_weight = 3.52;  ///< a: weight of U_compute in the activity (1); ML.ENERGY v3 H100 fit, docs/ENERGY.md
+  double power_memory_weight = 1.00;   ///< b: weight of U_memory in the activity (1); same fit
+  double power_cap = 0;        ///< W per accelerator (0 = none): power clamped, the step slowed (docs/ENERGY.md)
+  double standby_power = 0;    ///< W per accelerator of a stopped (autoscaled-down) replica
+  double weight_load_bandwidth = 7e9;  ///< bytes/s at which a cold-started replica loads its weights
   SourcePos pos;
 
   /// FLOP/s one accelerator achieves: peak_flops × compute_efficiency.
@@ -46,19 +66,42 @@ struct DeviceSpec {
   /// Bytes of memory of a replica: memory × accelerators (0 = unknown).
   double replica_memory() const { return memory * accelerators; }
 
-  /// W a replica draws while it works: busy_power × accelerators.
+  /// W a replica draws at full activity: busy_power × accelerators (the board limit, TDP).
   double busy_watts() const { return busy_power * accelerators; }
   /// W a replica draws while idle (model loaded): idle_power × accelerators.
   double idle_watts() const { return idle_power * accelerators; }
-  /// W of a replica working a share `activity` ∈ [0, 1] of the time: idle_watts() +
-  /// activity × (busy_watts() − idle_watts()). The power model is two-state (busy or
-  /// idle), so this is the time average over a mix of both.
-  double power(double activity) const { return idle_watts() + activity * (busy_watts() - idle_watts()); }
-  /// W of the whole pool with `busy_replicas` of `replicas` working.
+  /// W a stopped replica draws (autoscaling): standby_power × accelerators.
+  double standby_watts() const { return standby_power * accelerators; }
+  /// W a replica may draw under its power cap: min(power_cap, busy_power) × accelerators
+  /// (busy_watts() without a cap).
+  double cap_watts() const {
+    return (power_cap > 0 && power_cap < busy_power ? power_cap : busy_power) * accelerators;
+  }
+
+  /// Activity α ∈ [0, 1] of a step of `seconds` that does `flops` FLOPs and moves `bytes`
+  /// of memory traffic on a replica: constant model 1; utilisation model
+  /// min(1, a·U_c + b·U_m) with U_c = flops / (peak_flops·k·seconds) and U_m = bytes /
+  /// (memory_bandwidth·k·seconds) (achieved over *peak*, so a memory-bound roofline step
+  /// has U_m = memory_efficiency). 1 when the peak rates are unknown (0); 0 for seconds ≤ 0.
+  double activity(double flops, double bytes, double seconds) const;
+  /// W of a replica at activity α ∈ [0, 1]: idle_watts() + α·(busy_watts() − idle_watts()),
+  /// clamped to cap_watts(). Source of the linear form: power rising with utilisation as in
+  /// ML.ENERGY v3 (power against batch size) and Splitwise (Patel et al., ISCA 2024: the
+  /// memory-bound token phase draws less than the compute-bound prompt phase).
+  double power(double activity) const;
+  /// Power and duration of a step (uncapped duration `seconds`, work `flops`, `bytes`).
+  /// Under a power cap (power(α) uncapped above cap_watts()) the step runs at the cap and
+  /// its duration stretches by (α·(busy − idle)) / (cap − idle): the dynamic power above
+  /// idle is taken proportional to the clock (DVFS, P_dyn ∝ f at the voltage floor), so
+  /// the work slows in proportion to the power removed. Evidence and limits: docs/ENERGY.md
+  /// (Splitwise's power-capped H100 rows: prompt 1.30× slower, token phase unchanged).
+  PowerDraw step(double flops, double bytes, double seconds) const;
+  /// W of the whole pool with `busy_replicas` of `replicas` working at full activity
+  /// (an upper bound used by timelines of servers that do not report their own power).
   double pool_power(int busy_replicas) const {
     return busy_replicas * busy_watts() + (replicas - busy_replicas) * idle_watts();
   }
-  /// J a replica spends working `seconds`: busy_watts() × seconds.
+  /// J a replica spends working `seconds` at full activity: busy_watts() × seconds.
   double busy_energy(double seconds) const { return busy_watts() * seconds; }
   /// J a replica spends idle for `seconds`: idle_watts() × seconds.
   double idle_energy(double seconds) const { return idle_watts() * seconds; }
@@ -72,7 +115,7 @@ std::span<const Field> device_fields();
 
 /// A DeviceSpec from validated device_fields() values (card merged with scenario keys).
 /// Throws InputError naming the key for values that contradict each other (busy_power
-/// below idle_power; a positive peak_flops below 1 MFLOP/s or memory_bandwidth below
+/// below idle_power; a power_cap below idle_power; a positive peak_flops below 1 MFLOP/s or memory_bandwidth below
 /// 1 kB/s, which would turn one step into centuries). `context` is e.g. "devices.cloud".
 DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::string& context);
 

@@ -2,7 +2,9 @@
 /// \file dispatch.hpp
 /// Which replica of a batching pool takes a new request, chosen once per deployment
 /// (`deployments.<name>.dispatch`): least_loaded (fewest sequences waiting + running, ties
-/// to the lowest index) or round_robin.
+/// to the lowest index) or round_robin. Both pick only replicas that accept requests
+/// (BatchingReplica::accepting: all of a fixed pool; the up, non-draining ones of an
+/// autoscaled pool) and throw std::logic_error when none does.
 
 #include <cstddef>
 #include <memory>
@@ -16,7 +18,7 @@ namespace collabsim {
 class Dispatch {
  public:
   virtual ~Dispatch() = default;
-  /// Index into `replicas` (non-empty) of the replica for the next request.
+  /// Index into `replicas` (non-empty, at least one accepting) of the replica for the next request.
   virtual std::size_t pick(const std::vector<std::unique_ptr<BatchingReplica>>& replicas) = 0;
 };
 
@@ -27,9 +29,7 @@ class LeastLoaded final : public Dispatch {
 
 class RoundRobin final : public Dispatch {
  public:
-  std::size_t pick(const std::vector<std::unique_ptr<BatchingReplica>>& replicas) override {
-    return next_++ % replicas.size();
-  }
+  std::size_t pick(const std::vector<std::unique_ptr<BatchingReplica>>& replicas) override;
 
  private:
   std::size_t next_ = 0;

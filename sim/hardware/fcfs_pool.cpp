@@ -17,6 +17,8 @@ ServerLoad FcfsPool::load() const {
   l.busy_replicas = pool_.busy();
   l.running = static_cast<std::size_t>(pool_.busy());
   l.waiting = pool_.waiting();
+  l.power_w = dev_.pool_power(l.busy_replicas);
+  l.up_replicas = dev_.replicas;
   return l;
 }
 

@@ -33,13 +33,14 @@ double LatencyModel::iteration(const IterationLoad& l) const {
     if (l.decode_seqs > 0) t += profile_->decode_step(l.decode_seqs, l.decode_context / l.decode_seqs);
     return t;
   }
-  const double F = d_.achieved_flops();
-  const double B = d_.achieved_bandwidth();
+  const StepWork w = iteration_work(l);
+  return std::max(w.flops / d_.achieved_flops(), w.bytes / d_.achieved_bandwidth());
+}
+
+StepWork LatencyModel::iteration_work(const IterationLoad& l) const {
   const double attn = 4.0 * m_.layers * static_cast<double>(m_.heads) * m_.head_dim;
-  const double flops = 2.0 * m_.active_params * (l.prefill_tokens + l.decode_seqs) +
-                       attn * (l.prefill_attention + l.decode_context);
-  const double bytes = m_.weight_bytes() + m_.kv_bytes_per_token() * (l.decode_context + l.prefill_kv_tokens);
-  return std::max(flops / F, bytes / B);
+  return {2.0 * m_.active_params * (l.prefill_tokens + l.decode_seqs) + attn * (l.prefill_attention + l.decode_context),
+          m_.weight_bytes() + m_.kv_bytes_per_token() * (l.decode_context + l.prefill_kv_tokens)};
 }
 
 }  // namespace collabsim

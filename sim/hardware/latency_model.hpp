@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "sim/hardware/profile_table.hpp"
+#include "sim/hardware/roofline.hpp"
 #include "sim/hardware/device_spec.hpp"
 #include "sim/hardware/model_card.hpp"
 
@@ -37,6 +38,14 @@ class LatencyModel {
   double decode(std::int64_t prompt, std::int64_t output) const;
   /// One batched iteration (s), without the fixed overhead.
   double iteration(const IterationLoad& load) const;
+
+  /// Roofline FLOPs and bytes of the same steps (from the model card, also when a
+  /// profile gives the times): the power model's input (DeviceSpec::step).
+  StepWork iteration_work(const IterationLoad& load) const;
+  StepWork prefill_work(std::int64_t tokens) const { return collabsim::prefill_work(m_, tokens); }
+  StepWork decode_work(std::int64_t prompt, std::int64_t output) const {
+    return collabsim::decode_work(m_, prompt, output);
+  }
 
  private:
   const ModelCard& m_;

@@ -10,12 +10,25 @@ double bw_rate(const DeviceSpec& d) { return d.achieved_bandwidth(); }
 double attn_width(const ModelCard& m) { return static_cast<double>(m.heads) * m.head_dim; }
 }  // namespace
 
+StepWork prefill_work(const ModelCard& m, std::int64_t n) {
+  if (n <= 0) return {};
+  const double nn = static_cast<double>(n);
+  return {2.0 * m.active_params * nn + 2.0 * m.layers * nn * nn * attn_width(m),
+          m.weight_bytes() + m.kv_bytes_per_token() * nn};
+}
+
+StepWork decode_work(const ModelCard& m, std::int64_t prompt, std::int64_t out) {
+  if (out <= 0) return {};
+  const double n = static_cast<double>(out), c0 = static_cast<double>(prompt);
+  const double sum_c = n * c0 + n * (n - 1) / 2.0;  // Σ_{k=0}^{out−1} (prompt + k)
+  return {2.0 * m.active_params * n + 4.0 * m.layers * attn_width(m) * sum_c,
+          m.weight_bytes() * n + m.kv_bytes_per_token() * sum_c};
+}
+
 double prefill_time(const ModelCard& m, const DeviceSpec& d, std::int64_t n) {
   if (n <= 0) return 0.0;
-  const double nn = static_cast<double>(n);
-  const double flops = 2.0 * m.active_params * nn + 2.0 * m.layers * nn * nn * attn_width(m);
-  const double bytes = m.weight_bytes() + m.kv_bytes_per_token() * nn;  // weights in, KV out
-  return std::max(flops / flops_rate(d), bytes / bw_rate(d));
+  const StepWork w = prefill_work(m, n);  // weights in, KV out
+  return std::max(w.flops / flops_rate(d), w.bytes / bw_rate(d));
 }
 
 double decode_step_time(const ModelCard& m, const DeviceSpec& d, std::int64_t context) {

@@ -20,6 +20,19 @@
 
 namespace collabsim {
 
+/// Work of a step in roofline counts (the power model's input, DeviceSpec::step).
+struct StepWork {
+  double flops = 0;  ///< FLOPs
+  double bytes = 0;  ///< bytes of memory traffic
+};
+
+/// FLOPs and bytes of a prefill of `prompt_tokens` tokens (the counts prefill_time uses).
+StepWork prefill_work(const ModelCard& m, std::int64_t prompt_tokens);
+
+/// FLOPs and bytes of decoding `output_tokens` tokens after `prompt_tokens` at batch 1:
+/// Σ over the steps of decode_step_time's counts (closed form).
+StepWork decode_work(const ModelCard& m, std::int64_t prompt_tokens, std::int64_t output_tokens);
+
 /// Prefill time (s) of `prompt_tokens` tokens on one replica.
 double prefill_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt_tokens);
 

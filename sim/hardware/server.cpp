@@ -15,12 +15,19 @@ Task<Generation> serve_alone(Engine& engine, const LatencyModel& latency, const 
   g.prompt_tokens = prompt;
   g.output_tokens = output;
   const double first = prompt > 0 ? latency.prefill(prompt) : (output > 0 ? latency.decode_step(cached) : 0.0);
-  const SimTime total = from_seconds(first + (output > 1 ? latency.decode(cached + prompt + 1, output - 1) : 0.0));
-  g.first_token = g.start + from_seconds(first);
+  const double rest = output > 1 ? latency.decode(cached + prompt + 1, output - 1) : 0.0;
+  // Power per phase (DeviceSpec::step): the prefill (or first decode step) and the decode run.
+  const StepWork w1 = prompt > 0 ? latency.prefill_work(prompt) : latency.decode_work(cached, output > 0 ? 1 : 0);
+  const StepWork w2 = latency.decode_work(cached + prompt + 1, output > 1 ? output - 1 : 0);
+  const PowerDraw p1 = device.step(w1.flops, w1.bytes, first), p2 = device.step(w2.flops, w2.bytes, rest);
+  const SimTime total = from_seconds(p1.seconds + p2.seconds);
+  g.first_token = g.start + from_seconds(p1.seconds);
   co_await engine.delay(total);
   g.end = engine.now();
   g.device_time = to_seconds(total);
-  g.energy = device.busy_energy(g.device_time);
+  // One power for both phases (constant model, or equal draws): energy of the rounded time.
+  g.energy = p1.watts == p2.watts || rest <= 0 ? p1.watts * g.device_time
+                                               : p1.watts * p1.seconds + p2.watts * p2.seconds;
   co_return g;
 }
 
@@ -34,7 +41,14 @@ std::unique_ptr<Server> make_server(Engine& engine, const DeploymentSpec& dep, c
     cfg.max_prefill_tokens = dep.max_prefill_tokens;
     cfg.kv_capacity = kv_capacity;
     cfg.iteration_overhead = dep.iteration_overhead;
-    return std::make_unique<BatchingPool>(engine, dep.model, dev, latency, cfg, make_dispatch(dep.dispatch));
+    AutoscaleConfig as;
+    as.on = dep.autoscale;
+    as.min_replicas = dep.autoscale_min_replicas;
+    as.interval = dep.autoscale_interval;
+    as.up = dep.autoscale_up;
+    as.down = dep.autoscale_down;
+    as.cold_start = dep.model.weight_bytes() / dev.weight_load_bandwidth;
+    return std::make_unique<BatchingPool>(engine, dep.model, dev, latency, cfg, make_dispatch(dep.dispatch), as);
   }
   throw std::invalid_argument("unknown scheduler '" + dep.scheduler + "'");
 }

@@ -26,6 +26,15 @@ struct ServerLoad {
   std::size_t running = 0;    ///< sequences (batching) or requests (fcfs) in service
   std::size_t waiting = 0;    ///< queued, not yet admitted
   double kv_used = 0;         ///< bytes of KV cache reserved (batching)
+  double power_w = 0;         ///< W drawn now by the server's replicas (fcfs: DeviceSpec::pool_power, an upper bound)
+  int up_replicas = 0;        ///< replicas loaded or loading (autoscaling; = replicas for a fixed pool)
+};
+
+/// Replica-seconds of a pool over [0, horizon] by state (autoscaled pools).
+struct ReplicaTime {
+  double up_s = 0;        ///< loaded (serving or idle, incl. draining), s
+  double starting_s = 0;  ///< cold start: loading weights, drawing idle power, serving nothing, s
+  double stopped_s = 0;   ///< stopped: standby power, s
 };
 
 class Server {
@@ -38,12 +47,19 @@ class Server {
   virtual ServerLoad load() const = 0;
   /// Σ time (s) the replicas worked.
   virtual double busy_seconds() const = 0;
+  /// Whether replicas start and stop during the run (then replica_time is defined).
+  virtual bool autoscaled() const { return false; }
+  /// Replica-seconds by state over [0, horizon_s] (autoscaled pools; zeros otherwise).
+  virtual ReplicaTime replica_time(double /*horizon_s*/) const { return {}; }
 };
 
 /// One request alone on an idle instance: the prefill pass emits the first token (with
 /// nothing to prefill, a decode step at the cached context does); each further token is
 /// one decode step at the growing context. Attention over a cached part is neglected in
-/// the prefill term. Energy: device.busy_energy(service time).
+/// the prefill term. Power per phase from DeviceSpec::step (prefill and decode run each
+/// with its roofline work); energy = Σ phase power × phase time (one power × the rounded
+/// service time when both phases draw the same, e.g. the constant model). A power cap
+/// stretches the phases it clamps.
 Task<Generation> serve_alone(Engine& engine, const LatencyModel& latency, const DeviceSpec& device,
                              std::int64_t prompt, std::int64_t output, std::int64_t cached);
 

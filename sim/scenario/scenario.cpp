@@ -469,6 +469,13 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
                          "device '" + dev.name + "' has no peak_flops/memory_bandwidth: the roofline "
                          "needs them; give the deployment a measured `profile` instead");
     }
+    if (d.autoscale && dev.per_user)
+      throw InputError(p.pos("autoscale"), ctx + ".autoscale",
+                       "device '" + dev.name + "' is per-user: autoscaling applies to shared pools");
+    if (d.autoscale && d.autoscale_min_replicas > dev.replicas)
+      throw InputError(p.pos("autoscale_min_replicas"), ctx + ".autoscale_min_replicas",
+                       fmt::format("{} exceeds device '{}' replicas = {}", d.autoscale_min_replicas, dev.name,
+                                   dev.replicas));
     // The weights must fit in the memory of one replica (when the memory is known).
     const double mem = d.usable_memory(dev);
     if (dev.memory > 0 && m.weight_bytes() >= mem)

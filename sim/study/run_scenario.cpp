@@ -111,7 +111,7 @@ struct Timelines {
   static constexpr std::size_t kMaxSamples = (1 << 16) + 1;
   SimTime interval = 0;
   std::vector<double> t;
-  std::vector<std::array<std::vector<double>, 5>> device;  // per device
+  std::vector<std::array<std::vector<double>, 6>> device;  // per device
   std::vector<std::array<std::vector<double>, 3>> link;    // per link: up bytes, down bytes, up
 
   /// Halves the resolution: keeps samples 0, 2, 4, ...; interval × 2.
@@ -154,6 +154,7 @@ Task<void> sampler(RunState& st, const std::vector<DeviceMonitor>& devices, Netw
       c[2].push_back(static_cast<double>(d.waiting));
       c[3].push_back(d.kv_used);
       c[4].push_back(d.power_w);
+      c[5].push_back(d.up_replicas);
     }
     for (std::size_t l = 0; l < sc.links.size(); ++l) {
       auto& c = tl.link[l];
@@ -255,6 +256,11 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     if (u.shared) {
       cols.push_back({"utilisation", {"1", u.utilisation}});
       cols.push_back({"idle_energy_j", {"J", u.idle_energy_j}});
+      if (u.autoscaled) {  // docs/ENERGY.md: busy + idle + startup + standby = ∫ power dt
+        cols.push_back({"startup_energy_j", {"J", u.startup_energy_j}});
+        cols.push_back({"standby_energy_j", {"J", u.standby_energy_j}});
+        cols.push_back({"up_replica_s", {"s", u.up_replica_s}});
+      }
       // Saturated: busy almost all the time and still working long after the last arrival
       // (its queue grew faster than it drained).
       const double last_answer = res.summary.makespan_s;
@@ -275,10 +281,17 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     out.write_row("devices/" + dev.name + "/summary", device_rows[i]);
     if (!tl.t.empty() && !dev.per_user) {
       const auto& c = tl.device[i];
-      out.write_table("devices/" + dev.name + "/timeline",
-                      {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
-                       {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"}},
-                      {tl.t, c[0], c[1], c[2], c[3], c[4]});
+      if (monitors[i].usage(horizon).autoscaled)  // + replicas up or starting
+        out.write_table("devices/" + dev.name + "/timeline",
+                        {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
+                         {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"},
+                         {"up_replicas", "replicas"}},
+                        {tl.t, c[0], c[1], c[2], c[3], c[4], c[5]});
+      else
+        out.write_table("devices/" + dev.name + "/timeline",
+                        {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
+                         {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"}},
+                        {tl.t, c[0], c[1], c[2], c[3], c[4]});
     }
   }
   for (std::size_t l = 0; l < sc.links.size() && !tl.t.empty(); ++l) {
