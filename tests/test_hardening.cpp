@@ -547,6 +547,7 @@ struct Weights {
   int hidden = 0;
   float w2_fill = 0.01f;
   bool skip_w1 = false;
+  bool skip_columns = false;  ///< leave out the `small`/`large` column attributes
 };
 
 void write_str(H5::H5File& f, const char* name, const std::string& v) {
@@ -570,6 +571,10 @@ fs::path write_weights(const fs::path& p, const Weights& w) {
   H5::H5File f(p.string(), H5F_ACC_TRUNC);
   write_str(f, "kind", w.kind);
   write_str(f, "label", w.label);
+  if (!w.skip_columns) {
+    write_str(f, "small", "Phi-3-mini-4k-instruct");
+    write_str(f, "large", "Meta-Llama-3_1-70B-Instruct");
+  }
   write_str(f, "categories", w.categories);
   write_num(f, "hash_bits", w.hash_bits);
   write_num(f, "b2", w.b2);
@@ -613,6 +618,9 @@ TEST(HardenWeights, ShapesAttributesAndValuesAreCheckedBeforeUse) {
   Weights half;
   half.w2_rows = dim_of(4) / 2;
   EXPECT_HAS(weights_error(d, half), file + "dataset 'w2': shape 10 × 1 does not match the declared dimensions (20 × 1)");
+  Weights no_columns;
+  no_columns.skip_columns = true;
+  EXPECT_HAS(weights_error(d, no_columns), file + "attribute 'small': missing");
   for (double bits : {26.0, 31.0, -1.0, 0.0, 2.5}) {
     Weights b;
     b.hash_bits = bits;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/core/error.hpp"
+#include "sim/kernels/router_training.hpp"
 #include "test_support.hpp"
 
 using namespace collabsim;
@@ -88,4 +89,35 @@ TEST(KernelScoring, KernelCascadeNeedsExactlyTwoStagesAndItsWeights) {
   }
   EXPECT_FALSE(fs::exists(d.path / "three.h5"));
   EXPECT_FALSE(fs::exists(d.path / "noweights.h5"));
+}
+
+TEST(KernelScoring, LearnedRoutersAreJudgedOnQuestionsOutsideTheirTrainingSplit) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const auto router = kernels::RouterKernel::load(source_dir() / "models" / "routers" / "phi3-llama70b-logistic.h5");
+  EXPECT_EQ(router->small(), "Phi-3-mini-4k-instruct");
+  EXPECT_EQ(router->large(), "Meta-Llama-3_1-70B-Instruct");
+  const auto held = run_scenario_file(d, kScenario, "held", {"workload.limit=3000"});
+  const auto mixed = run_scenario_file(d, kScenario, "mixed", {"workload.limit=3000", "mechanism.router.held_out=false"});
+  std::size_t trained_on = 0;
+  for (const auto id : read_column<std::int64_t>(held.file, "requests", "query_id"))
+    ASSERT_TRUE(router->held_out(id)) << "question " << id << " was in the router's training split";
+  for (const auto id : read_column<std::int64_t>(mixed.file, "requests", "query_id")) trained_on += !router->held_out(id);
+  EXPECT_GT(trained_on, 2000u) << "without held_out the join draws training questions (80 %)";
+  const auto cascade = run_scenario_file(d, kScenario, "cascade", cascade_sets("flops"));
+  for (const auto id : read_column<std::int64_t>(cascade.file, "requests", "query_id")) ASSERT_TRUE(router->held_out(id));
+}
+
+TEST(KernelScoring, WeightsTrainedForOtherColumnsAreAnErrorNamingBoth) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  try {
+    run_scenario_file(d, kScenario, "bad", {"workload.limit=10", "mechanism.router.large=slm"});
+    FAIL() << "expected an input error";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("mechanism.router.weights"), std::string::npos) << m;
+    EXPECT_NE(m.find("'Phi-3-mini-4k-instruct' → 'Meta-Llama-3_1-70B-Instruct'"), std::string::npos) << m;
+    EXPECT_NE(m.find("'Phi-3-mini-4k-instruct' → 'Phi-3-mini-4k-instruct'"), std::string::npos) << m;
+  }
 }

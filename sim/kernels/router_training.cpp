@@ -130,6 +130,7 @@ RouterTrainReport train_router(const RouterTrainConfig& cfg) {
       write_attr(f, "large", cfg.large);
       write_attr(f, "gap", cfg.gap);
       write_attr(f, "seed", static_cast<double>(cfg.seed));
+      write_attr(f, "test_share", cfg.test_share);
       write_attr(f, "hash_bits", static_cast<double>(cfg.hash_bits));
       std::string cl;
       for (const auto& c : feats.categories()) cl += (cl.empty() ? "" : "\n") + c;
@@ -273,6 +274,11 @@ std::unique_ptr<RouterKernel> RouterKernel::load(const std::filesystem::path& fi
     std::unique_ptr<RouterKernel> k(new RouterKernel(std::move(feats), std::move(m)));
     k->label_ = label;
     k->seed_ = static_cast<std::uint64_t>(seed);
+    k->small_ = w.text("small");
+    k->large_ = w.text("large");
+    // Files written before the attribute existed used router_training's default split.
+    k->test_share_ = w.has_attr("test_share") ? w.number("test_share") : 0.2;
+    if (!(k->test_share_ > 0 && k->test_share_ < 1)) w.fail("attribute 'test_share'", "not in (0, 1)");
     return k;
   } catch (const H5::Exception& e) {
     throw InputError(SourcePos{file, 0, 0}, "weights", "not a collabsim router file: " + e.getDetailMsg());

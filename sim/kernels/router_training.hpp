@@ -69,14 +69,24 @@ class RouterKernel {
   /// FLOPs of scoring `q` (for the routing-overhead model).
   double flops(const Question& q) const;
   const std::string& label() const { return label_; }
+  /// Seed of the training run (it keys the train/held-out split, in_test_split()).
   std::uint64_t seed() const { return seed_; }
+  /// Quality-table columns the router was trained for (weak, strong).
+  const std::string& small() const { return small_; }
+  const std::string& large() const { return large_; }
+  /// Share of questions held out of training (attribute `test_share`; 0.2 for files older
+  /// than the attribute, router_training's default).
+  double test_share() const { return test_share_; }
+  /// True when question `id` was not in the training split.
+  bool held_out(std::int64_t id) const { return in_test_split(id, seed_, test_share_); }
 
  private:
   RouterKernel(TextFeatures f, RouterModel m) : features_(std::move(f)), model_(std::move(m)) {}
   TextFeatures features_;
   RouterModel model_;
-  std::string label_;
+  std::string label_, small_, large_;
   std::uint64_t seed_ = 0;
+  double test_share_ = 0.2;
 };
 
 /// Question and options as one text (what the router reads).

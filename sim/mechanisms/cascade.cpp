@@ -53,6 +53,9 @@ class Cascade final : public Mechanism {
     if (kernel_.active() && stages_.size() != 2)
       throw InputError(p.pos("score"), "mechanism.cascade.score",
                        fmt::format("score = \"kernel\" scores the first of two stages; got {} stages", stages_.size()));
+    if (kernel_.active())
+      kernel_.check_columns(cx.table().models()[cx.quality_column(stages_[0])],
+                            cx.table().models()[cx.quality_column(stages_[1])], p, "mechanism.cascade");
     // A deployment twice would be counted once as "large" and once as "small".
     p.require_distinct("stages", "mechanism.cascade.stages");
   }
@@ -136,6 +139,7 @@ MechanismInfo cascade_info() {
                      [](Context& cx, const ParamSet& p) { return std::make_unique<Cascade>(cx, p); }};
   info.calibration_key = "thresholds";
   info.extra_columns = agreement_columns;
+  info.question_filter = kernel_question_filter;
   return info;
 }
 

@@ -8,14 +8,39 @@
 
 namespace collabsim {
 
-KernelScorer::KernelScorer(Context& cx, const ParamSet& p, const std::string& prefix)
-    : cx_(cx), measured_(p.text("kernel_cost") == "measured") {
-  if (p.text("score") != "kernel") return;
+namespace {
+
+/// The weights file of score = "kernel", relative to the scenario file.
+std::filesystem::path weights_path(const ParamSet& p, const std::filesystem::path& scenario_file,
+                                   const std::string& prefix) {
   if (p.text("weights").empty())
     throw InputError(p.pos("score"), prefix + ".weights", "score = \"kernel\" needs the weights file");
   std::filesystem::path w = p.text("weights");
-  if (w.is_relative()) w = cx.scenario().file.parent_path() / w;
-  kernel_ = kernels::RouterKernel::load(w);
+  if (w.is_relative()) w = scenario_file.parent_path() / w;
+  return w;
+}
+
+}  // namespace
+
+KernelScorer::KernelScorer(Context& cx, const ParamSet& p, const std::string& prefix)
+    : cx_(cx), measured_(p.text("kernel_cost") == "measured") {
+  if (p.text("score") != "kernel") return;
+  kernel_ = kernels::RouterKernel::load(weights_path(p, cx.scenario().file, prefix));
+}
+
+void KernelScorer::check_columns(const std::string& small, const std::string& large, const ParamSet& p,
+                                 const std::string& prefix) const {
+  if (!kernel_ || (kernel_->small() == small && kernel_->large() == large)) return;
+  throw InputError(p.pos("weights"), prefix + ".weights",
+                   "the router was trained for the columns '" + kernel_->small() + "' → '" + kernel_->large() +
+                       "' but the deployments use '" + small + "' → '" + large +
+                       "': retrain with `collabsim train-router --small '" + small + "' --large '" + large + "'`");
+}
+
+std::function<bool(std::int64_t)> kernel_question_filter(const ParamSet& p, const Scenario& sc) {
+  if (p.text("score") != "kernel" || !p.flag("held_out")) return {};
+  std::shared_ptr<const kernels::RouterKernel> k = kernels::RouterKernel::load(weights_path(p, sc.file, "mechanism." + sc.mechanism.name));
+  return [k](std::int64_t id) { return k->held_out(id); };
 }
 
 KernelScore KernelScorer::score(const Request& r, const std::string& gadget) {
@@ -54,7 +79,9 @@ std::vector<Field> kernel_score_fields() {
           Field::text("kernel_cost", "flops",
                       "score = kernel: inference time from FLOPs on the origin's roofline (deterministic) or "
                       "the measured host wall time (not bit-identical)",
-                      {"flops", "measured"})};
+                      {"flops", "measured"}),
+          Field::boolean("held_out", true,
+                         "score = kernel: join requests only to questions outside the kernel's training split")};
 }
 
 }  // namespace collabsim

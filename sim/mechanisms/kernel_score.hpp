@@ -17,6 +17,7 @@
 ///    /mechanism so a result file says so.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,12 @@ class KernelScorer {
   /// Throws std::runtime_error when the question has no text in the corpus.
   KernelScore score(const Request& r, const std::string& gadget = "");
 
+  /// Checks that the kernel was trained for these quality-table columns (weak, strong);
+  /// throws InputError at `<prefix>.weights` naming both pairs otherwise. No-op when
+  /// inactive.
+  void check_columns(const std::string& small, const std::string& large, const ParamSet& p,
+                     const std::string& prefix) const;
+
   /// /mechanism statistics: kernel_overhead_mean_s (s), kernel_cost_measured (0/1);
   /// empty when inactive.
   MetricRow stats() const;
@@ -61,8 +68,15 @@ class KernelScorer {
   std::int64_t calls_ = 0;
 };
 
-/// The `score`, `weights` and `kernel_cost` parameters, declared once for every mechanism
-/// that can score with a router kernel.
+/// The `score`, `weights`, `kernel_cost` and `held_out` parameters, declared once for
+/// every mechanism that can score with a router kernel.
 std::vector<Field> kernel_score_fields();
+
+/// MechanismInfo::question_filter for those mechanisms: with score = "kernel" and
+/// held_out = true (default), only questions outside the kernel's training split (its
+/// seed and test_share, router_training.hpp) may be joined to requests, so a learned
+/// router is judged on questions it never saw. Loads the weights (InputError as
+/// KernelScorer). Empty otherwise.
+std::function<bool(std::int64_t)> kernel_question_filter(const ParamSet& p, const Scenario& sc);
 
 }  // namespace collabsim

@@ -4,6 +4,8 @@
 /// Context API. Mechanisms are registered by name with their parameters declared once
 /// (registry.hpp); `collabsim list` prints them.
 
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +43,10 @@ struct MechanismInfo {
   std::function<std::unique_ptr<Mechanism>(Context&, const ParamSet&)> make;
   /// Quality-table columns the mechanism reads beyond its deployments' (may be empty).
   std::function<std::vector<std::string>(const ParamSet&)> extra_columns;
+  /// Which questions the request → question join may draw (given the parameters and the
+  /// scenario file); an empty function or result = every question. A mechanism with a
+  /// trained kernel keeps the kernel's training questions out (kernel_score.hpp).
+  std::function<std::function<bool(std::int64_t)>(const ParamSet&, const Scenario&)> question_filter;
   /// The parameter in [0, 1] that `target_large_share` calibrates (the large-model share
   /// must not decrease as it grows), e.g. "thresholds"; empty = not calibratable.
   std::string calibration_key;

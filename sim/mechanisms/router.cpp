@@ -42,6 +42,8 @@ class Router final : public TwoModelMechanism {
         kernel_(cx, p, "mechanism.router"),
         attack_share_(p.number("attack_share")),
         gadget_(p.text("gadget")) {
+    kernel_.check_columns(cx.table().models()[cx.quality_column(small_)],
+                          cx.table().models()[cx.quality_column(large_)], p, "mechanism.router");
     if (attack_share_ > 0 && (!kernel_.active() || gadget_.empty()))
       throw InputError(p.pos("attack_share"), "mechanism.router.attack_share",
                        "an attack appends `gadget` to the query text a learned router reads: it needs "
@@ -116,6 +118,7 @@ MechanismInfo router_info() {
   MechanismInfo info{"router", "pre-generation routing: score the query, small model if score ≥ threshold",
                      "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,
                      [](Context& cx, const ParamSet& p) { return std::make_unique<Router>(cx, p); }};
+  info.question_filter = kernel_question_filter;
   info.calibration_key = "threshold";
   return info;
 }

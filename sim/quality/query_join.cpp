@@ -7,11 +7,12 @@
 namespace collabsim {
 
 QueryJoin::QueryJoin(const quality::QualityTable& t, const std::vector<std::size_t>& cols,
-                     std::uint64_t seed)
+                     std::uint64_t seed, const std::function<bool(std::int64_t)>& keep)
     : seed_(seed) {
   for (std::size_t r = 0; r < t.num_queries(); ++r) {
     bool ok = true;
     for (auto c : cols) ok = ok && t.has_score(r, c);
+    if (ok && keep && !keep(t.query_id(r))) continue;
     if (ok) eligible_.push_back(r);
   }
   if (eligible_.empty()) throw std::invalid_argument("no question has a score for every model in use");

@@ -201,7 +201,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   std::vector<std::size_t> col_idx, join_idx;
   for (const auto& c : columns) col_idx.push_back(table.model_index(c));
   for (const auto& c : join_columns) join_idx.push_back(table.model_index(c));
-  QueryJoin join(table, join_idx, sc.run.seed);
+  const auto keep = info->question_filter ? info->question_filter(params, sc) : std::function<bool(std::int64_t)>{};
+  QueryJoin join(table, join_idx, sc.run.seed, keep);
 
   Context cx(engine, sc, topo, net, deps, table, col_idx);
   SpanLog spans;
@@ -226,6 +227,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   out.set_attribute("created", utc_now());
   out.set_attribute("trace_file", sc.workload.trace.filename().string());
   out.set_attribute("quality_file", sc.quality.table.filename().string());
+  out.set_attribute("join_questions", static_cast<std::int64_t>(join.eligible()));
+  out.set_attribute("join_held_out", std::string(keep ? "outside the kernel's training split" : "all"));
   for (const auto& [k, v] : opt.attributes) out.set_attribute(k, v);
 
   std::vector<bool> large(sc.deployments.size(), false);
