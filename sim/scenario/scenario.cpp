@@ -397,6 +397,10 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     }
     const ParamSet p = read_params_over(t, card_t ? &*card_t : nullptr, device_fields(), ctx);
     DeviceSpec d = device_from(p, name, ctx);
+    if (!d.allreduce_profile.empty())
+      d.allreduce_profile =
+          resolve_data_file(d.allreduce_profile, data_dirs, p.pos("allreduce_profile"), ctx + ".allreduce_profile")
+              .string();
     d.pos = pos_of(t);
     sc.devices.push_back(std::move(d));
   }
