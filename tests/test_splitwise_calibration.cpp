@@ -351,3 +351,25 @@ TEST(AllReduceTable, BadInputNamesTheColumn) {
   EXPECT_THROW(ProfileTable(std::vector<ProfileRow>{{true, 1, 128, 0.01}}), std::invalid_argument);  // no decode
   EXPECT_THROW(read_splitwise_perf(d.path / "missing.csv"), InputError);
 }
+
+TEST(SplitwiseProfile, DeploymentUsesMeasuredTimesDirectly) {
+  if (!fs::exists(splitwise_csv())) GTEST_SKIP() << "no shared data at " << splitwise_csv();
+  TempDir d;
+  const std::string base = "run " + (source_dir() / "scenarios" / "edge_cloud_cascade.toml").string() +
+                           " --quiet --set workload.limit=50 --set mechanism.name=large_only"
+                           " --set deployments.llm.profile=profiles/splitwise/perf_model.csv";
+  std::string out;
+  EXPECT_EQ(run_cli(base + " --set deployments.llm.splitwise=llama2-70b/h100-80gb/4 -o " + (d.path / "a.h5").string(), out),
+            0)
+      << out;
+  EXPECT_NE(run_cli(base + " --set deployments.llm.splitwise=llama2-70b/h100-80gb/3 -o " + (d.path / "b.h5").string(), out),
+            0);
+  EXPECT_NE(out.find("deployments.llm.splitwise"), std::string::npos) << out;
+  EXPECT_NE(out.find("TP 3"), std::string::npos) << out;
+  EXPECT_THROW(parse_splitwise_select("llama2-70b/h100-80gb"), std::invalid_argument);
+  EXPECT_THROW(parse_splitwise_select("llama2-70b/h100-80gb/0"), std::invalid_argument);
+  const auto s = parse_splitwise_select("bloom-176b/a100-80gb/8");
+  EXPECT_EQ(s.model, "bloom-176b");
+  EXPECT_EQ(s.hardware, "a100-80gb");
+  EXPECT_EQ(s.tp, 8);
+}

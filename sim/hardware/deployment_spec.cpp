@@ -27,6 +27,10 @@ std::span<const Field> deployment_fields() {
       Field::text("profile", "",
                   "measured latency profile CSV (phase,batch,tokens,ms) relative to this file; "
                   "empty = roofline from the model and device cards"),
+      Field::text("splitwise", "",
+                  "model/hardware/tp of SplitwiseSim's perf_model.csv (e.g. llama2-70b/h100-80gb/4): "
+                  "`profile` is then that data file, prefill linear in batch tokens, decode bilinear in "
+                  "(batch, context); \"\" = profile is a phase,batch,tokens,ms CSV"),
   };
   return f;
 }

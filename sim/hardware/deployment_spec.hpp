@@ -30,6 +30,7 @@ struct DeploymentSpec {
   double iteration_overhead = 0;       ///< s per batching iteration
   std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin"
   std::filesystem::path profile;       ///< measured latency profile (empty = roofline)
+  std::string splitwise;               ///< "model/hardware/tp": profile is SplitwiseSim's perf_model.csv
   SourcePos pos;
 
   /// Bytes of a replica of `dev` usable for weights and KV cache: replica_memory() ×

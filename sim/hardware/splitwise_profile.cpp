@@ -93,4 +93,23 @@ ProfileTable splitwise_profile_table(const std::vector<SplitwisePoint>& points, 
   return ProfileTable(rows);
 }
 
+SplitwiseSelect parse_splitwise_select(const std::string& text) {
+  const auto a = text.find('/');
+  const auto b = a == std::string::npos ? a : text.find('/', a + 1);
+  SplitwiseSelect s;
+  if (b == std::string::npos || a == 0 || b == a + 1 || text.find('/', b + 1) != std::string::npos)
+    throw std::invalid_argument("'" + text + "' is not model/hardware/tp, e.g. llama2-70b/h100-80gb/4");
+  s.model = text.substr(0, a);
+  s.hardware = text.substr(a + 1, b - a - 1);
+  const std::string tp = text.substr(b + 1);
+  const auto r = std::from_chars(tp.data(), tp.data() + tp.size(), s.tp);
+  if (r.ec != std::errc() || r.ptr != tp.data() + tp.size() || s.tp < 1)
+    throw std::invalid_argument("'" + tp + "' is not a tensor-parallel degree (a positive integer)");
+  return s;
+}
+
+ProfileTable splitwise_profile_table(const std::filesystem::path& file, const SplitwiseSelect& select) {
+  return splitwise_profile_table(read_splitwise_perf(file), select.model, select.hardware, select.tp);
+}
+
 }  // namespace collabsim

@@ -44,4 +44,15 @@ std::vector<SplitwisePoint> read_splitwise_perf(const std::filesystem::path& fil
 ProfileTable splitwise_profile_table(const std::vector<SplitwisePoint>& points, const std::string& model,
                                      const std::string& hardware, int tp);
 
+/// A deployment's `splitwise` key, "model/hardware/tp" (e.g. "llama2-70b/h100-80gb/4"),
+/// split into its parts. Throws std::invalid_argument when it is not of that form.
+struct SplitwiseSelect {
+  std::string model, hardware;
+  int tp = 0;
+};
+SplitwiseSelect parse_splitwise_select(const std::string& text);
+
+/// read_splitwise_perf(file) then splitwise_profile_table for `select` (same errors).
+ProfileTable splitwise_profile_table(const std::filesystem::path& file, const SplitwiseSelect& select);
+
 }  // namespace collabsim
