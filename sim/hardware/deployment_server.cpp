@@ -3,12 +3,18 @@
 #include <algorithm>
 #include <limits>
 
+#include "sim/hardware/splitwise_profile.hpp"
+
 namespace collabsim {
 
 DeploymentServer::DeploymentServer(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev)
     : dep_(dep),
       dev_(dev),
-      latency_(dep.model, dev, dep.profile.empty() ? nullptr : std::make_shared<ProfileTable>(dep.profile)),
+      latency_(dep.model, dev,
+               dep.profile.empty()        ? nullptr
+               : dep.splitwise.empty()    ? std::make_shared<ProfileTable>(dep.profile)
+                                          : std::make_shared<ProfileTable>(splitwise_profile_table(
+                                                dep.profile, parse_splitwise_select(dep.splitwise)))),
       server_(make_server(engine, dep, dev, latency_, kv_capacity())) {}
 
 double DeploymentServer::kv_capacity() const {

@@ -40,6 +40,10 @@ std::span<const Field> deployment_fields() {
       Field::real("autoscale_down", 8, "sequences",
                   "autoscaling: drain a replica when sequences per up replica fall below this (< autoscale_up)", 0,
                   1e9),
+      Field::text("splitwise", "",
+                  "model/hardware/tp of SplitwiseSim's perf_model.csv (e.g. llama2-70b/h100-80gb/4): "
+                  "`profile` is then that data file, prefill linear in batch tokens, decode bilinear in "
+                  "(batch, context); \"\" = profile is a phase,batch,tokens,ms CSV"),
   };
   return f;
 }

@@ -41,6 +41,7 @@ struct DeploymentSpec {
   double autoscale_interval = 10;      ///< s between evaluations
   double autoscale_up = 32;            ///< sequences per up replica that start one more
   double autoscale_down = 8;           ///< sequences per up replica that drain one
+  std::string splitwise;               ///< "model/hardware/tp": profile is SplitwiseSim's perf_model.csv
   SourcePos pos;
 
   /// Bytes of a replica of `dev` usable for weights and KV cache: replica_memory() ×

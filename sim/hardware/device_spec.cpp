@@ -28,6 +28,14 @@ std::span<const Field> device_fields() {
                       "power when running a model, per accelerator", 0.0, 1e9),
       Field::real("compute_efficiency", 0.5, "1", "achieved / peak FLOP/s in prefill", 1e-3, 1.0),
       Field::real("memory_efficiency", 0.8, "1", "achieved / peak bandwidth in decode", 1e-3, 1.0),
+      Field::quantity("layer_overhead", "0 ms", Dimension::Time,
+                      "fixed time per transformer layer per step (launches, framework; Splitwise-calibrated)",
+                      0.0, 1.0),
+      Field::real("tp_scaling", 1.0, "1",
+                  "exponent α: replica FLOP/s and bandwidth = per accelerator × accelerators^α", 0.1, 1.0),
+      Field::text("allreduce_profile", "",
+                  "measured NCCL all-reduce CSV (Vidur network profile, a data file): adds 2 all-reduces "
+                  "per layer of batch tokens × hidden × 2 bytes when accelerators > 1; \"\" = none"),
       Field::quantity("price", "0 USD/h", Dimension::PriceRate,
                       "rental price per accelerator (GPU-hour price)", 0.0, 1e6 / 3600.0),
       Field::boolean("per_user", false,
@@ -93,6 +101,9 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.busy_power = p.number("busy_power");
   d.compute_efficiency = p.number("compute_efficiency");
   d.memory_efficiency = p.number("memory_efficiency");
+  d.layer_overhead = p.number("layer_overhead");
+  d.tp_scaling = p.number("tp_scaling");
+  d.allreduce_profile = p.text("allreduce_profile");
   d.price = p.number("price");
   d.per_user = p.flag("per_user");
   d.replicas = static_cast<int>(p.integer("replicas"));

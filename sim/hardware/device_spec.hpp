@@ -9,6 +9,7 @@
 /// Units: FLOP/s, bytes/s, bytes, W, J, USD/s. "Per accelerator" values are multiplied by
 /// `accelerators` (tensor parallel: rates, memory, power and price add up) for a replica.
 
+#include <cmath>
 #include <span>
 #include <string>
 
@@ -44,6 +45,9 @@ struct DeviceSpec {
   double busy_power = 0;       ///< W, per accelerator
   double compute_efficiency = 0.5;  ///< achieved / peak FLOP/s, (0, 1]
   double memory_efficiency = 0.8;   ///< achieved / peak bandwidth, (0, 1]
+  double layer_overhead = 0;   ///< s per transformer layer per step (kernel launches, framework), calibrated
+  double tp_scaling = 1;       ///< exponent α: a replica's rates are per-accelerator × accelerators^α
+  std::string allreduce_profile;  ///< measured NCCL all-reduce CSV (Vidur format), resolved path; "" = none
   double price = 0;            ///< USD/s per accelerator (GPU-hour price / 3600)
   bool per_user = false;       ///< true: every request origin has its own instance
   int replicas = 1;            ///< identical servers behind one FCFS line (shared devices)
@@ -59,10 +63,16 @@ struct DeviceSpec {
 
   /// FLOP/s one accelerator achieves: peak_flops × compute_efficiency.
   double achieved_flops_per_accelerator() const { return peak_flops * compute_efficiency; }
-  /// FLOP/s a replica achieves: achieved_flops_per_accelerator() × accelerators.
-  double achieved_flops() const { return achieved_flops_per_accelerator() * accelerators; }
-  /// Bytes/s a replica achieves: memory_bandwidth × memory_efficiency × accelerators.
-  double achieved_bandwidth() const { return memory_bandwidth * memory_efficiency * accelerators; }
+  /// Speed-up of a replica over one accelerator: accelerators^tp_scaling (= accelerators
+  /// when tp_scaling = 1, the default; calibrated below 1 on Splitwise's measurements,
+  /// docs/CALIBRATION.md, where smaller per-GPU shards run at lower efficiency).
+  double tp_speedup() const {
+    return tp_scaling == 1.0 ? static_cast<double>(accelerators) : std::pow(static_cast<double>(accelerators), tp_scaling);
+  }
+  /// FLOP/s a replica achieves: achieved_flops_per_accelerator() × tp_speedup().
+  double achieved_flops() const { return achieved_flops_per_accelerator() * tp_speedup(); }
+  /// Bytes/s a replica achieves: memory_bandwidth × memory_efficiency × tp_speedup().
+  double achieved_bandwidth() const { return memory_bandwidth * memory_efficiency * tp_speedup(); }
   /// Bytes of memory of a replica: memory × accelerators (0 = unknown).
   double replica_memory() const { return memory * accelerators; }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "sim/hardware/allreduce_table.hpp"
 #include "sim/hardware/profile_table.hpp"
 #include "sim/hardware/roofline.hpp"
 #include "sim/hardware/device_spec.hpp"
@@ -26,7 +27,8 @@ struct IterationLoad {
 
 class LatencyModel {
  public:
-  /// `profile` may be null (roofline).
+  /// `profile` may be null (roofline). A roofline model reads the device's
+  /// allreduce_profile (AllReduceTable; InputError when unreadable) if it names one.
   LatencyModel(const ModelCard& model, const DeviceSpec& device, std::shared_ptr<const ProfileTable> profile);
 
   /// Prefill of `tokens` prompt tokens alone (s).
@@ -51,6 +53,7 @@ class LatencyModel {
   const ModelCard& m_;
   const DeviceSpec& d_;
   std::shared_ptr<const ProfileTable> profile_;
+  std::shared_ptr<const AllReduceTable> allreduce_;  ///< device.allreduce_profile (roofline only), or null
 };
 
 }  // namespace collabsim

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <stdexcept>
+#include <tuple>
 #include <fstream>
 #include <string>
 
@@ -50,6 +53,20 @@ ProfileTable::ProfileTable(const std::filesystem::path& file) {
     throw InputError(SourcePos{file, lineno, 1}, "phase", "the profile needs both prefill and decode rows");
   for (auto* g : {&prefill_, &decode_})
     for (auto& [b, c] : *g) std::sort(c.begin(), c.end());
+}
+
+ProfileTable::ProfileTable(const std::vector<ProfileRow>& rows) {
+  std::map<std::tuple<bool, double, double>, std::pair<double, int>> sum;  // mean of duplicates
+  for (const auto& r : rows) {
+    if (!(r.batch >= 0 && r.tokens >= 0 && r.seconds >= 0) || !std::isfinite(r.batch + r.tokens + r.seconds))
+      throw std::invalid_argument("profile row with a negative or non-finite value");
+    auto& [s, n] = sum[{r.prefill, r.batch, r.tokens}];
+    s += r.seconds;
+    ++n;
+  }
+  for (const auto& [k, v] : sum)
+    (std::get<0>(k) ? prefill_ : decode_)[std::get<1>(k)].emplace_back(std::get<2>(k), v.first / v.second);
+  if (prefill_.empty() || decode_.empty()) throw std::invalid_argument("the profile needs both prefill and decode rows");
 }
 
 double ProfileTable::along(const Curve& c, double x) {

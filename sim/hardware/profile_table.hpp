@@ -15,8 +15,20 @@
 
 namespace collabsim {
 
+/// One measured point of a profile: phase (prefill or decode), batch [sequences],
+/// tokens (prefill: total prompt tokens of the batch; decode: mean context), seconds.
+struct ProfileRow {
+  bool prefill = true;
+  double batch = 1, tokens = 0, seconds = 0;
+};
+
 class ProfileTable {
  public:
+  /// A table from rows already read (e.g. splitwise_profile_table). Rows with the same
+  /// phase, batch and tokens are averaged. Throws std::invalid_argument when a phase has
+  /// no rows or a value is negative or not finite.
+  explicit ProfileTable(const std::vector<ProfileRow>& rows);
+
   /// Throws InputError (file, line, column) for a missing file, bad header, unknown phase,
   /// non-numeric or negative value, or a phase without any rows.
   explicit ProfileTable(const std::filesystem::path& file);

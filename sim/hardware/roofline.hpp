@@ -11,10 +11,18 @@
 ///                         bytes = weights + KV cache of c tokens (kv_bytes_per_token · c)
 ///
 /// Achieved rates are peak × efficiency (device card: compute_efficiency for FLOP/s,
-/// memory_efficiency for bandwidth), times the number of accelerators per replica.
+/// memory_efficiency for bandwidth), times the replica's tensor-parallel speed-up
+/// (DeviceSpec::tp_speedup: accelerators^tp_scaling).
+///
+/// Each step also pays step_overhead(): layers × layer_overhead (device card) plus, when a
+/// measured all-reduce table is given and the replica has k > 1 accelerators, 2 all-reduces
+/// per layer (Megatron-LM tensor parallelism, Shoeybi et al. 2019) of the step's tokens ×
+/// hidden × 2 bytes (BF16/FP16 activations). Both are 0 by default. Calibrated against
+/// SplitwiseSim's measurements in docs/CALIBRATION.md.
 
 #include <cstdint>
 
+#include "sim/hardware/allreduce_table.hpp"
 #include "sim/hardware/device_spec.hpp"
 #include "sim/hardware/model_card.hpp"
 
@@ -33,15 +41,23 @@ StepWork prefill_work(const ModelCard& m, std::int64_t prompt_tokens);
 /// Σ over the steps of decode_step_time's counts (closed form).
 StepWork decode_work(const ModelCard& m, std::int64_t prompt_tokens, std::int64_t output_tokens);
 
-/// Prefill time (s) of `prompt_tokens` tokens on one replica.
-double prefill_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt_tokens);
 
-/// Time (s) of one decode step at context length `context` tokens, batch 1.
-double decode_step_time(const ModelCard& m, const DeviceSpec& d, std::int64_t context);
+/// Fixed and communication time (s) of one step that processes `step_tokens` tokens:
+/// layers × layer_overhead + (ar and accelerators > 1 ? 2 × layers × ar->time(accelerators,
+/// step_tokens × hidden × 2 bytes) : 0).
+double step_overhead(const ModelCard& m, const DeviceSpec& d, const AllReduceTable* ar, double step_tokens);
+
+/// Prefill time (s) of `prompt_tokens` tokens on one replica (+ step_overhead).
+double prefill_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt_tokens,
+                    const AllReduceTable* ar = nullptr);
+
+/// Time (s) of one decode step at context length `context` tokens, batch 1 (+ step_overhead).
+double decode_step_time(const ModelCard& m, const DeviceSpec& d, std::int64_t context,
+                        const AllReduceTable* ar = nullptr);
 
 /// Time (s) to decode `output_tokens` tokens after a prompt of `prompt_tokens` tokens,
 /// batch 1: Σ_{k=0}^{output−1} decode_step_time(prompt + k), in closed form (O(1)).
 double decode_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt_tokens,
-                   std::int64_t output_tokens);
+                   std::int64_t output_tokens, const AllReduceTable* ar = nullptr);
 
 }  // namespace collabsim

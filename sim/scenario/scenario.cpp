@@ -5,11 +5,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "sim/core/input_file.hpp"
 #include "sim/core/strings.hpp"
+#include "sim/hardware/splitwise_profile.hpp"
 #include "sim/workload/trace_formats.hpp"
 
 #ifndef COLLABSIM_DEFAULT_SOURCE_DIR
@@ -397,6 +399,10 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     }
     const ParamSet p = read_params_over(t, card_t ? &*card_t : nullptr, device_fields(), ctx);
     DeviceSpec d = device_from(p, name, ctx);
+    if (!d.allreduce_profile.empty())
+      d.allreduce_profile =
+          resolve_data_file(d.allreduce_profile, data_dirs, p.pos("allreduce_profile"), ctx + ".allreduce_profile")
+              .string();
     d.pos = pos_of(t);
     sc.devices.push_back(std::move(d));
   }
@@ -450,7 +456,17 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     if (d.quality_column.empty())
       throw InputError(p.pos("model"), ctx + ".quality_column",
                        "no quality column: set it here or in the model card");
-    if (!p.text("profile").empty()) {
+    d.splitwise = p.text("splitwise");
+    if (!d.splitwise.empty()) {
+      if (p.text("profile").empty())
+        throw InputError(p.pos("splitwise"), ctx + ".splitwise", "needs `profile` = SplitwiseSim's perf_model.csv");
+      d.profile = resolve_data_file(p.text("profile"), data_dirs, p.pos("profile"), ctx + ".profile");
+      try {
+        (void)splitwise_profile_table(d.profile, parse_splitwise_select(d.splitwise));
+      } catch (const std::invalid_argument& e) {
+        throw InputError(p.pos("splitwise"), ctx + ".splitwise", e.what());
+      }
+    } else if (!p.text("profile").empty()) {
       d.profile = dir / p.text("profile");
       if (!input_exists(d.profile))
         throw InputError(p.pos("profile"), ctx + ".profile", "file '" + d.profile.string() + "' does not exist");

@@ -1,0 +1,375 @@
+// The roofline against SplitwiseSim's measured prefill and decode-iteration times
+// (docs/CALIBRATION.md, "Tensor-parallel serving"). Per Splitwise hardware, four factors
+// (compute_efficiency, memory_efficiency, layer_overhead, tp_scaling) are fitted on the
+// even-indexed points (sorted by model, hardware, TP, prompt, batch, output) with the
+// measured NCCL all-reduce term on, and the odd-indexed points are held out. The test
+// prints every point; with COLLABSIM_CALIBRATION_TABLE=<file> it also writes the markdown
+// table of docs/calibration_splitwise.md, so the document is regenerated, not hand-edited:
+//   COLLABSIM_CALIBRATION_TABLE=docs/calibration_splitwise.md \
+//     ./build/collabsim_tests --gtest_filter='SplitwiseCalibration*'
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "sim/config/params.hpp"
+#include "sim/config/toml_params.hpp"
+#include "sim/hardware/allreduce_table.hpp"
+#include "sim/hardware/latency_model.hpp"
+#include "sim/hardware/roofline.hpp"
+#include "sim/hardware/splitwise_profile.hpp"
+#include "test_support.hpp"
+
+using namespace collabsim;
+using namespace collabsim::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+DeviceSpec device(const std::string& card) {
+  const auto t = toml::parse_file((source_dir() / "models" / "devices" / (card + ".toml")).string());
+  return device_from(read_params(t, device_fields(), "devices." + card), card, "devices." + card);
+}
+ModelCard model(const std::string& card) {
+  const auto t = toml::parse_file((source_dir() / "models" / "llms" / (card + ".toml")).string());
+  return model_card_from(read_params(t, model_card_fields(), ""), card);
+}
+
+fs::path splitwise_csv() { return data_dir() / "profiles" / "splitwise" / "perf_model.csv"; }
+
+struct HwInfo {
+  const char* card;       // device card in models/devices
+  const char* network;    // vidur_network cluster
+};
+const std::map<std::string, HwInfo>& hardware() {
+  static const std::map<std::string, HwInfo> h = {{"a100-80gb", {"a100_sxm80", "a100_dgx"}},
+                                                  {"h100-80gb", {"h100_sxm", "h100_dgx"}},
+                                                  {"h100-80gb-pcap", {"h100_sxm", "h100_dgx"}}};
+  return h;
+}
+const char* model_card_of(const std::string& m) { return m == "llama2-70b" ? "llama-2-70b" : "bloom-176b"; }
+
+/// One (model, hardware, TP): a device spec the fit mutates in place, and a LatencyModel
+/// that reads it by reference (so predictions run the simulator's own code).
+struct Group {
+  ModelCard m;
+  DeviceSpec d;
+  std::unique_ptr<LatencyModel> lat;
+};
+
+double predict_prefill(const Group& g, const SplitwisePoint& p) {
+  IterationLoad l;
+  l.prefill_seqs = p.batch;
+  l.prefill_tokens = static_cast<double>(p.batch) * p.prompt;
+  l.prefill_attention = static_cast<double>(p.batch) * p.prompt * (p.prompt / 2.0);
+  l.prefill_kv_tokens = l.prefill_tokens;
+  return g.lat->iteration(l);
+}
+double predict_decode(const Group& g, const SplitwisePoint& p) {
+  IterationLoad l;
+  l.decode_seqs = p.batch;
+  l.decode_context = p.batch * p.mean_context();
+  return g.lat->iteration(l);
+}
+
+using Params = std::array<double, 4>;  // compute_eff, memory_eff, layer_overhead [s], tp_scaling
+void set_factors(DeviceSpec& d, const Params& x) {
+  d.compute_efficiency = x[0];
+  d.memory_efficiency = x[1];
+  d.layer_overhead = x[2];
+  d.tp_scaling = x[3];
+}
+bool feasible(const Params& x) {
+  return x[0] > 1e-3 && x[0] <= 1 && x[1] > 1e-3 && x[1] <= 1 && x[2] >= 0 && x[2] <= 1e-2 && x[3] >= 0.1 && x[3] <= 1;
+}
+
+/// Nelder–Mead (Nelder & Mead 1965) on Σ |log(predicted / measured)| of both phases;
+/// deterministic (fixed start, fixed iteration count).
+Params fit(std::vector<Group*>& groups, const std::vector<std::pair<Group*, const SplitwisePoint*>>& pts) {
+  auto loss = [&](const Params& x) {
+    if (!feasible(x)) return 1e30;
+    for (auto* g : groups) set_factors(g->d, x);
+    double s = 0;
+    for (const auto& [g, p] : pts)
+      s += std::abs(std::log(predict_prefill(*g, *p) / p->prefill_s)) + std::abs(std::log(predict_decode(*g, *p) / p->decode_s));
+    return s;
+  };
+  std::vector<std::pair<double, Params>> S;
+  const Params x0 = {0.5, 0.8, 1e-4, 0.8};
+  S.emplace_back(loss(x0), x0);
+  for (int i = 0; i < 4; ++i) {
+    Params x = x0;
+    x[i] *= 1.1;
+    S.emplace_back(loss(x), x);
+  }
+  auto sort = [&] { std::stable_sort(S.begin(), S.end(), [](auto& a, auto& b) { return a.first < b.first; }); };
+  sort();
+  for (int it = 0; it < 1500; ++it) {
+    Params c{};
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) c[j] += S[i].second[j] / 4;
+    auto along = [&](double t) {
+      Params x;
+      for (int j = 0; j < 4; ++j) x[j] = c[j] + t * (S[4].second[j] - c[j]);
+      return x;
+    };
+    const Params xr = along(-1);
+    const double fr = loss(xr);
+    if (fr < S[0].first) {
+      const Params xe = along(-2);
+      const double fe = loss(xe);
+      S[4] = fe < fr ? std::make_pair(fe, xe) : std::make_pair(fr, xr);
+    } else if (fr < S[3].first) {
+      S[4] = {fr, xr};
+    } else {
+      const Params xc = along(0.5);
+      const double fc = loss(xc);
+      if (fc < S[4].first) {
+        S[4] = {fc, xc};
+      } else {
+        for (int i = 1; i < 5; ++i) {
+          for (int j = 0; j < 4; ++j) S[i].second[j] = S[0].second[j] + 0.5 * (S[i].second[j] - S[0].second[j]);
+          S[i].first = loss(S[i].second);
+        }
+      }
+    }
+    sort();
+  }
+  for (auto* g : groups) set_factors(g->d, S[0].second);
+  return S[0].second;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+double max_abs(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+std::vector<double> abs_of(std::vector<double> v) {
+  for (auto& x : v) x = std::abs(x);
+  return v;
+}
+
+}  // namespace
+
+TEST(SplitwiseProfile, ReadsMediansAndInterpolatesInBatchTokens) {
+  if (!fs::exists(splitwise_csv())) GTEST_SKIP() << "no shared data at " << splitwise_csv();
+  const auto pts = read_splitwise_perf(splitwise_csv());
+  ASSERT_EQ(pts.size(), 228u);  // 12 (model, hardware, TP) × 19 distinct configurations
+  int reps = 0;
+  for (const auto& p : pts) reps += p.repetitions;
+  EXPECT_EQ(reps, 1260);  // every CSV row is in one point
+  const auto tab = splitwise_profile_table(pts, "llama2-70b", "h100-80gb", 2);
+  // Batch tokens 1,024 and 2,048 are each measured twice (prompt 1,024 at batch 1 and 512 at
+  // batch 2; 2,048 at batch 1 and 512 at batch 4): the table holds their mean, linear between.
+  auto mean_at = [&](int batch_tokens) {
+    double s = 0;
+    int n = 0;
+    for (const auto& p : pts)
+      if (p.model == "llama2-70b" && p.hardware == "h100-80gb" && p.tp == 2 && p.prompt * p.batch == batch_tokens &&
+          p.tokens == 128) {
+        s += p.prefill_s;
+        ++n;
+      }
+    EXPECT_EQ(n, 2) << batch_tokens;
+    return s / n;
+  };
+  EXPECT_NEAR(tab.prefill(1, 1024), mean_at(1024), 1e-12);
+  EXPECT_NEAR(tab.prefill(7, 1536), (mean_at(1024) + mean_at(2048)) / 2, 1e-12);  // batch ignored in prefill
+  EXPECT_GT(tab.decode_step(32, 575.5), tab.decode_step(1, 575.5));
+}
+
+TEST(AllReduceTable, InterpolatesBySizeAndGpus) {
+  const auto file = data_dir() / "profiles" / "vidur_network" / "h100_dgx" / "all_reduce.csv";
+  if (!fs::exists(file)) GTEST_SKIP() << "no shared data at " << file;
+  const AllReduceTable t(file);
+  EXPECT_EQ(t.gpu_counts(), (std::vector<int>{2, 4, 8}));
+  EXPECT_EQ(t.time(1, 1e6), 0.0);
+  EXPECT_EQ(t.time(2, 1.0), t.time(2, 4096.0));                      // latency floor below 2,048 elements
+  EXPECT_NEAR(t.time(8, 2 * 2.0 * 67108864), 2 * t.time(8, 2.0 * 67108864), 1e-15);  // bandwidth beyond
+  const double a = t.time(4, 1e7), b = t.time(8, 1e7);
+  EXPECT_NEAR(t.time(6, 1e7), (a + b) / 2, 1e-15);                     // linear in GPU count
+  EXPECT_GT(t.time(8, 1e8), t.time(8, 1e6));
+}
+
+TEST(SplitwiseCalibration, HeldOutMedianErrorWithinTenPercent) {
+  if (!fs::exists(splitwise_csv())) GTEST_SKIP() << "no shared data at " << splitwise_csv();
+  const auto pts = read_splitwise_perf(splitwise_csv());
+  std::map<std::tuple<std::string, std::string, int>, Group> groups;
+  std::map<std::string, std::shared_ptr<AllReduceTable>> ar;
+  for (const auto& p : pts) {
+    auto [it, fresh] = groups.try_emplace({p.model, p.hardware, p.tp});
+    if (!fresh) continue;
+    Group& g = it->second;
+    const auto& hw = hardware().at(p.hardware);
+    g.m = model(model_card_of(p.model));
+    g.d = device(hw.card);
+    g.d.accelerators = p.tp;
+    g.d.allreduce_profile = (data_dir() / "profiles" / "vidur_network" / hw.network / "all_reduce.csv").string();
+  }
+  // Before: the cards as they are (no overhead, no all-reduce, linear TP).
+  std::map<const SplitwisePoint*, std::pair<double, double>> before, after;
+  for (auto& [k, g] : groups) {
+    DeviceSpec plain = g.d;
+    plain.allreduce_profile.clear();
+    Group tmp{g.m, plain, nullptr};
+    tmp.lat = std::make_unique<LatencyModel>(tmp.m, tmp.d, nullptr);
+    for (const auto& p : pts)
+      if (std::tie(p.model, p.hardware, p.tp) == k)
+        before[&p] = {predict_prefill(tmp, p) / p.prefill_s - 1, predict_decode(tmp, p) / p.decode_s - 1};
+    g.lat = std::make_unique<LatencyModel>(g.m, g.d, nullptr);  // reads g.d by reference
+  }
+  std::map<std::string, Params> fitted;
+  for (const auto& [hw, info] : hardware()) {
+    std::vector<Group*> gs;
+    for (auto& [k, g] : groups)
+      if (std::get<1>(k) == hw) gs.push_back(&g);
+    std::vector<std::pair<Group*, const SplitwisePoint*>> cal;
+    for (std::size_t i = 0; i < pts.size(); i += 2)
+      if (pts[i].hardware == hw) cal.emplace_back(&groups.at({pts[i].model, pts[i].hardware, pts[i].tp}), &pts[i]);
+    fitted[hw] = fit(gs, cal);
+    for (const auto& p : pts)
+      if (p.hardware == hw) {
+        const Group& g = groups.at({p.model, p.hardware, p.tp});
+        after[&p] = {predict_prefill(g, p) / p.prefill_s - 1, predict_decode(g, p) / p.decode_s - 1};
+      }
+  }
+  std::string md;
+  md += "| # | model | hardware | TP | prompt | batch | output | split | prefill measured [ms] | roofline before | "
+        "error before | calibrated | error after | decode measured [ms] | roofline before | error before | "
+        "calibrated | error after |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::map<std::string, std::vector<double>> e;  // "<split> <phase> <when>"
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const auto& p = pts[i];
+    const auto [bp, bd] = before.at(&p);
+    const auto [ap, ad] = after.at(&p);
+    const std::string split = i % 2 ? "held-out" : "calibration";
+    for (const std::string s : {split, std::string("all")}) {
+      e[s + " prefill before"].push_back(bp);
+      e[s + " decode before"].push_back(bd);
+      e[s + " prefill after"].push_back(ap);
+      e[s + " decode after"].push_back(ad);
+    }
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} | {:.1f} | {:+.1f}% | {:.1f} | {:+.1f}% | {:.2f} | "
+                      "{:.2f} | {:+.1f}% | {:.2f} | {:+.1f}% |\n",
+                      i, p.model, p.hardware, p.tp, p.prompt, p.batch, p.tokens, split, 1e3 * p.prefill_s,
+                      1e3 * p.prefill_s * (1 + bp), 100 * bp, 1e3 * p.prefill_s * (1 + ap), 100 * ap, 1e3 * p.decode_s,
+                      1e3 * p.decode_s * (1 + bd), 100 * bd, 1e3 * p.decode_s * (1 + ad), 100 * ad);
+  }
+  std::string summary = "\n| split | phase | median abs error before | worst before | median abs error after | worst after |\n"
+                        "|---|---|---|---|---|---|\n";
+  for (const std::string s : {"calibration", "held-out", "all"})
+    for (const std::string ph : {"prefill", "decode"}) {
+      const auto& b = e.at(s + " " + ph + " before");
+      const auto& a = e.at(s + " " + ph + " after");
+      summary += fmt::format("| {} | {} | {:.1f}% | {:.1f}% | {:.1f}% | {:.1f}% |\n", s, ph, 100 * median(abs_of(b)),
+                             100 * max_abs(b), 100 * median(abs_of(a)), 100 * max_abs(a));
+    }
+  std::string factors = "\n| Splitwise hardware | card | compute_efficiency | memory_efficiency | layer_overhead [ms] | tp_scaling |\n"
+                        "|---|---|---|---|---|---|\n";
+  for (const auto& [hw, x] : fitted)
+    factors += fmt::format("| {} | {} | {:.4f} | {:.4f} | {:.5f} | {:.4f} |\n", hw, hardware().at(hw).card, x[0], x[1],
+                           1e3 * x[2], x[3]);
+  std::printf("%s%s", factors.c_str(), summary.c_str());
+  if (const char* out = std::getenv("COLLABSIM_CALIBRATION_TABLE"); out && *out) {
+    std::ofstream f(out);
+    f << "# Roofline against SplitwiseSim's measurements, every point\n\n"
+         "Generated by `COLLABSIM_CALIBRATION_TABLE=docs/calibration_splitwise.md "
+         "./build/collabsim_tests --gtest_filter='SplitwiseCalibration*'` (tests/test_splitwise_calibration.cpp); "
+         "see docs/CALIBRATION.md for the method. Times are medians over 5 repetitions; error = roofline / measured − 1. "
+         "Before: the device cards as shipped (no layer overhead, no all-reduce, linear TP). After: the factors fitted "
+         "on the calibration split, with the measured NCCL all-reduce term.\n"
+      << factors << summary << "\n" << md;
+  }
+  // The opt-in calibrated cards carry the fitted factors (rounded to the digits printed).
+  for (const auto& [hw, card] : {std::pair<std::string, std::string>{"h100-80gb", "h100_sxm_splitwise"},
+                                 {"a100-80gb", "a100_sxm80_splitwise"}}) {
+    const DeviceSpec c = device(card);
+    const Params& x = fitted.at(hw);
+    EXPECT_NEAR(c.compute_efficiency, x[0], 6e-4) << card;
+    EXPECT_NEAR(c.memory_efficiency, x[1], 6e-4) << card;
+    EXPECT_NEAR(c.layer_overhead, x[2], 6e-8) << card;
+    EXPECT_NEAR(c.tp_scaling, x[3], 6e-4) << card;
+    EXPECT_EQ(fs::path(c.allreduce_profile).parent_path().filename().string(), hardware().at(hw).network) << card;
+  }
+  EXPECT_LE(median(abs_of(e.at("held-out prefill after"))), 0.10);
+  EXPECT_LE(median(abs_of(e.at("held-out decode after"))), 0.10);
+  // Calibration improves on the shipped cards for both phases.
+  EXPECT_LT(median(abs_of(e.at("held-out prefill after"))), median(abs_of(e.at("held-out prefill before"))));
+  EXPECT_LT(median(abs_of(e.at("held-out decode after"))), median(abs_of(e.at("held-out decode before"))));
+}
+
+TEST(SplitwiseCalibration, StepOverheadAddsLayerAndAllReduceTerms) {
+  const auto file = data_dir() / "profiles" / "vidur_network" / "h100_dgx" / "all_reduce.csv";
+  if (!fs::exists(file)) GTEST_SKIP() << "no shared data at " << file;
+  const ModelCard m = model("llama-2-70b");
+  DeviceSpec d = device("h100_sxm");
+  d.accelerators = 4;
+  const double plain = decode_step_time(m, d, 600);
+  const AllReduceTable ar(file);
+  d.layer_overhead = 1e-4;
+  // 80 layers × 0.1 ms, plus 2 × 80 all-reduces of 1 token × 8,192 × 2 bytes over 4 GPUs.
+  EXPECT_NEAR(decode_step_time(m, d, 600, &ar), plain + 80 * 1e-4 + 160 * ar.time(4, 8192 * 2.0), 1e-12);
+  EXPECT_GT(ar.time(4, 8192 * 2.0), 0.0);
+  // The closed-form decode sum pays the same per step.
+  EXPECT_NEAR(decode_time(m, d, 600, 3, &ar),
+              decode_step_time(m, d, 600, &ar) + decode_step_time(m, d, 601, &ar) + decode_step_time(m, d, 602, &ar), 1e-12);
+  // Prefill's all-reduce carries all 512 tokens' activations.
+  const double pre_plain = prefill_time(m, device("h100_sxm"), 512);
+  DeviceSpec d1 = device("h100_sxm");
+  d1.layer_overhead = 1e-4;
+  EXPECT_NEAR(prefill_time(m, d1, 512, &ar), pre_plain + 80 * 1e-4, 1e-12);  // 1 GPU: no all-reduce
+  d.layer_overhead = 0;
+  EXPECT_NEAR(prefill_time(m, d, 512, &ar) - prefill_time(m, d, 512), 160 * ar.time(4, 512 * 8192 * 2.0), 1e-12);
+}
+
+TEST(AllReduceTable, BadInputNamesTheColumn) {
+  TempDir d;
+  write_file(d.path / "a.csv", "num_workers,size,devices_per_node\n2,2048,2\n");
+  EXPECT_THROW(AllReduceTable(d.path / "a.csv"), InputError);  // no time column
+  write_file(d.path / "b.csv", "time_stats.all_reduce.median,num_workers,size,devices_per_node\n0.1,2,x,2\n");
+  try {
+    AllReduceTable t(d.path / "b.csv");
+    FAIL() << "accepted a non-numeric size";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("size"), std::string::npos) << e.what();
+  }
+  write_file(d.path / "c.csv", "time_stats.all_reduce.median,num_workers,size,devices_per_node\n0.1,2,2048,1\n");
+  EXPECT_THROW(AllReduceTable(d.path / "c.csv"), InputError);  // only a cross-node row
+  EXPECT_THROW(ProfileTable(std::vector<ProfileRow>{{true, 1, 128, 0.01}}), std::invalid_argument);  // no decode
+  EXPECT_THROW(read_splitwise_perf(d.path / "missing.csv"), InputError);
+}
+
+TEST(SplitwiseProfile, DeploymentUsesMeasuredTimesDirectly) {
+  if (!fs::exists(splitwise_csv())) GTEST_SKIP() << "no shared data at " << splitwise_csv();
+  TempDir d;
+  const std::string base = "run " + (source_dir() / "scenarios" / "edge_cloud_cascade.toml").string() +
+                           " --quiet --set workload.limit=50 --set mechanism.name=large_only"
+                           " --set deployments.llm.profile=profiles/splitwise/perf_model.csv";
+  std::string out;
+  EXPECT_EQ(run_cli(base + " --set deployments.llm.splitwise=llama2-70b/h100-80gb/4 -o " + (d.path / "a.h5").string(), out),
+            0)
+      << out;
+  EXPECT_NE(run_cli(base + " --set deployments.llm.splitwise=llama2-70b/h100-80gb/3 -o " + (d.path / "b.h5").string(), out),
+            0);
+  EXPECT_NE(out.find("deployments.llm.splitwise"), std::string::npos) << out;
+  EXPECT_NE(out.find("TP 3"), std::string::npos) << out;
+  EXPECT_THROW(parse_splitwise_select("llama2-70b/h100-80gb"), std::invalid_argument);
+  EXPECT_THROW(parse_splitwise_select("llama2-70b/h100-80gb/0"), std::invalid_argument);
+  const auto s = parse_splitwise_select("bloom-176b/a100-80gb/8");
+  EXPECT_EQ(s.model, "bloom-176b");
+  EXPECT_EQ(s.hardware, "a100-80gb");
+  EXPECT_EQ(s.tp, 8);
+}
