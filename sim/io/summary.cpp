@@ -115,6 +115,7 @@ MetricRow Summary::columns() const {
       {"makespan_s", {"s", makespan_s}},
       {"throughput_rps", {"1/s", throughput_rps}},
       {"n_saturated_devices", {"devices", static_cast<double>(n_saturated_devices)}},
+      {"n_questions_skipped", {"questions", static_cast<double>(n_questions_skipped)}},
   };
 }
 

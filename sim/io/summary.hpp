@@ -39,6 +39,9 @@ struct Summary {
   double makespan_s = 0;            ///< last completion time (s since start)
   double throughput_rps = 0;        ///< completed requests / makespan
   std::int64_t n_saturated_devices = 0;  ///< shared devices whose queue never drained (set by run_scenario)
+  /// Questions left out of the request → question join because a column in use is blank
+  /// (quality.blank = "skip"; set by run_scenario from QueryJoin::skipped).
+  std::int64_t n_questions_skipped = 0;
 
   /// (name, unit, value) triples in /summary column order.
   MetricRow columns() const;

@@ -46,6 +46,13 @@ struct WorkloadSpec {
 struct QualitySpec {
   std::filesystem::path table;      ///< resolved path
   std::filesystem::path questions;  ///< question texts (JSONL) for kernels; empty = none
+  std::string format = "auto";      ///< "auto", "wide", "long", "routellm" (quality::QualityTable::load)
+  std::string blank = "skip";       ///< blank-cell policy: "skip", "zero", "error"
+  std::vector<std::string> categories;  ///< join only questions of these categories (empty = all)
+  SourcePos categories_pos;
+  /// "trace": prompt tokens from the trace; "question": ceil(question_chars / chars_per_token).
+  std::string prompt_tokens = "trace";
+  double chars_per_token = 4.0;     ///< characters per token for prompt_tokens = "question"
   SourcePos pos;
 };
 
@@ -106,5 +113,6 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
 /// device_fields(), link_fields(), deployment_fields(), model_card_fields()).
 std::span<const Field> run_fields();
 std::span<const Field> workload_fields();
+std::span<const Field> quality_fields();
 
 }  // namespace collabsim

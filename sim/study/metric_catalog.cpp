@@ -34,6 +34,8 @@ constexpr std::array kCatalog{
     MetricInfo{"makespan_s", "s", Better::lower, "last completion time"},
     MetricInfo{"throughput_rps", "1/s", Better::higher, "completed requests per second of makespan"},
     MetricInfo{"n_saturated_devices", "devices", Better::lower, "shared devices whose queue never drained"},
+    MetricInfo{"n_questions_skipped", "questions", Better::lower,
+               "questions left out of the join for a blank score (quality.blank = skip)"},
 };
 
 }  // namespace

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "collabsim/version.hpp"
 #include "sim/core/engine.hpp"
@@ -31,6 +33,22 @@ constexpr double kSaturatedUtilisation = 0.95;
 /// ... and its last answer comes this many times later than the last arrival.
 constexpr double kSaturatedMakespanRatio = 1.5;
 
+
+/// Prompt tokens of a request from its joined question's text (quality.prompt_tokens =
+/// "question"): ceil(question_chars / chars_per_token), at least 1. The default 4
+/// characters per token is OpenAI's rule of thumb for English text ("one token generally
+/// corresponds to ~4 characters", help.openai.com, What are tokens and how to count them);
+/// the MMLU-Pro question_chars count question + options, not the 5-shot prompt.
+std::int64_t question_tokens(const quality::QualityTable& t, std::size_t row, const QualitySpec& q) {
+  const std::int64_t chars = t.question_chars(row);
+  if (chars < 0)
+    throw InputError(q.pos, "quality.prompt_tokens",
+                     "prompt_tokens = \"question\" needs the question's length, but " + t.file().string() +
+                         " has no question_chars for question " + std::to_string(t.query_id(row)) +
+                         " (add a question_chars column, or use prompt_tokens = \"trace\")");
+  const double tok = std::ceil(static_cast<double>(chars) / q.chars_per_token);
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(tok));
+}
 
 /// Run-time state shared by the processes of one run.
 struct RunState {
@@ -77,8 +95,9 @@ Task<void> arrivals(RunState& st, const TraceData& trace, const TraceWindow& win
       r.arrival = static_cast<SimTime>(arrival_ns / sc.workload.rate_scale);
       r.origin = origin;
       r.prompt_tokens = rec.prompt_tokens;
-      r.output_tokens = rec.output_tokens;
       r.quality_row = join.row(r.id);
+      r.output_tokens = rec.output_tokens;
+      if (sc.quality.prompt_tokens == "question") r.prompt_tokens = question_tokens(table, r.quality_row, sc.quality);
       r.query_id = table.query_id(r.quality_row);
       if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
       co_await st.engine.until(r.arrival);
@@ -194,13 +213,17 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       if (std::find(join_columns.begin(), join_columns.end(), c) == join_columns.end()) join_columns.push_back(c);
   InputCache own_inputs;  // a run on its own reads its inputs once, through the same path as sweeps
   InputCache& inputs = opt.inputs ? *opt.inputs : own_inputs;
-  const std::shared_ptr<const quality::QualityTable> table_ptr = inputs.quality(sc.quality.table, join_columns);
+  const std::shared_ptr<const quality::QualityTable> table_ptr = inputs.quality(
+      sc.quality.table, join_columns, sc.quality.format,
+      sc.quality.blank == "zero"    ? quality::BlankPolicy::zero
+      : sc.quality.blank == "error" ? quality::BlankPolicy::error
+                                    : quality::BlankPolicy::skip);
   const quality::QualityTable& table = *table_ptr;
   const std::shared_ptr<const TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
   std::vector<std::size_t> col_idx, join_idx;
   for (const auto& c : columns) col_idx.push_back(table.model_index(c));
   for (const auto& c : join_columns) join_idx.push_back(table.model_index(c));
-  QueryJoin join(table, join_idx, sc.run.seed);
+  QueryJoin join(table, join_idx, sc.run.seed, sc.quality.categories, sc.quality.categories_pos);
 
   Context cx(engine, sc, topo, net, deps, table, col_idx);
   SpanLog spans;
@@ -242,6 +265,12 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
 
   RunResult res;
   res.summary = acc.finish(sc.run.seed);
+  res.summary.n_questions_skipped = static_cast<std::int64_t>(join.skipped());
+  if (join.skipped() > 0)
+    res.warnings.push_back(fmt::format(
+        "{} of {} questions in {} were left out of the join: a column in use ({}) is blank (quality.blank = \"{}\")",
+        join.skipped(), table.num_queries(), sc.quality.table.filename().string(), fmt::join(join_columns, ", "),
+        sc.quality.blank));
   const double horizon = res.summary.makespan_s;
   const double last_arrival = st.last_arrival_s;
   std::vector<MetricRow> device_rows(sc.devices.size());
