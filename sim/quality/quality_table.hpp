@@ -21,6 +21,8 @@
 
 namespace collabsim::quality {
 
+struct IrtModel;
+
 /// What a blank score cell of a column in use means (`quality.blank`).
 enum class BlankPolicy {
   skip,   ///< the question is left out of the join (QueryJoin counts it)
@@ -101,6 +103,7 @@ class QualityTable {
   }
 
  private:
+  friend QualityTable draw_irt(const QualityTable& t, const IrtModel& model, std::uint64_t seed);
   void apply_blank_policy(BlankPolicy blank);
   std::filesystem::path file_;
   std::vector<std::size_t> line_;

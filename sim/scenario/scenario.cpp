@@ -96,6 +96,14 @@ std::span<const Field> quality_fields() {
                   "characters per token for prompt_tokens = \"question\" (≈ 4 for English text with GPT/Llama "
                   "BPE tokenizers, OpenAI tokenizer guidance)",
                   0.5, 100.0),
+      Field::text("synthetic", "none",
+                  "none: the table's own scores; irt: every score drawn from a 2PL IRT model fitted to the "
+                  "table (same models' accuracy and correlation; stream (run.seed, irt_draw); docs/QUALITY.md)",
+                  {"none", "irt"}),
+      Field::text_list("irt_columns", std::vector<std::string>{},
+                       "more model columns for the IRT fit, beyond those in use (more columns pin the "
+                       "question parameters better)",
+                       0),
   };
   return f;
 }
@@ -379,6 +387,8 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   sc.quality.categories_pos = q.given("categories") ? q.pos("categories") : sc.quality.pos;
   sc.quality.prompt_tokens = q.text("prompt_tokens");
   sc.quality.chars_per_token = q.number("chars_per_token");
+  sc.quality.synthetic = q.text("synthetic");
+  sc.quality.irt_columns = q.texts("irt_columns");
   if (!q.text("questions").empty())
     sc.quality.questions = resolve_data_file(q.text("questions"), data_dirs, q.pos("questions"), "quality.questions");
 

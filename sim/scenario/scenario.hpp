@@ -53,6 +53,9 @@ struct QualitySpec {
   /// "trace": prompt tokens from the trace; "question": ceil(question_chars / chars_per_token).
   std::string prompt_tokens = "trace";
   double chars_per_token = 4.0;     ///< characters per token for prompt_tokens = "question"
+  /// "none": the table's scores; "irt": synthetic outcomes drawn from a 2PL fit (quality/irt.hpp).
+  std::string synthetic = "none";
+  std::vector<std::string> irt_columns;  ///< extra model columns the IRT fit uses (beyond those in use)
   SourcePos pos;
 };
 

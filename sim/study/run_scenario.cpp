@@ -19,6 +19,7 @@
 #include "sim/io/result_file.hpp"
 #include "sim/mechanisms/registry.hpp"
 #include "sim/network/network.hpp"
+#include "sim/quality/irt.hpp"
 #include "sim/quality/query_join.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/trace_window.hpp"
@@ -213,11 +214,18 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       if (std::find(join_columns.begin(), join_columns.end(), c) == join_columns.end()) join_columns.push_back(c);
   InputCache own_inputs;  // a run on its own reads its inputs once, through the same path as sweeps
   InputCache& inputs = opt.inputs ? *opt.inputs : own_inputs;
-  const std::shared_ptr<const quality::QualityTable> table_ptr = inputs.quality(
-      sc.quality.table, join_columns, sc.quality.format,
+  std::vector<std::string> load_columns = join_columns;
+  if (sc.quality.synthetic == "irt")
+    for (const auto& c : sc.quality.irt_columns)
+      if (std::find(load_columns.begin(), load_columns.end(), c) == load_columns.end()) load_columns.push_back(c);
+  std::shared_ptr<const quality::QualityTable> table_ptr = inputs.quality(
+      sc.quality.table, load_columns, sc.quality.format,
       sc.quality.blank == "zero"    ? quality::BlankPolicy::zero
       : sc.quality.blank == "error" ? quality::BlankPolicy::error
                                     : quality::BlankPolicy::skip);
+  if (sc.quality.synthetic == "irt")  // a synthetic table drawn from the 2PL fit (quality/irt.hpp)
+    table_ptr = std::make_shared<const quality::QualityTable>(
+        quality::draw_irt(*table_ptr, quality::fit_irt(*table_ptr), sc.run.seed));
   const quality::QualityTable& table = *table_ptr;
   const std::shared_ptr<const TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
   std::vector<std::size_t> col_idx, join_idx;
