@@ -93,8 +93,8 @@ std::span<const Field> quality_fields() {
                   "(ceil(question_chars / chars_per_token))",
                   {"trace", "question"}),
       Field::real("chars_per_token", 4.0, "characters",
-                  "characters per token for prompt_tokens = \"question\" (≈ 4 for English text with GPT/Llama "
-                  "BPE tokenizers, OpenAI tokenizer guidance)",
+                  "characters per token for prompt_tokens = \"question\" (≈ 4 for English text with GPT "
+                  "BPE tokenizers, OpenAI tokenizer guidance; docs/QUALITY.md)",
                   0.5, 100.0),
       Field::text("synthetic", "none",
                   "none: the table's own scores; irt: every score drawn from a 2PL IRT model fitted to the "
