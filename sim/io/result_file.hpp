@@ -27,7 +27,7 @@ namespace collabsim {
 
 /// Version of the result-file layout (docs/HDF5.md), stored as the root attribute
 /// `schema_version` of run and sweep files. 2: /summary gained quality_ci95_lo/hi and
-/// n_saturated_devices; sweep files. 3: /summary gained slo_attainment and goodput_rps.
+/// n_saturated_devices; sweep files. 3: /summary gained slo_attainment, goodput_rps and n_questions_skipped.
 inline constexpr std::int64_t kResultSchemaVersion = 3;
 
 /// How a ResultFile is written.

@@ -127,6 +127,7 @@ MetricRow Summary::columns() const {
       {"slo_attainment", {"1", slo_attainment}},
       {"goodput_rps", {"1/s", goodput_rps}},
       {"n_saturated_devices", {"devices", static_cast<double>(n_saturated_devices)}},
+      {"n_questions_skipped", {"questions", static_cast<double>(n_questions_skipped)}},
   };
 }
 

@@ -46,6 +46,9 @@ struct Summary {
   /// goal such as 90%, is read off a sweep over workload.rate_scale). NaN without targets.
   double goodput_rps = 0;
   std::int64_t n_saturated_devices = 0;  ///< shared devices whose queue never drained (set by run_scenario)
+  /// Questions left out of the request → question join because a column in use is blank
+  /// (quality.blank = "skip"; set by run_scenario from QueryJoin::skipped).
+  std::int64_t n_questions_skipped = 0;
 
   /// (name, unit, value) triples in /summary column order.
   MetricRow columns() const;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 #include <type_traits>
 #include <stdexcept>
 
@@ -46,8 +47,279 @@ void split_csv(const std::string& line, std::vector<std::string>& out, std::vect
   }
 }
 
+/// Throws the "no such model" InputError for `m`, naming the 3 closest of `names`.
+[[noreturn]] void throw_missing_model(const std::filesystem::path& file, const std::string& m,
+                                      const std::vector<std::string>& names) {
+  std::vector<std::pair<std::size_t, std::string>> near;
+  for (const auto& h : names)
+    if (h.find('|') == std::string::npos) near.emplace_back(edit_distance(m, h), h);
+  std::sort(near.begin(), near.end());
+  std::string list;
+  for (std::size_t i = 0; i < near.size() && i < 3; ++i) list += (i ? ", " : "") + near[i].second;
+  throw InputError(SourcePos{file, 1, 1}, m, "no such model column in the quality table; closest: " + list);
+}
+
+/// Opens a quality table for reading (the checks of check_input_file) and reads its header
+/// (BOM stripped) into `f`/`cols`.
+std::ifstream open_table(const std::filesystem::path& file, std::vector<std::string>& f, std::vector<std::size_t>& cols) {
+  if (!input_exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "cannot open the quality table");
+  check_input_file(file, SourcePos{}, "", "the quality table");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(SourcePos{file, 0, 0}, "", "cannot open the quality table");
+  std::string line;
+  if (!read_line(in, line, kMaxTableLineBytes, file, 1))
+    throw InputError(SourcePos{file, 0, 0}, "", "the quality table is empty: expected a CSV header");
+  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+  split_csv(line, f, cols);
+  return in;
+}
+
+long column_of(const std::vector<std::string>& f, const std::string& name) {
+  const auto it = std::find(f.begin(), f.end(), name);
+  return it == f.end() ? -1 : static_cast<long>(it - f.begin());
+}
+
+/// Parses `s` as a number into `out`; InputError (file, line, col, key) when it is not one
+/// or (floating point) not finite.
+template <class T>
+void parse_num(const std::string& s, T& out, const std::filesystem::path& file, std::size_t line, std::size_t col,
+               const std::string& key) {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+    throw InputError(SourcePos{file, line, col}, key, "'" + quote_excerpt(s) + "' is not a number");
+  if constexpr (std::is_floating_point_v<T>)
+    if (!std::isfinite(out))
+      throw InputError(SourcePos{file, line, col}, key,
+                       "'" + quote_excerpt(s) + "' is not a finite number (leave the cell blank for no score)");
+}
 
 }  // namespace
+
+QualityTable QualityTable::load(const std::filesystem::path& file, const std::vector<std::string>& models,
+                                const std::string& format, BlankPolicy blank) {
+  std::string fmt = format;
+  if (fmt == "auto") {
+    std::vector<std::string> f;
+    std::vector<std::size_t> cols;
+    open_table(file, f, cols);
+    if (column_of(f, "query_id") >= 0 && column_of(f, "model") >= 0 && column_of(f, "score") >= 0)
+      fmt = "long";
+    else if (column_of(f, "question_id") >= 0)
+      fmt = "wide";
+    else if (column_of(f, "prompt") >= 0)
+      fmt = "routellm";
+    else {
+      std::string head;
+      for (std::size_t i = 0; i < f.size() && i < 4; ++i) head += (i ? ", " : "") + quote_excerpt(f[i], 40);
+      throw InputError(SourcePos{file, 1, 1}, "quality.format",
+                       "cannot tell the quality table's format from its header (" + head +
+                           "): expected question_id (wide), query_id + model + score (long) or prompt (routellm); "
+                           "set quality.format");
+    }
+  }
+  QualityTable t;
+  if (fmt == "wide")
+    t = load_wide_csv(file, models);
+  else if (fmt == "long")
+    t = load_long_csv(file, models);
+  else if (fmt == "routellm")
+    t = load_routellm_csv(file, models);
+  else
+    throw InputError(SourcePos{file, 0, 0}, "quality.format",
+                     "unknown quality table format '" + quote_excerpt(fmt) + "' (auto, wide, long, routellm)");
+  t.apply_blank_policy(blank);
+  return t;
+}
+
+void QualityTable::apply_blank_policy(BlankPolicy blank) {
+  if (blank == BlankPolicy::skip) return;
+  for (std::size_t r = 0; r < num_queries(); ++r)
+    for (std::size_t m = 0; m < models_.size(); ++m) {
+      if (!std::isnan(score_[m][r])) continue;
+      if (blank == BlankPolicy::error)
+        throw InputError(SourcePos{file_, line_[r], 0}, models_[m],
+                         "question " + std::to_string(query_id_[r]) + " has no score in column '" + models_[m] +
+                             "' (quality.blank = \"error\"; " + std::to_string(blanks(m)) +
+                             " blank cell(s) in that column; \"skip\" leaves such questions out, \"zero\" scores them 0)");
+      score_[m][r] = 0.0;
+    }
+}
+
+std::size_t QualityTable::blanks(std::size_t model) const {
+  return static_cast<std::size_t>(std::count_if(score_[model].begin(), score_[model].end(),
+                                                [](double v) { return std::isnan(v); }));
+}
+
+QualityTable QualityTable::load_long_csv(const std::filesystem::path& file, const std::vector<std::string>& models) {
+  std::vector<std::string> f;
+  std::vector<std::size_t> cols;
+  std::ifstream in = open_table(file, f, cols);
+  const long qid = column_of(f, "query_id"), mod = column_of(f, "model"), sc = column_of(f, "score"),
+             cost = column_of(f, "cost_usd"), otok = column_of(f, "output_tokens"), cat = column_of(f, "category"),
+             qchars = column_of(f, "question_chars");
+  for (const auto& [c, name] : {std::pair{qid, "query_id"}, std::pair{mod, "model"}, std::pair{sc, "score"}})
+    if (c < 0)
+      throw InputError(SourcePos{file, 1, 1}, name,
+                       std::string("the long-format header has no ") + name +
+                           " column (expected query_id, model, score[, cost_usd, output_tokens])");
+  const std::size_t width = f.size(), k = models.size();
+  std::map<std::string, std::size_t> want;
+  for (std::size_t m = 0; m < k; ++m) want.emplace(models[m], m);
+  QualityTable t;
+  t.file_ = file;
+  t.models_ = models;
+  t.score_.resize(k);
+  t.pred_.resize(k);
+  t.out_chars_.resize(k);
+  t.cost_.resize(k);
+  t.out_tokens_.resize(k);
+  std::map<std::int64_t, std::size_t> row_of;               // query id -> row
+  std::map<std::pair<std::size_t, std::size_t>, std::size_t> pair_line;  // (row, model) -> line
+  std::set<std::string> seen_models;
+  std::vector<std::size_t> rows_of_model(k, 0);
+  std::string line;
+  std::size_t lineno = 1;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  while (read_line(in, line, kMaxTableLineBytes, file, lineno + 1)) {
+    ++lineno;
+    if (line.empty() || line == "\r") continue;
+    split_csv(line, f, cols);
+    if (f.size() != width)
+      throw InputError(SourcePos{file, lineno, 1}, "row",
+                       "expected " + std::to_string(width) + " fields, got " + std::to_string(f.size()));
+    std::int64_t id = 0;
+    parse_num(f[qid], id, file, lineno, cols[qid], "query_id");
+    auto [it, fresh] = row_of.emplace(id, t.query_id_.size());
+    const std::size_t r = it->second;
+    if (fresh) {
+      t.query_id_.push_back(id);
+      t.line_.push_back(lineno);
+      t.category_.push_back(cat >= 0 ? f[cat] : std::string());
+      std::int64_t qc = -1;
+      if (qchars >= 0 && !f[qchars].empty()) parse_num(f[qchars], qc, file, lineno, cols[qchars], "question_chars");
+      t.question_chars_.push_back(qc);
+      for (std::size_t m = 0; m < k; ++m) {
+        t.score_[m].push_back(nan);
+        if (cost >= 0) t.cost_[m].push_back(nan);
+        if (otok >= 0) t.out_tokens_[m].push_back(-1);
+      }
+    }
+    seen_models.insert(f[mod]);
+    const auto w = want.find(f[mod]);
+    if (w == want.end()) continue;
+    const std::size_t m = w->second;
+    if (const auto [p, first] = pair_line.emplace(std::pair{r, m}, lineno); !first)
+      throw InputError(SourcePos{file, lineno, cols[mod]}, f[mod],
+                       "question " + std::to_string(id) + " and model '" + quote_excerpt(f[mod], 80) +
+                           "' appear twice (first on line " + std::to_string(p->second) + ")");
+    ++rows_of_model[m];
+    if (!f[sc].empty()) {
+      double v = 0;
+      parse_num(f[sc], v, file, lineno, cols[sc], "score");
+      if (v < 0 || v > 1) throw InputError(SourcePos{file, lineno, cols[sc]}, "score", "score outside [0, 1]");
+      t.score_[m][r] = v;
+    }
+    if (cost >= 0 && !f[cost].empty()) {
+      double v = 0;
+      parse_num(f[cost], v, file, lineno, cols[cost], "cost_usd");
+      if (v < 0) throw InputError(SourcePos{file, lineno, cols[cost]}, "cost_usd", "negative cost");
+      t.cost_[m][r] = v;
+    }
+    if (otok >= 0 && !f[otok].empty()) {
+      std::int64_t v = 0;
+      parse_num(f[otok], v, file, lineno, cols[otok], "output_tokens");
+      if (v < 0) throw InputError(SourcePos{file, lineno, cols[otok]}, "output_tokens", "negative token count");
+      t.out_tokens_[m][r] = v;
+    }
+  }
+  if (t.query_id_.empty())
+    throw InputError(SourcePos{file, lineno, 0}, "",
+                     "the quality table has a header but no rows (no question to join requests to)");
+  for (std::size_t m = 0; m < k; ++m) {
+    if (rows_of_model[m] == 0)
+      throw_missing_model(file, models[m], std::vector<std::string>(seen_models.begin(), seen_models.end()));
+    if (t.blanks(m) == t.query_id_.size())
+      throw InputError(SourcePos{file, 1, cols[sc]}, models[m],
+                       "model column has no scores: every one of its " + std::to_string(t.query_id_.size()) +
+                           " cells is blank");
+  }
+  return t;
+}
+
+QualityTable QualityTable::load_routellm_csv(const std::filesystem::path& file,
+                                             const std::vector<std::string>& models) {
+  std::vector<std::string> f;
+  std::vector<std::size_t> cols;
+  std::ifstream in = open_table(file, f, cols);
+  const long prompt = column_of(f, "prompt");
+  if (prompt < 0)
+    throw InputError(SourcePos{file, 1, 1}, "prompt", "the RouteLLM header has no prompt column");
+  const std::size_t width = f.size(), k = models.size();
+  std::vector<long> col;
+  for (const auto& m : models) {
+    const long c = column_of(f, m);
+    if (c < 0) throw_missing_model(file, m, f);
+    col.push_back(c);
+  }
+  const std::vector<std::string> header = f;
+  const std::vector<std::size_t> header_cols = cols;
+  QualityTable t;
+  t.file_ = file;
+  t.models_ = models;
+  t.score_.resize(k);
+  t.pred_.resize(k);
+  t.out_chars_.resize(k);
+  t.cost_.resize(k);
+  t.out_tokens_.resize(k);
+  const std::string category = file.stem().string();
+  std::string line, rec;
+  std::size_t lineno = 1;
+  while (read_line(in, line, kMaxTableLineBytes, file, lineno + 1)) {
+    ++lineno;
+    const std::size_t start = lineno;
+    rec = line;
+    // A quoted field may hold newlines: join lines while the quotes are unbalanced.
+    while (std::count(rec.begin(), rec.end(), '"') % 2 == 1) {
+      if (!read_line(in, line, kMaxTableLineBytes, file, lineno + 1))
+        throw InputError(SourcePos{file, start, 1}, "prompt", "unterminated quoted field (the file ends inside it)");
+      ++lineno;
+      if (rec.size() + line.size() > kMaxTableLineBytes)
+        throw InputError(SourcePos{file, start, 1}, "prompt", "a quoted record longer than 16 MiB");
+      rec += '\n';
+      rec += line;
+    }
+    if (rec.empty() || rec == "\r") continue;
+    split_csv(rec, f, cols);
+    if (f.size() != width)
+      throw InputError(SourcePos{file, start, 1}, "row",
+                       "expected " + std::to_string(width) + " fields, got " + std::to_string(f.size()));
+    t.query_id_.push_back(static_cast<std::int64_t>(t.query_id_.size()));
+    t.line_.push_back(start);
+    t.category_.push_back(category);
+    const auto& p = f[prompt];
+    t.question_chars_.push_back(static_cast<std::int64_t>(
+        std::count_if(p.begin(), p.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; })));
+    for (std::size_t m = 0; m < k; ++m) {
+      const std::string& c = f[col[m]];
+      double v = std::numeric_limits<double>::quiet_NaN();
+      if (c == "True" || c == "true" || c == "1") v = 1.0;
+      else if (c == "False" || c == "false" || c == "0") v = 0.0;
+      else if (!c.empty())
+        throw InputError(SourcePos{file, start, cols[col[m]]}, header[col[m]],
+                         "'" + quote_excerpt(c) + "' is not True/False (RouteLLM correctness cell)");
+      t.score_[m].push_back(v);
+    }
+  }
+  if (t.query_id_.empty())
+    throw InputError(SourcePos{file, lineno, 0}, "",
+                     "the quality table has a header but no rows (no question to join requests to)");
+  for (std::size_t m = 0; m < k; ++m)
+    if (t.blanks(m) == t.query_id_.size())
+      throw InputError(SourcePos{file, 1, header_cols[col[m]]}, models[m],
+                       "model column has no scores: every one of its " + std::to_string(t.query_id_.size()) +
+                           " cells is blank");
+  return t;
+}
 
 QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, const std::vector<std::string>& models) {
   if (!input_exists(file))
@@ -86,19 +358,14 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
     }
   }
   QualityTable t;
+  t.file_ = file;
   t.models_ = models;
+  t.cost_.resize(models.size());
+  t.out_tokens_.resize(models.size());
   std::vector<long> score_col, pred_col, out_col;
   for (const auto& m : models) {
     const long c = find(m);
-    if (c < 0) {
-      std::vector<std::pair<std::size_t, std::string>> near;
-      for (const auto& h : f)
-        if (h.find('|') == std::string::npos) near.emplace_back(edit_distance(m, h), h);
-      std::sort(near.begin(), near.end());
-      std::string list;
-      for (std::size_t i = 0; i < near.size() && i < 3; ++i) list += (i ? ", " : "") + near[i].second;
-      throw InputError(SourcePos{file, 1, 1}, m, "no such model column in the quality table; closest: " + list);
-    }
+    if (c < 0) throw_missing_model(file, m, f);
     score_col.push_back(c);
     pred_col.push_back(find(m + "|pred"));
     out_col.push_back(find(m + "|out_chars"));
@@ -136,6 +403,7 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
                        "question id " + std::to_string(id) + " appears twice (first on line " +
                            std::to_string(it->second) + ")");
     t.query_id_.push_back(id);
+    t.line_.push_back(lineno);
     t.category_.push_back(cat >= 0 ? f[cat] : std::string());
     std::int64_t qc = -1;
     if (qchars >= 0 && !f[qchars].empty()) num(f[qchars], cols[qchars], "question_chars", qc);

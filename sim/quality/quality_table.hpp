@@ -5,17 +5,45 @@
 /// shared/data/quality/SOURCE.md): `question_id, category, ..., answer, ..., <M>,
 /// <M>|pred, <M>|out_chars, ...`. Only the requested model columns are loaded, as column
 /// vectors (12,032 rows × k models).
+///
+/// Three formats (docs/QUALITY.md): `wide` (above), `long` (one row per (question, model):
+/// `query_id, model, score[, cost_usd, output_tokens, category, question_chars]`) and
+/// `routellm` (RouteLLM's response CSVs, lm-sys/RouteLLM, Apache-2.0: `prompt, <model>...`
+/// with True/False cells, one row per question). `load` picks one by `format` or, for
+/// "auto", by the header. A blank-cell policy (BlankPolicy) is applied to the loaded columns.
 
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace collabsim::quality {
 
+struct IrtModel;
+
+/// What a blank score cell of a column in use means (`quality.blank`).
+enum class BlankPolicy {
+  skip,   ///< the question is left out of the join (QueryJoin counts it)
+  zero,   ///< the blank scores 0 (a missing answer is a wrong answer)
+  error,  ///< the first blank cell is an InputError naming file, line, question and column
+};
+
+/// Format names accepted by `load` ("auto" detects by header).
+inline constexpr const char* kQualityFormats[] = {"auto", "wide", "long", "routellm"};
+
 class QualityTable {
  public:
+  /// Loads `models` from `file` in `format` ("auto", "wide", "long", "routellm"; "auto":
+  /// `query_id`+`model`+`score` in the header ⇒ long, `question_id` ⇒ wide, `prompt` ⇒
+  /// routellm), then applies `blank` to the loaded columns. Throws InputError as the
+  /// format's loader, for an unknown format or an undetectable header (naming the file and
+  /// the header's first columns), and under BlankPolicy::error for the first blank cell
+  /// (file, line, question id, column).
+  static QualityTable load(const std::filesystem::path& file, const std::vector<std::string>& models,
+                           const std::string& format = "auto", BlankPolicy blank = BlankPolicy::skip);
+
   /// Loads `models` (and their `|pred`, `|out_chars` companions when present). Throws
   /// InputError naming file, line and column for a missing file (or one that is not a
   /// regular file of at most 4 GiB), an empty file, a missing model column (listing similar
@@ -24,6 +52,34 @@ class QualityTable {
   /// `inf`: a missing score is a blank cell), a score outside [0, 1], a header without
   /// rows, and a requested model column whose cells are all blank.
   static QualityTable load_wide_csv(const std::filesystem::path& file, const std::vector<std::string>& models);
+
+  /// Long format: one row per (question, model) pair, `query_id, model, score` plus optional
+  /// `cost_usd` (USD), `output_tokens` (tokens), `category`, `question_chars` (characters).
+  /// Questions keep the order of their first row; a (question, model) pair without a row is
+  /// a blank cell. Throws InputError (file, line, column) as load_wide_csv, and for a
+  /// missing required column, a pair given twice, and a requested model with no row.
+  static QualityTable load_long_csv(const std::filesystem::path& file, const std::vector<std::string>& models);
+  /// RouteLLM response CSV (routellm/evals/*/responses: `prompt, <model>, ...`, cells
+  /// True/False, 1/0 or blank; quoted prompts may span lines). Question id = 0-based row
+  /// index, category = the file's stem (e.g. `mmlu_anatomy`), question_chars = the prompt's
+  /// length in UTF-8 characters. Throws InputError (file, line, column) for a missing
+  /// `prompt` or model column, a cell that is not a boolean, an unterminated quote.
+  static QualityTable load_routellm_csv(const std::filesystem::path& file, const std::vector<std::string>& models);
+
+  /// The file the table was read from.
+  const std::filesystem::path& file() const { return file_; }
+  /// Line of the file where question `row` starts (its first row in the long format).
+  std::size_t line(std::size_t row) const { return line_[row]; }
+  /// Cost of answering question `row` with `model`, USD; NaN when absent (long format only).
+  double cost_usd(std::size_t row, std::size_t model) const {
+    return cost_[model].empty() ? std::numeric_limits<double>::quiet_NaN() : cost_[model][row];
+  }
+  /// Output length, tokens; -1 when absent (long format only).
+  std::int64_t output_tokens(std::size_t row, std::size_t model) const {
+    return out_tokens_[model].empty() ? -1 : out_tokens_[model][row];
+  }
+  /// Cells of column `model` that are blank.
+  std::size_t blanks(std::size_t model) const;
 
   std::size_t num_queries() const { return query_id_.size(); }
   std::size_t num_models() const { return models_.size(); }
@@ -47,6 +103,12 @@ class QualityTable {
   }
 
  private:
+  friend QualityTable draw_irt(const QualityTable& t, const IrtModel& model, std::uint64_t seed);
+  void apply_blank_policy(BlankPolicy blank);
+  std::filesystem::path file_;
+  std::vector<std::size_t> line_;
+  std::vector<std::vector<double>> cost_;
+  std::vector<std::vector<std::int64_t>> out_tokens_;
   std::vector<std::string> models_;
   std::vector<std::int64_t> query_id_, question_chars_;
   std::vector<std::string> category_;

@@ -84,15 +84,42 @@ std::span<const Field> slo_fields() {
   return f;
 }
 
-namespace {
 std::span<const Field> quality_fields() {
   static const std::vector<Field> f = {
-      Field::text("table", std::nullopt, "quality table (wide CSV), relative to the data dir"),
+      Field::text("table", std::nullopt, "quality table (CSV, see quality.format), relative to the data dir"),
       Field::text("questions", "", "question texts (MMLU-Pro JSONL) for router kernels, relative to the data dir"),
+      Field::text("format", "auto",
+                  "quality table format: wide (question_id + one column per model), long (query_id, model, score"
+                  "[, cost_usd, output_tokens]), routellm (prompt + True/False columns); auto = by header "
+                  "(docs/QUALITY.md)",
+                  {"auto", "wide", "long", "routellm"}),
+      Field::text("blank", "skip",
+                  "blank score cell in a column in use: skip the question (counted in /summary "
+                  "n_questions_skipped), score it zero, or stop with an error",
+                  {"skip", "zero", "error"}),
+      Field::text_list("categories", std::vector<std::string>{},
+                       "join requests only to questions of these categories (the table's category column, "
+                       "e.g. [\"health\", \"biology\"]; empty = all)",
+                       0),
+      Field::text("prompt_tokens", "trace",
+                  "prompt length: from the trace, or from the joined question's text "
+                  "(ceil(question_chars / chars_per_token))",
+                  {"trace", "question"}),
+      Field::real("chars_per_token", 4.0, "characters",
+                  "characters per token for prompt_tokens = \"question\" (≈ 4 for English text with GPT "
+                  "BPE tokenizers, OpenAI tokenizer guidance; docs/QUALITY.md)",
+                  0.5, 100.0),
+      Field::text("synthetic", "none",
+                  "none: the table's own scores; irt: every score drawn from a 2PL IRT model fitted to the "
+                  "table (same models' accuracy and correlation; stream (run.seed, irt_draw); docs/QUALITY.md)",
+                  {"none", "irt"}),
+      Field::text_list("irt_columns", std::vector<std::string>{},
+                       "more model columns for the IRT fit, beyond those in use (more columns pin the "
+                       "question parameters better)",
+                       0),
   };
   return f;
 }
-}  // namespace
 
 // ---------------------------------------------------------------- helpers
 
@@ -367,6 +394,14 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   const ParamSet q = read_params(q_t, quality_fields(), "quality");
   sc.quality.table = resolve_data_file(q.text("table"), data_dirs, q.pos("table"), "quality.table");
   sc.quality.pos = pos_of(q_t);
+  sc.quality.format = q.text("format");
+  sc.quality.blank = q.text("blank");
+  sc.quality.categories = q.texts("categories");
+  sc.quality.categories_pos = q.given("categories") ? q.pos("categories") : sc.quality.pos;
+  sc.quality.prompt_tokens = q.text("prompt_tokens");
+  sc.quality.chars_per_token = q.number("chars_per_token");
+  sc.quality.synthetic = q.text("synthetic");
+  sc.quality.irt_columns = q.texts("irt_columns");
   if (!q.text("questions").empty())
     sc.quality.questions = resolve_data_file(q.text("questions"), data_dirs, q.pos("questions"), "quality.questions");
 

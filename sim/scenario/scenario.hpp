@@ -46,6 +46,16 @@ struct WorkloadSpec {
 struct QualitySpec {
   std::filesystem::path table;      ///< resolved path
   std::filesystem::path questions;  ///< question texts (JSONL) for kernels; empty = none
+  std::string format = "auto";      ///< "auto", "wide", "long", "routellm" (quality::QualityTable::load)
+  std::string blank = "skip";       ///< blank-cell policy: "skip", "zero", "error"
+  std::vector<std::string> categories;  ///< join only questions of these categories (empty = all)
+  SourcePos categories_pos;
+  /// "trace": prompt tokens from the trace; "question": ceil(question_chars / chars_per_token).
+  std::string prompt_tokens = "trace";
+  double chars_per_token = 4.0;     ///< characters per token for prompt_tokens = "question"
+  /// "none": the table's scores; "irt": synthetic outcomes drawn from a 2PL fit (quality/irt.hpp).
+  std::string synthetic = "none";
+  std::vector<std::string> irt_columns;  ///< extra model columns the IRT fit uses (beyond those in use)
   SourcePos pos;
 };
 
@@ -117,5 +127,6 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
 std::span<const Field> run_fields();
 std::span<const Field> workload_fields();
 std::span<const Field> slo_fields();
+std::span<const Field> quality_fields();
 
 }  // namespace collabsim

@@ -32,8 +32,10 @@ std::shared_ptr<const TraceData> InputCache::trace(const std::string& format, co
 }
 
 std::shared_ptr<const quality::QualityTable> InputCache::quality(const std::filesystem::path& file,
-                                                                 const std::vector<std::string>& columns) {
-  std::string key = file.string();
+                                                                 const std::vector<std::string>& columns,
+                                                                 const std::string& format,
+                                                                 quality::BlankPolicy blank) {
+  std::string key = file.string() + '\n' + format + '\n' + std::to_string(static_cast<int>(blank));
   for (const auto& c : columns) key += '\n' + c;
   std::shared_ptr<Slot<quality::QualityTable>> slot;
   {
@@ -43,7 +45,7 @@ std::shared_ptr<const quality::QualityTable> InputCache::quality(const std::file
     slot = s;
   }
   return once(slot->once, slot->value, [&] {
-    return std::make_shared<const quality::QualityTable>(quality::QualityTable::load_wide_csv(file, columns));
+    return std::make_shared<const quality::QualityTable>(quality::QualityTable::load(file, columns, format, blank));
   });
 }
 

@@ -31,10 +31,13 @@ class InputCache {
  public:
   /// The trace `file` in `format`, read on first use. Throws as read_trace.
   std::shared_ptr<const TraceData> trace(const std::string& format, const std::filesystem::path& file);
-  /// The quality table `file` with `columns` loaded (QualityTable::load_wide_csv), read on
-  /// first use of that (file, columns) pair. Throws as load_wide_csv.
+  /// The quality table `file` with `columns` loaded (QualityTable::load in `format` with
+  /// the `blank` policy), read on first use of that (file, columns, format, blank) tuple.
+  /// Throws as QualityTable::load.
   std::shared_ptr<const quality::QualityTable> quality(const std::filesystem::path& file,
-                                                       const std::vector<std::string>& columns);
+                                                       const std::vector<std::string>& columns,
+                                                       const std::string& format = "auto",
+                                                       quality::BlankPolicy blank = quality::BlankPolicy::skip);
 
  private:
   template <class T>

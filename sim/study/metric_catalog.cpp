@@ -36,6 +36,8 @@ constexpr std::array kCatalog{
     MetricInfo{"slo_attainment", "1", Better::higher, "share of requests within both SLO targets ([slo] ttft, tpot)"},
     MetricInfo{"goodput_rps", "1/s", Better::higher, "requests per second of makespan within both SLO targets"},
     MetricInfo{"n_saturated_devices", "devices", Better::lower, "shared devices whose queue never drained"},
+    MetricInfo{"n_questions_skipped", "questions", Better::lower,
+               "questions left out of the join for a blank score (quality.blank = skip)"},
 };
 
 }  // namespace

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "collabsim/version.hpp"
 #include "sim/core/engine.hpp"
@@ -17,6 +19,7 @@
 #include "sim/io/result_file.hpp"
 #include "sim/mechanisms/registry.hpp"
 #include "sim/network/network.hpp"
+#include "sim/quality/irt.hpp"
 #include "sim/quality/query_join.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/trace_window.hpp"
@@ -31,6 +34,22 @@ constexpr double kSaturatedUtilisation = 0.95;
 /// ... and its last answer comes this many times later than the last arrival.
 constexpr double kSaturatedMakespanRatio = 1.5;
 
+
+/// Prompt tokens of a request from its joined question's text (quality.prompt_tokens =
+/// "question"): ceil(question_chars / chars_per_token), at least 1. The default 4
+/// characters per token is OpenAI's rule of thumb for English text ("one token generally
+/// corresponds to ~4 characters", help.openai.com, What are tokens and how to count them);
+/// the MMLU-Pro question_chars count question + options, not the 5-shot prompt.
+std::int64_t question_tokens(const quality::QualityTable& t, std::size_t row, const QualitySpec& q) {
+  const std::int64_t chars = t.question_chars(row);
+  if (chars < 0)
+    throw InputError(q.pos, "quality.prompt_tokens",
+                     "prompt_tokens = \"question\" needs the question's length, but " + t.file().string() +
+                         " has no question_chars for question " + std::to_string(t.query_id(row)) +
+                         " (add a question_chars column, or use prompt_tokens = \"trace\")");
+  const double tok = std::ceil(static_cast<double>(chars) / q.chars_per_token);
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(tok));
+}
 
 /// Run-time state shared by the processes of one run.
 struct RunState {
@@ -77,8 +96,9 @@ Task<void> arrivals(RunState& st, const TraceData& trace, const TraceWindow& win
       r.arrival = static_cast<SimTime>(arrival_ns / sc.workload.rate_scale);
       r.origin = origin;
       r.prompt_tokens = rec.prompt_tokens;
-      r.output_tokens = rec.output_tokens;
       r.quality_row = join.row(r.id);
+      r.output_tokens = rec.output_tokens;
+      if (sc.quality.prompt_tokens == "question") r.prompt_tokens = question_tokens(table, r.quality_row, sc.quality);
       r.query_id = table.query_id(r.quality_row);
       if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
       co_await st.engine.until(r.arrival);
@@ -195,14 +215,25 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       if (std::find(join_columns.begin(), join_columns.end(), c) == join_columns.end()) join_columns.push_back(c);
   InputCache own_inputs;  // a run on its own reads its inputs once, through the same path as sweeps
   InputCache& inputs = opt.inputs ? *opt.inputs : own_inputs;
-  const std::shared_ptr<const quality::QualityTable> table_ptr = inputs.quality(sc.quality.table, join_columns);
+  std::vector<std::string> load_columns = join_columns;
+  if (sc.quality.synthetic == "irt")
+    for (const auto& c : sc.quality.irt_columns)
+      if (std::find(load_columns.begin(), load_columns.end(), c) == load_columns.end()) load_columns.push_back(c);
+  std::shared_ptr<const quality::QualityTable> table_ptr = inputs.quality(
+      sc.quality.table, load_columns, sc.quality.format,
+      sc.quality.blank == "zero"    ? quality::BlankPolicy::zero
+      : sc.quality.blank == "error" ? quality::BlankPolicy::error
+                                    : quality::BlankPolicy::skip);
+  if (sc.quality.synthetic == "irt")  // a synthetic table drawn from the 2PL fit (quality/irt.hpp)
+    table_ptr = std::make_shared<const quality::QualityTable>(
+        quality::draw_irt(*table_ptr, quality::fit_irt(*table_ptr), sc.run.seed));
   const quality::QualityTable& table = *table_ptr;
   const std::shared_ptr<const TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
   std::vector<std::size_t> col_idx, join_idx;
   for (const auto& c : columns) col_idx.push_back(table.model_index(c));
   for (const auto& c : join_columns) join_idx.push_back(table.model_index(c));
   const auto keep = info->question_filter ? info->question_filter(params, sc) : std::function<bool(std::int64_t)>{};
-  QueryJoin join(table, join_idx, sc.run.seed, keep);
+  QueryJoin join(table, join_idx, sc.run.seed, sc.quality.categories, sc.quality.categories_pos, keep);
 
   Context cx(engine, sc, topo, net, deps, table, col_idx);
   SpanLog spans;
@@ -248,6 +279,12 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   res.summary = acc.finish(sc.run.seed);
   // Devices work until the last answer or the end of background work, whichever is later.
   const double horizon = std::max(res.summary.makespan_s, mech->background_end_s());
+  res.summary.n_questions_skipped = static_cast<std::int64_t>(join.skipped());
+  if (join.skipped() > 0)
+    res.warnings.push_back(fmt::format(
+        "{} of {} questions in {} were left out of the join: a column in use ({}) is blank (quality.blank = \"{}\")",
+        join.skipped(), table.num_queries(), sc.quality.table.filename().string(), fmt::join(join_columns, ", "),
+        sc.quality.blank));
   const double last_arrival = st.last_arrival_s;
   std::vector<MetricRow> device_rows(sc.devices.size());
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {
