@@ -27,6 +27,10 @@ std::span<const Field> deployment_fields() {
       Field::text("profile", "",
                   "measured latency profile CSV (phase,batch,tokens,ms) relative to this file; "
                   "empty = roofline from the model and device cards"),
+      Field::text("latency", "model",
+                  "model: step times from the roofline or profile; service_time: each request is served for "
+                  "its [workload.service] time (queueing studies; scheduler fcfs or a per-user device)",
+                  {"model", "service_time"}),
   };
   return f;
 }
@@ -42,6 +46,8 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   d.kv_memory_utilization = p.number("kv_memory_utilization");
   d.iteration_overhead = p.number("iteration_overhead");
   d.dispatch = p.text("dispatch");
+  d.latency = p.text("latency");
+  d.latency_pos = p.pos("latency");
   return d;
 }
 

@@ -30,6 +30,11 @@ struct DeploymentSpec {
   double iteration_overhead = 0;       ///< s per batching iteration
   std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin"
   std::filesystem::path profile;       ///< measured latency profile (empty = roofline)
+  /// "model": step times from the latency model (roofline or profile); "service_time":
+  /// each request occupies a server for its workload service time ([workload.service]),
+  /// whatever its tokens (queueing studies; fcfs or per-user serving only).
+  std::string latency = "model";
+  SourcePos latency_pos;
   SourcePos pos;
 
   /// Bytes of a replica of `dev` usable for weights and KV cache: replica_memory() ×
