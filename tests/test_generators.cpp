@@ -89,7 +89,10 @@ TEST(Generators, DistributionsKeepMeanAndCv) {
     EXPECT_NEAR(mean / 2.5, 1.0, 0.02) << dist_name(kind) << " cv " << cv;
     EXPECT_NEAR(sd / mean / cv, 1.0, 0.02) << dist_name(kind) << " cv " << cv;
   }
-  EXPECT_EQ(Distribution(DistKind::Deterministic, 1.5, 1).sample(*std::make_unique<RngStream>(1, "x")), 1.5);
+  RngStream rng(1, "x");
+  EXPECT_EQ(Distribution(DistKind::Deterministic, 1.5, 1).sample(rng), 1.5);
+  EXPECT_THROW(Distribution(DistKind::Gamma, 1.0, 0.0), std::invalid_argument);
+  EXPECT_THROW(Distribution(DistKind::Exponential, -1.0, 1.0), std::invalid_argument);
 }
 
 // ---------------------------------------------------------------- renewal arrivals
@@ -456,6 +459,8 @@ TEST_F(GeneratorKeys, NameFileLineAndKey) {
   EXPECT_HAS(error({"workload.arrivals.diurnal_amplitude=1.5"}), "key 'workload.arrivals.diurnal_amplitude'");
   EXPECT_HAS(error({"workload.repeat=2"}), "key 'workload.repeat'");
   EXPECT_HAS(error({"workload.format=azure_csv"}), "key 'workload.trace': required");
+  EXPECT_HAS(error({"workload.lengths.trace=x.csv"}), "key 'workload.lengths.trace': only source = \"trace\"");
+  EXPECT_HAS(error({"workload.start=\"5 s\""}), "key 'workload.start': a window of the generator's clock");
 }
 
 }  // namespace

@@ -265,7 +265,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   out.set_attribute("mechanism", sc.mechanism.name);
   out.set_attribute("seed", static_cast<std::int64_t>(sc.run.seed));
   out.set_attribute("created", utc_now());
-  out.set_attribute("trace_file", sc.workload.trace.filename().string());
+  // A generated workload names the file it reads (ServeGen windows or the lengths trace), else "generated".
+  std::string trace_file = sc.workload.trace.filename().string();
+  if (sc.workload.generated())
+    trace_file = !sc.workload.arrivals.servegen.empty() ? sc.workload.arrivals.servegen.filename().string()
+                 : !sc.workload.lengths.trace.empty()   ? sc.workload.lengths.trace.filename().string()
+                                                        : std::string("generated");
+  out.set_attribute("trace_file", trace_file);
   out.set_attribute("quality_file", sc.quality.table.filename().string());
   for (const auto& [k, v] : opt.attributes) out.set_attribute(k, v);
 

@@ -115,6 +115,8 @@ LengthSpec length_from(const ParamSet& p, const std::string& ctx) {
   l.trace_format = p.text("trace_format");
   if (l.source == "trace" && p.text("trace").empty())
     throw InputError(p.pos("source"), ctx + ".trace", "source \"trace\" needs a trace file");
+  if (l.source != "trace" && p.given("trace"))
+    throw InputError(p.pos("trace"), ctx + ".trace", "only source = \"trace\" reads a trace file");
   l.pos = p.pos("source");
   return l;
 }
