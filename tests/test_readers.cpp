@@ -84,6 +84,8 @@ TEST(AzureTrace, BadRowsNameFileLineAndColumn) {
       {header + ok + "2023-11-16 18:15:40.0,12,4\n", "t.csv:3:1: key 'TIMESTAMP': timestamp goes backwards"},
       {header + ok + "2023-11-16 18:15:47.0,12\n", "t.csv:3:25: key 'GeneratedTokens': missing field"},
       {header + ok + "yesterday,12,4\n", "t.csv:3:1: key 'TIMESTAMP'"},
+      {header + ok + "2023-11-16 18:15:47.0,12,4,9\n", "t.csv:3:28: key 'row': more than 3 fields"},
+      {header + ok + "\n" + "2023-11-16 18:15:47.0,,4\n", "t.csv:4:23: key 'ContextTokens'"},  // blank lines count
   };
   for (const auto& c : cases) {
     write_file(d.path / "t.csv", c.text);
@@ -142,6 +144,32 @@ TEST(MooncakeTrace, BadLinesNameFileLineAndKey) {
     drain(r);
   });
   EXPECT_NE(msg.find("key 'colour': unknown key"), std::string::npos) << msg;
+}
+
+TEST(MooncakeTrace, EveryMalformedLineGivesOneLineNumberedError) {
+  TempDir d;
+  const std::string ok = R"({"timestamp": 0, "input_length": 5, "output_length": 2, "hash_ids": [1]})" "\n";
+  struct Case {
+    std::string text, want;
+  } cases[] = {
+      {ok + R"({"timestamp": 3, "input_length": 5})" "\n", "m.jsonl:2:1: key 'output_length': missing or negative"},
+      {ok + R"({"timestamp": 3, "input_length": -5, "output_length": 2})" "\n",
+       "m.jsonl:2:1: key 'input_length': missing or negative"},
+      {ok + R"({"timestamp": 3, "input_length": 5, "output_length": 2)" "\n", "m.jsonl:2:55: malformed JSON: expected '}'"},
+      {ok + R"([1, 2])" "\n", "m.jsonl:2:1: malformed JSON: expected '{'"},
+      {ok + R"({"timestamp": 3, "input_length": 5, "output_length": 2, "hash_ids": 7})" "\n",
+       "m.jsonl:2:69: malformed JSON: expected '['"},
+      {ok + "\n" + R"({"timestamp": "3", "input_length": 5, "output_length": 2})" "\n",
+       "m.jsonl:3:15: key 'timestamp': expected an integer"},  // blank lines count
+  };
+  for (const auto& c : cases) {
+    write_file(d.path / "m.jsonl", c.text);
+    const std::string msg = error_of([&] {
+      MooncakeTraceReader r(d.path / "m.jsonl");
+      drain(r);
+    });
+    EXPECT_NE(msg.find(c.want), std::string::npos) << "got: " << msg << "\nwant: " << c.want;
+  }
 }
 
 TEST(QualityTable, MmluProColumnsMatchTheirPublishedAccuracy) {

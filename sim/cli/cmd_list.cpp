@@ -17,13 +17,20 @@ Command add_list_command(CLI::App& app) {
               fmt::print("  {:<12} {}\n  {:<12} ref: {}\n", m.name, m.summary, "", m.reference);
               fmt::print("{}\n", describe_fields(m.params));
             }
-            fmt::print("Scenario sections:\n\n  [run]\n{}\n  [workload]\n{}\n  [quality]\n{}\n  [slo]  service-level objectives (slo_attainment, goodput_rps in /summary)\n{}\n  [devices.<name>] (and device cards)\n{}\n"
+            fmt::print("Scenario sections:\n\n  [run]\n{}\n  [workload]\n{}\n"
+                       "  [workload.arrivals]  format = \"generated\" (docs/WORKLOADS.md)\n{}\n"
+                       "  [workload.lengths]  format = \"generated\"\n{}\n"
+                       "  [workload.service]  any format; served by deployments with latency = \"service_time\"\n{}\n"
+                       "  [quality]\n{}\n  [slo]  service-level objectives (slo_attainment, goodput_rps in /summary)\n{}\n"
+                       "  [devices.<name>] (and device cards)\n{}\n"
                        "  [links.<name>]\n{}\n  [deployments.<name>]\n{}\n  model cards (models/llms/<id>.toml)\n{}\n"
                        "  [sweep]  parameter study for `collabsim sweep` (ignored by `run`): \"<key path>\" = [values] or\n"
                        "           {{ from = a, to = b, step = s }}; mode = \"grid\" | \"zip\"; seeds = N;\n"
                        "           skip = [{{ \"<key path>\" = value, ... }}] (points matching every entry are skipped)\n",
                        describe_fields(run_fields()), describe_fields(workload_fields()),
-                       describe_fields(quality_fields()), describe_fields(slo_fields()),
+                       describe_fields(workload::arrival_fields()), describe_fields(workload::length_fields()),
+                       describe_fields(workload::service_fields()), describe_fields(quality_fields()),
+                       describe_fields(slo_fields()),
                        describe_fields(device_fields()), describe_fields(link_fields()),
                        describe_fields(deployment_fields()), describe_fields(model_card_fields()));
             return kExitOk;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 #include "sim/hardware/splitwise_profile.hpp"
 
@@ -26,11 +27,19 @@ double DeploymentServer::service_time(std::int64_t prompt, std::int64_t output) 
   return latency_.prefill(prompt) + latency_.decode(prompt, output);
 }
 
-Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
+Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
+                                            double service_s) {
   prompt = std::max<std::int64_t>(prompt, 0);
   output = std::max<std::int64_t>(output, 0);
   cached = std::max<std::int64_t>(cached, 0);
-  Generation g = co_await server_->generate(prompt, output, cached);
+  if (dep_.latency == "service_time" && !(service_s >= 0))
+    throw std::logic_error("deployment '" + dep_.name + "' serves requests for their service time, but the call "
+                           "carries none (a mechanism must reach it through Context::ask)");
+  Generation g;
+  if (dep_.latency == "service_time")
+    g = co_await server_->hold(prompt, output, service_s);
+  else
+    g = co_await server_->generate(prompt, output, cached);
   g.cost = dep_.generation_cost(dev_, g.device_time, g.prompt_tokens, g.output_tokens);
   busy_j_ += g.energy;
   ++count_;

@@ -39,8 +39,10 @@ class DeploymentServer {
   /// sequence, e.g. a speculative-decoding verification round): the cached context is
   /// read by attention and held in the KV cache, but not prefilled again.
   /// Negative counts are clamped to 0. Generation::failed when it cannot be served.
+  /// With latency = "service_time" the request is held for `service_s` (its workload
+  /// service time, s) instead (Server::hold); std::logic_error when `service_s` < 0 then.
   Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens,
-                            std::int64_t cached_tokens = 0);
+                            std::int64_t cached_tokens = 0, double service_s = -1);
 
   /// Service time (s) of one request alone on an idle instance: prefill + decode.
   double service_time(std::int64_t prompt_tokens, std::int64_t output_tokens) const;

@@ -44,6 +44,10 @@ std::span<const Field> deployment_fields() {
                   "model/hardware/tp of SplitwiseSim's perf_model.csv (e.g. llama2-70b/h100-80gb/4): "
                   "`profile` is then that data file, prefill linear in batch tokens, decode bilinear in "
                   "(batch, context); \"\" = profile is a phase,batch,tokens,ms CSV"),
+      Field::text("latency", "model",
+                  "model: step times from the roofline or profile; service_time: each request is served for "
+                  "its [workload.service] time (queueing studies; scheduler fcfs or a per-user device)",
+                  {"model", "service_time"}),
   };
   return f;
 }
@@ -70,6 +74,8 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   if (d.autoscale && d.scheduler != "continuous")
     throw InputError(p.pos("autoscale"), "deployments." + name + ".autoscale",
                      "autoscaling needs scheduler = \"continuous\"");
+  d.latency = p.text("latency");
+  d.latency_pos = p.pos("latency");
   return d;
 }
 

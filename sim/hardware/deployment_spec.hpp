@@ -42,6 +42,11 @@ struct DeploymentSpec {
   double autoscale_up = 32;            ///< sequences per up replica that start one more
   double autoscale_down = 8;           ///< sequences per up replica that drain one
   std::string splitwise;               ///< "model/hardware/tp": profile is SplitwiseSim's perf_model.csv
+  /// "model": step times from the latency model (roofline or profile); "service_time":
+  /// each request occupies a server for its workload service time ([workload.service]),
+  /// whatever its tokens (queueing studies; fcfs or per-user serving only).
+  std::string latency = "model";
+  SourcePos latency_pos;
   SourcePos pos;
 
   /// Bytes of a replica of `dev` usable for weights and KV cache: replica_memory() ×

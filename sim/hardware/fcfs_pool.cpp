@@ -22,4 +22,14 @@ ServerLoad FcfsPool::load() const {
   return l;
 }
 
+Task<Generation> FcfsPool::hold(std::int64_t prompt, std::int64_t output, double seconds) {
+  const SimTime queued = engine_.now();
+  co_await pool_.acquire();
+  Generation g = co_await serve_for(engine_, dev_, prompt, output, seconds);
+  pool_.release();
+  g.queued = queued;
+  busy_s_ += g.device_time;
+  co_return g;
+}
+
 }  // namespace collabsim

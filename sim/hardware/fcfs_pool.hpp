@@ -13,6 +13,7 @@ class FcfsPool final : public Server {
   FcfsPool(Engine& engine, const DeviceSpec& device, const LatencyModel& latency)
       : engine_(engine), dev_(device), latency_(latency), pool_(engine, device.replicas) {}
   Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) override;
+  Task<Generation> hold(std::int64_t prompt, std::int64_t output, double seconds) override;
   ServerLoad load() const override;
   double busy_seconds() const override { return busy_s_; }
 

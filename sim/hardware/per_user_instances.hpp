@@ -12,6 +12,7 @@ class PerUserInstances final : public Server {
   PerUserInstances(Engine& engine, const DeviceSpec& device, const LatencyModel& latency)
       : engine_(engine), dev_(device), latency_(latency) {}
   Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) override;
+  Task<Generation> hold(std::int64_t prompt, std::int64_t output, double seconds) override;
   ServerLoad load() const override { return {}; }
   double busy_seconds() const override { return busy_s_; }
 

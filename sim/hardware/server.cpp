@@ -31,6 +31,25 @@ Task<Generation> serve_alone(Engine& engine, const LatencyModel& latency, const 
   co_return g;
 }
 
+Task<Generation> Server::hold(std::int64_t, std::int64_t, double) {
+  throw std::logic_error("this scheduler serves tokens, not service times (use scheduler = \"fcfs\")");
+  co_return Generation{};
+}
+
+Task<Generation> serve_for(Engine& engine, const DeviceSpec& device, std::int64_t prompt, std::int64_t output,
+                           double seconds) {
+  Generation g;
+  g.queued = g.start = engine.now();
+  g.prompt_tokens = prompt;
+  g.output_tokens = output;
+  const SimTime total = from_seconds(seconds);
+  co_await engine.delay(total);
+  g.first_token = g.end = engine.now();
+  g.device_time = to_seconds(total);
+  g.energy = device.busy_energy(g.device_time);
+  co_return g;
+}
+
 std::unique_ptr<Server> make_server(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev,
                                     const LatencyModel& latency, double kv_capacity) {
   if (dev.per_user) return std::make_unique<PerUserInstances>(engine, dev, latency);

@@ -44,6 +44,13 @@ class Server {
   /// cache): fills Generation's times (ns), device_time (s) and energy (J). Cost is the
   /// caller's (DeploymentServer). Generation::failed when it can never be served.
   virtual Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) = 0;
+  /// Serves one request for a given service time (`seconds` ≥ 0) instead of its tokens
+  /// (deployments with latency = "service_time"): queues as generate() does, then holds a
+  /// server for `seconds`; the first token is the end (the answer comes whole).
+  /// `prompt`/`output` are recorded for accounting only. The default throws
+  /// std::logic_error: only FcfsPool and PerUserInstances serve service times (the loader
+  /// refuses the others).
+  virtual Task<Generation> hold(std::int64_t prompt, std::int64_t output, double seconds);
   virtual ServerLoad load() const = 0;
   /// Σ time (s) the replicas worked.
   virtual double busy_seconds() const = 0;
@@ -62,6 +69,11 @@ class Server {
 /// stretches the phases it clamps.
 Task<Generation> serve_alone(Engine& engine, const LatencyModel& latency, const DeviceSpec& device,
                              std::int64_t prompt, std::int64_t output, std::int64_t cached);
+
+/// One request held for `seconds` on an idle server (latency = "service_time"): start =
+/// now, first_token = end = now + seconds; energy device.busy_energy(seconds).
+Task<Generation> serve_for(Engine& engine, const DeviceSpec& device, std::int64_t prompt, std::int64_t output,
+                           double seconds);
 
 /// The Server `deployment` asks for on `device`: PerUserInstances when the device is
 /// per-user, else FcfsPool (scheduler "fcfs") or BatchingPool ("continuous"). `latency`

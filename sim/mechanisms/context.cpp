@@ -27,8 +27,8 @@ Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, doub
 }
 
 Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
-                                 std::int64_t cached) {
-  const Generation g = co_await deps_[dep]->generate(prompt, output, cached);
+                                 std::int64_t cached, double service_s) {
+  const Generation g = co_await deps_[dep]->generate(prompt, output, cached, service_s);
   if (spans_) record_generation(dep, rec.request_id, g);
   const std::size_t device = topo_.deployment_device(dep);
   rec.tokens[dep] += g.output_tokens;
@@ -85,7 +85,7 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
                   static_cast<std::int32_t>(dep));
     co_return a;
   }
-  a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens);
+  a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens, 0, r.service_s);
   const Generation& g = a.generation;
   if (device != r.origin && !g.failed) {
     // Tokens stream down during decode: the first arrives after the path's serialisation

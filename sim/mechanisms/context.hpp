@@ -83,9 +83,10 @@ class Context {
 
   /// Runs a generation on deployment `dep` with no network transfer (the caller moves the
   /// data): `prompt` tokens prefilled after `cached` tokens of context, `output` generated.
-  /// Accounts tokens, device energy and cost into `rec`.
+  /// Accounts tokens, device energy and cost into `rec`. `service_s`: the request's service
+  /// time for a deployment with latency = "service_time" (ask() passes Request::service_s).
   Task<Generation> run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
-                          std::int64_t cached = 0);
+                          std::int64_t cached = 0, double service_s = -1);
 
   /// Sends `bytes` from the request's origin to deployment `dep`'s device (bytes_up, radio
   /// energy, deadline). Local deployments return at once.

@@ -46,10 +46,18 @@ std::span<const Field> run_fields() {
   return f;
 }
 
+std::vector<std::string> workload_format_names() {
+  std::vector<std::string> names = workload::trace_format_names();
+  names.emplace_back("generated");
+  return names;
+}
+
 std::span<const Field> workload_fields() {
   static const std::vector<Field> f = {
-      Field::text("format", "azure_csv", "trace format", workload::trace_format_names()),
-      Field::text("trace", std::nullopt, "trace file, relative to the data dir"),
+      Field::text("format", "azure_csv",
+                  "trace format, or \"generated\" ([workload.arrivals], [workload.lengths]; docs/WORKLOADS.md)",
+                  workload_format_names()),
+      Field::text("trace", "", "trace file, relative to the data dir (required unless format = \"generated\")"),
       Field::text("origin", std::nullopt, "device the requests are issued from"),
       Field::integer("limit", 0, "requests", "replay only the first N requests (0 = all)", 0),
       Field::real("rate_scale", 1.0, "1", "arrival-rate multiplier (inter-arrival gaps / scale)",
@@ -69,6 +77,9 @@ std::span<const Field> workload_fields() {
                      "replay the trace this many times back to back (copy k starts one mean "
                      "inter-arrival gap after copy k-1 ends)",
                      1, 1e4),
+      Field::quantity("duration", "0 s", Dimension::Time,
+                      "generated: no request arrives at or after this simulated time (0 = no bound; a "
+                      "generated workload needs limit or duration unless it reads a ServeGen file)"),
   };
   return f;
 }
@@ -234,6 +245,9 @@ std::string data_origin(const std::string& rel) {
   if (rel.find("mmlu_pro") != std::string::npos)
     return "the MMLU-Pro 30-model matrix derived from TIGER-AI-Lab/MMLU-Pro eval_results "
            "(Apache-2.0); see shared/data/quality/SOURCE.md";
+  if (rel.find("servegen") != std::string::npos)
+    return "a ServeGen per-client window file (repository alibaba/ServeGen, data/<pool>/chunk-<client>-trace.csv, "
+           "Apache-2.0); see shared/data/traces/SOURCE.md";
   if (rel.find("routellm") != std::string::npos)
     return "RouteLLM evaluation data (repository lm-sys/RouteLLM, Apache-2.0)";
   return "a data file";
@@ -268,6 +282,59 @@ fs::path resolve_data_file(const std::string& rel, const std::vector<fs::path>& 
 }
 
 std::string file_stem(const fs::path& p) { return p.stem().string(); }
+
+/// The sub-tables of [workload] ([workload.arrivals], [workload.lengths],
+/// [workload.service]) and the checks that tie them to the format.
+void read_generated_workload(const toml::table& wl_t, const ParamSet& wl, const std::vector<fs::path>& data_dirs,
+                             WorkloadSpec& w) {
+  auto sub = [&](const char* name) -> const toml::table* {
+    const toml::node* n = wl_t.get(name);
+    if (!n) return nullptr;
+    if (!n->is_table())
+      throw InputError(pos_of(*n), std::string("workload.") + name, std::string("expected a table [workload.") + name + "]");
+    return n->as_table();
+  };
+  const toml::table empty;
+  const toml::table* arr_t = sub("arrivals");
+  const toml::table* len_t = sub("lengths");
+  const toml::table* svc_t = sub("service");
+  if (svc_t) w.service = workload::service_from(read_params(*svc_t, workload::service_fields(), "workload.service"),
+                                                "workload.service");
+  if (!w.generated()) {
+    for (const auto& [t, name] :
+         std::initializer_list<std::pair<const toml::table*, const char*>>{{arr_t, "arrivals"}, {len_t, "lengths"}})
+      if (t)
+        throw InputError(pos_of(*t), std::string("workload.") + name,
+                         std::string("[workload.") + name + "] belongs to format = \"generated\"");
+    if (wl.given("duration"))
+      throw InputError(wl.pos("duration"), "workload.duration",
+                       "a trace ends by itself; bound it with workload.end or workload.limit");
+    return;
+  }
+  const ParamSet a = read_params(arr_t ? *arr_t : empty, workload::arrival_fields(), "workload.arrivals");
+  w.arrivals = workload::arrival_from(a, "workload.arrivals");
+  if (!arr_t) w.arrivals.pos = pos_of(wl_t);
+  if (w.arrivals.process == "servegen")
+    w.arrivals.servegen = resolve_data_file(a.text("servegen_file"), data_dirs, a.pos("servegen_file"),
+                                            "workload.arrivals.servegen_file");
+  const ParamSet l = read_params(len_t ? *len_t : empty, workload::length_fields(), "workload.lengths");
+  w.lengths = workload::length_from(l, "workload.lengths");
+  if (w.lengths.source == "trace")
+    w.lengths.trace = resolve_data_file(l.text("trace"), data_dirs, l.pos("trace"), "workload.lengths.trace");
+  if (wl.given("repeat"))
+    throw InputError(wl.pos("repeat"), "workload.repeat", "repeat replays a trace; a generator runs on: use duration");
+  if (w.arrivals.process != "servegen")
+    for (const char* k : {"start", "end"})
+      if (wl.given(k))
+        throw InputError(wl.pos(k), std::string("workload.") + k,
+                         "a window of the generator's clock applies to a ServeGen file only; use duration");
+  if (w.arrivals.process != "servegen" && w.limit == 0 && w.duration == 0)
+    throw InputError(w.arrivals.pos, "workload.limit",
+                     "a generated workload needs a bound: workload.limit (requests) or workload.duration (s)");
+  if (w.arrivals.process == "closed_loop" && wl.given("rate_scale"))
+    throw InputError(wl.pos("rate_scale"), "workload.rate_scale",
+                     "a closed loop's rate follows from users and think time; rate_scale does not apply");
+}
 
 }  // namespace
 
@@ -372,9 +439,17 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
 
   // [workload]
   const toml::table& wl_t = require_table(root, "workload", file);
-  const ParamSet wl = read_params(wl_t, workload_fields(), "workload");
+  static const std::vector<std::string> kWorkloadTables = {"arrivals", "lengths", "service"};
+  const ParamSet wl = read_params(wl_t, workload_fields(), "workload", kWorkloadTables);
   sc.workload.format = wl.text("format");
-  sc.workload.trace = resolve_data_file(wl.text("trace"), data_dirs, wl.pos("trace"), "workload.trace");
+  const bool generated = sc.workload.generated();
+  if (!generated && wl.text("trace").empty())
+    throw InputError(wl.given("trace") ? wl.pos("trace") : pos_of(wl_t), "workload.trace",
+                     "required: the trace file (or set workload.format = \"generated\")");
+  if (generated && wl.given("trace"))
+    throw InputError(wl.pos("trace"), "workload.trace",
+                     "a generated workload reads no trace here; lengths from a trace are workload.lengths.trace");
+  if (!generated) sc.workload.trace = resolve_data_file(wl.text("trace"), data_dirs, wl.pos("trace"), "workload.trace");
   sc.workload.origin = wl.text("origin");
   sc.workload.limit = wl.integer("limit");
   sc.workload.rate_scale = wl.number("rate_scale");
@@ -387,7 +462,9 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   if (sc.workload.end > 0 && sc.workload.end <= sc.workload.start)
     throw InputError(wl.pos("end"), "workload.end",
                      fmt::format("the window ends ({} s) before it starts ({} s)", sc.workload.end, sc.workload.start));
+  sc.workload.duration = wl.number("duration");
   sc.workload.pos = pos_of(wl_t);
+  read_generated_workload(wl_t, wl, data_dirs, sc.workload);
 
   // [quality]
   const toml::table& q_t = require_table(root, "quality", file);
@@ -538,6 +615,24 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     sc.deployments.push_back(std::move(d));
   }
   if (sc.deployments.empty()) throw InputError(pos_of(dep_t), "deployments", "no deployments declared");
+  bool any_service_time = false;
+  for (const auto& d : sc.deployments) {
+    if (d.latency != "service_time") continue;
+    any_service_time = true;
+    const std::string key = "deployments." + d.name + ".latency";
+    if (sc.workload.service.distribution == "none")
+      throw InputError(d.latency_pos, key,
+                       "latency = \"service_time\" serves each request for its service time: set "
+                       "[workload.service] distribution and mean");
+    if (!sc.device(d.device).per_user && d.scheduler != "fcfs")
+      throw InputError(d.latency_pos, key,
+                       "latency = \"service_time\" needs scheduler = \"fcfs\" on a shared device (a continuous "
+                       "batch has no per-request service time)");
+  }
+  if (sc.workload.service.distribution != "none" && !any_service_time)
+    throw InputError(sc.workload.service.pos, "workload.service.distribution",
+                     "no deployment has latency = \"service_time\", so no request would be served for its "
+                     "service time");
 
   // [mechanism]: the registry validates its parameters.
   const toml::table& mech_t = require_table(root, "mechanism", file);

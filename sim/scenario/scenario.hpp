@@ -25,12 +25,13 @@
 #include "sim/hardware/device_spec.hpp"
 #include "sim/hardware/model_card.hpp"
 #include "sim/network/link_spec.hpp"
+#include "sim/workload/generator_spec.hpp"
 
 namespace collabsim {
 
 struct WorkloadSpec {
-  std::string format;               ///< a trace format name (workload/trace_formats.hpp)
-  std::filesystem::path trace;      ///< resolved path
+  std::string format;               ///< a trace format name (workload/trace_formats.hpp) or "generated"
+  std::filesystem::path trace;      ///< resolved path (empty for a generated workload)
   std::string origin;               ///< device the requests come from
   std::int64_t limit = 0;           ///< max requests (0 = whole trace)
   double rate_scale = 1.0;          ///< arrival rate multiplier (inter-arrival times / scale)
@@ -40,6 +41,11 @@ struct WorkloadSpec {
   std::int64_t repeat = 1;          ///< copies of the trace replayed back to back (≥ 1)
   double start = 0;                 ///< s, window start on the trace's clock (its first row = 0)
   double end = 0;                   ///< s, window end (exclusive; 0 = to the end of the trace)
+  double duration = 0;              ///< s, generated: no arrival at or after this time (0 = none)
+  workload::ArrivalSpec arrivals;   ///< generated: [workload.arrivals]
+  workload::LengthSpec lengths;     ///< generated: [workload.lengths]
+  workload::ServiceSpec service;    ///< [workload.service] (any format)
+  bool generated() const { return format == "generated"; }
   SourcePos pos;
 };
 
@@ -128,5 +134,7 @@ std::span<const Field> run_fields();
 std::span<const Field> workload_fields();
 std::span<const Field> slo_fields();
 std::span<const Field> quality_fields();
+/// `workload.format`'s allowed values: the trace formats and "generated".
+std::vector<std::string> workload_format_names();
 
 }  // namespace collabsim

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <ctime>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -24,6 +26,11 @@
 #include "sim/study/input_cache.hpp"
 #include "sim/study/trace_window.hpp"
 #include "sim/topology/topology.hpp"
+#include "sim/study/trace_source.hpp"
+#include "sim/workload/distribution.hpp"
+#include "sim/workload/generated_source.hpp"
+#include "sim/workload/request_source.hpp"
+#include "sim/workload/servegen_windows.hpp"
 #include "sim/workload/trace_record.hpp"
 
 namespace collabsim {
@@ -71,53 +78,69 @@ Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
   --st.in_flight;
 }
 
-/// Replays the trace (`workload.repeat` copies back to back): spawns one request process
-/// at each arrival time. Copy k is shifted by k × (span + mean gap), so the gap between
-/// the copies is the trace's mean inter-arrival gap.
-Task<void> arrivals(RunState& st, const TraceData& trace, const TraceWindow& window, std::size_t origin,
-                    QueryJoin& join, const quality::QualityTable& table, const RunOptions& opt) {
+/// What the arrival processes of one run share: the source, the count bound, the
+/// request → question join and the service-time distribution.
+struct Arrivals {
+  workload::RequestSource& source;
+  std::uint64_t limit = 0;  ///< requests (0 = none)
+  std::uint64_t total = 0;  ///< for progress: expected requests (0 = unknown)
+  double horizon_s = 0;     ///< for progress
+  std::size_t origin = 0;
+  QueryJoin& join;
+  const quality::QualityTable& table;
+  std::optional<workload::Distribution> service;
+  std::uint64_t next_id = 0;
+  std::size_t live_streams = 0;
+};
+
+/// One stream of the source (the whole trace or renewal process; one user of a closed
+/// loop): pulls a request, waits for its arrival, spawns its process (open) or serves it
+/// to the end before pulling the next one (closed loop: the next request's think time
+/// starts at this answer).
+Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const RunOptions& opt) {
   const Scenario& sc = st.sc;
-  const std::size_t n = window.last - window.first;
-  const std::int64_t gap = n > 1 ? window.span_ns / static_cast<std::int64_t>(n - 1) : 0;
-  const std::int64_t period = window.span_ns + gap;
-  std::uint64_t total = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(sc.workload.repeat);
-  if (sc.workload.limit > 0) total = std::min<std::uint64_t>(total, static_cast<std::uint64_t>(sc.workload.limit));
-  const double horizon_s =
-      (static_cast<double>(period) * static_cast<double>(sc.workload.repeat - 1) + static_cast<double>(window.span_ns)) /
-      1e9 / sc.workload.rate_scale;
-  std::uint64_t id = 0;
-  for (std::int64_t copy = 0; copy < sc.workload.repeat && id < total; ++copy) {
-    for (std::size_t k = 0; k < n && id < total; ++k) {
-      const workload::TraceRecord& rec = trace.records[window.first + k];
-      Request r;
-      r.id = id++;
-      const double arrival_ns = static_cast<double>(rec.arrival_ns - window.offset_ns) +
-                                static_cast<double>(copy) * static_cast<double>(period);
-      r.arrival = static_cast<SimTime>(arrival_ns / sc.workload.rate_scale);
-      r.origin = origin;
-      r.prompt_tokens = rec.prompt_tokens;
-      r.quality_row = join.row(r.id);
-      r.output_tokens = rec.output_tokens;
-      if (sc.quality.prompt_tokens == "question") r.prompt_tokens = question_tokens(table, r.quality_row, sc.quality);
-      r.query_id = table.query_id(r.quality_row);
-      if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
-      co_await st.engine.until(r.arrival);
-      RequestRecord row;
-      row.request_id = r.id;
-      row.query_id = r.query_id;
-      row.arrival_s = to_seconds(r.arrival);
-      row.prompt_tokens = r.prompt_tokens;
-      row.output_tokens = r.output_tokens;
-      row.tokens.assign(sc.deployments.size(), 0);
-      row.device_energy.assign(sc.devices.size(), 0.0);
-      ++st.in_flight;
-      st.last_arrival_s = row.arrival_s;
-      st.engine.spawn(request_process(st, r, std::move(row)));
-      if (opt.progress && (id % 2048 == 0 || id == total))
-        opt.progress(RunProgress{to_seconds(st.engine.now()), horizon_s, id, total});
+  const bool closed = in.source.closed_loop();
+  for (;;) {
+    if (in.limit > 0 && in.next_id >= in.limit) break;
+    std::optional<workload::SourceRequest> next = in.source.next(stream, st.engine.now());
+    if (!next) break;
+    co_await st.engine.until(next->arrival_ns);
+    if (in.limit > 0 && in.next_id >= in.limit) break;  // another user took the last one
+    workload::SourceRequest& s = *next;
+    Request r;
+    r.id = in.next_id++;
+    in.source.assign(r.id, s);
+    r.arrival = s.arrival_ns;
+    r.origin = in.origin;
+    r.prompt_tokens = s.prompt_tokens;
+    r.output_tokens = s.output_tokens;
+    r.quality_row = in.join.row(r.id);
+    if (sc.quality.prompt_tokens == "question") r.prompt_tokens = question_tokens(in.table, r.quality_row, sc.quality);
+    r.query_id = in.table.query_id(r.quality_row);
+    if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
+    if (in.service) {
+      RngStream rng(sc.run.seed, "service_time", r.id);
+      r.service_s = in.service->sample(rng);
     }
+    RequestRecord row;
+    row.request_id = r.id;
+    row.query_id = r.query_id;
+    row.arrival_s = to_seconds(r.arrival);
+    row.prompt_tokens = r.prompt_tokens;
+    row.output_tokens = r.output_tokens;
+    row.tokens.assign(sc.deployments.size(), 0);
+    row.device_energy.assign(sc.devices.size(), 0.0);
+    ++st.in_flight;
+    st.last_arrival_s = row.arrival_s;
+    const std::uint64_t id = in.next_id;
+    if (opt.progress && (id % 2048 == 0 || id == in.total))
+      opt.progress(RunProgress{to_seconds(st.engine.now()), in.horizon_s, id, in.total});
+    if (closed)
+      co_await request_process(st, r, std::move(row));
+    else
+      st.engine.spawn(request_process(st, r, std::move(row)));
   }
-  st.arrivals_done = true;
+  if (--in.live_streams == 0) st.arrivals_done = true;
 }
 
 /// Timelines sampled every `interval` while requests remain: per shared device (busy
@@ -228,7 +251,26 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     table_ptr = std::make_shared<const quality::QualityTable>(
         quality::draw_irt(*table_ptr, quality::fit_irt(*table_ptr), sc.run.seed));
   const quality::QualityTable& table = *table_ptr;
-  const std::shared_ptr<const TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
+  // The request source: a trace replay or a generator (workload/request_source.hpp).
+  std::unique_ptr<workload::RequestSource> source;
+  std::shared_ptr<const TraceData> length_trace;  // keeps a generator's length pool alive
+  if (sc.workload.generated()) {
+    workload::GeneratedWorkload g{sc.workload.arrivals, sc.workload.lengths, sc.run.seed, sc.workload.rate_scale,
+                                  sc.workload.duration, sc.workload.start, sc.workload.end, sc.workload.limit};
+    std::vector<workload::ServegenWindow> windows;
+    if (g.arrivals.process == "servegen") windows = workload::read_servegen_windows(g.arrivals.servegen);
+    std::span<const workload::TraceRecord> pool;
+    if (g.lengths.source == "trace") {
+      length_trace = inputs.trace(g.lengths.trace_format, g.lengths.trace);
+      pool = length_trace->records;
+    }
+    source = workload::make_generated_source(g, std::move(windows), pool);
+  } else {
+    const std::shared_ptr<const TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
+    const TraceWindow window = trace_window(*trace, sc.workload.start, sc.workload.end, sc.workload.pos);
+    source = std::make_unique<TraceSource>(trace, window, sc.workload.repeat, sc.workload.rate_scale,
+                                           sc.workload.limit);
+  }
   std::vector<std::size_t> col_idx, join_idx;
   for (const auto& c : columns) col_idx.push_back(table.model_index(c));
   for (const auto& c : join_columns) join_idx.push_back(table.model_index(c));
@@ -256,7 +298,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   out.set_attribute("mechanism", sc.mechanism.name);
   out.set_attribute("seed", static_cast<std::int64_t>(sc.run.seed));
   out.set_attribute("created", utc_now());
-  out.set_attribute("trace_file", sc.workload.trace.filename().string());
+  // A generated workload names the file it reads (ServeGen windows or the lengths trace), else "generated".
+  std::string trace_file = sc.workload.trace.filename().string();
+  if (sc.workload.generated())
+    trace_file = !sc.workload.arrivals.servegen.empty() ? sc.workload.arrivals.servegen.filename().string()
+                 : !sc.workload.lengths.trace.empty()   ? sc.workload.lengths.trace.filename().string()
+                                                        : std::string("generated");
+  out.set_attribute("trace_file", trace_file);
   out.set_attribute("quality_file", sc.quality.table.filename().string());
   out.set_attribute("join_questions", static_cast<std::int64_t>(join.eligible()));
   out.set_attribute("join_held_out", std::string(keep ? "outside the kernel's training split" : "all"));
@@ -268,8 +316,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   SummaryAccumulator acc(large, origin, sc.devices[origin].battery, SloTargets{sc.slo.ttft, sc.slo.tpot});
 
   RunState st{engine, sc, *mech, out, acc};
-  const TraceWindow window = trace_window(*trace, sc.workload.start, sc.workload.end, sc.workload.pos);
-  engine.spawn(arrivals(st, *trace, window, origin, join, table, opt));
+  Arrivals in{*source, static_cast<std::uint64_t>(sc.workload.limit), 0, source->horizon_s(), origin, join, table};
+  in.total = source->expected_requests();
+  if (sc.workload.limit > 0 && (in.total == 0 || in.total > in.limit)) in.total = in.limit;
+  if (const auto& sv = sc.workload.service; sv.distribution != "none")
+    in.service.emplace(workload::dist_kind(sv.distribution), sv.mean, sv.cv);
+  in.live_streams = source->streams();
+  for (std::size_t k = 0; k < source->streams(); ++k) engine.spawn(arrival_stream(st, in, k, opt));
   Timelines tl;
   tl.interval = sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0;
   if (tl.interval > 0) engine.spawn(sampler(st, monitors, net, tl));

@@ -18,6 +18,9 @@ struct Request {
   std::size_t quality_row = 0;       ///< row of the joined question in the QualityTable
   std::int64_t query_id = -1;        ///< that question's id
   SimTime deadline = kTimeNever;     ///< network waits give up at this time (workload.timeout)
+  /// s of service at deployments with latency = "service_time" ([workload.service]);
+  /// < 0 = none (service follows from the tokens and the latency model).
+  double service_s = -1;
 };
 
 }  // namespace collabsim

@@ -1,0 +1,222 @@
+#include "sim/workload/generated_source.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <optional>
+
+#include "sim/core/error.hpp"
+#include "sim/core/rng.hpp"
+#include "sim/core/time.hpp"
+
+namespace collabsim::workload {
+
+double diurnal_integral(double t, double rate, double a, double period, double phase) {
+  const double w = 2 * std::numbers::pi / period;
+  return rate * (t + a / w * (std::cos(-w * phase) - std::cos(w * (t - phase))));
+}
+
+double diurnal_inverse(double u, double rate, double a, double period, double phase) {
+  // |Λ(t) − rate·t| ≤ rate·2A/w = rate·A·period/π brackets the root.
+  const double slack = a * period / std::numbers::pi;
+  double lo = std::max(0.0, u / rate - slack), hi = u / rate + slack;
+  double t = std::clamp(u / rate, lo, hi);
+  const double w = 2 * std::numbers::pi / period;
+  for (int i = 0; i < 200; ++i) {
+    const double f = diurnal_integral(t, rate, a, period, phase) - u;
+    if (f > 0)
+      hi = t;
+    else
+      lo = t;
+    if (hi - lo < 1e-9) break;
+    const double d = rate * (1 + a * std::sin(w * (t - phase)));
+    double next = d > 0 ? t - f / d : 0.5 * (lo + hi);
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    t = next;
+  }
+  return t;
+}
+
+namespace {
+
+/// Draws (prompt, output) tokens for request `id` from its own stream.
+class LengthSampler {
+ public:
+  LengthSampler(const LengthSpec& s, std::uint64_t seed, std::span<const TraceRecord> pool)
+      : s_(s), seed_(seed), pool_(pool) {}
+  void draw(std::uint64_t id, SourceRequest& r) const {
+    RngStream rng(seed_, "generated_lengths", id);
+    if (s_.source == "fixed") {
+      r.prompt_tokens = s_.prompt_tokens;
+      r.output_tokens = s_.output_tokens;
+    } else if (s_.source == "trace") {
+      const TraceRecord& row = pool_[rng.below(pool_.size())];
+      r.prompt_tokens = row.prompt_tokens;
+      r.output_tokens = row.output_tokens;
+    } else {
+      r.prompt_tokens = lognormal_tokens(rng, s_.prompt_mu, s_.prompt_sigma);
+      r.output_tokens = lognormal_tokens(rng, s_.output_mu, s_.output_sigma);
+    }
+  }
+
+ private:
+  static std::int64_t lognormal_tokens(RngStream& rng, double mu, double sigma) {
+    const double x = std::exp(mu + sigma * rng.normal());
+    return std::clamp<std::int64_t>(std::llround(std::min(x, 1e15)), 1, kMaxRequestTokens);
+  }
+  LengthSpec s_;
+  std::uint64_t seed_;
+  std::span<const TraceRecord> pool_;
+};
+
+/// Common part of the open sources: lengths, duration bound, expected count.
+class OpenSource : public RequestSource {
+ public:
+  OpenSource(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
+      : w_(w), lengths_(w.lengths, w.seed, pool), rng_(w.seed, "generated_arrivals", 0) {}
+  std::optional<SourceRequest> next(std::size_t, std::int64_t) override {
+    if (done_) return std::nullopt;
+    const std::optional<double> t = next_arrival_s();
+    if (!t || (w_.duration > 0 && *t >= w_.duration) || *t > kMaxTraceSpanNs * 1e-9) {
+      done_ = true;
+      return std::nullopt;
+    }
+    SourceRequest r;
+    r.arrival_ns = std::max(last_ns_, from_seconds(*t));
+    last_ns_ = r.arrival_ns;
+    return r;
+  }
+  void assign(std::uint64_t id, SourceRequest& r) override { lengths_.draw(id, r); }
+
+ protected:
+  /// Next arrival in simulated s (non-decreasing), std::nullopt at the end.
+  virtual std::optional<double> next_arrival_s() = 0;
+  std::uint64_t bounded(double expected) const {
+    if (w_.limit > 0 && (expected <= 0 || expected > static_cast<double>(w_.limit)))
+      return static_cast<std::uint64_t>(w_.limit);
+    return static_cast<std::uint64_t>(std::llround(expected));
+  }
+  GeneratedWorkload w_;
+  LengthSampler lengths_;
+  RngStream rng_;
+  std::int64_t last_ns_ = 0;
+  bool done_ = false;
+};
+
+/// Poisson, gamma or Weibull renewal arrivals, optionally diurnally modulated.
+class RenewalSource final : public OpenSource {
+ public:
+  RenewalSource(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
+      : OpenSource(w, pool),
+        gap_(w.arrivals.process == "poisson" ? DistKind::Exponential : dist_kind(w.arrivals.process), 1.0,
+             w.arrivals.cv),
+        rate_(w.arrivals.rate * w.rate_scale) {}
+  std::uint64_t expected_requests() const override { return bounded(w_.duration * rate_); }
+  double horizon_s() const override {
+    return w_.duration > 0 ? w_.duration : (w_.limit > 0 ? static_cast<double>(w_.limit) / rate_ : 0.0);
+  }
+
+ private:
+  std::optional<double> next_arrival_s() override {
+    u_ += gap_.sample(rng_);
+    const ArrivalSpec& a = w_.arrivals;
+    if (a.diurnal_amplitude <= 0) return u_ / rate_;
+    return diurnal_inverse(u_, rate_, a.diurnal_amplitude, a.diurnal_period, a.diurnal_phase);
+  }
+  Distribution gap_;
+  double rate_;
+  double u_ = 0;  ///< operational time: Σ unit-mean gaps
+};
+
+/// ServeGen's piecewise rate by time-rescaling.
+class ServegenSource final : public OpenSource {
+ public:
+  ServegenSource(const GeneratedWorkload& w, std::vector<ServegenWindow> windows, std::span<const TraceRecord> pool)
+      : OpenSource(w, pool), win_(std::move(windows)) {
+    end_ = w.end > 0 ? std::min(w.end, win_.back().end_s) : win_.back().end_s;
+    t_ = w.start;
+    for (const auto& x : win_)
+      gaps_.emplace_back(x.family, 1.0, std::clamp(x.cv, kMinCv, kMaxCv));
+    while (k_ < win_.size() && win_[k_].end_s <= t_) ++k_;
+    for (const auto& x : win_) {
+      const double lo = std::max(x.start_s, w.start), hi = std::min(x.end_s, end_);
+      if (hi > lo) expected_ += x.rate * (hi - lo);
+    }
+    if (!(expected_ > 0))
+      throw InputError(w.arrivals.pos, "workload.arrivals.servegen_file",
+                       "no window of the ServeGen file has requests between workload.start and workload.end");
+  }
+  std::uint64_t expected_requests() const override { return bounded(expected_); }
+  double horizon_s() const override { return (end_ - w_.start) / w_.rate_scale; }
+
+ private:
+  std::optional<double> next_arrival_s() override {
+    std::size_t j = k_;  // the gap takes the family and cv of the first busy window from here
+    while (j < win_.size() && win_[j].rate <= 0) ++j;
+    if (j == win_.size()) return std::nullopt;
+    double g = gaps_[j].sample(rng_);
+    for (;;) {
+      if (k_ == win_.size() || t_ >= end_) return std::nullopt;
+      const ServegenWindow& x = win_[k_];
+      const double cap = x.rate * (x.end_s - t_);
+      if (x.rate > 0 && g <= cap) {
+        t_ = std::min(t_ + g / x.rate, x.end_s);
+        break;
+      }
+      g -= std::max(cap, 0.0);
+      t_ = x.end_s;
+      ++k_;
+    }
+    if (t_ >= end_) return std::nullopt;
+    return (t_ - w_.start) / w_.rate_scale;
+  }
+  std::vector<ServegenWindow> win_;
+  std::vector<Distribution> gaps_;
+  std::size_t k_ = 0;  ///< window holding t_
+  double t_ = 0;       ///< s on the file's clock
+  double end_ = 0;
+  double expected_ = 0;
+};
+
+/// N users, each issuing its next request a think time after its previous answer.
+class ClosedLoopSource final : public RequestSource {
+ public:
+  ClosedLoopSource(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
+      : w_(w), lengths_(w.lengths, w.seed, pool) {
+    const auto n = static_cast<std::size_t>(w.arrivals.users);
+    for (std::size_t u = 0; u < n; ++u) rng_.emplace_back(w.seed, "generated_think", u);
+    if (w.arrivals.think_time > 0)
+      think_.emplace(dist_kind(w.arrivals.think_distribution), w.arrivals.think_time, 1.0);
+  }
+  std::size_t streams() const override { return rng_.size(); }
+  bool closed_loop() const override { return true; }
+  std::optional<SourceRequest> next(std::size_t user, std::int64_t now_ns) override {
+    const double z = think_ ? think_->sample(rng_[user]) : 0.0;
+    SourceRequest r;
+    r.arrival_ns = now_ns + from_seconds(z);
+    if (w_.duration > 0 && r.arrival_ns >= from_seconds(w_.duration)) return std::nullopt;
+    if (r.arrival_ns > kMaxTraceSpanNs) return std::nullopt;
+    return r;
+  }
+  void assign(std::uint64_t id, SourceRequest& r) override { lengths_.draw(id, r); }
+  std::uint64_t expected_requests() const override { return w_.limit > 0 ? static_cast<std::uint64_t>(w_.limit) : 0; }
+  double horizon_s() const override { return w_.duration; }
+
+ private:
+  GeneratedWorkload w_;
+  LengthSampler lengths_;
+  std::vector<RngStream> rng_;  ///< one think-time stream per user
+  std::optional<Distribution> think_;
+};
+
+}  // namespace
+
+std::unique_ptr<RequestSource> make_generated_source(const GeneratedWorkload& w, std::vector<ServegenWindow> windows,
+                                                     std::span<const TraceRecord> length_pool) {
+  const std::string& p = w.arrivals.process;
+  if (p == "servegen") return std::make_unique<ServegenSource>(w, std::move(windows), length_pool);
+  if (p == "closed_loop") return std::make_unique<ClosedLoopSource>(w, length_pool);
+  return std::make_unique<RenewalSource>(w, length_pool);
+}
+
+}  // namespace collabsim::workload
