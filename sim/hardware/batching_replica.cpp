@@ -8,16 +8,26 @@ namespace collabsim {
 
 BatchingReplica::BatchingReplica(Engine& engine, const ModelCard& model, const DeviceSpec& device,
                                  const LatencyModel& latency, BatchingConfig cfg)
-    : engine_(engine), model_(model), dev_(device), latency_(latency), cfg_(cfg) {}
+    : engine_(engine), model_(model), dev_(device), latency_(latency), cfg_(cfg) {
+  if (cfg_.prefix_block_tokens > 0)
+    cache_ = std::make_unique<PrefixCache>(cfg_.prefix_block_tokens, model_.kv_bytes_per_token());
+}
 
 Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
+  return generate(prompt, output, cached, {});
+}
+
+Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
+                                           std::span<const std::int64_t> blocks) {
   Seq s;
+  if (cache_) s.blocks = blocks;
   s.prompt = std::max<std::int64_t>(prompt, 0);
   s.output = std::max<std::int64_t>(output, 0);
   s.cached = std::max<std::int64_t>(cached, 0);
   s.g.queued = engine_.now();
   s.g.prompt_tokens = s.prompt;
   s.g.output_tokens = s.output;
+  s.full_prompt = s.prompt;
   waiting_.push_back(&s);
   if (!looping_) {
     looping_ = true;
@@ -27,8 +37,44 @@ Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t out
   co_return s.g;
 }
 
+bool BatchingReplica::admit_cached(Seq* s, double need) {
+  const std::size_t m = cache_->match(s->blocks);
+  const std::int64_t h = std::min<std::int64_t>(static_cast<std::int64_t>(m) * cache_->block_tokens(),
+                                                std::max<std::int64_t>(s->prompt - 1, 0));
+  const double own = need - model_.kv_bytes_per_token() * static_cast<double>(h);  // hit blocks are the cache's
+  cache_->pin(s->blocks, m);
+  const double over = kv_used_ + cache_->bytes() + own - cfg_.kv_capacity;
+  if (over > 0 && cache_->evict(over) < over) {
+    cache_->unpin(s->blocks, m);
+    return false;
+  }
+  s->pinned = m;
+  s->kv_reserved = own;
+  kv_used_ += own;
+  s->prompt -= h;
+  s->cached += h;
+  s->g.prefix_hit_tokens = h;
+  prefix_prompt_ += s->full_prompt;
+  prefix_hit_ += h;
+  return true;
+}
+
+void BatchingReplica::cache_prompt(Seq* s) {
+  // The computed blocks move from the sequence's reservation to the cache (pinned).
+  const std::int64_t b = cache_->block_tokens();
+  for (std::size_t i = s->pinned; i < s->blocks.size(); ++i) {
+    const std::int64_t tokens = std::min<std::int64_t>(b, s->full_prompt - static_cast<std::int64_t>(i) * b);
+    if (tokens <= 0) break;
+    const double added = std::min(cache_->insert_pinned(s->blocks[i], tokens), s->kv_reserved);
+    s->kv_reserved -= added;
+    kv_used_ -= added;
+    s->pinned = i + 1;
+  }
+}
+
 void BatchingReplica::complete(Seq* s) {
   s->g.end = engine_.now();
+  if (cache_) cache_->unpin(s->blocks, s->pinned);
   kv_used_ -= s->kv_reserved;
   engine_.schedule(engine_.now(), s->waiter);
 }
@@ -47,10 +93,15 @@ Task<void> BatchingReplica::loop() {
         complete(s);
         continue;
       }
-      if (kv_used_ + need > cfg_.kv_capacity) break;  // head of line waits for memory
-      waiting_.pop_front();
-      s->kv_reserved = need;
-      kv_used_ += need;
+      if (cache_) {
+        if (!admit_cached(s, need)) break;  // head of line waits for memory
+        waiting_.pop_front();
+      } else {
+        if (kv_used_ + need > cfg_.kv_capacity) break;  // head of line waits for memory
+        waiting_.pop_front();
+        s->kv_reserved = need;
+        kv_used_ += need;
+      }
       s->g.start = engine_.now();
       running_.push_back(s);
     }
@@ -110,6 +161,7 @@ Task<void> BatchingReplica::loop() {
       bool emitted = false;
       if (s->chunk > 0) {
         s->prefilled += s->chunk;
+        if (s->prefilled == s->prompt && cache_) cache_prompt(s);
         if (s->prefilled == s->prompt && s->output > 0) emitted = true;  // first token
       } else if (s->prefilled >= s->prompt) {
         emitted = true;

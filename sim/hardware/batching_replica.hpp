@@ -24,6 +24,8 @@
 #include <coroutine>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "sim/core/engine.hpp"
@@ -31,6 +33,7 @@
 #include "sim/hardware/latency_model.hpp"
 #include "sim/hardware/device_spec.hpp"
 #include "sim/hardware/model_card.hpp"
+#include "sim/hardware/prefix_cache.hpp"
 
 namespace collabsim {
 
@@ -39,6 +42,9 @@ struct BatchingConfig {
   std::int64_t max_prefill_tokens = 0;    ///< prompt tokens per iteration (0 = unlimited)
   double kv_capacity = 0;                 ///< bytes of KV cache available on the replica
   double iteration_overhead = 0;          ///< s per iteration (scheduling, kernel launches)
+  /// Prefix caching (prefix_cache.hpp): tokens per KV block keyed by a request's prefix-block
+  /// hash ids (Mooncake: 512); 0 = off (no cache, results as without the feature).
+  std::int64_t prefix_block_tokens = 0;
 };
 
 class BatchingReplica {
@@ -54,12 +60,29 @@ class BatchingReplica {
   /// (reserved with the sequence, attended to, not prefilled).
   Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens,
                             std::int64_t cached_tokens = 0);
+  /// As above, with the prompt's prefix-block hash ids (`blocks[i]` = block i of the prompt,
+  /// BatchingConfig::prefix_block_tokens tokens each; must stay alive until the call
+  /// returns). With prefix caching on, at admission the longest run of leading blocks
+  /// present in this replica's cache is reused: h = min(blocks hit × block_tokens,
+  /// prompt − 1) tokens are not prefilled (the last prompt token is always recomputed for
+  /// the first output's logits, as vLLM does) and the prefill costs exactly that of
+  /// generate(prompt − h, output, cached + h). When its prefill completes the sequence's
+  /// blocks enter the cache (pinned until it ends, then evictable, LRU). Without prefix
+  /// caching `blocks` is ignored.
+  Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens, std::int64_t cached_tokens,
+                            std::span<const std::int64_t> blocks);
 
   /// Sequences waiting or running (for least-loaded dispatch).
   std::size_t load() const { return waiting_.size() + running_.size(); }
   double busy_seconds() const { return busy_s_; }
   double busy_energy() const { return busy_j_; }
-  double kv_used() const { return kv_used_; }
+  /// Bytes of KV cache held: sequences' reservations + cached prefix blocks.
+  double kv_used() const { return kv_used_ + (cache_ ? cache_->bytes() : 0.0); }
+  /// Prefix caching: prompt tokens admitted and tokens of them served from the cache
+  /// (hit rate = hit / prompt); the cache (nullptr when off).
+  std::int64_t prefix_prompt_tokens() const { return prefix_prompt_; }
+  std::int64_t prefix_hit_tokens() const { return prefix_hit_; }
+  const PrefixCache* prefix_cache() const { return cache_.get(); }
   std::size_t running() const { return running_.size(); }
   std::size_t waiting() const { return waiting_.size(); }
   std::int64_t iterations() const { return iterations_; }
@@ -81,6 +104,9 @@ class BatchingReplica {
     Generation g;
     std::coroutine_handle<> waiter;
     std::int64_t chunk = 0;  // prompt tokens processed in the current iteration
+    std::span<const std::int64_t> blocks;  // prefix-block hash ids (prefix caching)
+    std::int64_t full_prompt = 0;          // prompt before the cache hit
+    std::size_t pinned = 0;                // leading blocks pinned in the cache
   };
   struct Wait {
     Seq& s;
@@ -91,6 +117,10 @@ class BatchingReplica {
 
   Task<void> loop();
   void complete(Seq* s);
+  /// Prefix caching: reuses the cached prefix of the queue head; false when its KV does not
+  /// fit even after evicting (nothing changed then).
+  bool admit_cached(Seq* s, double need);
+  void cache_prompt(Seq* s);
 
   Engine& engine_;
   const ModelCard& model_;
@@ -106,6 +136,8 @@ class BatchingReplica {
   double busy_s_ = 0, busy_j_ = 0, batch_time_ = 0;
   std::int64_t iterations_ = 0;
   std::size_t max_batch_seen_ = 0;
+  std::unique_ptr<PrefixCache> cache_;
+  std::int64_t prefix_prompt_ = 0, prefix_hit_ = 0;
 };
 
 }  // namespace collabsim
