@@ -80,7 +80,7 @@ TEST(RunInvariants, OutagesLoseNoRequest) {
   const auto large = run(d, "large", with({"mechanism.name=large_only"}));
   EXPECT_EQ(large.s.n_requests, 4000);
   EXPECT_GT(large.s.n_timed_out, 0) << "30 s outages with a 20 s timeout must time some requests out";
-  EXPECT_EQ(large.s.n_ok + large.s.n_failed + large.s.n_timed_out, large.s.n_requests);
+  EXPECT_EQ(large.s.n_ok + large.s.n_failed + large.s.n_timed_out + large.s.n_context_exceeded, large.s.n_requests);
   const auto status = read_column<std::int64_t>(large.file, "requests", "status");
   std::int64_t timed_out = 0;
   for (auto st : status) timed_out += st == 2;
@@ -293,4 +293,48 @@ TEST(RunInvariants, AutoscalingDropsNoRequestAndConservesEnergy) {
   const auto again = run(d, "autoscale_again", sets);
   EXPECT_EQ(read_column<double>(again.file, "requests", "energy_j"), read_column<double>(o.file, "requests", "energy_j"));
   EXPECT_EQ(read_column<double>(again.file, "requests", "latency_s"), read_column<double>(o.file, "requests", "latency_s"));
+}
+
+// Context windows (ModelCard::context_window): Phi-3-mini-4k holds 4,096 tokens. A 5k-token
+// prompt is refused by the small model with status context_exceeded before anything is
+// sent or computed; a cascade skips that stage and a router sends it to the 128k LLM.
+TEST(RunInvariants, ContextWindowRefusesOrRoutesAroundLongPrompts) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const fs::path trace = d.path / "long.csv";
+  write_file(trace,
+             "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+             "2023-11-16 18:15:46.6805900,5000,100\n"   // 5,100 > 4,096: beyond Phi-3-mini-4k
+             "2023-11-16 18:15:47.6805900,1000,100\n"   // fits
+             "2023-11-16 18:15:48.6805900,3996,100\n"   // exactly 4,096: fits
+             "2023-11-16 18:15:49.6805900,3997,100\n");  // 4,097: beyond
+  const std::string t = "workload.trace=\"" + trace.string() + "\"";
+  // The default policy answers as if the window were not there (comparable to older results).
+  EXPECT_EQ(run(d, "ignored", {t, "mechanism.name=small_only"}).s.n_context_exceeded, 0);
+  const std::string fail = "deployments.slm.context_policy=\"fail\"";
+  const auto small = run(d, "small", {t, fail, "mechanism.name=small_only"});
+  EXPECT_EQ(small.s.n_requests, 4);
+  EXPECT_EQ(small.s.n_context_exceeded, 2);
+  EXPECT_EQ(small.s.n_ok + small.s.n_failed + small.s.n_timed_out + small.s.n_context_exceeded, small.s.n_requests);
+  const auto status = read_column<std::int64_t>(small.file, "requests", "status");
+  const auto energy = read_column<double>(small.file, "requests", "energy_j");
+  const auto tokens = read_column<std::int64_t>(small.file, "requests", "tokens_slm");
+  ASSERT_EQ(status, (std::vector<std::int64_t>{3, 0, 0, 3}));
+  EXPECT_EQ(energy[0], 0.0) << "a refused request computes nothing";
+  EXPECT_EQ(tokens[0], 0);
+  EXPECT_EQ(read_column<double>(small.file, "requests", "quality")[0], 0.0);
+
+  const auto cascade = run(d, "cascade", {t, fail, "mechanism.name=cascade"});
+  EXPECT_EQ(cascade.s.n_context_exceeded, 0);
+  EXPECT_EQ(cascade.s.n_ok, 4);
+  const auto c_slm = read_column<std::int64_t>(cascade.file, "requests", "tokens_slm");
+  const auto c_route = read_column<std::int64_t>(cascade.file, "requests", "route");
+  EXPECT_EQ(c_slm[0], 0) << "the 4k stage is skipped, not asked";
+  EXPECT_EQ(c_route[0], 1);
+  EXPECT_EQ(c_slm[3], 0);
+  EXPECT_GT(c_slm[1], 0);
+
+  const auto router = run(d, "router", {t, fail, "mechanism.name=router", "mechanism.router.threshold=0"});  // all small
+  EXPECT_EQ(router.s.n_context_exceeded, 0);
+  EXPECT_EQ(read_column<std::int64_t>(router.file, "requests", "route"), (std::vector<std::int64_t>{1, 0, 0, 1}));
 }

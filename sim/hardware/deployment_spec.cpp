@@ -22,6 +22,10 @@ std::span<const Field> deployment_fields() {
       Field::real("kv_memory_utilization", 0.9, "1",
                   "share of replica memory for weights + KV cache (vLLM gpu_memory_utilization)", 0.01, 1.0),
       Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration", 0.0, 1e6),
+      Field::text("context_policy", "ignore",
+                  "a request beyond the model's context_window: ignore (answer anyway, the old behaviour) or fail "
+                  "(status context_exceeded; cascades skip the stage, routers take the other model)",
+                  {"ignore", "fail"}),
       Field::text("dispatch", "least_loaded", "replica choice for a new request",
                   {"least_loaded", "round_robin"}),
       Field::text("profile", "",
@@ -63,6 +67,7 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   d.kv_memory_utilization = p.number("kv_memory_utilization");
   d.iteration_overhead = p.number("iteration_overhead");
   d.dispatch = p.text("dispatch");
+  d.context_policy = p.text("context_policy");
   d.autoscale = p.flag("autoscale");
   d.autoscale_min_replicas = static_cast<int>(p.integer("autoscale_min_replicas"));
   d.autoscale_interval = p.number("autoscale_interval");

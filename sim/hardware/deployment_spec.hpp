@@ -29,6 +29,11 @@ struct DeploymentSpec {
   double kv_memory_utilization = 0.9;  ///< share of replica memory usable for weights + KV (vLLM's gpu_memory_utilization)
   double iteration_overhead = 0;       ///< s per batching iteration
   std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin"
+  /// What a request beyond the model's context window (ModelCard::context_window) gets:
+  /// "ignore" (answered as if it fit: the behaviour before windows were checked, still the
+  /// default so existing results and the PGR anchors stay comparable) or "fail" (refused
+  /// with status context_exceeded; cascades skip the stage, routers take the other model).
+  std::string context_policy = "ignore";
   std::filesystem::path profile;       ///< measured latency profile (empty = roofline)
   /// Autoscaling of a continuous-batching pool (docs/ENERGY.md): off = fixed provisioning
   /// (every replica up for the whole run). On: `autoscale_min_replicas` start loaded, up to

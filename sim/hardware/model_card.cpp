@@ -18,6 +18,9 @@ std::span<const Field> model_card_fields() {
       Field::real("bytes_per_param", 2.0, "bytes", "bytes per stored weight", 0.01, 8),
       Field::real("kv_bytes_per_element", 2.0, "bytes", "bytes per KV-cache element", 0.01, 8),
       Field::text("quality_column", "", "default column in quality tables"),
+      Field::integer("context_window", 0, "tokens",
+                     "context window: prompt + output tokens the model can hold (0 = unknown, not checked)", 0,
+                     1e9),
   };
   return f;
 }
@@ -37,6 +40,7 @@ ModelCard model_card_from(const ParamSet& c, const std::string& id) {
   m.bytes_per_param = c.number("bytes_per_param");
   m.kv_bytes_per_element = c.number("kv_bytes_per_element");
   m.quality_column = c.text("quality_column");
+  m.context_window = c.integer("context_window");
   return m;
 }
 

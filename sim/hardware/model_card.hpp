@@ -4,6 +4,7 @@
 /// it: weight bytes and KV-cache bytes per token.
 
 #include <span>
+#include <cstdint>
 #include <string>
 
 namespace collabsim {
@@ -20,6 +21,9 @@ struct ModelCard {
   double bytes_per_param = 2;  ///< weight storage (2 = BF16, 1 = FP8/INT8, 0.5625 = 4-bit + scales)
   double kv_bytes_per_element = 2;
   std::string quality_column;  ///< default column in a quality table
+  /// Context window in tokens (prompt + generated), from the model's card; 0 = unknown,
+  /// not checked. A request beyond it gets status context_exceeded (Context::fits).
+  std::int64_t context_window = 0;
 
   /// Weight bytes read per decode step: params × bytes_per_param.
   double weight_bytes() const { return params * bytes_per_param; }

@@ -13,7 +13,10 @@
 namespace collabsim {
 
 /// How a request ended.
-enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2 };
+/// Outcome of a request: answered; failed (could never be served, e.g. its KV cache does
+/// not fit a replica); timed out (gave up waiting on the network); context exceeded (prompt
+/// + output beyond the answering model's context window, ModelCard::context_window).
+enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2, ContextExceeded = 3 };
 
 /// Which model's answer the user got: the index of the answering model in the
 /// mechanism's own order (two-model mechanisms: 0 = small, 1 = large; a cascade: its

@@ -34,6 +34,7 @@ void SummaryAccumulator::add(const RequestRecord& r) {
     battery_sum_ += (r.device_energy[origin_] + r.energy_radio_j) / battery_j_;
   s_.n_failed += r.status == Status::Failed ? 1 : 0;
   s_.n_timed_out += r.status == Status::TimedOut ? 1 : 0;
+  s_.n_context_exceeded += r.status == Status::ContextExceeded ? 1 : 0;
   bytes_up_sum_ += static_cast<double>(r.bytes_up);
   private_sum_ += static_cast<double>(r.private_tokens_sent);
   escalated_ += r.escalated ? 1 : 0;
@@ -103,6 +104,7 @@ MetricRow Summary::columns() const {
       {"n_ok", {"requests", static_cast<double>(n_ok)}},
       {"n_failed", {"requests", static_cast<double>(n_failed)}},
       {"n_timed_out", {"requests", static_cast<double>(n_timed_out)}},
+      {"n_context_exceeded", {"requests", static_cast<double>(n_context_exceeded)}},
       {"quality_mean", {"1", quality_mean}},
       {"quality_ci95_lo", {"1", quality_ci95_lo}},
       {"quality_ci95_hi", {"1", quality_ci95_hi}},

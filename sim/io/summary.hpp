@@ -19,6 +19,7 @@ struct Summary {
   std::int64_t n_ok = 0;
   std::int64_t n_failed = 0;        ///< could not be served (e.g. KV cache too small)
   std::int64_t n_timed_out = 0;     ///< gave up waiting on the network
+  std::int64_t n_context_exceeded = 0;  ///< prompt + output beyond the answering model's context window
   double quality_mean = 0;          ///< mean score over all requests (failed count as 0)
   /// 95% bootstrap interval of quality_mean over the run's requests: normal interval
   /// quality_mean ± 1.96·se, se the standard deviation of kBootstrapResamples resampled

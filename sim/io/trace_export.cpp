@@ -47,7 +47,9 @@ std::vector<std::string> strings(const H5::H5File& f, const std::filesystem::pat
   return std::move(*v);
 }
 
-const char* status_name(double s) { return s == 0 ? "ok" : s == 1 ? "failed" : "timed_out"; }
+const char* status_name(double s) {
+  return s == 0 ? "ok" : s == 1 ? "failed" : s == 2 ? "timed_out" : "context_exceeded";
+}
 
 /// Assigns tids so that slices of one pid that share a tid never overlap: first lane whose
 /// last slice ended at or before the start (slices sorted by start, longer first).

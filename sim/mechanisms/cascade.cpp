@@ -17,6 +17,10 @@
 /// AutoMix does: `verify_samples` extra generations on the same deployment, each with the
 /// question + answer as prompt and `verify_tokens` output, paid in time, energy and cost.
 ///
+/// A stage whose model cannot hold the request (prompt + output beyond its context window,
+/// Context::fits) is skipped at no cost; the last stage is always asked (and refuses with
+/// status context_exceeded when it cannot hold it either).
+///
 /// The decision needs the stage's whole answer, so an accepted answer reaches the user when
 /// the stage (and its verification) ends: TTFT = that completion. An escalated request's
 /// TTFT is the next stage's first token at the user. Earlier stages are paid either way.
@@ -73,8 +77,9 @@ class Cascade final : public Mechanism {
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     RngStream rng = cx_.rng("cascade_confidence", r);
     for (std::size_t i = 0; i < stages_.size(); ++i) {
-      Answer a = co_await cx_.ask(stages_[i], r, rec);
       const bool last = i + 1 == stages_.size();
+      if (!last && !cx_.fits(stages_[i], r)) continue;  // beyond this stage's context window: skip it
+      Answer a = co_await cx_.ask(stages_[i], r, rec);
       if (!last && !a.timed_out && !a.generation.failed) {
         if (self_verify_)
           for (std::int64_t k = 0; k < verify_samples_; ++k) {

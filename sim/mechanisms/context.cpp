@@ -73,6 +73,12 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
   const double bpt = sc_.workload.bytes_per_token;
   Answer a;
   a.deployment = dep;
+  if (!fits(dep, prompt_tokens, output_tokens)) {  // refused before anything is sent or computed
+    a.context_exceeded = true;
+    a.generation.failed = true;
+    a.first_token_at_user = a.done_at_user = engine_.now();
+    co_return a;
+  }
   const SimTime asked = engine_.now();
   if (device != r.origin && !redacted)
     rec.private_tokens_sent += std::llround(sc_.workload.private_share * static_cast<double>(prompt_tokens));
@@ -196,7 +202,7 @@ void Context::finish_with_quality(const Request& r, RequestRecord& rec, const An
                    ? to_seconds(a.done_at_user - a.first_token_at_user) / static_cast<double>(r.output_tokens - 1)
                    : std::numeric_limits<double>::quiet_NaN();
   if (a.generation.failed || a.timed_out) {  // no answer: quality 0, not counted in n_ok
-    rec.status = a.timed_out ? Status::TimedOut : Status::Failed;
+    rec.status = a.timed_out ? Status::TimedOut : a.context_exceeded ? Status::ContextExceeded : Status::Failed;
     rec.quality = 0.0;
     return;
   }

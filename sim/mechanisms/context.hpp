@@ -33,6 +33,7 @@ struct Answer {
   SimTime first_token_at_user = 0;  ///< first output token reaches the origin device
   SimTime done_at_user = 0;         ///< last output token reaches the origin device
   bool timed_out = false;           ///< a network wait passed the request's deadline
+  bool context_exceeded = false;    ///< refused: beyond the model's context window (Context::fits)
   Generation generation;
 };
 
@@ -75,6 +76,18 @@ class Context {
   /// Runs `ask(dep, r, rec)` for every deployment in `deps` concurrently and returns the
   /// answers in the same order once all are in (fusion, ensembles).
   Task<std::vector<Answer>> ask_all(const std::vector<std::size_t>& deps, const Request& r, RequestRecord& rec);
+
+  /// True when deployment `dep`'s model can hold `prompt_tokens` + `output_tokens` in its
+  /// context window (always, when the card gives none or the deployment's context_policy
+  /// is "ignore"). A request beyond it is refused by
+  /// ask_tokens() before any transfer or compute, with status context_exceeded.
+  bool fits(std::size_t dep, std::int64_t prompt_tokens, std::int64_t output_tokens) const {
+    const DeploymentSpec& d = sc_.deployments[dep];
+    const std::int64_t w = d.model.context_window;
+    return d.context_policy == "ignore" || w <= 0 || prompt_tokens + output_tokens <= w;
+  }
+  /// fits() for the request's own prompt and output.
+  bool fits(std::size_t dep, const Request& r) const { return fits(dep, r.prompt_tokens, r.output_tokens); }
 
   /// True when every link on the path between the origin and `dep`'s device is up now.
   bool reachable_now(std::size_t dep, const Request& r);

@@ -16,6 +16,9 @@
 /// (FLOPs on the origin device's roofline, or measured wall time: kernel_score.hpp) adds
 /// to `overhead`.
 ///
+/// A route to a model whose context window cannot hold the request goes to the other model
+/// when that one can (Context::fits); otherwise the request is refused (context_exceeded).
+///
 /// Rerouting attack (`attack_share`, `gadget`; Shafran et al. 2025, "Rerouting LLM
 /// Routers"): a seeded share of requests (stream "router_attack") carry a confounding
 /// gadget appended to the query text the learned router scores; /mechanism reports
@@ -81,7 +84,9 @@ class Router final : public TwoModelMechanism {
       score = conf_.draw(good_enough, rng);
     }
     co_await cx_.compute_on_origin(r, rec, overhead);
-    const bool small = score >= threshold_;
+    bool small = score >= threshold_;
+    // A model that cannot hold the request (context window) is not chosen when the other can.
+    if (!cx_.fits(small ? small_ : large_, r) && cx_.fits(small ? large_ : small_, r)) small = !small;
     if (attacked) ++attacked_, attacked_large_ += small ? 0 : 1;
     co_await answer_with(small ? small_ : large_, r, rec);
   }

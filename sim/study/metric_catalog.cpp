@@ -12,6 +12,8 @@ constexpr std::array kCatalog{
     MetricInfo{"n_ok", "requests", Better::higher, "requests served"},
     MetricInfo{"n_failed", "requests", Better::lower, "requests that could not be served"},
     MetricInfo{"n_timed_out", "requests", Better::lower, "requests that gave up waiting on the network"},
+    MetricInfo{"n_context_exceeded", "requests", Better::lower,
+               "requests beyond the answering model's context window (prompt + output)"},
     MetricInfo{"quality_mean", "1", Better::higher, "mean quality score (failed requests count as 0)"},
     MetricInfo{"quality_ci95_lo", "1", Better::none, "lower end of the bootstrap 95% interval of quality_mean"},
     MetricInfo{"quality_ci95_hi", "1", Better::none, "upper end of the bootstrap 95% interval of quality_mean"},
