@@ -1,6 +1,7 @@
 #pragma once
 /// \file strings.hpp
-/// Small string helpers shared by the input readers (did-you-mean suggestions).
+/// Small string helpers shared by the input readers (did-you-mean suggestions, splitting
+/// unquoted CSV rows).
 
 #include <algorithm>
 #include <cstddef>
@@ -20,6 +21,19 @@ inline std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::swap(prev, cur);
   }
   return prev[b.size()];
+}
+
+/// The comma-separated fields of an unquoted CSV row ("a,,b" → {"a", "", "b"}).
+inline std::vector<std::string> split_commas(const std::string& line) {
+  std::vector<std::string> f;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = line.find(',', start);
+    f.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return f;
 }
 
 }  // namespace collabsim

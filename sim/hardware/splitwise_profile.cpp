@@ -9,20 +9,10 @@
 #include <tuple>
 
 #include "sim/core/error.hpp"
+#include "sim/core/strings.hpp"
 
 namespace collabsim {
 namespace {
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> f;
-  std::size_t start = 0;
-  for (;;) {
-    const auto comma = line.find(',', start);
-    f.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return f;
-}
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -36,7 +26,7 @@ std::vector<SplitwisePoint> read_splitwise_perf(const std::filesystem::path& fil
   std::string line;
   std::getline(in, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  const auto head = split_csv(line);
+  const auto head = split_commas(line);
   auto col = [&](const char* name) {
     const auto it = std::find(head.begin(), head.end(), name);
     if (it == head.end()) throw InputError(SourcePos{file, 1, 1}, "header", std::string("no column '") + name + "'");
@@ -53,7 +43,7 @@ std::vector<SplitwisePoint> read_splitwise_perf(const std::filesystem::path& fil
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const auto f = split_csv(line);
+    const auto f = split_commas(line);
     if (f.size() != head.size())
       throw InputError(SourcePos{file, lineno, 1}, "row", "expected " + std::to_string(head.size()) + " fields");
     double v[6];

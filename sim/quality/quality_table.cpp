@@ -95,6 +95,19 @@ void parse_num(const std::string& s, T& out, const std::filesystem::path& file, 
 
 }  // namespace
 
+QualityTable QualityTable::empty(const std::filesystem::path& file, const std::vector<std::string>& models) {
+  QualityTable t;
+  t.file_ = file;
+  t.models_ = models;
+  const std::size_t k = models.size();
+  t.score_.resize(k);
+  t.pred_.resize(k);
+  t.out_chars_.resize(k);
+  t.cost_.resize(k);
+  t.out_tokens_.resize(k);
+  return t;
+}
+
 QualityTable QualityTable::load(const std::filesystem::path& file, const std::vector<std::string>& models,
                                 const std::string& format, BlankPolicy blank) {
   std::string fmt = format;
@@ -165,14 +178,7 @@ QualityTable QualityTable::load_long_csv(const std::filesystem::path& file, cons
   const std::size_t width = f.size(), k = models.size();
   std::map<std::string, std::size_t> want;
   for (std::size_t m = 0; m < k; ++m) want.emplace(models[m], m);
-  QualityTable t;
-  t.file_ = file;
-  t.models_ = models;
-  t.score_.resize(k);
-  t.pred_.resize(k);
-  t.out_chars_.resize(k);
-  t.cost_.resize(k);
-  t.out_tokens_.resize(k);
+  QualityTable t = empty(file, models);
   std::map<std::int64_t, std::size_t> row_of;               // query id -> row
   std::map<std::pair<std::size_t, std::size_t>, std::size_t> pair_line;  // (row, model) -> line
   std::set<std::string> seen_models;
@@ -263,14 +269,7 @@ QualityTable QualityTable::load_routellm_csv(const std::filesystem::path& file,
   }
   const std::vector<std::string> header = f;
   const std::vector<std::size_t> header_cols = cols;
-  QualityTable t;
-  t.file_ = file;
-  t.models_ = models;
-  t.score_.resize(k);
-  t.pred_.resize(k);
-  t.out_chars_.resize(k);
-  t.cost_.resize(k);
-  t.out_tokens_.resize(k);
+  QualityTable t = empty(file, models);
   const std::string category = file.stem().string();
   std::string line, rec;
   std::size_t lineno = 1;
@@ -357,11 +356,7 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
                              " and " + std::to_string(i + 1) + ")");
     }
   }
-  QualityTable t;
-  t.file_ = file;
-  t.models_ = models;
-  t.cost_.resize(models.size());
-  t.out_tokens_.resize(models.size());
+  QualityTable t = empty(file, models);
   std::vector<long> score_col, pred_col, out_col;
   for (const auto& m : models) {
     const long c = find(m);
@@ -371,9 +366,6 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
     out_col.push_back(find(m + "|out_chars"));
   }
   const std::size_t k = models.size();
-  t.score_.resize(k);
-  t.pred_.resize(k);
-  t.out_chars_.resize(k);
   std::size_t lineno = 1;
   const std::size_t width = f.size();
   auto num = [&](const std::string& s, std::size_t col, const std::string& key, auto& out) {

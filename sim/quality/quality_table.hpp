@@ -103,6 +103,8 @@ class QualityTable {
   }
 
  private:
+  /// A table of `file` with one empty column of every kind per model (the readers fill it).
+  static QualityTable empty(const std::filesystem::path& file, const std::vector<std::string>& models);
   friend QualityTable draw_irt(const QualityTable& t, const IrtModel& model, std::uint64_t seed);
   void apply_blank_policy(BlankPolicy blank);
   std::filesystem::path file_;
