@@ -321,6 +321,8 @@ void read_generated_workload(const toml::table& wl_t, const ParamSet& wl, const 
   w.lengths = workload::length_from(l, "workload.lengths");
   if (w.lengths.source == "trace")
     w.lengths.trace = resolve_data_file(l.text("trace"), data_dirs, l.pos("trace"), "workload.lengths.trace");
+  if (w.lengths.source == "servegen")
+    w.lengths.dataset = resolve_data_file(l.text("dataset"), data_dirs, l.pos("dataset"), "workload.lengths.dataset");
   if (wl.given("repeat"))
     throw InputError(wl.pos("repeat"), "workload.repeat", "repeat replays a trace; a generator runs on: use duration");
   if (w.arrivals.process != "servegen")

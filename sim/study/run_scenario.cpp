@@ -314,6 +314,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (sc.workload.generated())
     trace_file = !sc.workload.arrivals.servegen.empty() ? sc.workload.arrivals.servegen.filename().string()
                  : !sc.workload.lengths.trace.empty()   ? sc.workload.lengths.trace.filename().string()
+                 : !sc.workload.lengths.dataset.empty() ? sc.workload.lengths.dataset.filename().string()
                                                         : std::string("generated");
   out.set_attribute("trace_file", trace_file);
   out.set_attribute("quality_file", sc.quality.table.filename().string());
