@@ -258,3 +258,18 @@ TEST(SharedEdgeBox, LibraryScenarioQueuesOnTheBoxAndEscalatesOverTheWan) {
   const auto waiting = read_column<double>(o.file, "devices/edgebox/timeline", "waiting");
   EXPECT_FALSE(waiting.empty());
 }
+
+TEST(ServiceTime, TokenLevelMechanismsRefuseAServiceTimeDeploymentNamingTheKey) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  for (const char* mech : {"speculative", "token_routing"}) {
+    std::string out;
+    const int rc = run_cli("run " + (source_dir() / "scenarios" / "mm1_service_time.toml").string() + " -o " +
+                               (d.path / "mm.h5").string() + " --set mechanism.name=" + mech + " --quiet",
+                           out);
+    EXPECT_EQ(rc, 2) << mech << ": " << out;
+    EXPECT_NE(out.find("key 'deployments.slm.latency'"), std::string::npos) << out;
+    EXPECT_NE(out.find("service_time"), std::string::npos) << out;
+    EXPECT_FALSE(fs::exists(d.path / "mm.h5")) << mech;
+  }
+}
