@@ -273,3 +273,19 @@ TEST(ServiceTime, TokenLevelMechanismsRefuseAServiceTimeDeploymentNamingTheKey) 
     EXPECT_FALSE(fs::exists(d.path / "mm.h5")) << mech;
   }
 }
+
+TEST(SharedEdgeBox, PrivateTokensSentToATrustedBoxDoNotCount) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const std::string wl =
+      "[workload]\nformat = \"generated\"\norigin = \"sensor\"\nlimit = 20\nprivate_share = 0.5\n"
+      "[workload.lengths]\nsource = \"fixed\"\nprompt_tokens = 100\noutput_tokens = 10\n";
+  // The box is another device than the sensor: its prompts leave the origin ...
+  EXPECT_EQ(run_text(d, "untrusted", edge_box_scenario(wl)).s.private_tokens_per_request, 50.0);
+  // ... unless the box is inside the users' privacy domain; the cloud still counts.
+  EXPECT_EQ(run_text(d, "trusted", edge_box_scenario(wl), {"devices.edgebox.trusted=true"}).s.private_tokens_per_request,
+            0.0);
+  EXPECT_EQ(run_text(d, "cloud", edge_box_scenario(wl, "large_only"), {"devices.edgebox.trusted=true"})
+                .s.private_tokens_per_request,
+            50.0);
+}
