@@ -1,6 +1,7 @@
 #include "sim/workload/servegen_lengths.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
