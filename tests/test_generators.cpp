@@ -13,6 +13,7 @@
 #include "sim/study/run_scenario.hpp"
 #include "sim/workload/distribution.hpp"
 #include "sim/workload/generated_source.hpp"
+#include "sim/workload/servegen_lengths.hpp"
 #include "sim/workload/servegen_windows.hpp"
 #include "test_support.hpp"
 
@@ -464,3 +465,92 @@ TEST_F(GeneratorKeys, NameFileLineAndKey) {
 }
 
 }  // namespace
+
+TEST(Generators, ServegenWindowsTakeADiurnalModulation) {
+  TempDir dir;
+  // One flat 2-day file at 1 request/s (Poisson windows), modulated with A = 0.8, period
+  // 1 day: the expected count stays rate × span (whole periods), and the half-day around
+  // the peak (phase + period/4) gets (1 + 2A/π)/(1 − 2A/π) = 3.1 times the trough's count.
+  std::string rows;
+  for (int k = 0; k < 288; ++k) rows += std::to_string(k * 600) + ",1.0,1.0,Gamma,1,1\n";
+  write_file(dir.path / "chunk-1-trace.csv", rows);
+  const auto windows = read_servegen_windows(dir.path / "chunk-1-trace.csv");
+  GeneratedWorkload w;
+  w.arrivals.process = "servegen";
+  w.arrivals.diurnal_amplitude = 0.8;
+  w.arrivals.diurnal_period = 86400;
+  w.lengths.source = "fixed";
+  auto src = make_generated_source(w, windows, {});
+  EXPECT_NEAR(static_cast<double>(src->expected_requests()), 172800.0, 1.0);
+  double peak = 0, trough = 0, total = 0;
+  while (auto r = src->next(0, 0)) {
+    const double t = std::fmod(static_cast<double>(r->arrival_ns) * 1e-9, 86400.0);
+    (t < 43200 ? peak : trough) += 1;  // sin > 0 on (0, period/2) with phase 0
+    total += 1;
+  }
+  EXPECT_NEAR(total / 172800.0, 1.0, 0.01);
+  const double want = (1 + 2 * 0.8 / std::numbers::pi) / (1 - 2 * 0.8 / std::numbers::pi);
+  EXPECT_NEAR(peak / trough, want, 0.05 * want);
+}
+
+TEST(Generators, ServegenLengthPmfsAreDrawnPerWindow) {
+  TempDir dir;
+  // Two windows: the first always 10 prompt tokens and 1 or 3 output tokens (p = 0.25,
+  // 0.75), the second always 1000 and 7. Python-dict strings as in ServeGen's files.
+  write_file(dir.path / "chunk-1-dataset.json",
+             "{\n  \"0\": {\"input_tokens\": \"{10: 1.0}\", \"output_tokens\": \"{1: 0.25, 3: 0.75}\", "
+             "\"reason_ratio\": \"{0.5: 1.0}\"},\n"
+             "  \"3600\": {\"input_tokens\": \"{1000: 1.0}\", \"output_tokens\": \"{7: 1.0}\"}\n}\n");
+  GeneratedWorkload w;
+  w.arrivals.process = "poisson";
+  w.arrivals.rate = 1.0;
+  w.duration = 7200;
+  w.lengths.source = "servegen";
+  w.lengths.dataset = dir.path / "chunk-1-dataset.json";
+  auto src = make_generated_source(w, {}, {});
+  int early = 0, ones = 0, late = 0;
+  std::uint64_t id = 0;
+  while (auto r = src->next(0, 0)) {
+    src->assign(id++, *r);
+    if (r->arrival_ns < 3600'000'000'000) {
+      ++early;
+      EXPECT_EQ(r->prompt_tokens, 10);
+      ASSERT_TRUE(r->output_tokens == 1 || r->output_tokens == 3);
+      ones += r->output_tokens == 1 ? 1 : 0;
+    } else {
+      ++late;
+      EXPECT_EQ(r->prompt_tokens, 1000);
+      EXPECT_EQ(r->output_tokens, 7);
+    }
+  }
+  EXPECT_GT(early, 3000);
+  EXPECT_GT(late, 3000);
+  EXPECT_NEAR(ones / double(early), 0.25, 0.03);
+}
+
+TEST(Generators, ServegenDatasetFilesOfThePoolReadAndMalformedOnesNameTheKey) {
+  const fs::path f = data_dir() / "traces/servegen/reason/deepseek-r1/chunk-0-dataset.json";
+  if (!fs::exists(f)) GTEST_SKIP();
+  const auto windows = read_servegen_lengths(f);
+  ASSERT_EQ(windows.size(), 4u);  // every 21,600 s over the day
+  EXPECT_EQ(windows[1].start_s, 21600.0);
+  EXPECT_EQ(windows[0].input_tokens.front(), 45);
+  EXPECT_DOUBLE_EQ(windows[0].input_cdf.back(), 1.0);
+  TempDir dir;
+  auto error = [&](const std::string& text) {
+    write_file(dir.path / "d.json", text);
+    try {
+      read_servegen_lengths(dir.path / "d.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_HAS(error("{\"0\": {\"input_tokens\": \"{10: 0.5}\", \"output_tokens\": \"{1: 1.0}\"}}"),
+             "key '0.input_tokens': the probabilities add up to 0.5");
+  EXPECT_HAS(error("{\"0\": {\"input_tokens\": \"{x: 1.0}\", \"output_tokens\": \"{1: 1.0}\"}}"),
+             "key '0.input_tokens'");
+  EXPECT_HAS(error("{\"0\": {\"input_tokens\": \"{10: 1.0}\"}}"), "key '0': the window has no output_tokens");
+  EXPECT_HAS(error("{\n\"-5\": {}}"), "d.json:2");
+  EXPECT_HAS(error("{}"), "has no window");
+}

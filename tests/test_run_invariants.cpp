@@ -225,7 +225,8 @@ TEST(RunInvariants, PrivateTokensNeverExceedWhatWentUpAndPrivacyClaimsHold) {
       ASSERT_GE(priv[i], 0) << name;
       (void)prompt;
     }
-    if (name == "privacy_deidentify" || name == "cogenesis_sketch")
+    if (name == "privacy_deidentify" || name == "cogenesis_sketch" || name == "personal_knowledge_base" ||
+        name == "personal_writing_assistant")
       EXPECT_EQ(o.s.private_tokens_per_request, 0.0) << name << " claims no private token leaves the device";
     ++checked;
   }

@@ -21,6 +21,8 @@ Command add_list_command(CLI::App& app) {
                        "  [workload.arrivals]  format = \"generated\" (docs/WORKLOADS.md)\n{}\n"
                        "  [workload.lengths]  format = \"generated\"\n{}\n"
                        "  [workload.service]  any format; served by deployments with latency = \"service_time\"\n{}\n"
+                       "  [workload.attributes]  any format; per-request user, private share, SLO (docs/WORKLOADS.md)\n{}\n"
+                       "  [workload.attributes.categories.<category>]  overrides for one quality category\n{}\n"
                        "  [quality]\n{}\n  [slo]  service-level objectives (slo_attainment, goodput_rps in /summary)\n{}\n"
                        "  [devices.<name>] (and device cards)\n{}\n"
                        "  [links.<name>]\n{}\n  [deployments.<name>]\n{}\n  model cards (models/llms/<id>.toml)\n{}\n"
@@ -29,7 +31,8 @@ Command add_list_command(CLI::App& app) {
                        "           skip = [{{ \"<key path>\" = value, ... }}] (points matching every entry are skipped)\n",
                        describe_fields(run_fields()), describe_fields(workload_fields()),
                        describe_fields(workload::arrival_fields()), describe_fields(workload::length_fields()),
-                       describe_fields(workload::service_fields()), describe_fields(quality_fields()),
+                       describe_fields(workload::service_fields()), describe_fields(workload::attribute_fields()),
+                       describe_fields(workload::category_attribute_fields()), describe_fields(quality_fields()),
                        describe_fields(slo_fields()),
                        describe_fields(device_fields()), describe_fields(link_fields()),
                        describe_fields(deployment_fields()), describe_fields(model_card_fields()));

@@ -40,6 +40,9 @@ std::span<const Field> device_fields() {
                       "rental price per accelerator (GPU-hour price)", 0.0, 1e6 / 3600.0),
       Field::boolean("per_user", false,
                      "every request origin has its own instance (phones); else one shared pool"),
+      Field::boolean("trusted", false,
+                     "inside the users' privacy domain (e.g. a clinic's or a company's own server): private "
+                     "tokens sent to it do not count as leaving the origin"),
       Field::integer("replicas", 1, "1", "identical servers behind one FCFS queue", 1, 1e6),
       Field::integer("accelerators", 1, "1",
                      "accelerators per replica (tensor parallel): FLOP/s, bandwidth, memory, "
@@ -106,6 +109,7 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.allreduce_profile = p.text("allreduce_profile");
   d.price = p.number("price");
   d.per_user = p.flag("per_user");
+  d.trusted = p.flag("trusted");
   d.replicas = static_cast<int>(p.integer("replicas"));
   d.accelerators = static_cast<int>(p.integer("accelerators"));
   d.battery = p.number("battery");

@@ -50,6 +50,9 @@ struct DeviceSpec {
   std::string allreduce_profile;  ///< measured NCCL all-reduce CSV (Vidur format), resolved path; "" = none
   double price = 0;            ///< USD/s per accelerator (GPU-hour price / 3600)
   bool per_user = false;       ///< true: every request origin has its own instance
+  /// Inside the user's privacy domain (e.g. a clinic's own server): private prompt tokens
+  /// sent to it are not counted as leaving the origin (/requests private_tokens_sent).
+  bool trusted = false;
   int replicas = 1;            ///< identical servers behind one FCFS line (shared devices)
   int accelerators = 1;        ///< accelerators per replica (tensor parallel), rates add up
   double battery = 0;          ///< J of battery capacity (0 = mains powered)

@@ -24,8 +24,9 @@ void put(unsigned char* base, std::size_t off, T v) {
 }
 }  // namespace
 
-RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vector<std::string>& devs)
-    : n_deployments_(deps.size()), n_devices_(devs.size()) {
+RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vector<std::string>& devs,
+                           bool attributes)
+    : n_deployments_(deps.size()), n_devices_(devs.size()), attributes_(attributes) {
   auto add = [&](std::string name, std::string unit, Column::Type t) {
     columns_.push_back(Column{std::move(name), std::move(unit), t, size_});
     size_ += type_size(t);
@@ -51,6 +52,12 @@ RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vect
   add("route", "model index in mechanism order (0=small)", T::I8);
   add("escalated", "bool", T::U8);
   add("status", "0=ok,1=failed,2=timed_out,3=context_exceeded", T::I8);
+  if (attributes) {
+    add("user_id", "1", T::I64);
+    add("private_share", "1", T::F64);
+    add("slo_ttft_s", "s", T::F64);
+    add("slo_tpot_s", "s", T::F64);
+  }
 }
 
 void RecordLayout::encode(const RequestRecord& r, unsigned char* out) const {
@@ -79,6 +86,12 @@ void RecordLayout::encode(const RequestRecord& r, unsigned char* out) const {
   put(out, off(), r.route.index);
   put(out, off(), static_cast<std::uint8_t>(r.escalated));
   put(out, off(), static_cast<std::int8_t>(r.status));
+  if (attributes_) {
+    put(out, off(), r.user_id);
+    put(out, off(), r.private_share);
+    put(out, off(), r.slo_ttft_s);
+    put(out, off(), r.slo_tpot_s);
+  }
 }
 
 }  // namespace collabsim

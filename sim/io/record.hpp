@@ -60,6 +60,11 @@ struct RequestRecord {
   Status status = Status::Ok;
   std::vector<std::int64_t> tokens;  ///< generated tokens per deployment
   std::vector<double> device_energy; ///< J per device
+  // Request attributes (columns only with [workload.attributes]; workload/request_attributes.hpp)
+  std::int64_t user_id = -1;   ///< issuing user, -1 = none
+  double private_share = 0;    ///< share of the prompt that is private
+  double slo_ttft_s = 0;       ///< s, the request's TTFT target (0 = the run's [slo] ttft)
+  double slo_tpot_s = 0;       ///< s, the request's TPOT target (0 = the run's [slo] tpot)
 };
 
 /// Field of the compound row: name, unit, HDF5 type code and byte offset.
@@ -74,7 +79,10 @@ struct Column {
 /// Packed row layout for a scenario.
 class RecordLayout {
  public:
-  RecordLayout(const std::vector<std::string>& deployments, const std::vector<std::string>& devices);
+  /// `attributes`: append the request-attribute columns (user_id, private_share,
+  /// slo_ttft_s, slo_tpot_s) after `status`.
+  RecordLayout(const std::vector<std::string>& deployments, const std::vector<std::string>& devices,
+               bool attributes = false);
   const std::vector<Column>& columns() const { return columns_; }
   std::size_t row_size() const { return size_; }
   /// Writes `r` into `out` (row_size() bytes). Throws std::logic_error on a size mismatch
@@ -85,6 +93,7 @@ class RecordLayout {
   std::vector<Column> columns_;
   std::size_t size_ = 0;
   std::size_t n_deployments_, n_devices_;
+  bool attributes_ = false;
 };
 
 }  // namespace collabsim

@@ -19,8 +19,10 @@ double percentile(std::vector<double>& v, double q) {
 
 bool SloTargets::met(const RequestRecord& r) const {
   if (r.status != Status::Ok) return false;
-  if (ttft_s > 0 && !(r.ttft_s <= ttft_s)) return false;
-  return !(tpot_s > 0 && std::isfinite(r.tpot_s) && r.tpot_s > tpot_s);
+  const double ttft = r.slo_ttft_s > 0 ? r.slo_ttft_s : ttft_s;
+  const double tpot = r.slo_tpot_s > 0 ? r.slo_tpot_s : tpot_s;
+  if (ttft > 0 && !(r.ttft_s <= ttft)) return false;
+  return !(tpot > 0 && std::isfinite(r.tpot_s) && r.tpot_s > tpot);
 }
 
 void SummaryAccumulator::add(const RequestRecord& r) {

@@ -80,8 +80,8 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
     co_return a;
   }
   const SimTime asked = engine_.now();
-  if (device != r.origin && !redacted)
-    rec.private_tokens_sent += std::llround(sc_.workload.private_share * static_cast<double>(prompt_tokens));
+  if (device != r.origin && !redacted && !sc_.devices[device].trusted)
+    rec.private_tokens_sent += std::llround(r.private_share * static_cast<double>(prompt_tokens));
   const Transfer up = co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline);
   if (up.timed_out) {
     a.timed_out = true;

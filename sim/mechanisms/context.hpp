@@ -66,7 +66,7 @@ class Context {
   /// As ask(), with explicit prompt and output token counts (verification calls, prompt
   /// compression, sub-tasks). Tokens generated are counted for `dep` in the record.
   /// `redacted`: the prompt sent holds none of the request's private tokens (pipeline
-  /// de-identification); otherwise workload.private_share of the prompt tokens count as
+  /// de-identification); otherwise the request's private_share (Request::private_share) of the prompt tokens count as
   /// private tokens sent off the device when the deployment is remote.
   /// `deadline` (absolute ns) replaces the request's own deadline for this call when given.
   Task<Answer> ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,

@@ -9,7 +9,7 @@
 ///  - "deidentify": the SLM de-identifies the prompt on the device (privacy-sensitive RAG,
 ///    CoGenesis): it reads the prompt and, with `deidentify_output = "placeholders"`
 ///    (default), writes one placeholder token per private token
-///    (workload.private_share × prompt tokens, at least 1), which replace the private
+///    (the request's private share (workload.private_share or [workload.attributes]) × prompt tokens, at least 1), which replace the private
 ///    spans, as span-tagging de-identifiers do (e.g. Microsoft Presidio's
 ///    detect-then-replace); with "rewrite" it regenerates the whole prompt. The same number
 ///    of tokens travel, none of them private (`private_tokens_sent` stays 0, where
@@ -65,7 +65,7 @@ class Pipeline final : public TwoModelMechanism {
       sent = written = std::max<std::int64_t>(1, std::llround(ratio_ * static_cast<double>(r.prompt_tokens)));
     else if (!rewrite_)
       written = std::max<std::int64_t>(
-          1, std::llround(cx_.scenario().workload.private_share * static_cast<double>(r.prompt_tokens)));
+          1, std::llround(r.private_share * static_cast<double>(r.prompt_tokens)));
     // The SLM reads the prompt and writes what goes up (the sketch, the placeholders or the
     // rewritten prompt).
     co_await cx_.ask_tokens(small_, r, rec, r.prompt_tokens, written);
@@ -76,7 +76,7 @@ class Pipeline final : public TwoModelMechanism {
  private:
   /// CoGenesis sketch: LLM sketches from the public instruction, SLM completes on the device.
   Task<void> sketch(const Request& r, RequestRecord& rec) {
-    const double priv = cx_.scenario().workload.private_share;
+    const double priv = r.private_share;
     const std::int64_t public_tokens =
         std::max<std::int64_t>(1, std::llround((1.0 - priv) * static_cast<double>(r.prompt_tokens)));
     const Answer s = co_await cx_.ask_tokens(large_, r, rec, public_tokens, sketch_tokens_, /*redacted=*/true);

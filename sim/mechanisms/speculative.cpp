@@ -46,7 +46,9 @@ class Speculative final : public TwoModelMechanism {
         alpha_(alpha_of(cx, p)),
         gamma_(static_cast<int>(p.integer("gamma"))),
         gamma_max_(static_cast<int>(p.integer("gamma_max"))),
-        adaptive_(p.flag("adaptive")) {}
+        adaptive_(p.flag("adaptive")) {
+    require_token_latency("speculative decoding");
+  }
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     RngStream rng = cx_.rng("speculative_accept", r);

@@ -22,7 +22,9 @@ namespace {
 class TokenRouting final : public TwoModelMechanism {
  public:
   TokenRouting(Context& cx, const ParamSet& p)
-      : TwoModelMechanism(cx, p), share_(p.number("llm_share")), critical_(p.number("critical_share")) {}
+      : TwoModelMechanism(cx, p), share_(p.number("llm_share")), critical_(p.number("critical_share")) {
+    require_token_latency("token-level routing");
+  }
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     RngStream rng = cx_.rng("token_route", r);

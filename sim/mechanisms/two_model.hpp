@@ -3,6 +3,7 @@
 /// Shared parameters and base of the mechanisms that choose between a small (SLM) and a
 /// large (LLM) deployment.
 
+#include <string>
 #include <vector>
 
 #include "sim/mechanisms/mechanism.hpp"
@@ -27,6 +28,11 @@ class TwoModelMechanism : public Mechanism {
     const Answer a = co_await cx_.ask(dep, r, rec);
     cx_.finish(r, rec, a, dep == large_ ? Route::large() : Route::small(), false);
   }
+
+  /// Throws InputError naming `deployments.<name>.latency` when the small or the large
+  /// deployment serves for a drawn service time ([workload.service]): `mechanism` runs
+  /// token-level rounds through Context::run_on, which a service-time deployment cannot time.
+  void require_token_latency(const std::string& mechanism) const;
 
   Context& cx_;
   std::size_t small_, large_;

@@ -321,6 +321,8 @@ void read_generated_workload(const toml::table& wl_t, const ParamSet& wl, const 
   w.lengths = workload::length_from(l, "workload.lengths");
   if (w.lengths.source == "trace")
     w.lengths.trace = resolve_data_file(l.text("trace"), data_dirs, l.pos("trace"), "workload.lengths.trace");
+  if (w.lengths.source == "servegen")
+    w.lengths.dataset = resolve_data_file(l.text("dataset"), data_dirs, l.pos("dataset"), "workload.lengths.dataset");
   if (wl.given("repeat"))
     throw InputError(wl.pos("repeat"), "workload.repeat", "repeat replays a trace; a generator runs on: use duration");
   if (w.arrivals.process != "servegen")
@@ -439,7 +441,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
 
   // [workload]
   const toml::table& wl_t = require_table(root, "workload", file);
-  static const std::vector<std::string> kWorkloadTables = {"arrivals", "lengths", "service"};
+  static const std::vector<std::string> kWorkloadTables = {"arrivals", "lengths", "service", "attributes"};
   const ParamSet wl = read_params(wl_t, workload_fields(), "workload", kWorkloadTables);
   sc.workload.format = wl.text("format");
   const bool generated = sc.workload.generated();
@@ -465,6 +467,27 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   sc.workload.duration = wl.number("duration");
   sc.workload.pos = pos_of(wl_t);
   read_generated_workload(wl_t, wl, data_dirs, sc.workload);
+  if (const toml::node* at_n = wl_t.get("attributes")) {  // [workload.attributes] (request_attributes.hpp)
+    if (!at_n->is_table()) throw InputError(pos_of(*at_n), "workload.attributes", "expected a table [workload.attributes]");
+    static const std::vector<std::string> kAttributeTables = {"categories"};
+    const toml::table& at_t = *at_n->as_table();
+    sc.workload.attributes = workload::attribute_from(
+        read_params(at_t, workload::attribute_fields(), "workload.attributes", kAttributeTables));
+    sc.workload.attributes.pos = pos_of(at_t);
+    if (const toml::node* cat_n = at_t.get("categories")) {
+      if (!cat_n->is_table())
+        throw InputError(pos_of(*cat_n), "workload.attributes.categories",
+                         "expected tables [workload.attributes.categories.<category>]");
+      for (const auto& [k, node] : *cat_n->as_table()) {
+        const std::string ctx = "workload.attributes.categories." + std::string(k.str());
+        if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
+        auto c = workload::category_attribute_from(
+            read_params(*node.as_table(), workload::category_attribute_fields(), ctx), std::string(k.str()));
+        c.pos = pos_of(node);
+        sc.workload.attributes.categories.push_back(std::move(c));
+      }
+    }
+  }
 
   // [quality]
   const toml::table& q_t = require_table(root, "quality", file);

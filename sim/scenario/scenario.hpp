@@ -26,6 +26,7 @@
 #include "sim/hardware/model_card.hpp"
 #include "sim/network/link_spec.hpp"
 #include "sim/workload/generator_spec.hpp"
+#include "sim/workload/request_attributes.hpp"
 
 namespace collabsim {
 
@@ -45,6 +46,7 @@ struct WorkloadSpec {
   workload::ArrivalSpec arrivals;   ///< generated: [workload.arrivals]
   workload::LengthSpec lengths;     ///< generated: [workload.lengths]
   workload::ServiceSpec service;    ///< [workload.service] (any format)
+  workload::AttributeSpec attributes;  ///< [workload.attributes] (any format; off unless given)
   bool generated() const { return format == "generated"; }
   SourcePos pos;
 };

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 
 #include <fmt/format.h>
@@ -29,6 +30,7 @@
 #include "sim/study/trace_source.hpp"
 #include "sim/workload/distribution.hpp"
 #include "sim/workload/generated_source.hpp"
+#include "sim/workload/request_attributes.hpp"
 #include "sim/workload/request_source.hpp"
 #include "sim/workload/servegen_windows.hpp"
 #include "sim/workload/trace_record.hpp"
@@ -89,6 +91,7 @@ struct Arrivals {
   QueryJoin& join;
   const quality::QualityTable& table;
   std::optional<workload::Distribution> service;
+  const workload::AttributeDrawer* attributes = nullptr;  ///< [workload.attributes], null = off
   std::uint64_t next_id = 0;
   std::size_t live_streams = 0;
 };
@@ -122,7 +125,15 @@ Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const 
       RngStream rng(sc.run.seed, "service_time", r.id);
       r.service_s = in.service->sample(rng);
     }
+    r.private_share = sc.workload.private_share;
     RequestRecord row;
+    if (in.attributes) {  // per-request user, private share and SLO (workload/request_attributes.hpp)
+      const workload::RequestAttributes a = in.attributes->draw(r.id, in.table.category(r.quality_row));
+      r.user = row.user_id = a.user;
+      r.private_share = row.private_share = a.private_share;
+      r.slo_ttft = row.slo_ttft_s = a.slo_ttft;
+      r.slo_tpot = row.slo_tpot_s = a.slo_tpot;
+    }
     row.request_id = r.id;
     row.query_id = r.query_id;
     row.arrival_s = to_seconds(r.arrival);
@@ -285,7 +296,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   std::vector<std::string> dep_names, dev_names;
   for (const auto& d : sc.deployments) dep_names.push_back(d.name);
   for (const auto& d : sc.devices) dev_names.push_back(d.name);
-  ResultFile out(sc.run.output, RecordLayout(dep_names, dev_names),
+  ResultFile out(sc.run.output, RecordLayout(dep_names, dev_names, sc.workload.attributes.given),
                  ResultFileOptions{.requests = opt.write_requests, .in_memory = opt.in_memory});
   out.set_attribute("collabsim_version", std::string(kVersion));
   out.set_attribute("git_commit", std::string(kGitCommit));
@@ -303,6 +314,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (sc.workload.generated())
     trace_file = !sc.workload.arrivals.servegen.empty() ? sc.workload.arrivals.servegen.filename().string()
                  : !sc.workload.lengths.trace.empty()   ? sc.workload.lengths.trace.filename().string()
+                 : !sc.workload.lengths.dataset.empty() ? sc.workload.lengths.dataset.filename().string()
                                                         : std::string("generated");
   out.set_attribute("trace_file", trace_file);
   out.set_attribute("quality_file", sc.quality.table.filename().string());
@@ -313,10 +325,27 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   std::vector<bool> large(sc.deployments.size(), false);
   for (auto i : mech->large_deployments()) large[i] = true;
   const std::size_t origin = topo.device_index(sc.workload.origin);
-  SummaryAccumulator acc(large, origin, sc.devices[origin].battery, SloTargets{sc.slo.ttft, sc.slo.tpot});
+  const auto& attr_spec = sc.workload.attributes;
+  bool per_request_slo = false;
+  std::set<std::string> cats;
+  if (!attr_spec.categories.empty())
+    for (std::size_t row = 0; row < table.num_queries(); ++row) cats.insert(table.category(row));
+  for (const auto& c : attr_spec.categories) {
+    per_request_slo = per_request_slo || c.slo_ttft > 0 || c.slo_tpot > 0;
+    if (!cats.count(c.category))
+      throw InputError(c.pos, "workload.attributes.categories." + c.category,
+                       fmt::format("{} has no category '{}' (categories: {})", sc.quality.table.filename().string(),
+                                   c.category, fmt::join(cats, ", ")));
+  }
+  SummaryAccumulator acc(large, origin, sc.devices[origin].battery,
+                         SloTargets{sc.slo.ttft, sc.slo.tpot, per_request_slo});
+  std::optional<workload::AttributeDrawer> attributes;
+  if (attr_spec.given)
+    attributes.emplace(attr_spec, sc.run.seed, sc.workload.private_share, sc.slo.ttft, sc.slo.tpot);
 
   RunState st{engine, sc, *mech, out, acc};
   Arrivals in{*source, static_cast<std::uint64_t>(sc.workload.limit), 0, source->horizon_s(), origin, join, table};
+  in.attributes = attributes ? &*attributes : nullptr;
   in.total = source->expected_requests();
   if (sc.workload.limit > 0 && (in.total == 0 || in.total > in.limit)) in.total = in.limit;
   if (const auto& sv = sc.workload.service; sv.distribution != "none")

@@ -8,6 +8,7 @@
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/core/time.hpp"
+#include "sim/workload/servegen_lengths.hpp"
 
 namespace collabsim::workload {
 
@@ -42,11 +43,24 @@ namespace {
 /// Draws (prompt, output) tokens for request `id` from its own stream.
 class LengthSampler {
  public:
-  LengthSampler(const LengthSpec& s, std::uint64_t seed, std::span<const TraceRecord> pool)
-      : s_(s), seed_(seed), pool_(pool) {}
+  LengthSampler(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
+      : s_(w.lengths), seed_(w.seed), pool_(pool) {
+    if (s_.source == "servegen") {
+      pmf_ = read_servegen_lengths(s_.dataset);
+      // Requests are placed on the client's clock as the ServeGen arrivals are: the run's
+      // time × rate_scale from workload.start (other processes: the run's own time).
+      if (w.arrivals.process == "servegen") {
+        clock_start_ = w.start;
+        clock_scale_ = w.rate_scale;
+      }
+    }
+  }
   void draw(std::uint64_t id, SourceRequest& r) const {
     RngStream rng(seed_, "generated_lengths", id);
-    if (s_.source == "fixed") {
+    if (s_.source == "servegen") {
+      const double clock = clock_start_ + static_cast<double>(r.arrival_ns) * 1e-9 * clock_scale_;
+      draw_servegen_lengths(pmf_, clock, rng, r.prompt_tokens, r.output_tokens);
+    } else if (s_.source == "fixed") {
       r.prompt_tokens = s_.prompt_tokens;
       r.output_tokens = s_.output_tokens;
     } else if (s_.source == "trace") {
@@ -67,13 +81,15 @@ class LengthSampler {
   LengthSpec s_;
   std::uint64_t seed_;
   std::span<const TraceRecord> pool_;
+  std::vector<ServegenLengthWindow> pmf_;  // source "servegen"
+  double clock_start_ = 0, clock_scale_ = 1;
 };
 
 /// Common part of the open sources: lengths, duration bound, expected count.
 class OpenSource : public RequestSource {
  public:
   OpenSource(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
-      : w_(w), lengths_(w.lengths, w.seed, pool), rng_(w.seed, "generated_arrivals", 0) {}
+      : w_(w), lengths_(w, pool), rng_(w.seed, "generated_arrivals", 0) {}
   std::optional<SourceRequest> next(std::size_t, std::int64_t) override {
     if (done_) return std::nullopt;
     const std::optional<double> t = next_arrival_s();
@@ -140,7 +156,7 @@ class ServegenSource final : public OpenSource {
     while (k_ < win_.size() && win_[k_].end_s <= t_) ++k_;
     for (const auto& x : win_) {
       const double lo = std::max(x.start_s, w.start), hi = std::min(x.end_s, end_);
-      if (hi > lo) expected_ += x.rate * (hi - lo);
+      if (hi > lo) expected_ += diurnal() ? lambda(x.rate, hi) - lambda(x.rate, lo) : x.rate * (hi - lo);
     }
     if (!(expected_ > 0))
       throw InputError(w.arrivals.pos, "workload.arrivals.servegen_file",
@@ -158,9 +174,10 @@ class ServegenSource final : public OpenSource {
     for (;;) {
       if (k_ == win_.size() || t_ >= end_) return std::nullopt;
       const ServegenWindow& x = win_[k_];
-      const double cap = x.rate * (x.end_s - t_);
+      const double cap =
+          diurnal() ? lambda(x.rate, x.end_s) - lambda(x.rate, t_) : x.rate * (x.end_s - t_);
       if (x.rate > 0 && g <= cap) {
-        t_ = std::min(t_ + g / x.rate, x.end_s);
+        t_ = std::min(diurnal() ? inverse(x.rate, lambda(x.rate, t_) + g) : t_ + g / x.rate, x.end_s);
         break;
       }
       g -= std::max(cap, 0.0);
@@ -169,6 +186,20 @@ class ServegenSource final : public OpenSource {
     }
     if (t_ >= end_) return std::nullopt;
     return (t_ - w_.start) / w_.rate_scale;
+  }
+  /// Diurnal modulation of the window rates (arrivals.diurnal_*, on the file's clock):
+  /// λ(t) = rate_k·(1 + A sin(2π(t − phase)/period)) in window k; Λ restricted to a window
+  /// is diurnal_integral with that window's rate, so a gap consumed within window k ends
+  /// at diurnal_inverse(Λ_k(t₀) + g). Without modulation the arithmetic is the one from
+  /// before the modulation existed (rate·(t₁ − t₀)), so results are bit-identical.
+  bool diurnal() const { return w_.arrivals.diurnal_amplitude > 0; }
+  double lambda(double rate, double t) const {
+    const auto& a = w_.arrivals;
+    return diurnal() ? diurnal_integral(t, rate, a.diurnal_amplitude, a.diurnal_period, a.diurnal_phase) : rate * t;
+  }
+  double inverse(double rate, double u) const {
+    const auto& a = w_.arrivals;
+    return diurnal_inverse(u, rate, a.diurnal_amplitude, a.diurnal_period, a.diurnal_phase);
   }
   std::vector<ServegenWindow> win_;
   std::vector<Distribution> gaps_;
@@ -182,7 +213,7 @@ class ServegenSource final : public OpenSource {
 class ClosedLoopSource final : public RequestSource {
  public:
   ClosedLoopSource(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
-      : w_(w), lengths_(w.lengths, w.seed, pool) {
+      : w_(w), lengths_(w, pool) {
     const auto n = static_cast<std::size_t>(w.arrivals.users);
     for (std::size_t u = 0; u < n; ++u) rng_.emplace_back(w.seed, "generated_think", u);
     if (w.arrivals.think_time > 0)

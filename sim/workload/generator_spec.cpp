@@ -20,7 +20,8 @@ std::span<const Field> arrival_fields() {
                   "param1, param2), relative to the data dir"),
       Field::real("diurnal_amplitude", 0.0, "1",
                   "relative amplitude A of a sinusoidal rate rate·(1 + A sin(2π(t − phase)/period)), by "
-                  "time-rescaling (poisson, gamma, weibull; 0 = stationary)",
+                  "time-rescaling (poisson, gamma, weibull; servegen: multiplies each window's rate, on the "
+                  "file's clock; 0 = stationary)",
                   0.0, 0.999),
       Field::quantity("diurnal_period", "1 d", Dimension::Time, "period of the diurnal modulation", 1e-3),
       Field::quantity("diurnal_phase", "0 s", Dimension::Time,
@@ -38,8 +39,9 @@ std::span<const Field> length_fields() {
   static const std::vector<Field> f = {
       Field::text("source", "lognormal",
                   "prompt/output lengths: lognormal (defaults fitted to Azure 2023 conversation), "
-                  "fixed, or drawn from the rows of a trace file (empirical joint distribution)",
-                  {"lognormal", "fixed", "trace"}),
+                  "fixed, drawn from the rows of a trace file (empirical joint distribution), or from a "
+                  "ServeGen dataset file's per-window length distributions",
+                  {"lognormal", "fixed", "trace", "servegen"}),
       Field::real("prompt_mu", kAzureConvPromptMu, "ln tokens", "lognormal: mean of ln(prompt tokens)", -10, 20),
       Field::real("prompt_sigma", kAzureConvPromptSigma, "ln tokens", "lognormal: std of ln(prompt tokens)", 0, 10),
       Field::real("output_mu", kAzureConvOutputMu, "ln tokens", "lognormal: mean of ln(output tokens)", -10, 20),
@@ -50,6 +52,9 @@ std::span<const Field> length_fields() {
                      static_cast<double>(kMaxRequestTokens)),
       Field::text("trace", "", "trace: file whose (prompt, output) rows are resampled, relative to the data dir"),
       Field::text("trace_format", "azure_csv", "trace: its format", trace_format_names()),
+      Field::text("dataset", "",
+                  "servegen: a chunk-<client>-dataset.json of ServeGen (per-window prompt and output length "
+                  "PMFs, drawn independently), relative to the data dir"),
   };
   return f;
 }
@@ -80,10 +85,10 @@ ArrivalSpec arrival_from(const ParamSet& p, const std::string& ctx) {
   const bool renewal = a.process == "poisson" || a.process == "gamma" || a.process == "weibull";
   if (a.process == "poisson" && p.given("cv") && a.cv != 1.0)
     throw InputError(p.pos("cv"), ctx + ".cv", "a Poisson process has cv 1; use process = \"gamma\" or \"weibull\"");
-  if (!renewal && a.diurnal_amplitude > 0)
+  if (!renewal && a.process != "servegen" && a.diurnal_amplitude > 0)
     throw InputError(p.pos("diurnal_amplitude"), ctx + ".diurnal_amplitude",
-                     "diurnal modulation applies to poisson, gamma and weibull arrivals (a ServeGen file has its "
-                     "own rate over time)");
+                     "diurnal modulation applies to poisson, gamma, weibull and servegen arrivals (a closed loop's "
+                     "rate follows its users)");
   if (a.process == "servegen" && p.text("servegen_file").empty())
     throw InputError(p.pos("process"), ctx + ".servegen_file", "process \"servegen\" needs a servegen_file");
   if (a.process != "servegen" && !p.text("servegen_file").empty())
@@ -117,6 +122,10 @@ LengthSpec length_from(const ParamSet& p, const std::string& ctx) {
     throw InputError(p.pos("source"), ctx + ".trace", "source \"trace\" needs a trace file");
   if (l.source != "trace" && p.given("trace"))
     throw InputError(p.pos("trace"), ctx + ".trace", "only source = \"trace\" reads a trace file");
+  if (l.source == "servegen" && p.text("dataset").empty())
+    throw InputError(p.pos("source"), ctx + ".dataset", "source \"servegen\" needs a ServeGen dataset file");
+  if (l.source != "servegen" && p.given("dataset"))
+    throw InputError(p.pos("dataset"), ctx + ".dataset", "only source = \"servegen\" reads a dataset file");
   l.pos = p.pos("source");
   return l;
 }

@@ -39,12 +39,13 @@ struct ArrivalSpec {
 };
 
 struct LengthSpec {
-  std::string source = "lognormal";  ///< "lognormal" | "fixed" | "trace"
+  std::string source = "lognormal";  ///< "lognormal" | "fixed" | "trace" | "servegen"
   double prompt_mu = kAzureConvPromptMu, prompt_sigma = kAzureConvPromptSigma;
   double output_mu = kAzureConvOutputMu, output_sigma = kAzureConvOutputSigma;
   std::int64_t prompt_tokens = 1000, output_tokens = 200;  ///< "fixed"
   std::string trace_format = "azure_csv";                  ///< "trace": its format
   std::filesystem::path trace;                             ///< "trace": the file (resolved)
+  std::filesystem::path dataset;  ///< "servegen": a chunk-<client>-dataset.json (resolved; servegen_lengths.hpp)
   SourcePos pos;
 };
 

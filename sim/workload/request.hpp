@@ -21,6 +21,11 @@ struct Request {
   /// s of service at deployments with latency = "service_time" ([workload.service]);
   /// < 0 = none (service follows from the tokens and the latency model).
   double service_s = -1;
+  // Request attributes ([workload.attributes], workload/request_attributes.hpp).
+  double private_share = 0;          ///< share of prompt tokens that are private, [0, 1]
+  std::int64_t user = -1;            ///< issuing user's id in [0, workload.attributes.users), -1 = none
+  double slo_ttft = 0;               ///< s, TTFT target (0 = none)
+  double slo_tpot = 0;               ///< s, TPOT target (0 = none)
 };
 
 }  // namespace collabsim
