@@ -6,8 +6,11 @@
 
 #include <cmath>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "sim/core/error.hpp"
+#include "sim/core/rng.hpp"
 #include "sim/kernels/router_attack.hpp"
 #include "test_support.hpp"
 
@@ -99,6 +102,74 @@ TEST(RouterAttack, AnAttackNeedsALearnedRouterAndAGadget) {
       ADD_FAILURE() << "expected an input error";
     } catch (const InputError& e) {
       EXPECT_NE(std::string(e.what()).find("mechanism.router.attack_share"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Attackers as users and the per-user large-model budget (router `attack_unit = "user"`,
+// `user_budget`, `budget_window`): no user sends more than its budget to the large model in
+// any window; the budget only moves requests from the large to the small model, exactly the
+// ones /mechanism counts; it denies a larger share of the attackers' requests than of the
+// clean ones; the attacked requests are exactly those of the users the seeded draw marks.
+TEST(RouterAttack, PerUserBudgetCapsLargeModelRequestsPerUserAndWindow) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const std::string gadget = "first vapor with reported with appointed approximate first integer knowledge";
+  const std::vector<std::string> base = {"workload.limit=1500", "workload.attributes.users=50",
+                                         "mechanism.router.attack_share=0.2", "mechanism.router.attack_unit=\"user\"",
+                                         "mechanism.router.gadget=\"" + gadget + "\""};
+  auto with_budget = base;
+  with_budget.push_back("mechanism.router.user_budget=10");
+  with_budget.push_back("mechanism.router.budget_window=\"2 min\"");
+  const auto free_run = run_scenario_file(d, kScenario, "free", base);
+  const auto capped = run_scenario_file(d, kScenario, "capped", with_budget);
+
+  const auto user = read_column<std::int64_t>(capped.file, "requests", "user_id");
+  const auto arrival = read_column<double>(capped.file, "requests", "arrival_s");
+  const auto route = read_column<std::int64_t>(capped.file, "requests", "route");
+  const auto route_free = read_column<std::int64_t>(free_run.file, "requests", "route");
+  ASSERT_EQ(user.size(), 1500u);
+  std::map<std::pair<std::int64_t, std::int64_t>, int> large_per_window;
+  std::int64_t moved = 0;
+  for (std::size_t i = 0; i < route.size(); ++i) {
+    ASSERT_GE(user[i], 0);
+    ASSERT_LT(user[i], 50);
+    if (route[i] == 1) ++large_per_window[{user[i], static_cast<std::int64_t>(std::floor(arrival[i] / 120.0))}];
+    ASSERT_LE(route[i], route_free[i]) << "request " << i << ": the budget only moves large → small";
+    moved += route_free[i] - route[i];
+  }
+  for (const auto& [key, n] : large_per_window) EXPECT_LE(n, 10) << "user " << key.first << " window " << key.second;
+  EXPECT_GT(moved, 0);
+  EXPECT_EQ(read_column<double>(capped.file, "mechanism", "budget_denied")[0], static_cast<double>(moved));
+  EXPECT_LT(capped.s.cost_per_1k_usd, free_run.s.cost_per_1k_usd);
+  const double denied_attacked = read_column<double>(capped.file, "mechanism", "budget_denied_attacked_share")[0];
+  const double denied_clean = read_column<double>(capped.file, "mechanism", "budget_denied_clean_share")[0];
+  EXPECT_GT(denied_attacked, denied_clean);
+
+  // The attackers are the users whose seeded draw falls under the share: all their requests.
+  std::int64_t expected_attacked = 0;
+  for (const auto u : user) {
+    RngStream rng(2026, "router_attacker", static_cast<std::uint64_t>(u));
+    expected_attacked += rng.uniform() < 0.2 ? 1 : 0;
+  }
+  EXPECT_GT(expected_attacked, 0);
+  EXPECT_EQ(read_column<double>(capped.file, "mechanism", "attacked_requests")[0], static_cast<double>(expected_attacked));
+}
+
+TEST(RouterAttack, BudgetAndUserAttacksNeedUserIds) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  for (const auto& [set, key] : std::vector<std::pair<std::string, std::string>>{
+           {"mechanism.router.user_budget=5", "mechanism.router.user_budget"},
+           {"mechanism.router.attack_unit=\"user\"", "mechanism.router.attack_unit"}}) {
+    try {
+      run_scenario_file(d, kScenario, "bad",
+                        {"workload.limit=10", "mechanism.router.attack_share=0.3", set,
+                         "mechanism.router.gadget=\"x y\""});
+      ADD_FAILURE() << "expected an input error for " << set;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("workload.attributes"), std::string::npos) << e.what();
     }
   }
 }

@@ -23,7 +23,20 @@
 /// Routers"): a seeded share of requests (stream "router_attack") carry a confounding
 /// gadget appended to the query text the learned router scores; /mechanism reports
 /// attacked_requests and attacked_large_share. The gadget's own tokens (~13 for 10 words)
-/// are not added to the prompt: under 2% of the trace's median prompt.
+/// are not added to the prompt: under 2% of the trace's median prompt. With
+/// `attack_unit = "user"` (needs `[workload.attributes] users`) the attackers are users: a
+/// seeded share of the users (stream "router_attacker", user id) attack on every request.
+///
+/// Per-user large-model budget (`user_budget`, `budget_window`; the defence Shafran et al.
+/// 2025 discuss beside perplexity filtering, as API rate limits do): each user may send at
+/// most `user_budget` requests to the large model per fixed window [k·W, (k+1)·W) of arrival
+/// time; a request routed to the large model beyond it goes to the small model instead (when
+/// the small model can take it). Decisions follow the event order, so they are
+/// deterministic. /mechanism reports budget_denied and, under attack, the share of attacked
+/// and of clean requests denied (detection and false-positive rates of the defence).
+
+#include <utility>
+#include <vector>
 
 #include "sim/mechanisms/confidence.hpp"
 #include "sim/mechanisms/kernel_score.hpp"
@@ -44,7 +57,18 @@ class Router final : public TwoModelMechanism {
         overhead_(p.number("overhead")),
         kernel_(cx, p, "mechanism.router"),
         attack_share_(p.number("attack_share")),
-        gadget_(p.text("gadget")) {
+        gadget_(p.text("gadget")),
+        attack_by_user_(p.text("attack_unit") == "user"),
+        budget_(p.integer("user_budget")),
+        window_(from_seconds(p.number("budget_window"))) {
+    const std::int64_t users = cx.scenario().workload.attributes.users;
+    if (attack_by_user_ && attack_share_ > 0 && users <= 0)
+      throw InputError(p.pos("attack_unit"), "mechanism.router.attack_unit",
+                       "attack_unit = \"user\" needs user ids: set [workload.attributes] users = N");
+    if (budget_ > 0 && users <= 0)
+      throw InputError(p.pos("user_budget"), "mechanism.router.user_budget",
+                       "a per-user budget needs user ids: set [workload.attributes] users = N");
+    if (budget_ > 0) used_.assign(static_cast<std::size_t>(users), {-1, 0});
     kernel_.check_columns(cx.table().models()[cx.quality_column(small_)],
                           cx.table().models()[cx.quality_column(large_)], p, "mechanism.router");
     if (attack_share_ > 0 && (!kernel_.active() || gadget_.empty()))
@@ -64,6 +88,16 @@ class Router final : public TwoModelMechanism {
       row.push_back({"attacked_large_share",
                      {"1", attacked_ ? static_cast<double>(attacked_large_) / static_cast<double>(attacked_) : 0.0}});
     }
+    if (budget_ > 0) {
+      row.push_back({"budget_denied", {"requests", static_cast<double>(denied_attacked_ + denied_clean_)}});
+      if (attack_share_ > 0) {
+        const double clean = static_cast<double>(served_ - attacked_);
+        row.push_back({"budget_denied_attacked_share",
+                       {"1", attacked_ ? static_cast<double>(denied_attacked_) / static_cast<double>(attacked_) : 0.0}});
+        row.push_back({"budget_denied_clean_share",
+                       {"1", clean > 0 ? static_cast<double>(denied_clean_) / clean : 0.0}});
+      }
+    }
     return row;
   }
 
@@ -71,7 +105,10 @@ class Router final : public TwoModelMechanism {
     double score = 0, overhead = overhead_;
     bool attacked = false;
     if (kernel_.active()) {
-      if (attack_share_ > 0) {
+      if (attack_share_ > 0 && attack_by_user_) {
+        RngStream rng(cx_.seed(), "router_attacker", static_cast<std::uint64_t>(r.user));
+        attacked = rng.uniform() < attack_share_;
+      } else if (attack_share_ > 0) {
         RngStream rng = cx_.rng("router_attack", r);
         attacked = rng.uniform() < attack_share_;
       }
@@ -87,6 +124,11 @@ class Router final : public TwoModelMechanism {
     bool small = score >= threshold_;
     // A model that cannot hold the request (context window) is not chosen when the other can.
     if (!cx_.fits(small ? small_ : large_, r) && cx_.fits(small ? large_ : small_, r)) small = !small;
+    if (!small && budget_ > 0 && !within_budget(r)) {
+      small = true;
+      ++(attacked ? denied_attacked_ : denied_clean_);
+    }
+    ++served_;
     if (attacked) ++attacked_, attacked_large_ += small ? 0 : 1;
     co_await answer_with(small ? small_ : large_, r, rec);
   }
@@ -101,6 +143,23 @@ class Router final : public TwoModelMechanism {
   double attack_share_;
   std::string gadget_;
   std::int64_t attacked_ = 0, attacked_large_ = 0;
+  bool attack_by_user_;
+  std::int64_t budget_;
+  SimTime window_;
+  /// Per user: (window index, large-model requests in it).
+  std::vector<std::pair<std::int64_t, std::int64_t>> used_;
+  std::int64_t served_ = 0, denied_attacked_ = 0, denied_clean_ = 0;
+
+  /// Counts a large-model request of r's user against its budget; false (nothing counted)
+  /// when the user's window is used up, or the small model cannot take the request.
+  bool within_budget(const Request& r) {
+    auto& [window, n] = used_.at(static_cast<std::size_t>(r.user));
+    const std::int64_t k = r.arrival / window_;
+    if (k != window) window = k, n = 0;
+    if (n >= budget_ && cx_.fits(small_, r)) return false;
+    ++n;
+    return true;
+  }
 };
 
 }  // namespace
@@ -119,6 +178,16 @@ MechanismInfo router_info() {
                                "(rerouting attack, Shafran et al. 2025)",
                                0.0, 1.0));
   fields.push_back(Field::text("gadget", "", "attack_share > 0: the confounding gadget (from `collabsim attack-router`)"));
+  fields.push_back(Field::text("attack_unit", "request",
+                               "who attacks: a share of requests, or a share of users (all their requests; "
+                               "needs [workload.attributes] users)",
+                               {"request", "user"}));
+  fields.push_back(Field::integer("user_budget", 0, "requests",
+                                  "defence: large-model requests a user may send per budget_window, beyond "
+                                  "which the router answers with the small model (0 = off; needs user ids)",
+                                  0, 1e9));
+  fields.push_back(Field::quantity("budget_window", "1 h", Dimension::Time,
+                                   "user_budget: length of the fixed windows of arrival time", 1e-3));
   fields.push_back(target_share_field("threshold"));
   MechanismInfo info{"router", "pre-generation routing: score the query, small model if score ≥ threshold",
                      "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,
