@@ -52,6 +52,14 @@ std::span<const Field> deployment_fields() {
                   "model: step times from the roofline or profile; service_time: each request is served for "
                   "its [workload.service] time (queueing studies; scheduler fcfs or a per-user device)",
                   {"model", "service_time"}),
+      Field::text("api_energy_card", "",
+                  "API energy estimate: device card of the provider's assumed hardware (e.g. h100_sxm); "
+                  "\"\" = none. Reported apart, as an estimate, in /summary api_energy_estimate_per_request_j"),
+      Field::integer("api_energy_accelerators", 8, "accelerators",
+                     "API energy estimate: accelerators per model replica (assumption: one 8-GPU node)", 1, 1e6),
+      Field::real("api_energy_batch", 32, "sequences",
+                  "API energy estimate: sequences sharing a replica (assumption: the provider's mean batch)", 1e-3,
+                  1e6),
   };
   return f;
 }
@@ -68,6 +76,9 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   d.iteration_overhead = p.number("iteration_overhead");
   d.dispatch = p.text("dispatch");
   d.context_policy = p.text("context_policy");
+  d.api_energy_card = p.text("api_energy_card");
+  d.api_energy_accelerators = static_cast<int>(p.integer("api_energy_accelerators"));
+  d.api_energy_batch = p.number("api_energy_batch");
   d.autoscale = p.flag("autoscale");
   d.autoscale_min_replicas = static_cast<int>(p.integer("autoscale_min_replicas"));
   d.autoscale_interval = p.number("autoscale_interval");

@@ -52,6 +52,15 @@ struct DeploymentSpec {
   /// whatever its tokens (queueing studies; fcfs or per-user serving only).
   std::string latency = "model";
   SourcePos latency_pos;
+  /// API energy estimate (docs/ENERGY.md "API energy estimate"), for a deployment on a
+  /// device with no power model (a priced API): the provider's assumed hardware, a device
+  /// card (`api_energy_card`, e.g. "h100_sxm"), `api_energy_accelerators` of it per model
+  /// replica and `api_energy_batch` sequences sharing them. Estimated power per sequence
+  /// (W) = card busy_power × accelerators / batch; 0 = no estimate. The loader sets it.
+  std::string api_energy_card;
+  int api_energy_accelerators = 8;
+  double api_energy_batch = 32;
+  double api_energy_power = 0;
   SourcePos pos;
 
   /// Bytes of a replica of `dev` usable for weights and KV cache: replica_memory() ×

@@ -32,6 +32,8 @@ Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64
   if (spans_) record_generation(dep, rec.request_id, g);
   const std::size_t device = topo_.deployment_device(dep);
   rec.tokens[dep] += g.output_tokens;
+  if (const double w = sc_.deployments[dep].api_energy_power; w > 0 && !g.failed)
+    api_energy_estimate_j_ += w * to_seconds(g.end - g.start);
   rec.device_energy[device] += g.energy;
   rec.energy_j += g.energy;
   rec.cost_usd += g.cost;
@@ -43,12 +45,12 @@ Task<Transfer> Context::upload(const Request& r, RequestRecord& rec, std::size_t
   const std::size_t device = topo_.deployment_device(dep);
   if (device == r.origin) co_return Transfer{engine_.now(), engine_.now(), 0.0, false, 0};
   const SimTime t0 = engine_.now();
-  const Transfer t = co_await net_.send(r.origin, device, bytes, deadline.value_or(r.deadline));
+  const Transfer t = co_await net_.send(r.origin, device, bytes, deadline.value_or(r.deadline), r.id);
   if (spans_)
     spans_->add(rec.request_id, link_track(r.origin, device), SpanKind::Upload, t0, engine_.now(),
                 static_cast<std::int32_t>(dep));
   rec.bytes_up += static_cast<std::int64_t>(bytes);
-  charge_radio(rec, net_.radio_energy(r.origin, device, bytes));
+  charge_radio(rec, net_.charge_radio_bits(r.origin, device, bytes));
   co_return t;
 }
 
@@ -57,12 +59,12 @@ Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size
   const std::size_t device = topo_.deployment_device(dep);
   if (device == r.origin) co_return Transfer{engine_.now(), engine_.now(), 0.0, false, 0};
   const SimTime t0 = engine_.now();
-  const Transfer t = co_await net_.send(device, r.origin, bytes, deadline.value_or(r.deadline));
+  const Transfer t = co_await net_.send(device, r.origin, bytes, deadline.value_or(r.deadline), r.id);
   if (spans_)
     spans_->add(rec.request_id, link_track(device, r.origin), SpanKind::Download, t0, engine_.now(),
                 static_cast<std::int32_t>(dep));
   rec.bytes_down += static_cast<std::int64_t>(bytes);
-  charge_radio(rec, net_.radio_energy(device, r.origin, bytes));
+  charge_radio(rec, net_.charge_radio_bits(device, r.origin, bytes));
   co_return t;
 }
 
@@ -97,15 +99,22 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
     // Tokens stream down during decode: the first arrives after the path's serialisation
     // and latency (waiting out outages); the last goes through the link FIFOs at the end.
     a.first_token_at_user = net_.arrival_time(device, r.origin, bpt, g.first_token);
-    const Transfer last = co_await net_.send(device, r.origin, bpt, deadline.value_or(r.deadline));
+    // With an RRC radio, the radio receives from the first token to the last: a radio that
+    // went idle while the request waited must first be promoted (the first token waits).
+    const bool rrc = net_.rrc_on_path(device, r.origin);
+    if (rrc)
+      a.first_token_at_user =
+          std::max(a.first_token_at_user, net_.radio_begin(r.id, device, r.origin, a.first_token_at_user));
+    const Transfer last = co_await net_.send(device, r.origin, bpt, deadline.value_or(r.deadline), r.id);
     a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
+    if (rrc) net_.radio_end(r.id, device, r.origin, a.done_at_user);
     if (spans_)  // the answer streams down during decode; this is its last token's trip
       spans_->add(rec.request_id, link_track(device, r.origin), SpanKind::Download, g.end, a.done_at_user,
                   static_cast<std::int32_t>(dep));
     a.timed_out = last.timed_out;
     const double down = token_bytes(output_tokens);
     rec.bytes_down += static_cast<std::int64_t>(down);
-    charge_radio(rec, net_.radio_energy(device, r.origin, down));
+    charge_radio(rec, net_.charge_radio_bits(device, r.origin, down));
   } else {
     a.first_token_at_user = g.first_token;
     a.done_at_user = g.end;
@@ -177,6 +186,10 @@ void Context::record_generation(std::size_t dep, std::uint64_t request, const Ge
   } else {  // a continued sequence: every step is a decode step
     spans_->add(request, track, SpanKind::Decode, g.start, g.end, d);
   }
+}
+
+void Context::close_radio(const Request& r, RequestRecord& rec) {
+  if (const double j = net_.radio_close(r.id); j > 0) charge_radio(rec, j);
 }
 
 void Context::charge_radio(RequestRecord& rec, double joules) const {

@@ -153,6 +153,18 @@ class Context {
   /// run; nullptr stops recording. Recording changes no result.
   void record_spans(SpanLog* log) { spans_ = log; }
 
+  /// The request is over (run_scenario calls this after Mechanism::serve): charges the
+  /// final RRC tail of its radios (links with radio ≠ "none"; the tail after its last
+  /// transfer, T_tail × P_tail, belongs to the request whose transfers started it) to
+  /// energy_radio_j and energy_j. No-op without RRC links.
+  void close_radio(const Request& r, RequestRecord& rec);
+
+  /// Σ over the run of the API energy estimate (J): for deployments with an
+  /// `api_energy_card`, DeploymentSpec::api_energy_power × each generation's time at the
+  /// provider (start of service to last token). An estimate of the provider's hardware,
+  /// kept apart from modelled device energy (not in energy_j).
+  double api_energy_estimate_j() const { return api_energy_estimate_j_; }
+
   /// True when deployment `dep`'s model answers the request's question right (score ≥ 0.5).
   bool correct(std::size_t dep, const Request& r) const { return score(dep, r) >= 0.5; }
 
@@ -173,6 +185,7 @@ class Context {
   std::vector<std::size_t> quality_columns_;
   std::unique_ptr<kernels::QuestionCorpus> corpus_;
   SpanLog* spans_ = nullptr;
+  double api_energy_estimate_j_ = 0;
 };
 
 }  // namespace collabsim

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sim/core/error.hpp"
+#include "sim/network/rrc.hpp"
 
 namespace collabsim {
 
@@ -26,6 +27,9 @@ struct LinkSpec {
   double radio_energy_up = 0;   ///< J/byte spent by a per-user end sending up
   double radio_energy_down = 0; ///< J/byte spent by a per-user end receiving down
   std::filesystem::path bandwidth_trace;  ///< optional CSV time_s,up_mbps,down_mbps
+  /// RRC state machine of the per-user end's radio (`radio`, `rrc_*` keys; rrc.hpp);
+  /// model none = the per-bit energy alone.
+  RrcParams rrc;
   SourcePos pos;
 };
 

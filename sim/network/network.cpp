@@ -7,7 +7,8 @@ namespace collabsim {
 
 Network::Network(Engine& engine, std::span<const LinkSpec> links, std::span<const DeviceSpec> devices,
                  std::uint64_t seed, const Topology& topo)
-    : engine_(engine), links_(links), topo_(topo), carried_(2 * links.size(), 0.0) {
+    : engine_(engine), links_(links), topo_(topo), carried_(2 * links.size(), 0.0),
+      radio_totals_(links.size()) {
   auto per_user_device = [&](const std::string& name) {
     for (const auto& d : devices)
       if (d.name == name) return d.per_user;
@@ -23,7 +24,75 @@ Network::Network(Engine& engine, std::span<const LinkSpec> links, std::span<cons
     outage_.push_back(std::make_unique<OutageProcess>(l.mtbf, l.mttr, RngStream(seed, "link_outage", i)));
     bandwidth_.emplace_back(l.bandwidth_trace, l.up_bandwidth, l.down_bandwidth);
     for (std::uint64_t dir = 0; dir < 2; ++dir) jitter_.emplace_back(seed, "link_jitter", 2 * i + dir);
+    rrc_index_.push_back(l.rrc.model != RadioModel::none ? static_cast<int>(rrc_links_.size()) : -1);
+    if (l.rrc.model != RadioModel::none) rrc_links_.push_back(i);
   }
+}
+
+RrcRadio* Network::radio(std::uint64_t session, std::size_t link) {
+  if (session == kNoSession || rrc_index_[link] < 0) return nullptr;
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) {
+    std::vector<RrcRadio> radios;
+    for (const std::size_t l : rrc_links_) radios.emplace_back(links_[l].rrc);
+    it = sessions_.emplace(session, std::move(radios)).first;
+  }
+  return &it->second[static_cast<std::size_t>(rrc_index_[link])];
+}
+
+bool Network::rrc_on_path(std::size_t from, std::size_t to) const {
+  if (rrc_links_.empty()) return false;
+  const auto& p = topo_.path(from, to);
+  if (!p) throw std::logic_error("no path between devices");
+  for (const auto& h : p->hops)
+    if (rrc_index_[h.link] >= 0) return true;
+  return false;
+}
+
+SimTime Network::radio_begin(std::uint64_t session, std::size_t from, std::size_t to, SimTime t) {
+  const auto& p = topo_.path(from, to);
+  if (!p) throw std::logic_error("no path between devices");
+  SimTime ready = t;
+  for (const auto& h : p->hops)
+    if (RrcRadio* r = radio(session, h.link)) ready = std::max(ready, r->begin(t));
+  return ready;
+}
+
+void Network::radio_end(std::uint64_t session, std::size_t from, std::size_t to, SimTime t) {
+  const auto& p = topo_.path(from, to);
+  if (!p) throw std::logic_error("no path between devices");
+  for (const auto& h : p->hops)
+    if (RrcRadio* r = radio(session, h.link)) r->end(t);
+}
+
+double Network::radio_close(std::uint64_t session) {
+  const auto it = sessions_.find(session);
+  if (it == sessions_.end()) return 0.0;
+  double j = 0;
+  for (std::size_t k = 0; k < rrc_links_.size(); ++k) {
+    RrcRadio& r = it->second[k];
+    r.close();
+    LinkRadioTotals& t = radio_totals_[rrc_links_[k]];
+    t.rrc_j += r.energy_j();
+    t.tail_j += r.tail_j();
+    t.promotions += r.promotions();
+    t.resumes += r.resumes();
+    j += r.energy_j();
+  }
+  sessions_.erase(it);
+  return j;
+}
+
+double Network::charge_radio_bits(std::size_t from, std::size_t to, double bytes) {
+  const auto& p = topo_.path(from, to);
+  if (!p) throw std::logic_error("no path between devices");
+  double j = 0;
+  for (const auto& h : p->hops) {
+    const double hop = radio_energy_hop(h, bytes);
+    radio_totals_[h.link].bits_j += hop;
+    j += hop;
+  }
+  return j;
 }
 
 double Network::unloaded_time(std::size_t from, std::size_t to, double bytes, SimTime at) const {
@@ -57,21 +126,26 @@ SimTime Network::path_next_up(std::size_t from, std::size_t to, SimTime t) {
   }
 }
 
+double Network::radio_energy_hop(const Hop& h, double bytes) const {
+  const auto& l = links_[h.link];
+  const bool sender_per_user = end_per_user_[2 * h.link + (h.up ? 0 : 1)];
+  const bool receiver_per_user = end_per_user_[2 * h.link + (h.up ? 1 : 0)];
+  double j = 0;
+  if (sender_per_user) j += bytes * l.radio_energy_up;
+  if (receiver_per_user) j += bytes * l.radio_energy_down;
+  return j;
+}
+
 double Network::radio_energy(std::size_t from, std::size_t to, double bytes) const {
   const auto& p = topo_.path(from, to);
   if (!p) throw std::logic_error("no path between devices");
   double j = 0;
-  for (const auto& h : p->hops) {
-    const auto& l = links_[h.link];
-    const bool sender_per_user = end_per_user_[2 * h.link + (h.up ? 0 : 1)];
-    const bool receiver_per_user = end_per_user_[2 * h.link + (h.up ? 1 : 0)];
-    if (sender_per_user) j += bytes * l.radio_energy_up;
-    if (receiver_per_user) j += bytes * l.radio_energy_down;
-  }
+  for (const auto& h : p->hops) j += radio_energy_hop(h, bytes);
   return j;
 }
 
-Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, SimTime deadline) {
+Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, SimTime deadline,
+                             std::uint64_t session) {
   Transfer tr;
   tr.start = engine_.now();
   tr.bytes = bytes;
@@ -82,6 +156,8 @@ Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, Sim
     const std::size_t slot = 2 * h.link + (h.up ? 0 : 1);
     Resource* fifo = fifo_[slot].get();
     OutageProcess& out = *outage_[h.link];
+    RrcRadio* rrc = radio(session, h.link);  // per-user link: fifo is null
+    bool connected = false;
     for (;;) {
       if (fifo) co_await fifo->acquire();
       const SimTime now = engine_.now();
@@ -90,12 +166,22 @@ Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, Sim
         if (fifo) fifo->release();
         if (up_at > deadline) {
           co_await engine_.until(deadline);
+          if (connected) rrc->end(engine_.now());
           tr.timed_out = true;
           tr.end = engine_.now();
           co_return tr;
         }
         co_await engine_.until(up_at);
         continue;
+      }
+      if (rrc && !connected) {  // idle or inactive radio: wait for the promotion, then look at the link again
+        connected = true;
+        const SimTime ready = rrc->begin(now);
+        if (ready > now) {
+          if (fifo) fifo->release();
+          co_await engine_.until(ready);
+          continue;
+        }
       }
       const SimTime ser = from_seconds(bandwidth_[h.link].send_time(bytes, now, h.up));
       const SimTime down_at = out.next_down(now);
@@ -109,6 +195,7 @@ Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, Sim
       ++tr.retries;
     }
     carried_[slot] += bytes;
+    if (rrc) rrc->end(engine_.now());
     double prop = l.latency;
     if (l.jitter > 0) prop += jitter_[slot].exponential(l.jitter);
     co_await engine_.delay(from_seconds(prop));

@@ -13,10 +13,18 @@
 /// up; a serialisation cut by an outage starts again when the link returns. A transfer
 /// with a deadline gives up when the deadline passes while it waits (Transfer::timed_out)
 /// — the caller decides what to do, nothing is dropped silently.
+///
+/// Radio state (links with `radio` = "lte" | "nr", rrc.hpp): a transfer given a session
+/// (the request id: a per-user device has one instance per request, so each request has
+/// its own radio) drives that session's RrcRadio of every such link on its path. The hop
+/// waits for the promotion before it serialises; the radio is active from the promotion's
+/// end to the hop's last bit. radio_close() charges the final tail. Without a session, or
+/// on links with radio = "none", nothing changes (per-bit energy only).
 
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/core/engine.hpp"
@@ -24,6 +32,7 @@
 #include "sim/network/bandwidth_series.hpp"
 #include "sim/network/outage_process.hpp"
 #include "sim/network/link_spec.hpp"
+#include "sim/network/rrc.hpp"
 #include "sim/topology/topology.hpp"
 
 namespace collabsim {
@@ -37,8 +46,20 @@ struct Transfer {
   int retries = 0;         ///< serialisations restarted after an outage
 };
 
+/// Radio energy per link over a run (J), for conservation: Σ over requests of
+/// energy_radio_j = Σ over links of bits_j + rrc_j.
+struct LinkRadioTotals {
+  double bits_j = 0;   ///< per-bit energy (radio_energy_up/down) charged through charge_radio_bits
+  double rrc_j = 0;    ///< promotion + resume + active + tail energy of closed sessions
+  double tail_j = 0;   ///< of which tail
+  std::int64_t promotions = 0, resumes = 0;
+};
+
 class Network {
  public:
+  /// "No radio session": the transfer drives no RRC state machine.
+  static constexpr std::uint64_t kNoSession = ~std::uint64_t{0};
+
   /// `links` and `devices` (the ones the topology was built from) must outlive the
   /// network; `seed` seeds the per-link outage and jitter streams.
   Network(Engine& engine, std::span<const LinkSpec> links, std::span<const DeviceSpec> devices, std::uint64_t seed,
@@ -48,7 +69,26 @@ class Network {
   /// at absolute time `deadline` if still waiting for a link. Same device: returns at once.
   /// Jitter is drawn from one seeded stream per link direction, in event order. Throws
   /// std::logic_error if no path exists (Topology rejects such scenarios at load).
-  Task<Transfer> send(std::size_t from, std::size_t to, double bytes, SimTime deadline = kTimeNever);
+  /// `session` (a request id, or kNoSession) selects the radios driven on RRC links: the
+  /// hop then waits for their promotion/resume first (Transfer::end includes it).
+  Task<Transfer> send(std::size_t from, std::size_t to, double bytes, SimTime deadline = kTimeNever,
+                      std::uint64_t session = kNoSession);
+
+  /// True when some link on the path from → to has an RRC radio (radio ≠ "none").
+  bool rrc_on_path(std::size_t from, std::size_t to) const;
+  /// Registers the start at time t (ns, may be earlier than now: a streamed answer's first
+  /// token) of an activity of `session` on the RRC links of the path from → to; returns
+  /// the time all are connected (≥ t; later when a promotion or resume is needed).
+  SimTime radio_begin(std::uint64_t session, std::size_t from, std::size_t to, SimTime t);
+  /// Ends that activity at time t.
+  void radio_end(std::uint64_t session, std::size_t from, std::size_t to, SimTime t);
+  /// The session is over: charges every one of its radios' final tail, adds them to the
+  /// link totals and forgets the session. Returns its RRC energy (J; 0 when it never used
+  /// an RRC link).
+  double radio_close(std::uint64_t session);
+  /// radio_energy() of the transfer, also added to the per-link totals (J).
+  double charge_radio_bits(std::size_t from, std::size_t to, double bytes);
+  const LinkRadioTotals& link_radio(std::size_t link) const { return radio_totals_[link]; }
 
   /// Time (s) for `bytes` to cross the path from → to with no queueing, outage or jitter,
   /// at the bandwidths in force at time `at`.
@@ -82,6 +122,12 @@ class Network {
   std::vector<bool> per_user_;
   std::vector<bool> end_per_user_;  // [2·link + 0] from-device per-user, [2·link + 1] to-device
   std::vector<double> carried_;
+  std::vector<int> rrc_index_;  // [link] → index in a session's radios, −1 = no RRC
+  std::vector<std::size_t> rrc_links_;  // links with an RRC radio
+  std::unordered_map<std::uint64_t, std::vector<RrcRadio>> sessions_;
+  std::vector<LinkRadioTotals> radio_totals_;
+  RrcRadio* radio(std::uint64_t session, std::size_t link);
+  double radio_energy_hop(const Hop& h, double bytes) const;
 };
 
 }  // namespace collabsim

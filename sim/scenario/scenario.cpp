@@ -561,6 +561,10 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
       check_device(p.text("from"), p.pos("from"), ctx + ".from");
       check_device(p.text("to"), p.pos("to"), ctx + ".to");
       LinkSpec l = link_from(p, std::string(k.str()), ctx);
+      if (l.rrc.model != RadioModel::none && !sc.device(l.from).per_user && !sc.device(l.to).per_user)
+        throw InputError(p.pos("radio"), ctx + ".radio",
+                         "an RRC radio belongs to a per-user end: neither '" + l.from + "' nor '" + l.to +
+                             "' is a per-user device");
       if (!p.text("bandwidth_trace").empty()) {
         l.bandwidth_trace = dir / p.text("bandwidth_trace");
         if (!input_exists(l.bandwidth_trace))
@@ -609,6 +613,21 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     }
     d.pos = pos_of(node);
     const DeviceSpec& dev = sc.device(d.device);
+    if (!d.api_energy_card.empty()) {  // the provider's assumed hardware (docs/ENERGY.md)
+      const SourcePos& cpos = p.pos("api_energy_card");
+      check_card_name(d.api_energy_card, cpos, ctx + ".api_energy_card", "device card");
+      if (dev.busy_power > 0)
+        throw InputError(cpos, ctx + ".api_energy_card",
+                         "device '" + dev.name + "' has a power model (busy_power > 0): the API energy estimate is "
+                         "for deployments on a priced API with no hardware model");
+      const toml::table card = parse_toml_file(models_dir / "devices" / (d.api_energy_card + ".toml"), cpos,
+                                               ctx + ".api_energy_card", "device card");
+      const DeviceSpec hw = device_from(read_params(card, device_fields(), ctx + ".api_energy_card"),
+                                        d.api_energy_card, ctx + ".api_energy_card");
+      if (hw.busy_power <= 0)
+        throw InputError(cpos, ctx + ".api_energy_card", "card '" + d.api_energy_card + "' has no busy_power");
+      d.api_energy_power = hw.busy_power * d.api_energy_accelerators / d.api_energy_batch;
+    }
     if (d.profile.empty()) {  // the roofline needs the architecture and the hardware
       const char* missing = m.missing_roofline_field();
       if (missing)

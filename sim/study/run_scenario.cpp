@@ -65,6 +65,7 @@ struct RunState {
   Engine& engine;
   const Scenario& sc;
   Mechanism& mech;
+  Context& cx;
   ResultFile& out;
   SummaryAccumulator& acc;
   std::int64_t in_flight = 0;
@@ -75,6 +76,7 @@ struct RunState {
 /// One request from arrival to answer; hands its row to the result file.
 Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
   co_await st.mech.serve(r, rec);
+  st.cx.close_radio(r, rec);  // the final RRC tail (links with radio ≠ "none")
   st.acc.add(rec);
   st.out.add(rec);
   --st.in_flight;
@@ -343,7 +345,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (attr_spec.given)
     attributes.emplace(attr_spec, sc.run.seed, sc.workload.private_share, sc.slo.ttft, sc.slo.tpot);
 
-  RunState st{engine, sc, *mech, out, acc};
+  RunState st{engine, sc, *mech, cx, out, acc};
   Arrivals in{*source, static_cast<std::uint64_t>(sc.workload.limit), 0, source->horizon_s(), origin, join, table};
   in.attributes = attributes ? &*attributes : nullptr;
   in.total = source->expected_requests();
@@ -396,7 +398,14 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
       }
     }
   }
-  out.write_row("summary", res.summary.columns());
+  MetricRow summary_cols = res.summary.columns();
+  // API energy estimate (docs/ENERGY.md): only when a deployment names an assumed card, and
+  // never added to energy_per_request_j.
+  if (std::any_of(sc.deployments.begin(), sc.deployments.end(), [](const auto& d) { return d.api_energy_power > 0; }))
+    summary_cols.push_back({"api_energy_estimate_per_request_j",
+                            {"J", cx.api_energy_estimate_j() /
+                                      static_cast<double>(std::max<std::int64_t>(res.summary.n_requests, 1))}});
+  out.write_row("summary", summary_cols);
   if (const auto ms = mech->stats(); !ms.empty()) out.write_row("mechanism", ms);
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {
     const DeviceSpec& dev = sc.devices[i];
@@ -422,6 +431,17 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
                     {{"time_s", "s"}, {"bytes_up", "bytes"}, {"bytes_down", "bytes"}, {"up", "bool"}},
                     {tl.t, c[0], c[1], c[2]});
   }
+  for (std::size_t l = 0; l < sc.links.size(); ++l)  // RRC radios: the link's radio energy totals
+    if (sc.links[l].rrc.model != RadioModel::none) {
+      const LinkRadioTotals& t = net.link_radio(l);
+      out.write_row("links/" + sc.links[l].name + "/summary",
+                    {{"radio_energy_j", {"J", t.bits_j + t.rrc_j}},
+                     {"radio_bits_energy_j", {"J", t.bits_j}},
+                     {"rrc_energy_j", {"J", t.rrc_j}},
+                     {"rrc_tail_energy_j", {"J", t.tail_j}},
+                     {"rrc_promotions", {"1", static_cast<double>(t.promotions)}},
+                     {"rrc_resumes", {"1", static_cast<double>(t.resumes)}}});
+    }
   if (tl.interval > 0) out.set_attribute("timeline_interval_ns", static_cast<std::int64_t>(tl.interval));
   if (sc.run.record_spans) {
     out.write_columns("spans", spans.columns(dep_names));
