@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "sim/core/time.hpp"
 
@@ -21,6 +22,11 @@ struct Request {
   /// s of service at deployments with latency = "service_time" ([workload.service]);
   /// < 0 = none (service follows from the tokens and the latency model).
   double service_s = -1;
+  /// Prefix-block hash ids of the prompt (Mooncake `hash_ids`, 512 tokens per block; empty
+  /// for other traces, generated workloads and prompts sized from the question text): a
+  /// view into the run's read-only trace data, carried by reference down to the replicas
+  /// that cache KV blocks (deployments.<name>.prefix_cache).
+  std::span<const std::int64_t> prefix_blocks;
 };
 
 }  // namespace collabsim
