@@ -27,14 +27,29 @@ void BatchingPool::set_state(std::size_t k, State s) {
 }
 
 Task<Generation> BatchingPool::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
+  return generate(prompt, output, cached, {});
+}
+
+Task<Generation> BatchingPool::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
+                                        std::span<const std::int64_t> blocks) {
   if (as_.on && !ticking_) {
     ticking_ = true;
     engine_.spawn(autoscaler());
   }
-  const std::size_t k = dispatch_->pick(replicas_);
-  Generation g = co_await replicas_[k]->generate(prompt, output, cached);
+  const std::size_t k = dispatch_->pick(replicas_, DispatchRequest{prompt, output, blocks});
+  Generation g = co_await replicas_[k]->generate(prompt, output, cached, blocks);
   g.replica = static_cast<int>(k);
   co_return g;
+}
+
+Server::PrefixStats BatchingPool::prefix_stats() const {
+  PrefixStats p;
+  for (const auto& r : replicas_) {
+    p.on = p.on || r->prefix_cache() != nullptr;
+    p.prompt_tokens += r->prefix_prompt_tokens();
+    p.hit_tokens += r->prefix_hit_tokens();
+  }
+  return p;
 }
 
 Task<void> BatchingPool::autoscaler() {

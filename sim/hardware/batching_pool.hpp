@@ -46,6 +46,11 @@ class BatchingPool final : public Server {
   BatchingPool(Engine& engine, const ModelCard& model, const DeviceSpec& device, const LatencyModel& latency,
                BatchingConfig config, std::unique_ptr<Dispatch> dispatch, AutoscaleConfig autoscale = {});
   Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) override;
+  /// The dispatch sees the prompt and its prefix blocks (cache_aware); the chosen replica
+  /// reuses its cached prefix blocks when prefix caching is on.
+  Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
+                            std::span<const std::int64_t> blocks) override;
+  PrefixStats prefix_stats() const override;
   ServerLoad load() const override;
   double busy_seconds() const override;
   bool autoscaled() const override { return as_.on; }

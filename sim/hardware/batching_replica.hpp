@@ -83,6 +83,14 @@ class BatchingReplica {
   std::int64_t prefix_prompt_tokens() const { return prefix_prompt_; }
   std::int64_t prefix_hit_tokens() const { return prefix_hit_; }
   const PrefixCache* prefix_cache() const { return cache_.get(); }
+  /// Tokens of a `prompt`-token prompt with prefix blocks `blocks` that this replica's cache
+  /// would serve if admitted now: min(leading blocks present × block tokens, prompt − 1);
+  /// 0 without prefix caching (cache-aware dispatch).
+  std::int64_t prefix_match_tokens(std::span<const std::int64_t> blocks, std::int64_t prompt) const {
+    if (!cache_ || blocks.empty()) return 0;
+    const auto m = static_cast<std::int64_t>(cache_->match(blocks)) * cache_->block_tokens();
+    return m < prompt - 1 ? m : (prompt > 1 ? prompt - 1 : 0);
+  }
   std::size_t running() const { return running_.size(); }
   std::size_t waiting() const { return waiting_.size(); }
   std::int64_t iterations() const { return iterations_; }

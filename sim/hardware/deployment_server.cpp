@@ -28,7 +28,7 @@ double DeploymentServer::service_time(std::int64_t prompt, std::int64_t output) 
 }
 
 Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
-                                            double service_s) {
+                                            double service_s, std::span<const std::int64_t> prefix_blocks) {
   prompt = std::max<std::int64_t>(prompt, 0);
   output = std::max<std::int64_t>(output, 0);
   cached = std::max<std::int64_t>(cached, 0);
@@ -39,7 +39,7 @@ Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t ou
   if (dep_.latency == "service_time")
     g = co_await server_->hold(prompt, output, service_s);
   else
-    g = co_await server_->generate(prompt, output, cached);
+    g = co_await server_->generate(prompt, output, cached, prefix_blocks);
   g.cost = dep_.generation_cost(dev_, g.device_time, g.prompt_tokens, g.output_tokens);
   busy_j_ += g.energy;
   ++count_;

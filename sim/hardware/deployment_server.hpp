@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "sim/core/engine.hpp"
 #include "sim/hardware/deployment_spec.hpp"
@@ -41,8 +42,11 @@ class DeploymentServer {
   /// Negative counts are clamped to 0. Generation::failed when it cannot be served.
   /// With latency = "service_time" the request is held for `service_s` (its workload
   /// service time, s) instead (Server::hold); std::logic_error when `service_s` < 0 then.
+  /// `prefix_blocks`: the prompt's prefix-block hash ids (Request::prefix_blocks, alive
+  /// until the call returns), used by a pool with prefix caching (Generation::prefix_hit_tokens).
   Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens,
-                            std::int64_t cached_tokens = 0, double service_s = -1);
+                            std::int64_t cached_tokens = 0, double service_s = -1,
+                            std::span<const std::int64_t> prefix_blocks = {});
 
   /// Service time (s) of one request alone on an idle instance: prefill + decode.
   double service_time(std::int64_t prompt_tokens, std::int64_t output_tokens) const;

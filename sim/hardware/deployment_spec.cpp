@@ -26,8 +26,27 @@ std::span<const Field> deployment_fields() {
                   "a request beyond the model's context_window: ignore (answer anyway, the old behaviour) or fail "
                   "(status context_exceeded; cascades skip the stage, routers take the other model)",
                   {"ignore", "fail"}),
-      Field::text("dispatch", "least_loaded", "replica choice for a new request",
-                  {"least_loaded", "round_robin"}),
+      Field::text("dispatch", "least_loaded",
+                  "replica choice for a new request (cache_aware: the replica caching the longest prefix "
+                  "unless the pool is imbalanced, SGLang's router policy)",
+                  {"least_loaded", "round_robin", "cache_aware"}),
+      Field::boolean("prefix_cache", false,
+                     "continuous batching: reuse KV blocks of earlier prompts keyed by the trace's prefix-block "
+                     "hash ids (Mooncake hash_ids), LRU-evicted under the KV limit; prefill only uncached blocks"),
+      Field::text("decode_on", "",
+                  "prefill/decode disaggregation (Splitwise, DistServe): the deployment (same model, another "
+                  "shared device) that decodes after this one prefills; the prompt's KV crosses the link "
+                  "between their devices (\"\" = colocated)"),
+      Field::text_list("share_with", std::vector<std::string>{},
+                       "heterogeneous pool: other deployments of the same model (e.g. on A100 devices beside "
+                       "H100 ones) that share this deployment's requests, chosen per request by pool_dispatch",
+                       0),
+      Field::text("pool_dispatch", "least_loaded",
+                  "member of a share_with pool for a request: least_loaded (outstanding requests per replica) or "
+                  "expected_delay (shortest expected delay (n/c + 1) × service time: speed-aware)",
+                  {"least_loaded", "expected_delay"}),
+      Field::integer("prefix_block_tokens", 512, "tokens",
+                     "prefix caching: tokens per prefix-block hash id (Mooncake FAST'25 traces: 512)", 1, 1e7),
       Field::text("profile", "",
                   "measured latency profile CSV (phase,batch,tokens,ms) relative to this file; "
                   "empty = roofline from the model and device cards"),
@@ -79,6 +98,16 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   d.api_energy_card = p.text("api_energy_card");
   d.api_energy_accelerators = static_cast<int>(p.integer("api_energy_accelerators"));
   d.api_energy_batch = p.number("api_energy_batch");
+  d.prefix_cache = p.flag("prefix_cache");
+  d.prefix_block_tokens = p.integer("prefix_block_tokens");
+  d.decode_on = p.text("decode_on");
+  d.decode_on_pos = p.pos("decode_on");
+  d.share_with = p.texts("share_with");
+  d.share_with_pos = p.pos("share_with");
+  d.pool_dispatch = p.text("pool_dispatch");
+  if (d.prefix_cache && d.scheduler != "continuous")
+    throw InputError(p.pos("prefix_cache"), "deployments." + name + ".prefix_cache",
+                     "prefix caching needs scheduler = \"continuous\"");
   d.autoscale = p.flag("autoscale");
   d.autoscale_min_replicas = static_cast<int>(p.integer("autoscale_min_replicas"));
   d.autoscale_interval = p.number("autoscale_interval");

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "sim/core/error.hpp"
 #include "sim/hardware/device_spec.hpp"
@@ -28,7 +29,31 @@ struct DeploymentSpec {
   std::int64_t max_prefill_tokens = 0; ///< chunked prefill: prompt tokens per iteration (0 = off)
   double kv_memory_utilization = 0.9;  ///< share of replica memory usable for weights + KV (vLLM's gpu_memory_utilization)
   double iteration_overhead = 0;       ///< s per batching iteration
-  std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin"
+  std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin" | "cache_aware"
+  /// Prefix caching on the replicas of a continuous-batching pool (prefix_cache.hpp): KV
+  /// blocks of `prefix_block_tokens` tokens keyed by the requests' prefix-block hash ids
+  /// (Mooncake traces: 512 tokens per id), LRU-evicted under the KV limit. Off by default.
+  bool prefix_cache = false;
+  /// Prefill/decode disaggregation (Splitwise, Patel et al., ISCA 2024; DistServe, Zhong et
+  /// al., OSDI 2024): name of the deployment (same model, another shared device) that
+  /// continues the decode. This deployment prefills the prompt and emits the first token;
+  /// the prompt's KV (kv_bytes_per_token × prompt tokens) then crosses the topology's path
+  /// between the two devices (Network::send: serialised per link, + latency) and the decode
+  /// deployment generates the other tokens with that KV cached. "" = colocated (default).
+  std::string decode_on;
+  SourcePos decode_on_pos;
+  /// Heterogeneous pool: other deployments of the same model (typically on devices with
+  /// other cards, e.g. A100 replicas beside this H100 pool) that share the requests asked of
+  /// this one. Each request goes to one member (this deployment or one listed) chosen by
+  /// `pool_dispatch`; each member serves, is charged and priced on its own device. Empty =
+  /// this deployment alone (default).
+  std::vector<std::string> share_with;
+  SourcePos share_with_pos;
+  /// Member choice: "least_loaded" (fewest requests outstanding per replica, ties to
+  /// the first member) or "expected_delay" (shortest expected delay: (n_m / c_m + 1) × S_m,
+  /// S_m the member's service time of the request alone; speed-aware).
+  std::string pool_dispatch = "least_loaded";
+  std::int64_t prefix_block_tokens = 512;  ///< tokens per hash id (Mooncake FAST'25: 512)
   /// What a request beyond the model's context window (ModelCard::context_window) gets:
   /// "ignore" (answered as if it fit: the behaviour before windows were checked, still the
   /// default so existing results and the PGR anchors stay comparable) or "fail" (refused

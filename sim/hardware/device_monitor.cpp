@@ -33,6 +33,10 @@ DeviceUsage DeviceMonitor::usage(double makespan_s) const {
     u.busy_s += s->busy_seconds();
     u.busy_energy_j += s->busy_energy();
     u.autoscaled = u.autoscaled || s->server().autoscaled();
+    const Server::PrefixStats p = s->server().prefix_stats();
+    u.prefix_cache = u.prefix_cache || p.on;
+    u.prefix_prompt_tokens += p.prompt_tokens;
+    u.prefix_hit_tokens += p.hit_tokens;
   }
   if (!dev_.per_user) {
     u.shared = true;

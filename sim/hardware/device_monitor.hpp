@@ -36,6 +36,9 @@ struct DeviceUsage {
   double up_replica_s = 0;   ///< replica-seconds loaded (serving or idle), s
   double startup_energy_j = 0;  ///< J of cold starts: DeviceSpec::idle_energy(starting replica-seconds)
   double standby_energy_j = 0;  ///< J of stopped replicas: standby_watts × stopped replica-seconds
+  bool prefix_cache = false;       ///< some deployment on it caches prefixes (the fields below are defined)
+  std::int64_t prefix_prompt_tokens = 0;  ///< prompt tokens admitted by its caching deployments
+  std::int64_t prefix_hit_tokens = 0;     ///< of them, served from the prefix caches (not prefilled)
 };
 
 class DeviceMonitor {

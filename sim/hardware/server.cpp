@@ -60,6 +60,7 @@ std::unique_ptr<Server> make_server(Engine& engine, const DeploymentSpec& dep, c
     cfg.max_prefill_tokens = dep.max_prefill_tokens;
     cfg.kv_capacity = kv_capacity;
     cfg.iteration_overhead = dep.iteration_overhead;
+    cfg.prefix_block_tokens = dep.prefix_cache ? dep.prefix_block_tokens : 0;
     AutoscaleConfig as;
     as.on = dep.autoscale;
     as.min_replicas = dep.autoscale_min_replicas;

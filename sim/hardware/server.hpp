@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "sim/core/engine.hpp"
 #include "sim/core/task.hpp"
@@ -44,6 +45,22 @@ class Server {
   /// cache): fills Generation's times (ns), device_time (s) and energy (J). Cost is the
   /// caller's (DeploymentServer). Generation::failed when it can never be served.
   virtual Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) = 0;
+  /// As above, with the prompt's prefix-block hash ids (Request::prefix_blocks; alive until
+  /// the call returns). Servers without prefix caching ignore them (this default).
+  virtual Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
+                                    std::span<const std::int64_t> blocks) {
+    (void)blocks;
+    return generate(prompt, output, cached);
+  }
+  /// Prefix caching (continuous batching with deployments.<name>.prefix_cache): prompt
+  /// tokens admitted and tokens of them served from the replicas' caches. `on` false (and
+  /// zeros) for servers without a prefix cache.
+  struct PrefixStats {
+    bool on = false;
+    std::int64_t prompt_tokens = 0;  ///< tokens
+    std::int64_t hit_tokens = 0;     ///< tokens
+  };
+  virtual PrefixStats prefix_stats() const { return {}; }
   /// Serves one request for a given service time (`seconds` ≥ 0) instead of its tokens
   /// (deployments with latency = "service_time"): queues as generate() does, then holds a
   /// server for `seconds`; the first token is the end (the answer comes whole).

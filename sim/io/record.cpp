@@ -25,8 +25,8 @@ void put(unsigned char* base, std::size_t off, T v) {
 }  // namespace
 
 RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vector<std::string>& devs,
-                           bool attributes)
-    : n_deployments_(deps.size()), n_devices_(devs.size()), attributes_(attributes) {
+                           bool attributes, bool prefix_column)
+    : n_deployments_(deps.size()), n_devices_(devs.size()), attributes_(attributes), prefix_column_(prefix_column) {
   auto add = [&](std::string name, std::string unit, Column::Type t) {
     columns_.push_back(Column{std::move(name), std::move(unit), t, size_});
     size_ += type_size(t);
@@ -47,12 +47,13 @@ RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vect
   add("energy_radio_j", "J", T::F64);
   add("quality", "1", T::F64);
   add("private_tokens_sent", "tokens", T::I64);
+  if (prefix_column_) add("prefix_hit_tokens", "tokens", T::I64);
   for (const auto& d : deps) add("tokens_" + d, "tokens", T::I64);
   for (const auto& d : devs) add("energy_" + d + "_j", "J", T::F64);
   add("route", "model index in mechanism order (0=small)", T::I8);
   add("escalated", "bool", T::U8);
   add("status", "0=ok,1=failed,2=timed_out,3=context_exceeded", T::I8);
-  if (attributes) {
+  if (attributes_) {
     add("user_id", "1", T::I64);
     add("private_share", "1", T::F64);
     add("slo_ttft_s", "s", T::F64);
@@ -81,6 +82,7 @@ void RecordLayout::encode(const RequestRecord& r, unsigned char* out) const {
   put(out, off(), r.energy_radio_j);
   put(out, off(), r.quality);
   put(out, off(), r.private_tokens_sent);
+  if (prefix_column_) put(out, off(), r.prefix_hit_tokens);
   for (auto t : r.tokens) put(out, off(), t);
   for (auto e : r.device_energy) put(out, off(), e);
   put(out, off(), r.route.index);

@@ -58,6 +58,9 @@ struct RequestRecord {
   double quality = 0;          ///< score in [0, 1] of the final answer
   std::int64_t private_tokens_sent = 0;  ///< private prompt tokens that left the origin device
   Status status = Status::Ok;
+  /// Prompt tokens served from a prefix cache instead of prefilled, summed over the
+  /// request's generations (deployments.<name>.prefix_cache), tokens.
+  std::int64_t prefix_hit_tokens = 0;
   std::vector<std::int64_t> tokens;  ///< generated tokens per deployment
   std::vector<double> device_energy; ///< J per device
   // Request attributes (columns only with [workload.attributes]; workload/request_attributes.hpp)
@@ -80,9 +83,11 @@ struct Column {
 class RecordLayout {
  public:
   /// `attributes`: append the request-attribute columns (user_id, private_share,
-  /// slo_ttft_s, slo_tpot_s) after `status`.
+  /// slo_ttft_s, slo_tpot_s) after `status`. `prefix_column`: add `prefix_hit_tokens` after
+  /// private_tokens_sent (only when some deployment caches prefixes, so the layout of other
+  /// scenarios is unchanged).
   RecordLayout(const std::vector<std::string>& deployments, const std::vector<std::string>& devices,
-               bool attributes = false);
+               bool attributes = false, bool prefix_column = false);
   const std::vector<Column>& columns() const { return columns_; }
   std::size_t row_size() const { return size_; }
   /// Writes `r` into `out` (row_size() bytes). Throws std::logic_error on a size mismatch
@@ -94,6 +99,7 @@ class RecordLayout {
   std::size_t size_ = 0;
   std::size_t n_deployments_, n_devices_;
   bool attributes_ = false;
+  bool prefix_column_ = false;
 };
 
 }  // namespace collabsim

@@ -130,6 +130,7 @@ MetricRow Summary::columns() const {
       {"throughput_rps", {"1/s", throughput_rps}},
       {"slo_attainment", {"1", slo_attainment}},
       {"goodput_rps", {"1/s", goodput_rps}},
+      {"prefix_hit_rate", {"1", prefix_hit_rate}},
       {"n_saturated_devices", {"devices", static_cast<double>(n_saturated_devices)}},
       {"n_questions_skipped", {"questions", static_cast<double>(n_questions_skipped)}},
   };

@@ -5,6 +5,7 @@
 /// Hyndman & Fan type 7) over requests that completed (status ok).
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,10 @@ struct Summary {
   /// (the per-run goodput; DistServe's goodput, the highest rate whose attainment reaches a
   /// goal such as 90%, is read off a sweep over workload.rate_scale). NaN without targets.
   double goodput_rps = 0;
+  /// Prefix caching: prompt tokens served from the replicas' prefix caches / prompt tokens
+  /// admitted by the deployments that cache (deployments.<name>.prefix_cache); NaN when no
+  /// deployment caches (set by run_scenario).
+  double prefix_hit_rate = std::numeric_limits<double>::quiet_NaN();
   std::int64_t n_saturated_devices = 0;  ///< shared devices whose queue never drained (set by run_scenario)
   /// Questions left out of the request → question join because a column in use is blank
   /// (quality.blank = "skip"; set by run_scenario from QueryJoin::skipped).

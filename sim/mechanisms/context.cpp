@@ -11,7 +11,27 @@ Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Netwo
                  std::vector<std::unique_ptr<DeploymentServer>>& deps, const quality::QualityTable& table,
                  std::vector<std::size_t> quality_columns)
     : engine_(engine), sc_(sc), topo_(topo), net_(net), deps_(deps), table_(table),
-      quality_columns_(std::move(quality_columns)) {}
+      quality_columns_(std::move(quality_columns)) {
+  decode_of_.assign(sc.deployments.size(), kColocated);
+  members_.resize(sc.deployments.size());
+  outstanding_.assign(sc.deployments.size(), 0);
+  for (std::size_t i = 0; i < sc.deployments.size(); ++i) {
+    const DeploymentSpec& d = sc.deployments[i];
+    if (!d.share_with.empty()) {
+      members_[i].push_back(i);
+      for (const auto& m : d.share_with)
+        members_[i].push_back(sc.deployment_index(m, d.share_with_pos, "deployments." + d.name + ".share_with"));
+    }
+    if (d.decode_on.empty()) continue;
+    const std::string key = "deployments." + d.name + ".decode_on";
+    decode_of_[i] = sc.deployment_index(d.decode_on, d.decode_on_pos, key);
+    const std::size_t from = topo.deployment_device(i), to = topo.deployment_device(decode_of_[i]);
+    if (!topo.path(from, to))
+      throw InputError(d.decode_on_pos, key,
+                       "no link path from device '" + topo.device_name(from) + "' to '" + topo.device_name(to) +
+                           "' for the KV transfer: add a [links.<name>] between them");
+  }
+}
 
 Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, double seconds) {
   if (seconds <= 0) co_return;
@@ -27,8 +47,37 @@ Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, doub
 }
 
 Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
-                                 std::int64_t cached, double service_s) {
-  const Generation g = co_await deps_[dep]->generate(prompt, output, cached, service_s);
+                                 std::int64_t cached, double service_s,
+                                 std::span<const std::int64_t> prefix_blocks) {
+  if (!disaggregated(dep, prompt, output))
+    co_return co_await run_one(dep, rec, prompt, output, cached, service_s, prefix_blocks);
+  // Prefill/decode disaggregation (Splitwise, DistServe): prefill + first token here ...
+  const std::size_t dd = decode_of_[dep];
+  Generation g = co_await run_one(dep, rec, prompt, 1, cached, service_s, prefix_blocks);
+  if (g.failed) co_return g;
+  // ... the context's KV crosses the link to the decode pool ...
+  const std::size_t from = topo_.deployment_device(dep), to = topo_.deployment_device(dd);
+  const double kv = sc_.deployments[dep].model.kv_bytes_per_token() * static_cast<double>(cached + prompt);
+  const SimTime t0 = engine_.now();
+  co_await net_.send(from, to, kv);
+  if (spans_)
+    spans_->add(rec.request_id, link_track(from, to), SpanKind::Upload, t0, engine_.now(),
+                static_cast<std::int32_t>(dd));
+  // ... and the decode continues there with that KV cached.
+  const Generation d = co_await run_one(dd, rec, 0, output - 1, cached + prompt + 1, service_s, {});
+  g.end = d.end;
+  g.output_tokens += d.output_tokens;
+  g.device_time += d.device_time;
+  g.energy += d.energy;
+  g.cost += d.cost;
+  g.failed = d.failed;
+  co_return g;
+}
+
+Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
+                                  std::int64_t cached, double service_s,
+                                  std::span<const std::int64_t> prefix_blocks) {
+  const Generation g = co_await deps_[dep]->generate(prompt, output, cached, service_s, prefix_blocks);
   if (spans_) record_generation(dep, rec.request_id, g);
   const std::size_t device = topo_.deployment_device(dep);
   rec.tokens[dep] += g.output_tokens;
@@ -37,6 +86,7 @@ Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64
   rec.device_energy[device] += g.energy;
   rec.energy_j += g.energy;
   rec.cost_usd += g.cost;
+  rec.prefix_hit_tokens += g.prefix_hit_tokens;
   co_return g;
 }
 
@@ -68,13 +118,38 @@ Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size
   co_return t;
 }
 
-Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,
+std::size_t Context::pool_member(std::size_t dep, std::int64_t prompt, std::int64_t output) const {
+  const auto& members = members_[dep];
+  if (members.empty()) return dep;
+  const bool sed = sc_.deployments[dep].pool_dispatch == "expected_delay";
+  std::size_t best = members.front();
+  double best_v = std::numeric_limits<double>::infinity();
+  for (const std::size_t m : members) {
+    const ServerLoad l = deps_[m]->load();
+    const int c = l.up_replicas > 0 ? l.up_replicas : std::max(1, deps_[m]->device().replicas);
+    const double n = static_cast<double>(outstanding_[m]) / c;
+    const double v = sed ? (n + 1.0) * deps_[m]->service_time(prompt, output) : n;
+    if (v < best_v) {
+      best = m;
+      best_v = v;
+    }
+  }
+  return best;
+}
+
+Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, RequestRecord& rec,
                                  std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted,
                                  std::optional<SimTime> deadline) {
+  const std::size_t dep = pool_member(asked_dep, prompt_tokens, output_tokens);  // asked, or a member of its pool
+  struct Outstanding {  // requests sent to a pool member and not yet answered (pool_member's n_m)
+    std::int64_t& n;
+    explicit Outstanding(std::int64_t& c) : n(++c) {}
+    ~Outstanding() { --n; }
+  } outstanding(outstanding_[dep]);
   const std::size_t device = topo_.deployment_device(dep);
   const double bpt = sc_.workload.bytes_per_token;
   Answer a;
-  a.deployment = dep;
+  a.deployment = asked_dep;
   if (!fits(dep, prompt_tokens, output_tokens)) {  // refused before anything is sent or computed
     a.context_exceeded = true;
     a.generation.failed = true;
@@ -93,28 +168,35 @@ Task<Answer> Context::ask_tokens(std::size_t dep, const Request& r, RequestRecor
                   static_cast<std::int32_t>(dep));
     co_return a;
   }
-  a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens, 0, r.service_s);
+  a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens, 0, r.service_s,
+                                 prompt_tokens == r.prompt_tokens ? r.prefix_blocks : std::span<const std::int64_t>{});
   const Generation& g = a.generation;
-  if (device != r.origin && !g.failed) {
+  // The last tokens come from the decode deployment's device when prefill and decode are split.
+  const std::size_t last_device = disaggregated(dep, prompt_tokens, output_tokens)
+                                      ? topo_.deployment_device(decode_of_[dep]) : device;
+  if ((device != r.origin || last_device != r.origin) && !g.failed) {
     // Tokens stream down during decode: the first arrives after the path's serialisation
     // and latency (waiting out outages); the last goes through the link FIFOs at the end.
-    a.first_token_at_user = net_.arrival_time(device, r.origin, bpt, g.first_token);
+    a.first_token_at_user = device != r.origin ? net_.arrival_time(device, r.origin, bpt, g.first_token)
+                                               : g.first_token;
     // With an RRC radio, the radio receives from the first token to the last: a radio that
     // went idle while the request waited must first be promoted (the first token waits).
-    const bool rrc = net_.rrc_on_path(device, r.origin);
+    const bool rrc = net_.rrc_on_path(last_device, r.origin);
     if (rrc)
       a.first_token_at_user =
-          std::max(a.first_token_at_user, net_.radio_begin(r.id, device, r.origin, a.first_token_at_user));
-    const Transfer last = co_await net_.send(device, r.origin, bpt, deadline.value_or(r.deadline), r.id);
+          std::max(a.first_token_at_user, net_.radio_begin(r.id, last_device, r.origin, a.first_token_at_user));
+    Transfer last{engine_.now(), engine_.now(), 0.0, false, 0};
+    if (last_device != r.origin)
+      last = co_await net_.send(last_device, r.origin, bpt, deadline.value_or(r.deadline), r.id);
     a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
-    if (rrc) net_.radio_end(r.id, device, r.origin, a.done_at_user);
+    if (rrc) net_.radio_end(r.id, last_device, r.origin, a.done_at_user);
     if (spans_)  // the answer streams down during decode; this is its last token's trip
-      spans_->add(rec.request_id, link_track(device, r.origin), SpanKind::Download, g.end, a.done_at_user,
+      spans_->add(rec.request_id, link_track(last_device, r.origin), SpanKind::Download, g.end, a.done_at_user,
                   static_cast<std::int32_t>(dep));
     a.timed_out = last.timed_out;
     const double down = token_bytes(output_tokens);
     rec.bytes_down += static_cast<std::int64_t>(down);
-    charge_radio(rec, net_.charge_radio_bits(device, r.origin, down));
+    charge_radio(rec, net_.charge_radio_bits(last_device, r.origin, down));
   } else {
     a.first_token_at_user = g.first_token;
     a.done_at_user = g.end;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,9 @@ class Context {
   /// de-identification); otherwise the request's private_share (Request::private_share) of the prompt tokens count as
   /// private tokens sent off the device when the deployment is remote.
   /// `deadline` (absolute ns) replaces the request's own deadline for this call when given.
+  /// The request's prefix blocks (Request::prefix_blocks) go with the prompt when
+  /// `prompt_tokens` is the request's own prompt (a deployment with prefix caching reuses
+  /// them); a prompt of another size (compressed, a sub-task) carries none.
   Task<Answer> ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,
                           std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted = false,
                           std::optional<SimTime> deadline = std::nullopt);
@@ -98,8 +102,39 @@ class Context {
   /// data): `prompt` tokens prefilled after `cached` tokens of context, `output` generated.
   /// Accounts tokens, device energy and cost into `rec`. `service_s`: the request's service
   /// time for a deployment with latency = "service_time" (ask() passes Request::service_s).
+  /// `prefix_blocks`: the prompt's prefix-block hash ids for a deployment with prefix
+  /// caching (its hit tokens are added to rec.prefix_hit_tokens); must outlive the call.
+  ///
+  /// A deployment with `decode_on` (prefill/decode disaggregation) and `prompt` > 0,
+  /// `output` > 1 splits the call: `dep` prefills and emits the first token (output 1);
+  /// the KV of the cached + prompt tokens (ModelCard::kv_bytes_per_token each) crosses the
+  /// topology's path from its device to the decode deployment's (Network::send: FIFO
+  /// serialisation per link direction + latency); the decode deployment then generates the
+  /// `output` − 1 other tokens after cached + prompt + 1 tokens of context (KV in place, no
+  /// prefill). Each part is accounted to its deployment and device (tokens, energy, cost);
+  /// the returned Generation spans both (first_token from the prefill, end from the decode,
+  /// energy, device time and cost summed, replica of the prefill).
   Task<Generation> run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
-                          std::int64_t cached = 0, double service_s = -1);
+                          std::int64_t cached = 0, double service_s = -1,
+                          std::span<const std::int64_t> prefix_blocks = {});
+  /// The deployment that serves a request of `prompt`/`output` tokens asked of `dep`: `dep`
+  /// itself, or for a heterogeneous pool (deployments.<dep>.share_with) the member m (`dep`
+  /// first, then the listed ones) minimising, over c_m replicas up (the device's replicas
+  /// when fixed) and n_m requests outstanding at m (asked, not yet answered: what a router
+  /// in front of the pools counts, including requests still on the way):
+  ///   least_loaded:   n_m / c_m
+  ///   expected_delay: (n_m / c_m + 1) × S_m, S_m = DeploymentServer::service_time of the
+  ///                   request alone on an idle replica of m (roofline or profile)
+  /// ties to the earlier member. expected_delay is shortest-expected-delay routing, the
+  /// classical speed-aware join rule for heterogeneous servers (Whitt, "Deciding which queue
+  /// to join", Oper. Res. 1986; heterogeneous GPU serving: Mélange, Griggs et al. 2024).
+  /// ask()/ask_tokens() call it; the answer keeps Answer::deployment = `dep`, while tokens,
+  /// energy and cost are accounted to the member and its device.
+  std::size_t pool_member(std::size_t dep, std::int64_t prompt, std::int64_t output) const;
+  /// True when run_on(dep, …, prompt, output) splits prefill and decode (see run_on).
+  bool disaggregated(std::size_t dep, std::int64_t prompt, std::int64_t output) const {
+    return decode_of_[dep] != kColocated && prompt > 0 && output > 1;
+  }
 
   /// Sends `bytes` from the request's origin to deployment `dep`'s device (bytes_up, radio
   /// energy, deadline). Local deployments return at once.
@@ -170,6 +205,13 @@ class Context {
 
  private:
   void charge_radio(RequestRecord& rec, double joules) const;
+  /// One generation on one deployment, accounted into `rec` (run_on without the split).
+  Task<Generation> run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
+                           std::int64_t cached, double service_s, std::span<const std::int64_t> prefix_blocks);
+  static constexpr std::size_t kColocated = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> decode_of_;  ///< per deployment: its decode_on deployment, or kColocated
+  std::vector<std::vector<std::size_t>> members_;  ///< per deployment: its share_with pool (itself first), or empty
+  std::vector<std::int64_t> outstanding_;  ///< per deployment: ask() calls in progress (sent, not answered)
   /// Span helpers (no-ops unless recording): tracks of a deployment's replica / pool /
   /// per-user instances, of a path direction, of origin-device compute.
   std::uint32_t deployment_track(std::size_t dep, int replica);

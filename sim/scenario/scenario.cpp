@@ -642,6 +642,9 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     if (d.autoscale && dev.per_user)
       throw InputError(p.pos("autoscale"), ctx + ".autoscale",
                        "device '" + dev.name + "' is per-user: autoscaling applies to shared pools");
+    if (d.prefix_cache && dev.per_user)
+      throw InputError(p.pos("prefix_cache"), ctx + ".prefix_cache",
+                       "device '" + dev.name + "' is per-user: prefix caching applies to shared pools");
     if (d.autoscale && d.autoscale_min_replicas > dev.replicas)
       throw InputError(p.pos("autoscale_min_replicas"), ctx + ".autoscale_min_replicas",
                        fmt::format("{} exceeds device '{}' replicas = {}", d.autoscale_min_replicas, dev.name,
@@ -657,6 +660,39 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     sc.deployments.push_back(std::move(d));
   }
   if (sc.deployments.empty()) throw InputError(pos_of(dep_t), "deployments", "no deployments declared");
+  for (const auto& d : sc.deployments) {  // prefill/decode disaggregation: the decode deployment
+    if (d.decode_on.empty()) continue;
+    const std::string key = "deployments." + d.name + ".decode_on";
+    const DeploymentSpec& to = sc.deployments[sc.deployment_index(d.decode_on, d.decode_on_pos, key)];
+    if (to.name == d.name) throw InputError(d.decode_on_pos, key, "a deployment cannot decode for itself");
+    if (to.model.id != d.model.id)
+      throw InputError(d.decode_on_pos, key,
+                       "'" + to.name + "' runs model '" + to.model.id + "', not '" + d.model.id +
+                           "': the decode continues the prefill's KV cache, so both must run the same model");
+    if (!to.decode_on.empty())
+      throw InputError(d.decode_on_pos, key, "'" + to.name + "' itself hands its decode on: no chains");
+    if (sc.device(d.device).per_user || sc.device(to.device).per_user)
+      throw InputError(d.decode_on_pos, key, "disaggregation joins two shared pools (neither device per-user)");
+    if (d.latency != "model" || to.latency != "model")
+      throw InputError(d.decode_on_pos, key, "disaggregation needs latency = \"model\" on both deployments");
+  }
+  for (const auto& d : sc.deployments) {  // heterogeneous pools: members of the same model
+    const std::string key = "deployments." + d.name + ".share_with";
+    for (const auto& m : d.share_with) {
+      const DeploymentSpec& to = sc.deployments[sc.deployment_index(m, d.share_with_pos, key)];
+      if (to.name == d.name) throw InputError(d.share_with_pos, key, "a deployment cannot share with itself");
+      if (to.model.id != d.model.id)
+        throw InputError(d.share_with_pos, key,
+                         "'" + to.name + "' runs model '" + to.model.id + "', not '" + d.model.id +
+                             "': the members of a pool serve the same model");
+      if (!to.share_with.empty())
+        throw InputError(d.share_with_pos, key, "'" + to.name + "' has its own share_with: no nested pools");
+      if (std::count(d.share_with.begin(), d.share_with.end(), m) > 1)
+        throw InputError(d.share_with_pos, key, "'" + m + "' is listed twice");
+      if (to.latency != d.latency)
+        throw InputError(d.share_with_pos, key, "'" + to.name + "' must have the same latency mode");
+    }
+  }
   bool any_service_time = false;
   for (const auto& d : sc.deployments) {
     if (d.latency != "service_time") continue;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,15 @@ namespace collabsim {
 struct TraceData {
   std::vector<workload::TraceRecord> records;  ///< in file order, arrival_ns non-decreasing
   std::int64_t span_ns = 0;                    ///< last arrival − first arrival, ns
+  /// Prefix-block hash ids of every record, concatenated in record order (Mooncake; empty
+  /// for formats without them): record i's are blocks[block_begin[i], block_begin[i + 1]).
+  std::vector<std::int64_t> blocks;
+  std::vector<std::size_t> block_begin;  ///< records + 1 offsets when blocks is non-empty, else empty
+  /// Record i's prefix-block ids (empty without them).
+  std::span<const std::int64_t> prefix_blocks(std::size_t i) const {
+    if (block_begin.empty()) return {};
+    return std::span<const std::int64_t>(blocks).subspan(block_begin[i], block_begin[i + 1] - block_begin[i]);
+  }
 };
 
 /// Reads a whole trace through workload::open_trace. Throws InputError (file, line) for a

@@ -37,6 +37,8 @@ constexpr std::array kCatalog{
     MetricInfo{"throughput_rps", "1/s", Better::higher, "completed requests per second of makespan"},
     MetricInfo{"slo_attainment", "1", Better::higher, "share of requests within both SLO targets ([slo] ttft, tpot)"},
     MetricInfo{"goodput_rps", "1/s", Better::higher, "requests per second of makespan within both SLO targets"},
+    MetricInfo{"prefix_hit_rate", "1", Better::higher,
+               "prompt tokens served from prefix caches / prompt tokens (deployments with prefix_cache; NaN without)"},
     MetricInfo{"n_saturated_devices", "devices", Better::lower, "shared devices whose queue never drained"},
     MetricInfo{"n_questions_skipped", "questions", Better::lower,
                "questions left out of the join for a blank score (quality.blank = skip)"},

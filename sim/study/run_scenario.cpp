@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -121,6 +122,7 @@ Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const 
     r.output_tokens = s.output_tokens;
     r.quality_row = in.join.row(r.id);
     if (sc.quality.prompt_tokens == "question") r.prompt_tokens = question_tokens(in.table, r.quality_row, sc.quality);
+    else r.prefix_blocks = s.prefix_blocks;  // the trace's prompt: its prefix blocks apply
     r.query_id = in.table.query_id(r.quality_row);
     if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
     if (in.service) {
@@ -298,7 +300,9 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   std::vector<std::string> dep_names, dev_names;
   for (const auto& d : sc.deployments) dep_names.push_back(d.name);
   for (const auto& d : sc.devices) dev_names.push_back(d.name);
-  ResultFile out(sc.run.output, RecordLayout(dep_names, dev_names, sc.workload.attributes.given),
+  const bool prefix_cache = std::any_of(sc.deployments.begin(), sc.deployments.end(),
+                                       [](const DeploymentSpec& d) { return d.prefix_cache; });
+  ResultFile out(sc.run.output, RecordLayout(dep_names, dev_names, sc.workload.attributes.given, prefix_cache),
                  ResultFileOptions{.requests = opt.write_requests, .in_memory = opt.in_memory});
   out.set_attribute("collabsim_version", std::string(kVersion));
   out.set_attribute("git_commit", std::string(kGitCommit));
@@ -325,7 +329,11 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   for (const auto& [k, v] : opt.attributes) out.set_attribute(k, v);
 
   std::vector<bool> large(sc.deployments.size(), false);
-  for (auto i : mech->large_deployments()) large[i] = true;
+  for (auto i : mech->large_deployments()) {
+    large[i] = true;
+    for (const auto& m : sc.deployments[i].share_with)  // a heterogeneous pool's members answer for it
+      large[sc.deployment_index(m, sc.deployments[i].share_with_pos, "share_with")] = true;
+  }
   const std::size_t origin = topo.device_index(sc.workload.origin);
   const auto& attr_spec = sc.workload.attributes;
   bool per_request_slo = false;
@@ -364,6 +372,16 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   // Devices work until the last answer or the end of background work, whichever is later.
   const double horizon = std::max(res.summary.makespan_s, mech->background_end_s());
   res.summary.n_questions_skipped = static_cast<std::int64_t>(join.skipped());
+  if (prefix_cache) {  // hit tokens / prompt tokens over the deployments that cache
+    std::int64_t prompt = 0, hit = 0;
+    for (const auto& d : deps) {
+      const Server::PrefixStats p = d->server().prefix_stats();
+      prompt += p.prompt_tokens;
+      hit += p.hit_tokens;
+    }
+    res.summary.prefix_hit_rate =
+        prompt > 0 ? static_cast<double>(hit) / static_cast<double>(prompt) : std::numeric_limits<double>::quiet_NaN();
+  }
   if (join.skipped() > 0)
     res.warnings.push_back(fmt::format(
         "{} of {} questions in {} were left out of the join: a column in use ({}) is blank (quality.blank = \"{}\")",
@@ -384,6 +402,14 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         cols.push_back({"startup_energy_j", {"J", u.startup_energy_j}});
         cols.push_back({"standby_energy_j", {"J", u.standby_energy_j}});
         cols.push_back({"up_replica_s", {"s", u.up_replica_s}});
+      }
+      if (u.prefix_cache) {  // deployments.<name>.prefix_cache on this device
+        cols.push_back({"prefix_prompt_tokens", {"tokens", static_cast<double>(u.prefix_prompt_tokens)}});
+        cols.push_back({"prefix_hit_tokens", {"tokens", static_cast<double>(u.prefix_hit_tokens)}});
+        cols.push_back({"prefix_hit_rate",
+                        {"1", u.prefix_prompt_tokens > 0 ? static_cast<double>(u.prefix_hit_tokens) /
+                                                               static_cast<double>(u.prefix_prompt_tokens)
+                                                         : std::numeric_limits<double>::quiet_NaN()}});
       }
       // Saturated: busy almost all the time and still working long after the last arrival
       // (its queue grew faster than it drained).

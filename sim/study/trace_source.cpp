@@ -25,7 +25,8 @@ std::optional<workload::SourceRequest> TraceSource::next(std::size_t, std::int64
     ++copy_;
   }
   if (copy_ >= repeat_) return std::nullopt;
-  const workload::TraceRecord& rec = trace_->records[window_.first + k_++];
+  const std::size_t i = window_.first + k_++;
+  const workload::TraceRecord& rec = trace_->records[i];
   ++emitted_;
   const double arrival_ns = static_cast<double>(rec.arrival_ns - window_.offset_ns) +
                             static_cast<double>(copy_) * static_cast<double>(period_);
@@ -33,6 +34,7 @@ std::optional<workload::SourceRequest> TraceSource::next(std::size_t, std::int64
   r.arrival_ns = static_cast<SimTime>(arrival_ns / rate_scale_);
   r.prompt_tokens = rec.prompt_tokens;
   r.output_tokens = rec.output_tokens;
+  r.prefix_blocks = trace_->prefix_blocks(i);
   return r;
 }
 

@@ -27,6 +27,7 @@ class MooncakeTraceReader final : public TraceReader {
   const std::filesystem::path& path() const override { return path_; }
   /// Prefix-block hash ids of the last record returned.
   const std::vector<std::int64_t>& hash_ids() const { return hash_ids_; }
+  std::span<const std::int64_t> prefix_blocks() const override { return hash_ids_; }
 
  private:
   std::filesystem::path path_;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "sim/core/time.hpp"
 
@@ -26,6 +27,11 @@ struct Request {
   std::int64_t user = -1;            ///< issuing user's id in [0, workload.attributes.users), -1 = none
   double slo_ttft = 0;               ///< s, TTFT target (0 = none)
   double slo_tpot = 0;               ///< s, TPOT target (0 = none)
+  /// Prefix-block hash ids of the prompt (Mooncake `hash_ids`, 512 tokens per block; empty
+  /// for other traces, generated workloads and prompts sized from the question text): a
+  /// view into the run's read-only trace data, carried by reference down to the replicas
+  /// that cache KV blocks (deployments.<name>.prefix_cache).
+  std::span<const std::int64_t> prefix_blocks;
 };
 
 }  // namespace collabsim

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 namespace collabsim::workload {
 
@@ -22,6 +23,9 @@ struct SourceRequest {
   std::int64_t arrival_ns = 0;     ///< ns since the start of the run, ≥ the stream's previous arrival
   std::int64_t prompt_tokens = 0;  ///< tokens
   std::int64_t output_tokens = 0;  ///< tokens
+  /// Prefix-block hash ids of the prompt (Mooncake traces; empty otherwise): a view into the
+  /// source's shared trace data, which outlives the run (no copy per request or per hop).
+  std::span<const std::int64_t> prefix_blocks;
 };
 
 class RequestSource {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace collabsim::workload {
@@ -36,6 +37,10 @@ class TraceReader {
   /// row that does not parse or exceeds the limits above, and when the end is reached
   /// without any record (an empty or header-only trace has nothing to simulate).
   virtual std::optional<TraceRecord> next() = 0;
+  /// Prefix-block hash ids of the record next() returned last (Mooncake `hash_ids`: block i
+  /// = tokens [512·i, 512·(i+1)) of the prompt; equal ids = identical prefix blocks); empty
+  /// for formats without them. Valid until the next call of next().
+  virtual std::span<const std::int64_t> prefix_blocks() const { return {}; }
   virtual const std::filesystem::path& path() const = 0;
 };
 
