@@ -148,3 +148,133 @@ TEST(Batching, AttributedEnergyAddsUpToTheReplicaIntegral) {
   EXPECT_NEAR(attributed2, two_state.busy_power * r2.busy_seconds(), 1e-9 * attributed2);
   EXPECT_EQ(r2.busy_seconds(), r.busy_seconds());  // the power model changes no time
 }
+
+namespace {
+
+/// Paged admission, per_seq tokens of capacity: prompt 500 + output 1000 each, 8 at t = 0,
+/// so that admission (prompt + 1 token in 16-token blocks) takes 5 but growth runs out.
+struct PagedRun {
+  std::vector<Generation> gs;
+  std::int64_t preemptions, recompute, generated, prefilled, iterations;
+  double busy_s, busy_j, swap_bytes, kv_left;
+};
+
+PagedRun paged_run(bool swap, double swap_bandwidth, std::int64_t chunk, std::vector<Job> jobs) {
+  const auto m = llama8b();
+  const auto d = a100();
+  Engine e;
+  LatencyModel lat(m, d, nullptr);
+  BatchingConfig cfg{256, chunk, 3000 * m.kv_bytes_per_token(), 0};
+  cfg.paged = true;
+  cfg.swap = swap;
+  cfg.swap_bandwidth = swap_bandwidth;
+  BatchingReplica r(e, m, d, lat, cfg);
+  PagedRun out;
+  out.gs = serve(r, e, jobs);
+  out.preemptions = r.preemptions();
+  out.recompute = r.recompute_tokens();
+  out.generated = r.tokens_generated();
+  out.prefilled = r.prefilled_tokens();
+  out.iterations = r.iterations();
+  out.busy_s = r.busy_seconds();
+  out.busy_j = r.busy_energy();
+  out.swap_bytes = r.swap_bytes();
+  out.kv_left = r.kv_used();
+  return out;
+}
+
+std::vector<Job> overload() { return std::vector<Job>(8, Job{500, 1000, 0}); }
+
+void expect_conserved(const PagedRun& p, const std::vector<Job>& jobs) {
+  std::int64_t out = 0, prompt = 0;
+  double energy = 0, time = 0;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const auto& g = p.gs[i];
+    EXPECT_FALSE(g.failed) << i;  // no request lost
+    EXPECT_EQ(g.output_tokens, jobs[i].output);
+    EXPECT_LE(g.start, g.first_token);
+    EXPECT_LE(g.first_token, g.end);
+    out += jobs[i].output;
+    prompt += jobs[i].prompt;
+    energy += g.energy;
+    time += g.device_time;
+  }
+  EXPECT_EQ(p.generated, out) << "every requested output token is produced exactly once";
+  EXPECT_EQ(p.prefilled, prompt + p.recompute) << "prefill = prompts + recomputed tokens";
+  EXPECT_NEAR(energy / p.busy_j, 1.0, 1e-12);
+  EXPECT_NEAR(time / p.busy_s, 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(p.kv_left, 0.0);
+}
+
+}  // namespace
+
+TEST(Batching, ReserveAdmissionNeverPreemptsTheOverload) {
+  const auto m = llama8b();
+  const auto d = a100();
+  Engine e;
+  LatencyModel lat(m, d, nullptr);
+  BatchingReplica r(e, m, d, lat, BatchingConfig{256, 0, 3000 * m.kv_bytes_per_token(), 0});
+  const auto gs = serve(r, e, overload());
+  EXPECT_EQ(r.max_batch_seen(), 2u);  // 2 × 1,500 tokens reserved
+  EXPECT_EQ(r.preemptions(), 0);
+  EXPECT_EQ(r.tokens_generated(), 8 * 1000);
+}
+
+TEST(Batching, PagedAdmissionPreemptsTheLatestAndRecomputesIt) {
+  const auto jobs = overload();
+  const auto p = paged_run(false, 32e9, 0, jobs);
+  EXPECT_GT(p.preemptions, 0);
+  EXPECT_GT(p.recompute, 0);
+  EXPECT_EQ(p.swap_bytes, 0.0);
+  expect_conserved(p, jobs);
+  // vLLM's policy preempts the latest-admitted sequence: the first one runs through
+  // untouched and finishes first, having prefilled only its own prompt.
+  for (std::size_t i = 1; i < jobs.size(); ++i) EXPECT_LE(p.gs[0].end, p.gs[i].end) << i;
+  // More sequences run at once than reserve admission allows (5 admitted vs 2).
+  EXPECT_LT(p.gs[4].start, p.gs[1].end);
+}
+
+TEST(Batching, RecomputeCostsTheExtraPrefillAndSwapCostsTheCopy) {
+  const auto jobs = overload();
+  const auto rec = paged_run(false, 32e9, 0, jobs);
+  const auto fast = paged_run(true, 1e18, 0, jobs);  // swap at (almost) no cost
+  const auto slow = paged_run(true, 1e9, 0, jobs);
+  expect_conserved(fast, jobs);
+  expect_conserved(slow, jobs);
+  EXPECT_EQ(fast.recompute, 0);
+  EXPECT_EQ(fast.prefilled, 8 * 500) << "a swapped sequence resumes without prefilling again";
+  EXPECT_GT(rec.busy_s, fast.busy_s) << "recompute prefills prompt + generated tokens again";
+  // Swap decisions do not depend on time (all arrive at t = 0): the same preemptions and
+  // copies, each iteration longer by the bytes it copies / bandwidth (1 ns rounding each).
+  EXPECT_EQ(slow.preemptions, fast.preemptions);
+  EXPECT_GT(slow.preemptions, 0);
+  EXPECT_EQ(slow.swap_bytes, fast.swap_bytes);
+  EXPECT_EQ(slow.iterations, fast.iterations);
+  EXPECT_NEAR(slow.busy_s - fast.busy_s, slow.swap_bytes / 1e9, 1e-9 * static_cast<double>(slow.iterations));
+}
+
+TEST(Batching, PagedChunkedPrefillWithStaggeredArrivalsConservesTokensAndEnergy) {
+  std::vector<Job> jobs;
+  for (int i = 0; i < 40; ++i)
+    jobs.push_back(Job{100 + 37 * i, 5 + 61 * (i % 7), (i % 10) * 50'000'000LL + (i / 10) * 400'000'000LL});
+  for (const bool swap : {false, true}) {
+    const auto p = paged_run(swap, 32e9, 256, jobs);
+    EXPECT_GT(p.preemptions, 0) << swap;
+    expect_conserved(p, jobs);
+  }
+}
+
+TEST(Batching, PagedAdmissionFailsOnlyWhatCanNeverFit) {
+  const auto m = llama8b();
+  const auto d = a100();
+  Engine e;
+  LatencyModel lat(m, d, nullptr);
+  BatchingConfig cfg{256, 0, 3000 * m.kv_bytes_per_token(), 0};
+  cfg.paged = true;
+  BatchingReplica r(e, m, d, lat, cfg);
+  // 2,990 tokens round up to 2,992 (187 blocks of 16) and fit; 2,995 round up to 3,008 and do not.
+  const auto gs = serve(r, e, {{2900, 90, 0}, {2900, 95, 0}});
+  EXPECT_FALSE(gs[0].failed);
+  EXPECT_TRUE(gs[1].failed);
+  EXPECT_EQ(r.preemptions(), 0);
+}

@@ -339,3 +339,60 @@ TEST(RunInvariants, ContextWindowRefusesOrRoutesAroundLongPrompts) {
   EXPECT_EQ(router.s.n_context_exceeded, 0);
   EXPECT_EQ(read_column<std::int64_t>(router.file, "requests", "route"), (std::vector<std::int64_t>{1, 0, 0, 1}));
 }
+
+// Device memory (DeploymentSpec::memory_policy): the phone's usable memory (8 GB × 0.9)
+// less Phi-3-mini's 4-bit weights (2.14 GB) holds 12,874 tokens of its KV cache (384 KiB
+// per token). A 20k-token prompt is refused with status out_of_memory, truncated to the
+// last 12,774 prompt tokens under "truncate", or sent to the LLM by a cascade or router.
+TEST(RunInvariants, DeviceMemoryRefusesTruncatesOrRoutesAroundLongPrompts) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const fs::path trace = d.path / "huge.csv";
+  write_file(trace,
+             "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+             "2023-11-16 18:15:46.6805900,5000,100\n"    // beyond the 4k window, within memory
+             "2023-11-16 18:15:47.6805900,20000,100\n"   // 20,100 tokens of KV > 12,874
+             "2023-11-16 18:15:48.6805900,1000,100\n"    // fits both
+             "2023-11-16 18:15:49.6805900,12774,100\n"   // exactly 12,874: fits memory
+             "2023-11-16 18:15:50.6805900,12775,100\n");  // one token over
+  const std::string t = "workload.trace=\"" + trace.string() + "\"";
+  const std::string mem_fail = "deployments.slm.memory_policy=\"fail\"";
+  auto counted = [](const RunOutput& o) {
+    EXPECT_EQ(o.s.n_ok + o.s.n_failed + o.s.n_timed_out + o.s.n_context_exceeded + o.s.n_out_of_memory,
+              o.s.n_requests);
+  };
+  EXPECT_EQ(run(d, "mem_ignored", {t, "mechanism.name=small_only"}).s.n_out_of_memory, 0);
+  const auto small = run(d, "mem_small", {t, mem_fail, "mechanism.name=small_only"});
+  counted(small);
+  EXPECT_EQ(small.s.n_out_of_memory, 2);
+  ASSERT_EQ(read_column<std::int64_t>(small.file, "requests", "status"), (std::vector<std::int64_t>{0, 4, 0, 0, 4}));
+  EXPECT_EQ(read_column<double>(small.file, "requests", "energy_j")[1], 0.0) << "a refused request computes nothing";
+
+  // Both limits on: the context window is checked first.
+  const auto both = run(d, "mem_both", {t, mem_fail, "deployments.slm.context_policy=\"fail\"",
+                                        "mechanism.name=small_only"});
+  counted(both);
+  EXPECT_EQ(read_column<std::int64_t>(both.file, "requests", "status"), (std::vector<std::int64_t>{3, 3, 0, 3, 3}));
+
+  // Truncation keeps the last tokens that fit: the answer comes, from a shorter prompt.
+  const auto cut = run(d, "mem_truncate", {t, "deployments.slm.memory_policy=\"truncate\"", "mechanism.name=small_only"});
+  counted(cut);
+  EXPECT_EQ(cut.s.n_ok, 5);
+  EXPECT_EQ(cut.s.n_truncated, 2);
+  const auto e_cut = read_column<double>(cut.file, "requests", "energy_phone_j");
+  const auto e_mem = read_column<double>(small.file, "requests", "energy_phone_j");
+  EXPECT_GT(e_cut[1], 0.0);
+  EXPECT_DOUBLE_EQ(e_cut[1], e_cut[3]) << "truncated to the 12,774 tokens of the largest prompt that fits";
+  EXPECT_DOUBLE_EQ(e_cut[3], e_mem[3]);
+
+  const auto cascade = run(d, "mem_cascade", {t, mem_fail, "mechanism.name=cascade"});
+  counted(cascade);
+  EXPECT_EQ(cascade.s.n_out_of_memory, 0);
+  const auto c_slm = read_column<std::int64_t>(cascade.file, "requests", "tokens_slm");
+  EXPECT_EQ(c_slm[1], 0) << "the phone stage is skipped, not asked";
+  EXPECT_EQ(read_column<std::int64_t>(cascade.file, "requests", "route")[1], 1);
+
+  const auto router = run(d, "mem_router", {t, mem_fail, "mechanism.name=router", "mechanism.router.threshold=0"});
+  counted(router);
+  EXPECT_EQ(read_column<std::int64_t>(router.file, "requests", "route"), (std::vector<std::int64_t>{0, 1, 0, 0, 1}));
+}

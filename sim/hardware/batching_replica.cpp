@@ -1,6 +1,7 @@
 #include "sim/hardware/batching_replica.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -9,8 +10,15 @@ namespace collabsim {
 BatchingReplica::BatchingReplica(Engine& engine, const ModelCard& model, const DeviceSpec& device,
                                  const LatencyModel& latency, BatchingConfig cfg)
     : engine_(engine), model_(model), dev_(device), latency_(latency), cfg_(cfg) {
-  if (cfg_.prefix_block_tokens > 0)
+  if (cfg_.prefix_block_tokens > 0) {
+    if (cfg_.paged)
+      throw std::invalid_argument("continuous batching: paged KV admission with prefix caching is not modelled");
     cache_ = std::make_unique<PrefixCache>(cfg_.prefix_block_tokens, model_.kv_bytes_per_token());
+  }
+  if (cfg_.paged && cfg_.kv_block_tokens < 1)
+    throw std::invalid_argument("continuous batching: kv_block_tokens must be at least 1");
+  if (cfg_.paged && cfg_.swap && !(cfg_.swap_bandwidth > 0))
+    throw std::invalid_argument("continuous batching: swap preemption needs a positive swap bandwidth");
 }
 
 Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
@@ -19,124 +27,213 @@ Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t out
 
 Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
                                            std::span<const std::int64_t> blocks) {
+  Req r;
+  if (cache_) r.blocks = blocks;
   Seq s;
-  if (cache_) s.blocks = blocks;
+  s.req = &r;
   s.prompt = std::max<std::int64_t>(prompt, 0);
   s.output = std::max<std::int64_t>(output, 0);
   s.cached = std::max<std::int64_t>(cached, 0);
-  s.g.queued = engine_.now();
-  s.g.prompt_tokens = s.prompt;
-  s.g.output_tokens = s.output;
+  s.target = s.prompt;
   s.full_prompt = s.prompt;
-  waiting_.push_back(&s);
+  r.g.queued = engine_.now();
+  r.g.prompt_tokens = s.prompt;
+  r.g.output_tokens = s.output;
+  waiting_.push_back(s);
   if (!looping_) {
     looping_ = true;
     engine_.spawn(loop());
   }
-  co_await Wait{s};
-  co_return s.g;
+  co_await Wait{r};
+  co_return r.g;
 }
 
-bool BatchingReplica::admit_cached(Seq* s, double need) {
-  const std::size_t m = cache_->match(s->blocks);
+double BatchingReplica::block_bytes(std::int64_t tokens) const {
+  const std::int64_t b = cfg_.kv_block_tokens;
+  return model_.kv_bytes_per_token() * static_cast<double>((tokens + b - 1) / b * b);
+}
+
+bool BatchingReplica::admit_cached(Seq& s, double need) {
+  const std::span<const std::int64_t> blocks = s.req->blocks;
+  const std::size_t m = cache_->match(blocks);
   const std::int64_t h = std::min<std::int64_t>(static_cast<std::int64_t>(m) * cache_->block_tokens(),
-                                                std::max<std::int64_t>(s->prompt - 1, 0));
+                                                std::max<std::int64_t>(s.prompt - 1, 0));
   const double own = need - model_.kv_bytes_per_token() * static_cast<double>(h);  // hit blocks are the cache's
-  cache_->pin(s->blocks, m);
+  cache_->pin(blocks, m);
   const double over = kv_used_ + cache_->bytes() + own - cfg_.kv_capacity;
   if (over > 0 && cache_->evict(over) < over) {
-    cache_->unpin(s->blocks, m);
+    cache_->unpin(blocks, m);
     return false;
   }
-  s->pinned = m;
-  s->kv_reserved = own;
+  s.pinned = m;
+  s.kv_reserved = own;
   kv_used_ += own;
-  s->prompt -= h;
-  s->cached += h;
-  s->g.prefix_hit_tokens = h;
-  prefix_prompt_ += s->full_prompt;
+  s.prompt -= h;
+  s.target = s.prompt;
+  s.cached += h;
+  s.req->g.prefix_hit_tokens = h;
+  prefix_prompt_ += s.full_prompt;
   prefix_hit_ += h;
   return true;
 }
 
-void BatchingReplica::cache_prompt(Seq* s) {
+void BatchingReplica::cache_prompt(Seq& s) {
   // The computed blocks move from the sequence's reservation to the cache (pinned).
+  const std::span<const std::int64_t> blocks = s.req->blocks;
   const std::int64_t b = cache_->block_tokens();
-  for (std::size_t i = s->pinned; i < s->blocks.size(); ++i) {
-    const std::int64_t tokens = std::min<std::int64_t>(b, s->full_prompt - static_cast<std::int64_t>(i) * b);
+  for (std::size_t i = s.pinned; i < blocks.size(); ++i) {
+    const std::int64_t tokens = std::min<std::int64_t>(b, s.full_prompt - static_cast<std::int64_t>(i) * b);
     if (tokens <= 0) break;
-    const double added = std::min(cache_->insert_pinned(s->blocks[i], tokens), s->kv_reserved);
-    s->kv_reserved -= added;
+    const double added = std::min(cache_->insert_pinned(blocks[i], tokens), s.kv_reserved);
+    s.kv_reserved -= added;
     kv_used_ -= added;
-    s->pinned = i + 1;
+    s.pinned = i + 1;
   }
 }
 
-void BatchingReplica::complete(Seq* s) {
-  s->g.end = engine_.now();
-  if (cache_) cache_->unpin(s->blocks, s->pinned);
-  kv_used_ -= s->kv_reserved;
-  engine_.schedule(engine_.now(), s->waiter);
+void BatchingReplica::complete(Seq& s) {
+  Generation& g = s.req->g;
+  g.end = engine_.now();
+  g.energy = s.energy;
+  g.device_time = s.device_time;
+  if (cache_) cache_->unpin(s.req->blocks, s.pinned);
+  kv_used_ -= s.kv_reserved;
+  s.kv_reserved = 0;
+  engine_.schedule(engine_.now(), s.req->waiter);
+}
+
+void BatchingReplica::admit() {
+  const double kv_tok = model_.kv_bytes_per_token();
+  while (!waiting_.empty() && static_cast<int>(running_.size()) < cfg_.max_batch) {
+    Seq& s = waiting_.front();
+    const std::int64_t total = s.cached + s.prompt + s.output;
+    double need = 0;
+    bool never = false;
+    if (cfg_.paged) {
+      // Swapped: its blocks come back; else the blocks of what its prefill computes + the token it emits.
+      need = s.swapped ? s.kv_reserved : block_bytes(std::min(s.cached + s.target + 1, total));
+      never = block_bytes(total) > cfg_.kv_capacity;
+    } else {
+      need = kv_tok * static_cast<double>(total);
+      never = need > cfg_.kv_capacity;
+    }
+    if (never) {  // can never fit
+      s.req->g.failed = true;
+      s.req->g.start = engine_.now();
+      complete(s);
+      waiting_.pop_front();
+      continue;
+    }
+    if (cache_) {
+      if (!admit_cached(s, need)) break;  // head of line waits for memory
+    } else {
+      if (kv_used_ + need > cfg_.kv_capacity) break;  // head of line waits for memory
+      s.kv_reserved = need;
+      kv_used_ += need;
+    }
+    if (s.swapped) {  // copied back from host memory before it runs again
+      s.swapped = false;
+      pending_swap_bytes_ += need;
+      swap_bytes_ += need;
+    }
+    if (!s.started) {
+      s.started = true;
+      s.req->g.start = engine_.now();
+    }
+    running_.push_back(s);
+    waiting_.pop_front();
+    const Seq& r = running_.back();
+    if (r.decoding()) {
+      add_decoder(r);
+      if (first_prefill_ + 1 == running_.size()) first_prefill_ = running_.size();
+    }
+  }
+}
+
+void BatchingReplica::preempt_back() {
+  Seq s = running_.back();
+  running_.pop_back();
+  first_prefill_ = std::min(first_prefill_, running_.size());
+  if (s.decoding()) remove_decoder(s);
+  ++preemptions_;
+  kv_used_ -= s.kv_reserved;
+  if (cfg_.swap) {  // KV to host memory (kv_reserved kept: the bytes to bring back)
+    s.swapped = true;
+    pending_swap_bytes_ += s.kv_reserved;
+    swap_bytes_ += s.kv_reserved;
+  } else {  // KV freed: prompt + generated tokens (and any cached context) are prefilled again
+    s.kv_reserved = 0;
+    s.prompt += s.cached;
+    s.cached = 0;
+    s.target = s.prompt + s.generated;
+    s.prefilled = 0;
+  }
+  s.chunk = 0;
+  waiting_.push_front(s);
+}
+
+bool BatchingReplica::grow() {
+  bool preempted = false;
+  for (std::size_t i = 0; i < running_.size(); ++i) {
+    if (!running_[i].decoding()) continue;  // a prefill's blocks were taken at admission
+    const Seq& s = running_[i];
+    const double need = block_bytes(std::min(s.context() + 1, s.cached + s.prompt + s.output)) - s.kv_reserved;
+    if (need <= 0) continue;
+    bool self = false;
+    while (kv_used_ + need > cfg_.kv_capacity) {
+      preempted = true;
+      self = i + 1 == running_.size();
+      preempt_back();  // the latest-admitted sequence (vLLM)
+      if (self) break;
+    }
+    if (self) break;  // it was the last one
+    running_[i].kv_reserved += need;
+    kv_used_ += need;
+  }
+  return preempted;
 }
 
 Task<void> BatchingReplica::loop() {
-  const double kv_tok = model_.kv_bytes_per_token();
   while (!waiting_.empty() || !running_.empty()) {
-    // Admit FCFS while the batch and the KV cache have room.
-    while (!waiting_.empty() && static_cast<int>(running_.size()) < cfg_.max_batch) {
-      Seq* s = waiting_.front();
-      const double need = kv_tok * static_cast<double>(s->cached + s->prompt + s->output);
-      if (need > cfg_.kv_capacity) {  // can never fit
-        waiting_.pop_front();
-        s->g.failed = true;
-        s->g.start = engine_.now();
-        complete(s);
-        continue;
-      }
-      if (cache_) {
-        if (!admit_cached(s, need)) break;  // head of line waits for memory
-        waiting_.pop_front();
-      } else {
-        if (kv_used_ + need > cfg_.kv_capacity) break;  // head of line waits for memory
-        waiting_.pop_front();
-        s->kv_reserved = need;
-        kv_used_ += need;
-      }
-      s->g.start = engine_.now();
-      running_.push_back(s);
-    }
-    if (running_.empty()) continue;  // only failures were drained
+    // Paged: running sequences take their next block first (preempting if needed); new
+    // sequences are admitted only in a round without preemption (vLLM's scheduler).
+    const bool preempted = cfg_.paged && grow();
+    if (!preempted) admit();
+    if (running_.empty()) continue;  // only failures were drained (or everything was preempted)
 
-    // Build one iteration.
+    // Build one iteration: decode sums are kept up to date; prefill chunks FCFS in the budget.
     std::int64_t budget = cfg_.max_prefill_tokens > 0 ? cfg_.max_prefill_tokens
                                                       : std::numeric_limits<std::int64_t>::max();
     IterationLoad load;
-    double tokens = 0;
-    for (Seq* s : running_) {
-      s->chunk = 0;
-      if (s->prefilled < s->prompt) {
-        const std::int64_t n = std::min(s->prompt - s->prefilled, budget);
-        if (n == 0) continue;  // starved by the chunked-prefill budget this iteration
-        budget -= n;
-        s->chunk = n;
-        const double nn = static_cast<double>(n), o = static_cast<double>(s->cached + s->prefilled);
-        ++load.prefill_seqs;
-        load.prefill_tokens += nn;
-        load.prefill_attention += nn * (o + nn / 2.0);
-        load.prefill_kv_tokens += o + nn;
-        tokens += nn;
-      } else {
-        ++load.decode_seqs;
-        load.decode_context += static_cast<double>(s->cached + s->prompt + s->generated);
-        tokens += 1.0;
-      }
+    std::int64_t prefill_tokens = 0;
+    for (std::size_t i = first_prefill_; i < running_.size(); ++i) {
+      Seq& s = running_[i];
+      if (s.decoding()) continue;
+      const std::int64_t n = std::min(s.target - s.prefilled, budget);
+      if (n == 0) continue;  // starved by the chunked-prefill budget this iteration
+      budget -= n;
+      s.chunk = n;
+      const double nn = static_cast<double>(n), o = static_cast<double>(s.cached + s.prefilled);
+      ++load.prefill_seqs;
+      load.prefill_tokens += nn;
+      load.prefill_attention += nn * (o + nn / 2.0);
+      load.prefill_kv_tokens += o + nn;
+      prefill_tokens += n;
     }
+    prefilled_tokens_ += prefill_tokens;
+    load.decode_seqs = decode_seqs_;
+    load.decode_context = static_cast<double>(decode_ctx_);  // exact: integer sums below 2^53
+    const double tokens = static_cast<double>(prefill_tokens + decode_seqs_);
     if (tokens == 0) {
       // Every running sequence is a prefill starved by a zero budget: cannot happen with
       // budget ≥ 1, kept as a guard against a silent spin.
       throw std::logic_error("continuous batching: empty iteration");
     }
-    const double t = latency_.iteration(load) + cfg_.iteration_overhead;
+    double t = latency_.iteration(load) + cfg_.iteration_overhead;
+    if (pending_swap_bytes_ > 0) {  // swap copies (out and in) stall this iteration
+      t += pending_swap_bytes_ / cfg_.swap_bandwidth;
+      pending_swap_bytes_ = 0;
+    }
     const StepWork work = latency_.iteration_work(load);
     const PowerDraw draw = dev_.step(work.flops, work.bytes, t);  // power of this iteration, capped
     const SimTime dt = from_seconds(draw.seconds);
@@ -151,34 +248,54 @@ Task<void> BatchingReplica::loop() {
     max_batch_seen_ = std::max(max_batch_seen_, running_.size());
     ++iterations_;
 
-    // Advance every sequence; finish those that produced their last token.
-    std::size_t keep = 0;
-    for (Seq* s : running_) {
-      const double share = (s->chunk > 0 ? static_cast<double>(s->chunk)
-                                         : (s->prefilled >= s->prompt ? 1.0 : 0.0)) / tokens;
-      s->g.energy += energy * share;
-      s->g.device_time += t_s * share;
+    // Advance every sequence, finish those that produced their last token, and collect the
+    // next iteration's decode sums.
+    const SimTime now = engine_.now();
+    std::size_t keep = 0, first_prefill = std::numeric_limits<std::size_t>::max();
+    decode_seqs_ = 0;
+    decode_ctx_ = 0;
+    for (std::size_t i = 0; i < running_.size(); ++i) {
+      Seq& s = running_[i];
       bool emitted = false;
-      if (s->chunk > 0) {
-        s->prefilled += s->chunk;
-        if (s->prefilled == s->prompt && cache_) cache_prompt(s);
-        if (s->prefilled == s->prompt && s->output > 0) emitted = true;  // first token
-      } else if (s->prefilled >= s->prompt) {
+      if (s.chunk > 0) {
+        const double share = static_cast<double>(s.chunk) / tokens;
+        s.energy += energy * share;
+        s.device_time += t_s * share;
+        s.prefilled += s.chunk;
+        s.prefilled_total += s.chunk;
+        s.chunk = 0;
+        if (s.prefilled == s.target) {
+          if (cache_) cache_prompt(s);
+          if (s.generated < s.output) emitted = true;  // first token (or the next, after a recompute)
+        }
+      } else if (s.decoding()) {
+        const double share = 1.0 / tokens;
+        s.energy += energy * share;
+        s.device_time += t_s * share;
         emitted = true;
       }
       if (emitted) {
-        if (s->generated == 0) s->g.first_token = engine_.now();
-        ++s->generated;
+        if (s.generated == 0) s.req->g.first_token = now;
+        if (s.generated < s.output) ++tokens_generated_;  // (a request for 0 tokens still takes a step)
+        ++s.generated;
       }
-      const bool done = s->prefilled >= s->prompt && s->generated >= s->output;
-      if (done) {
-        if (s->output == 0) s->g.first_token = engine_.now();
+      if (s.decoding() && s.generated >= s.output) {
+        if (s.output == 0) s.req->g.first_token = now;
+        if (cfg_.paged) recompute_tokens_ += s.prefilled_total - s.full_prompt;
         complete(s);
-      } else {
-        running_[keep++] = s;
+        continue;
       }
+      if (s.decoding()) {
+        ++decode_seqs_;
+        decode_ctx_ += s.context();
+      } else {
+        first_prefill = std::min(first_prefill, keep);
+      }
+      if (keep != i) running_[keep] = s;
+      ++keep;
     }
     running_.resize(keep);
+    first_prefill_ = std::min(first_prefill, keep);
   }
   looping_ = false;
 }

@@ -6,10 +6,31 @@
 /// at most `max_prefill_tokens` prompt tokens per iteration, as Sarathi-Serve, Agrawal et
 /// al., OSDI 2024). The iteration that finishes a prompt emits its first token.
 ///
-/// Admission is FCFS with a KV-cache limit: a sequence is admitted only if the KV cache of
-/// its whole prompt + output (kv_bytes_per_token × tokens) fits in what is left of
-/// `kv_capacity` (conservative reservation, no preemption), and while the batch has fewer
-/// than `max_batch` sequences. A request whose KV alone exceeds the capacity fails.
+/// Admission is FCFS, while the batch has fewer than `max_batch` sequences, in one of two
+/// KV-cache modes (BatchingConfig::paged):
+///  - reserve (the default): a sequence is admitted only if the KV cache of its whole
+///    prompt + output (kv_bytes_per_token × tokens) fits in what is left of `kv_capacity`;
+///    nothing is ever preempted (conservative).
+///  - paged (vLLM's PagedAttention, Kwon et al., SOSP 2023): a sequence holds KV blocks of
+///    `kv_block_tokens` tokens for what it has computed. Admission takes the blocks of its
+///    prompt (+ the first output token); before every iteration each running sequence, in
+///    admission order, takes the blocks of the token it will produce. When the cache has no
+///    free block for it, the latest-admitted running sequence is preempted (vLLM's policy;
+///    possibly the growing sequence itself), repeatedly until the block fits, and no new
+///    sequence is admitted in that round. A preempted sequence goes back to the head of the
+///    waiting queue (preempted ones in their admission order), and on readmission either
+///      recompute: had its KV freed and prefills its prompt + the tokens it generated again
+///                 (recompute_tokens counts the extra prefill), or
+///      swap:      had its KV copied to host memory, and copies it back; both copies take
+///                 bytes / `swap_bandwidth` s, added to the next iteration's time.
+///    Output tokens are never produced twice.
+/// Either way a request whose KV (prompt + output, rounded up to whole blocks when paged)
+/// alone exceeds the capacity fails at once.
+///
+/// Per-sequence state is kept contiguous in the replica (not in the callers' coroutine
+/// frames), and the decode sums of the next iteration (sequences, Σ context) are collected
+/// while the finished iteration is applied, so each iteration walks the batch once, plus
+/// the prefilling sequences (a suffix of the batch in admission order, reserve mode).
 ///
 /// Iteration time (LatencyModel::iteration; with the roofline, over the whole batch on k accelerators):
 ///   FLOPs = 2·P_active·(prefill tokens + decode sequences)
@@ -45,6 +66,13 @@ struct BatchingConfig {
   /// Prefix caching (prefix_cache.hpp): tokens per KV block keyed by a request's prefix-block
   /// hash ids (Mooncake: 512); 0 = off (no cache, results as without the feature).
   std::int64_t prefix_block_tokens = 0;
+  /// KV admission: false = reserve prompt + output up front (no preemption); true = paged
+  /// (blocks as the sequence grows, preemption when they run out). Paged admission with
+  /// prefix caching is not modelled (the constructor throws std::invalid_argument).
+  bool paged = false;
+  std::int64_t kv_block_tokens = 16;     ///< paged: tokens per KV block (vLLM's default block size)
+  bool swap = false;                     ///< paged: preemption swaps KV to host memory (else recompute)
+  double swap_bandwidth = 32e9;          ///< bytes/s of the device ↔ host copy (swap preemption)
 };
 
 class BatchingReplica {
@@ -103,40 +131,80 @@ class BatchingReplica {
   bool accepting() const { return accepting_; }
   void set_accepting(bool on) { accepting_ = on; }
   double mean_batch() const { return busy_s_ > 0 ? batch_time_ / busy_s_ : 0.0; }
+  /// Paged admission: sequences preempted so far (each preemption counts once), prompt and
+  /// generated tokens prefilled again after recompute preemptions (tokens), KV bytes copied
+  /// between device and host by swap preemptions (out + in, bytes). 0 in reserve mode.
+  std::int64_t preemptions() const { return preemptions_; }
+  std::int64_t recompute_tokens() const { return recompute_tokens_; }
+  double swap_bytes() const { return swap_bytes_; }
+  /// Output tokens produced so far (each requested output token of a served request exactly once).
+  std::int64_t tokens_generated() const { return tokens_generated_; }
+  /// Prompt tokens prefilled so far (recomputes included; prefix-cache hits excluded).
+  std::int64_t prefilled_tokens() const { return prefilled_tokens_; }
 
  private:
-  struct Seq {
-    std::int64_t prompt = 0, output = 0, cached = 0;
-    std::int64_t prefilled = 0, generated = 0;
-    double kv_reserved = 0;
+  /// What the caller waits on, in its generate() coroutine frame (touched at admission and
+  /// completion only).
+  struct Req {
     Generation g;
     std::coroutine_handle<> waiter;
-    std::int64_t chunk = 0;  // prompt tokens processed in the current iteration
     std::span<const std::int64_t> blocks;  // prefix-block hash ids (prefix caching)
+  };
+  /// Per-sequence state, by value in waiting_ / running_ (contiguous for the iteration walk).
+  struct Seq {
+    Req* req = nullptr;
+    std::int64_t prompt = 0, output = 0, cached = 0;
+    std::int64_t target = 0;               // tokens to prefill: prompt (+ generated, after a recompute preemption)
+    std::int64_t prefilled = 0, generated = 0;
+    std::int64_t chunk = 0;                // tokens prefilled in the current iteration
+    std::int64_t prefilled_total = 0;      // Σ chunks, recomputes included
+    double kv_reserved = 0;                // bytes held (paged: whole blocks)
+    double energy = 0, device_time = 0;    // attributed so far (J, s)
     std::int64_t full_prompt = 0;          // prompt before the cache hit
     std::size_t pinned = 0;                // leading blocks pinned in the cache
+    bool started = false;                  // admitted once (Generation::start set)
+    bool swapped = false;                  // KV on the host (swap preemption), resumes where it stopped
+    bool decoding() const { return prefilled >= target; }
+    std::int64_t context() const { return cached + prompt + generated; }
   };
   struct Wait {
-    Seq& s;
+    Req& r;
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) noexcept { s.waiter = h; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { r.waiter = h; }
     void await_resume() const noexcept {}
   };
 
   Task<void> loop();
-  void complete(Seq* s);
+  void complete(Seq& s);
   /// Prefix caching: reuses the cached prefix of the queue head; false when its KV does not
   /// fit even after evicting (nothing changed then).
-  bool admit_cached(Seq* s, double need);
-  void cache_prompt(Seq* s);
+  bool admit_cached(Seq& s, double need);
+  void cache_prompt(Seq& s);
+  /// Admits from the head of the waiting queue while batch and KV cache have room.
+  void admit();
+  /// Paged: bytes of the blocks that hold `tokens` tokens.
+  double block_bytes(std::int64_t tokens) const;
+  /// Paged: gives every running sequence the blocks of the token it produces next,
+  /// preempting from the back as needed; true when any sequence was preempted.
+  bool grow();
+  /// Paged: preempts running_.back() to the head of the waiting queue.
+  void preempt_back();
+  void add_decoder(const Seq& s) { ++decode_seqs_, decode_ctx_ += s.context(); }
+  void remove_decoder(const Seq& s) { --decode_seqs_, decode_ctx_ -= s.context(); }
 
   Engine& engine_;
   const ModelCard& model_;
   const DeviceSpec& dev_;
   const LatencyModel& latency_;
   BatchingConfig cfg_;
-  std::deque<Seq*> waiting_;
-  std::vector<Seq*> running_;
+  std::deque<Seq> waiting_;
+  std::vector<Seq> running_;
+  std::size_t first_prefill_ = 0;     // running_[i] for i < first_prefill_ are all decoding
+  int decode_seqs_ = 0;               // decoding sequences in running_
+  std::int64_t decode_ctx_ = 0;       // Σ their context (tokens)
+  double pending_swap_bytes_ = 0;     // swap copies to charge to the next iteration
+  std::int64_t preemptions_ = 0, recompute_tokens_ = 0, tokens_generated_ = 0, prefilled_tokens_ = 0;
+  double swap_bytes_ = 0;
   bool looping_ = false;
   bool accepting_ = true;
   double watts_now_ = 0;

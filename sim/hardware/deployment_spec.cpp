@@ -24,8 +24,26 @@ std::span<const Field> deployment_fields() {
       Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration", 0.0, 1e6),
       Field::text("context_policy", "ignore",
                   "a request beyond the model's context_window: ignore (answer anyway, the old behaviour) or fail "
-                  "(status context_exceeded; cascades skip the stage, routers take the other model)",
-                  {"ignore", "fail"}),
+                  "(status context_exceeded; cascades skip the stage, routers take the other model) or "
+                  "truncate (keep the last prompt tokens that fit; fail when the output alone does not)",
+                  {"ignore", "fail", "truncate"}),
+      Field::text("memory_policy", "ignore",
+                  "a request whose KV cache (prompt + output) exceeds the device's usable memory less the "
+                  "weights: ignore (the old behaviour: a batching replica fails it, status failed; others "
+                  "answer), fail (status out_of_memory; cascades skip the stage, routers take the other model) "
+                  "or truncate (keep the last prompt tokens that fit; fail when the output alone does not)",
+                  {"ignore", "fail", "truncate"}),
+      Field::text("kv_admission", "reserve",
+                  "continuous batching: reserve the KV of prompt + output at admission (no preemption) or "
+                  "paged (KV blocks taken as sequences grow; the latest-admitted sequence is preempted when "
+                  "they run out, as vLLM)",
+                  {"reserve", "paged"}),
+      Field::text("preemption", "recompute",
+                  "paged KV admission: a preempted sequence's KV is freed and recomputed (prompt + generated "
+                  "prefilled again) or swapped to host memory at the device's swap_bandwidth",
+                  {"recompute", "swap"}),
+      Field::integer("kv_block_tokens", 16, "tokens", "paged KV admission: tokens per KV block (vLLM: 16)", 1,
+                     1e6),
       Field::text("dispatch", "least_loaded",
                   "replica choice for a new request (cache_aware: the replica caching the longest prefix "
                   "unless the pool is imbalanced, SGLang's router policy)",
@@ -108,6 +126,10 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   if (d.prefix_cache && d.scheduler != "continuous")
     throw InputError(p.pos("prefix_cache"), "deployments." + name + ".prefix_cache",
                      "prefix caching needs scheduler = \"continuous\"");
+  d.memory_policy = p.text("memory_policy");
+  d.kv_paged = p.text("kv_admission") == "paged";
+  d.preemption_swap = p.text("preemption") == "swap";
+  d.kv_block_tokens = p.integer("kv_block_tokens");
   d.autoscale = p.flag("autoscale");
   d.autoscale_min_replicas = static_cast<int>(p.integer("autoscale_min_replicas"));
   d.autoscale_interval = p.number("autoscale_interval");

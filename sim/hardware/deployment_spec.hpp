@@ -58,7 +58,24 @@ struct DeploymentSpec {
   /// "ignore" (answered as if it fit: the behaviour before windows were checked, still the
   /// default so existing results and the PGR anchors stay comparable) or "fail" (refused
   /// with status context_exceeded; cascades skip the stage, routers take the other model).
+  /// "truncate": the prompt keeps its last tokens so that prompt + output fit (context and
+  /// memory truncation: DeploymentSpec::memory_policy).
   std::string context_policy = "ignore";
+  /// What a request whose KV cache (kv_bytes_per_token × (prompt + output)) exceeds a
+  /// replica's KV capacity (usable memory − weights) gets: "ignore" (the behaviour before:
+  /// a continuous-batching replica fails it with status failed, per-user and fcfs devices
+  /// answer it), "fail" (refused with status out_of_memory before any transfer; cascades
+  /// skip the stage, routers take the other model) or "truncate" (the prompt keeps its last
+  /// N tokens, N = the largest that fits with the output; refused when N < 1). Truncation
+  /// changes no quality score: an assumption (the answer is taken to depend on the kept
+  /// tail, as for a chat client that drops the oldest turns).
+  std::string memory_policy = "ignore";
+  /// Continuous batching KV admission (batching_replica.hpp): false = reserve prompt +
+  /// output at admission; true = paged blocks of `kv_block_tokens`, preemption of the
+  /// latest-admitted sequence when they run out, by recompute or (preemption_swap) swap.
+  bool kv_paged = false;
+  bool preemption_swap = false;
+  std::int64_t kv_block_tokens = 16;
   std::filesystem::path profile;       ///< measured latency profile (empty = roofline)
   /// Autoscaling of a continuous-batching pool (docs/ENERGY.md): off = fixed provisioning
   /// (every replica up for the whole run). On: `autoscale_min_replicas` start loaded, up to

@@ -65,6 +65,9 @@ std::span<const Field> device_fields() {
                       "power per accelerator of a replica stopped by autoscaling", 0.0, 1e9),
       Field::quantity("weight_load_bandwidth", "7 GB/s", Dimension::Bandwidth,
                       "rate at which a cold-started replica loads its weights (storage/host to device)", 1e3, 1e15),
+      Field::quantity("swap_bandwidth", "32 GB/s", Dimension::Bandwidth,
+                      "device <-> host memory copy rate for KV swap preemption (default: PCIe 4.0 x16, "
+                      "16 GT/s x 16 lanes x 128/130 = 31.5 GB/s per direction, PCI-SIG)", 1e3, 1e15),
   };
   return f;
 }
@@ -119,6 +122,7 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.power_cap = p.number("power_cap");
   d.standby_power = p.number("standby_power");
   d.weight_load_bandwidth = p.number("weight_load_bandwidth");
+  d.swap_bandwidth = p.number("swap_bandwidth");
   if (d.busy_power < d.idle_power)
     throw InputError(p.pos("busy_power"), ctx + ".busy_power", "busy_power is below idle_power");
   if (d.power_cap > 0 && d.power_cap <= d.idle_power)

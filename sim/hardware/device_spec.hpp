@@ -62,6 +62,9 @@ struct DeviceSpec {
   double power_cap = 0;        ///< W per accelerator (0 = none): power clamped, the step slowed (docs/ENERGY.md)
   double standby_power = 0;    ///< W per accelerator of a stopped (autoscaled-down) replica
   double weight_load_bandwidth = 7e9;  ///< bytes/s at which a cold-started replica loads its weights
+  /// bytes/s of a device ↔ host memory copy (KV swap preemption; default PCIe 4.0 x16 per
+  /// direction: 16 GT/s × 16 lanes × 128/130 ≈ 31.5 GB/s, PCI-SIG PCIe 4.0 specification)
+  double swap_bandwidth = 32e9;
   SourcePos pos;
 
   /// FLOP/s one accelerator achieves: peak_flops × compute_efficiency.

@@ -61,6 +61,10 @@ std::unique_ptr<Server> make_server(Engine& engine, const DeploymentSpec& dep, c
     cfg.kv_capacity = kv_capacity;
     cfg.iteration_overhead = dep.iteration_overhead;
     cfg.prefix_block_tokens = dep.prefix_cache ? dep.prefix_block_tokens : 0;
+    cfg.paged = dep.kv_paged;
+    cfg.swap = dep.preemption_swap;
+    cfg.kv_block_tokens = dep.kv_block_tokens;
+    cfg.swap_bandwidth = dev.swap_bandwidth;
     AutoscaleConfig as;
     as.on = dep.autoscale;
     as.min_replicas = dep.autoscale_min_replicas;

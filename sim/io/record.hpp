@@ -16,7 +16,9 @@ namespace collabsim {
 /// Outcome of a request: answered; failed (could never be served, e.g. its KV cache does
 /// not fit a replica); timed out (gave up waiting on the network); context exceeded (prompt
 /// + output beyond the answering model's context window, ModelCard::context_window).
-enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2, ContextExceeded = 3 };
+/// out of memory (its KV cache, prompt + output, beyond the device's memory less the weights,
+/// deployments.<name>.memory_policy = "fail").
+enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2, ContextExceeded = 3, OutOfMemory = 4 };
 
 /// Which model's answer the user got: the index of the answering model in the
 /// mechanism's own order (two-model mechanisms: 0 = small, 1 = large; a cascade: its
@@ -61,6 +63,9 @@ struct RequestRecord {
   /// Prompt tokens served from a prefix cache instead of prefilled, summed over the
   /// request's generations (deployments.<name>.prefix_cache), tokens.
   std::int64_t prefix_hit_tokens = 0;
+  /// Prompt tokens dropped by truncation (context_policy / memory_policy = "truncate") over
+  /// the request's calls; /summary n_truncated counts requests with any. Not a /requests column.
+  std::int64_t truncated_tokens = 0;
   std::vector<std::int64_t> tokens;  ///< generated tokens per deployment
   std::vector<double> device_energy; ///< J per device
   // Request attributes (columns only with [workload.attributes]; workload/request_attributes.hpp)

@@ -37,6 +37,8 @@ void SummaryAccumulator::add(const RequestRecord& r) {
   s_.n_failed += r.status == Status::Failed ? 1 : 0;
   s_.n_timed_out += r.status == Status::TimedOut ? 1 : 0;
   s_.n_context_exceeded += r.status == Status::ContextExceeded ? 1 : 0;
+  s_.n_out_of_memory += r.status == Status::OutOfMemory ? 1 : 0;
+  s_.n_truncated += r.truncated_tokens > 0 ? 1 : 0;
   bytes_up_sum_ += static_cast<double>(r.bytes_up);
   private_sum_ += static_cast<double>(r.private_tokens_sent);
   escalated_ += r.escalated ? 1 : 0;
@@ -107,6 +109,10 @@ MetricRow Summary::columns() const {
       {"n_failed", {"requests", static_cast<double>(n_failed)}},
       {"n_timed_out", {"requests", static_cast<double>(n_timed_out)}},
       {"n_context_exceeded", {"requests", static_cast<double>(n_context_exceeded)}},
+      {"n_out_of_memory", {"requests", static_cast<double>(n_out_of_memory)}},
+      {"n_truncated", {"requests", static_cast<double>(n_truncated)}},
+      {"n_preemptions", {"sequences", static_cast<double>(n_preemptions)}},
+      {"recompute_tokens", {"tokens", static_cast<double>(recompute_tokens)}},
       {"quality_mean", {"1", quality_mean}},
       {"quality_ci95_lo", {"1", quality_ci95_lo}},
       {"quality_ci95_hi", {"1", quality_ci95_hi}},

@@ -21,6 +21,13 @@ struct Summary {
   std::int64_t n_failed = 0;        ///< could not be served (e.g. KV cache too small)
   std::int64_t n_timed_out = 0;     ///< gave up waiting on the network
   std::int64_t n_context_exceeded = 0;  ///< prompt + output beyond the answering model's context window
+  std::int64_t n_out_of_memory = 0;     ///< KV of prompt + output beyond the answering device's memory (memory_policy)
+  std::int64_t n_truncated = 0;         ///< requests answered with a truncated prompt (status ok; not a count of its own)
+  /// Paged KV admission, over every continuous-batching replica (set by run_scenario, not
+  /// from records): sequences preempted, and prompt + generated tokens prefilled again
+  /// after recompute preemptions.
+  std::int64_t n_preemptions = 0;
+  std::int64_t recompute_tokens = 0;
   double quality_mean = 0;          ///< mean score over all requests (failed count as 0)
   /// 95% bootstrap interval of quality_mean over the run's requests: normal interval
   /// quality_mean ± 1.96·se, se the standard deviation of kBootstrapResamples resampled

@@ -48,7 +48,7 @@ std::vector<std::string> strings(const H5::H5File& f, const std::filesystem::pat
 }
 
 const char* status_name(double s) {
-  return s == 0 ? "ok" : s == 1 ? "failed" : s == 2 ? "timed_out" : "context_exceeded";
+  return s == 0 ? "ok" : s == 1 ? "failed" : s == 2 ? "timed_out" : s == 3 ? "context_exceeded" : "out_of_memory";
 }
 
 /// Assigns tids so that slices of one pid that share a tid never overlap: first lane whose

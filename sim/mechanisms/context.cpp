@@ -150,11 +150,17 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
   const double bpt = sc_.workload.bytes_per_token;
   Answer a;
   a.deployment = asked_dep;
-  if (!fits(dep, prompt_tokens, output_tokens)) {  // refused before anything is sent or computed
-    a.context_exceeded = true;
+  const Admission ad = admission(dep, prompt_tokens, output_tokens);
+  if (ad.refused != Limit::none) {  // refused before anything is sent or computed
+    a.context_exceeded = ad.refused == Limit::context;
+    a.out_of_memory = ad.refused == Limit::memory;
     a.generation.failed = true;
     a.first_token_at_user = a.done_at_user = engine_.now();
     co_return a;
+  }
+  if (ad.prompt < prompt_tokens) {  // truncated at the caller: only the kept tail is sent
+    rec.truncated_tokens += prompt_tokens - ad.prompt;
+    prompt_tokens = ad.prompt;
   }
   const SimTime asked = engine_.now();
   if (device != r.origin && !redacted && !sc_.devices[device].trusted)
@@ -205,6 +211,33 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
     spans_->add(rec.request_id, spans_->track("mechanism"), SpanKind::Ask, asked, a.done_at_user,
                 static_cast<std::int32_t>(dep));
   co_return a;
+}
+
+Context::Admission Context::admission(std::size_t dep, std::int64_t prompt, std::int64_t output) const {
+  const DeploymentSpec& d = sc_.deployments[dep];
+  Admission ad;
+  ad.prompt = prompt;
+  if (d.context_policy == "ignore" && d.memory_policy == "ignore") return ad;  // the default: nothing checked
+  const std::int64_t asked = prompt + output;
+  std::int64_t limit = std::numeric_limits<std::int64_t>::max();  // smallest truncating limit (tokens)
+  Limit binding = Limit::none;
+  const std::int64_t w = d.model.context_window;
+  if (d.context_policy != "ignore" && w > 0 && asked > w) {
+    if (d.context_policy == "fail") return {Limit::context, prompt};
+    limit = w;
+    binding = Limit::context;
+  }
+  const double kv_tok = d.model.kv_bytes_per_token();
+  const double cap = deps_[dep]->kv_capacity();
+  if (d.memory_policy != "ignore" && kv_tok > 0 && kv_tok * static_cast<double>(asked) > cap) {
+    if (d.memory_policy == "fail") return {Limit::memory, prompt};
+    const auto fit = static_cast<std::int64_t>(std::floor(cap / kv_tok));
+    if (fit < limit) limit = fit, binding = Limit::memory;
+  }
+  if (binding == Limit::none) return ad;
+  ad.prompt = std::min(prompt, limit - output);
+  if (ad.prompt < (prompt > 0 ? 1 : 0)) return {binding, prompt};  // the output alone does not fit
+  return ad;
 }
 
 Task<std::vector<Answer>> Context::ask_all(const std::vector<std::size_t>& deps, const Request& r,
@@ -297,7 +330,10 @@ void Context::finish_with_quality(const Request& r, RequestRecord& rec, const An
                    ? to_seconds(a.done_at_user - a.first_token_at_user) / static_cast<double>(r.output_tokens - 1)
                    : std::numeric_limits<double>::quiet_NaN();
   if (a.generation.failed || a.timed_out) {  // no answer: quality 0, not counted in n_ok
-    rec.status = a.timed_out ? Status::TimedOut : a.context_exceeded ? Status::ContextExceeded : Status::Failed;
+    rec.status = a.timed_out          ? Status::TimedOut
+                 : a.context_exceeded ? Status::ContextExceeded
+                 : a.out_of_memory    ? Status::OutOfMemory
+                                      : Status::Failed;
     rec.quality = 0.0;
     return;
   }

@@ -35,6 +35,7 @@ struct Answer {
   SimTime done_at_user = 0;         ///< last output token reaches the origin device
   bool timed_out = false;           ///< a network wait passed the request's deadline
   bool context_exceeded = false;    ///< refused: beyond the model's context window (Context::fits)
+  bool out_of_memory = false;       ///< refused: its KV cache beyond the device's memory (Context::fits)
   Generation generation;
 };
 
@@ -81,14 +82,30 @@ class Context {
   /// answers in the same order once all are in (fusion, ensembles).
   Task<std::vector<Answer>> ask_all(const std::vector<std::size_t>& deps, const Request& r, RequestRecord& rec);
 
-  /// True when deployment `dep`'s model can hold `prompt_tokens` + `output_tokens` in its
-  /// context window (always, when the card gives none or the deployment's context_policy
-  /// is "ignore"). A request beyond it is refused by
-  /// ask_tokens() before any transfer or compute, with status context_exceeded.
+  /// Which limit refuses a request (Admission::refused).
+  enum class Limit { none, context, memory };
+  /// Whether deployment `dep` takes `prompt_tokens` + `output_tokens`, and with what prompt.
+  struct Admission {
+    Limit refused = Limit::none;
+    std::int64_t prompt = 0;  ///< prompt tokens it takes (< the asked prompt when truncated)
+  };
+  /// The limits of deployment `dep` for a request (checked in this order):
+  ///  - context: prompt + output ≤ the model's context_window (ModelCard; 0 = unknown);
+  ///  - memory:  kv_bytes_per_token × (prompt + output) ≤ the replica's KV capacity
+  ///    (DeploymentServer::kv_capacity: usable memory − weights; unlimited when the
+  ///    device's memory is unknown). For paged KV admission the block rounding is ignored.
+  /// A limit whose policy (context_policy, memory_policy) is "ignore" is not checked;
+  /// "fail" refuses the request; "truncate" keeps the last N prompt tokens, N =
+  /// min(prompt, L − output) with L the smallest truncating limit in tokens, and refuses it
+  /// when the output alone leaves no prompt token (N < 1 for a non-empty prompt).
+  Admission admission(std::size_t dep, std::int64_t prompt_tokens, std::int64_t output_tokens) const;
+  /// True when deployment `dep` takes the request (Admission::refused is none): within
+  /// its context window and memory, or truncated to fit, or the limits are not checked
+  /// (policies "ignore", the default). A request it does not take is refused by
+  /// ask_tokens() before any transfer or compute, with status context_exceeded or
+  /// out_of_memory; cascades skip such a stage and routers take the other model.
   bool fits(std::size_t dep, std::int64_t prompt_tokens, std::int64_t output_tokens) const {
-    const DeploymentSpec& d = sc_.deployments[dep];
-    const std::int64_t w = d.model.context_window;
-    return d.context_policy == "ignore" || w <= 0 || prompt_tokens + output_tokens <= w;
+    return admission(dep, prompt_tokens, output_tokens).refused == Limit::none;
   }
   /// fits() for the request's own prompt and output.
   bool fits(std::size_t dep, const Request& r) const { return fits(dep, r.prompt_tokens, r.output_tokens); }

@@ -17,6 +17,7 @@
 #include "collabsim/version.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/error.hpp"
+#include "sim/hardware/batching_pool.hpp"
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/hardware/device_monitor.hpp"
 #include "sim/io/output_path.hpp"
@@ -382,6 +383,20 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     res.summary.prefix_hit_rate =
         prompt > 0 ? static_cast<double>(hit) / static_cast<double>(prompt) : std::numeric_limits<double>::quiet_NaN();
   }
+  // Paged KV admission: preemptions per device (its /devices row) and in all.
+  std::vector<std::int64_t> device_preemptions(sc.devices.size(), 0);
+  std::vector<bool> device_paged(sc.devices.size(), false);
+  for (std::size_t k = 0; k < deps.size(); ++k) {
+    const auto* pool = dynamic_cast<const BatchingPool*>(&deps[k]->server());
+    if (!pool || !sc.deployments[k].kv_paged) continue;
+    const std::size_t dev = topo.deployment_device(k);
+    device_paged[dev] = true;
+    for (const auto& rep : pool->replicas()) {
+      device_preemptions[dev] += rep->preemptions();
+      res.summary.n_preemptions += rep->preemptions();
+      res.summary.recompute_tokens += rep->recompute_tokens();
+    }
+  }
   if (join.skipped() > 0)
     res.warnings.push_back(fmt::format(
         "{} of {} questions in {} were left out of the join: a column in use ({}) is blank (quality.blank = \"{}\")",
@@ -396,6 +411,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     cols.push_back({"busy_s", {"s", u.busy_s}});
     cols.push_back({"busy_energy_j", {"J", u.busy_energy_j}});
     if (u.shared) {
+      if (device_paged[i]) cols.push_back({"preemptions", {"sequences", static_cast<double>(device_preemptions[i])}});
       cols.push_back({"utilisation", {"1", u.utilisation}});
       cols.push_back({"idle_energy_j", {"J", u.idle_energy_j}});
       if (u.autoscaled) {  // docs/ENERGY.md: busy + idle + startup + standby = ∫ power dt
