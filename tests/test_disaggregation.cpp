@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/time.hpp"
 #include "sim/hardware/latency_model.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/run_scenario.hpp"
@@ -59,7 +60,7 @@ TEST(Disaggregation, TtftIsThePrefillAndDecodeWaitsForTheKvTransfer) {
   TempDir d;
   const Scenario sc = load(d, "pd");
   const RunResult res = run_scenario(sc);
-  const fs::path f = *res.output;
+  const fs::path f = res.output;
   const auto ttft = read_column<double>(f, "requests", "ttft_s");
   const auto lat = read_column<double>(f, "requests", "latency_s");
   ASSERT_EQ(ttft.size(), 2u);
