@@ -100,7 +100,7 @@ TEST(PrefixServing, OffByDefaultPrefillsEveryPrompt) {
   ASSERT_EQ(ttft.size(), 3u);
   for (double t : ttft) EXPECT_NEAR(t, prefill_iteration(sc, 2048, 0), 1e-9);
   EXPECT_TRUE(std::isnan(res.summary.prefix_hit_rate));
-  H5::H5File h(res.output->string(), H5F_ACC_RDONLY);  // no column, no device fields when off
+  H5::H5File h(res.output.string(), H5F_ACC_RDONLY);  // no column, no device fields when off
   EXPECT_THROW(H5::CompType(h.openDataSet("requests")).getMemberIndex("prefix_hit_tokens"), H5::Exception);
 }
 
