@@ -41,6 +41,7 @@ METRIC_LABELS = {
     "makespan_s": ("makespan", "s"), "throughput_rps": ("throughput", "requests/s"),
     "n_saturated_devices": ("saturated devices", "devices"),
     "slo_attainment": ("SLO attainment", "1"), "goodput_rps": ("goodput", "requests/s"),
+    "prefix_hit_rate": ("prefix-cache hit rate", "1"),
 }
 DEFAULT_SWEEP_METRICS = ["latency_p99_s", "ttft_p50_s", "quality_mean", "cost_per_1k_usd"]
 LIGHT = set(style.COLOURS[11:21])  # pale colours get a black marker edge

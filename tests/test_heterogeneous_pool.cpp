@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/time.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "test_support.hpp"
@@ -61,7 +62,7 @@ TEST(HeterogeneousPool, ExpectedDelaySendsMoreToTheFasterCardAndBeatsLeastLoaded
   if (!fs::exists(data_dir())) GTEST_SKIP();
   TempDir d;
   const RunResult ll = run(d, "least_loaded"), sed = run(d, "expected_delay");
-  const fs::path f_ll = *ll.output, f_sed = *sed.output;
+  const fs::path f_ll = ll.output, f_sed = sed.output;
   EXPECT_EQ(served(f_ll, "llm") + served(f_ll, "llm_h"), 40);
   EXPECT_EQ(served(f_sed, "llm") + served(f_sed, "llm_h"), 40);
   // least_loaded splits each burst evenly (2 + 2, ties to the A100); expected_delay favours the H100.

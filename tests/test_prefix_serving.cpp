@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/time.hpp"
 #include "sim/hardware/latency_model.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/run_scenario.hpp"
@@ -69,7 +70,7 @@ TEST(PrefixServing, RepeatedPrefixPaysOnlyTheUncachedBlocks) {
   Fixture f;
   const Scenario sc = f.load(true, "on");
   const RunResult res = run_scenario(sc);
-  const fs::path file = *res.output;
+  const fs::path file = res.output;
   const auto ttft = read_column<double>(file, "requests", "ttft_s");
   const auto hit = read_column<std::int64_t>(file, "requests", "prefix_hit_tokens");
   ASSERT_EQ(ttft.size(), 3u);
@@ -95,11 +96,11 @@ TEST(PrefixServing, OffByDefaultPrefillsEveryPrompt) {
   Fixture f;
   const Scenario sc = f.load(false, "off");
   const RunResult res = run_scenario(sc);
-  const auto ttft = read_column<double>(*res.output, "requests", "ttft_s");
+  const auto ttft = read_column<double>(res.output, "requests", "ttft_s");
   ASSERT_EQ(ttft.size(), 3u);
   for (double t : ttft) EXPECT_NEAR(t, prefill_iteration(sc, 2048, 0), 1e-9);
   EXPECT_TRUE(std::isnan(res.summary.prefix_hit_rate));
-  H5::H5File h(res.output->string(), H5F_ACC_RDONLY);  // no column, no device fields when off
+  H5::H5File h(res.output.string(), H5F_ACC_RDONLY);  // no column, no device fields when off
   EXPECT_THROW(H5::CompType(h.openDataSet("requests")).getMemberIndex("prefix_hit_tokens"), H5::Exception);
 }
 
