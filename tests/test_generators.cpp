@@ -532,8 +532,11 @@ TEST(Generators, ServegenDatasetFilesOfThePoolReadAndMalformedOnesNameTheKey) {
   const fs::path f = data_dir() / "traces/servegen/reason/deepseek-r1/chunk-0-dataset.json";
   if (!fs::exists(f)) GTEST_SKIP();
   const auto windows = read_servegen_lengths(f);
-  ASSERT_EQ(windows.size(), 4u);  // every 21,600 s over the day
+  // Four windows of 21,600 s; those at 43,200 and 64,800 s have empty PMFs ("{}") and are
+  // left out.
+  ASSERT_EQ(windows.size(), 2u);
   EXPECT_EQ(windows[1].start_s, 21600.0);
+  EXPECT_EQ(windows[1].input_tokens.size(), 330u);
   EXPECT_EQ(windows[0].input_tokens.front(), 45);
   EXPECT_DOUBLE_EQ(windows[0].input_cdf.back(), 1.0);
   TempDir dir;
@@ -553,4 +556,5 @@ TEST(Generators, ServegenDatasetFilesOfThePoolReadAndMalformedOnesNameTheKey) {
   EXPECT_HAS(error("{\"0\": {\"input_tokens\": \"{10: 1.0}\"}}"), "key '0': the window has no output_tokens");
   EXPECT_HAS(error("{\n\"-5\": {}}"), "d.json:2");
   EXPECT_HAS(error("{}"), "has no window");
+  EXPECT_HAS(error("{\"0\": {\"input_tokens\": \"{}\", \"output_tokens\": \"{}\"}}"), "has no window");
 }

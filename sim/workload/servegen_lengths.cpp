@@ -105,10 +105,11 @@ void parse_pmf(std::string_view text, Scanner& sc, const std::string& key, std::
     pmf.emplace_back(tokens, p);
     if (i >= text.size()) sc.fail(key, "unterminated dictionary");
   }
+  if (pmf.empty()) return;  // "{}": no request in the window
   std::sort(pmf.begin(), pmf.end());
   double sum = 0;
   for (const auto& [t, p] : pmf) sum += p;
-  if (pmf.empty() || std::abs(sum - 1.0) > 1e-6)
+  if (std::abs(sum - 1.0) > 1e-6)
     sc.fail(key, "the probabilities add up to " + std::to_string(sum) + ", not 1");
   double c = 0;
   for (const auto& [t, p] : pmf) {
@@ -164,12 +165,15 @@ std::vector<ServegenLengthWindow> read_servegen_lengths(const std::filesystem::p
         sc.expect('}', key);
       }
       if (!in_seen || !out_seen) sc.fail(key, std::string("the window has no ") + (in_seen ? "output" : "input") + "_tokens");
-      out.push_back(std::move(w));
+      // An empty PMF ("{}") marks a window without requests: it is left out, and requests
+      // in its span draw from the window before it.
+      if (!w.input_tokens.empty() && !w.output_tokens.empty()) out.push_back(std::move(w));
     } while (sc.eat(','));
     sc.expect('}', "");
   }
   if (!sc.at_end()) sc.fail("", "text after the closing '}'");
-  if (out.empty()) throw InputError(SourcePos{file, 1, 1}, "", "the ServeGen dataset file has no window");
+  if (out.empty())
+    throw InputError(SourcePos{file, 1, 1}, "", "the ServeGen dataset file has no window with both length distributions");
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.start_s < b.start_s; });
   return out;
 }
