@@ -32,7 +32,8 @@ TEST(Scenarios, EveryShippedScenarioRunsAndAccountsForEveryRequest) {
     ++count;
     const auto o = run_file(d, e.path(), e.path().stem().string(), {"workload.limit=300"});
     EXPECT_EQ(o.s.n_requests, 300) << e.path();
-    EXPECT_EQ(o.s.n_ok + o.s.n_failed + o.s.n_timed_out + o.s.n_context_exceeded, o.s.n_requests) << e.path();
+    EXPECT_EQ(o.s.n_ok + o.s.n_failed + o.s.n_timed_out + o.s.n_context_exceeded + o.s.n_out_of_memory, o.s.n_requests)
+        << e.path();
     EXPECT_GT(o.s.quality_mean, 0.2) << e.path();
     EXPECT_LT(o.s.quality_mean, 0.9) << e.path();
   }
