@@ -114,3 +114,19 @@ TEST(PrefixServing, NeedsASharedContinuousPool) {
   if (!fs::exists(data_dir())) GTEST_SKIP();
   EXPECT_THROW(load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", opt), InputError);
 }
+
+TEST(PrefixServing, PagedKvAdmissionWithPrefixCachingIsAnInputErrorNamingTheKey) {
+  Fixture f;
+  LoadOptions opt;
+  opt.overrides = f.sets(true);
+  opt.overrides.push_back("deployments.llm.kv_admission=\"paged\"");
+  opt.data_dir = data_dir();
+  opt.output = f.d.path / "bad.h5";
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  try {
+    load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", opt);
+    ADD_FAILURE() << "expected an input error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("deployments.llm.kv_admission"), std::string::npos) << e.what();
+  }
+}

@@ -130,6 +130,10 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   d.kv_paged = p.text("kv_admission") == "paged";
   d.preemption_swap = p.text("preemption") == "swap";
   d.kv_block_tokens = p.integer("kv_block_tokens");
+  if (d.kv_paged && d.prefix_cache)  // BatchingReplica supports one or the other, not both yet
+    throw InputError(p.pos("kv_admission"), "deployments." + name + ".kv_admission",
+                     "kv_admission = \"paged\" cannot be combined with prefix_cache = true yet: "
+                     "use kv_admission = \"reserve\" with prefix caching");
   d.autoscale = p.flag("autoscale");
   d.autoscale_min_replicas = static_cast<int>(p.integer("autoscale_min_replicas"));
   d.autoscale_interval = p.number("autoscale_interval");
