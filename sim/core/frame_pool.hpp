@@ -12,6 +12,8 @@
 /// share one, and no lock is taken. A frame freed on another thread than the one that
 /// allocated it simply joins that thread's list. The pool holds only free memory: it has
 /// no effect on results. Frames larger than kMaxBytes go to ::operator new directly.
+/// AddressSanitizer builds bypass the pool (frame_allocate below) so that a use of a freed
+/// frame is still reported.
 
 #include <array>
 #include <cstddef>
@@ -73,9 +75,32 @@ inline FramePool& this_thread_frame_pool() {
   return pool;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define COLLABSIM_FRAME_POOL 0  // AddressSanitizer builds: plain new/delete, so a use of a freed frame is caught
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COLLABSIM_FRAME_POOL 0
+#endif
+#endif
+#ifndef COLLABSIM_FRAME_POOL
+#define COLLABSIM_FRAME_POOL 1
+#endif
+
 /// Coroutine-frame allocation through the calling thread's pool (promise operator new).
-inline void* frame_allocate(std::size_t bytes) { return this_thread_frame_pool().allocate(bytes); }
+inline void* frame_allocate(std::size_t bytes) {
+#if COLLABSIM_FRAME_POOL
+  return this_thread_frame_pool().allocate(bytes);
+#else
+  return ::operator new(bytes);
+#endif
+}
 /// Coroutine-frame release (promise operator delete; `bytes` as allocated).
-inline void frame_deallocate(void* p, std::size_t bytes) noexcept { this_thread_frame_pool().deallocate(p, bytes); }
+inline void frame_deallocate(void* p, std::size_t bytes) noexcept {
+#if COLLABSIM_FRAME_POOL
+  this_thread_frame_pool().deallocate(p, bytes);
+#else
+  ::operator delete(p, bytes);
+#endif
+}
 
 }  // namespace collabsim
