@@ -8,34 +8,33 @@
 namespace collabsim {
 
 /// Fire-and-forget coroutine that owns a spawned Task, starts it at its time and frees
-/// itself when the task ends (final_suspend = suspend_never).
+/// itself when the task ends (final_suspend = suspend_never). Its promise links itself
+/// into the engine's list of unfinished drivers on creation and unlinks on destruction
+/// (normal end, or ~Engine destroying a run left unfinished).
 struct Engine::Driver {
-  struct promise_type {
+  struct promise_type : DriverLink {
+    promise_type(Engine& engine, Task<void>&, SimTime&) noexcept : DriverLink{&engine.drivers_, engine.drivers_.next} {
+      next->prev = this;
+      prev->next = this;
+    }
+    ~promise_type() {
+      prev->next = next;
+      next->prev = prev;
+    }
+    promise_type(const promise_type&) = delete;
+    promise_type& operator=(const promise_type&) = delete;
     Driver get_return_object() noexcept { return {}; }
     std::suspend_never initial_suspend() const noexcept { return {}; }
     std::suspend_never final_suspend() const noexcept { return {}; }
     void return_void() const noexcept {}
     void unhandled_exception() const noexcept { std::terminate(); }
+    // Frames come from the calling thread's frame pool, like Task frames (frame_pool.hpp).
+    static void* operator new(std::size_t size) { return frame_allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { frame_deallocate(p, size); }
   };
 };
 
-namespace {
-/// Awaitable that does not suspend but hands the awaiting coroutine's handle to `out`.
-struct SelfHandle {
-  std::coroutine_handle<>* out;
-  bool await_ready() const noexcept { return false; }
-  bool await_suspend(std::coroutine_handle<> h) const noexcept {
-    *out = h;
-    return false;
-  }
-  void await_resume() const noexcept {}
-};
-}  // namespace
-
 Engine::Driver Engine::drive(Engine& engine, Task<void> process, SimTime at) {
-  std::coroutine_handle<> self;
-  co_await SelfHandle{&self};
-  engine.drivers_.insert(self.address());
   try {
     co_await engine.until(at);  // may throw LimitError (start past max_time)
     co_await process;
@@ -43,14 +42,16 @@ Engine::Driver Engine::drive(Engine& engine, Task<void> process, SimTime at) {
     if (!engine.error_) engine.error_ = std::current_exception();
   }
   --engine.live_;
-  engine.drivers_.erase(self.address());
 }
 
 Engine::~Engine() {
   // Destroying a driver frame destroys the Task it owns, and with it every sub-task that
-  // Task is awaiting, so this frees all processes a run left unfinished. Their pending
-  // events are dropped with the queue and never resumed.
-  for (void* address : drivers_) std::coroutine_handle<>::from_address(address).destroy();
+  // Task is awaiting, so this frees all processes a run left unfinished (each driver
+  // unlinks itself). Their pending events are dropped with the queue and never resumed.
+  while (drivers_.next != &drivers_) {
+    auto* p = static_cast<Driver::promise_type*>(drivers_.next);
+    std::coroutine_handle<Driver::promise_type>::from_promise(*p).destroy();
+  }
 }
 
 void Engine::schedule(SimTime at, std::coroutine_handle<> h) {

@@ -12,7 +12,6 @@
 #include <deque>
 #include <exception>
 #include <limits>
-#include <unordered_set>
 
 #include "sim/core/error.hpp"
 #include "sim/core/event_queue.hpp"
@@ -81,6 +80,14 @@ class Engine {
     void await_resume() const noexcept {}
   };
 
+  /// Intrusive doubly linked list hook of an unfinished driver (the driver's promise
+  /// derives from it): O(1) link on spawn and unlink when the driver frame is destroyed,
+  /// with no allocation and no hashing (an unordered_set cost a node per spawn).
+  struct DriverLink {
+    DriverLink* prev;
+    DriverLink* next;
+  };
+
   struct Driver;
   static Driver drive(Engine& engine, Task<void> process, SimTime at);
 
@@ -93,7 +100,7 @@ class Engine {
   QuaternaryHeapQueue heap_;
   std::deque<Event> fifo_;  // events at time == now_, in push order
   std::exception_ptr error_;
-  std::unordered_set<void*> drivers_;  // unfinished drivers, destroyed by ~Engine
+  DriverLink drivers_{&drivers_, &drivers_};  // sentinel of the unfinished drivers, destroyed by ~Engine
 };
 
 }  // namespace collabsim

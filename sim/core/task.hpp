@@ -14,6 +14,8 @@
 #include <optional>
 #include <utility>
 
+#include "sim/core/frame_pool.hpp"
+
 namespace collabsim {
 
 template <class T>
@@ -38,6 +40,9 @@ struct PromiseBase {
   std::suspend_always initial_suspend() const noexcept { return {}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { error = std::current_exception(); }
+  // Frames are recycled through the calling thread's FramePool (frame_pool.hpp).
+  static void* operator new(std::size_t size) { return frame_allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { frame_deallocate(p, size); }
 };
 
 template <class T>

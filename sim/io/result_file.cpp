@@ -79,7 +79,7 @@ struct ResultFile::Impl {
 };
 
 ResultFile::ResultFile(fs::path target, RecordLayout layout, ResultFileOptions options)
-    : target_(std::move(target)), layout_(std::move(layout)), options_(options) {
+    : target_(std::move(target)), layout_(std::move(layout)), options_(options), pending_(layout_.row_size()) {
   H5::Exception::dontPrint();
   if (!options_.in_memory) {
     target_ = resolve_output_target(target_);
@@ -122,20 +122,12 @@ void ResultFile::set_attribute(const std::string& name, std::int64_t value) {
 
 void ResultFile::add(const RequestRecord& r) {
   if (!options_.requests) return;
-  std::vector<unsigned char> row(layout_.row_size());
-  layout_.encode(r, row.data());
-  pending_.emplace(r.request_id, std::move(row));
-  flush_ready();
-}
-
-void ResultFile::flush_ready() {
-  while (!pending_.empty() && pending_.begin()->first == next_id_) {
-    auto& row = pending_.begin()->second;
-    chunk_.insert(chunk_.end(), row.begin(), row.end());
-    pending_.erase(pending_.begin());
-    ++next_id_;
-    if (chunk_.size() >= kChunkRows * layout_.row_size()) write_chunk();
-  }
+  layout_.encode(r, pending_.insert(r.request_id));
+  const std::size_t row = layout_.row_size();
+  pending_.release([&](const unsigned char* p) {
+    chunk_.insert(chunk_.end(), p, p + row);
+    if (chunk_.size() >= kChunkRows * row) write_chunk();
+  });
 }
 
 void ResultFile::write_chunk() {
@@ -214,9 +206,9 @@ void ResultFile::write_columns(const std::string& path, const std::vector<TableC
 
 void ResultFile::commit() {
   write_chunk();
-  if (!pending_.empty())
-    throw std::runtime_error("result file: " + std::to_string(pending_.size()) +
-                             " request rows are waiting for request " + std::to_string(next_id_) +
+  if (pending_.waiting() != 0)
+    throw std::runtime_error("result file: " + std::to_string(pending_.waiting()) +
+                             " request rows are waiting for request " + std::to_string(pending_.next()) +
                              ", which never finished");
   if (impl_->requests) impl_->requests->close();
   if (options_.in_memory) {

@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "sim/io/metric_row.hpp"
 #include "sim/io/h5_table.hpp"
 #include "sim/io/record.hpp"
+#include "sim/io/reorder_buffer.hpp"
 #include "sim/io/summary.hpp"
 
 namespace collabsim {
@@ -55,6 +55,7 @@ class ResultFile {
 
   /// Buffers a completed request; rows are written in request_id order (ids must be
   /// 0, 1, 2, … without gaps over the run; out-of-order completions wait in a reorder buffer).
+  /// Throws std::logic_error for an id added twice.
   void add(const RequestRecord& r);
 
   /// Writes a one-row compound dataset at `path` from (name, (unit, value)) columns;
@@ -83,7 +84,6 @@ class ResultFile {
   const std::filesystem::path& temp_path() const { return tmp_; }
 
  private:
-  void flush_ready();
   void write_chunk();
 
   struct Impl;
@@ -92,9 +92,8 @@ class ResultFile {
   RecordLayout layout_;
   ResultFileOptions options_;
   std::vector<unsigned char> image_;
-  std::map<std::uint64_t, std::vector<unsigned char>> pending_;  // reorder buffer
-  std::vector<unsigned char> chunk_;                             // encoded rows in order
-  std::uint64_t next_id_ = 0;
+  RowReorderBuffer pending_;           // encoded rows waiting for a lower request id
+  std::vector<unsigned char> chunk_;  // encoded rows in order
   std::uint64_t written_ = 0;
   bool committed_ = false;
 };
