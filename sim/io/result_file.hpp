@@ -28,7 +28,11 @@ namespace collabsim {
 /// Version of the result-file layout (docs/HDF5.md), stored as the root attribute
 /// `schema_version` of run and sweep files. 2: /summary gained quality_ci95_lo/hi and
 /// n_saturated_devices; sweep files. 3: /summary gained slo_attainment, goodput_rps and n_questions_skipped.
-inline constexpr std::int64_t kResultSchemaVersion = 3;
+/// 4: /summary gained prefix_hit_rate, n_out_of_memory, n_truncated, n_preemptions and
+/// recompute_tokens (and api_energy_estimate_per_request_j with an API energy card); status 4
+/// (out of memory); optional /requests columns (prefix_hit_tokens, request attributes);
+/// /links/<name>/summary for RRC links.
+inline constexpr std::int64_t kResultSchemaVersion = 4;
 
 /// How a ResultFile is written.
 struct ResultFileOptions {
