@@ -24,8 +24,8 @@ struct LmPairConfig {
   std::int64_t steps = 20000;        ///< Adam steps per model (≈ 3.3 min for the pair on 2 cores)
   int batch = 128;
   float learning_rate = 2e-3f;
-  float temperature = 2.0f;          ///< distillation temperature T
-  float lambda = 0.7f;               ///< weight of the soft targets
+  float temperature = 1.0f;          ///< distillation temperature T (tuned, docs/KERNELS.md)
+  float lambda = 1.0f;               ///< weight of the soft targets (tuned: soft targets only)
   std::size_t max_questions = 0;     ///< 0 = all
   std::int64_t student_steps = 0;    ///< Adam steps per student (0 = `steps`)
   float student_learning_rate = 0;   ///< students' learning rate (0 = `learning_rate`)
