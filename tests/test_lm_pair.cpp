@@ -5,10 +5,14 @@
 
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 
 #include "sim/core/rng.hpp"
 #include "sim/kernels/lm_pair.hpp"
+#include "sim/core/error.hpp"
 #include "sim/kernels/speculative_sampling.hpp"
+#include "sim/kernels/token_router.hpp"
 #include "test_support.hpp"
 
 using namespace collabsim;
@@ -109,4 +113,117 @@ TEST(LmPair, MeasuredAcceptanceMatchesExpectedOverlap) {
   EXPECT_NEAR(alpha, beta, 0.037) << "α̂ " << alpha << " E[β] " << beta;
   EXPECT_GT(beta, 0.2);
   EXPECT_LT(beta, 0.99);
+}
+
+// The CITER-style per-token router on the same pair: the curve's end points are the two
+// models' own bits per byte, exactly; routing the student's least confident bytes beats
+// routing as many bytes at random; the gap recovered runs from 0 to 1.
+TEST(TokenRouter, CurveEndsAtTheModelsAndBeatsRandomRouting) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  const auto& p = pair();
+  const TokenScores sc = score_tokens(p.teacher, p.student, p.test, 20000);
+  ASSERT_EQ(sc.confidence.size(), sc.student_bits.size());
+  ASSERT_GT(sc.confidence.size(), 10000u);
+  std::vector<double> shares;
+  for (int i = 0; i <= 10; ++i) shares.push_back(i / 10.0);
+  const auto curve = routing_curve(sc, shares, 7);
+  ASSERT_EQ(curve.size(), shares.size());
+  EXPECT_DOUBLE_EQ(curve.front().teacher_share, 0.0);
+  EXPECT_DOUBLE_EQ(curve.back().teacher_share, 1.0);
+  EXPECT_DOUBLE_EQ(curve.front().bpb_routed, p.student.bits_per_byte(p.test, 20000));
+  EXPECT_DOUBLE_EQ(curve.back().bpb_routed, p.teacher.bits_per_byte(p.test, 20000));
+  EXPECT_DOUBLE_EQ(curve.front().bpb_random, curve.front().bpb_routed);
+  EXPECT_DOUBLE_EQ(curve.back().bpb_random, curve.back().bpb_routed);
+  EXPECT_DOUBLE_EQ(curve.back().agreement, 1.0);
+  double gain = 0;
+  for (std::size_t i = 1; i + 1 < curve.size(); ++i) {
+    // This small, briefly trained pair: confidence routing clearly beats random routing in the
+    // middle of the range (at small shares the least confident bytes are often ones the
+    // teacher cannot call either; the shipped pair's curve is checked below).
+    if (curve[i].teacher_share >= 0.4 && curve[i].teacher_share <= 0.6)
+      EXPECT_LT(curve[i].bpb_routed, curve[i].bpb_random - 0.005) << "share " << curve[i].teacher_share;
+    gain += curve[i].bpb_random - curve[i].bpb_routed;
+    EXPECT_GE(curve[i].threshold, curve[i - 1].threshold);  // the cut rises with the share
+  }
+  EXPECT_GT(gain, 0.0);  // better than random on average over the range
+  // Monotone where it must be: routing more of the least confident bytes first helps.
+  for (std::size_t i = 1; i <= 5; ++i) EXPECT_LT(curve[i].bpb_routed, curve[i - 1].bpb_routed);
+  // Same seed, same curve.
+  const auto again = routing_curve(sc, shares, 7);
+  for (std::size_t i = 0; i < curve.size(); ++i) EXPECT_EQ(again[i].bpb_random, curve[i].bpb_random);
+
+  // The CSV the simulator reads: round trip and the gap recovered.
+  TempDir d;
+  write_routing_csv(d.path / "c.csv", curve, "test curve\nsecond line");
+  const RoutingCurve rc = read_routing_csv(d.path / "c.csv", "quality_curve");
+  ASSERT_EQ(rc.share.size(), curve.size());
+  EXPECT_DOUBLE_EQ(rc.gap_recovered(0.0), 0.0);
+  EXPECT_DOUBLE_EQ(rc.gap_recovered(1.0), 1.0);
+  EXPECT_GT(rc.gap_recovered(0.7), 0.7);  // better than the straight line of random routing
+  EXPECT_GE(rc.gap_recovered(0.7), rc.gap_recovered(0.3));
+}
+
+// The shipped curve (models/token_routing/lm_pair_curve.csv, the full-size pair on 100,000
+// held-out positions): confidence routing beats random routing at equal share from 15 %
+// on, runs from the student's bpb down to the teacher's, and recovers most of the gap by 80 %.
+TEST(TokenRouter, ShippedCurveBeatsRandomRouting) {
+  const auto file = source_dir() / "models/token_routing/lm_pair_curve.csv";
+  const RoutingCurve c = read_routing_csv(file, "quality_curve");
+  std::ifstream in(file);
+  std::string line;
+  int rows = 0, better = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line[0] == 't') continue;
+    double s = 0, thr = 0, routed = 0, random = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lf,%lf,%lf,%lf", &s, &thr, &routed, &random), 4) << line;
+    ++rows;
+    if (s >= 0.15 && s < 1.0) {
+      EXPECT_LT(routed, random - 0.002) << "share " << s;
+      ++better;
+    }
+  }
+  EXPECT_EQ(rows, 21);
+  EXPECT_EQ(better, 17);
+  EXPECT_GT(c.bpb.front(), c.bpb.back() + 0.05);
+  for (std::size_t i = 1; i < c.bpb.size(); ++i) EXPECT_LE(c.bpb[i], c.bpb[i - 1]) << c.share[i];  // monotone
+  EXPECT_GT(c.gap_recovered(0.8), 0.9);
+  EXPECT_LT(c.gap_recovered(0.1), 0.2);
+}
+
+TEST(TokenRouter, GapRecoveredInterpolatesAndBadCurvesAreInputErrors) {
+  TempDir d;
+  write_file(d.path / "c.csv", "# note\nteacher_share,threshold,bpb_routed\n0,0,3.0\n0.5,0,2.2\n1,2,2.0\n");
+  const RoutingCurve c = read_routing_csv(d.path / "c.csv", "k");
+  EXPECT_DOUBLE_EQ(c.gap_recovered(0.25), 0.4);  // bpb 2.6 → (3 − 2.6)/(3 − 2)
+  EXPECT_DOUBLE_EQ(c.gap_recovered(0.75), 0.9);
+  EXPECT_DOUBLE_EQ(c.gap_recovered(-1.0), 0.0);
+  write_file(d.path / "below.csv", "teacher_share,threshold,bpb_routed\n0,0,3.0\n0.5,0,1.5\n1,2,2.0\n");
+  EXPECT_DOUBLE_EQ(read_routing_csv(d.path / "below.csv", "k").gap_recovered(0.5), 1.0);  // clamped
+  const std::vector<std::string> bad = {
+      "teacher_share,threshold,bpb_routed\n0.1,0,3.0\n1,2,2.0\n",   // does not start at 0
+      "teacher_share,threshold,bpb_routed\n0,0,3.0\n0.9,2,2.0\n",   // does not end at 1
+      "teacher_share,threshold,bpb_routed\n0,0,3.0\n0,0,2.5\n1,2,2.0\n",  // not rising
+      "teacher_share,threshold,bpb_routed\n0,0,2.0\n1,2,3.0\n",     // student better than teacher
+      "teacher_share,threshold,bpb_routed\n0,0,nan\n1,2,2.0\n",
+      "share,bpb\n0,3\n1,2\n",
+      "teacher_share,threshold,bpb_routed\n0,0,3x\n1,2,2.0\n"};
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    write_file(d.path / "bad.csv", bad[i]);
+    EXPECT_THROW(read_routing_csv(d.path / "bad.csv", "k"), InputError) << i;
+  }
+  EXPECT_THROW(read_routing_csv(d.path / "missing.csv", "k"), InputError);
+}
+
+TEST(LmPair, SavedModelLoadsWithTheSamePredictions) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  const auto& p = pair();
+  TempDir d;
+  save_lm(p.teacher, d.path / "t.h5");
+  const CharLm back = load_lm(d.path / "t.h5");
+  EXPECT_EQ(back.shape().context, p.teacher.shape().context);
+  EXPECT_EQ(back.shape().hidden, p.teacher.shape().hidden);
+  EXPECT_DOUBLE_EQ(back.bits_per_byte(p.test, 5000), p.teacher.bits_per_byte(p.test, 5000));
+  write_file(d.path / "x.h5", "not hdf5");
+  EXPECT_THROW(load_lm(d.path / "x.h5"), InputError);
+  EXPECT_THROW(load_lm(d.path / "none.h5"), InputError);
 }

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "sim/kernels/char_lm.hpp"
+#include "sim/kernels/token_router.hpp"
 
 namespace collabsim::kernels {
 
@@ -22,9 +24,19 @@ struct LmPairConfig {
   std::int64_t steps = 20000;        ///< Adam steps per model (≈ 3.3 min for the pair on 2 cores)
   int batch = 128;
   float learning_rate = 2e-3f;
-  float temperature = 2.0f;          ///< distillation temperature T
-  float lambda = 0.7f;               ///< weight of the soft targets
+  float temperature = 1.0f;          ///< distillation temperature T (tuned, docs/KERNELS.md)
+  float lambda = 1.0f;               ///< weight of the soft targets (tuned: soft targets only)
   std::size_t max_questions = 0;     ///< 0 = all
+  std::int64_t student_steps = 0;    ///< Adam steps per student (0 = `steps`)
+  float student_learning_rate = 0;   ///< students' learning rate (0 = `learning_rate`)
+  int student_seeds = 1;             ///< students trained (alone and distilled) with seeds seed … seed + n − 1
+  std::size_t eval_positions = 50000;  ///< held-out positions scored for bits per byte and the routing curve
+  std::filesystem::path teacher_in;  ///< load the teacher from this file (save_lm) instead of training it
+  int teacher_round = 0;             ///< with teacher_in and round ≥ 1: train the loaded teacher `steps` more
+                                     ///< steps (batches seeded seed + 1000·round; Adam restarts), so a long
+                                     ///< teacher run can be split into short ones
+  std::filesystem::path teacher_out; ///< save the trained teacher here (HDF5); empty = not saved
+  std::filesystem::path curve_csv;   ///< token-routing curve as CSV (read by mechanism token_routing); empty = none
   int alpha_rounds = 400;            ///< speculative rounds per γ for measured α
   std::filesystem::path output;      ///< HDF5 report (α table, perplexities); empty = none
 };
@@ -32,6 +44,8 @@ struct LmPairConfig {
 struct LmPairReport {
   double teacher_bpb = 0, student_bpb = 0, distilled_bpb = 0;  ///< held-out bits per byte
   double teacher_train_bpb = 0;
+  std::vector<double> student_bpb_seeds, distilled_bpb_seeds;  ///< one per student seed (the first is reported above)
+  std::vector<RoutingPoint> routing;  ///< CITER-style routing curve, teacher vs the first student trained alone
   std::array<double, 8> alpha{};     ///< measured acceptance rate, γ = 1 … 8
   std::array<double, 8> tokens_per_round{};
   double beta = 0;                   ///< E[Σ min(p, q)] over held-out contexts
@@ -46,7 +60,18 @@ std::string split_text(const std::filesystem::path& questions, std::uint64_t see
 void train_lm(CharLm& model, const std::string& text, std::int64_t steps, int batch, float lr, std::uint64_t seed,
               const CharLm* teacher = nullptr, float temperature = 1.0f, float lambda = 0.0f);
 
-/// Trains the pair, measures, and writes the report when `output` is set.
+/// Saves a model's shape and parameters to an HDF5 file (attributes context, emb, hidden;
+/// datasets E, W1, b1, W2, b2 as float32).
+void save_lm(const CharLm& model, const std::filesystem::path& file);
+
+/// Loads a model written by save_lm (inference only: the Adam state starts at zero).
+/// Throws InputError when the file is not such a model.
+CharLm load_lm(const std::filesystem::path& file);
+
+/// Trains the pair (one teacher; `student_seeds` students alone and distilled), measures
+/// bits per byte, speculative α (draft = first distilled student) and the token-routing
+/// curve (teacher vs the first student alone, shares 0, 0.05, …, 1), and writes the report
+/// when `output` is set (and the curve when `curve_csv` is set).
 LmPairReport train_lm_pair(const LmPairConfig& cfg);
 
 /// Measured α for `gamma` from a report file written by train_lm_pair. Throws InputError.

@@ -6,23 +6,64 @@
 /// the link and costs one LLM pass over them that emits the token; the token comes back
 /// down. A switch back to the SLM makes it read the LLM's tokens (a prefill of those).
 ///
-/// Quality model (an assumption, documented because the tables hold no per-token
-/// outcomes): the answer takes the LLM's outcome with probability
-/// min(1, llm_share / critical_share) and the SLM's otherwise — CITER's observation that
-/// routing the critical minority of tokens recovers most of the LLM's quality.
+/// Quality model (the tables hold no per-token outcomes, so either way it is an assumption):
+/// the answer takes the LLM's outcome with probability p and the SLM's otherwise, where
+///  - quality_model = "measured" (default): p = g(s), the gap recovered by a real
+///    CITER-style router on the project's teacher/student byte LMs at the request's
+///    realised LLM token share s (sim/kernels/token_router.hpp; curve file
+///    models/token_routing/lm_pair_curve.csv, measured by `collabsim train-lm --curve-csv`):
+///    g(s) = (bpb_student − bpb(s)) / (bpb_student − bpb_teacher). The assumption is that
+///    the fraction of the bits-per-byte gap closed on held-out text is the fraction of
+///    answers that reach the LLM's outcome. g(0) = 0 (small_only), g(1) = 1 (large_only).
+///  - quality_model = "parametric": p = min(1, llm_share / critical_share), CITER's
+///    observation that routing the critical minority of tokens recovers most of the LLM's
+///    quality, with critical_share a free parameter.
 
 #include <algorithm>
+#include <filesystem>
+
+#include "sim/core/error.hpp"
+#include "sim/core/input_file.hpp"
+#include "sim/kernels/token_router.hpp"
 
 #include "sim/mechanisms/registry.hpp"
 #include "sim/mechanisms/two_model.hpp"
 
+#ifndef COLLABSIM_DEFAULT_SOURCE_DIR
+#define COLLABSIM_DEFAULT_SOURCE_DIR ""
+#endif
+
 namespace collabsim {
 namespace {
+
+constexpr const char* kShippedCurve = "models/token_routing/lm_pair_curve.csv";
+
+/// The measured curve: `quality_curve` relative to the scenario file, or the shipped curve
+/// (beside the scenario's ../models, else in the source tree). Throws InputError.
+kernels::RoutingCurve load_curve(Context& cx, const ParamSet& p) {
+  const std::string key = "mechanism.token_routing.quality_curve";
+  const auto dir = cx.scenario().file.parent_path();
+  std::filesystem::path f;
+  if (!p.text("quality_curve").empty()) {
+    f = p.text("quality_curve");
+    if (f.is_relative()) f = dir / f;
+    if (!input_exists(f)) throw InputError(p.pos("quality_curve"), key, "file '" + f.string() + "' does not exist");
+  } else {
+    f = dir / ".." / kShippedCurve;
+    if (!input_exists(f) && std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
+      f = std::filesystem::path(COLLABSIM_DEFAULT_SOURCE_DIR) / kShippedCurve;
+  }
+  return kernels::read_routing_csv(f, key);
+}
 
 class TokenRouting final : public TwoModelMechanism {
  public:
   TokenRouting(Context& cx, const ParamSet& p)
-      : TwoModelMechanism(cx, p), share_(p.number("llm_share")), critical_(p.number("critical_share")) {
+      : TwoModelMechanism(cx, p),
+        share_(p.number("llm_share")),
+        critical_(p.number("critical_share")),
+        measured_(p.text("quality_model") == "measured") {
+    if (measured_) curve_ = load_curve(cx, p);
     require_token_latency("token-level routing");
   }
 
@@ -63,7 +104,9 @@ class TokenRouting final : public TwoModelMechanism {
     }
     a.done_at_user = cx_.engine().now();
     if (r.output_tokens == 0) a.first_token_at_user = a.done_at_user;
-    const double p_large = std::min(1.0, share_ / critical_);
+    const double p_large =
+        measured_ ? curve_.gap_recovered(r.output_tokens > 0 ? static_cast<double>(llm_tokens) / r.output_tokens : share_)
+                  : std::min(1.0, share_ / critical_);
     const bool take_large = rng.bernoulli(p_large);
     total_llm_tokens_ += llm_tokens;
     total_tokens_ += r.output_tokens;
@@ -78,6 +121,8 @@ class TokenRouting final : public TwoModelMechanism {
 
  private:
   double share_, critical_;
+  bool measured_;
+  kernels::RoutingCurve curve_;
   std::int64_t total_llm_tokens_ = 0, total_tokens_ = 0, switches_ = 0;
 };
 
@@ -87,7 +132,16 @@ MechanismInfo token_routing_info() {
   auto fields = two_model_fields();
   fields.push_back(Field::real("llm_share", 0.1, "1", "probability that a token is routed to the LLM", 0.0, 1.0));
   fields.push_back(Field::real("critical_share", 0.2, "1",
-                               "token share at which the answer reaches the LLM's quality (model assumption)", 1e-6, 1.0));
+                               "parametric quality model: token share at which the answer reaches the LLM's quality "
+                               "(model assumption)",
+                               1e-6, 1.0));
+  fields.push_back(Field::text("quality_model", "measured",
+                               "P(LLM outcome) from the token share: measured (gap recovered on the byte-LM routing "
+                               "curve) or parametric (min(1, llm_share / critical_share), an assumption)",
+                               {"measured", "parametric"}));
+  fields.push_back(Field::text("quality_curve", "",
+                               "measured quality model: curve CSV (collabsim train-lm --curve-csv), relative to the "
+                               "scenario file; empty = models/token_routing/lm_pair_curve.csv"));
   return {"token_routing", "per-token choice between SLM and LLM, paying context sync on each switch",
           "CITER (Zheng et al. 2025); survey §3.1.2, §6.1", fields,
           [](Context& cx, const ParamSet& p) { return std::make_unique<TokenRouting>(cx, p); }};
