@@ -66,7 +66,8 @@ ROWS: list[dict] = [
          sets=[], basis="data (target's outcome: output distribution unchanged); "
                         "timing assumes acceptance rate α"),
     dict(id="token_routing", scenario="citer_token_routing", label="token_routing",
-         sets=[], basis="see token_routing's quality model (docs/KERNELS.md)"),
+         sets=[], basis="measured: the project's byte-LM pair's token-routing curve (docs/KERNELS.md); "
+                        "assumed: bpb gap closed = chance of the LLM's outcome"),
     dict(id="cogenesis_sketch", scenario="cogenesis_sketch", label="pipeline sketch (CoGenesis)",
          sets=[], basis="assumed: LLM outcome with probability sketch_transfer 0.5"),
     dict(id="compression", scenario="cogenesis_compression", label="pipeline compress 0.3", sets=[],
