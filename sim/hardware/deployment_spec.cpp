@@ -1,5 +1,7 @@
 #include "sim/hardware/deployment_spec.hpp"
 
+#include <stdexcept>
+
 #include "sim/config/params.hpp"
 
 namespace collabsim {
@@ -101,6 +103,13 @@ std::span<const Field> deployment_fields() {
   return f;
 }
 
+LimitPolicy limit_policy_from(const std::string& text) {
+  if (text == "ignore") return LimitPolicy::Ignore;
+  if (text == "fail") return LimitPolicy::Fail;
+  if (text == "truncate") return LimitPolicy::Truncate;
+  throw std::invalid_argument("unknown limit policy '" + text + "'");
+}
+
 DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   DeploymentSpec d;
   d.name = name;
@@ -112,7 +121,7 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   d.kv_memory_utilization = p.number("kv_memory_utilization");
   d.iteration_overhead = p.number("iteration_overhead");
   d.dispatch = p.text("dispatch");
-  d.context_policy = p.text("context_policy");
+  d.context_policy = limit_policy_from(p.text("context_policy"));
   d.api_energy_card = p.text("api_energy_card");
   d.api_energy_accelerators = static_cast<int>(p.integer("api_energy_accelerators"));
   d.api_energy_batch = p.number("api_energy_batch");
@@ -126,7 +135,7 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   if (d.prefix_cache && d.scheduler != "continuous")
     throw InputError(p.pos("prefix_cache"), "deployments." + name + ".prefix_cache",
                      "prefix caching needs scheduler = \"continuous\"");
-  d.memory_policy = p.text("memory_policy");
+  d.memory_policy = limit_policy_from(p.text("memory_policy"));
   d.kv_paged = p.text("kv_admission") == "paged";
   d.preemption_swap = p.text("preemption") == "swap";
   d.kv_block_tokens = p.integer("kv_block_tokens");

@@ -15,6 +15,13 @@
 
 namespace collabsim {
 
+/// What a deployment does with a request beyond one of its limits (context window, device
+/// memory): `deployments.<name>.context_policy` / `memory_policy` = "ignore" | "fail" | "truncate".
+enum class LimitPolicy { Ignore, Fail, Truncate };
+
+/// The policy named `text` (one of the Field's allowed values); throws std::invalid_argument otherwise.
+LimitPolicy limit_policy_from(const std::string& text);
+
 struct DeploymentSpec {
   std::string name;
   std::string device;
@@ -60,7 +67,7 @@ struct DeploymentSpec {
   /// with status context_exceeded; cascades skip the stage, routers take the other model).
   /// "truncate": the prompt keeps its last tokens so that prompt + output fit (context and
   /// memory truncation: DeploymentSpec::memory_policy).
-  std::string context_policy = "ignore";
+  LimitPolicy context_policy = LimitPolicy::Ignore;
   /// What a request whose KV cache (kv_bytes_per_token × (prompt + output)) exceeds a
   /// replica's KV capacity (usable memory − weights) gets: "ignore" (the behaviour before:
   /// a continuous-batching replica fails it with status failed, per-user and fcfs devices
@@ -69,7 +76,7 @@ struct DeploymentSpec {
   /// N tokens, N = the largest that fits with the output; refused when N < 1). Truncation
   /// changes no quality score: an assumption (the answer is taken to depend on the kept
   /// tail, as for a chat client that drops the oldest turns).
-  std::string memory_policy = "ignore";
+  LimitPolicy memory_policy = LimitPolicy::Ignore;
   /// Continuous batching KV admission (batching_replica.hpp): false = reserve prompt +
   /// output at admission; true = paged blocks of `kv_block_tokens`, preemption of the
   /// latest-admitted sequence when they run out, by recompute or (preemption_swap) swap.

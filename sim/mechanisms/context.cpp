@@ -217,20 +217,20 @@ Context::Admission Context::admission(std::size_t dep, std::int64_t prompt, std:
   const DeploymentSpec& d = sc_.deployments[dep];
   Admission ad;
   ad.prompt = prompt;
-  if (d.context_policy == "ignore" && d.memory_policy == "ignore") return ad;  // the default: nothing checked
+  if (d.context_policy == LimitPolicy::Ignore && d.memory_policy == LimitPolicy::Ignore) return ad;  // the default: nothing checked
   const std::int64_t asked = prompt + output;
   std::int64_t limit = std::numeric_limits<std::int64_t>::max();  // smallest truncating limit (tokens)
   Limit binding = Limit::none;
   const std::int64_t w = d.model.context_window;
-  if (d.context_policy != "ignore" && w > 0 && asked > w) {
-    if (d.context_policy == "fail") return {Limit::context, prompt};
+  if (d.context_policy != LimitPolicy::Ignore && w > 0 && asked > w) {
+    if (d.context_policy == LimitPolicy::Fail) return {Limit::context, prompt};
     limit = w;
     binding = Limit::context;
   }
   const double kv_tok = d.model.kv_bytes_per_token();
   const double cap = deps_[dep]->kv_capacity();
-  if (d.memory_policy != "ignore" && kv_tok > 0 && kv_tok * static_cast<double>(asked) > cap) {
-    if (d.memory_policy == "fail") return {Limit::memory, prompt};
+  if (d.memory_policy != LimitPolicy::Ignore && kv_tok > 0 && kv_tok * static_cast<double>(asked) > cap) {
+    if (d.memory_policy == LimitPolicy::Fail) return {Limit::memory, prompt};
     const auto fit = static_cast<std::int64_t>(std::floor(cap / kv_tok));
     if (fit < limit) limit = fit, binding = Limit::memory;
   }
