@@ -2,11 +2,12 @@
 # Bit-identity of every scenario across a code change (issue 9's refactoring check):
 #   tests/scenario_identity.sh record DIR    # run every scenario in scenarios/ (whole trace) into DIR
 #   tests/scenario_identity.sh compare DIR   # run them again and h5diff every dataset against DIR
-# Uses ./build/collabsim; exits 1 naming each scenario whose datasets differ.
+# Uses $COLLABSIM_BIN (default ./build/collabsim), so a copy of the binary built from the
+# main you rebased on can record the baseline; exits 1 naming each scenario whose datasets differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?record|compare}; dir=${2:?folder}
-bin=./build/collabsim
+bin=${COLLABSIM_BIN:-./build/collabsim}
 out=$dir; [ "$mode" = compare ] && out=$(mktemp -d)
 mkdir -p "$out"
 fail=0

@@ -10,9 +10,9 @@
 
 #include "sim/core/error.hpp"
 #include "sim/io/summary.hpp"
-#include "sim/study/compare.hpp"
+#include "sim/results/compare.hpp"
 #include "sim/study/golden.hpp"
-#include "sim/study/metric_catalog.hpp"
+#include "sim/results/metric_catalog.hpp"
 #include "test_support.hpp"
 
 namespace collabsim {

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "sim/study/stats.hpp"
+#include "sim/results/stats.hpp"
 #include "sim/study/sweep_spec.hpp"
 #include "sim/study/sweep_transport.hpp"
 #include "test_support.hpp"

@@ -1,7 +1,7 @@
 /// \file cmd_compare.cpp
 /// `collabsim compare BASE.h5 NEW.h5 [--tol ...]`: every /summary metric of two runs (or
 /// two sweeps, point by point) side by side, with a verdict per metric; exit 1 on a
-/// regression. The comparison itself is sim/study/compare.hpp.
+/// regression. The comparison itself is sim/results/compare.hpp.
 
 #include <iostream>
 #include <memory>
@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "sim/cli/commands.hpp"
-#include "sim/study/compare.hpp"
-#include "sim/study/metric_catalog.hpp"
+#include "sim/results/compare.hpp"
+#include "sim/results/metric_catalog.hpp"
 
 namespace collabsim::cli {
 namespace {

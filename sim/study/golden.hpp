@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "sim/core/error.hpp"
-#include "sim/study/compare.hpp"
+#include "sim/results/compare.hpp"
 
 namespace collabsim {
 

@@ -27,9 +27,9 @@
 #include "sim/quality/irt.hpp"
 #include "sim/quality/query_join.hpp"
 #include "sim/study/input_cache.hpp"
-#include "sim/study/trace_window.hpp"
+#include "sim/workload/trace_window.hpp"
 #include "sim/topology/topology.hpp"
-#include "sim/study/trace_source.hpp"
+#include "sim/workload/trace_source.hpp"
 #include "sim/workload/distribution.hpp"
 #include "sim/workload/generated_source.hpp"
 #include "sim/workload/request_attributes.hpp"
@@ -269,7 +269,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const quality::QualityTable& table = *table_ptr;
   // The request source: a trace replay or a generator (workload/request_source.hpp).
   std::unique_ptr<workload::RequestSource> source;
-  std::shared_ptr<const TraceData> length_trace;  // keeps a generator's length pool alive
+  std::shared_ptr<const workload::TraceData> length_trace;  // keeps a generator's length pool alive
   if (sc.workload.generated()) {
     workload::GeneratedWorkload g{sc.workload.arrivals, sc.workload.lengths, sc.run.seed, sc.workload.rate_scale,
                                   sc.workload.duration, sc.workload.start, sc.workload.end, sc.workload.limit};
@@ -282,10 +282,11 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     }
     source = workload::make_generated_source(g, std::move(windows), pool);
   } else {
-    const std::shared_ptr<const TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
-    const TraceWindow window = trace_window(*trace, sc.workload.start, sc.workload.end, sc.workload.pos);
-    source = std::make_unique<TraceSource>(trace, window, sc.workload.repeat, sc.workload.rate_scale,
-                                           sc.workload.limit);
+    const std::shared_ptr<const workload::TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
+    const workload::TraceWindow window =
+        workload::trace_window(*trace, sc.workload.start, sc.workload.end, sc.workload.pos);
+    source = std::make_unique<workload::TraceSource>(trace, window, sc.workload.repeat, sc.workload.rate_scale,
+                                                     sc.workload.limit);
   }
   std::vector<std::size_t> col_idx, join_idx;
   for (const auto& c : columns) col_idx.push_back(table.model_index(c));

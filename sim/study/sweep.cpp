@@ -27,8 +27,8 @@
 #include "sim/study/input_cache.hpp"
 #include "sim/study/parallel.hpp"
 #include "sim/study/point_runner.hpp"
-#include "sim/study/stats.hpp"
-#include "sim/study/tradeoff.hpp"
+#include "sim/results/stats.hpp"
+#include "sim/results/tradeoff.hpp"
 
 namespace collabsim {
 namespace fs = std::filesystem;

@@ -338,4 +338,23 @@ void check_swept_key(const Axis& axis, const toml::table& root, const std::strin
   }
 }
 
+std::vector<std::string> series_names(const SweepSpec& spec, const std::vector<Combo>& combos,
+                                      const std::string& mechanism) {
+  std::vector<std::string> out;
+  for (const Combo& c : combos) {
+    std::string mech = mechanism, extra;
+    for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+      const std::string& key = spec.axes[a].key;
+      const AxisValue& v = c.values[a];
+      const std::string text = v.kind == AxisValue::Kind::Text ? v.text : v.toml;
+      if (key == "mechanism.name")
+        mech = text;
+      else if (key.rfind("mechanism.", 0) != 0)
+        extra += (extra.empty() ? "" : ", ") + key + "=" + text;
+    }
+    out.push_back(extra.empty() ? mech : mech + " (" + extra + ")");
+  }
+  return out;
+}
+
 }  // namespace collabsim

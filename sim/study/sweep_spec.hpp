@@ -99,4 +99,11 @@ std::vector<Combo> expand_combos(const SweepSpec& spec);
 /// InputError naming the key.
 void check_swept_key(const Axis& axis, const toml::table& root, const std::string& point_mechanism);
 
+/// Series name of each combination: the mechanism (the `mechanism.name` axis value, else
+/// `mechanism`) plus the swept keys that change the system (every axis not under
+/// `mechanism.`), e.g. "cascade (workload.rate_scale=2)". Axes under `mechanism.<name>.`
+/// move a mechanism along its own curve and do not split series.
+std::vector<std::string> series_names(const SweepSpec& spec, const std::vector<Combo>& combos,
+                                      const std::string& mechanism);
+
 }  // namespace collabsim

@@ -11,21 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "sim/study/sweep_spec.hpp"
-
 namespace collabsim {
-
-/// Series name of each combination: the mechanism (the `mechanism.name` axis value, else
-/// `mechanism`) plus the swept keys that change the system (every axis not under
-/// `mechanism.`), e.g. "cascade (workload.rate_scale=2)". Axes under `mechanism.<name>.`
-/// move a mechanism along its own curve and do not split series.
-std::vector<std::string> series_names(const SweepSpec& spec, const std::vector<Combo>& combos,
-                                      const std::string& mechanism);
 
 /// Operating points of a sweep: per combination, the means over its ok seeds, and per seed
 /// index k the values of seed k (NaN when that point failed).
 struct TradeoffPoints {
-  std::vector<std::string> series;                ///< per combination (series_names)
+  std::vector<std::string> series;                ///< per combination (series_names, sweep_spec.hpp)
   std::vector<double> share, quality, cost;       ///< large_share [1], quality_mean [1], cost_per_1k_usd [USD]
   std::vector<std::vector<double>> seed_share;    ///< [k][combination]
   std::vector<std::vector<double>> seed_quality;  ///< [k][combination]

@@ -1,4 +1,4 @@
-#include "sim/study/tradeoff.hpp"
+#include "sim/results/tradeoff.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "sim/quality/metrics.hpp"
-#include "sim/study/stats.hpp"
+#include "sim/results/stats.hpp"
 
 namespace collabsim {
 namespace {
@@ -41,25 +41,6 @@ std::vector<double> pgrs(const std::vector<double>& quality, const Endpoints& e)
 }
 
 }  // namespace
-
-std::vector<std::string> series_names(const SweepSpec& spec, const std::vector<Combo>& combos,
-                                      const std::string& mechanism) {
-  std::vector<std::string> out;
-  for (const Combo& c : combos) {
-    std::string mech = mechanism, extra;
-    for (std::size_t a = 0; a < spec.axes.size(); ++a) {
-      const std::string& key = spec.axes[a].key;
-      const AxisValue& v = c.values[a];
-      const std::string text = v.kind == AxisValue::Kind::Text ? v.text : v.toml;
-      if (key == "mechanism.name")
-        mech = text;
-      else if (key.rfind("mechanism.", 0) != 0)
-        extra += (extra.empty() ? "" : ", ") + key + "=" + text;
-    }
-    out.push_back(extra.empty() ? mech : mech + " (" + extra + ")");
-  }
-  return out;
-}
 
 std::vector<SeriesTradeoff> series_tradeoffs(const TradeoffPoints& p, std::vector<double>& pgr) {
   const std::size_t n = p.series.size();

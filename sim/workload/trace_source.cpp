@@ -1,10 +1,10 @@
-#include "sim/study/trace_source.hpp"
+#include "sim/workload/trace_source.hpp"
 
 #include <algorithm>
 
 #include "sim/core/time.hpp"
 
-namespace collabsim {
+namespace collabsim::workload {
 
 TraceSource::TraceSource(std::shared_ptr<const TraceData> trace, const TraceWindow& window, std::int64_t repeat,
                          double rate_scale, std::int64_t limit)
@@ -18,7 +18,7 @@ TraceSource::TraceSource(std::shared_ptr<const TraceData> trace, const TraceWind
                1e9 / rate_scale;
 }
 
-std::optional<workload::SourceRequest> TraceSource::next(std::size_t, std::int64_t) {
+std::optional<SourceRequest> TraceSource::next(std::size_t, std::int64_t) {
   if (emitted_ >= total_ || n_ == 0) return std::nullopt;
   if (k_ == n_) {
     k_ = 0;
@@ -26,11 +26,11 @@ std::optional<workload::SourceRequest> TraceSource::next(std::size_t, std::int64
   }
   if (copy_ >= repeat_) return std::nullopt;
   const std::size_t i = window_.first + k_++;
-  const workload::TraceRecord& rec = trace_->records[i];
+  const TraceRecord& rec = trace_->records[i];
   ++emitted_;
   const double arrival_ns = static_cast<double>(rec.arrival_ns - window_.offset_ns) +
                             static_cast<double>(copy_) * static_cast<double>(period_);
-  workload::SourceRequest r;
+  SourceRequest r;
   r.arrival_ns = static_cast<SimTime>(arrival_ns / rate_scale_);
   r.prompt_tokens = rec.prompt_tokens;
   r.output_tokens = rec.output_tokens;
@@ -38,4 +38,4 @@ std::optional<workload::SourceRequest> TraceSource::next(std::size_t, std::int64
   return r;
 }
 
-}  // namespace collabsim
+}  // namespace collabsim::workload

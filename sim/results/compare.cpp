@@ -1,5 +1,5 @@
 #include "sim/config/toml_params.hpp"
-#include "sim/study/compare.hpp"
+#include "sim/results/compare.hpp"
 
 #include <H5Cpp.h>
 

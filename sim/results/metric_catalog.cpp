@@ -1,4 +1,4 @@
-#include "sim/study/metric_catalog.hpp"
+#include "sim/results/metric_catalog.hpp"
 
 #include <array>
 

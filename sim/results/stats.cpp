@@ -1,4 +1,4 @@
-#include "sim/study/stats.hpp"
+#include "sim/results/stats.hpp"
 
 #include <cmath>
 #include <limits>

@@ -7,18 +7,18 @@
 
 #include <memory>
 
-#include "sim/study/input_cache.hpp"
-#include "sim/study/trace_window.hpp"
+#include "sim/workload/trace_data.hpp"
+#include "sim/workload/trace_window.hpp"
 #include "sim/workload/request_source.hpp"
 
-namespace collabsim {
+namespace collabsim::workload {
 
-class TraceSource final : public workload::RequestSource {
+class TraceSource final : public RequestSource {
  public:
   /// `repeat` ≥ 1, `rate_scale` > 0, `limit` ≥ 0 (0 = all).
   TraceSource(std::shared_ptr<const TraceData> trace, const TraceWindow& window, std::int64_t repeat,
               double rate_scale, std::int64_t limit);
-  std::optional<workload::SourceRequest> next(std::size_t stream, std::int64_t now_ns) override;
+  std::optional<SourceRequest> next(std::size_t stream, std::int64_t now_ns) override;
   std::uint64_t expected_requests() const override { return total_; }
   double horizon_s() const override { return horizon_s_; }
 
@@ -35,4 +35,4 @@ class TraceSource final : public workload::RequestSource {
   std::size_t k_ = 0;
 };
 
-}  // namespace collabsim
+}  // namespace collabsim::workload

@@ -8,9 +8,9 @@
 #include <cstdint>
 
 #include "sim/core/error.hpp"
-#include "sim/study/input_cache.hpp"
+#include "sim/workload/trace_data.hpp"
 
-namespace collabsim {
+namespace collabsim::workload {
 
 struct TraceWindow {
   std::size_t first = 0, last = 0;  ///< records [first, last) of the trace
@@ -23,4 +23,4 @@ struct TraceWindow {
 /// when no request arrives in it.
 TraceWindow trace_window(const TraceData& trace, double start_s, double end_s, const SourcePos& pos);
 
-}  // namespace collabsim
+}  // namespace collabsim::workload

@@ -1,4 +1,4 @@
-#include "sim/study/trace_window.hpp"
+#include "sim/workload/trace_window.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -7,13 +7,13 @@
 
 #include "sim/core/time.hpp"
 
-namespace collabsim {
+namespace collabsim::workload {
 
 TraceWindow trace_window(const TraceData& trace, double start_s, double end_s, const SourcePos& pos) {
   const SimTime start = from_seconds(start_s);
   const SimTime end = end_s > 0 ? from_seconds(end_s) : std::numeric_limits<SimTime>::max();
   const auto& r = trace.records;
-  auto at = [](const workload::TraceRecord& x, SimTime t) { return x.arrival_ns < t; };
+  auto at = [](const TraceRecord& x, SimTime t) { return x.arrival_ns < t; };
   TraceWindow w;
   w.first = static_cast<std::size_t>(std::lower_bound(r.begin(), r.end(), start, at) - r.begin());
   w.last = static_cast<std::size_t>(std::lower_bound(r.begin(), r.end(), end, at) - r.begin());
@@ -27,4 +27,4 @@ TraceWindow trace_window(const TraceData& trace, double start_s, double end_s, c
   return w;
 }
 
-}  // namespace collabsim
+}  // namespace collabsim::workload

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "sim/core/error.hpp"
-#include "sim/study/metric_catalog.hpp"
+#include "sim/results/metric_catalog.hpp"
 
 namespace collabsim {
 
