@@ -10,6 +10,7 @@
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/calibrate.hpp"
 #include "sim/study/input_cache.hpp"
+#include "sim/study/point_runner.hpp"
 #include "sim/study/run_scenario.hpp"
 
 namespace collabsim::cli {
@@ -62,7 +63,7 @@ Command add_run_command(CLI::App& app) {
             if (!args->data_dir.empty()) opt.data_dir = args->data_dir;
             if (!args->output.empty()) opt.output = args->output;
             InputCache inputs;
-            const Calibration cal = calibrate_target_share(args->scenario, opt, inputs);
+            const Calibration cal = calibrate_target_share(args->scenario, opt, in_memory_runner(args->scenario, inputs));
             if (cal.active) {
               opt.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
               opt.overrides.push_back(cal.override_text);

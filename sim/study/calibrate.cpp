@@ -6,11 +6,11 @@
 
 #include "sim/core/error.hpp"
 #include "sim/mechanisms/registry.hpp"
-#include "sim/study/point_runner.hpp"
 
 namespace collabsim {
 
-Calibration calibrate_target_share(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs) {
+Calibration calibrate_target_share(const std::filesystem::path& scenario, const LoadOptions& load,
+                                   const ShareRunner& run) {
   Calibration c;
   LoadOptions lo = load;
   lo.output.reset();
@@ -36,16 +36,12 @@ Calibration calibrate_target_share(const std::filesystem::path& scenario, const 
     return c.key + "=" + (list ? fmt::format("[{}]", v) : fmt::format("{}", v));
   };
   auto share_at = [&](double v) {
-    LoadOptions run = lo;
-    run.overrides.push_back(tkey + "=-1");
-    run.overrides.push_back(text_of(v));
-    const PointOutcome out = run_point(scenario, run, inputs, false);
+    LoadOptions at = lo;
+    at.overrides.push_back(tkey + "=-1");
+    at.overrides.push_back(text_of(v));
+    const Summary s = run(at);
     ++c.runs;
-    if (!out.ok) {
-      if (out.bad_input) throw InputError(SourcePos{}, "", out.error);
-      throw std::runtime_error(out.error);
-    }
-    return std::pair{out.summary.large_share, out.summary.n_requests};
+    return std::pair{s.large_share, s.n_requests};
   };
   double lo_v = 0, hi_v = 1;
   auto [best_share, n] = share_at(0.5);

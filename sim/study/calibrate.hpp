@@ -5,13 +5,15 @@
 /// so that mechanisms can be compared at equal cost. RouteLLM takes a quantile of the
 /// router's scores over a dataset; here the share is an outcome of the whole simulation
 /// (a cascade escalates after seeing the small model's answer; outages and deadlines
-/// change routes), so the value is found by bisection over full in-memory runs.
+/// change routes), so the value is found by bisection over full in-memory runs, made by a
+/// runner the caller gives (point_runner.hpp's in_memory_runner for run, sweep and check).
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
+#include "sim/io/summary.hpp"
 #include "sim/scenario/scenario.hpp"
-#include "sim/study/input_cache.hpp"
 
 namespace collabsim {
 
@@ -28,12 +30,18 @@ struct Calibration {
 /// Bisection runs per calibration at most (the step after k runs is 2^-k: 16 runs → 1.5e-5).
 inline constexpr int kCalibrationRuns = 16;
 
+/// Runs the scenario with `load` (its overrides carry the value tried) and returns the
+/// run's summary. Throws InputError for bad input, std::runtime_error for other failures.
+using ShareRunner = std::function<Summary(const LoadOptions& load)>;
+
 /// If the scenario (with `load.overrides`) sets `mechanism.<name>.target_large_share` ≥ 0,
 /// bisects the mechanism's calibration_key over [0, 1] on in-memory runs (large_share
 /// must not decrease as the key grows) and returns the value whose share is closest to the
-/// target (the smaller value on a tie); `active` false otherwise. Stops early when the
-/// share matches to within half a request. Throws InputError when the mechanism has no
-/// calibration key, a cascade has more than one threshold, or a run fails.
-Calibration calibrate_target_share(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs);
+/// target (the smaller value on a tie); `active` false otherwise. Every run is `run`'s.
+/// Stops early when the share matches to within half a request. Throws InputError when the
+/// mechanism has no calibration key or a cascade has more than one threshold, and what
+/// `run` throws when a run fails.
+Calibration calibrate_target_share(const std::filesystem::path& scenario, const LoadOptions& load,
+                                   const ShareRunner& run);
 
 }  // namespace collabsim

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
-#include "sim/study/calibrate.hpp"
 #include "sim/study/run_scenario.hpp"
 
 namespace collabsim {
@@ -37,10 +36,21 @@ PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_request
   return out;
 }
 
+ShareRunner in_memory_runner(const std::filesystem::path& scenario, InputCache& inputs) {
+  return [scenario, &inputs](const LoadOptions& load) {
+    const PointOutcome out = run_point(scenario, load, inputs, false);
+    if (!out.ok) {
+      if (out.bad_input) throw InputError(SourcePos{}, "", out.error);
+      throw std::runtime_error(out.error);
+    }
+    return out.summary;
+  };
+}
+
 PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs,
                        bool keep_requests) {
   try {
-    const Calibration cal = calibrate_target_share(scenario, load, inputs);
+    const Calibration cal = calibrate_target_share(scenario, load, in_memory_runner(scenario, inputs));
     LoadOptions lo = load;
     if (cal.active) {
       lo.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");

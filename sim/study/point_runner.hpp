@@ -8,6 +8,7 @@
 
 #include "sim/scenario/scenario.hpp"
 #include "sim/io/summary.hpp"
+#include "sim/study/calibrate.hpp"
 #include "sim/study/input_cache.hpp"
 
 namespace collabsim {
@@ -36,5 +37,10 @@ PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions&
 /// As above for a scenario already loaded; `attributes` go on the result's root group.
 PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_requests,
                        const std::vector<std::pair<std::string, std::string>>& attributes = {});
+
+/// The runner calibrate_target_share drives (calibrate.hpp): `scenario` with the given
+/// load options, run in memory through run_point with the shared `inputs` (both must
+/// outlive it); a failed run throws InputError (bad input) or std::runtime_error.
+ShareRunner in_memory_runner(const std::filesystem::path& scenario, InputCache& inputs);
 
 }  // namespace collabsim
