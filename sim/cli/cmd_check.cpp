@@ -27,6 +27,89 @@ struct CheckArgs {
   int threads = 0;
 };
 
+/// What the cases of a golden run found: metrics held, better, worse (named), changed
+/// without direction, and the cases that failed to run (their errors).
+struct CheckTally {
+  std::size_t metrics = 0, better = 0, worse = 0, changed = 0, failed = 0;
+  bool bad_input = false;  ///< a failed case failed on bad input
+  std::string regressed;   ///< "case/metric, ..." of the worse ones
+  std::vector<std::string> errors;
+};
+
+CheckTally tally(const GoldenFile& golden, const std::vector<GoldenCaseResult>& results) {
+  CheckTally t;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok) {
+      ++t.failed;
+      t.bad_input = t.bad_input || results[i].bad_input;
+      t.errors.push_back(results[i].error);
+      continue;
+    }
+    for (const auto& m : results[i].metrics) {
+      ++t.metrics;
+      t.better += m.verdict == Verdict::better;
+      t.changed += m.verdict == Verdict::changed;
+      if (m.verdict == Verdict::worse) {
+        ++t.worse;
+        t.regressed += (t.regressed.empty() ? "" : ", ") + golden.cases[i].name + "/" + m.metric;
+      }
+    }
+  }
+  return t;
+}
+
+/// `collabsim check`: runs the golden file's cases, prints the report, updates the file
+/// (--update) and returns the exit status.
+int run_check(const CheckArgs& args) {
+  const GoldenFile golden = read_golden(args.golden, !args.update);
+  GoldenOptions opt;
+  opt.threads =
+      args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!args.data_dir.empty()) opt.data_dir = args.data_dir;
+  opt.sets = args.sets;
+  ProgressLine line("check");
+  if (stderr_is_terminal())
+    opt.progress = [&line](std::size_t done, std::size_t total) {
+      line.show(fmt::format("{}/{} cases", done, total), done == total);
+    };
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto results = run_golden(golden, opt);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  line.clear();
+
+  fmt::print("check {} ({} case{}, -j {})\n", args.golden, golden.cases.size(),
+             golden.cases.size() == 1 ? "" : "s", opt.threads);
+  std::cout.flush();
+  print_golden_report(std::cout, golden, results);
+  std::cout.flush();
+
+  const CheckTally t = tally(golden, results);
+  fmt::print("{} metrics in {} cases: {} WORSE, {} better, {} changed without direction; {:.1f} s wall\n",
+             t.metrics, results.size() - t.failed, t.worse, t.better, t.changed, wall);
+  if (t.failed) {
+    std::fflush(stdout);
+    for (const auto& e : t.errors) fmt::print(stderr, "error: {}\n", e);
+    fmt::print(stderr, "{} case{} failed{}\n", t.failed, t.failed == 1 ? "" : "s",
+               args.update ? ": the golden file is left as it was" : "");
+    return t.bad_input ? kExitBadInput : 1;
+  }
+  if (args.update) {
+    const std::size_t n = update_golden(golden, results);
+    fmt::print("updated {}: {} values\n", args.golden, n);
+    return kExitOk;
+  }
+  if (t.worse) {
+    fmt::print("REGRESSION: {}\n", t.regressed);
+    fmt::print("if the change is intended: collabsim check {} --update\n", args.golden);
+    return kExitRegression;
+  }
+  fmt::print("all cases hold{}\n", t.better + t.changed
+                                      ? fmt::format(" ({} values to update: collabsim check {} --update)",
+                                                    t.better + t.changed, args.golden)
+                                      : "");
+  return kExitOk;
+}
+
 }  // namespace
 
 Command add_check_command(CLI::App& app) {
@@ -54,75 +137,7 @@ Command add_check_command(CLI::App& app) {
       "is \"changed\" and does not fail. `value` may be left out before the first --update.\n\n"
       "Exit status: 0 all cases hold (or --update wrote the file), 1 a regression, 2 bad input\n"
       "(an unknown key or metric in the golden file, a case whose scenario or overrides fail).");
-  return {cmd, [args] {
-            const GoldenFile golden = read_golden(args->golden, !args->update);
-            GoldenOptions opt;
-            opt.threads = args->threads > 0 ? args->threads
-                                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-            if (!args->data_dir.empty()) opt.data_dir = args->data_dir;
-            opt.sets = args->sets;
-            ProgressLine line("check");
-            if (stderr_is_terminal())
-              opt.progress = [&line](std::size_t done, std::size_t total) {
-                line.show(fmt::format("{}/{} cases", done, total), done == total);
-              };
-            const auto t0 = std::chrono::steady_clock::now();
-            const auto results = run_golden(golden, opt);
-            const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            line.clear();
-
-            fmt::print("check {} ({} case{}, -j {})\n", args->golden, golden.cases.size(),
-                       golden.cases.size() == 1 ? "" : "s", opt.threads);
-            std::cout.flush();
-            print_golden_report(std::cout, golden, results);
-            std::cout.flush();
-
-            std::size_t metrics = 0, better = 0, worse = 0, changed = 0, failed = 0;
-            bool bad_input = false;
-            std::string regressed;
-            std::vector<std::string> errors;
-            for (std::size_t i = 0; i < results.size(); ++i) {
-              if (!results[i].ok) {
-                ++failed;
-                bad_input = bad_input || results[i].bad_input;
-                errors.push_back(results[i].error);
-                continue;
-              }
-              for (const auto& m : results[i].metrics) {
-                ++metrics;
-                better += m.verdict == Verdict::better;
-                changed += m.verdict == Verdict::changed;
-                if (m.verdict == Verdict::worse) {
-                  ++worse;
-                  regressed += (regressed.empty() ? "" : ", ") + golden.cases[i].name + "/" + m.metric;
-                }
-              }
-            }
-            fmt::print("{} metrics in {} cases: {} WORSE, {} better, {} changed without direction; {:.1f} s wall\n",
-                       metrics, results.size() - failed, worse, better, changed, wall);
-            if (failed) {
-              std::fflush(stdout);
-              for (const auto& e : errors) fmt::print(stderr, "error: {}\n", e);
-              fmt::print(stderr, "{} case{} failed{}\n", failed, failed == 1 ? "" : "s",
-                         args->update ? ": the golden file is left as it was" : "");
-              return bad_input ? kExitBadInput : 1;
-            }
-            if (args->update) {
-              const std::size_t n = update_golden(golden, results);
-              fmt::print("updated {}: {} values\n", args->golden, n);
-              return kExitOk;
-            }
-            if (worse) {
-              fmt::print("REGRESSION: {}\n", regressed);
-              fmt::print("if the change is intended: collabsim check {} --update\n", args->golden);
-              return kExitRegression;
-            }
-            fmt::print("all cases hold{}\n",
-                       better + changed ? fmt::format(" ({} values to update: collabsim check {} --update)",
-                                                      better + changed, args->golden)
-                                        : "");
-            return kExitOk;
-          }};
+  return {cmd, [args] { return run_check(*args); }};
 }
 
 }  // namespace collabsim::cli

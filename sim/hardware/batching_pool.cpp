@@ -7,7 +7,7 @@ namespace collabsim {
 BatchingPool::BatchingPool(Engine& engine, const ModelCard& model, const DeviceSpec& device,
                            const LatencyModel& latency, BatchingConfig config, std::unique_ptr<Dispatch> dispatch,
                            AutoscaleConfig autoscale)
-    : engine_(engine), dev_(device), dispatch_(std::move(dispatch)), as_(autoscale) {
+    : engine_(engine), dev_(device), dispatch_(std::move(dispatch)), as_(autoscale), paged_(config.paged) {
   for (int i = 0; i < device.replicas; ++i)
     replicas_.push_back(std::make_unique<BatchingReplica>(engine, model, device, latency, config));
   state_.assign(replicas_.size(), State::up);
@@ -48,6 +48,16 @@ Server::PrefixStats BatchingPool::prefix_stats() const {
     p.on = p.on || r->prefix_cache() != nullptr;
     p.prompt_tokens += r->prefix_prompt_tokens();
     p.hit_tokens += r->prefix_hit_tokens();
+  }
+  return p;
+}
+
+Server::PreemptionStats BatchingPool::preemption_stats() const {
+  PreemptionStats p;
+  p.on = paged_;
+  for (const auto& r : replicas_) {
+    p.preemptions += r->preemptions();
+    p.recompute_tokens += r->recompute_tokens();
   }
   return p;
 }

@@ -51,6 +51,8 @@ class BatchingPool final : public Server {
   Task<Generation> generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
                             std::span<const std::int64_t> blocks) override;
   PrefixStats prefix_stats() const override;
+  /// Σ over the replicas; `on` when the replicas admit paged KV (BatchingConfig::paged).
+  PreemptionStats preemption_stats() const override;
   ServerLoad load() const override;
   double busy_seconds() const override;
   bool autoscaled() const override { return as_.on; }
@@ -77,6 +79,7 @@ class BatchingPool final : public Server {
   std::vector<State> state_;
   std::vector<std::vector<std::pair<SimTime, State>>> log_;  // per replica: (since, state)
   bool ticking_ = false;
+  bool paged_ = false;  ///< BatchingConfig::paged of the replicas
   int ups_ = 0, downs_ = 0;
 };
 

@@ -37,6 +37,10 @@ DeviceUsage DeviceMonitor::usage(double makespan_s) const {
     u.prefix_cache = u.prefix_cache || p.on;
     u.prefix_prompt_tokens += p.prompt_tokens;
     u.prefix_hit_tokens += p.hit_tokens;
+    const Server::PreemptionStats k = s->server().preemption_stats();
+    u.paged = u.paged || k.on;
+    u.preemptions += k.preemptions;
+    u.recompute_tokens += k.recompute_tokens;
   }
   if (!dev_.per_user) {
     u.shared = true;

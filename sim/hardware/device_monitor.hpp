@@ -39,6 +39,9 @@ struct DeviceUsage {
   bool prefix_cache = false;       ///< some deployment on it caches prefixes (the fields below are defined)
   std::int64_t prefix_prompt_tokens = 0;  ///< prompt tokens admitted by its caching deployments
   std::int64_t prefix_hit_tokens = 0;     ///< of them, served from the prefix caches (not prefilled)
+  bool paged = false;                ///< some deployment on it admits paged KV (the fields below are defined)
+  std::int64_t preemptions = 0;      ///< sequences preempted on it (Server::preemption_stats)
+  std::int64_t recompute_tokens = 0;  ///< tokens prefilled again after recompute preemptions
 };
 
 class DeviceMonitor {

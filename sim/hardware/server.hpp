@@ -61,6 +61,15 @@ class Server {
     std::int64_t hit_tokens = 0;     ///< tokens
   };
   virtual PrefixStats prefix_stats() const { return {}; }
+  /// Paged KV admission (continuous batching with deployments.<name>.kv_admission =
+  /// "paged"): sequences preempted, and prompt + generated tokens prefilled again after
+  /// recompute preemptions. `on` false (and zeros) for servers without paged admission.
+  struct PreemptionStats {
+    bool on = false;
+    std::int64_t preemptions = 0;       ///< sequences
+    std::int64_t recompute_tokens = 0;  ///< tokens
+  };
+  virtual PreemptionStats preemption_stats() const { return {}; }
   /// Serves one request for a given service time (`seconds` ≥ 0) instead of its tokens
   /// (deployments with latency = "service_time"): queues as generate() does, then holds a
   /// server for `seconds`; the first token is the end (the answer comes whole).

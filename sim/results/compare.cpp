@@ -520,6 +520,22 @@ std::string row_key(const ResultRow& r, const std::vector<std::size_t>& order, b
   return out;
 }
 
+/// Where each of BASE's axes is among NOW's (index into now.axes, in BASE's order).
+/// Throws InputError when the two sweeps do not sweep the same keys.
+std::vector<std::size_t> axes_in_base_order(const ResultSet& base, const ResultSet& now) {
+  std::vector<std::string> axes_b = base.axes, axes_n = now.axes;
+  std::sort(axes_b.begin(), axes_b.end());
+  std::sort(axes_n.begin(), axes_n.end());
+  if (axes_b != axes_n)
+    throw InputError(SourcePos{now.file}, "",
+                     fmt::format("the sweeps have different axes: {} sweeps [{}], {} sweeps [{}]", base.file.string(),
+                                 join(base.axes, ", "), now.file.string(), join(now.axes, ", ")));
+  std::vector<std::size_t> order;
+  for (const auto& a : base.axes)
+    order.push_back(static_cast<std::size_t>(std::find(now.axes.begin(), now.axes.end(), a) - now.axes.begin()));
+  return order;
+}
+
 }  // namespace
 
 ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, const Tolerances& tol) {
@@ -559,20 +575,10 @@ ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, co
     return rep;
   }
 
-  std::vector<std::string> axes_b = base.axes, axes_n = now.axes;
-  std::sort(axes_b.begin(), axes_b.end());
-  std::sort(axes_n.begin(), axes_n.end());
-  if (axes_b != axes_n)
-    throw InputError(SourcePos{now.file}, "",
-                     fmt::format("the sweeps have different axes: {} sweeps [{}], {} sweeps [{}]", base.file.string(),
-                                 join(base.axes, ", "), now.file.string(), join(now.axes, ", ")));
   // Both rows are keyed in BASE's axis order.
-  std::vector<std::size_t> order_b(base.axes.size()), order_n;
-  for (std::size_t i = 0; i < base.axes.size(); ++i) {
-    order_b[i] = i;
-    order_n.push_back(static_cast<std::size_t>(std::find(now.axes.begin(), now.axes.end(), base.axes[i]) -
-                                               now.axes.begin()));
-  }
+  std::vector<std::size_t> order_b(base.axes.size());
+  for (std::size_t i = 0; i < base.axes.size(); ++i) order_b[i] = i;
+  const std::vector<std::size_t> order_n = axes_in_base_order(base, now);
 
   const bool seeds = base.has_seeds() && now.has_seeds();
   rep.mode = seeds ? "sweep aggregates over seeds" : "sweep points";

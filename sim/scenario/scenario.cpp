@@ -361,11 +361,13 @@ std::size_t Scenario::deployment_index(const std::string& name, const SourcePos&
   throw InputError(pos, key, "no deployment named '" + name + "' (deployments: " + list + ")");
 }
 
-// ---------------------------------------------------------------- loader
+// ---------------------------------------------------------------- loader steps
 
-Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
-  Scenario sc;
-  sc.file = file;
+namespace {
+
+/// Parses the scenario file, applies the --set overrides (recorded with the text they
+/// produce) and refuses unknown sections.
+void read_root(const fs::path& file, const LoadOptions& options, Scenario& sc) {
   if (!input_exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "scenario file does not exist");
   check_input_file(file, SourcePos{}, "", "the scenario");
   if (std::error_code ec; fs::file_size(file, ec) > kMaxTomlBytes)
@@ -380,7 +382,6 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     os << toml::toml_formatter(root);
     sc.effective_toml = os.str();
   }
-
   // [sweep] describes a parameter study (sim/study/sweep_spec.hpp); a single run ignores it.
   static const std::vector<std::string> kSections = {"run",   "workload",    "quality",   "devices",
                                                      "links", "deployments", "mechanism", "sweep", "slo"};
@@ -396,138 +397,169 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
                            "(known: run, workload, quality, slo, devices, links, deployments, mechanism, sweep)");
     }
   }
+}
 
-  const fs::path dir = fs::absolute(file).parent_path();
+/// [run]: name (a plain file name: it becomes results/<name>.h5), seed, timelines, spans,
+/// limits and the output file. Returns the section's parameters (the folders read them).
+ParamSet read_run(const toml::table& root, const fs::path& file, const LoadOptions& options, RunSpec& r) {
   const toml::table empty;
   const toml::table* run_t = root.get("run") ? root.get("run")->as_table() : &empty;
   if (!run_t) throw InputError(pos_of(*root.get("run")), "run", "expected a table [run]");
-  const ParamSet run = read_params(*run_t, run_fields(), "run");
-  sc.run.name = run.text("name").empty() ? file_stem(file) : run.text("name");
-  {  // the name becomes results/<name>.h5: it must stay inside the output folder
-    const std::string& n = sc.run.name;
-    const bool bad = n == "." || n == ".." || n.find('/') != std::string::npos || n.find('\\') != std::string::npos ||
-                     std::any_of(n.begin(), n.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-    if (bad)
-      throw InputError(run.given("name") ? run.pos("name") : SourcePos{file, 0, 0}, "run.name",
-                       "'" + quote_excerpt(n) + "' is not a run name: no '/', '\\', '..' or control characters "
-                       "(the name becomes results/<name>.h5; use run.output or -o for another folder)");
-  }
-  sc.run.seed = static_cast<std::uint64_t>(run.integer("seed"));
-  sc.run.sample_interval = run.number("sample_interval");
-  sc.run.record_spans = run.flag("record_spans");
-  if (sc.run.sample_interval > 0 && sc.run.sample_interval < 1e-3)
+  ParamSet run = read_params(*run_t, run_fields(), "run");
+  r.name = run.text("name").empty() ? file_stem(file) : run.text("name");
+  const std::string& n = r.name;  // it must stay inside the output folder
+  const bool bad = n == "." || n == ".." || n.find('/') != std::string::npos || n.find('\\') != std::string::npos ||
+                   std::any_of(n.begin(), n.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  if (bad)
+    throw InputError(run.given("name") ? run.pos("name") : SourcePos{file, 0, 0}, "run.name",
+                     "'" + quote_excerpt(n) + "' is not a run name: no '/', '\\', '..' or control characters "
+                     "(the name becomes results/<name>.h5; use run.output or -o for another folder)");
+  r.seed = static_cast<std::uint64_t>(run.integer("seed"));
+  r.sample_interval = run.number("sample_interval");
+  r.record_spans = run.flag("record_spans");
+  if (r.sample_interval > 0 && r.sample_interval < 1e-3)
     throw InputError(run.pos("sample_interval"), "run.sample_interval",
-                     fmt::format("{} s is too fine: use 0 (no timelines) or at least 1 ms", sc.run.sample_interval));
-  sc.run.max_sim_time = run.number("max_sim_time");
-  sc.run.max_events = static_cast<std::uint64_t>(run.integer("max_events"));
+                     fmt::format("{} s is too fine: use 0 (no timelines) or at least 1 ms", r.sample_interval));
+  r.max_sim_time = run.number("max_sim_time");
+  r.max_events = static_cast<std::uint64_t>(run.integer("max_events"));
   if (options.output)
-    sc.run.output = *options.output;
+    r.output = *options.output;
   else if (!run.text("output").empty())
-    sc.run.output = run.text("output");
+    r.output = run.text("output");
   else
-    sc.run.output = fs::path("results") / (sc.run.name + ".h5");
+    r.output = fs::path("results") / (r.name + ".h5");
+  return run;
+}
 
-  // Data folders, in order of precedence.
+/// Where a scenario's files are: its own folder, the data folders in order of precedence
+/// (--data-dir, $COLLABSIM_DATA, run.data_dir, ../shared/data, the source tree's) and the
+/// cards folder (run.models_dir, else the source tree's models/).
+struct Folders {
+  fs::path dir;
   std::vector<fs::path> data_dirs;
-  if (options.data_dir) data_dirs.push_back(*options.data_dir);
-  if (const char* env = std::getenv("COLLABSIM_DATA"); env && *env) data_dirs.emplace_back(env);
-  if (!run.text("data_dir").empty()) data_dirs.push_back(dir / run.text("data_dir"));
-  data_dirs.emplace_back(fs::path("..") / "shared" / "data");
-  if (std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
-    data_dirs.push_back(fs::path(COLLABSIM_DEFAULT_SOURCE_DIR) / ".." / "shared" / "data");
-  fs::path models_dir = dir / run.text("models_dir");
-  if (!input_exists(models_dir) && std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
-    models_dir = fs::path(COLLABSIM_DEFAULT_SOURCE_DIR) / "models";
+  fs::path models_dir;
+};
 
-  // [workload]
+Folders scenario_folders(const fs::path& file, const ParamSet& run, const LoadOptions& options) {
+  Folders f;
+  f.dir = fs::absolute(file).parent_path();
+  if (options.data_dir) f.data_dirs.push_back(*options.data_dir);
+  if (const char* env = std::getenv("COLLABSIM_DATA"); env && *env) f.data_dirs.emplace_back(env);
+  if (!run.text("data_dir").empty()) f.data_dirs.push_back(f.dir / run.text("data_dir"));
+  f.data_dirs.emplace_back(fs::path("..") / "shared" / "data");
+  if (std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
+    f.data_dirs.push_back(fs::path(COLLABSIM_DEFAULT_SOURCE_DIR) / ".." / "shared" / "data");
+  f.models_dir = f.dir / run.text("models_dir");
+  if (!input_exists(f.models_dir) && std::string(COLLABSIM_DEFAULT_SOURCE_DIR).size())
+    f.models_dir = fs::path(COLLABSIM_DEFAULT_SOURCE_DIR) / "models";
+  return f;
+}
+
+/// [workload.attributes] and its [workload.attributes.categories.<category>] tables
+/// (workload/request_attributes.hpp), when present.
+void read_attributes(const toml::table& wl_t, WorkloadSpec& w) {
+  const toml::node* at_n = wl_t.get("attributes");
+  if (!at_n) return;
+  if (!at_n->is_table()) throw InputError(pos_of(*at_n), "workload.attributes", "expected a table [workload.attributes]");
+  static const std::vector<std::string> kAttributeTables = {"categories"};
+  const toml::table& at_t = *at_n->as_table();
+  w.attributes = workload::attribute_from(
+      read_params(at_t, workload::attribute_fields(), "workload.attributes", kAttributeTables));
+  w.attributes.pos = pos_of(at_t);
+  const toml::node* cat_n = at_t.get("categories");
+  if (!cat_n) return;
+  if (!cat_n->is_table())
+    throw InputError(pos_of(*cat_n), "workload.attributes.categories",
+                     "expected tables [workload.attributes.categories.<category>]");
+  for (const auto& [k, node] : *cat_n->as_table()) {
+    const std::string ctx = "workload.attributes.categories." + std::string(k.str());
+    if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
+    auto c = workload::category_attribute_from(
+        read_params(*node.as_table(), workload::category_attribute_fields(), ctx), std::string(k.str()));
+    c.pos = pos_of(node);
+    w.attributes.categories.push_back(std::move(c));
+  }
+}
+
+/// [workload]: the trace (or a generator), its window and scaling, and its sub-tables.
+/// Returns the section's parameters (the origin is checked once the devices are known).
+ParamSet read_workload(const toml::table& root, const fs::path& file, const Folders& folders, WorkloadSpec& w) {
   const toml::table& wl_t = require_table(root, "workload", file);
   static const std::vector<std::string> kWorkloadTables = {"arrivals", "lengths", "service", "attributes"};
-  const ParamSet wl = read_params(wl_t, workload_fields(), "workload", kWorkloadTables);
-  sc.workload.format = wl.text("format");
-  const bool generated = sc.workload.generated();
+  ParamSet wl = read_params(wl_t, workload_fields(), "workload", kWorkloadTables);
+  w.format = wl.text("format");
+  const bool generated = w.generated();
   if (!generated && wl.text("trace").empty())
     throw InputError(wl.given("trace") ? wl.pos("trace") : pos_of(wl_t), "workload.trace",
                      "required: the trace file (or set workload.format = \"generated\")");
   if (generated && wl.given("trace"))
     throw InputError(wl.pos("trace"), "workload.trace",
                      "a generated workload reads no trace here; lengths from a trace are workload.lengths.trace");
-  if (!generated) sc.workload.trace = resolve_data_file(wl.text("trace"), data_dirs, wl.pos("trace"), "workload.trace");
-  sc.workload.origin = wl.text("origin");
-  sc.workload.limit = wl.integer("limit");
-  sc.workload.rate_scale = wl.number("rate_scale");
-  sc.workload.bytes_per_token = wl.number("bytes_per_token");
-  sc.workload.timeout = wl.number("timeout");
-  sc.workload.private_share = wl.number("private_share");
-  sc.workload.repeat = wl.integer("repeat");
-  sc.workload.start = wl.number("start");
-  sc.workload.end = wl.number("end");
-  if (sc.workload.end > 0 && sc.workload.end <= sc.workload.start)
+  if (!generated) w.trace = resolve_data_file(wl.text("trace"), folders.data_dirs, wl.pos("trace"), "workload.trace");
+  w.origin = wl.text("origin");
+  w.limit = wl.integer("limit");
+  w.rate_scale = wl.number("rate_scale");
+  w.bytes_per_token = wl.number("bytes_per_token");
+  w.timeout = wl.number("timeout");
+  w.private_share = wl.number("private_share");
+  w.repeat = wl.integer("repeat");
+  w.start = wl.number("start");
+  w.end = wl.number("end");
+  if (w.end > 0 && w.end <= w.start)
     throw InputError(wl.pos("end"), "workload.end",
-                     fmt::format("the window ends ({} s) before it starts ({} s)", sc.workload.end, sc.workload.start));
-  sc.workload.duration = wl.number("duration");
-  sc.workload.pos = pos_of(wl_t);
-  read_generated_workload(wl_t, wl, data_dirs, sc.workload);
-  if (const toml::node* at_n = wl_t.get("attributes")) {  // [workload.attributes] (request_attributes.hpp)
-    if (!at_n->is_table()) throw InputError(pos_of(*at_n), "workload.attributes", "expected a table [workload.attributes]");
-    static const std::vector<std::string> kAttributeTables = {"categories"};
-    const toml::table& at_t = *at_n->as_table();
-    sc.workload.attributes = workload::attribute_from(
-        read_params(at_t, workload::attribute_fields(), "workload.attributes", kAttributeTables));
-    sc.workload.attributes.pos = pos_of(at_t);
-    if (const toml::node* cat_n = at_t.get("categories")) {
-      if (!cat_n->is_table())
-        throw InputError(pos_of(*cat_n), "workload.attributes.categories",
-                         "expected tables [workload.attributes.categories.<category>]");
-      for (const auto& [k, node] : *cat_n->as_table()) {
-        const std::string ctx = "workload.attributes.categories." + std::string(k.str());
-        if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
-        auto c = workload::category_attribute_from(
-            read_params(*node.as_table(), workload::category_attribute_fields(), ctx), std::string(k.str()));
-        c.pos = pos_of(node);
-        sc.workload.attributes.categories.push_back(std::move(c));
-      }
-    }
-  }
+                     fmt::format("the window ends ({} s) before it starts ({} s)", w.end, w.start));
+  w.duration = wl.number("duration");
+  w.pos = pos_of(wl_t);
+  read_generated_workload(wl_t, wl, folders.data_dirs, w);
+  read_attributes(wl_t, w);
+  return wl;
+}
 
-  // [quality]
+/// [quality]: the table (resolved in the data folders), its format and blank policy, the
+/// categories joined, prompt lengths from questions, the synthetic IRT option.
+void read_quality(const toml::table& root, const fs::path& file, const Folders& folders, QualitySpec& q) {
   const toml::table& q_t = require_table(root, "quality", file);
-  const ParamSet q = read_params(q_t, quality_fields(), "quality");
-  sc.quality.table = resolve_data_file(q.text("table"), data_dirs, q.pos("table"), "quality.table");
-  sc.quality.pos = pos_of(q_t);
-  sc.quality.format = q.text("format");
-  sc.quality.blank = q.text("blank");
-  sc.quality.categories = q.texts("categories");
-  sc.quality.categories_pos = q.given("categories") ? q.pos("categories") : sc.quality.pos;
-  sc.quality.prompt_tokens = q.text("prompt_tokens");
-  sc.quality.chars_per_token = q.number("chars_per_token");
-  sc.quality.synthetic = q.text("synthetic");
-  sc.quality.irt_columns = q.texts("irt_columns");
-  if (!q.text("questions").empty())
-    sc.quality.questions = resolve_data_file(q.text("questions"), data_dirs, q.pos("questions"), "quality.questions");
+  const ParamSet p = read_params(q_t, quality_fields(), "quality");
+  q.table = resolve_data_file(p.text("table"), folders.data_dirs, p.pos("table"), "quality.table");
+  q.pos = pos_of(q_t);
+  q.format = p.text("format");
+  q.blank = p.text("blank");
+  q.categories = p.texts("categories");
+  q.categories_pos = p.given("categories") ? p.pos("categories") : q.pos;
+  q.prompt_tokens = p.text("prompt_tokens");
+  q.chars_per_token = p.number("chars_per_token");
+  q.synthetic = p.text("synthetic");
+  q.irt_columns = p.texts("irt_columns");
+  if (!p.text("questions").empty())
+    q.questions = resolve_data_file(p.text("questions"), folders.data_dirs, p.pos("questions"), "quality.questions");
+}
 
-  // [slo] (optional)
-  if (const auto* slo_n = root.get("slo")) {
-    if (!slo_n->is_table()) throw InputError(pos_of(*slo_n), "slo", "expected a table [slo]");
-    const ParamSet slo = read_params(*slo_n->as_table(), slo_fields(), "slo");
-    sc.slo.ttft = slo.number("ttft");
-    sc.slo.tpot = slo.number("tpot");
-    sc.slo.pos = pos_of(*slo_n);
-  }
+/// [slo] (optional): TTFT and TPOT targets.
+void read_slo(const toml::table& root, SloSpec& slo) {
+  const auto* slo_n = root.get("slo");
+  if (!slo_n) return;
+  if (!slo_n->is_table()) throw InputError(pos_of(*slo_n), "slo", "expected a table [slo]");
+  const ParamSet p = read_params(*slo_n->as_table(), slo_fields(), "slo");
+  slo.ttft = p.number("ttft");
+  slo.tpot = p.number("tpot");
+  slo.pos = pos_of(*slo_n);
+}
 
-  // [devices.*] merged over their cards.
+/// [devices.*] merged over their cards: the card's keys lie under the scenario's; nodes
+/// are read in place, so every message names the file (card or scenario) and line of the
+/// value at fault.
+void read_devices(const toml::table& root, const fs::path& file, const Folders& folders, Scenario& sc) {
   const toml::table& dev_t = require_table(root, "devices", file);
   for (const auto& [k, node] : dev_t) {
     const std::string name(k.str());
     const std::string ctx = "devices." + name;
     if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
     const toml::table& t = *node.as_table();
-    // The card's keys lie under the scenario's; nodes are read in place, so every message
-    // names the file (card or scenario) and line of the value at fault.
     std::optional<toml::table> card_t;
     if (const auto card = t.get("card"); card && card->is_string()) {
       const std::string card_name = card->value<std::string>().value();
       check_card_name(card_name, pos_of(*card), ctx + ".card", "device card");
-      const fs::path card_path = models_dir / "devices" / (card_name + ".toml");
+      const fs::path card_path = folders.models_dir / "devices" / (card_name + ".toml");
       card_t = parse_toml_file(card_path, pos_of(*card), ctx + ".card", "device card");
       if (card_t->contains("card"))
         throw InputError(pos_of(*card_t->get("card")), ctx + ".card", "a device card cannot name another card");
@@ -535,132 +567,157 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     const ParamSet p = read_params_over(t, card_t ? &*card_t : nullptr, device_fields(), ctx);
     DeviceSpec d = device_from(p, name, ctx);
     if (!d.allreduce_profile.empty())
-      d.allreduce_profile =
-          resolve_data_file(d.allreduce_profile, data_dirs, p.pos("allreduce_profile"), ctx + ".allreduce_profile")
-              .string();
+      d.allreduce_profile = resolve_data_file(d.allreduce_profile, folders.data_dirs, p.pos("allreduce_profile"),
+                                              ctx + ".allreduce_profile")
+                                .string();
     d.pos = pos_of(t);
     sc.devices.push_back(std::move(d));
   }
   if (sc.devices.empty()) throw InputError(pos_of(dev_t), "devices", "no devices declared");
-  auto check_device = [&](const std::string& name, const SourcePos& pos, const std::string& key) {
-    for (const auto& d : sc.devices)
-      if (d.name == name) return;
-    std::string list;
-    for (const auto& d : sc.devices) list += (list.empty() ? "" : ", ") + d.name;
-    throw InputError(pos, key, "no device named '" + name + "' (devices: " + list + ")");
-  };
-  check_device(sc.workload.origin, wl.pos("origin"), "workload.origin");
+}
 
-  // [links.*]
-  if (const auto* lt = root.get("links")) {
-    if (!lt->is_table()) throw InputError(pos_of(*lt), "links", "expected a table [links]");
-    for (const auto& [k, node] : *lt->as_table()) {
-      const std::string ctx = "links." + std::string(k.str());
-      if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
-      const ParamSet p = read_params(*node.as_table(), link_fields(), ctx);
-      check_device(p.text("from"), p.pos("from"), ctx + ".from");
-      check_device(p.text("to"), p.pos("to"), ctx + ".to");
-      LinkSpec l = link_from(p, std::string(k.str()), ctx);
-      if (l.rrc.model != RadioModel::none && !sc.device(l.from).per_user && !sc.device(l.to).per_user)
-        throw InputError(p.pos("radio"), ctx + ".radio",
-                         "an RRC radio belongs to a per-user end: neither '" + l.from + "' nor '" + l.to +
-                             "' is a per-user device");
-      if (!p.text("bandwidth_trace").empty()) {
-        l.bandwidth_trace = dir / p.text("bandwidth_trace");
-        if (!input_exists(l.bandwidth_trace))
-          throw InputError(p.pos("bandwidth_trace"), ctx + ".bandwidth_trace",
-                           "file '" + l.bandwidth_trace.string() + "' does not exist");
-        check_input_file(l.bandwidth_trace, p.pos("bandwidth_trace"), ctx + ".bandwidth_trace", "bandwidth trace");
-      }
-      l.pos = pos_of(node);
-      sc.links.push_back(std::move(l));
-    }
-  }
+/// Throws InputError at `pos`/`key`, listing the devices, unless a device is named `name`.
+void check_device(const Scenario& sc, const std::string& name, const SourcePos& pos, const std::string& key) {
+  for (const auto& d : sc.devices)
+    if (d.name == name) return;
+  std::string list;
+  for (const auto& d : sc.devices) list += (list.empty() ? "" : ", ") + d.name;
+  throw InputError(pos, key, "no device named '" + name + "' (devices: " + list + ")");
+}
 
-  // [deployments.*] with their model cards.
-  const toml::table& dep_t = require_table(root, "deployments", file);
-  for (const auto& [k, node] : dep_t) {
-    const std::string ctx = "deployments." + std::string(k.str());
+/// [links.*]: between declared devices; an RRC radio needs a per-user end; a bandwidth
+/// trace is a file beside the scenario.
+void read_links(const toml::table& root, const Folders& folders, Scenario& sc) {
+  const auto* lt = root.get("links");
+  if (!lt) return;
+  if (!lt->is_table()) throw InputError(pos_of(*lt), "links", "expected a table [links]");
+  for (const auto& [k, node] : *lt->as_table()) {
+    const std::string ctx = "links." + std::string(k.str());
     if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
-    const ParamSet p = read_params(*node.as_table(), deployment_fields(), ctx);
-    DeploymentSpec d = deployment_from(p, std::string(k.str()));
-    d.device = p.text("device");
-    check_device(d.device, p.pos("device"), ctx + ".device");
-    check_card_name(p.text("model"), p.pos("model"), ctx + ".model", "model card");
-    const fs::path card_path = models_dir / "llms" / (p.text("model") + ".toml");
-    const toml::table card = parse_toml_file(card_path, p.pos("model"), ctx + ".model", "model card");
-    d.model = model_card_from(read_params(card, model_card_fields(), ""), p.text("model"));
-    const ModelCard& m = d.model;
-    d.quality_column = p.text("quality_column").empty() ? m.quality_column : p.text("quality_column");
-    if (d.quality_column.empty())
-      throw InputError(p.pos("model"), ctx + ".quality_column",
-                       "no quality column: set it here or in the model card");
-    d.splitwise = p.text("splitwise");
-    if (!d.splitwise.empty()) {
-      if (p.text("profile").empty())
-        throw InputError(p.pos("splitwise"), ctx + ".splitwise", "needs `profile` = SplitwiseSim's perf_model.csv");
-      d.profile = resolve_data_file(p.text("profile"), data_dirs, p.pos("profile"), ctx + ".profile");
-      try {
-        (void)splitwise_profile_table(d.profile, parse_splitwise_select(d.splitwise));
-      } catch (const std::invalid_argument& e) {
-        throw InputError(p.pos("splitwise"), ctx + ".splitwise", e.what());
-      }
-    } else if (!p.text("profile").empty()) {
-      d.profile = dir / p.text("profile");
-      if (!input_exists(d.profile))
-        throw InputError(p.pos("profile"), ctx + ".profile", "file '" + d.profile.string() + "' does not exist");
-      check_input_file(d.profile, p.pos("profile"), ctx + ".profile", "latency profile");
+    const ParamSet p = read_params(*node.as_table(), link_fields(), ctx);
+    check_device(sc, p.text("from"), p.pos("from"), ctx + ".from");
+    check_device(sc, p.text("to"), p.pos("to"), ctx + ".to");
+    LinkSpec l = link_from(p, std::string(k.str()), ctx);
+    if (l.rrc.model != RadioModel::none && !sc.device(l.from).per_user && !sc.device(l.to).per_user)
+      throw InputError(p.pos("radio"), ctx + ".radio",
+                       "an RRC radio belongs to a per-user end: neither '" + l.from + "' nor '" + l.to +
+                           "' is a per-user device");
+    if (!p.text("bandwidth_trace").empty()) {
+      l.bandwidth_trace = folders.dir / p.text("bandwidth_trace");
+      if (!input_exists(l.bandwidth_trace))
+        throw InputError(p.pos("bandwidth_trace"), ctx + ".bandwidth_trace",
+                         "file '" + l.bandwidth_trace.string() + "' does not exist");
+      check_input_file(l.bandwidth_trace, p.pos("bandwidth_trace"), ctx + ".bandwidth_trace", "bandwidth trace");
     }
-    d.pos = pos_of(node);
-    const DeviceSpec& dev = sc.device(d.device);
-    if (!d.api_energy_card.empty()) {  // the provider's assumed hardware (docs/ENERGY.md)
-      const SourcePos& cpos = p.pos("api_energy_card");
-      check_card_name(d.api_energy_card, cpos, ctx + ".api_energy_card", "device card");
-      if (dev.busy_power > 0)
-        throw InputError(cpos, ctx + ".api_energy_card",
-                         "device '" + dev.name + "' has a power model (busy_power > 0): the API energy estimate is "
-                         "for deployments on a priced API with no hardware model");
-      const toml::table card = parse_toml_file(models_dir / "devices" / (d.api_energy_card + ".toml"), cpos,
-                                               ctx + ".api_energy_card", "device card");
-      const DeviceSpec hw = device_from(read_params(card, device_fields(), ctx + ".api_energy_card"),
-                                        d.api_energy_card, ctx + ".api_energy_card");
-      if (hw.busy_power <= 0)
-        throw InputError(cpos, ctx + ".api_energy_card", "card '" + d.api_energy_card + "' has no busy_power");
-      d.api_energy_power = hw.busy_power * d.api_energy_accelerators / d.api_energy_batch;
-    }
-    if (d.profile.empty()) {  // the roofline needs the architecture and the hardware
-      const char* missing = m.missing_roofline_field();
-      if (missing)
-        throw InputError(p.pos("model"), ctx + ".model",
-                         "model card '" + m.id + "' has no '" + missing +
-                             "': the roofline needs it; give the deployment a measured `profile` instead");
-      if (dev.peak_flops <= 0 || dev.memory_bandwidth <= 0)
-        throw InputError(p.pos("device"), ctx + ".device",
-                         "device '" + dev.name + "' has no peak_flops/memory_bandwidth: the roofline "
-                         "needs them; give the deployment a measured `profile` instead");
-    }
-    if (d.autoscale && dev.per_user)
-      throw InputError(p.pos("autoscale"), ctx + ".autoscale",
-                       "device '" + dev.name + "' is per-user: autoscaling applies to shared pools");
-    if (d.prefix_cache && dev.per_user)
-      throw InputError(p.pos("prefix_cache"), ctx + ".prefix_cache",
-                       "device '" + dev.name + "' is per-user: prefix caching applies to shared pools");
-    if (d.autoscale && d.autoscale_min_replicas > dev.replicas)
-      throw InputError(p.pos("autoscale_min_replicas"), ctx + ".autoscale_min_replicas",
-                       fmt::format("{} exceeds device '{}' replicas = {}", d.autoscale_min_replicas, dev.name,
-                                   dev.replicas));
-    // The weights must fit in the memory of one replica (when the memory is known).
-    const double mem = d.usable_memory(dev);
-    if (dev.memory > 0 && m.weight_bytes() >= mem)
-      throw InputError(p.pos("device"), ctx + ".device",
-                       fmt::format("model '{}' needs {:.1f} GB of weights but device '{}' has "
-                                   "{:.1f} GB usable per replica (memory × accelerators × kv_memory_utilization); "
-                                   "raise accelerators or quantise",
-                                   m.id, m.weight_bytes() / 1e9, dev.name, mem / 1e9));
-    sc.deployments.push_back(std::move(d));
+    l.pos = pos_of(node);
+    sc.links.push_back(std::move(l));
   }
-  if (sc.deployments.empty()) throw InputError(pos_of(dep_t), "deployments", "no deployments declared");
-  for (const auto& d : sc.deployments) {  // prefill/decode disaggregation: the decode deployment
+}
+
+/// A deployment's measured latency profile: SplitwiseSim's perf_model.csv (`splitwise`
+/// selects its rows; parsed now so a bad selection fails at load) or a CSV beside the scenario.
+void read_latency_profile(const ParamSet& p, const std::string& ctx, const Folders& folders, DeploymentSpec& d) {
+  d.splitwise = p.text("splitwise");
+  if (!d.splitwise.empty()) {
+    if (p.text("profile").empty())
+      throw InputError(p.pos("splitwise"), ctx + ".splitwise", "needs `profile` = SplitwiseSim's perf_model.csv");
+    d.profile = resolve_data_file(p.text("profile"), folders.data_dirs, p.pos("profile"), ctx + ".profile");
+    try {
+      (void)splitwise_profile_table(d.profile, parse_splitwise_select(d.splitwise));
+    } catch (const std::invalid_argument& e) {
+      throw InputError(p.pos("splitwise"), ctx + ".splitwise", e.what());
+    }
+  } else if (!p.text("profile").empty()) {
+    d.profile = folders.dir / p.text("profile");
+    if (!input_exists(d.profile))
+      throw InputError(p.pos("profile"), ctx + ".profile", "file '" + d.profile.string() + "' does not exist");
+    check_input_file(d.profile, p.pos("profile"), ctx + ".profile", "latency profile");
+  }
+}
+
+/// The API energy estimate of a deployment on a priced API (docs/ENERGY.md): the
+/// provider's assumed hardware card, whose busy power sets `api_energy_power`.
+void read_api_energy(const ParamSet& p, const std::string& ctx, const Folders& folders, const DeviceSpec& dev,
+                     DeploymentSpec& d) {
+  if (d.api_energy_card.empty()) return;
+  const SourcePos& cpos = p.pos("api_energy_card");
+  check_card_name(d.api_energy_card, cpos, ctx + ".api_energy_card", "device card");
+  if (dev.busy_power > 0)
+    throw InputError(cpos, ctx + ".api_energy_card",
+                     "device '" + dev.name + "' has a power model (busy_power > 0): the API energy estimate is "
+                     "for deployments on a priced API with no hardware model");
+  const toml::table card = parse_toml_file(folders.models_dir / "devices" / (d.api_energy_card + ".toml"), cpos,
+                                           ctx + ".api_energy_card", "device card");
+  const DeviceSpec hw = device_from(read_params(card, device_fields(), ctx + ".api_energy_card"), d.api_energy_card,
+                                    ctx + ".api_energy_card");
+  if (hw.busy_power <= 0)
+    throw InputError(cpos, ctx + ".api_energy_card", "card '" + d.api_energy_card + "' has no busy_power");
+  d.api_energy_power = hw.busy_power * d.api_energy_accelerators / d.api_energy_batch;
+}
+
+/// What a deployment needs from its device: the roofline's numbers (without a profile),
+/// a shared pool for autoscaling and prefix caching, and room for the weights.
+void check_deployment_device(const ParamSet& p, const std::string& ctx, const DeviceSpec& dev,
+                             const DeploymentSpec& d) {
+  const ModelCard& m = d.model;
+  if (d.profile.empty()) {  // the roofline needs the architecture and the hardware
+    if (const char* missing = m.missing_roofline_field())
+      throw InputError(p.pos("model"), ctx + ".model",
+                       "model card '" + m.id + "' has no '" + missing +
+                           "': the roofline needs it; give the deployment a measured `profile` instead");
+    if (dev.peak_flops <= 0 || dev.memory_bandwidth <= 0)
+      throw InputError(p.pos("device"), ctx + ".device",
+                       "device '" + dev.name + "' has no peak_flops/memory_bandwidth: the roofline "
+                       "needs them; give the deployment a measured `profile` instead");
+  }
+  if (d.autoscale && dev.per_user)
+    throw InputError(p.pos("autoscale"), ctx + ".autoscale",
+                     "device '" + dev.name + "' is per-user: autoscaling applies to shared pools");
+  if (d.prefix_cache && dev.per_user)
+    throw InputError(p.pos("prefix_cache"), ctx + ".prefix_cache",
+                     "device '" + dev.name + "' is per-user: prefix caching applies to shared pools");
+  if (d.autoscale && d.autoscale_min_replicas > dev.replicas)
+    throw InputError(p.pos("autoscale_min_replicas"), ctx + ".autoscale_min_replicas",
+                     fmt::format("{} exceeds device '{}' replicas = {}", d.autoscale_min_replicas, dev.name,
+                                 dev.replicas));
+  // The weights must fit in the memory of one replica (when the memory is known).
+  const double mem = d.usable_memory(dev);
+  if (dev.memory > 0 && m.weight_bytes() >= mem)
+    throw InputError(p.pos("device"), ctx + ".device",
+                     fmt::format("model '{}' needs {:.1f} GB of weights but device '{}' has "
+                                 "{:.1f} GB usable per replica (memory × accelerators × kv_memory_utilization); "
+                                 "raise accelerators or quantise",
+                                 m.id, m.weight_bytes() / 1e9, dev.name, mem / 1e9));
+}
+
+/// One [deployments.<name>] with its model card.
+DeploymentSpec read_deployment(const std::string& name, const toml::node& node, const Folders& folders,
+                               const Scenario& sc) {
+  const std::string ctx = "deployments." + name;
+  if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
+  const ParamSet p = read_params(*node.as_table(), deployment_fields(), ctx);
+  DeploymentSpec d = deployment_from(p, name);
+  d.device = p.text("device");
+  check_device(sc, d.device, p.pos("device"), ctx + ".device");
+  check_card_name(p.text("model"), p.pos("model"), ctx + ".model", "model card");
+  const fs::path card_path = folders.models_dir / "llms" / (p.text("model") + ".toml");
+  const toml::table card = parse_toml_file(card_path, p.pos("model"), ctx + ".model", "model card");
+  d.model = model_card_from(read_params(card, model_card_fields(), ""), p.text("model"));
+  d.quality_column = p.text("quality_column").empty() ? d.model.quality_column : p.text("quality_column");
+  if (d.quality_column.empty())
+    throw InputError(p.pos("model"), ctx + ".quality_column", "no quality column: set it here or in the model card");
+  read_latency_profile(p, ctx, folders, d);
+  d.pos = pos_of(node);
+  const DeviceSpec& dev = sc.device(d.device);
+  read_api_energy(p, ctx, folders, dev, d);
+  check_deployment_device(p, ctx, dev, d);
+  return d;
+}
+
+/// Prefill/decode disaggregation: the decode deployment exists, runs the same model, does
+/// not hand on again, and both ends are shared pools on the roofline model.
+void check_disaggregation(const Scenario& sc) {
+  for (const auto& d : sc.deployments) {
     if (d.decode_on.empty()) continue;
     const std::string key = "deployments." + d.name + ".decode_on";
     const DeploymentSpec& to = sc.deployments[sc.deployment_index(d.decode_on, d.decode_on_pos, key)];
@@ -676,7 +733,12 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     if (d.latency != "model" || to.latency != "model")
       throw InputError(d.decode_on_pos, key, "disaggregation needs latency = \"model\" on both deployments");
   }
-  for (const auto& d : sc.deployments) {  // heterogeneous pools: members of the same model
+}
+
+/// Heterogeneous pools (share_with): members exist, serve the same model with the same
+/// latency mode, are listed once and do not nest.
+void check_pools(const Scenario& sc) {
+  for (const auto& d : sc.deployments) {
     const std::string key = "deployments." + d.name + ".share_with";
     for (const auto& m : d.share_with) {
       const DeploymentSpec& to = sc.deployments[sc.deployment_index(m, d.share_with_pos, key)];
@@ -693,6 +755,11 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
         throw InputError(d.share_with_pos, key, "'" + to.name + "' must have the same latency mode");
     }
   }
+}
+
+/// latency = "service_time" and [workload.service] go together: each needs the other, and
+/// a shared device serves service times with scheduler = "fcfs".
+void check_service_time(const Scenario& sc) {
   bool any_service_time = false;
   for (const auto& d : sc.deployments) {
     if (d.latency != "service_time") continue;
@@ -711,16 +778,42 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
     throw InputError(sc.workload.service.pos, "workload.service.distribution",
                      "no deployment has latency = \"service_time\", so no request would be served for its "
                      "service time");
+}
 
-  // [mechanism]: the registry validates its parameters.
+/// [mechanism]: its registry name (the registry validates its parameters).
+void read_mechanism(const toml::table& root, const fs::path& file, MechanismSpec& m) {
   const toml::table& mech_t = require_table(root, "mechanism", file);
   const toml::node* name = mech_t.get("name");
   if (!name || !name->is_string())
     throw InputError(name ? pos_of(*name) : pos_of(mech_t), "mechanism.name",
                      "required: the mechanism's registry name (see `collabsim list`)");
-  sc.mechanism.name = name->value<std::string>().value();
-  sc.mechanism.table = &mech_t;
-  sc.mechanism.pos = pos_of(mech_t);
+  m.name = name->value<std::string>().value();
+  m.table = &mech_t;
+  m.pos = pos_of(mech_t);
+}
+
+}  // namespace
+
+Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
+  Scenario sc;
+  sc.file = file;
+  read_root(file, options, sc);
+  const toml::table& root = *sc.root;
+  const ParamSet run = read_run(root, file, options, sc.run);
+  const Folders folders = scenario_folders(file, run, options);
+  const ParamSet wl = read_workload(root, file, folders, sc.workload);
+  read_quality(root, file, folders, sc.quality);
+  read_slo(root, sc.slo);
+  read_devices(root, file, folders, sc);
+  check_device(sc, sc.workload.origin, wl.pos("origin"), "workload.origin");
+  read_links(root, folders, sc);
+  const toml::table& dep_t = require_table(root, "deployments", file);
+  for (const auto& [k, node] : dep_t) sc.deployments.push_back(read_deployment(std::string(k.str()), node, folders, sc));
+  if (sc.deployments.empty()) throw InputError(pos_of(dep_t), "deployments", "no deployments declared");
+  check_disaggregation(sc);
+  check_pools(sc);
+  check_service_time(sc);
+  read_mechanism(root, file, sc.mechanism);
   return sc;
 }
 

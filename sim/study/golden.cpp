@@ -47,6 +47,56 @@ void check_keys(const std::filesystem::path& file, const toml::table& table, con
   }
 }
 
+/// One entry of [case.metrics]: `name = { value = X, tol = T }` (a known metric; the value
+/// required unless --update records it; tol absolute or "3%"), with the positions --update
+/// rewrites.
+GoldenMetric parse_metric(const std::filesystem::path& file, const toml::key& key, const toml::node& node,
+                          const std::string& prefix, bool require_values) {
+  GoldenMetric m;
+  m.name = key.str();
+  m.pos = at(file, key.source());
+  const std::string mkey = "case.metrics." + m.name;
+  if (!find_metric(m.name))
+    throw InputError(m.pos, mkey,
+                     fmt::format("{}unknown metric '{}'{}; the metrics are listed by `collabsim compare --help`",
+                                 prefix, m.name, did_you_mean_metric(m.name)));
+  const toml::table* mt = node.as_table();
+  if (!mt)
+    throw InputError(m.pos, mkey, fmt::format("write {} = {{ value = X, tol = \"3%\" }}", m.name));
+  check_keys(file, *mt, {"value", "tol"}, mkey + ".", "a metric entry");
+  m.table_line = mt->source().begin.line;
+  m.table_column = mt->source().begin.column;
+  m.inline_table = mt->is_inline();
+  if (const auto* v = mt->get("value")) {
+    if (const auto* f = v->as_floating_point())
+      m.value = **f;
+    else if (const auto* i = v->as_integer())
+      m.value = static_cast<double>(**i);
+    else
+      throw InputError(at(file, v->source()), mkey + ".value", "must be a number");
+    m.value_line = v->source().begin.line;
+    m.value_begin = v->source().begin.column;
+    m.value_end = v->source().end.column;
+    if (v->source().end.line != v->source().begin.line) m.value_line = 0;  // never for numbers
+  } else if (require_values) {
+    throw InputError(m.pos, mkey,
+                     fmt::format("{}has no recorded value: run `collabsim check {} --update`", prefix,
+                                 file.string()));
+  }
+  if (const auto* t = mt->get("tol")) {
+    const SourcePos tp = at(file, t->source());
+    if (const auto* s = t->as_string()) {
+      m.tol = parse_tolerance(**s, mkey + ".tol", tp);
+    } else if (t->is_number()) {
+      const double v = t->is_integer() ? static_cast<double>(**t->as_integer()) : **t->as_floating_point();
+      m.tol = parse_tolerance(fmt::format("{}", v), mkey + ".tol", tp);
+    } else {
+      throw InputError(tp, mkey + ".tol", "must be a number (absolute) or a string such as \"3%\"");
+    }
+  }
+  return m;
+}
+
 GoldenFile parse_golden(const toml::table& root, const std::filesystem::path& file, bool require_values) {
   GoldenFile g;
   g.path = file;
@@ -91,51 +141,8 @@ GoldenFile parse_golden(const toml::table& root, const std::filesystem::path& fi
     if (!metrics || !metrics->is_table() || metrics->as_table()->empty())
       throw InputError(c.pos, "case.metrics",
                        prefix + "needs a [case.metrics] table, e.g. quality_mean = { value = 0.58, tol = 0.005 }");
-    for (const auto& [key, node] : *metrics->as_table()) {
-      GoldenMetric m;
-      m.name = key.str();
-      m.pos = at(file, key.source());
-      const std::string mkey = "case.metrics." + m.name;
-      if (!find_metric(m.name))
-        throw InputError(m.pos, mkey,
-                         fmt::format("{}unknown metric '{}'{}; the metrics are listed by `collabsim compare --help`",
-                                     prefix, m.name, did_you_mean_metric(m.name)));
-      const toml::table* mt = node.as_table();
-      if (!mt)
-        throw InputError(m.pos, mkey, fmt::format("write {} = {{ value = X, tol = \"3%\" }}", m.name));
-      check_keys(file, *mt, {"value", "tol"}, mkey + ".", "a metric entry");
-      m.table_line = mt->source().begin.line;
-      m.table_column = mt->source().begin.column;
-      m.inline_table = mt->is_inline();
-      if (const auto* v = mt->get("value")) {
-        if (const auto* f = v->as_floating_point())
-          m.value = **f;
-        else if (const auto* i = v->as_integer())
-          m.value = static_cast<double>(**i);
-        else
-          throw InputError(at(file, v->source()), mkey + ".value", "must be a number");
-        m.value_line = v->source().begin.line;
-        m.value_begin = v->source().begin.column;
-        m.value_end = v->source().end.column;
-        if (v->source().end.line != v->source().begin.line) m.value_line = 0;  // never for numbers
-      } else if (require_values) {
-        throw InputError(m.pos, mkey,
-                         fmt::format("{}has no recorded value: run `collabsim check {} --update`", prefix,
-                                     file.string()));
-      }
-      if (const auto* t = mt->get("tol")) {
-        const SourcePos tp = at(file, t->source());
-        if (const auto* s = t->as_string()) {
-          m.tol = parse_tolerance(**s, mkey + ".tol", tp);
-        } else if (t->is_number()) {
-          const double v = t->is_integer() ? static_cast<double>(**t->as_integer()) : **t->as_floating_point();
-          m.tol = parse_tolerance(fmt::format("{}", v), mkey + ".tol", tp);
-        } else {
-          throw InputError(tp, mkey + ".tol", "must be a number (absolute) or a string such as \"3%\"");
-        }
-      }
-      c.metrics.push_back(std::move(m));
-    }
+    for (const auto& [key, node] : *metrics->as_table())
+      c.metrics.push_back(parse_metric(file, key, node, prefix, require_values));
     // toml++ tables iterate in key order: keep the file's order instead.
     std::sort(c.metrics.begin(), c.metrics.end(), [](const GoldenMetric& a, const GoldenMetric& b) {
       return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);

@@ -17,7 +17,6 @@
 #include "collabsim/version.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/error.hpp"
-#include "sim/hardware/batching_pool.hpp"
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/hardware/device_monitor.hpp"
 #include "sim/io/output_path.hpp"
@@ -230,82 +229,92 @@ Task<void> sampler(RunState& st, const std::vector<DeviceMonitor>& devices, Netw
   }
 }
 
-}  // namespace
-
-RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
-  const auto wall0 = std::chrono::steady_clock::now();
-  Engine engine;
-  const Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
-  Network net(engine, sc.links, sc.devices, sc.run.seed, topo);
-  std::vector<std::unique_ptr<DeploymentServer>> deps;
-  for (const auto& d : sc.deployments) deps.push_back(std::make_unique<DeploymentServer>(engine, d, sc.device(d.device)));
-  const std::vector<DeviceMonitor> monitors = monitor_devices(sc.devices, deps);
-
-  const auto [info, params] = mechanism_params(*sc.mechanism.table);
+/// The registry entry and validated parameters of the scenario's mechanism. Throws
+/// InputError when a target share is still to be calibrated (calibrate.hpp does that first).
+std::pair<const MechanismInfo*, ParamSet> run_mechanism(const Scenario& sc) {
+  auto mech = mechanism_params(*sc.mechanism.table);
+  const ParamSet& params = mech.second;
   if (params.has("target_large_share") && params.number("target_large_share") >= 0)
     throw InputError(params.pos("target_large_share"), "mechanism." + sc.mechanism.name + ".target_large_share",
                      "a target share is calibrated by collabsim run/sweep/check before the run "
                      "(calibrate_target_share); run_scenario needs the calibrated value");
-  std::vector<std::string> columns;
-  for (const auto& d : sc.deployments) columns.push_back(d.quality_column);
-  std::vector<std::string> join_columns = columns;
-  if (info->extra_columns)
-    for (const auto& c : info->extra_columns(params))
-      if (std::find(join_columns.begin(), join_columns.end(), c) == join_columns.end()) join_columns.push_back(c);
-  InputCache own_inputs;  // a run on its own reads its inputs once, through the same path as sweeps
-  InputCache& inputs = opt.inputs ? *opt.inputs : own_inputs;
-  std::vector<std::string> load_columns = join_columns;
+  return mech;
+}
+
+/// The quality table of a run and the model columns it reads.
+struct QualityInputs {
+  std::vector<std::string> columns;       ///< one per deployment (its quality_column)
+  std::vector<std::string> join_columns;  ///< columns + the mechanism's extra columns
+  std::shared_ptr<const quality::QualityTable> table;
+};
+
+/// Loads the quality table (through `inputs`) with the columns the deployments and the
+/// mechanism read, or a synthetic table drawn from its 2PL fit (quality.synthetic = "irt").
+QualityInputs load_quality(const Scenario& sc, InputCache& inputs, const MechanismInfo& info, const ParamSet& params) {
+  QualityInputs q;
+  for (const auto& d : sc.deployments) q.columns.push_back(d.quality_column);
+  q.join_columns = q.columns;
+  auto add = [](std::vector<std::string>& to, const std::string& c) {
+    if (std::find(to.begin(), to.end(), c) == to.end()) to.push_back(c);
+  };
+  if (info.extra_columns)
+    for (const auto& c : info.extra_columns(params)) add(q.join_columns, c);
+  std::vector<std::string> load_columns = q.join_columns;
   if (sc.quality.synthetic == "irt")
-    for (const auto& c : sc.quality.irt_columns)
-      if (std::find(load_columns.begin(), load_columns.end(), c) == load_columns.end()) load_columns.push_back(c);
-  std::shared_ptr<const quality::QualityTable> table_ptr = inputs.quality(
-      sc.quality.table, load_columns, sc.quality.format,
-      sc.quality.blank == "zero"    ? quality::BlankPolicy::zero
-      : sc.quality.blank == "error" ? quality::BlankPolicy::error
-                                    : quality::BlankPolicy::skip);
+    for (const auto& c : sc.quality.irt_columns) add(load_columns, c);
+  q.table = inputs.quality(sc.quality.table, load_columns, sc.quality.format,
+                           sc.quality.blank == "zero"    ? quality::BlankPolicy::zero
+                           : sc.quality.blank == "error" ? quality::BlankPolicy::error
+                                                         : quality::BlankPolicy::skip);
   if (sc.quality.synthetic == "irt")  // a synthetic table drawn from the 2PL fit (quality/irt.hpp)
-    table_ptr = std::make_shared<const quality::QualityTable>(
-        quality::draw_irt(*table_ptr, quality::fit_irt(*table_ptr), sc.run.seed));
-  const quality::QualityTable& table = *table_ptr;
-  // The request source: a trace replay or a generator (workload/request_source.hpp).
+    q.table = std::make_shared<const quality::QualityTable>(
+        quality::draw_irt(*q.table, quality::fit_irt(*q.table), sc.run.seed));
+  return q;
+}
+
+/// The request source of a run (workload/request_source.hpp) and the trace it reads from.
+struct RunSource {
   std::unique_ptr<workload::RequestSource> source;
-  std::shared_ptr<const workload::TraceData> length_trace;  // keeps a generator's length pool alive
-  if (sc.workload.generated()) {
-    workload::GeneratedWorkload g{sc.workload.arrivals, sc.workload.lengths, sc.run.seed, sc.workload.rate_scale,
-                                  sc.workload.duration, sc.workload.start, sc.workload.end, sc.workload.limit};
+  std::shared_ptr<const workload::TraceData> length_trace;  ///< keeps a generator's length pool alive
+};
+
+/// A trace replay (the window, repeat, rate_scale and limit of [workload]) or a generator.
+RunSource make_source(const Scenario& sc, InputCache& inputs) {
+  RunSource rs;
+  const WorkloadSpec& w = sc.workload;
+  if (w.generated()) {
+    workload::GeneratedWorkload g{w.arrivals, w.lengths, sc.run.seed, w.rate_scale, w.duration, w.start, w.end,
+                                  w.limit};
     std::vector<workload::ServegenWindow> windows;
     if (g.arrivals.process == "servegen") windows = workload::read_servegen_windows(g.arrivals.servegen);
     std::span<const workload::TraceRecord> pool;
     if (g.lengths.source == "trace") {
-      length_trace = inputs.trace(g.lengths.trace_format, g.lengths.trace);
-      pool = length_trace->records;
+      rs.length_trace = inputs.trace(g.lengths.trace_format, g.lengths.trace);
+      pool = rs.length_trace->records;
     }
-    source = workload::make_generated_source(g, std::move(windows), pool);
+    rs.source = workload::make_generated_source(g, std::move(windows), pool);
   } else {
-    const std::shared_ptr<const workload::TraceData> trace = inputs.trace(sc.workload.format, sc.workload.trace);
-    const workload::TraceWindow window =
-        workload::trace_window(*trace, sc.workload.start, sc.workload.end, sc.workload.pos);
-    source = std::make_unique<workload::TraceSource>(trace, window, sc.workload.repeat, sc.workload.rate_scale,
-                                                     sc.workload.limit);
+    const std::shared_ptr<const workload::TraceData> trace = inputs.trace(w.format, w.trace);
+    const workload::TraceWindow window = workload::trace_window(*trace, w.start, w.end, w.pos);
+    rs.source = std::make_unique<workload::TraceSource>(trace, window, w.repeat, w.rate_scale, w.limit);
   }
-  std::vector<std::size_t> col_idx, join_idx;
-  for (const auto& c : columns) col_idx.push_back(table.model_index(c));
-  for (const auto& c : join_columns) join_idx.push_back(table.model_index(c));
-  const auto keep = info->question_filter ? info->question_filter(params, sc) : std::function<bool(std::int64_t)>{};
-  QueryJoin join(table, join_idx, sc.run.seed, sc.quality.categories, sc.quality.categories_pos, keep);
+  return rs;
+}
 
-  Context cx(engine, sc, topo, net, deps, table, col_idx);
-  SpanLog spans;
-  if (sc.run.record_spans) cx.record_spans(&spans);
-  auto mech = info->make(cx, params);
+/// The file a run's workload reads, for the result's `trace_file` attribute: the trace, or
+/// for a generated workload the ServeGen windows or the lengths trace, else "generated".
+std::string trace_file_name(const Scenario& sc) {
+  const WorkloadSpec& w = sc.workload;
+  if (!w.generated()) return w.trace.filename().string();
+  return !w.arrivals.servegen.empty() ? w.arrivals.servegen.filename().string()
+         : !w.lengths.trace.empty()   ? w.lengths.trace.filename().string()
+         : !w.lengths.dataset.empty() ? w.lengths.dataset.filename().string()
+                                      : std::string("generated");
+}
 
-  std::vector<std::string> dep_names, dev_names;
-  for (const auto& d : sc.deployments) dep_names.push_back(d.name);
-  for (const auto& d : sc.devices) dev_names.push_back(d.name);
-  const bool prefix_cache = std::any_of(sc.deployments.begin(), sc.deployments.end(),
-                                       [](const DeploymentSpec& d) { return d.prefix_cache; });
-  ResultFile out(sc.run.output, RecordLayout(dep_names, dev_names, sc.workload.attributes.given, prefix_cache),
-                 ResultFileOptions{.requests = opt.write_requests, .in_memory = opt.in_memory});
+/// The result's root attributes: provenance, the scenario as run, its inputs and the join.
+void write_run_attributes(ResultFile& out, const Scenario& sc, const RunOptions& opt, const QueryJoin& join,
+                          bool held_out) {
   out.set_attribute("collabsim_version", std::string(kVersion));
   out.set_attribute("git_commit", std::string(kGitCommit));
   out.set_attribute("schema_version", kResultSchemaVersion);
@@ -317,23 +326,37 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   out.set_attribute("mechanism", sc.mechanism.name);
   out.set_attribute("seed", static_cast<std::int64_t>(sc.run.seed));
   out.set_attribute("created", utc_now());
-  // A generated workload names the file it reads (ServeGen windows or the lengths trace), else "generated".
-  std::string trace_file = sc.workload.trace.filename().string();
-  if (sc.workload.generated())
-    trace_file = !sc.workload.arrivals.servegen.empty() ? sc.workload.arrivals.servegen.filename().string()
-                 : !sc.workload.lengths.trace.empty()   ? sc.workload.lengths.trace.filename().string()
-                 : !sc.workload.lengths.dataset.empty() ? sc.workload.lengths.dataset.filename().string()
-                                                        : std::string("generated");
-  out.set_attribute("trace_file", trace_file);
+  out.set_attribute("trace_file", trace_file_name(sc));
   out.set_attribute("quality_file", sc.quality.table.filename().string());
   out.set_attribute("join_questions", static_cast<std::int64_t>(join.eligible()));
-  out.set_attribute("join_held_out", std::string(keep ? "outside the kernel's training split" : "all"));
+  out.set_attribute("join_held_out", std::string(held_out ? "outside the kernel's training split" : "all"));
   for (const auto& [k, v] : opt.attributes) out.set_attribute(k, v);
+}
 
+/// Names of the deployments and devices, in scenario order (result columns and groups).
+struct RunNames {
+  std::vector<std::string> deployments, devices;
+  bool prefix_cache = false;  ///< some deployment caches prefixes (its /requests column)
+};
+
+RunNames run_names(const Scenario& sc) {
+  RunNames n;
+  for (const auto& d : sc.deployments) n.deployments.push_back(d.name);
+  for (const auto& d : sc.devices) n.devices.push_back(d.name);
+  n.prefix_cache = std::any_of(sc.deployments.begin(), sc.deployments.end(),
+                               [](const DeploymentSpec& d) { return d.prefix_cache; });
+  return n;
+}
+
+/// The /summary accumulator: which deployments count as large (a heterogeneous pool's
+/// members answer for it), the origin's battery and the SLO targets. Throws InputError
+/// for a [workload.attributes.categories] entry the quality table does not have.
+SummaryAccumulator make_accumulator(const Scenario& sc, const Mechanism& mech, const Topology& topo,
+                                    const quality::QualityTable& table) {
   std::vector<bool> large(sc.deployments.size(), false);
-  for (auto i : mech->large_deployments()) {
+  for (auto i : mech.large_deployments()) {
     large[i] = true;
-    for (const auto& m : sc.deployments[i].share_with)  // a heterogeneous pool's members answer for it
+    for (const auto& m : sc.deployments[i].share_with)
       large[sc.deployment_index(m, sc.deployments[i].share_with_pos, "share_with")] = true;
   }
   const std::size_t origin = topo.device_index(sc.workload.origin);
@@ -349,132 +372,131 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
                        fmt::format("{} has no category '{}' (categories: {})", sc.quality.table.filename().string(),
                                    c.category, fmt::join(cats, ", ")));
   }
-  SummaryAccumulator acc(large, origin, sc.devices[origin].battery,
-                         SloTargets{sc.slo.ttft, sc.slo.tpot, per_request_slo});
-  std::optional<workload::AttributeDrawer> attributes;
-  if (attr_spec.given)
-    attributes.emplace(attr_spec, sc.run.seed, sc.workload.private_share, sc.slo.ttft, sc.slo.tpot);
+  return SummaryAccumulator(std::move(large), origin, sc.devices[origin].battery,
+                            SloTargets{sc.slo.ttft, sc.slo.tpot, per_request_slo});
+}
 
-  RunState st{engine, sc, *mech, cx, out, acc};
-  Arrivals in{*source, static_cast<std::uint64_t>(sc.workload.limit), 0, source->horizon_s(), origin, join, table};
-  in.attributes = attributes ? &*attributes : nullptr;
-  in.total = source->expected_requests();
+/// Spawns the arrival streams of `in` (one per source stream) and, with a sample
+/// interval, the timeline sampler.
+void start_processes(RunState& st, Arrivals& in, const RunOptions& opt, const std::vector<DeviceMonitor>& monitors,
+                     Network& net, Timelines& tl) {
+  const Scenario& sc = st.sc;
+  in.total = in.source.expected_requests();
   if (sc.workload.limit > 0 && (in.total == 0 || in.total > in.limit)) in.total = in.limit;
   if (const auto& sv = sc.workload.service; sv.distribution != "none")
     in.service.emplace(workload::dist_kind(sv.distribution), sv.mean, sv.cv);
-  in.live_streams = source->streams();
-  for (std::size_t k = 0; k < source->streams(); ++k) engine.spawn(arrival_stream(st, in, k, opt));
-  Timelines tl;
+  in.live_streams = in.source.streams();
+  for (std::size_t k = 0; k < in.source.streams(); ++k) st.engine.spawn(arrival_stream(st, in, k, opt));
   tl.interval = sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0;
-  if (tl.interval > 0) engine.spawn(sampler(st, monitors, net, tl));
-  engine.run();
+  if (tl.interval > 0) st.engine.spawn(sampler(st, monitors, net, tl));
+}
 
-  RunResult res;
-  res.summary = acc.finish(sc.run.seed);
-  // Devices work until the last answer or the end of background work, whichever is later.
-  const double horizon = std::max(res.summary.makespan_s, mech->background_end_s());
-  res.summary.n_questions_skipped = static_cast<std::int64_t>(join.skipped());
-  if (prefix_cache) {  // hit tokens / prompt tokens over the deployments that cache
+/// Totals the servers keep: the prefix-cache hit rate over the deployments that cache
+/// (hit tokens / prompt tokens) and, with paged KV admission, preemptions and recomputed tokens.
+void add_server_totals(Summary& s, const std::vector<std::unique_ptr<DeploymentServer>>& deps,
+                       const std::vector<DeviceMonitor>& monitors, double horizon, bool prefix_cache) {
+  if (prefix_cache) {
     std::int64_t prompt = 0, hit = 0;
     for (const auto& d : deps) {
       const Server::PrefixStats p = d->server().prefix_stats();
       prompt += p.prompt_tokens;
       hit += p.hit_tokens;
     }
-    res.summary.prefix_hit_rate =
+    s.prefix_hit_rate =
         prompt > 0 ? static_cast<double>(hit) / static_cast<double>(prompt) : std::numeric_limits<double>::quiet_NaN();
   }
-  // Paged KV admission: preemptions per device (its /devices row) and in all.
-  std::vector<std::int64_t> device_preemptions(sc.devices.size(), 0);
-  std::vector<bool> device_paged(sc.devices.size(), false);
-  for (std::size_t k = 0; k < deps.size(); ++k) {
-    const auto* pool = dynamic_cast<const BatchingPool*>(&deps[k]->server());
-    if (!pool || !sc.deployments[k].kv_paged) continue;
-    const std::size_t dev = topo.deployment_device(k);
-    device_paged[dev] = true;
-    for (const auto& rep : pool->replicas()) {
-      device_preemptions[dev] += rep->preemptions();
-      res.summary.n_preemptions += rep->preemptions();
-      res.summary.recompute_tokens += rep->recompute_tokens();
-    }
+  for (const auto& m : monitors) {
+    const DeviceUsage u = m.usage(horizon);
+    s.n_preemptions += u.preemptions;
+    s.recompute_tokens += u.recompute_tokens;
   }
-  if (join.skipped() > 0)
-    res.warnings.push_back(fmt::format(
-        "{} of {} questions in {} were left out of the join: a column in use ({}) is blank (quality.blank = \"{}\")",
-        join.skipped(), table.num_queries(), sc.quality.table.filename().string(), fmt::join(join_columns, ", "),
-        sc.quality.blank));
-  const double last_arrival = st.last_arrival_s;
-  std::vector<MetricRow> device_rows(sc.devices.size());
-  for (std::size_t i = 0; i < sc.devices.size(); ++i) {
-    const DeviceSpec& dev = sc.devices[i];
-    const DeviceUsage u = monitors[i].usage(horizon);
-    auto& cols = device_rows[i];
-    cols.push_back({"busy_s", {"s", u.busy_s}});
-    cols.push_back({"busy_energy_j", {"J", u.busy_energy_j}});
-    if (u.shared) {
-      if (device_paged[i]) cols.push_back({"preemptions", {"sequences", static_cast<double>(device_preemptions[i])}});
-      cols.push_back({"utilisation", {"1", u.utilisation}});
-      cols.push_back({"idle_energy_j", {"J", u.idle_energy_j}});
-      if (u.autoscaled) {  // docs/ENERGY.md: busy + idle + startup + standby = ∫ power dt
-        cols.push_back({"startup_energy_j", {"J", u.startup_energy_j}});
-        cols.push_back({"standby_energy_j", {"J", u.standby_energy_j}});
-        cols.push_back({"up_replica_s", {"s", u.up_replica_s}});
-      }
-      if (u.prefix_cache) {  // deployments.<name>.prefix_cache on this device
-        cols.push_back({"prefix_prompt_tokens", {"tokens", static_cast<double>(u.prefix_prompt_tokens)}});
-        cols.push_back({"prefix_hit_tokens", {"tokens", static_cast<double>(u.prefix_hit_tokens)}});
-        cols.push_back({"prefix_hit_rate",
-                        {"1", u.prefix_prompt_tokens > 0 ? static_cast<double>(u.prefix_hit_tokens) /
-                                                               static_cast<double>(u.prefix_prompt_tokens)
-                                                         : std::numeric_limits<double>::quiet_NaN()}});
-      }
-      // Saturated: busy almost all the time and still working long after the last arrival
-      // (its queue grew faster than it drained).
-      const double last_answer = res.summary.makespan_s;
-      if (u.utilisation > kSaturatedUtilisation && last_answer > kSaturatedMakespanRatio * last_arrival &&
-          last_arrival > 0) {
-        ++res.summary.n_saturated_devices;
-        res.warnings.push_back(fmt::format(
-            "shared device '{}' stayed saturated: utilisation {:.3f}, last answer at {:.0f} s for a last arrival at "
-            "{:.0f} s ({} replica(s) serve every request; set per_user = true for one instance per user)",
-            dev.name, u.utilisation, last_answer, last_arrival, dev.replicas));
-      }
-    }
+}
+
+/// /devices/<name>/summary of one device: busy time and energy; for a shared pool also
+/// utilisation, idle energy, preemptions (paged KV), autoscaling and prefix-cache columns.
+MetricRow device_row(const DeviceUsage& u) {
+  MetricRow cols;
+  cols.push_back({"busy_s", {"s", u.busy_s}});
+  cols.push_back({"busy_energy_j", {"J", u.busy_energy_j}});
+  if (!u.shared) return cols;
+  if (u.paged) cols.push_back({"preemptions", {"sequences", static_cast<double>(u.preemptions)}});
+  cols.push_back({"utilisation", {"1", u.utilisation}});
+  cols.push_back({"idle_energy_j", {"J", u.idle_energy_j}});
+  if (u.autoscaled) {  // docs/ENERGY.md: busy + idle + startup + standby = ∫ power dt
+    cols.push_back({"startup_energy_j", {"J", u.startup_energy_j}});
+    cols.push_back({"standby_energy_j", {"J", u.standby_energy_j}});
+    cols.push_back({"up_replica_s", {"s", u.up_replica_s}});
   }
-  MetricRow summary_cols = res.summary.columns();
-  // API energy estimate (docs/ENERGY.md): only when a deployment names an assumed card, and
-  // never added to energy_per_request_j.
+  if (u.prefix_cache) {  // deployments.<name>.prefix_cache on this device
+    cols.push_back({"prefix_prompt_tokens", {"tokens", static_cast<double>(u.prefix_prompt_tokens)}});
+    cols.push_back({"prefix_hit_tokens", {"tokens", static_cast<double>(u.prefix_hit_tokens)}});
+    cols.push_back({"prefix_hit_rate",
+                    {"1", u.prefix_prompt_tokens > 0 ? static_cast<double>(u.prefix_hit_tokens) /
+                                                           static_cast<double>(u.prefix_prompt_tokens)
+                                                     : std::numeric_limits<double>::quiet_NaN()}});
+  }
+  return cols;
+}
+
+/// Saturated: a shared device busy almost all the time and still working long after the
+/// last arrival (its queue grew faster than it drained). Counted in /summary and warned about.
+void check_saturation(RunResult& res, const DeviceSpec& dev, const DeviceUsage& u, double last_arrival) {
+  const double last_answer = res.summary.makespan_s;
+  if (!u.shared || u.utilisation <= kSaturatedUtilisation || last_answer <= kSaturatedMakespanRatio * last_arrival ||
+      last_arrival <= 0)
+    return;
+  ++res.summary.n_saturated_devices;
+  res.warnings.push_back(fmt::format(
+      "shared device '{}' stayed saturated: utilisation {:.3f}, last answer at {:.0f} s for a last arrival at "
+      "{:.0f} s ({} replica(s) serve every request; set per_user = true for one instance per user)",
+      dev.name, u.utilisation, last_answer, last_arrival, dev.replicas));
+}
+
+/// /summary (with the API energy estimate, docs/ENERGY.md: only when a deployment names
+/// an assumed card, and never added to energy_per_request_j) and /mechanism.
+void write_summary(ResultFile& out, const Scenario& sc, const Summary& s, const Context& cx, const Mechanism& mech) {
+  MetricRow summary_cols = s.columns();
   if (std::any_of(sc.deployments.begin(), sc.deployments.end(), [](const auto& d) { return d.api_energy_power > 0; }))
-    summary_cols.push_back({"api_energy_estimate_per_request_j",
-                            {"J", cx.api_energy_estimate_j() /
-                                      static_cast<double>(std::max<std::int64_t>(res.summary.n_requests, 1))}});
+    summary_cols.push_back(
+        {"api_energy_estimate_per_request_j",
+         {"J", cx.api_energy_estimate_j() / static_cast<double>(std::max<std::int64_t>(s.n_requests, 1))}});
   out.write_row("summary", summary_cols);
-  if (const auto ms = mech->stats(); !ms.empty()) out.write_row("mechanism", ms);
+  if (const auto ms = mech.stats(); !ms.empty()) out.write_row("mechanism", ms);
+}
+
+/// /devices/<name>/summary and, for shared devices with samples, /devices/<name>/timeline
+/// (+ up_replicas when autoscaled).
+void write_devices(ResultFile& out, const Scenario& sc, const std::vector<MetricRow>& rows,
+                   const std::vector<DeviceMonitor>& monitors, const Timelines& tl, double horizon) {
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {
     const DeviceSpec& dev = sc.devices[i];
-    out.write_row("devices/" + dev.name + "/summary", device_rows[i]);
-    if (!tl.t.empty() && !dev.per_user) {
-      const auto& c = tl.device[i];
-      if (monitors[i].usage(horizon).autoscaled)  // + replicas up or starting
-        out.write_table("devices/" + dev.name + "/timeline",
-                        {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
-                         {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"},
-                         {"up_replicas", "replicas"}},
-                        {tl.t, c[0], c[1], c[2], c[3], c[4], c[5]});
-      else
-        out.write_table("devices/" + dev.name + "/timeline",
-                        {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
-                         {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"}},
-                        {tl.t, c[0], c[1], c[2], c[3], c[4]});
-    }
+    out.write_row("devices/" + dev.name + "/summary", rows[i]);
+    if (tl.t.empty() || dev.per_user) continue;
+    const auto& c = tl.device[i];
+    if (monitors[i].usage(horizon).autoscaled)  // + replicas up or starting
+      out.write_table("devices/" + dev.name + "/timeline",
+                      {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
+                       {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"},
+                       {"up_replicas", "replicas"}},
+                      {tl.t, c[0], c[1], c[2], c[3], c[4], c[5]});
+    else
+      out.write_table("devices/" + dev.name + "/timeline",
+                      {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
+                       {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"}},
+                      {tl.t, c[0], c[1], c[2], c[3], c[4]});
   }
+}
+
+/// /links/<name>/timeline (bytes per interval, up state) and, for RRC radios, the link's
+/// radio energy totals in /links/<name>/summary.
+void write_links(ResultFile& out, const Scenario& sc, Network& net, const Timelines& tl) {
   for (std::size_t l = 0; l < sc.links.size() && !tl.t.empty(); ++l) {
     const auto& c = tl.link[l];
     out.write_table("links/" + sc.links[l].name + "/timeline",
                     {{"time_s", "s"}, {"bytes_up", "bytes"}, {"bytes_down", "bytes"}, {"up", "bool"}},
                     {tl.t, c[0], c[1], c[2]});
   }
-  for (std::size_t l = 0; l < sc.links.size(); ++l)  // RRC radios: the link's radio energy totals
+  for (std::size_t l = 0; l < sc.links.size(); ++l)
     if (sc.links[l].rrc.model != RadioModel::none) {
       const LinkRadioTotals& t = net.link_radio(l);
       out.write_row("links/" + sc.links[l].name + "/summary",
@@ -486,13 +508,94 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
                      {"rrc_resumes", {"1", static_cast<double>(t.resumes)}}});
     }
   if (tl.interval > 0) out.set_attribute("timeline_interval_ns", static_cast<std::int64_t>(tl.interval));
-  if (sc.run.record_spans) {
-    out.write_columns("spans", spans.columns(dep_names));
-    out.set_attribute("spans_dropped", static_cast<std::int64_t>(spans.dropped()));
-    if (spans.dropped() > 0)
-      res.warnings.push_back(fmt::format("/spans keeps the first {} spans; {} later ones were dropped",
-                                         SpanLog::kMaxSpans, spans.dropped()));
+}
+
+/// /spans (run.record_spans) and the count of spans dropped beyond SpanLog::kMaxSpans.
+void write_spans(ResultFile& out, RunResult& res, const SpanLog& spans, const std::vector<std::string>& dep_names) {
+  out.write_columns("spans", spans.columns(dep_names));
+  out.set_attribute("spans_dropped", static_cast<std::int64_t>(spans.dropped()));
+  if (spans.dropped() > 0)
+    res.warnings.push_back(fmt::format("/spans keeps the first {} spans; {} later ones were dropped",
+                                       SpanLog::kMaxSpans, spans.dropped()));
+}
+
+/// What the servers and the join say after the run: server totals, device rows,
+/// saturation and skipped-question warnings; then every result dataset.
+void write_results(ResultFile& out, RunResult& res, const RunState& st, const QualityInputs& q, const QueryJoin& join,
+                   const std::vector<std::unique_ptr<DeploymentServer>>& deps,
+                   const std::vector<DeviceMonitor>& monitors, const RunNames& names, Network& net,
+                   const Timelines& tl, const SpanLog& spans) {
+  const Scenario& sc = st.sc;
+  // Devices work until the last answer or the end of background work, whichever is later.
+  const double horizon = std::max(res.summary.makespan_s, st.mech.background_end_s());
+  res.summary.n_questions_skipped = static_cast<std::int64_t>(join.skipped());
+  add_server_totals(res.summary, deps, monitors, horizon, names.prefix_cache);
+  if (join.skipped() > 0)
+    res.warnings.push_back(fmt::format(
+        "{} of {} questions in {} were left out of the join: a column in use ({}) is blank (quality.blank = \"{}\")",
+        join.skipped(), q.table->num_queries(), sc.quality.table.filename().string(), fmt::join(q.join_columns, ", "),
+        sc.quality.blank));
+  std::vector<MetricRow> device_rows(sc.devices.size());
+  for (std::size_t i = 0; i < sc.devices.size(); ++i) {
+    const DeviceUsage u = monitors[i].usage(horizon);
+    device_rows[i] = device_row(u);
+    check_saturation(res, sc.devices[i], u, st.last_arrival_s);
   }
+  write_summary(out, sc, res.summary, st.cx, st.mech);
+  write_devices(out, sc, device_rows, monitors, tl, horizon);
+  write_links(out, sc, net, tl);
+  if (sc.run.record_spans) write_spans(out, res, spans, names.deployments);
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  Engine engine;
+  const Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
+  Network net(engine, sc.links, sc.devices, sc.run.seed, topo);
+  std::vector<std::unique_ptr<DeploymentServer>> deps;
+  for (const auto& d : sc.deployments) deps.push_back(std::make_unique<DeploymentServer>(engine, d, sc.device(d.device)));
+  const std::vector<DeviceMonitor> monitors = monitor_devices(sc.devices, deps);
+
+  const auto [info, params] = run_mechanism(sc);
+  InputCache own_inputs;  // a run on its own reads its inputs once, through the same path as sweeps
+  InputCache& inputs = opt.inputs ? *opt.inputs : own_inputs;
+  const QualityInputs q = load_quality(sc, inputs, *info, params);
+  const quality::QualityTable& table = *q.table;
+  const RunSource src = make_source(sc, inputs);
+  std::vector<std::size_t> col_idx, join_idx;
+  for (const auto& c : q.columns) col_idx.push_back(table.model_index(c));
+  for (const auto& c : q.join_columns) join_idx.push_back(table.model_index(c));
+  const auto keep = info->question_filter ? info->question_filter(params, sc) : std::function<bool(std::int64_t)>{};
+  QueryJoin join(table, join_idx, sc.run.seed, sc.quality.categories, sc.quality.categories_pos, keep);
+
+  Context cx(engine, sc, topo, net, deps, table, col_idx);
+  SpanLog spans;
+  if (sc.run.record_spans) cx.record_spans(&spans);
+  auto mech = info->make(cx, params);
+
+  const RunNames names = run_names(sc);
+  ResultFile out(sc.run.output,
+                 RecordLayout(names.deployments, names.devices, sc.workload.attributes.given, names.prefix_cache),
+                 ResultFileOptions{.requests = opt.write_requests, .in_memory = opt.in_memory});
+  write_run_attributes(out, sc, opt, join, static_cast<bool>(keep));
+  SummaryAccumulator acc = make_accumulator(sc, *mech, topo, table);
+  std::optional<workload::AttributeDrawer> attributes;
+  if (sc.workload.attributes.given)
+    attributes.emplace(sc.workload.attributes, sc.run.seed, sc.workload.private_share, sc.slo.ttft, sc.slo.tpot);
+
+  RunState st{engine, sc, *mech, cx, out, acc};
+  Arrivals in{*src.source, static_cast<std::uint64_t>(sc.workload.limit), 0, src.source->horizon_s(),
+              topo.device_index(sc.workload.origin), join, table};
+  in.attributes = attributes ? &*attributes : nullptr;
+  Timelines tl;
+  start_processes(st, in, opt, monitors, net, tl);
+  engine.run();
+
+  RunResult res;
+  res.summary = acc.finish(sc.run.seed);
+  write_results(out, res, st, q, join, deps, monitors, names, net, tl, spans);
   if (opt.warn)
     for (const auto& w : res.warnings) fmt::print(stderr, "warning: {}\n", w);
   out.commit();

@@ -157,175 +157,229 @@ TableColumn axis_column(const Axis& axis, const std::vector<const AxisValue*>& v
   return c;
 }
 
-/// Writes the sweep file from the finished parts (rank 0).
-void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSpec& spec,
-                      const std::vector<Combo>& combos, const std::vector<Planned>& plan,
-                      const std::vector<std::string>& runtime_errors, const fs::path& parts, const std::string& manifest) {
-  const auto metric_cols = Summary{}.columns();
+/// Per point of the plan, what the sweep file's /sweep/points holds: identity, status,
+/// every /summary metric (NaN where it failed), the calibrated value and the error.
+struct PointRows {
+  std::vector<std::vector<double>> metric;  ///< [metric][point], Summary::columns() order
+  std::vector<std::int64_t> point, combo, seed_index, seed, status;
+  std::vector<std::string> error;
+  std::vector<double> calibrated;
+};
+
+/// Reads every finished point's /summary (and calibrated_value) from its part file.
+PointRows read_points(const std::vector<Planned>& plan, const std::vector<std::string>& runtime_errors,
+                      const fs::path& parts, const MetricRow& metric_cols) {
   const std::size_t n = plan.size();
-  std::vector<std::vector<double>> metric(metric_cols.size(), std::vector<double>(n, kNaN));
-  std::vector<std::int64_t> point(n), combo(n), seed_index(n), seed(n), status(n);
-  std::vector<std::string> error(n);
-  std::vector<double> calibrated(n, kNaN);
+  PointRows r;
+  r.metric.assign(metric_cols.size(), std::vector<double>(n, kNaN));
+  r.point.resize(n), r.combo.resize(n), r.seed_index.resize(n), r.seed.resize(n), r.status.resize(n);
+  r.error.resize(n);
+  r.calibrated.assign(n, kNaN);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& p = plan[i];
-    point[i] = static_cast<std::int64_t>(p.point.index);
-    combo[i] = static_cast<std::int64_t>(p.point.combo);
-    seed_index[i] = p.point.seed_index;
-    seed[i] = static_cast<std::int64_t>(p.point.seed);
+    r.point[i] = static_cast<std::int64_t>(p.point.index);
+    r.combo[i] = static_cast<std::int64_t>(p.point.combo);
+    r.seed_index[i] = p.point.seed_index;
+    r.seed[i] = static_cast<std::int64_t>(p.point.seed);
     const fs::path part = parts / (part_name(i) + ".h5");
     if (p.valid && runtime_errors[i].empty() && fs::exists(part)) {
       H5::H5File f(part.string(), H5F_ACC_RDONLY);
       for (std::size_t m = 0; m < metric_cols.size(); ++m) {
         const auto v = read_numeric_field(f, "summary", metric_cols[m].first);
-        if (v && !v->empty()) metric[m][i] = (*v)[0];
+        if (v && !v->empty()) r.metric[m][i] = (*v)[0];
       }
       if (f.attrExists("calibrated_value")) {
         const H5::Attribute a = f.openAttribute("calibrated_value");
         std::string v;
         a.read(a.getStrType(), v);
-        calibrated[i] = std::stod(v);
+        r.calibrated[i] = std::stod(v);
       }
-      status[i] = 0;
+      r.status[i] = 0;
     } else {
-      status[i] = 1;
-      error[i] = !p.valid ? p.error : runtime_errors[i];
+      r.status[i] = 1;
+      r.error[i] = !p.valid ? p.error : runtime_errors[i];
     }
   }
+  return r;
+}
+
+/// The sweep file's root attributes: provenance, the scenario, the manifest and the shape.
+void write_sweep_attributes(H5::H5File& f, const SweepOptions& o, const Scenario& base, const SweepSpec& spec,
+                            std::size_t points, std::size_t combos, const std::string& manifest) {
+  set_attr(f, "file_kind", "sweep");
+  set_attr(f, "schema_version", kResultSchemaVersion);
+  set_attr(f, "collabsim_version", std::string(kVersion));
+  set_attr(f, "git_commit", std::string(kGitCommit));
+  set_attr(f, "created", utc_now());
+  set_attr(f, "scenario_file", o.scenario.string());
+  set_attr(f, "scenario_name", base.run.name);
+  set_attr(f, "scenario_source", base.source_text);
+  set_attr(f, "sweep_manifest", manifest);
+  std::string axes;
+  for (const auto& a : spec.axes) axes += (axes.empty() ? "" : "\n") + a.key;
+  set_attr(f, "sweep_axes", axes);
+  set_attr(f, "seeds", static_cast<std::int64_t>(spec.seeds));
+  set_attr(f, "n_points", static_cast<std::int64_t>(points));
+  set_attr(f, "n_combos", static_cast<std::int64_t>(combos));
+}
+
+/// /sweep/points: one row per point (identity, status, swept values, metrics, error).
+std::vector<TableColumn> points_table(const PointRows& r, const SweepSpec& spec, const std::vector<Combo>& combos,
+                                      const std::vector<Planned>& plan, const MetricRow& metric_cols) {
+  const std::size_t n = plan.size();
+  std::vector<TableColumn> pc;
+  pc.push_back({"point", "1", r.point});
+  pc.push_back({"combo", "1", r.combo});
+  pc.push_back({"seed_index", "1", r.seed_index});
+  pc.push_back({"seed", "1", r.seed});
+  pc.push_back({"status", "0 ok, 1 failed", r.status});
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    std::vector<const AxisValue*> vals;
+    for (const auto& p : plan) vals.push_back(&combos[p.point.combo].values[a]);
+    pc.push_back(axis_column(spec.axes[a], vals));
+  }
+  for (std::size_t m = 0; m < metric_cols.size(); ++m) {
+    const auto& [name, uv] = metric_cols[m];
+    if (name.rfind("n_", 0) == 0) {
+      std::vector<std::int64_t> v(n);
+      for (std::size_t i = 0; i < n; ++i)
+        v[i] = std::isnan(r.metric[m][i]) ? -1 : static_cast<std::int64_t>(r.metric[m][i]);
+      pc.push_back({name, uv.first, std::move(v)});
+    } else {
+      pc.push_back({name, uv.first, r.metric[m]});
+    }
+  }
+  pc.push_back({"calibrated_value", "1", r.calibrated});
+  pc.push_back({"error", "", r.error});
+  return pc;
+}
+
+/// Per combination, mean, sd and Student-t 95 % interval of every metric over its ok
+/// seeds (appended to `agg`), and the operating points the trade-off metrics need.
+TradeoffPoints aggregate_metrics(std::vector<TableColumn>& agg, const PointRows& r,
+                                 const std::vector<std::vector<std::size_t>>& rows, const std::vector<Planned>& plan,
+                                 int seeds, const MetricRow& metric_cols) {
+  const std::size_t nc = rows.size();
+  TradeoffPoints tp;
+  tp.seed_share.assign(static_cast<std::size_t>(seeds), std::vector<double>(nc, kNaN));
+  tp.seed_quality.assign(static_cast<std::size_t>(seeds), std::vector<double>(nc, kNaN));
+  for (std::size_t m = 0; m < metric_cols.size(); ++m) {
+    std::vector<double> mean(nc), sd(nc), lo(nc), hi(nc);
+    for (std::size_t c = 0; c < nc; ++c) {
+      std::vector<double> x;
+      for (auto i : rows[c]) x.push_back(r.metric[m][i]);
+      const MeanCi ci = mean_ci95(x);
+      mean[c] = ci.mean, sd[c] = ci.sd, lo[c] = ci.lo, hi[c] = ci.hi;
+    }
+    const auto& [name, uv] = metric_cols[m];
+    if (name == "large_share" || name == "quality_mean") {
+      auto& per_seed = name == "large_share" ? tp.seed_share : tp.seed_quality;
+      for (std::size_t c = 0; c < nc; ++c)
+        for (auto i : rows[c])
+          if (plan[i].point.seed_index >= 0 && plan[i].point.seed_index < seeds)
+            per_seed[static_cast<std::size_t>(plan[i].point.seed_index)][c] = r.metric[m][i];
+    }
+    if (name == "large_share") tp.share = mean;
+    if (name == "quality_mean") tp.quality = mean;
+    if (name == "cost_per_1k_usd") tp.cost = mean;
+    agg.push_back({name + "_mean", uv.first, mean});
+    agg.push_back({name + "_sd", uv.first, sd});
+    agg.push_back({name + "_ci95_lo", uv.first, lo});
+    agg.push_back({name + "_ci95_hi", uv.first, hi});
+  }
+  return tp;
+}
+
+/// Trade-off metrics per series (tradeoff.hpp), appended to `agg`: the combination's PGR
+/// and its series' APGR (with its interval over seeds), CPT(50 %), CPT(80 %) and AIQ.
+void tradeoff_columns(std::vector<TableColumn>& agg, const TradeoffPoints& tp) {
+  const std::size_t nc = tp.series.size();
+  std::vector<double> pgr;
+  const auto series = series_tradeoffs(tp, pgr);
+  std::vector<std::int64_t> series_index(nc);
+  std::vector<double> q_weak(nc), q_strong(nc), apgr(nc), apgr_lo(nc), apgr_hi(nc), cpt50(nc), cpt80(nc), aiq(nc);
+  for (std::size_t c = 0; c < nc; ++c) {
+    std::size_t k = 0;
+    while (series[k].name != tp.series[c]) ++k;
+    const SeriesTradeoff& t = series[k];
+    series_index[c] = static_cast<std::int64_t>(k);
+    q_weak[c] = t.q_weak, q_strong[c] = t.q_strong, apgr[c] = t.apgr, apgr_lo[c] = t.apgr_ci95_lo;
+    apgr_hi[c] = t.apgr_ci95_hi, cpt50[c] = t.cpt50, cpt80[c] = t.cpt80, aiq[c] = t.aiq;
+  }
+  agg.push_back({"series", "1", series_index});
+  agg.push_back({"series_name", "", tp.series});
+  agg.push_back({"pgr", "1", pgr});
+  agg.push_back({"series_q_weak", "1", q_weak});
+  agg.push_back({"series_q_strong", "1", q_strong});
+  agg.push_back({"series_apgr", "1", apgr});
+  agg.push_back({"series_apgr_ci95_lo", "1", apgr_lo});
+  agg.push_back({"series_apgr_ci95_hi", "1", apgr_hi});
+  agg.push_back({"series_cpt50", "1", cpt50});
+  agg.push_back({"series_cpt80", "1", cpt80});
+  agg.push_back({"series_aiq", "1", aiq});
+}
+
+/// /sweep/aggregate: one row per combination over its ok seeds.
+std::vector<TableColumn> aggregate_table(const PointRows& r, const SweepSpec& spec, const std::vector<Combo>& combos,
+                                         const std::vector<Planned>& plan, const std::string& mechanism,
+                                         const MetricRow& metric_cols) {
+  const std::size_t nc = combos.size();
+  std::vector<std::int64_t> ac(nc), n_seeds(nc, 0);
+  std::vector<std::vector<std::size_t>> rows(nc);
+  for (std::size_t i = 0; i < plan.size(); ++i)
+    if (r.status[i] == 0) rows[plan[i].point.combo].push_back(i);
+  for (std::size_t c = 0; c < nc; ++c) {
+    ac[c] = static_cast<std::int64_t>(c);
+    n_seeds[c] = static_cast<std::int64_t>(rows[c].size());
+  }
+  std::vector<TableColumn> agg;
+  agg.push_back({"combo", "1", ac});
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    std::vector<const AxisValue*> vals;
+    for (const auto& cmb : combos) vals.push_back(&cmb.values[a]);
+    agg.push_back(axis_column(spec.axes[a], vals));
+  }
+  agg.push_back({"n_seeds", "seeds", n_seeds});
+  TradeoffPoints tp = aggregate_metrics(agg, r, rows, plan, spec.seeds, metric_cols);
+  tp.series = series_names(spec, combos, mechanism);
+  tradeoff_columns(agg, tp);
+  return agg;
+}
+
+/// /sweep/runs/p<N>/: a copy of every ok point's run file (keep_requests).
+void copy_runs(H5::H5File& f, const PointRows& r, const fs::path& parts) {
+  H5::Group runs = f.createGroup("sweep/runs");
+  for (std::size_t i = 0; i < r.status.size(); ++i) {
+    if (r.status[i] != 0) continue;
+    const fs::path part = parts / (part_name(i) + ".h5");
+    H5::H5File src(part.string(), H5F_ACC_RDONLY);
+    H5::Group dst = runs.createGroup(part_name(i));
+    const H5::Group sroot = src.openGroup("/");
+    for (hsize_t k = 0; k < sroot.getNumObjs(); ++k) {
+      const std::string name = sroot.getObjnameByIdx(k);
+      if (H5Ocopy(src.getId(), name.c_str(), dst.getId(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
+        throw std::runtime_error("cannot copy " + name + " of " + part.string());
+    }
+  }
+}
+
+/// Writes the sweep file from the finished parts (rank 0): to a temporary file, renamed
+/// into place when complete.
+void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSpec& spec,
+                      const std::vector<Combo>& combos, const std::vector<Planned>& plan,
+                      const std::vector<std::string>& runtime_errors, const fs::path& parts, const std::string& manifest) {
+  const auto metric_cols = Summary{}.columns();
+  const PointRows r = read_points(plan, runtime_errors, parts, metric_cols);
   const fs::path target = resolve_output_target(o.output);
   const fs::path tmp = temp_path_for(target);
   register_temp(tmp);
   try {
     H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
-    set_attr(f, "file_kind", "sweep");
-    set_attr(f, "schema_version", kResultSchemaVersion);
-    set_attr(f, "collabsim_version", std::string(kVersion));
-    set_attr(f, "git_commit", std::string(kGitCommit));
-    set_attr(f, "created", utc_now());
-    set_attr(f, "scenario_file", o.scenario.string());
-    set_attr(f, "scenario_name", base.run.name);
-    set_attr(f, "scenario_source", base.source_text);
-    set_attr(f, "sweep_manifest", manifest);
-    std::string axes;
-    for (const auto& a : spec.axes) axes += (axes.empty() ? "" : "\n") + a.key;
-    set_attr(f, "sweep_axes", axes);
-    set_attr(f, "seeds", static_cast<std::int64_t>(spec.seeds));
-    set_attr(f, "n_points", static_cast<std::int64_t>(n));
-    set_attr(f, "n_combos", static_cast<std::int64_t>(combos.size()));
-
+    write_sweep_attributes(f, o, base, spec, plan.size(), combos.size(), manifest);
     H5::Group root = f.openGroup("/");
-    std::vector<TableColumn> pc;
-    pc.push_back({"point", "1", point});
-    pc.push_back({"combo", "1", combo});
-    pc.push_back({"seed_index", "1", seed_index});
-    pc.push_back({"seed", "1", seed});
-    pc.push_back({"status", "0 ok, 1 failed", status});
-    for (std::size_t a = 0; a < spec.axes.size(); ++a) {
-      std::vector<const AxisValue*> vals;
-      for (const auto& p : plan) vals.push_back(&combos[p.point.combo].values[a]);
-      pc.push_back(axis_column(spec.axes[a], vals));
-    }
-    for (std::size_t m = 0; m < metric_cols.size(); ++m) {
-      const auto& [name, uv] = metric_cols[m];
-      if (name.rfind("n_", 0) == 0) {
-        std::vector<std::int64_t> v(n);
-        for (std::size_t i = 0; i < n; ++i) v[i] = std::isnan(metric[m][i]) ? -1 : static_cast<std::int64_t>(metric[m][i]);
-        pc.push_back({name, uv.first, std::move(v)});
-      } else {
-        pc.push_back({name, uv.first, metric[m]});
-      }
-    }
-    pc.push_back({"calibrated_value", "1", calibrated});
-    pc.push_back({"error", "", error});
-    write_table(root, "sweep/points", pc);
-
-    // One row per combination over its ok seeds.
-    const std::size_t nc = combos.size();
-    std::vector<std::int64_t> ac(nc), n_seeds(nc, 0);
-    std::vector<std::vector<std::size_t>> rows(nc);
-    for (std::size_t i = 0; i < n; ++i)
-      if (status[i] == 0) rows[plan[i].point.combo].push_back(i);
-    for (std::size_t c = 0; c < nc; ++c) {
-      ac[c] = static_cast<std::int64_t>(c);
-      n_seeds[c] = static_cast<std::int64_t>(rows[c].size());
-    }
-    std::vector<TableColumn> agg;
-    agg.push_back({"combo", "1", ac});
-    for (std::size_t a = 0; a < spec.axes.size(); ++a) {
-      std::vector<const AxisValue*> vals;
-      for (const auto& cmb : combos) vals.push_back(&cmb.values[a]);
-      agg.push_back(axis_column(spec.axes[a], vals));
-    }
-    agg.push_back({"n_seeds", "seeds", n_seeds});
-    TradeoffPoints tp;
-    tp.series = series_names(spec, combos, base.mechanism.name);
-    tp.seed_share.assign(static_cast<std::size_t>(spec.seeds), std::vector<double>(nc, kNaN));
-    tp.seed_quality.assign(static_cast<std::size_t>(spec.seeds), std::vector<double>(nc, kNaN));
-    for (std::size_t m = 0; m < metric_cols.size(); ++m) {
-      std::vector<double> mean(nc), sd(nc), lo(nc), hi(nc);
-      for (std::size_t c = 0; c < nc; ++c) {
-        std::vector<double> x;
-        for (auto i : rows[c]) x.push_back(metric[m][i]);
-        const MeanCi r = mean_ci95(x);
-        mean[c] = r.mean, sd[c] = r.sd, lo[c] = r.lo, hi[c] = r.hi;
-      }
-      const auto& [name, uv] = metric_cols[m];
-      if (name == "large_share" || name == "quality_mean") {
-        auto& per_seed = name == "large_share" ? tp.seed_share : tp.seed_quality;
-        for (std::size_t c = 0; c < nc; ++c)
-          for (auto i : rows[c])
-            if (plan[i].point.seed_index >= 0 && plan[i].point.seed_index < spec.seeds)
-              per_seed[static_cast<std::size_t>(plan[i].point.seed_index)][c] = metric[m][i];
-      }
-      if (name == "large_share") tp.share = mean;
-      if (name == "quality_mean") tp.quality = mean;
-      if (name == "cost_per_1k_usd") tp.cost = mean;
-      agg.push_back({name + "_mean", uv.first, mean});
-      agg.push_back({name + "_sd", uv.first, sd});
-      agg.push_back({name + "_ci95_lo", uv.first, lo});
-      agg.push_back({name + "_ci95_hi", uv.first, hi});
-    }
-    // Trade-off metrics per series (tradeoff.hpp): the point's PGR, the series' APGR, CPT, AIQ.
-    std::vector<double> pgr;
-    const auto series = series_tradeoffs(tp, pgr);
-    std::vector<std::int64_t> series_index(nc);
-    std::vector<double> q_weak(nc), q_strong(nc), apgr(nc), apgr_lo(nc), apgr_hi(nc), cpt50(nc), cpt80(nc), aiq(nc);
-    for (std::size_t c = 0; c < nc; ++c) {
-      std::size_t k = 0;
-      while (series[k].name != tp.series[c]) ++k;
-      const SeriesTradeoff& t = series[k];
-      series_index[c] = static_cast<std::int64_t>(k);
-      q_weak[c] = t.q_weak, q_strong[c] = t.q_strong, apgr[c] = t.apgr, apgr_lo[c] = t.apgr_ci95_lo;
-      apgr_hi[c] = t.apgr_ci95_hi, cpt50[c] = t.cpt50, cpt80[c] = t.cpt80, aiq[c] = t.aiq;
-    }
-    agg.push_back({"series", "1", series_index});
-    agg.push_back({"series_name", "", tp.series});
-    agg.push_back({"pgr", "1", pgr});
-    agg.push_back({"series_q_weak", "1", q_weak});
-    agg.push_back({"series_q_strong", "1", q_strong});
-    agg.push_back({"series_apgr", "1", apgr});
-    agg.push_back({"series_apgr_ci95_lo", "1", apgr_lo});
-    agg.push_back({"series_apgr_ci95_hi", "1", apgr_hi});
-    agg.push_back({"series_cpt50", "1", cpt50});
-    agg.push_back({"series_cpt80", "1", cpt80});
-    agg.push_back({"series_aiq", "1", aiq});
-    write_table(root, "sweep/aggregate", agg);
-
-    if (o.keep_requests) {
-      H5::Group runs = f.createGroup("sweep/runs");
-      for (std::size_t i = 0; i < n; ++i) {
-        if (status[i] != 0) continue;
-        const fs::path part = parts / (part_name(i) + ".h5");
-        H5::H5File src(part.string(), H5F_ACC_RDONLY);
-        H5::Group dst = runs.createGroup(part_name(i));
-        const H5::Group sroot = src.openGroup("/");
-        for (hsize_t k = 0; k < sroot.getNumObjs(); ++k) {
-          const std::string name = sroot.getObjnameByIdx(k);
-          if (H5Ocopy(src.getId(), name.c_str(), dst.getId(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
-            throw std::runtime_error("cannot copy " + name + " of " + part.string());
-        }
-      }
-    }
+    write_table(root, "sweep/points", points_table(r, spec, combos, plan, metric_cols));
+    write_table(root, "sweep/aggregate", aggregate_table(r, spec, combos, plan, base.mechanism.name, metric_cols));
+    if (o.keep_requests) copy_runs(f, r, parts);
     f.close();
     fs::rename(tmp, target);
     unregister_temp(tmp);
@@ -337,23 +391,9 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
   }
 }
 
-}  // namespace
-
-SweepReport run_sweep(const SweepOptions& o) {
-  std::unique_ptr<SweepTransport> own;
-  SweepTransport* tr = o.transport;
-  if (!tr) {
-    own = local_transport();
-    tr = own.get();
-  }
-  const bool root_rank = tr->rank() == 0;
-  SweepReport rep;
-  rep.output = o.output;
-
-  // The base scenario (validated with the --set overrides) and its [sweep] table.
-  LoadOptions base_load = o.load;
-  base_load.output.reset();
-  const Scenario base = load_scenario(o.scenario, base_load);
+/// The base scenario's [sweep] with the command line's --grid axes (replacing an axis of
+/// the same key), --zip and --seeds applied. Throws InputError for a bad table or value.
+SweepSpec sweep_spec_of(const SweepOptions& o, const Scenario& base) {
   const toml::node* sweep_node = base.root->get("sweep");
   if (sweep_node && !sweep_node->is_table())
     throw InputError(SourcePos{o.scenario, sweep_node->source().begin.line, sweep_node->source().begin.column}, "sweep",
@@ -374,9 +414,14 @@ SweepReport run_sweep(const SweepOptions& o) {
   for (const auto& a : spec.axes)
     if (a.key == "run.seed" && spec.seeds > 1)
       throw InputError(a.pos, a.key, "run.seed is swept and --seeds/seeds > 1 derives seeds too: choose one");
-  const std::vector<Combo> combos = expand_combos(spec);
+  return spec;
+}
 
-  // The plan: every point's overrides, validated before anything runs.
+/// Every point's overrides (the command line's, the combination's values, the derived
+/// seed), each validated before anything runs. An invalid point throws InputError unless
+/// keep_going (then it is marked invalid with its message).
+std::vector<Planned> plan_points(const SweepOptions& o, const Scenario& base, const SweepSpec& spec,
+                                 const std::vector<Combo>& combos) {
   std::vector<Planned> plan;
   for (std::size_t c = 0; c < combos.size(); ++c)
     for (int s = 0; s < spec.seeds; ++s) {
@@ -413,68 +458,106 @@ SweepReport run_sweep(const SweepOptions& o) {
     }
     p.label += (p.label.empty() ? "" : ", ") + fmt::format("seed={}", p.point.seed);
   }
-  rep.points = plan.size();
+  return plan;
+}
 
-  // Rank 0: resume state → the points still to run.
-  const fs::path parts = fs::path(o.output.string() + ".parts");
-  const std::string manifest = manifest_text(o, base, spec, plan.size());
-  std::vector<std::uint64_t> pending;
-  std::string error;
+/// Rank 0's view of earlier work: the points already finished in `parts`, whether the
+/// output already holds this very sweep, and the valid points still to run.
+struct ResumeState {
   std::set<std::uint64_t> done;
-  if (root_rank) {
-    try {
-      resolve_output_target(o.output);  // refuse a non-regular target before any work
-      if (o.restart && fs::exists(parts)) fs::remove_all(parts);
-      if (fs::exists(parts)) {
-        const std::string was = read_text(parts / "manifest.txt");
-        if (was != manifest)
-          throw InputError(SourcePos{o.output, 0, 0}, "-o",
-                           "the unfinished sweep in " + parts.string() + " is a different sweep:" +
-                               manifest_diff(was, manifest) +
-                               "\nrun the same command to resume it, or add --restart to discard its points");
-        for (const auto& e : fs::directory_iterator(parts)) {
-          const std::string f = e.path().filename().string();
-          if (f.size() == 10 && f[0] == 'p' && f.substr(7) == ".h5") done.insert(std::stoull(f.substr(1, 6)));
-        }
-      } else if (fs::exists(o.output) && !o.restart) {
-        const std::string was = stored_manifest(o.output);
-        if (was == manifest) {
-          rep.up_to_date = true;
-        } else if (!was.empty()) {
-          throw InputError(SourcePos{o.output, 0, 0}, "-o",
-                           o.output.string() + " holds a different sweep:" + manifest_diff(was, manifest) +
-                               "\nadd --restart to replace it");
-        }
-      }
-      if (!rep.up_to_date) {
-        fs::create_directories(parts);
-        if (!fs::exists(parts / "manifest.txt"))
-          write_file_atomically(parts / "manifest.txt", std::vector<unsigned char>(manifest.begin(), manifest.end()));
-        for (const auto& p : plan)
-          if (p.valid && !done.count(p.point.index)) pending.push_back(p.point.index);
-      }
-    } catch (const std::exception& e) {
-      error = e.what();
+  bool up_to_date = false;
+  std::vector<std::uint64_t> pending;
+};
+
+/// Reads (and prepares) the resume state of `parts` for `manifest`. Throws InputError
+/// when the parts folder or the output hold a different sweep (unless restart).
+ResumeState resume_state(const SweepOptions& o, const std::vector<Planned>& plan, const fs::path& parts,
+                         const std::string& manifest) {
+  ResumeState rs;
+  resolve_output_target(o.output);  // refuse a non-regular target before any work
+  if (o.restart && fs::exists(parts)) fs::remove_all(parts);
+  if (fs::exists(parts)) {
+    const std::string was = read_text(parts / "manifest.txt");
+    if (was != manifest)
+      throw InputError(SourcePos{o.output, 0, 0}, "-o",
+                       "the unfinished sweep in " + parts.string() + " is a different sweep:" +
+                           manifest_diff(was, manifest) +
+                           "\nrun the same command to resume it, or add --restart to discard its points");
+    for (const auto& e : fs::directory_iterator(parts)) {
+      const std::string f = e.path().filename().string();
+      if (f.size() == 10 && f[0] == 'p' && f.substr(7) == ".h5") rs.done.insert(std::stoull(f.substr(1, 6)));
+    }
+  } else if (fs::exists(o.output) && !o.restart) {
+    const std::string was = stored_manifest(o.output);
+    if (was == manifest) {
+      rs.up_to_date = true;
+    } else if (!was.empty()) {
+      throw InputError(SourcePos{o.output, 0, 0}, "-o",
+                       o.output.string() + " holds a different sweep:" + manifest_diff(was, manifest) +
+                           "\nadd --restart to replace it");
     }
   }
-  std::vector<std::uint64_t> flag{rep.up_to_date ? 1u : 0u};
-  tr->broadcast(flag, error);
-  if (!error.empty()) throw InputError(SourcePos{}, "", error);
-  rep.up_to_date = flag[0] == 1;
-  if (rep.up_to_date) return rep;
-  tr->broadcast(pending, error);
-  rep.reused = root_rank ? done.size() : 0;
-
-  // This rank's share: every size-th pending point.
-  std::vector<std::uint64_t> mine;
-  std::size_t from_workers = 0;
-  for (std::size_t k = 0; k < pending.size(); ++k) {
-    if (static_cast<int>(k % static_cast<std::size_t>(tr->size())) == tr->rank())
-      mine.push_back(pending[k]);
-    else
-      ++from_workers;
+  if (!rs.up_to_date) {
+    fs::create_directories(parts);
+    if (!fs::exists(parts / "manifest.txt"))
+      write_file_atomically(parts / "manifest.txt", std::vector<unsigned char>(manifest.begin(), manifest.end()));
+    for (const auto& p : plan)
+      if (p.valid && !rs.done.count(p.point.index)) rs.pending.push_back(p.point.index);
   }
-  if (!root_rank) from_workers = 0;
+  return rs;
+}
+
+/// What running the points leaves behind (rank 0 counts, every rank reports).
+struct RunTally {
+  std::vector<std::string> runtime_errors;  ///< per point, "" unless it failed while running
+  std::string fatal;                        ///< the first failure without keep_going
+  std::chrono::steady_clock::time_point t0;
+};
+
+/// This rank's share of the pending points: every size-th one, from its rank on.
+std::vector<std::uint64_t> share_of_rank(const std::vector<std::uint64_t>& pending, const SweepTransport& tr) {
+  std::vector<std::uint64_t> mine;
+  for (std::size_t k = 0; k < pending.size(); ++k)
+    if (static_cast<int>(k % static_cast<std::size_t>(tr.size())) == tr.rank()) mine.push_back(pending[k]);
+  return mine;
+}
+
+/// Rank 0, for one finished point: writes its part file (atomically) or records its
+/// failure (the first one stops the sweep unless keep_going), then reports progress.
+void receive_point(const SweepOptions& o, const std::vector<Planned>& plan, const fs::path& parts,
+                   std::size_t reused, PointMessage&& m, SweepReport& rep, RunTally& tally, std::atomic<bool>& stop) {
+  if (m.ok) {
+    write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);
+    ++rep.ran;
+  } else {
+    ++rep.failed;
+    tally.runtime_errors[m.index] = m.error.empty() ? "failed" : m.error;
+    rep.failures.push_back(fmt::format("point {} ({}): {}", m.index, plan[m.index].label, m.error));
+    if (!o.keep_going && tally.fatal.empty()) {
+      tally.fatal = rep.failures.back();
+      stop = true;
+    }
+  }
+  if (o.progress) {
+    SweepProgress pr;
+    pr.done = reused + rep.ran + rep.failed;
+    pr.total = plan.size();
+    pr.failed = rep.failed;
+    pr.ran = rep.ran + rep.failed;
+    pr.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - tally.t0).count();
+    o.progress(pr);
+  }
+}
+
+/// The points of this rank (every size-th pending point), run on `o.threads` threads;
+/// each finished point goes to rank 0 (its own or through the transport), which writes
+/// its part file and reports progress. Returns when every point of every rank arrived.
+RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector<Planned>& plan,
+                    const std::vector<std::uint64_t>& pending, const fs::path& parts, std::size_t reused,
+                    SweepReport& rep) {
+  const bool root_rank = tr.rank() == 0;
+  const std::vector<std::uint64_t> mine = share_of_rank(pending, tr);
+  const std::size_t from_workers = root_rank ? pending.size() - mine.size() : 0;  // rank 0 receives
 
   InputCache inputs;
   std::vector<PointOutcome> outcome(mine.size());
@@ -508,32 +591,12 @@ SweepReport run_sweep(const SweepOptions& o) {
     cv.notify_one();
   });
 
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<std::string> runtime_errors(plan.size());
-  std::string fatal;
+  RunTally tally;
+  tally.t0 = std::chrono::steady_clock::now();
+  tally.runtime_errors.resize(plan.size());
   std::size_t received = 0;
   auto handle = [&](PointMessage&& m) {  // rank 0
-    if (m.ok) {
-      write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);
-      ++rep.ran;
-    } else {
-      ++rep.failed;
-      runtime_errors[m.index] = m.error.empty() ? "failed" : m.error;
-      rep.failures.push_back(fmt::format("point {} ({}): {}", m.index, plan[m.index].label, m.error));
-      if (!o.keep_going && fatal.empty()) {
-        fatal = rep.failures.back();
-        stop = true;
-      }
-    }
-    if (o.progress) {
-      SweepProgress pr;
-      pr.done = done.size() + rep.ran + rep.failed;
-      pr.total = plan.size();
-      pr.failed = rep.failed;
-      pr.ran = rep.ran + rep.failed;
-      pr.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      o.progress(pr);
-    }
+    receive_point(o, plan, parts, reused, std::move(m), rep, tally, stop);
   };
   for (;;) {
     std::deque<std::size_t> batch;
@@ -552,34 +615,79 @@ SweepReport run_sweep(const SweepOptions& o) {
       if (root_rank)
         handle(std::move(m));
       else
-        tr->send(m);
+        tr.send(m);
     }
     if (root_rank)
-      while (auto m = tr->poll()) {
+      while (auto m = tr.poll()) {
         ++received;
         handle(std::move(*m));
       }
     if (finished_all && finished.empty() && (!root_rank || received >= from_workers)) break;
   }
   compute.join();
-  if (!root_rank) tr->flush();
+  if (!root_rank) tr.flush();
   if (compute_error) std::rethrow_exception(compute_error);
+  return tally;
+}
 
-  if (root_rank && fatal.empty()) {
+}  // namespace
+
+SweepReport run_sweep(const SweepOptions& o) {
+  std::unique_ptr<SweepTransport> own;
+  SweepTransport* tr = o.transport;
+  if (!tr) {
+    own = local_transport();
+    tr = own.get();
+  }
+  const bool root_rank = tr->rank() == 0;
+  SweepReport rep;
+  rep.output = o.output;
+
+  // The base scenario (validated with the --set overrides) and its [sweep] table.
+  LoadOptions base_load = o.load;
+  base_load.output.reset();
+  const Scenario base = load_scenario(o.scenario, base_load);
+  const SweepSpec spec = sweep_spec_of(o, base);
+  const std::vector<Combo> combos = expand_combos(spec);
+  const std::vector<Planned> plan = plan_points(o, base, spec, combos);
+  rep.points = plan.size();
+
+  // Rank 0: resume state → the points still to run.
+  const fs::path parts = fs::path(o.output.string() + ".parts");
+  const std::string manifest = manifest_text(o, base, spec, plan.size());
+  ResumeState resume;
+  std::string error;
+  if (root_rank) {
+    try {
+      resume = resume_state(o, plan, parts, manifest);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  std::vector<std::uint64_t> flag{resume.up_to_date ? 1u : 0u};
+  tr->broadcast(flag, error);
+  if (!error.empty()) throw InputError(SourcePos{}, "", error);
+  rep.up_to_date = flag[0] == 1;
+  if (rep.up_to_date) return rep;
+  tr->broadcast(resume.pending, error);
+  rep.reused = root_rank ? resume.done.size() : 0;
+
+  const RunTally tally = run_points(o, *tr, plan, resume.pending, parts, resume.done.size(), rep);
+  if (root_rank && tally.fatal.empty()) {
     for (const auto& p : plan)
       if (!p.valid) {
         ++rep.failed;
         rep.failures.push_back(fmt::format("point {} ({}): {}", p.point.index, p.label, p.error));
       }
-    write_sweep_file(o, base, spec, combos, plan, runtime_errors, parts, manifest);
+    write_sweep_file(o, base, spec, combos, plan, tally.runtime_errors, parts, manifest);
     std::error_code ec;
     fs::remove_all(parts, ec);
   }
-  rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - tally.t0).count();
   tr->barrier();
-  if (!fatal.empty())
+  if (!tally.fatal.empty())
     throw InputError(SourcePos{o.scenario, 0, 0}, "sweep",
-                     fatal + "\n(finished points are kept in " + parts.string() +
+                     tally.fatal + "\n(finished points are kept in " + parts.string() +
                          "; fix the input and run the same command to resume, or add --keep-going)");
   return rep;
 }

@@ -25,6 +25,20 @@ MooncakeTraceReader::MooncakeTraceReader(const std::filesystem::path& file) : pa
   if (!in_) throw InputError(SourcePos{file, 0, 0}, "", "cannot open the trace file; " + mooncake_note(file));
 }
 
+namespace {
+/// Throws InputError at `pos` for a missing (−1) or negative timestamp or length, and for
+/// a token count above kMaxRequestTokens.
+void check_row_values(const SourcePos& pos, std::int64_t ts, std::int64_t in, std::int64_t out) {
+  for (auto [v, key] : {std::pair{ts, "timestamp"}, std::pair{in, "input_length"}, std::pair{out, "output_length"}})
+    if (v < 0) throw InputError(pos, key, "missing or negative");
+  for (auto [v, key] : {std::pair{in, "input_length"}, std::pair{out, "output_length"}})
+    if (v > kMaxRequestTokens)
+      throw InputError(pos, key,
+                       std::to_string(v) + " tokens is above the limit of " + std::to_string(kMaxRequestTokens) +
+                           " tokens per request");
+}
+}  // namespace
+
 std::optional<TraceRecord> MooncakeTraceReader::next() {
   std::string s;
   while (read_line(in_, s, kMaxTraceLineBytes, path_, line_ + 1)) {
@@ -92,13 +106,7 @@ std::optional<TraceRecord> MooncakeTraceReader::next() {
     ws();
     if (i < s.size())
       throw fail("", "trailing characters after the JSON object (one object per line)");
-    for (auto [v, key] : {std::pair{ts, "timestamp"}, std::pair{in, "input_length"}, std::pair{out, "output_length"}})
-      if (v < 0) throw InputError(SourcePos{path_, line_, 1}, key, "missing or negative");
-    for (auto [v, key] : {std::pair{in, "input_length"}, std::pair{out, "output_length"}})
-      if (v > kMaxRequestTokens)
-        throw InputError(SourcePos{path_, line_, 1}, key,
-                         std::to_string(v) + " tokens is above the limit of " + std::to_string(kMaxRequestTokens) +
-                             " tokens per request");
+    check_row_values(SourcePos{path_, line_, 1}, ts, in, out);
     (void)have_hash;
     const std::int64_t arrival = clock_.arrival_ns(ts, SourcePos{path_, line_, 1}, "timestamp");
     ++rows_;
