@@ -31,7 +31,7 @@ RunOutput run(const TempDir& d, const std::string& name, std::vector<std::string
 }  // namespace
 
 TEST(Agreement, CascadeEscalatesExactlyWhenTooFewVotersAgree) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   // Threshold 2/5: (A + U)/(n + 1) < 2/5 with U in [0, 1) ⟺ fewer than A = 2 of 4 voters agree.
   const auto o = run(d, "agree", {"mechanism.cascade.thresholds=[0.4]", "mechanism.cascade.voter_cost=\"none\""});
@@ -65,7 +65,7 @@ TEST(Agreement, CascadeEscalatesExactlyWhenTooFewVotersAgree) {
 }
 
 TEST(Agreement, EachVoteIsPaidAsASampleOnTheStagesDeployment) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto free_votes = run(d, "free", {"mechanism.cascade.voter_cost=\"none\""});
   const auto paid = run(d, "paid", {"mechanism.cascade.voter_cost=\"sample\""});
@@ -82,7 +82,7 @@ TEST(Agreement, EachVoteIsPaidAsASampleOnTheStagesDeployment) {
 }
 
 TEST(Agreement, BadParametersNameTheKey) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   try {
     run(d, "bad", {"mechanism.cascade.voters=[\"Mistral-7B-Instruct-v0.2\", \"no-such-model\"]"});

@@ -56,7 +56,7 @@ double iteration(const Scenario& sc, const std::string& dep_name, const Iteratio
 }  // namespace
 
 TEST(Disaggregation, TtftIsThePrefillAndDecodeWaitsForTheKvTransfer) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const Scenario sc = load(d, "pd");
   const RunResult res = run_scenario(sc);
@@ -110,7 +110,7 @@ TEST(Disaggregation, TtftIsThePrefillAndDecodeWaitsForTheKvTransfer) {
 }
 
 TEST(Disaggregation, DecodeDeploymentMustRunTheSameModel) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   EXPECT_THROW(load(d, "bad", {"deployments.llm_d.model=\"llama-3.1-8b\""}), InputError);
 }

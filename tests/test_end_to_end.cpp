@@ -26,7 +26,7 @@ struct RunOut {
 class EndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!fs::exists(data_dir())) GTEST_SKIP() << "no shared data at " << data_dir();
+    COLLABSIM_NEED_DATA(data_dir());
     dir_ = new TempDir();
   }
   static void TearDownTestSuite() {

@@ -74,7 +74,7 @@ TEST(Generators, WeibullShapeSolvesTheCv) {
   EXPECT_THROW(weibull_shape_for_cv(0.0), std::invalid_argument);
 }
 
-TEST(Generators, DistributionsKeepMeanAndCv) {
+TEST(ArrivalStatistics, DistributionsKeepMeanAndCv) {
   for (auto [kind, cv] : {std::pair{DistKind::Gamma, 0.5}, {DistKind::Gamma, 2.0}, {DistKind::Lognormal, 0.7},
                           {DistKind::Weibull, 0.5}, {DistKind::Exponential, 1.0}}) {
     const Distribution d(kind, 2.5, cv);
@@ -98,7 +98,7 @@ TEST(Generators, DistributionsKeepMeanAndCv) {
 
 // ---------------------------------------------------------------- renewal arrivals
 
-TEST(Generators, RenewalArrivalsKeepRateAndCv) {
+TEST(ArrivalStatistics, RenewalArrivalsKeepRateAndCv) {
   struct Case {
     const char* process;
     double cv;
@@ -126,7 +126,7 @@ TEST(Generators, RateScaleMultipliesTheRateAndDurationBounds) {
   EXPECT_FALSE(src->next(0, 0).has_value());                       // stays ended
 }
 
-TEST(Generators, DiurnalRateFollowsTheSinusoid) {
+TEST(ArrivalStatistics, DiurnalRateFollowsTheSinusoid) {
   const double rate = 5, a = 0.6, period = 1000, phase = 0;
   for (double t : {0.0, 17.3, 400.0, 2500.5})
     EXPECT_NEAR(diurnal_inverse(diurnal_integral(t, rate, a, period, phase), rate, a, period, phase), t, 1e-6);
@@ -180,7 +180,7 @@ TEST(Generators, ServegenRatesFollowTheWindowFile) {
 
 TEST(Generators, ServegenProductionFileTotalsAndShape) {
   const fs::path f = data_dir() / "traces/servegen/language/m-large/chunk-0-trace.csv";
-  if (!fs::exists(f)) GTEST_SKIP() << "no " << f;
+  COLLABSIM_NEED_DATA(f);
   const auto windows = read_servegen_windows(f);
   ASSERT_EQ(windows.size(), 2016u);  // 14 days of 600 s windows (SOURCE.md)
   GeneratedWorkload w;
@@ -317,12 +317,15 @@ QueueRun run_queue(const TempDir& dir, const std::string& name, const std::strin
 class GeneratorCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(data_dir())) GTEST_SKIP() << "no shared data at " << data_dir();
+    COLLABSIM_NEED_DATA(data_dir());
   }
   TempDir dir_;
 };
 
-TEST_F(GeneratorCli, MM1MeanWait) {
+/// The queueing checks of the CLI runs: 10^6 requests each (label `statistical`).
+class QueueingCli : public GeneratorCli {};
+
+TEST_F(QueueingCli, MM1MeanWait) {
   const double rho = 0.7;  // S = 1 s
   const QueueRun q = run_queue(dir_, "mm1", queue_scenario("distribution = \"exponential\"\nmean = \"1 s\"", rho,
                                                            1'000'000));
@@ -330,7 +333,7 @@ TEST_F(GeneratorCli, MM1MeanWait) {
   EXPECT_NEAR(q.wait / (rho / (1 - rho)), 1.0, 0.03) << q.wait;  // Wq = ρS/(1−ρ)
 }
 
-TEST_F(GeneratorCli, MD1MeanWait) {
+TEST_F(QueueingCli, MD1MeanWait) {
   const double rho = 0.7;
   const QueueRun q = run_queue(dir_, "md1", queue_scenario("distribution = \"deterministic\"\nmean = \"1 s\"", rho,
                                                            1'000'000));
@@ -338,7 +341,7 @@ TEST_F(GeneratorCli, MD1MeanWait) {
   EXPECT_NEAR(q.wait / (rho / (2 * (1 - rho))), 1.0, 0.03) << q.wait;  // Wq = ρS/(2(1−ρ))
 }
 
-TEST_F(GeneratorCli, MG1LognormalCv2MeanWait) {
+TEST_F(QueueingCli, MG1LognormalCv2MeanWait) {
   // Pollaczek–Khinchine: Wq = λE[S²]/(2(1−ρ)); lognormal S, mean 1 s, cv 2 ⇒ E[S²] = 5 s².
   const double lambda = 0.5;
   const QueueRun q = run_queue(
@@ -363,7 +366,7 @@ TEST_F(GeneratorCli, ShippedMM1ScenarioRuns) {
   EXPECT_EQ(read_column<double>(out, "requests", "arrival_s").size(), 100000u);
 }
 
-TEST_F(GeneratorCli, ClosedLoopObeysTheResponseTimeLaw) {
+TEST_F(QueueingCli, ClosedLoopObeysTheResponseTimeLaw) {
   // N users, think Z = 4 s (exponential), exponential service of 1 s on one FCFS server.
   const int users = 8;
   const double z = 4.0, duration = 100'000;
@@ -434,7 +437,7 @@ class GeneratorKeys : public ::testing::Test {
     return "";
   }
   void SetUp() override {
-    if (!fs::exists(data_dir())) GTEST_SKIP() << "no shared data at " << data_dir();
+    COLLABSIM_NEED_DATA(data_dir());
   }
   TempDir dir_;
 };
@@ -530,7 +533,7 @@ TEST(Generators, ServegenLengthPmfsAreDrawnPerWindow) {
 
 TEST(Generators, ServegenDatasetFilesOfThePoolReadAndMalformedOnesNameTheKey) {
   const fs::path f = data_dir() / "traces/servegen/reason/deepseek-r1/chunk-0-dataset.json";
-  if (!fs::exists(f)) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(f);
   const auto windows = read_servegen_lengths(f);
   // Four windows of 21,600 s; those at 43,200 and 64,800 s have empty PMFs ("{}") and are
   // left out.

@@ -59,7 +59,7 @@ double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.
 }  // namespace
 
 TEST(HeterogeneousPool, ExpectedDelaySendsMoreToTheFasterCardAndBeatsLeastLoaded) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const RunResult ll = run(d, "least_loaded"), sed = run(d, "expected_delay");
   const fs::path f_ll = ll.output, f_sed = sed.output;
@@ -92,7 +92,7 @@ TEST(HeterogeneousPool, ExpectedDelaySendsMoreToTheFasterCardAndBeatsLeastLoaded
 }
 
 TEST(HeterogeneousPool, MembersMustServeTheSameModel) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   LoadOptions opt;
   opt.overrides = {"devices.cloud_h.card=\"h100_sxm\"", "devices.cloud_h.accelerators=4", "links.dc.from=\"cloud\"",

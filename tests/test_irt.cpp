@@ -36,7 +36,7 @@ std::vector<std::string> matrix_models(const fs::path& file) {
 
 TEST(Irt, FitReproducesAccuracyAndAgreementOnTheMmluProMatrix) {
   const fs::path file = data_dir() / "quality/mmlu_pro/mmlu_pro_30models_matrix.csv";
-  if (!fs::exists(file)) GTEST_SKIP() << "no shared data";
+  COLLABSIM_NEED_DATA(file);
   const auto models = matrix_models(file);
   ASSERT_EQ(models.size(), 30u);
   const auto t = QualityTable::load(file, models);
@@ -76,7 +76,7 @@ TEST(Irt, FitReproducesAccuracyAndAgreementOnTheMmluProMatrix) {
 }
 
 TEST(Irt, SyntheticQualitySourceThroughTheScenario) {
-  if (!fs::exists(data_dir() / "quality/mmlu_pro/mmlu_pro_30models_matrix.csv")) GTEST_SKIP() << "no shared data";
+  COLLABSIM_NEED_DATA(data_dir() / "quality/mmlu_pro/mmlu_pro_30models_matrix.csv");
   TempDir d;
   const auto scenario = source_dir() / "scenarios" / "edge_cloud_cascade.toml";
   const std::vector<std::string> base = {"workload.limit=3000", "run.sample_interval=0 s", "mechanism.name=small_only"};

@@ -23,7 +23,7 @@ std::vector<std::string> cascade_sets(const std::string& cost) {
 }  // namespace
 
 TEST(KernelScoring, CascadeEscalatesExactlyWhatTheRouterSendsToTheLlm) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto router = run_scenario_file(d, kScenario, "router", {"workload.limit=1500", "mechanism.router.threshold=0.4"});
   const auto cascade = run_scenario_file(d, kScenario, "cascade", cascade_sets("flops"));
@@ -47,7 +47,7 @@ TEST(KernelScoring, CascadeEscalatesExactlyWhatTheRouterSendsToTheLlm) {
 }
 
 TEST(KernelScoring, FlopsCostIsBitIdenticalAndMeasuredCostIsReported) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto a = run_scenario_file(d, kScenario, "a", cascade_sets("flops"));
   const auto b = run_scenario_file(d, kScenario, "b", cascade_sets("flops"));
@@ -69,7 +69,7 @@ TEST(KernelScoring, FlopsCostIsBitIdenticalAndMeasuredCostIsReported) {
 }
 
 TEST(KernelScoring, KernelCascadeNeedsExactlyTwoStagesAndItsWeights) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   auto sets = cascade_sets("flops");
   sets.push_back("mechanism.cascade.stages=[\"slm\", \"slm\", \"llm\"]");
@@ -92,7 +92,7 @@ TEST(KernelScoring, KernelCascadeNeedsExactlyTwoStagesAndItsWeights) {
 }
 
 TEST(KernelScoring, LearnedRoutersAreJudgedOnQuestionsOutsideTheirTrainingSplit) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto router = kernels::RouterKernel::load(source_dir() / "models" / "routers" / "phi3-llama70b-logistic.h5");
   EXPECT_EQ(router->small(), "Phi-3-mini-4k-instruct");
@@ -109,7 +109,7 @@ TEST(KernelScoring, LearnedRoutersAreJudgedOnQuestionsOutsideTheirTrainingSplit)
 }
 
 TEST(KernelScoring, WeightsTrainedForOtherColumnsAreAnErrorNamingBoth) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   try {
     run_scenario_file(d, kScenario, "bad", {"workload.limit=10", "mechanism.router.large=slm"});

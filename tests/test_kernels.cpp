@@ -115,14 +115,14 @@ TEST(QuestionCorpus, ReadsEveryQuestionAndEscapes) {
   EXPECT_EQ(c.find(5)->options.size(), 2u);
   write_file(d.path / "bad.jsonl", "{\"question_id\": 5, \"question\": \"open\n");
   EXPECT_THROW(QuestionCorpus::load(d.path / "bad.jsonl"), InputError);
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   const auto real = QuestionCorpus::load(data_dir() / "quality/mmlu_pro/mmlu_pro_questions.jsonl");
   EXPECT_EQ(real.questions().size(), 12032u);
   EXPECT_EQ(real.find(70)->category, "business");
 }
 
 TEST(RouterTraining, LearnedRouterBeatsChanceOnHeldOutQuestionsAndRoundTrips) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   RouterTrainConfig cfg;
   cfg.questions = data_dir() / "quality/mmlu_pro/mmlu_pro_questions.jsonl";

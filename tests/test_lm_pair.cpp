@@ -45,7 +45,7 @@ const Pair& pair() {
 }  // namespace
 
 TEST(LmPair, TrainingLowersHeldOutBitsPerByte) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   const auto& p = pair();
   const CharLm untrained({8, 16, 128}, 11);
   const double before = untrained.bits_per_byte(p.test, 20000);
@@ -56,7 +56,7 @@ TEST(LmPair, TrainingLowersHeldOutBitsPerByte) {
 }
 
 TEST(LmPair, SpeculativeSamplingReproducesTheTargetDistribution) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   const auto& p = pair();
   const std::string prefix = "Which of the following is the";
   std::vector<std::uint8_t> ctx;
@@ -94,7 +94,7 @@ TEST(LmPair, SpeculativeSamplingReproducesTheTargetDistribution) {
 }
 
 TEST(LmPair, MeasuredAcceptanceMatchesExpectedOverlap) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   const auto& p = pair();
   RngStream rng(5, "alpha");
   double accepted = 0, judged = 0, beta = 0;
@@ -119,7 +119,7 @@ TEST(LmPair, MeasuredAcceptanceMatchesExpectedOverlap) {
 // models' own bits per byte, exactly; routing the student's least confident bytes beats
 // routing as many bytes at random; the gap recovered runs from 0 to 1.
 TEST(TokenRouter, CurveEndsAtTheModelsAndBeatsRandomRouting) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   const auto& p = pair();
   const TokenScores sc = score_tokens(p.teacher, p.student, p.test, 20000);
   ASSERT_EQ(sc.confidence.size(), sc.student_bits.size());
@@ -215,7 +215,7 @@ TEST(TokenRouter, GapRecoveredInterpolatesAndBadCurvesAreInputErrors) {
 }
 
 TEST(LmPair, SavedModelLoadsWithTheSamePredictions) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   const auto& p = pair();
   TempDir d;
   save_lm(p.teacher, d.path / "t.h5");

@@ -66,7 +66,7 @@ double prefill_iteration(const Scenario& sc, double n, double o) {
 }  // namespace
 
 TEST(PrefixServing, RepeatedPrefixPaysOnlyTheUncachedBlocks) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   Fixture f;
   const Scenario sc = f.load(true, "on");
   const RunResult res = run_scenario(sc);
@@ -92,7 +92,7 @@ TEST(PrefixServing, RepeatedPrefixPaysOnlyTheUncachedBlocks) {
 }
 
 TEST(PrefixServing, OffByDefaultPrefillsEveryPrompt) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   Fixture f;
   const Scenario sc = f.load(false, "off");
   const RunResult res = run_scenario(sc);
@@ -111,7 +111,7 @@ TEST(PrefixServing, NeedsASharedContinuousPool) {
   opt.overrides.push_back("deployments.llm.scheduler=\"fcfs\"");
   opt.data_dir = data_dir();
   opt.output = f.d.path / "bad.h5";
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   EXPECT_THROW(load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", opt), InputError);
 }
 
@@ -122,7 +122,7 @@ TEST(PrefixServing, PagedKvAdmissionWithPrefixCachingIsAnInputErrorNamingTheKey)
   opt.overrides.push_back("deployments.llm.kv_admission=\"paged\"");
   opt.data_dir = data_dir();
   opt.output = f.d.path / "bad.h5";
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   try {
     load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", opt);
     ADD_FAILURE() << "expected an input error";

@@ -48,7 +48,7 @@ void write_blank_table(const fs::path& p) {
 }  // namespace
 
 TEST(QualitySources, LongAndWideGiveIdenticalRequests) {
-  if (!fs::exists(data_dir() / kMatrix)) GTEST_SKIP() << "no shared data";
+  COLLABSIM_NEED_DATA(data_dir() / kMatrix);
   TempDir d;
   const auto full = QualityTable::load_wide_csv(data_dir() / kMatrix, {kSmall, kLarge});
   // A slice of 600 questions, the small model's score blanked on every 37th one.
@@ -116,7 +116,7 @@ TEST(QualitySources, AutoDetectsTheFormatAndNamesAnUnknownHeader) {
 
 TEST(QualitySources, RouteLlmTables) {
   const fs::path gsm = data_dir() / "quality/routellm/gsm8k/gsm8k_responses.csv";
-  if (!fs::exists(gsm)) GTEST_SKIP() << "no shared data";
+  COLLABSIM_NEED_DATA(gsm);
   const std::string mix = "mistralai/Mixtral-8x7B-Instruct-v0.1", gpt = "gpt-4-1106-preview";
   const auto t = QualityTable::load(gsm, {mix, gpt});  // auto: the `prompt` column
   ASSERT_EQ(t.num_queries(), 1319u);                   // SOURCE.md: 1,319 rows (multi-line prompts)
@@ -179,7 +179,7 @@ TEST(QualitySources, EmptyJoinNamesFileAndColumns) {
 }
 
 TEST(QualitySources, SkippedQuestionsReachTheSummary) {
-  if (!fs::exists(data_dir() / kMatrix)) GTEST_SKIP() << "no shared data";
+  COLLABSIM_NEED_DATA(data_dir() / kMatrix);
   TempDir d;
   const auto scenario = source_dir() / "scenarios" / "edge_cloud_cascade.toml";
   // DeepSeek-Coder-V2 has 10,351 of 12,032 rows (SOURCE.md).
@@ -195,7 +195,7 @@ TEST(QualitySources, SkippedQuestionsReachTheSummary) {
 }
 
 TEST(QualitySources, CategoryJoin) {
-  if (!fs::exists(data_dir() / kMatrix)) GTEST_SKIP() << "no shared data";
+  COLLABSIM_NEED_DATA(data_dir() / kMatrix);
   const auto t = QualityTable::load(data_dir() / kMatrix, {kSmall, kLarge});
   QueryJoin all(t, {0, 1}, 3);
   QueryJoin med(t, {0, 1}, 3, {"health", "biology"});
@@ -213,7 +213,7 @@ TEST(QualitySources, CategoryJoin) {
 }
 
 TEST(QualitySources, CategoryJoinAndQuestionPromptsThroughTheScenario) {
-  if (!fs::exists(data_dir() / kMatrix)) GTEST_SKIP() << "no shared data";
+  COLLABSIM_NEED_DATA(data_dir() / kMatrix);
   TempDir d;
   const auto scenario = source_dir() / "scenarios" / "edge_cloud_cascade.toml";
   const auto r = run_scenario_file(d, scenario, "cat",

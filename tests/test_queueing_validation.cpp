@@ -124,4 +124,18 @@ TEST(QueueingValidation, ErlangCReferenceValue) {
   EXPECT_NEAR(erlang_c(2, 1.0), 1.0 / 3.0, 1e-12);
 }
 
+// The same code paths on short runs (label `unit`; the sanitizer stage runs these, not the
+// statistical suite above): every customer is served, and on a sample path where all
+// customers finish, ∫ waiting dt equals the sum of the waits exactly (Little's law with no
+// statistical error), so the two sides agree to rounding.
+TEST(QueueingShortRuns, EveryCustomerIsServedAndWaitsAddUpExactly) {
+  for (const auto kind : {Service::Exponential, Service::Deterministic, Service::Uniform}) {
+    for (const int servers : {1, 3}) {
+      const auto r = simulate(servers, 0.9, kind, 3000, 21);  // EXPECT_EQ(served, n) inside
+      EXPECT_GT(r.mean_wait_ns, 0.0) << servers << " servers";
+      EXPECT_NEAR(r.littles_lq / r.littles_lambda_w, 1.0, 1e-9) << servers << " servers";
+    }
+  }
+}
+
 }  // namespace

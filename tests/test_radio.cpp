@@ -188,7 +188,7 @@ TEST(RadioNetwork, SessionsAreIndependentAndNoneChangesNothing) {
 }
 
 TEST(RadioRun, RadioEnergyIsConservedAndPromotionShowsInLatency) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const fs::path sc = source_dir() / "scenarios" / "edge_cloud_cascade.toml";
   const auto base = run_scenario_file(d, sc, "none", {"mechanism.name=large_only", "workload.limit=300"});
@@ -213,7 +213,7 @@ TEST(RadioRun, RadioEnergyIsConservedAndPromotionShowsInLatency) {
 }
 
 TEST(RadioRun, BadRadioKeysNameTheKey) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   const fs::path sc = source_dir() / "scenarios" / "edge_cloud_cascade.toml";
   auto load = [&](std::vector<std::string> sets) {
     LoadOptions opt;
@@ -247,7 +247,7 @@ TEST(RadioRun, BadRadioKeysNameTheKey) {
 }
 
 TEST(RadioRun, ApiEnergyEstimateIsReportedApart) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const fs::path sc = source_dir() / "scenarios" / "phone_api_router.toml";
   const auto base = run_scenario_file(d, sc, "base", {"workload.limit=200"});

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 void require_data() {
-  if (!fs::exists(data_dir())) GTEST_SKIP() << "no shared data at " << data_dir();
+  COLLABSIM_NEED_DATA(data_dir());
 }
 std::string error_of(const std::function<void()>& f) {
   try {

@@ -125,7 +125,7 @@ TEST(RequestAttributes, CategoryOverridesReplaceShareAndTargets) {
 }
 
 TEST(RequestAttributes, RecordedInRequestsAndUsedForPrivacyAndSlo) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const std::string wl =
       "[workload]\nformat = \"generated\"\norigin = \"sensor\"\nlimit = 400\n"
@@ -169,7 +169,7 @@ TEST(RequestAttributes, RecordedInRequestsAndUsedForPrivacyAndSlo) {
 }
 
 TEST(RequestAttributes, WithoutTheSectionTheColumnsAreAbsent) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const std::string wl =
       "[workload]\nformat = \"generated\"\norigin = \"sensor\"\nlimit = 20\nprivate_share = 0.5\n"
@@ -181,7 +181,7 @@ TEST(RequestAttributes, WithoutTheSectionTheColumnsAreAbsent) {
 }
 
 TEST(RequestAttributes, BadInputNamesTheKey) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   auto error_of = [&](const std::string& wl) {
     try {
@@ -204,7 +204,7 @@ TEST(RequestAttributes, BadInputNamesTheKey) {
 }
 
 TEST(SharedEdgeBox, ConcurrentRequestsFromTwoUsersShareTheBox) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   // Two requests from two users at the same instant, and one alone for reference.
   write_file(d.path / "two.csv",
@@ -248,7 +248,7 @@ TEST(SharedEdgeBox, ConcurrentRequestsFromTwoUsersShareTheBox) {
 }
 
 TEST(SharedEdgeBox, LibraryScenarioQueuesOnTheBoxAndEscalatesOverTheWan) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run_scenario_file(d, source_dir() / "scenarios" / "industrial_edge_box.toml", "box",
                                    {"workload.limit=200"});
@@ -263,7 +263,7 @@ TEST(SharedEdgeBox, LibraryScenarioQueuesOnTheBoxAndEscalatesOverTheWan) {
 }
 
 TEST(ServiceTime, TokenLevelMechanismsRefuseAServiceTimeDeploymentNamingTheKey) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   for (const char* mech : {"speculative", "token_routing"}) {
     std::string out;
@@ -278,7 +278,7 @@ TEST(ServiceTime, TokenLevelMechanismsRefuseAServiceTimeDeploymentNamingTheKey) 
 }
 
 TEST(SharedEdgeBox, PrivateTokensSentToATrustedBoxDoNotCount) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const std::string wl =
       "[workload]\nformat = \"generated\"\norigin = \"sensor\"\nlimit = 20\nprivate_share = 0.5\n"

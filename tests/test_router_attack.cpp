@@ -28,7 +28,7 @@ fs::path questions_file() { return data_dir() / "quality" / "mmlu_pro" / "mmlu_p
 }  // namespace
 
 TEST(RouterAttack, GreedySearchFindsAGadgetThatReroutesHeldOutQuestions) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   const auto corpus = kernels::QuestionCorpus::load(questions_file());
   const auto router = kernels::RouterKernel::load(kWeights);
   std::vector<const kernels::Question*> train, test;
@@ -56,7 +56,7 @@ TEST(RouterAttack, GreedySearchFindsAGadgetThatReroutesHeldOutQuestions) {
 }
 
 TEST(RouterAttack, AttackedRequestsAreRoutedAsTheKernelScoresTheGadgetedQuestion) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const std::string gadget = "first vapor with reported with appointed approximate first integer knowledge";
   const auto all = run_scenario_file(d, kScenario, "all",
@@ -89,7 +89,7 @@ TEST(RouterAttack, AttackedRequestsAreRoutedAsTheKernelScoresTheGadgetedQuestion
 }
 
 TEST(RouterAttack, AnAttackNeedsALearnedRouterAndAGadget) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   for (const auto& sets : std::vector<std::vector<std::string>>{
            {"mechanism.router.attack_share=0.3", "mechanism.router.score=\"noisy_oracle\"",
@@ -112,7 +112,7 @@ TEST(RouterAttack, AnAttackNeedsALearnedRouterAndAGadget) {
 // ones /mechanism counts; it denies a larger share of the attackers' requests than of the
 // clean ones; the attacked requests are exactly those of the users the seeded draw marks.
 TEST(RouterAttack, PerUserBudgetCapsLargeModelRequestsPerUserAndWindow) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const std::string gadget = "first vapor with reported with appointed approximate first integer knowledge";
   const std::vector<std::string> base = {"workload.limit=1500", "workload.attributes.users=50",
@@ -157,7 +157,7 @@ TEST(RouterAttack, PerUserBudgetCapsLargeModelRequestsPerUserAndWindow) {
 }
 
 TEST(RouterAttack, BudgetAndUserAttacksNeedUserIds) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   for (const auto& [set, key] : std::vector<std::pair<std::string, std::string>>{
            {"mechanism.router.user_budget=5", "mechanism.router.user_budget"},

@@ -29,7 +29,7 @@ double sum(const std::vector<double>& v) {
 }  // namespace
 
 TEST(RunInvariants, AttributedEnergyEqualsEachDevicesBusyEnergy) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run(d, "energy", {"mechanism.name=random", "workload.limit=3000"});
   for (const char* dev : {"phone", "cloud"}) {
@@ -69,7 +69,7 @@ TEST(RunInvariants, AttributedEnergyEqualsEachDevicesBusyEnergy) {
 }
 
 TEST(RunInvariants, OutagesLoseNoRequest) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const std::vector<std::string> outage = {"links.cellular.mtbf=\"120 s\"", "links.cellular.mttr=\"30 s\"",
                                            "workload.timeout=\"20 s\"", "workload.limit=4000"};
@@ -94,7 +94,7 @@ TEST(RunInvariants, OutagesLoseNoRequest) {
 }
 
 TEST(RunInvariants, RateScaleCompressesArrivals) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto base = run(d, "x1", {"mechanism.name=large_only", "workload.limit=2000"});
   const auto fast = run(d, "x4", {"mechanism.name=large_only", "workload.limit=2000", "workload.rate_scale=4"});
@@ -106,7 +106,7 @@ TEST(RunInvariants, RateScaleCompressesArrivals) {
 }
 
 TEST(RunInvariants, TimeWindowReplaysExactlyTheRequestsArrivingInIt) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto full = run(d, "full", {"mechanism.name=small_only", "run.sample_interval=\"0 s\""});
   const auto win = run(d, "win", {"mechanism.name=small_only", "run.sample_interval=\"0 s\"", "workload.start=\"600 s\"",
@@ -139,7 +139,7 @@ TEST(RunInvariants, TimeWindowReplaysExactlyTheRequestsArrivingInIt) {
 }
 
 TEST(RunInvariants, TimelinesRespectBatchKvAndPowerLimits) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run(d, "timeline", {"mechanism.name=large_only", "workload.rate_scale=4", "workload.limit=6000"});
   const auto t = read_column<double>(o.file, "devices/cloud/timeline", "time_s");
@@ -169,7 +169,7 @@ TEST(RunInvariants, TimelinesRespectBatchKvAndPowerLimits) {
 }
 
 TEST(RunInvariants, SloAttainmentAndGoodputRecomputeFromRequests) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const std::vector<std::string> base = {"mechanism.name=cascade", "workload.limit=2000"};
   const auto none = run(d, "no_slo", base);
@@ -209,7 +209,7 @@ TEST(RunInvariants, SloAttainmentAndGoodputRecomputeFromRequests) {
 // sent no private token, and the mechanisms that claim to keep the private context on the
 // device (small_only, pipeline de-identification, the CoGenesis sketch) send none.
 TEST(RunInvariants, PrivateTokensNeverExceedWhatWentUpAndPrivacyClaimsHold) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   int checked = 0;
   for (const auto& e : fs::directory_iterator(source_dir() / "scenarios")) {
@@ -240,7 +240,7 @@ TEST(RunInvariants, PrivateTokensNeverExceedWhatWentUpAndPrivacyClaimsHold) {
 // Background work (distillation's labelling jobs) outlives the last answer: the devices are
 // accounted up to its end, so utilisation stays ≤ 1 and busy + idle time = replicas × span.
 TEST(RunInvariants, BackgroundWorkIsAccountedUpToItsEnd) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run_scenario_file(d, source_dir() / "scenarios" / "distillation_student.toml", "distil",
                                    {"workload.limit=300"});
@@ -253,7 +253,7 @@ TEST(RunInvariants, BackgroundWorkIsAccountedUpToItsEnd) {
 }
 
 TEST(RunInvariants, AutoscalingDropsNoRequestAndConservesEnergy) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const std::vector<std::string> base = {"mechanism.name=large_only", "workload.limit=4000"};
   auto sets = base;
@@ -300,7 +300,7 @@ TEST(RunInvariants, AutoscalingDropsNoRequestAndConservesEnergy) {
 // prompt is refused by the small model with status context_exceeded before anything is
 // sent or computed; a cascade skips that stage and a router sends it to the 128k LLM.
 TEST(RunInvariants, ContextWindowRefusesOrRoutesAroundLongPrompts) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const fs::path trace = d.path / "long.csv";
   write_file(trace,
@@ -345,7 +345,7 @@ TEST(RunInvariants, ContextWindowRefusesOrRoutesAroundLongPrompts) {
 // per token). A 20k-token prompt is refused with status out_of_memory, truncated to the
 // last 12,774 prompt tokens under "truncate", or sent to the LLM by a cascade or router.
 TEST(RunInvariants, DeviceMemoryRefusesTruncatesOrRoutesAroundLongPrompts) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const fs::path trace = d.path / "huge.csv";
   write_file(trace,

@@ -24,7 +24,7 @@ RunOutput run_file(const TempDir& d, const fs::path& scenario, const std::string
 }  // namespace
 
 TEST(Scenarios, EveryShippedScenarioRunsAndAccountsForEveryRequest) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   int count = 0;
   for (const auto& e : fs::directory_iterator(source_dir() / "scenarios")) {
@@ -41,7 +41,7 @@ TEST(Scenarios, EveryShippedScenarioRunsAndAccountsForEveryRequest) {
 }
 
 TEST(Scenarios, FusionMajorityMatchesADirectCountOverThePredictedAnswers) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run_file(d, source_dir() / "scenarios" / "fusion_ensemble.toml", "fusion", {"workload.limit=3000"});
   // Direct count from the CSV: majority letter of the three members, ties to the first.
@@ -90,7 +90,7 @@ TEST(Scenarios, FusionMajorityMatchesADirectCountOverThePredictedAnswers) {
 }
 
 TEST(Scenarios, DeidentificationKeepsPrivateTokensOnTheDevice) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto sc = source_dir() / "scenarios" / "privacy_deidentify.toml";
   const auto pipe = run_file(d, sc, "pipe", {"workload.limit=500"});
@@ -114,7 +114,7 @@ TEST(Scenarios, DeidentificationKeepsPrivateTokensOnTheDevice) {
 }
 
 TEST(Scenarios, CoGenesisSketchRunsLlmFirstAndKeepsThePrivateContextOnTheDevice) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto sc = source_dir() / "scenarios" / "cogenesis_sketch.toml";
   const auto sketch = run_file(d, sc, "sketch", {"workload.limit=500"});
@@ -145,7 +145,7 @@ TEST(Scenarios, CoGenesisSketchRunsLlmFirstAndKeepsThePrivateContextOnTheDevice)
 }
 
 TEST(Scenarios, DistillationJobCompetesAndShiftsQuality) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto sc = source_dir() / "scenarios" / "distillation_student.toml";
   const auto dist = run_file(d, sc, "dist", {"workload.limit=3000"});
@@ -156,7 +156,7 @@ TEST(Scenarios, DistillationJobCompetesAndShiftsQuality) {
 }
 
 TEST(Scenarios, ThreeStageCascadeUsesEveryStage) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run_file(d, source_dir() / "scenarios" / "frugalgpt_three_stage.toml", "c3", {"workload.limit=2000"});
   const auto route = read_column<std::int64_t>(o.file, "requests", "route");
@@ -172,7 +172,7 @@ TEST(Scenarios, ThreeStageCascadeUsesEveryStage) {
 }
 
 TEST(Scenarios, RouterThresholdExtremesAndPipelineCompression) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto sc = source_dir() / "scenarios" / "routellm_router.toml";
   const auto all_small = run_file(d, sc, "r0", {"workload.limit=800", "mechanism.router.threshold=0.0"});
@@ -194,7 +194,7 @@ TEST(Scenarios, RouterThresholdExtremesAndPipelineCompression) {
 }
 
 TEST(Scenarios, TokenRoutingSharesAndDecompositionSavesUplink) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto sc = source_dir() / "scenarios" / "citer_token_routing.toml";
   const auto none = run_file(d, sc, "t0", {"workload.limit=200", "mechanism.token_routing.llm_share=0.0"});

@@ -25,7 +25,7 @@ constexpr int kRequests = 12;
 class Speculative : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!fs::exists(data_dir())) GTEST_SKIP() << "no shared data";
+    COLLABSIM_NEED_DATA(data_dir());
     dir_ = new TempDir();
     const auto& d = dir_->path;
     std::string trace = "TIMESTAMP,ContextTokens,GeneratedTokens\n";

@@ -165,7 +165,7 @@ std::vector<double> abs_of(std::vector<double> v) {
 }  // namespace
 
 TEST(SplitwiseProfile, ReadsMediansAndInterpolatesInBatchTokens) {
-  if (!fs::exists(splitwise_csv())) GTEST_SKIP() << "no shared data at " << splitwise_csv();
+  COLLABSIM_NEED_DATA(splitwise_csv());
   const auto pts = read_splitwise_perf(splitwise_csv());
   ASSERT_EQ(pts.size(), 228u);  // 12 (model, hardware, TP) × 19 distinct configurations
   int reps = 0;
@@ -193,7 +193,7 @@ TEST(SplitwiseProfile, ReadsMediansAndInterpolatesInBatchTokens) {
 
 TEST(AllReduceTable, InterpolatesBySizeAndGpus) {
   const auto file = data_dir() / "profiles" / "vidur_network" / "h100_dgx" / "all_reduce.csv";
-  if (!fs::exists(file)) GTEST_SKIP() << "no shared data at " << file;
+  COLLABSIM_NEED_DATA(file);
   const AllReduceTable t(file);
   EXPECT_EQ(t.gpu_counts(), (std::vector<int>{2, 4, 8}));
   EXPECT_EQ(t.time(1, 1e6), 0.0);
@@ -205,7 +205,7 @@ TEST(AllReduceTable, InterpolatesBySizeAndGpus) {
 }
 
 TEST(SplitwiseCalibration, HeldOutMedianErrorWithinTenPercent) {
-  if (!fs::exists(splitwise_csv())) GTEST_SKIP() << "no shared data at " << splitwise_csv();
+  COLLABSIM_NEED_DATA(splitwise_csv());
   const auto pts = read_splitwise_perf(splitwise_csv());
   std::map<std::tuple<std::string, std::string, int>, Group> groups;
   std::map<std::string, std::shared_ptr<AllReduceTable>> ar;
@@ -313,7 +313,7 @@ TEST(SplitwiseCalibration, HeldOutMedianErrorWithinTenPercent) {
 
 TEST(SplitwiseCalibration, StepOverheadAddsLayerAndAllReduceTerms) {
   const auto file = data_dir() / "profiles" / "vidur_network" / "h100_dgx" / "all_reduce.csv";
-  if (!fs::exists(file)) GTEST_SKIP() << "no shared data at " << file;
+  COLLABSIM_NEED_DATA(file);
   const ModelCard m = model("llama-2-70b");
   DeviceSpec d = device("h100_sxm");
   d.accelerators = 4;
@@ -353,7 +353,7 @@ TEST(AllReduceTable, BadInputNamesTheColumn) {
 }
 
 TEST(SplitwiseProfile, DeploymentUsesMeasuredTimesDirectly) {
-  if (!fs::exists(splitwise_csv())) GTEST_SKIP() << "no shared data at " << splitwise_csv();
+  COLLABSIM_NEED_DATA(splitwise_csv());
   TempDir d;
   const std::string base = "run " + (source_dir() / "scenarios" / "edge_cloud_cascade.toml").string() +
                            " --quiet --set workload.limit=50 --set mechanism.name=large_only"

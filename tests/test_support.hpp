@@ -2,6 +2,7 @@
 // Helpers shared by the tests: locating the repo and data, reading result files, running the CLI.
 
 #include <H5Cpp.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,26 @@ inline std::filesystem::path data_dir() {
   if (const char* env = std::getenv("COLLABSIM_DATA"); env && *env) return env;
   return source_dir() / ".." / "shared" / "data";
 }
+
+/// True when the environment sets COLLABSIM_REQUIRE_DATA=1 (test.sh does when ../shared/data
+/// exists): a test that needs the shared data then fails instead of skipping, so a run
+/// cannot pass on skips.
+inline bool data_required() {
+  const char* env = std::getenv("COLLABSIM_REQUIRE_DATA");
+  return env && std::string(env) == "1";
+}
+
+/// Use at the top of a test (or SetUpTestSuite) that needs shared-data file or folder
+/// `needed`: when it is absent the test is skipped, or fails under COLLABSIM_REQUIRE_DATA=1.
+#define COLLABSIM_NEED_DATA(needed)                                                                     \
+  do {                                                                                                  \
+    const std::filesystem::path collabsim_needed_ = (needed);                                           \
+    if (!std::filesystem::exists(collabsim_needed_)) {                                                  \
+      if (::collabsim::testing::data_required())                                                        \
+        FAIL() << "COLLABSIM_REQUIRE_DATA=1 but the shared data is missing: " << collabsim_needed_;     \
+      GTEST_SKIP() << "no shared data at " << collabsim_needed_;                                        \
+    }                                                                                                   \
+  } while (0)
 
 /// A fresh empty folder under the system temp dir, removed at scope exit.
 struct TempDir {

@@ -19,7 +19,7 @@ RunOutput run(const TempDir& d, const std::string& name, std::vector<std::string
 }  // namespace
 
 TEST(TokenRoutingQuality, MeasuredCurveIsReadAndMapsTheShare) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto small = run(d, "s", {"mechanism.name=small_only"});
   const auto large = run(d, "l", {"mechanism.name=large_only"});
@@ -44,7 +44,7 @@ TEST(TokenRoutingQuality, MeasuredCurveIsReadAndMapsTheShare) {
 }
 
 TEST(TokenRoutingQuality, ParametricOptionAndBadInput) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto large = run(d, "l", {"mechanism.name=large_only"});
   // Parametric: llm_share / critical_share = 1 → always the LLM's outcome; no curve is read.

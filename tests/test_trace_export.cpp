@@ -79,7 +79,7 @@ std::map<double, Cover> cover(const fs::path& file) {
 }  // namespace
 
 TEST(Spans, TileEachRequestsLatencyInSequentialMechanisms) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   // A cascade (SLM on the phone, escalation over the cellular link to the cloud pool), a
   // speculative edge–cloud run (draft/verify rounds) and an offline fallback with outages.
@@ -98,7 +98,7 @@ TEST(Spans, TileEachRequestsLatencyInSequentialMechanisms) {
 }
 
 TEST(Spans, CoverTheLatencyOfParallelMechanisms) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run(d, "fusion_ensemble", "fusion", {"run.record_spans=true", "workload.limit=200"});
   const auto lat = read_column<double>(o.file, "requests", "latency_s");
@@ -114,7 +114,7 @@ TEST(Spans, CoverTheLatencyOfParallelMechanisms) {
 }
 
 TEST(Spans, RecordingChangesNoResultAndIsOffByDefault) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto off = run(d, "edge_cloud_cascade", "off", {"workload.limit=500"});
   const auto on = run(d, "edge_cloud_cascade", "on", {"workload.limit=500", "run.record_spans=true"});
@@ -133,7 +133,7 @@ TEST(Spans, RecordingChangesNoResultAndIsOffByDefault) {
 }
 
 TEST(TraceExport, FollowsTheTraceEventFormatAndAddsUpToLatency) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run(d, "edge_cloud_cascade", "t", {"run.record_spans=true", "workload.limit=400"});
   TraceExportStats st;
@@ -193,7 +193,7 @@ TEST(TraceExport, FollowsTheTraceEventFormatAndAddsUpToLatency) {
 }
 
 TEST(TraceExport, NamesTheFileWhenItHasNoSpans) {
-  if (!fs::exists(data_dir())) GTEST_SKIP();
+  COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const auto o = run(d, "edge_cloud_cascade", "plain", {"workload.limit=50"});
   try {
