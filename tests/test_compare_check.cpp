@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include "sim/core/error.hpp"
 #include "sim/io/summary.hpp"
@@ -423,6 +425,29 @@ TEST(Golden, ReadValidatesKeysMetricsAndTolerances) {
   expect_input_error(g, "no such scenario file", 3);
   write_file(g, "[[case]\n");
   EXPECT_THROW(read_golden(g), InputError);
+}
+
+// test.sh's sanitizer stage runs each shipped scenario through the goldens only (no loop of
+// its own), so every scenario needs a case that runs its whole workload.
+TEST(Golden, EveryShippedScenarioHasAWholeWorkloadCase) {
+  std::set<fs::path> covered;
+  for (const auto& e : fs::directory_iterator(testing::source_dir() / "tests" / "golden")) {
+    if (e.path().extension() != ".toml") continue;
+    for (const auto& c : read_golden(e.path(), false).cases) {
+      const bool whole = std::none_of(c.sets.begin(), c.sets.end(), [](const std::string& s) {
+        return s.rfind("workload.limit", 0) == 0 || s.rfind("workload.duration", 0) == 0 ||
+               s.rfind("workload.window", 0) == 0;
+      });
+      if (whole) covered.insert(fs::weakly_canonical(c.scenario));
+    }
+  }
+  int scenarios = 0;
+  for (const auto& e : fs::directory_iterator(testing::source_dir() / "scenarios")) {
+    if (e.path().extension() != ".toml") continue;
+    ++scenarios;
+    EXPECT_TRUE(covered.count(fs::weakly_canonical(e.path()))) << e.path() << " is in no golden case of tests/golden/";
+  }
+  EXPECT_GE(scenarios, 30);
 }
 
 TEST(Golden, UpdateRewritesOnlyTheValues) {
