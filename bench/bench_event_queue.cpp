@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "sim/core/engine.hpp"
-#include "sim/core/calendar_queue.hpp"
 #include "sim/core/event_queue.hpp"
+#include "bench/queues/calendar_queue.hpp"
+#include "bench/queues/split_heap_queue.hpp"
 #include "sim/core/rng.hpp"
 
 using namespace collabsim;
@@ -71,7 +72,7 @@ void BM_EngineHold(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK_TEMPLATE(BM_Hold, QuaternaryHeapQueue)->RangeMultiplier(10)->Range(1000, 1000000);
-BENCHMARK_TEMPLATE(BM_Hold, BinaryHeapQueue)->RangeMultiplier(10)->Range(1000, 1000000);
+BENCHMARK_TEMPLATE(BM_Hold, DaryHeapQueue<2>)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK_TEMPLATE(BM_Hold, DaryHeapQueue<8>)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK_TEMPLATE(BM_Hold, SplitQuaternaryHeapQueue)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK_TEMPLATE(BM_Hold, CalendarQueue)->RangeMultiplier(10)->Range(1000, 1000000);

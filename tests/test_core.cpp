@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "sim/core/engine.hpp"
-#include "sim/core/calendar_queue.hpp"
 #include "sim/core/event_queue.hpp"
+#include "bench/queues/calendar_queue.hpp"
+#include "bench/queues/sorted_vector_queue.hpp"
+#include "bench/queues/split_heap_queue.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/core/when_all.hpp"
 
@@ -40,7 +42,7 @@ void pop_same(A& q, B& ref, SimTime& now) {
 
 template <class Q>
 class QueueTest : public ::testing::Test {};
-using QueueTypes = ::testing::Types<BinaryHeapQueue, QuaternaryHeapQueue, DaryHeapQueue<8>,
+using QueueTypes = ::testing::Types<DaryHeapQueue<2>, QuaternaryHeapQueue, DaryHeapQueue<8>,
                                     SplitQuaternaryHeapQueue, SplitDaryHeapQueue<2>, CalendarQueue,
                                     SortedVectorQueue>;
 TYPED_TEST_SUITE(QueueTest, QueueTypes);

@@ -6,7 +6,8 @@
 /// bucket is kept sorted (next event at the back), so pop scans forward day by day from
 /// the current day to the first bucket whose earliest event falls on that day.
 ///
-/// Same interface and exact (time, seq) order as the heaps of event_queue.hpp (FIFO ties),
+/// Not used by any simulation (bench/queues/README.md). Same interface and exact (time, seq)
+/// order as the heap of sim/core/event_queue.hpp (FIFO ties),
 /// tested by the same typed suite and differential test. Expected O(1) per operation when
 /// the day width matches the event density: the bucket count doubles/halves with the size
 /// and the width is re-estimated at each resize from the spread of the earliest events
