@@ -5,7 +5,7 @@
 /// goes straight to the head of the line (resumed by a zero-delay event), so the order of
 /// service is exactly the order of arrival.
 ///
-/// Keeps the time integrals Little's law needs: ∫ (number waiting) dt and ∫ (busy servers) dt.
+/// Keeps the time integral Little's law needs: ∫ (number waiting) dt.
 
 #include <coroutine>
 #include <cstdint>
@@ -50,11 +50,6 @@ class Resource {
     account();
     return wait_area_;
   }
-  /// ∫ busy(t) dt up to now, in ns·servers.
-  double busy_integral() {
-    account();
-    return busy_area_;
-  }
 
  private:
   struct Acquire {
@@ -80,7 +75,6 @@ class Resource {
     const SimTime t = engine_.now();
     const double dt = static_cast<double>(t - last_);
     wait_area_ += dt * static_cast<double>(waiting_.size());
-    busy_area_ += dt * busy_;
     last_ = t;
   }
 
@@ -91,7 +85,6 @@ class Resource {
   std::deque<std::coroutine_handle<>> waiting_;
   SimTime last_ = 0;
   double wait_area_ = 0;
-  double busy_area_ = 0;
 };
 
 }  // namespace collabsim

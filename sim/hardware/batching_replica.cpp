@@ -244,7 +244,6 @@ Task<void> BatchingReplica::loop() {
     const double energy = draw.watts * t_s;
     busy_s_ += t_s;
     busy_j_ += energy;
-    batch_time_ += t_s * static_cast<double>(running_.size());
     max_batch_seen_ = std::max(max_batch_seen_, running_.size());
     ++iterations_;
 

@@ -122,7 +122,7 @@ class BatchingReplica {
   std::size_t running() const { return running_.size(); }
   std::size_t waiting() const { return waiting_.size(); }
   std::int64_t iterations() const { return iterations_; }
-  /// Largest batch seen and time-weighted mean batch size (sequences per iteration).
+  /// Largest batch seen (sequences per iteration).
   std::size_t max_batch_seen() const { return max_batch_seen_; }
   /// W of the iteration in progress (0 between iterations: the replica is idle).
   double watts_now() const { return watts_now_; }
@@ -130,7 +130,6 @@ class BatchingReplica {
   /// starting or draining). Always true for a fixed pool.
   bool accepting() const { return accepting_; }
   void set_accepting(bool on) { accepting_ = on; }
-  double mean_batch() const { return busy_s_ > 0 ? batch_time_ / busy_s_ : 0.0; }
   /// Paged admission: sequences preempted so far (each preemption counts once), prompt and
   /// generated tokens prefilled again after recompute preemptions (tokens), KV bytes copied
   /// between device and host by swap preemptions (out + in, bytes). 0 in reserve mode.
@@ -209,7 +208,7 @@ class BatchingReplica {
   bool accepting_ = true;
   double watts_now_ = 0;
   double kv_used_ = 0;
-  double busy_s_ = 0, busy_j_ = 0, batch_time_ = 0;
+  double busy_s_ = 0, busy_j_ = 0;
   std::int64_t iterations_ = 0;
   std::size_t max_batch_seen_ = 0;
   std::unique_ptr<PrefixCache> cache_;

@@ -85,7 +85,6 @@ class ResultFile {
   const std::vector<unsigned char>& image() const { return image_; }
 
   std::uint64_t rows_written() const { return written_; }
-  const std::filesystem::path& temp_path() const { return tmp_; }
 
  private:
   void write_chunk();

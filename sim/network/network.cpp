@@ -95,15 +95,6 @@ double Network::charge_radio_bits(std::size_t from, std::size_t to, double bytes
   return j;
 }
 
-double Network::unloaded_time(std::size_t from, std::size_t to, double bytes, SimTime at) const {
-  const auto& p = topo_.path(from, to);
-  if (!p) throw std::logic_error("no path between devices");
-  double t = 0;
-  for (const auto& h : p->hops)
-    t += bandwidth_[h.link].send_time(bytes, at + from_seconds(t), h.up) + links_[h.link].latency;
-  return t;
-}
-
 SimTime Network::arrival_time(std::size_t from, std::size_t to, double bytes, SimTime at) {
   const auto& p = topo_.path(from, to);
   if (!p) throw std::logic_error("no path between devices");

@@ -90,10 +90,6 @@ class Network {
   double charge_radio_bits(std::size_t from, std::size_t to, double bytes);
   const LinkRadioTotals& link_radio(std::size_t link) const { return radio_totals_[link]; }
 
-  /// Time (s) for `bytes` to cross the path from → to with no queueing, outage or jitter,
-  /// at the bandwidths in force at time `at`.
-  double unloaded_time(std::size_t from, std::size_t to, double bytes, SimTime at = 0) const;
-
   /// Arrival time (ns) at `to` of `bytes` sent from `from` at `at`, with no queueing or
   /// jitter but waiting out outages on each hop (used for the first streamed token).
   SimTime arrival_time(std::size_t from, std::size_t to, double bytes, SimTime at);

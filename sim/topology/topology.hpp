@@ -38,7 +38,6 @@ class Topology {
   Topology(std::span<const DeviceSpec> devices, std::span<const LinkSpec> links,
            std::span<const DeploymentSpec> deployments, const std::string& origin);
 
-  std::size_t num_devices() const { return device_names_.size(); }
   std::size_t num_vertices() const { return num_vertices_; }
   std::size_t device_index(const std::string& name) const;
   const std::string& device_name(std::size_t i) const { return device_names_[i]; }

@@ -49,8 +49,6 @@ class Distribution {
   double mean() const { return mean_; }
   /// The coefficient of variation of the variates (1 for exponential, 0 for deterministic).
   double cv() const;
-  /// E[X²] = m²(1 + cv²), for Pollaczek–Khinchine checks.
-  double second_moment() const { return mean_ * mean_ * (1 + cv() * cv()); }
 
  private:
   DistKind kind_;
