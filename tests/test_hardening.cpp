@@ -395,6 +395,30 @@ TEST(HardenRegistry, DuplicateDeploymentsInTheChosenMechanismNameTheKey) {
   EXPECT_HAS(input_error([&] { run_scenario(sb); }), "key 'mechanism.bandit.arms': 'llm' appears twice");
 }
 
+TEST(HardenRegistry, MechanismErrorsNameTheKeyAsWritten) {
+  TempDir d;
+  const auto h = hermetic(d);
+  // The error of building the mechanism, after `sets` (the load itself succeeds).
+  auto build_error = [&](std::vector<std::string> sets) {
+    LoadOptions opt;
+    opt.overrides = std::move(sets);
+    opt.output = d.path / "out.h5";
+    const Scenario sc = load_scenario(h.scenario, opt);
+    return input_error([&] { run_scenario(sc); });
+  };
+  EXPECT_HAS(build_error({"mechanism.cascade.stages=[\"slm\", \"nope\"]"}), "key 'mechanism.cascade.stages'");
+  EXPECT_HAS(build_error({"mechanism.cascade.thresholds=[0.5, 0.5]"}),
+             "key 'mechanism.cascade.thresholds': 2 stages need 1 thresholds, got 2");
+  EXPECT_HAS(build_error({"mechanism.name=fusion", "mechanism.fusion.members=[\"slm\", \"nope\"]"}),
+             "key 'mechanism.fusion.members'");
+  EXPECT_HAS(build_error({"mechanism.name=fusion", "mechanism.fusion.members=[\"slm\", \"llm\"]",
+                          "mechanism.fusion.weights=[1.0]"}),
+             "key 'mechanism.fusion.weights': 2 members need 2 weights, got 1");
+  EXPECT_HAS(build_error({"mechanism.name=random", "mechanism.random.small=\"nope\""}), "key 'mechanism.random.small'");
+  EXPECT_HAS(build_error({"mechanism.name=oracle", "mechanism.oracle.large=\"nope\""}), "key 'mechanism.oracle.large'");
+  EXPECT_FALSE(fs::exists(d.path / "out.h5"));
+}
+
 // ---------------------------------------------------------------- trace readers
 
 std::string azure_error(const TempDir& d, const std::string& text) {

@@ -49,9 +49,9 @@ class Cascade final : public Mechanism {
         verify_samples_(p.integer("verify_samples")),
         kernel_(cx, p, "mechanism.cascade"),
         agreement_(cx, p, "mechanism.cascade") {
-    for (const auto& name : p.texts("stages")) stages_.push_back(cx.deployment(name, p.pos("stages"), "mechanism.stages"));
+    for (const auto& name : p.texts("stages")) stages_.push_back(cx.deployment(name, p.pos("stages"), "mechanism.cascade.stages"));
     if (thresholds_.size() != stages_.size() - 1)
-      throw InputError(p.pos("thresholds"), "mechanism.thresholds",
+      throw InputError(p.pos("thresholds"), "mechanism.cascade.thresholds",
                        fmt::format("{} stages need {} thresholds, got {}", stages_.size(), stages_.size() - 1,
                                    thresholds_.size()));
     if (kernel_.active() && stages_.size() != 2)

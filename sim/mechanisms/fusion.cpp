@@ -20,11 +20,11 @@ namespace {
 class Fusion final : public Mechanism {
  public:
   Fusion(Context& cx, const ParamSet& p) : cx_(cx), weighted_(p.text("combiner") == "weighted") {
-    for (const auto& n : p.texts("members")) members_.push_back(cx.deployment(n, p.pos("members"), "mechanism.members"));
+    for (const auto& n : p.texts("members")) members_.push_back(cx.deployment(n, p.pos("members"), "mechanism.fusion.members"));
     weights_ = p.numbers("weights");
     if (weights_.empty()) weights_.assign(members_.size(), 1.0);
     if (weights_.size() != members_.size())
-      throw InputError(p.pos("weights"), "mechanism.weights",
+      throw InputError(p.pos("weights"), "mechanism.fusion.weights",
                        fmt::format("{} members need {} weights, got {}", members_.size(), members_.size(), weights_.size()));
     p.require_distinct("members", "mechanism.fusion.members");  // a member twice would vote twice
     strongest_ = members_.back();

@@ -7,7 +7,8 @@
 /// context, emitting one token); the accepted prefix plus the target's own next token
 /// travel back. Rounds repeat until the output length is reached.
 ///
-/// Acceptance: i.i.d. per token with rate α (`acceptance = "iid"`), so a round accepts k
+/// Acceptance: i.i.d. per token with rate α (`alpha`, or the rate measured by
+/// `collabsim train-lm` at this γ when `alpha_file` is set), so a round accepts k
 /// drafted tokens with P(k) = α^k(1−α) for k < γ and α^γ for k = γ, and emits k + 1
 /// tokens: E[tokens per round] = (1 − α^(γ+1)) / (1 − α). With no network and a verify
 /// pass costing one target step T and a draft step cT, the speedup over the target alone

@@ -18,11 +18,16 @@ class TwoModelMechanism : public Mechanism {
  public:
   TwoModelMechanism(Context& cx, const ParamSet& p)
       : cx_(cx),
-        small_(cx.deployment(p.text("small"), p.pos("small"), "mechanism.small")),
-        large_(cx.deployment(p.text("large"), p.pos("large"), "mechanism.large")) {}
+        small_(cx.deployment(p.text("small"), p.pos("small"), key(cx, "small"))),
+        large_(cx.deployment(p.text("large"), p.pos("large"), key(cx, "large"))) {}
   std::vector<std::size_t> large_deployments() const override { return {large_}; }
 
  protected:
+  /// The full key of parameter `param` in errors: "mechanism.<name>.<param>".
+  static std::string key(const Context& cx, const std::string& param) {
+    return "mechanism." + cx.scenario().mechanism.name + "." + param;
+  }
+
   /// Answer with one deployment and finish the record.
   Task<void> answer_with(std::size_t dep, const Request& r, RequestRecord& rec) {
     const Answer a = co_await cx_.ask(dep, r, rec);
