@@ -34,7 +34,10 @@ TEST(Agreement, CascadeEscalatesExactlyWhenTooFewVotersAgree) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   // Threshold 2/5: (A + U)/(n + 1) < 2/5 with U in [0, 1) ⟺ fewer than A = 2 of 4 voters agree.
-  const auto o = run(d, "agree", {"mechanism.cascade.thresholds=[0.4]", "mechanism.cascade.voter_cost=\"none\""});
+  // The SLM stage holds every request here ("ignore": a request beyond its 4k window would be
+  // escalated without a vote).
+  const auto o = run(d, "agree", {"mechanism.cascade.thresholds=[0.4]", "mechanism.cascade.voter_cost=\"none\"",
+                                  "deployments.slm.context_policy=\"ignore\""});
   std::vector<std::string> cols = {"Phi-3-mini-4k-instruct"};
   cols.insert(cols.end(), kVoters.begin(), kVoters.end());
   const auto table = quality::QualityTable::load_wide_csv(data_dir() / "quality/mmlu_pro/mmlu_pro_30models_matrix.csv", cols);

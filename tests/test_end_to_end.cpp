@@ -88,17 +88,29 @@ class EndToEnd : public ::testing::Test {
 TempDir* EndToEnd::dir_ = nullptr;
 std::map<std::string, RunOut> EndToEnd::runs_;
 
+// Requests of the conversation trace beyond Phi-3-mini-4k's window (prompt + output >
+// 4,096 tokens): small_only refuses exactly these (the default context_policy "fail").
+constexpr std::int64_t kBeyondSlmWindow = 1612;
+
 TEST_F(EndToEnd, EveryRequestIsRecordedInOrder) {
   for (const char* m : {"small_only", "large_only", "random", "oracle", "cascade"}) {
     const RunOut& r = mech(m);
     EXPECT_EQ(r.summary.n_requests, kConvRows) << m;
-    EXPECT_EQ(r.summary.n_ok, kConvRows) << m;
+    const std::int64_t refused = std::string(m) == "small_only" ? kBeyondSlmWindow : 0;
+    EXPECT_EQ(r.summary.n_ok, kConvRows - refused) << m;
+    EXPECT_EQ(r.summary.n_context_exceeded, refused) << m;
     const auto ids = read_column<std::int64_t>(r.file, "requests", "request_id");
     ASSERT_EQ(static_cast<std::int64_t>(ids.size()), kConvRows) << m;
     for (std::int64_t i = 0; i < kConvRows; ++i) ASSERT_EQ(ids[i], i) << m;
     const auto lat = read_column<double>(r.file, "requests", "latency_s");
     const auto ttft = read_column<double>(r.file, "requests", "ttft_s");
+    const auto status = read_column<std::int64_t>(r.file, "requests", "status");
+    const auto prompt = read_column<std::int64_t>(r.file, "requests", "prompt_tokens");
+    const auto output = read_column<std::int64_t>(r.file, "requests", "output_tokens");
     for (std::size_t i = 0; i < lat.size(); ++i) {
+      const bool beyond = prompt[i] + output[i] > 4096;
+      ASSERT_EQ(status[i], refused > 0 && beyond ? 3 : 0) << m << " row " << i;
+      if (status[i] != 0) continue;  // refused at arrival: no token reaches the user
       ASSERT_GT(ttft[i], 0.0) << m << " row " << i;
       ASSERT_GE(lat[i], ttft[i]) << m << " row " << i;
     }
@@ -111,7 +123,16 @@ TEST_F(EndToEnd, BaselineQualityEqualsMatrixColumnMeansExactly) {
   const auto qs = read_column<std::int64_t>(s.file, "requests", "query_id");
   const auto ql = read_column<std::int64_t>(l.file, "requests", "query_id");
   EXPECT_EQ(qs, ql) << "the question join must not depend on the mechanism";
-  EXPECT_DOUBLE_EQ(s.summary.quality_mean, column_mean("Phi-3-mini-4k-instruct", qs));
+  // small_only scores 0 on the requests its window refuses: the column mean over the
+  // answered ones, weighted by their share.
+  const auto status = read_column<std::int64_t>(s.file, "requests", "status");
+  std::vector<std::int64_t> answered;
+  for (std::size_t i = 0; i < qs.size(); ++i)
+    if (status[i] == 0) answered.push_back(qs[i]);
+  EXPECT_EQ(static_cast<std::int64_t>(answered.size()), kConvRows - kBeyondSlmWindow);
+  EXPECT_NEAR(s.summary.quality_mean,
+              column_mean("Phi-3-mini-4k-instruct", answered) * static_cast<double>(answered.size()) / kConvRows,
+              1e-12);
   EXPECT_DOUBLE_EQ(l.summary.quality_mean, column_mean("Meta-Llama-3_1-70B-Instruct", ql));
   // The sample covers every question once before any repeats: 19,366 > 12,032.
   std::map<std::int64_t, int> uses;
@@ -134,8 +155,10 @@ TEST_F(EndToEnd, OracleAndCascadeLieWhereTheyMust) {
   EXPECT_LT(c.large_share, 1.0);
   EXPECT_DOUBLE_EQ(s.large_share, 0.0);
   EXPECT_DOUBLE_EQ(l.large_share, 1.0);
-  // Random at p = 0.5 sends about half the requests to the large model.
-  EXPECT_NEAR(mech("random").summary.large_share, 0.5, 0.02);
+  // Random at p = 0.5 sends about half the requests to the large model, and every request
+  // beyond the SLM's window (a router takes the other model).
+  const double beyond = static_cast<double>(kBeyondSlmWindow) / kConvRows;
+  EXPECT_NEAR(mech("random").summary.large_share, 0.5 + 0.5 * beyond, 0.02);
 }
 
 TEST_F(EndToEnd, CascadeThresholdExtremes) {
@@ -143,8 +166,15 @@ TEST_F(EndToEnd, CascadeThresholdExtremes) {
   const auto& l = mech("large_only").summary;
   const auto& t0 = run("cascade_t0", {"mechanism.cascade.thresholds=[0.0]"}).summary;
   const auto& t1 = run("cascade_t1", {"mechanism.cascade.thresholds=[1.0]"}).summary;
-  EXPECT_DOUBLE_EQ(t0.quality_mean, s.quality_mean);
-  EXPECT_DOUBLE_EQ(t0.large_share, 0.0);
+  // Threshold 0 never escalates: the SLM's answers, and the LLM's for the requests the SLM's
+  // window skips (small_only refuses exactly those).
+  const auto& t0_file = run("cascade_t0", {}).file;
+  const auto q_t0 = read_column<double>(t0_file, "requests", "quality");
+  const auto q_s = read_column<double>(mech("small_only").file, "requests", "quality");
+  const auto q_l = read_column<double>(mech("large_only").file, "requests", "quality");
+  const auto st_s = read_column<std::int64_t>(mech("small_only").file, "requests", "status");
+  for (std::size_t i = 0; i < q_t0.size(); ++i) ASSERT_EQ(q_t0[i], st_s[i] == 0 ? q_s[i] : q_l[i]) << i;
+  EXPECT_DOUBLE_EQ(t0.large_share, static_cast<double>(kBeyondSlmWindow) / kConvRows);
   EXPECT_DOUBLE_EQ(t1.quality_mean, l.quality_mean);
   EXPECT_DOUBLE_EQ(t1.escalation_rate, 1.0);
   // Escalating everything costs the large model plus the small model's (zero-price,

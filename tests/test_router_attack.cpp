@@ -67,11 +67,14 @@ TEST(RouterAttack, AttackedRequestsAreRoutedAsTheKernelScoresTheGadgetedQuestion
   const auto router = kernels::RouterKernel::load(kWeights);
   const auto qid = read_column<std::int64_t>(all.file, "requests", "query_id");
   const auto route = read_column<std::int64_t>(all.file, "requests", "route");
+  const auto prompt = read_column<std::int64_t>(all.file, "requests", "prompt_tokens");
+  const auto output = read_column<std::int64_t>(all.file, "requests", "output_tokens");
   ASSERT_EQ(qid.size(), 1500u);
   for (std::size_t i = 0; i < qid.size(); ++i) {
     const auto* q = corpus.find(qid[i]);
     ASSERT_NE(q, nullptr);
-    const bool large = router->score(kernels::with_gadget(*q, gadget)) < 0.4;
+    // The kernel's choice, unless the SLM's 4,096-token window cannot hold the request.
+    const bool large = router->score(kernels::with_gadget(*q, gadget)) < 0.4 || prompt[i] + output[i] > 4096;
     ASSERT_EQ(route[i], large ? 1 : 0) << "request " << i;
   }
   EXPECT_GT(all.s.large_share, clean.s.large_share + 0.1) << "the attack inflates the strong model's share";
@@ -128,13 +131,16 @@ TEST(RouterAttack, PerUserBudgetCapsLargeModelRequestsPerUserAndWindow) {
   const auto arrival = read_column<double>(capped.file, "requests", "arrival_s");
   const auto route = read_column<std::int64_t>(capped.file, "requests", "route");
   const auto route_free = read_column<std::int64_t>(free_run.file, "requests", "route");
+  const auto prompt = read_column<std::int64_t>(capped.file, "requests", "prompt_tokens");
+  const auto output = read_column<std::int64_t>(capped.file, "requests", "output_tokens");
   ASSERT_EQ(user.size(), 1500u);
   std::map<std::pair<std::int64_t, std::int64_t>, int> large_per_window;
   std::int64_t moved = 0;
   for (std::size_t i = 0; i < route.size(); ++i) {
     ASSERT_GE(user[i], 0);
     ASSERT_LT(user[i], 50);
-    if (route[i] == 1) ++large_per_window[{user[i], static_cast<std::int64_t>(std::floor(arrival[i] / 120.0))}];
+    // A request beyond the SLM's 4k window goes large whatever the budget (it still counts).
+    if (route[i] == 1 && prompt[i] + output[i] <= 4096) ++large_per_window[{user[i], static_cast<std::int64_t>(std::floor(arrival[i] / 120.0))}];
     ASSERT_LE(route[i], route_free[i]) << "request " << i << ": the budget only moves large → small";
     moved += route_free[i] - route[i];
   }

@@ -88,7 +88,10 @@ TEST(RunInvariants, OutagesLoseNoRequest) {
 
   const auto fb = run(d, "fallback", with({"mechanism.name=offline_fallback"}));
   EXPECT_EQ(fb.s.n_requests, 4000);
-  EXPECT_EQ(fb.s.n_ok, 4000) << "offline_fallback answers every request during outages";
+  // Every request is answered but those beyond the phone's 4k window that arrive while the
+  // link is down (the LLM is out of reach, the SLM refuses them: context_exceeded).
+  EXPECT_EQ(fb.s.n_ok + fb.s.n_context_exceeded, 4000) << "offline_fallback answers every request it can hold";
+  EXPECT_EQ(fb.s.n_timed_out + fb.s.n_failed, 0);
   EXPECT_GT(read_column<double>(fb.file, "mechanism", "fallbacks_link_down")[0], 0.0);
   EXPECT_GT(fb.s.quality_mean, 0.0);
 }
@@ -298,7 +301,8 @@ TEST(RunInvariants, AutoscalingDropsNoRequestAndConservesEnergy) {
 
 // Context windows (ModelCard::context_window): Phi-3-mini-4k holds 4,096 tokens. A 5k-token
 // prompt is refused by the small model with status context_exceeded before anything is
-// sent or computed; a cascade skips that stage and a router sends it to the 128k LLM.
+// sent or computed (the default policy, as vLLM, llama.cpp and MLC refuse it); a cascade
+// skips that stage and a router sends it to the 128k LLM. "ignore" is the explicit opt-out.
 TEST(RunInvariants, ContextWindowRefusesOrRoutesAroundLongPrompts) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
@@ -310,10 +314,12 @@ TEST(RunInvariants, ContextWindowRefusesOrRoutesAroundLongPrompts) {
              "2023-11-16 18:15:48.6805900,3996,100\n"   // exactly 4,096: fits
              "2023-11-16 18:15:49.6805900,3997,100\n");  // 4,097: beyond
   const std::string t = "workload.trace=\"" + trace.string() + "\"";
-  // The default policy answers as if the window were not there (comparable to older results).
-  EXPECT_EQ(run(d, "ignored", {t, "mechanism.name=small_only"}).s.n_context_exceeded, 0);
+  // "ignore" answers as if the window were not there (the behaviour before limits were on).
+  EXPECT_EQ(run(d, "ignored", {t, "deployments.slm.context_policy=\"ignore\"", "mechanism.name=small_only"})
+                .s.n_context_exceeded,
+            0);
   const std::string fail = "deployments.slm.context_policy=\"fail\"";
-  const auto small = run(d, "small", {t, fail, "mechanism.name=small_only"});
+  const auto small = run(d, "small", {t, "mechanism.name=small_only"});  // the default refuses
   EXPECT_EQ(small.s.n_requests, 4);
   EXPECT_EQ(small.s.n_context_exceeded, 2);
   EXPECT_EQ(small.s.n_ok + small.s.n_failed + small.s.n_timed_out + small.s.n_context_exceeded, small.s.n_requests);
@@ -356,26 +362,30 @@ TEST(RunInvariants, DeviceMemoryRefusesTruncatesOrRoutesAroundLongPrompts) {
              "2023-11-16 18:15:49.6805900,12774,100\n"   // exactly 12,874: fits memory
              "2023-11-16 18:15:50.6805900,12775,100\n");  // one token over
   const std::string t = "workload.trace=\"" + trace.string() + "\"";
+  // The memory limit alone: the context window (checked first) is set to "ignore".
   const std::string mem_fail = "deployments.slm.memory_policy=\"fail\"";
+  const std::string ctx_off = "deployments.slm.context_policy=\"ignore\"";
   auto counted = [](const RunOutput& o) {
     EXPECT_EQ(o.s.n_ok + o.s.n_failed + o.s.n_timed_out + o.s.n_context_exceeded + o.s.n_out_of_memory,
               o.s.n_requests);
   };
-  EXPECT_EQ(run(d, "mem_ignored", {t, "mechanism.name=small_only"}).s.n_out_of_memory, 0);
-  const auto small = run(d, "mem_small", {t, mem_fail, "mechanism.name=small_only"});
+  EXPECT_EQ(run(d, "mem_ignored", {t, ctx_off, "deployments.slm.memory_policy=\"ignore\"", "mechanism.name=small_only"})
+                .s.n_out_of_memory,
+            0);
+  const auto small = run(d, "mem_small", {t, ctx_off, "mechanism.name=small_only"});  // the default refuses
   counted(small);
   EXPECT_EQ(small.s.n_out_of_memory, 2);
   ASSERT_EQ(read_column<std::int64_t>(small.file, "requests", "status"), (std::vector<std::int64_t>{0, 4, 0, 0, 4}));
   EXPECT_EQ(read_column<double>(small.file, "requests", "energy_j")[1], 0.0) << "a refused request computes nothing";
 
-  // Both limits on: the context window is checked first.
-  const auto both = run(d, "mem_both", {t, mem_fail, "deployments.slm.context_policy=\"fail\"",
-                                        "mechanism.name=small_only"});
+  // Both limits on (the defaults): the context window is checked first.
+  const auto both = run(d, "mem_both", {t, "mechanism.name=small_only"});
   counted(both);
   EXPECT_EQ(read_column<std::int64_t>(both.file, "requests", "status"), (std::vector<std::int64_t>{3, 3, 0, 3, 3}));
 
   // Truncation keeps the last tokens that fit: the answer comes, from a shorter prompt.
-  const auto cut = run(d, "mem_truncate", {t, "deployments.slm.memory_policy=\"truncate\"", "mechanism.name=small_only"});
+  const auto cut =
+      run(d, "mem_truncate", {t, ctx_off, "deployments.slm.memory_policy=\"truncate\"", "mechanism.name=small_only"});
   counted(cut);
   EXPECT_EQ(cut.s.n_ok, 5);
   EXPECT_EQ(cut.s.n_truncated, 2);
@@ -385,14 +395,53 @@ TEST(RunInvariants, DeviceMemoryRefusesTruncatesOrRoutesAroundLongPrompts) {
   EXPECT_DOUBLE_EQ(e_cut[1], e_cut[3]) << "truncated to the 12,774 tokens of the largest prompt that fits";
   EXPECT_DOUBLE_EQ(e_cut[3], e_mem[3]);
 
-  const auto cascade = run(d, "mem_cascade", {t, mem_fail, "mechanism.name=cascade"});
+  const auto cascade = run(d, "mem_cascade", {t, ctx_off, mem_fail, "mechanism.name=cascade"});
   counted(cascade);
   EXPECT_EQ(cascade.s.n_out_of_memory, 0);
   const auto c_slm = read_column<std::int64_t>(cascade.file, "requests", "tokens_slm");
   EXPECT_EQ(c_slm[1], 0) << "the phone stage is skipped, not asked";
   EXPECT_EQ(read_column<std::int64_t>(cascade.file, "requests", "route")[1], 1);
 
-  const auto router = run(d, "mem_router", {t, mem_fail, "mechanism.name=router", "mechanism.router.threshold=0"});
+  const auto router =
+      run(d, "mem_router", {t, ctx_off, mem_fail, "mechanism.name=router", "mechanism.router.threshold=0"});
   counted(router);
   EXPECT_EQ(read_column<std::int64_t>(router.file, "requests", "route"), (std::vector<std::int64_t>{0, 1, 0, 0, 1}));
+}
+
+// Limits hold in the token-level mechanisms too (issue 23, W2): speculative decoding and
+// token routing check both models' limits on prompt + output (Context::admission). With
+// the defaults, a 200k-token prompt (beyond Phi-3-mini's 4,096 and Llama-3.1-70B's 131,072
+// tokens) is refused with status context_exceeded and computes nothing; a 5k-token prompt
+// (beyond the SLM only) is answered by the LLM alone, the SLM never running.
+TEST(RunInvariants, SpeculativeAndTokenRoutingRespectLimits) {
+  if (!fs::exists(data_dir())) GTEST_SKIP();
+  TempDir d;
+  const fs::path trace = d.path / "w2.csv";
+  write_file(trace,
+             "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+             "2023-11-16 18:15:46.6805900,200000,100\n"  // beyond both windows
+             "2023-11-16 18:15:47.6805900,5000,100\n"    // beyond the SLM's only
+             "2023-11-16 18:15:48.6805900,1000,100\n");  // fits both
+  const std::string t = "workload.trace=\"" + trace.string() + "\"";
+  for (const std::string m : {"speculative", "token_routing"}) {
+    SCOPED_TRACE(m);
+    const auto o = run(d, "w2_" + m, {t, "mechanism.name=" + m});
+    EXPECT_EQ(o.s.n_requests, 3);
+    EXPECT_EQ(read_column<std::int64_t>(o.file, "requests", "status"), (std::vector<std::int64_t>{3, 0, 0}));
+    const auto slm = read_column<std::int64_t>(o.file, "requests", "tokens_slm");
+    const auto llm = read_column<std::int64_t>(o.file, "requests", "tokens_llm");
+    EXPECT_EQ(read_column<double>(o.file, "requests", "energy_j")[0], 0.0) << "a refused request computes nothing";
+    EXPECT_EQ(slm[0] + llm[0], 0);
+    EXPECT_EQ(slm[1], 0) << "the 4k SLM does not run on a 5,100-token request";
+    EXPECT_EQ(llm[1], 100) << "the LLM generates the answer alone";
+    EXPECT_EQ(read_column<std::int64_t>(o.file, "requests", "route")[1], 1);
+    EXPECT_GT(slm[2], 0) << "a request both hold runs the two-model protocol";
+    EXPECT_GT(llm[2], 0);
+    // "ignore" on every limit is the old behaviour: the 200k prompt comes back ok.
+    const auto old = run(d, "w2_ignore_" + m,
+                         {t, "mechanism.name=" + m, "deployments.slm.context_policy=\"ignore\"",
+                          "deployments.llm.context_policy=\"ignore\"", "deployments.slm.memory_policy=\"ignore\"",
+                          "deployments.llm.memory_policy=\"ignore\""});
+    EXPECT_EQ(read_column<std::int64_t>(old.file, "requests", "status")[0], 0);
+  }
 }

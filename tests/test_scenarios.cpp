@@ -92,9 +92,11 @@ TEST(Scenarios, FusionMajorityMatchesADirectCountOverThePredictedAnswers) {
 TEST(Scenarios, DeidentificationKeepsPrivateTokensOnTheDevice) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
+  // Exact per-request protocol accounting and extremes: the SLM holds every request here
+  // (its 4k context window off, an explicit "ignore"; limits are tested in test_run_invariants).
   const auto sc = source_dir() / "scenarios" / "privacy_deidentify.toml";
-  const auto pipe = run_file(d, sc, "pipe", {"workload.limit=500"});
-  const auto large = run_file(d, sc, "large", {"workload.limit=500", "mechanism.name=large_only"});
+  const auto pipe = run_file(d, sc, "pipe", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=500"});
+  const auto large = run_file(d, sc, "large", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=500", "mechanism.name=large_only"});
   EXPECT_DOUBLE_EQ(pipe.s.private_tokens_per_request, 0.0);
   EXPECT_GT(large.s.private_tokens_per_request, 100.0);
   const auto prompts = read_column<std::int64_t>(large.file, "requests", "prompt_tokens");
@@ -102,7 +104,7 @@ TEST(Scenarios, DeidentificationKeepsPrivateTokensOnTheDevice) {
   for (std::size_t i = 0; i < prompts.size(); ++i)
     ASSERT_EQ(priv[i], std::llround(0.3 * static_cast<double>(prompts[i])));
   // The phone writes one placeholder per private token, or the whole prompt when rewriting.
-  const auto rewrite = run_file(d, sc, "rewrite", {"workload.limit=500", "mechanism.pipeline.deidentify_output=rewrite"});
+  const auto rewrite = run_file(d, sc, "rewrite", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=500", "mechanism.pipeline.deidentify_output=rewrite"});
   EXPECT_DOUBLE_EQ(rewrite.s.private_tokens_per_request, 0.0);
   const auto slm_placeholders = read_column<std::int64_t>(pipe.file, "requests", "tokens_slm");
   const auto slm_rewrite = read_column<std::int64_t>(rewrite.file, "requests", "tokens_slm");
@@ -116,8 +118,10 @@ TEST(Scenarios, DeidentificationKeepsPrivateTokensOnTheDevice) {
 TEST(Scenarios, CoGenesisSketchRunsLlmFirstAndKeepsThePrivateContextOnTheDevice) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
+  // Exact per-request protocol accounting and extremes: the SLM holds every request here
+  // (its 4k context window off, an explicit "ignore"; limits are tested in test_run_invariants).
   const auto sc = source_dir() / "scenarios" / "cogenesis_sketch.toml";
-  const auto sketch = run_file(d, sc, "sketch", {"workload.limit=500"});
+  const auto sketch = run_file(d, sc, "sketch", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=500"});
   EXPECT_DOUBLE_EQ(sketch.s.private_tokens_per_request, 0.0);
   const auto prompts = read_column<std::int64_t>(sketch.file, "requests", "prompt_tokens");
   const auto outputs = read_column<std::int64_t>(sketch.file, "requests", "output_tokens");
@@ -134,10 +138,10 @@ TEST(Scenarios, CoGenesisSketchRunsLlmFirstAndKeepsThePrivateContextOnTheDevice)
     ASSERT_EQ(route[i], 0) << i;
   }
   // The quality assumption's ends: the SLM alone and the LLM's outcome, request by request.
-  const auto none = run_file(d, sc, "t0", {"workload.limit=500", "mechanism.pipeline.sketch_transfer=0"});
-  const auto all = run_file(d, sc, "t1", {"workload.limit=500", "mechanism.pipeline.sketch_transfer=1"});
-  const auto small = run_file(d, sc, "small", {"workload.limit=500", "mechanism.name=small_only"});
-  const auto large = run_file(d, sc, "large", {"workload.limit=500", "mechanism.name=large_only"});
+  const auto none = run_file(d, sc, "t0", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=500", "mechanism.pipeline.sketch_transfer=0"});
+  const auto all = run_file(d, sc, "t1", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=500", "mechanism.pipeline.sketch_transfer=1"});
+  const auto small = run_file(d, sc, "small", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=500", "mechanism.name=small_only"});
+  const auto large = run_file(d, sc, "large", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=500", "mechanism.name=large_only"});
   EXPECT_EQ(read_column<double>(none.file, "requests", "quality"), read_column<double>(small.file, "requests", "quality"));
   EXPECT_EQ(read_column<double>(all.file, "requests", "quality"), read_column<double>(large.file, "requests", "quality"));
   EXPECT_GT(sketch.s.quality_mean, small.s.quality_mean);
@@ -174,11 +178,13 @@ TEST(Scenarios, ThreeStageCascadeUsesEveryStage) {
 TEST(Scenarios, RouterThresholdExtremesAndPipelineCompression) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
+  // Exact per-request protocol accounting and extremes: the SLM holds every request here
+  // (its 4k context window off, an explicit "ignore"; limits are tested in test_run_invariants).
   const auto sc = source_dir() / "scenarios" / "routellm_router.toml";
-  const auto all_small = run_file(d, sc, "r0", {"workload.limit=800", "mechanism.router.threshold=0.0"});
-  const auto all_large = run_file(d, sc, "r1", {"workload.limit=800", "mechanism.router.threshold=1.0"});
-  const auto small = run_file(d, sc, "s", {"workload.limit=800", "mechanism.name=small_only"});
-  const auto large = run_file(d, sc, "l", {"workload.limit=800", "mechanism.name=large_only"});
+  const auto all_small = run_file(d, sc, "r0", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=800", "mechanism.router.threshold=0.0"});
+  const auto all_large = run_file(d, sc, "r1", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=800", "mechanism.router.threshold=1.0"});
+  const auto small = run_file(d, sc, "s", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=800", "mechanism.name=small_only"});
+  const auto large = run_file(d, sc, "l", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=800", "mechanism.name=large_only"});
   EXPECT_DOUBLE_EQ(all_small.s.large_share, 0.0);
   EXPECT_DOUBLE_EQ(all_small.s.quality_mean, small.s.quality_mean);
   EXPECT_DOUBLE_EQ(all_large.s.large_share, 1.0);
@@ -186,7 +192,7 @@ TEST(Scenarios, RouterThresholdExtremesAndPipelineCompression) {
 
   // Compression sends ratio × prompt tokens up instead of the whole prompt.
   const auto comp = run_file(d, source_dir() / "scenarios" / "cogenesis_compression.toml", "c",
-                             {"workload.limit=800", "mechanism.pipeline.compress_ratio=0.25"});
+                             {"deployments.slm.context_policy=\"ignore\"", "workload.limit=800", "mechanism.pipeline.compress_ratio=0.25"});
   const auto prompts = read_column<std::int64_t>(comp.file, "requests", "prompt_tokens");
   const auto up = read_column<std::int64_t>(comp.file, "requests", "bytes_up");
   for (std::size_t i = 0; i < prompts.size(); ++i)
@@ -196,11 +202,13 @@ TEST(Scenarios, RouterThresholdExtremesAndPipelineCompression) {
 TEST(Scenarios, TokenRoutingSharesAndDecompositionSavesUplink) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
+  // Exact per-request protocol accounting and extremes: the SLM holds every request here
+  // (its 4k context window off, an explicit "ignore"; limits are tested in test_run_invariants).
   const auto sc = source_dir() / "scenarios" / "citer_token_routing.toml";
-  const auto none = run_file(d, sc, "t0", {"workload.limit=200", "mechanism.token_routing.llm_share=0.0"});
-  const auto all = run_file(d, sc, "t1", {"workload.limit=200", "mechanism.token_routing.llm_share=1.0"});
-  const auto small = run_file(d, sc, "s", {"workload.limit=200", "mechanism.name=small_only"});
-  const auto large = run_file(d, sc, "l", {"workload.limit=200", "mechanism.name=large_only"});
+  const auto none = run_file(d, sc, "t0", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=200", "mechanism.token_routing.llm_share=0.0"});
+  const auto all = run_file(d, sc, "t1", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=200", "mechanism.token_routing.llm_share=1.0"});
+  const auto small = run_file(d, sc, "s", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=200", "mechanism.name=small_only"});
+  const auto large = run_file(d, sc, "l", {"deployments.slm.context_policy=\"ignore\"", "workload.limit=200", "mechanism.name=large_only"});
   EXPECT_DOUBLE_EQ(none.s.quality_mean, small.s.quality_mean);
   EXPECT_DOUBLE_EQ(read_column<double>(none.file, "mechanism", "llm_token_share")[0], 0.0);
   EXPECT_DOUBLE_EQ(all.s.quality_mean, large.s.quality_mean);

@@ -13,6 +13,9 @@ namespace {
 
 RunOutput run(const TempDir& d, const std::string& name, std::vector<std::string> sets) {
   sets.insert(sets.begin(), "workload.limit=300");
+  // The quality model's ends (share 0 = small_only, 1 = large_only) hold request by request
+  // only when the SLM holds every request: its 4k window is off explicitly here.
+  sets.insert(sets.begin(), "deployments.slm.context_policy=\"ignore\"");
   return run_scenario_file(d, source_dir() / "scenarios" / "citer_token_routing.toml", name, std::move(sets));
 }
 

@@ -24,16 +24,16 @@ std::span<const Field> deployment_fields() {
       Field::real("kv_memory_utilization", 0.9, "1",
                   "share of replica memory for weights + KV cache (vLLM gpu_memory_utilization)", 0.01, 1.0),
       Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration", 0.0, 1e6),
-      Field::text("context_policy", "ignore",
-                  "a request beyond the model's context_window: ignore (answer anyway, the old behaviour) or fail "
-                  "(status context_exceeded; cascades skip the stage, routers take the other model) or "
-                  "truncate (keep the last prompt tokens that fit; fail when the output alone does not)",
+      Field::text("context_policy", "fail",
+                  "a request beyond the model's context_window: fail (status context_exceeded, as vLLM, llama.cpp "
+                  "and MLC refuse it; cascades skip the stage, routers take the other model), ignore (answer "
+                  "anyway, the old behaviour: a simplification) or truncate (keep the last prompt tokens that fit; fail when the output alone does not)",
                   {"ignore", "fail", "truncate"}),
-      Field::text("memory_policy", "ignore",
+      Field::text("memory_policy", "fail",
                   "a request whose KV cache (prompt + output) exceeds the device's usable memory less the "
-                  "weights: ignore (the old behaviour: a batching replica fails it, status failed; others "
-                  "answer), fail (status out_of_memory; cascades skip the stage, routers take the other model) "
-                  "or truncate (keep the last prompt tokens that fit; fail when the output alone does not)",
+                  "weights: fail (status out_of_memory; cascades skip the stage, routers take the other model), "
+                  "ignore (the old behaviour, a simplification: a batching replica fails it, status failed; "
+                  "others answer) or truncate (keep the last prompt tokens that fit; fail when the output alone does not)",
                   {"ignore", "fail", "truncate"}),
       Field::text("kv_admission", "reserve",
                   "continuous batching: reserve the KV of prompt + output at admission (no preemption) or "

@@ -62,21 +62,23 @@ struct DeploymentSpec {
   std::string pool_dispatch = "least_loaded";
   std::int64_t prefix_block_tokens = 512;  ///< tokens per hash id (Mooncake FAST'25: 512)
   /// What a request beyond the model's context window (ModelCard::context_window) gets:
-  /// "ignore" (answered as if it fit: the behaviour before windows were checked, still the
-  /// default so existing results and the PGR anchors stay comparable) or "fail" (refused
-  /// with status context_exceeded; cascades skip the stage, routers take the other model).
+  /// "fail" (the default, as vLLM, llama.cpp's server and MLC refuse a prompt + output
+  /// beyond max_model_len / n_ctx: refused with status context_exceeded; cascades skip the
+  /// stage, routers take the other model) or "ignore" (answered as if it fit: the
+  /// behaviour before windows were checked, an explicit simplification).
   /// "truncate": the prompt keeps its last tokens so that prompt + output fit (context and
   /// memory truncation: DeploymentSpec::memory_policy).
-  LimitPolicy context_policy = LimitPolicy::Ignore;
+  LimitPolicy context_policy = LimitPolicy::Fail;
   /// What a request whose KV cache (kv_bytes_per_token × (prompt + output)) exceeds a
-  /// replica's KV capacity (usable memory − weights) gets: "ignore" (the behaviour before:
-  /// a continuous-batching replica fails it with status failed, per-user and fcfs devices
-  /// answer it), "fail" (refused with status out_of_memory before any transfer; cascades
-  /// skip the stage, routers take the other model) or "truncate" (the prompt keeps its last
+  /// replica's KV capacity (usable memory − weights) gets: "fail" (the default: refused
+  /// with status out_of_memory before any transfer; cascades skip the stage, routers take
+  /// the other model), "ignore" (the behaviour before, an explicit simplification: a
+  /// continuous-batching replica fails it with status failed, per-user and fcfs devices
+  /// answer it) or "truncate" (the prompt keeps its last
   /// N tokens, N = the largest that fits with the output; refused when N < 1). Truncation
   /// changes no quality score: an assumption (the answer is taken to depend on the kept
   /// tail, as for a chat client that drops the oldest turns).
-  LimitPolicy memory_policy = LimitPolicy::Ignore;
+  LimitPolicy memory_policy = LimitPolicy::Fail;
   /// Continuous batching KV admission (batching_replica.hpp): false = reserve prompt +
   /// output at admission; true = paged blocks of `kv_block_tokens`, preemption of the
   /// latest-admitted sequence when they run out, by recompute or (preemption_swap) swap.

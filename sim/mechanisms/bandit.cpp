@@ -5,6 +5,8 @@
 /// learns from reward = quality − cost_weight × cost (USD per 1,000 requests) −
 /// latency_weight × latency (s). Feedback arrives when each request finishes, so the
 /// router learns online while requests overlap (delayed feedback, as in deployment).
+/// An arm that cannot hold the request (Context::fits: context window, device memory) is
+/// not played: the first arm in order that can is, and learns from the outcome.
 
 #include <cmath>
 #include <map>
@@ -38,7 +40,13 @@ class Bandit final : public Mechanism {
     x(0) = 1.0;
     x(1) = std::log1p(static_cast<double>(r.prompt_tokens)) / 8.0;
     x(2 + cats_.at(cx_.table().category(r.quality_row))) = 1.0;
-    const int arm = ucb_->choose(x);
+    int arm = ucb_->choose(x);
+    if (!cx_.fits(arms_[arm], r))
+      for (std::size_t k = 0; k < arms_.size(); ++k)
+        if (cx_.fits(arms_[k], r)) {
+          arm = static_cast<int>(k);
+          break;
+        }
     const double cost_before = rec.cost_usd;
     const Answer a = co_await cx_.ask(arms_[arm], r, rec);
     cx_.finish(r, rec, a, Route::at(arm), false);

@@ -1,7 +1,9 @@
 /// \file baselines.cpp
 /// Baselines every collaboration mechanism is compared with (RouteLLM, Ong et al. 2024;
 /// RouterBench, Hu et al. 2024): small_only, large_only, random (mix at share p) and
-/// oracle (the small model when it is right, else the large one).
+/// oracle (the small model when it is right, else the large one). small_only and
+/// large_only refuse what their model cannot hold (Context::fits); random and oracle are
+/// routers and take the other model then (TwoModelMechanism::fitting).
 
 #include "sim/mechanisms/registry.hpp"
 #include "sim/mechanisms/two_model.hpp"
@@ -27,7 +29,7 @@ class RandomRouter final : public TwoModelMechanism {
   RandomRouter(Context& cx, const ParamSet& p) : TwoModelMechanism(cx, p), p_(p.number("p")) {}
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     RngStream rng = cx_.rng("random_route", r);
-    co_await answer_with(rng.bernoulli(p_) ? large_ : small_, r, rec);
+    co_await answer_with(fitting(rng.bernoulli(p_) ? large_ : small_, r), r, rec);
   }
 
  private:
@@ -39,7 +41,7 @@ class Oracle final : public TwoModelMechanism {
  public:
   Oracle(Context& cx, const ParamSet& p) : TwoModelMechanism(cx, p) {}
   Task<void> serve(const Request& r, RequestRecord& rec) override {
-    co_await answer_with(cx_.score(small_, r) >= 0.5 ? small_ : large_, r, rec);
+    co_await answer_with(fitting(cx_.score(small_, r) >= 0.5 ? small_ : large_, r), r, rec);
   }
 };
 

@@ -217,7 +217,7 @@ Context::Admission Context::admission(std::size_t dep, std::int64_t prompt, std:
   const DeploymentSpec& d = sc_.deployments[dep];
   Admission ad;
   ad.prompt = prompt;
-  if (d.context_policy == LimitPolicy::Ignore && d.memory_policy == LimitPolicy::Ignore) return ad;  // the default: nothing checked
+  if (d.context_policy == LimitPolicy::Ignore && d.memory_policy == LimitPolicy::Ignore) return ad;  // explicit "ignore": nothing checked
   const std::int64_t asked = prompt + output;
   std::int64_t limit = std::numeric_limits<std::int64_t>::max();  // smallest truncating limit (tokens)
   Limit binding = Limit::none;

@@ -101,7 +101,7 @@ class Context {
   Admission admission(std::size_t dep, std::int64_t prompt_tokens, std::int64_t output_tokens) const;
   /// True when deployment `dep` takes the request (Admission::refused is none): within
   /// its context window and memory, or truncated to fit, or the limits are not checked
-  /// (policies "ignore", the default). A request it does not take is refused by
+  /// (policies "ignore"; the default is "fail"). A request it does not take is refused by
   /// ask_tokens() before any transfer or compute, with status context_exceeded or
   /// out_of_memory; cascades skip such a stage and routers take the other model.
   bool fits(std::size_t dep, std::int64_t prompt_tokens, std::int64_t output_tokens) const {

@@ -6,7 +6,9 @@
 ///    the tied ones); a member with no prediction abstains;
 ///  - "weighted": the letter with the largest sum of member weights.
 /// The fused answer is right when its letter equals the question's answer key. Latency is
-/// the slowest member's; all members are paid.
+/// the slowest member's; all members are paid. A member that refuses the request (beyond
+/// its context window or device memory, Context::fits) abstains; when every member
+/// refuses, so does the request (the first member's status).
 
 #include <map>
 
@@ -32,11 +34,13 @@ class Fusion final : public Mechanism {
 
   std::vector<std::size_t> large_deployments() const override { return {strongest_}; }
 
-  /// Fused letter of a question row ('\0' when no member predicts).
-  char vote(std::size_t row) const {
+  /// Fused letter of a question row ('\0' when no member predicts) over the members whose
+  /// `voting` entry is true.
+  char vote(std::size_t row, const std::vector<bool>& voting) const {
     std::map<char, double> tally;
     std::map<char, std::size_t> first_seen;
     for (std::size_t i = 0; i < members_.size(); ++i) {
+      if (!voting[i]) continue;
       const char c = cx_.table().pred(row, cx_.quality_column(members_[i]));
       if (c == '\0') continue;
       tally[c] += weighted_ ? weights_[i] : 1.0;
@@ -50,15 +54,24 @@ class Fusion final : public Mechanism {
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     const std::vector<Answer> answers = co_await cx_.ask_all(members_, r, rec);
-    Answer last = answers[0];
-    Answer first = answers[0];
-    for (const auto& a : answers) {
-      if (a.done_at_user > last.done_at_user || a.timed_out || a.generation.failed) last = a;
-      if (a.first_token_at_user < first.first_token_at_user) first = a;
+    std::vector<bool> voting(answers.size());
+    std::size_t first_in = answers.size();  // first member that did not refuse
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      voting[i] = !answers[i].context_exceeded && !answers[i].out_of_memory;
+      if (voting[i] && first_in == answers.size()) first_in = i;
+    }
+    if (first_in == answers.size()) {  // every member refused
+      cx_.finish(r, rec, answers[0], Route::at(members_.size() - 1), false);
+      co_return;
+    }
+    Answer last = answers[first_in];
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      const Answer& a = answers[i];
+      if (voting[i] && (a.done_at_user > last.done_at_user || a.timed_out || a.generation.failed)) last = a;
     }
     // The combiner needs every answer: the fused answer is released when the last is in.
     last.first_token_at_user = last.done_at_user;
-    const char letter = vote(r.quality_row);
+    const char letter = vote(r.quality_row, voting);
     const double q = letter != '\0' && letter == cx_.table().answer(r.quality_row) ? 1.0 : 0.0;
     cx_.finish_with_quality(r, rec, last, Route::at(members_.size() - 1), false, q);
   }

@@ -26,7 +26,8 @@ class OfflineFallback final : public TwoModelMechanism {
         cx_.finish(r, rec, a, Route::large(), false);
         co_return;
       }
-      ++fallbacks_timeout_;
+      if (a.context_exceeded || a.out_of_memory) ++fallbacks_limit_;  // the LLM refused it (Context::fits)
+      else ++fallbacks_timeout_;
     } else {
       ++fallbacks_offline_;
     }
@@ -46,13 +47,14 @@ class OfflineFallback final : public TwoModelMechanism {
 
   MetricRow stats() const override {
     return {{"fallbacks_link_down", {"requests", static_cast<double>(fallbacks_offline_)}},
-            {"fallbacks_deadline", {"requests", static_cast<double>(fallbacks_timeout_)}}};
+            {"fallbacks_deadline", {"requests", static_cast<double>(fallbacks_timeout_)}},
+            {"fallbacks_limit", {"requests", static_cast<double>(fallbacks_limit_)}}};
   }
 
  private:
   double deadline_;
   bool reask_;
-  std::int64_t fallbacks_offline_ = 0, fallbacks_timeout_ = 0;
+  std::int64_t fallbacks_offline_ = 0, fallbacks_timeout_ = 0, fallbacks_limit_ = 0;
 };
 
 }  // namespace

@@ -20,6 +20,13 @@
 ///
 /// Speculative sampling leaves the target's output distribution unchanged, so quality is
 /// the target model's.
+///
+/// Limits (Context::admission, context window and device memory, checked for both models
+/// on prompt + output): a draft that cannot hold the request is not used and the target
+/// answers alone (plain decoding, as a serving stack turns speculation off for such a
+/// sequence); a target that cannot hold it refuses the request (status context_exceeded or
+/// out_of_memory; the answer is defined as the target's). Under "truncate" each model
+/// keeps its own last prompt tokens that fit (both counted in truncated tokens).
 
 #include <algorithm>
 #include <filesystem>
@@ -52,25 +59,33 @@ class Speculative final : public TwoModelMechanism {
   }
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
+    const Context::Admission target = cx_.admission(large_, r.prompt_tokens, r.output_tokens);
+    const Context::Admission draft = cx_.admission(small_, r.prompt_tokens, r.output_tokens);
+    if (target.refused != Context::Limit::none || draft.refused != Context::Limit::none) {
+      // The target refuses (ask() records why), or the draft cannot hold it: target alone.
+      if (target.refused == Context::Limit::none) ++target_alone_;
+      co_return co_await answer_with(large_, r, rec);
+    }
+    const std::int64_t p_small = draft.prompt, p_large = target.prompt;  // < prompt when truncated
+    rec.truncated_tokens += (r.prompt_tokens - p_small) + (r.prompt_tokens - p_large);
     RngStream rng = cx_.rng("speculative_accept", r);
     // Both models read the prompt: the SLM on its device, the LLM after the upload.
-    co_await cx_.run_on(small_, rec, r.prompt_tokens, 0);
-    const Transfer up = co_await cx_.upload(r, rec, large_, cx_.token_bytes(r.prompt_tokens));
+    co_await cx_.run_on(small_, rec, p_small, 0);
+    const Transfer up = co_await cx_.upload(r, rec, large_, cx_.token_bytes(p_large));
     Answer a;
     a.deployment = large_;
     if (up.timed_out) co_return finish_timed_out(r, rec, a);
-    const Generation pre = co_await cx_.run_on(large_, rec, r.prompt_tokens, 0);
+    const Generation pre = co_await cx_.run_on(large_, rec, p_large, 0);
     a.generation = pre;
     std::int64_t emitted = 0;
     int gamma = gamma_;
     bool first = true;
     while (emitted < r.output_tokens && !a.generation.failed) {
-      const std::int64_t context = r.prompt_tokens + emitted;
       const int g = static_cast<int>(std::min<std::int64_t>(gamma, r.output_tokens - emitted));
-      co_await cx_.run_on(small_, rec, 0, g, context);                        // draft γ tokens
+      co_await cx_.run_on(small_, rec, 0, g, p_small + emitted);                        // draft γ tokens
       const Transfer draft_up = co_await cx_.upload(r, rec, large_, cx_.token_bytes(g));
       if (draft_up.timed_out) co_return finish_timed_out(r, rec, a);
-      const Generation v = co_await cx_.run_on(large_, rec, g, 1, context);  // verify: one pass
+      const Generation v = co_await cx_.run_on(large_, rec, g, 1, p_large + emitted);  // verify: one pass
       if (v.failed) {
         a.generation.failed = true;
         break;
@@ -108,7 +123,9 @@ class Speculative final : public TwoModelMechanism {
             // later drafts of that round are never judged).
             {"acceptance_rate", {"1", accepted_ + rejections_ ? static_cast<double>(accepted_) / static_cast<double>(accepted_ + rejections_) : 0.0}},
             {"accepted_share", {"1", drafted_ ? static_cast<double>(accepted_) / static_cast<double>(drafted_) : 0.0}},
-            {"tokens_per_round", {"tokens", rounds > 0 ? static_cast<double>(emitted_total_) / rounds : 0.0}}};
+            {"tokens_per_round", {"tokens", rounds > 0 ? static_cast<double>(emitted_total_) / rounds : 0.0}},
+            // Requests the draft could not hold (Context::admission), answered by the target alone.
+            {"target_alone_requests", {"requests", static_cast<double>(target_alone_)}}};
   }
 
  private:
@@ -121,7 +138,7 @@ class Speculative final : public TwoModelMechanism {
   double alpha_;
   int gamma_, gamma_max_;
   bool adaptive_;
-  std::int64_t rounds_ = 0, accepted_ = 0, drafted_ = 0, emitted_total_ = 0, rejections_ = 0;
+  std::int64_t rounds_ = 0, accepted_ = 0, drafted_ = 0, emitted_total_ = 0, rejections_ = 0, target_alone_ = 0;
 };
 
 }  // namespace

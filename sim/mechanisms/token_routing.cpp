@@ -18,6 +18,12 @@
 ///  - quality_model = "parametric": p = min(1, llm_share / critical_share), CITER's
 ///    observation that routing the critical minority of tokens recovers most of the LLM's
 ///    quality, with critical_share a free parameter.
+///
+/// Limits (Context::admission, context window and device memory, checked for both models
+/// on prompt + output): when one model cannot hold the request the other generates every
+/// token alone (ask(): the SLM's answer, or the LLM's); when neither can, the request is
+/// refused (status from the LLM's limit). Under "truncate" each model keeps its own last
+/// prompt tokens that fit (both counted in truncated tokens).
 
 #include <algorithm>
 #include <filesystem>
@@ -68,9 +74,23 @@ class TokenRouting final : public TwoModelMechanism {
   }
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
+    const Context::Admission slm = cx_.admission(small_, r.prompt_tokens, r.output_tokens);
+    const Context::Admission llm = cx_.admission(large_, r.prompt_tokens, r.output_tokens);
+    if (slm.refused != Context::Limit::none || llm.refused != Context::Limit::none) {
+      // One model alone generates every token; with neither, ask(large) refuses it.
+      const bool small_alone = slm.refused == Context::Limit::none;
+      if (small_alone || llm.refused == Context::Limit::none) {
+        ++(small_alone ? small_alone_ : large_alone_);
+        if (!small_alone) total_llm_tokens_ += r.output_tokens;
+        total_tokens_ += r.output_tokens;
+      }
+      co_return co_await answer_with(small_alone ? small_ : large_, r, rec);
+    }
+    const std::int64_t p_small = slm.prompt, p_llm = llm.prompt;  // < prompt when truncated
+    rec.truncated_tokens += (r.prompt_tokens - p_small) + (r.prompt_tokens - p_llm);
     RngStream rng = cx_.rng("token_route", r);
-    co_await cx_.run_on(small_, rec, r.prompt_tokens, 0);  // SLM reads the prompt
-    const Transfer up = co_await cx_.upload(r, rec, large_, cx_.token_bytes(r.prompt_tokens));
+    co_await cx_.run_on(small_, rec, p_small, 0);  // SLM reads the prompt
+    const Transfer up = co_await cx_.upload(r, rec, large_, cx_.token_bytes(p_llm));
     Answer a;
     a.deployment = small_;
     if (up.timed_out) {
@@ -78,11 +98,11 @@ class TokenRouting final : public TwoModelMechanism {
       a.first_token_at_user = a.done_at_user = cx_.engine().now();
       co_return cx_.finish(r, rec, a, Route::small(), false);
     }
-    co_await cx_.run_on(large_, rec, r.prompt_tokens, 0);  // LLM caches the prompt
+    co_await cx_.run_on(large_, rec, p_llm, 0);  // LLM caches the prompt
     std::int64_t llm_seen = 0, slm_seen = 0;                  // generated tokens each model has read
     std::int64_t llm_tokens = 0;
     for (std::int64_t t = 0; t < r.output_tokens; ++t) {
-      const std::int64_t context = r.prompt_tokens + t;
+      const std::int64_t context = p_small + t;  // the SLM's context
       if (rng.bernoulli(share_)) {
         const std::int64_t unsynced = t - llm_seen;
         const Transfer sync = co_await cx_.upload(r, rec, large_, cx_.token_bytes(std::max<std::int64_t>(unsynced, 1)));
@@ -90,7 +110,7 @@ class TokenRouting final : public TwoModelMechanism {
           a.timed_out = true;
           break;
         }
-        co_await cx_.run_on(large_, rec, std::max<std::int64_t>(unsynced, 1), 1, r.prompt_tokens + llm_seen);
+        co_await cx_.run_on(large_, rec, std::max<std::int64_t>(unsynced, 1), 1, p_llm + llm_seen);
         co_await cx_.download(r, rec, large_, cx_.token_bytes(1));
         llm_seen = t + 1;
         ++llm_tokens;
@@ -116,14 +136,17 @@ class TokenRouting final : public TwoModelMechanism {
 
   MetricRow stats() const override {
     return {{"llm_token_share", {"1", total_tokens_ ? static_cast<double>(total_llm_tokens_) / total_tokens_ : 0.0}},
-            {"switches", {"1", static_cast<double>(switches_)}}};
+            {"switches", {"1", static_cast<double>(switches_)}},
+            // Requests one model generated alone: the other could not hold them (Context::admission).
+            {"small_alone_requests", {"requests", static_cast<double>(small_alone_)}},
+            {"large_alone_requests", {"requests", static_cast<double>(large_alone_)}}};
   }
 
  private:
   double share_, critical_;
   bool measured_;
   kernels::RoutingCurve curve_;
-  std::int64_t total_llm_tokens_ = 0, total_tokens_ = 0, switches_ = 0;
+  std::int64_t total_llm_tokens_ = 0, total_tokens_ = 0, switches_ = 0, small_alone_ = 0, large_alone_ = 0;
 };
 
 }  // namespace

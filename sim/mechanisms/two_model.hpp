@@ -34,6 +34,14 @@ class TwoModelMechanism : public Mechanism {
     cx_.finish(r, rec, a, dep == large_ ? Route::large() : Route::small(), false);
   }
 
+  /// `dep`, or the other model when `dep` refuses the request (Context::fits: beyond its
+  /// context window or its device's memory) and the other takes it: what a router does
+  /// with a request one model cannot hold.
+  std::size_t fitting(std::size_t dep, const Request& r) const {
+    const std::size_t other = dep == large_ ? small_ : large_;
+    return !cx_.fits(dep, r) && cx_.fits(other, r) ? other : dep;
+  }
+
   /// Throws InputError naming `deployments.<name>.latency` when the small or the large
   /// deployment serves for a drawn service time ([workload.service]): `mechanism` runs
   /// token-level rounds through Context::run_on, which a service-time deployment cannot time.
