@@ -18,7 +18,11 @@
 
 namespace collabsim::testing {
 
-inline std::filesystem::path source_dir() { return COLLABSIM_SOURCE_DIR; }
+/// The source tree and the built CLI, from build/generated/test_paths.cpp (written by CMake).
+const char* source_dir_path();
+const char* collabsim_binary_path();
+
+inline std::filesystem::path source_dir() { return source_dir_path(); }
 
 inline std::filesystem::path data_dir() {
   if (const char* env = std::getenv("COLLABSIM_DATA"); env && *env) return env;
@@ -109,7 +113,7 @@ inline std::vector<unsigned char> read_raw(const std::filesystem::path& file, co
 inline int run_cli(const std::string& args, std::string& output) {
   const std::filesystem::path log = std::filesystem::temp_directory_path() /
                                     ("collabsim_cli_" + std::to_string(::getpid()) + ".log");
-  const std::string cmd = std::string(COLLABSIM_BINARY) + " " + args + " > " + log.string() + " 2>&1";
+  const std::string cmd = std::string(collabsim_binary_path()) + " " + args + " > " + log.string() + " 2>&1";
   const int rc = std::system(cmd.c_str());
   output = read_file(log);
   std::filesystem::remove(log);

@@ -130,7 +130,7 @@ TEST(Sweep, ThreadAndRankCountsGiveIdenticalTables) {
   EXPECT_DOUBLE_EQ(mean[0], (q[0] + q[1]) / 2);
   EXPECT_LT(lo[0], mean[0]);
   if (!mpi_available()) GTEST_SKIP() << "built without MPI";
-  const std::string cmd = "mpirun --allow-run-as-root --oversubscribe -np 2 " + std::string(COLLABSIM_BINARY) + " " +
+  const std::string cmd = "mpirun --allow-run-as-root --oversubscribe -np 2 " + std::string(collabsim::testing::collabsim_binary_path()) + " " +
                           small_sweep(d.path / "mpi.h5", "-j 1") + " > " + (d.path / "mpi.log").string() + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(d.path / "mpi.log");
   for (const char* ds : {"sweep/points", "sweep/aggregate"})
@@ -165,7 +165,7 @@ TEST(Sweep, InterruptedSweepResumesToTheSameData) {
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    const std::string cmd = std::string(COLLABSIM_BINARY) + " " + args + " > /dev/null 2>&1";
+    const std::string cmd = std::string(collabsim::testing::collabsim_binary_path()) + " " + args + " > /dev/null 2>&1";
     execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
