@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libfmt-dev libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy python3-matplotlib hdf5-tools
   libopenmpi-dev openmpi-bin nlohmann-json3-dev
+  python3-dev pybind11-dev python3-pybind11 python3-pandas
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ./install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > build-configure.log 2>&1 || { cat build-configure.log; exit 1; }
-cmake --build build -j"$(nproc)" --target collabsim
+cmake --build build -j"$(nproc)" --target collabsim collabsim_python  # the Python module: docs/PYTHON.md
 scenario=scenarios/edge_cloud_cascade.toml
 mkdir -p results
 # The cascade run also records request spans (/spans) for the Gantt figure and a Perfetto trace.

@@ -105,7 +105,12 @@ class Cascade final : public Mechanism {
         } else {
           c = conf_.draw(cx_.correct(stages_[i], r), rng);
         }
-        if (c < thresholds_[i]) continue;  // escalate
+        bool escalate = c < thresholds_[i];
+        if (DecisionHook* h = cx_.decision_hook(DecisionKind::escalate)) {  // an external policy (decision.hpp)
+          const std::size_t options[] = {stages_[i], stages_[i + 1]};
+          escalate = h->decide({DecisionKind::escalate, &r, &rec, options, c, i, escalate ? 1u : 0u}, cx_) == 1;
+        }
+        if (escalate) continue;
         a.first_token_at_user = a.done_at_user;  // released after the decision
       }
       cx_.finish(r, rec, a, Route::at(i), i > 0);

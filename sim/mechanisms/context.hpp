@@ -20,6 +20,7 @@
 #include "sim/io/record.hpp"
 #include "sim/io/span_log.hpp"
 #include "sim/kernels/question_corpus.hpp"
+#include "sim/mechanisms/decision.hpp"
 #include "sim/network/network.hpp"
 #include "sim/quality/quality_table.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -217,6 +218,18 @@ class Context {
   /// kept apart from modelled device energy (not in energy_j).
   double api_energy_estimate_j() const { return api_energy_estimate_j_; }
 
+  /// The run's decision hook for decisions of `kind` (decision.hpp), null when the
+  /// mechanism decides itself (always, outside collabsim.CollaborationEnv).
+  DecisionHook* decision_hook(DecisionKind kind) const {
+    return hook_ && hook_->kind() == kind ? hook_ : nullptr;
+  }
+  /// Hands the run's decisions of hook->kind() to `hook` (null = none); must outlive the run.
+  void set_decision_hook(DecisionHook* hook) { hook_ = hook; }
+  /// Requests asked of deployment `dep` and not answered yet (pool_member's n_m).
+  std::int64_t outstanding(std::size_t dep) const { return outstanding_[dep]; }
+  const Topology& topology() const { return topo_; }
+  Network& network() { return net_; }
+
   /// True when deployment `dep`'s model answers the request's question right (score ≥ 0.5).
   bool correct(std::size_t dep, const Request& r) const { return score(dep, r) >= 0.5; }
 
@@ -244,6 +257,7 @@ class Context {
   std::vector<std::size_t> quality_columns_;
   std::unique_ptr<kernels::QuestionCorpus> corpus_;
   SpanLog* spans_ = nullptr;
+  DecisionHook* hook_ = nullptr;
   double api_energy_estimate_j_ = 0;
 };
 

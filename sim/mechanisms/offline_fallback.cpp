@@ -7,6 +7,8 @@
 /// LLM's answer (TTFT stays the SLM's first token; latency runs to the LLM answer).
 /// No request is lost to an outage: each ends answered (by one model or the other).
 
+#include <limits>
+
 #include "sim/mechanisms/registry.hpp"
 #include "sim/mechanisms/two_model.hpp"
 
@@ -19,7 +21,14 @@ class OfflineFallback final : public TwoModelMechanism {
       : TwoModelMechanism(cx, p), deadline_(p.number("deadline")), reask_(p.flag("reask")) {}
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
-    if (cx_.reachable_now(large_, r)) {
+    bool remote = cx_.reachable_now(large_, r);
+    if (DecisionHook* h = cx_.decision_hook(DecisionKind::offload)) {  // an external policy (decision.hpp)
+      const std::size_t options[] = {small_, large_};
+      remote = h->decide({DecisionKind::offload, &r, &rec, options, std::numeric_limits<double>::quiet_NaN(), 0,
+                          remote ? 1u : 0u},
+                         cx_) == 1;
+    }
+    if (remote) {
       const SimTime deadline = deadline_ > 0 ? r.arrival + from_seconds(deadline_) : kTimeNever;
       const Answer a = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, r.output_tokens, false, deadline);
       if (!a.timed_out && !a.generation.failed) {

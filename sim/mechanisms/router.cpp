@@ -122,6 +122,10 @@ class Router final : public TwoModelMechanism {
     }
     co_await cx_.compute_on_origin(r, rec, overhead);
     bool small = score >= threshold_;
+    if (DecisionHook* h = cx_.decision_hook(DecisionKind::route)) {  // an external policy (decision.hpp)
+      const std::size_t options[] = {small_, large_};
+      small = h->decide({DecisionKind::route, &r, &rec, options, score, 0, small ? 0u : 1u}, cx_) == 0;
+    }
     // A model that cannot hold the request (context window) is not chosen when the other can.
     if (!cx_.fits(small ? small_ : large_, r) && cx_.fits(small ? large_ : small_, r)) small = !small;
     if (!small && budget_ > 0 && !within_budget(r)) {

@@ -106,6 +106,8 @@ class Network {
   /// Total bytes carried per link direction so far.
   double bytes_carried(std::size_t link, bool up) const { return carried_[2 * link + (up ? 0 : 1)]; }
   OutageProcess& outages(std::size_t link) { return *outage_[link]; }
+  /// Bandwidth (bytes/s) of link `link` in direction `up` at time t (its trace, else constant).
+  double bandwidth(std::size_t link, bool up, SimTime t) const { return bandwidth_[link].at(t, up); }
 
  private:
   Engine& engine_;

@@ -72,12 +72,14 @@ struct RunState {
   std::int64_t in_flight = 0;
   bool arrivals_done = false;
   double last_arrival_s = 0;  ///< arrival time of the last request, s
+  DecisionHook* decisions = nullptr;  ///< RunOptions::decisions (null = the mechanism decides)
 };
 
 /// One request from arrival to answer; hands its row to the result file.
 Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
   co_await st.mech.serve(r, rec);
   st.cx.close_radio(r, rec);  // the final RRC tail (links with radio ≠ "none")
+  if (st.decisions) st.decisions->completed(rec);
   st.acc.add(rec);
   st.out.add(rec);
   --st.in_flight;
@@ -573,6 +575,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   Context cx(engine, sc, topo, net, deps, table, col_idx);
   SpanLog spans;
   if (sc.run.record_spans) cx.record_spans(&spans);
+  cx.set_decision_hook(opt.decisions);
   auto mech = info->make(cx, params);
 
   const RunNames names = run_names(sc);
@@ -585,7 +588,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (sc.workload.attributes.given)
     attributes.emplace(sc.workload.attributes, sc.run.seed, sc.workload.private_share, sc.slo.ttft, sc.slo.tpot);
 
-  RunState st{engine, sc, *mech, cx, out, acc};
+  RunState st{engine, sc, *mech, cx, out, acc, 0, false, 0, opt.decisions};
   Arrivals in{*src.source, static_cast<std::uint64_t>(sc.workload.limit), 0, src.source->horizon_s(),
               topo.device_index(sc.workload.origin), join, table};
   in.attributes = attributes ? &*attributes : nullptr;

@@ -16,6 +16,7 @@
 namespace collabsim {
 
 class InputCache;
+class DecisionHook;
 
 /// Where a running simulation is, for progress displays.
 struct RunProgress {
@@ -33,6 +34,9 @@ struct RunOptions {
   bool warn = true;              ///< print warnings (saturated shared devices) on stderr
   /// Extra string attributes on the result's root group (e.g. calibrated_value).
   std::vector<std::pair<std::string, std::string>> attributes;
+  /// Takes the decisions of its kind from the mechanism and hears every finished request
+  /// (sim/mechanisms/decision.hpp; collabsim.CollaborationEnv); null = none (the CLI).
+  DecisionHook* decisions = nullptr;
   /// Called every 2,048 arrivals and at the end (null = none).
   std::function<void(const RunProgress&)> progress;
 };
