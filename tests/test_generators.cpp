@@ -402,6 +402,22 @@ TEST_F(QueueingCli, ClosedLoopObeysTheResponseTimeLaw) {
   EXPECT_LE(peak, users);
 }
 
+TEST_F(GeneratorCli, ClosedLoopRampStaggersTheFirstRequests) {
+  // ramp = 4 s over 4 users: user k's first request at k s, then back to back (no think time).
+  std::string toml = queue_scenario("distribution = \"exponential\"\nmean = \"0.1 s\"", 1, 1);
+  toml.replace(toml.find("limit = 1\n"), 10, "limit = 40\n");
+  toml.replace(toml.find("process = \"poisson\"\nrate = 1.000000"), 36,
+               "process = \"closed_loop\"\nusers = 4\nramp = \"4 s\"");
+  const fs::path f = dir_.path / "ramp.toml", out = dir_.path / "ramp.h5";
+  write_file(f, toml);
+  std::string log;
+  ASSERT_EQ(run_cli("run " + f.string() + " --data-dir " + data_dir().string() + " -o " + out.string(), log), 0)
+      << log << toml;
+  const auto a = read_column<double>(out, "requests", "arrival_s");
+  ASSERT_EQ(a.size(), 40u);
+  for (int k = 0; k < 4; ++k) EXPECT_NEAR(a[k], k, 1e-9) << k;
+}
+
 TEST_F(GeneratorCli, SameSeedSameRequests) {
   const std::string toml = queue_scenario("distribution = \"lognormal\"\nmean = \"0.5 s\"\ncv = 1.5", 1.2, 5000);
   const fs::path f = dir_.path / "det.toml";
@@ -460,6 +476,7 @@ TEST_F(GeneratorKeys, NameFileLineAndKey) {
              "key 'deployments.llm.latency': latency = \"service_time\" needs scheduler = \"fcfs\"");
   EXPECT_HAS(error({"workload.arrivals.process=closed_loop"}), "key 'workload.arrivals.users'");
   EXPECT_HAS(error({"workload.arrivals.process=servegen"}), "key 'workload.arrivals.servegen_file'");
+  EXPECT_HAS(error({"workload.arrivals.ramp=\"1 s\""}), "key 'workload.arrivals.ramp': only process \"closed_loop\"");
   EXPECT_HAS(error({"workload.arrivals.diurnal_amplitude=1.5"}), "key 'workload.arrivals.diurnal_amplitude'");
   EXPECT_HAS(error({"workload.repeat=2"}), "key 'workload.repeat'");
   EXPECT_HAS(error({"workload.format=azure_csv"}), "key 'workload.trace': required");

@@ -4,6 +4,8 @@
 // energy by state adds up. docs/ENERGY.md.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <vector>
 
 #include "sim/core/engine.hpp"
@@ -271,4 +273,22 @@ TEST(Autoscale, FixedProvisioningIsUnchangedByTheAutoscaler) {
     ASSERT_EQ(a[i].replica, b[i].replica);
   }
   EXPECT_EQ(scaled.pool->scale_ups(), 0);
+}
+
+TEST(Power, StaticActivityComputeExponentAndTensorParallelDerate) {
+  // vLLM 0.11 form (docs/ENERGY.md): α = min(1, (c + a·U_c^γ + b·U_m) / k^δ).
+  DeviceSpec d = h100x4();
+  d.power_compute_weight = 0.8;
+  d.power_memory_weight = 0.1;
+  d.power_static_activity = 0.5;
+  d.power_compute_exponent = 0.5;
+  d.power_tp_exponent = 0.1;
+  const double flops = 0.16 * 989e12 * 4, bytes = 0.3 * 3.35e12 * 4;  // U_c = 0.16, U_m = 0.3
+  const double want = (0.5 + 0.8 * 0.4 + 0.1 * 0.3) / std::pow(4.0, 0.1);
+  EXPECT_NEAR(d.activity(flops, bytes, 1.0), want, 1e-12);
+  // One accelerator: no derate; the same work over 4× the hardware is a quarter of the U.
+  d.accelerators = 1;
+  EXPECT_NEAR(d.activity(flops / 4, bytes / 4, 1.0), 0.5 + 0.8 * 0.4 + 0.1 * 0.3, 1e-12);
+  // A step with no work still draws the static part.
+  EXPECT_NEAR(d.activity(0, 0, 1.0), 0.5, 1e-12);
 }

@@ -71,3 +71,47 @@ TEST(Roofline, ClosedFormDecodeMatchesStepSum) {
     }
   }
 }
+
+// Serving-stack terms of the vLLM 0.11 cards (issue 25; docs/CALIBRATION.md).
+namespace {
+DeviceSpec vllm011(int acc) {
+  DeviceSpec d = h100(acc);
+  d.overlap = Overlap::sum;
+  d.attention_memory_efficiency = 0.4;
+  d.step_overhead = 0.5e-3;
+  d.layer_overhead = 0.05e-3;
+  d.tp_layer_overhead = 0.015e-3;
+  d.eager_layer_overhead = 0.07e-3;
+  d.cuda_graph_max_tokens = 512;
+  return d;
+}
+}  // namespace
+
+TEST(Roofline, SumOverlapAddsComputeAndMemoryWithAttentionBandwidthAndOverheads) {
+  const auto m = llama70();
+  const auto d = vllm011(4);
+  IterationLoad l;
+  l.decode_seqs = 100;
+  l.decode_context = 100 * 500.0;
+  const double flops = 2 * 70.6e9 * 100 + 4.0 * 80 * 64 * 128 * 50000;
+  const double kv = 327680.0 * 50000;
+  const double want = flops / (4 * 989e12 * 0.5) + 141.2e9 / (4 * 3.35e12 * 0.8) + kv / (4 * 3.35e12 * 0.4) +
+                      0.5e-3 + 80 * (0.05e-3 + 0.015e-3);  // 100 tokens: inside the CUDA graph
+  EXPECT_NEAR(iteration_time(m, d, nullptr, l), want, 1e-12);
+  // One token more than the largest graph pays the eager per-layer cost.
+  l.decode_seqs = 513;
+  const double t513 = iteration_time(m, d, nullptr, l);
+  l.decode_seqs = 512;
+  const double t512 = iteration_time(m, d, nullptr, l);
+  EXPECT_NEAR(t513 - t512, 2 * 70.6e9 / (4 * 989e12 * 0.5) + 80 * 0.07e-3, 1e-12);
+  // A single GPU pays no tensor-parallel term.
+  EXPECT_NEAR(step_overhead(m, vllm011(1), nullptr, 1), 0.5e-3 + 80 * 0.05e-3, 1e-15);
+}
+
+TEST(Roofline, ClosedFormDecodeMatchesStepSumWithSumOverlap) {
+  const auto m = llama70();
+  const auto d = vllm011(4);
+  double sum = 0;
+  for (int c = 300; c < 300 + 200; ++c) sum += decode_step_time(m, d, c);
+  EXPECT_NEAR(decode_time(m, d, 300, 200), sum, 1e-9 * sum);
+}

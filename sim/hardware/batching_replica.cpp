@@ -229,13 +229,12 @@ Task<void> BatchingReplica::loop() {
       // budget ≥ 1, kept as a guard against a silent spin.
       throw std::logic_error("continuous batching: empty iteration");
     }
-    double t = latency_.iteration(load) + cfg_.iteration_overhead;
+    double extra = cfg_.iteration_overhead;
     if (pending_swap_bytes_ > 0) {  // swap copies (out and in) stall this iteration
-      t += pending_swap_bytes_ / cfg_.swap_bandwidth;
+      extra += pending_swap_bytes_ / cfg_.swap_bandwidth;
       pending_swap_bytes_ = 0;
     }
-    const StepWork work = latency_.iteration_work(load);
-    const PowerDraw draw = dev_.step(work.flops, work.bytes, t);  // power of this iteration, capped
+    const PowerDraw draw = latency_.step(load, extra);  // time and power of this iteration, capped
     const SimTime dt = from_seconds(draw.seconds);
     watts_now_ = draw.watts;
     co_await engine_.delay(dt);

@@ -32,15 +32,17 @@
 /// while the finished iteration is applied, so each iteration walks the batch once, plus
 /// the prefilling sequences (a suffix of the batch in admission order, reserve mode).
 ///
-/// Iteration time (LatencyModel::iteration; with the roofline, over the whole batch on k accelerators):
+/// Iteration time and power come from one function, LatencyModel::step (with the roofline:
+/// roofline.hpp's iteration_time over the whole batch on k accelerators):
 ///   FLOPs = 2·P_active·(prefill tokens + decode sequences)
 ///         + Σ_prefill 4·L·H·d_h·n·(o + n/2) + Σ_decode 4·L·H·d_h·c
 ///   bytes = weights + Σ_decode KV(c) + Σ_prefill KV(o + n)
-///   t = max(FLOPs / (peak·η_c·k), bytes / (BW·η_m·k)) + iteration_overhead
-/// where a prefill chunk has n new tokens after o already cached, and c is a decoding
-/// sequence's context. Power of an iteration = DeviceSpec::step of its roofline work over
-/// t (activity from achieved/peak FLOP/s and bandwidth; a power cap stretches t); energy =
-/// power × t, attributed to its sequences in proportion to the tokens each processed in it.
+///   t = core(FLOPs / (peak·η_c·k), memory time) + step_overhead(tokens) + iteration_overhead
+/// (core = max or sum by the device card's `overlap`), where a prefill chunk has n new
+/// tokens after o already cached, and c is a decoding sequence's context. Power of an
+/// iteration = DeviceSpec::step of its roofline work over t (activity from achieved/peak
+/// FLOP/s and bandwidth; a power cap stretches t); energy = power × t, attributed to its
+/// sequences in proportion to the tokens each processed in it.
 
 #include <coroutine>
 #include <cstdint>

@@ -31,6 +31,22 @@ std::span<const Field> device_fields() {
       Field::quantity("layer_overhead", "0 ms", Dimension::Time,
                       "fixed time per transformer layer per step (launches, framework; Splitwise-calibrated)",
                       0.0, 1.0),
+      Field::real("attention_memory_efficiency", 0.0, "1",
+                  "achieved / peak bandwidth of KV-cache reads in attention (0 = memory_efficiency)", 0.0, 1.0),
+      Field::text("overlap", "max",
+                  "roofline step: 'max' = max(compute, memory) time; 'sum' = compute + memory (no overlap; "
+                  "fitted on vLLM 0.11, docs/CALIBRATION.md)",
+                  {"max", "sum"}),
+      Field::quantity("step_overhead", "0 ms", Dimension::Time,
+                      "fixed time per iteration (scheduler, sampling, CUDA-graph replay; fitted)", 0.0, 10.0),
+      Field::quantity("tp_layer_overhead", "0 ms", Dimension::Time,
+                      "time per layer per step when accelerators > 1 (the stack's all-reduces; fitted)", 0.0, 1.0),
+      Field::quantity("eager_layer_overhead", "0 ms", Dimension::Time,
+                      "time per layer per step with more tokens than cuda_graph_max_tokens (eager mode; fitted)",
+                      0.0, 1.0),
+      Field::integer("cuda_graph_max_tokens", 0, "tokens",
+                     "largest step run as a CUDA graph (vLLM 0.11: 512); larger steps pay eager_layer_overhead",
+                     0, 1e9),
       Field::real("tp_scaling", 1.0, "1",
                   "exponent α: replica FLOP/s and bandwidth = per accelerator × accelerators^α", 0.1, 1.0),
       Field::text("allreduce_profile", "",
@@ -57,6 +73,13 @@ std::span<const Field> device_fields() {
                   "a: weight of achieved/peak FLOP/s in the activity (default: ML.ENERGY v3 H100 fit)", 0.0, 1e3),
       Field::real("power_memory_weight", 1.00, "1",
                   "b: weight of achieved/peak bandwidth in the activity (default: ML.ENERGY v3 H100 fit)", 0.0, 1e3),
+      Field::real("power_static_activity", 0.0, "1",
+                  "c: activity added to a*U_compute + b*U_memory while a step runs (fitted, docs/ENERGY.md)", -1.0, 1.0),
+      Field::real("power_tp_exponent", 0.0, "1",
+                  "delta: a k-accelerator replica's activity is divided by k^delta (fitted, docs/ENERGY.md)", 0.0, 1.0),
+      Field::real("power_compute_exponent", 1.0, "1",
+                  "gamma: U_compute enters the activity as U_compute^gamma (fitted, docs/ENERGY.md; 1 = linear)",
+                  0.1, 10.0),
       Field::quantity("power_cap", "0 W", Dimension::Power,
                       "power limit per accelerator (nvidia-smi -pl); power clamped, the step slowed in "
                       "proportion (0 = none)",
@@ -78,7 +101,10 @@ double DeviceSpec::activity(double flops, double bytes, double seconds) const {
   const double k = static_cast<double>(accelerators);
   const double u_compute = flops / (peak_flops * k * seconds);
   const double u_memory = bytes / (memory_bandwidth * k * seconds);
-  return std::clamp(power_compute_weight * u_compute + power_memory_weight * u_memory, 0.0, 1.0);
+  const double uc = power_compute_exponent == 1 ? u_compute : std::pow(u_compute, power_compute_exponent);
+  double a = power_static_activity + power_compute_weight * uc + power_memory_weight * u_memory;
+  if (power_tp_exponent != 0) a /= std::pow(k, power_tp_exponent);
+  return std::clamp(a, 0.0, 1.0);
 }
 
 double DeviceSpec::power(double a) const {
@@ -109,6 +135,12 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.memory_efficiency = p.number("memory_efficiency");
   d.layer_overhead = p.number("layer_overhead");
   d.tp_scaling = p.number("tp_scaling");
+  d.attention_memory_efficiency = p.number("attention_memory_efficiency");
+  d.overlap = p.text("overlap") == "sum" ? Overlap::sum : Overlap::max;
+  d.step_overhead = p.number("step_overhead");
+  d.tp_layer_overhead = p.number("tp_layer_overhead");
+  d.eager_layer_overhead = p.number("eager_layer_overhead");
+  d.cuda_graph_max_tokens = p.integer("cuda_graph_max_tokens");
   d.allreduce_profile = p.text("allreduce_profile");
   d.price = p.number("price");
   d.per_user = p.flag("per_user");
@@ -119,6 +151,9 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.power_model = p.text("power_model") == "constant" ? PowerModel::constant : PowerModel::utilisation;
   d.power_compute_weight = p.number("power_compute_weight");
   d.power_memory_weight = p.number("power_memory_weight");
+  d.power_static_activity = p.number("power_static_activity");
+  d.power_tp_exponent = p.number("power_tp_exponent");
+  d.power_compute_exponent = p.number("power_compute_exponent");
   d.power_cap = p.number("power_cap");
   d.standby_power = p.number("standby_power");
   d.weight_load_bandwidth = p.number("weight_load_bandwidth");

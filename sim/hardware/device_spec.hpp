@@ -10,6 +10,7 @@
 /// `accelerators` (tensor parallel: rates, memory, power and price add up) for a replica.
 
 #include <cmath>
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -34,6 +35,12 @@ struct PowerDraw {
   double seconds = 0;
 };
 
+/// How a roofline step combines its compute and memory time (`overlap` key).
+enum class Overlap {
+  max,  ///< max(compute, memory): the classic roofline (perfect overlap)
+  sum,  ///< compute + memory: no overlap (fitted on vLLM 0.11, ML.ENERGY v3; docs/CALIBRATION.md)
+};
+
 struct DeviceSpec {
   std::string name;            ///< scenario key, e.g. "phone"
   std::string title;           ///< product name from the card
@@ -46,6 +53,17 @@ struct DeviceSpec {
   double compute_efficiency = 0.5;  ///< achieved / peak FLOP/s, (0, 1]
   double memory_efficiency = 0.8;   ///< achieved / peak bandwidth, (0, 1]
   double layer_overhead = 0;   ///< s per transformer layer per step (kernel launches, framework), calibrated
+  /// Achieved / peak bandwidth of the attention kernels' KV-cache traffic; 0 = memory_efficiency
+  /// (paged attention over many short contexts reads KV well below peak: fitted 0.38 on H100,
+  /// ML.ENERGY v3, docs/CALIBRATION.md).
+  double attention_memory_efficiency = 0;
+  Overlap overlap = Overlap::max;  ///< compute/memory combination of a step (roofline.hpp)
+  double step_overhead = 0;    ///< s per iteration whatever its size (scheduler, sampling, graph replay), fitted
+  double tp_layer_overhead = 0;     ///< s per layer per step when accelerators > 1 (the stack's all-reduces), fitted
+  double eager_layer_overhead = 0;  ///< s per layer per step with more tokens than cuda_graph_max_tokens, fitted
+  /// Largest step (tokens) the stack runs as a captured CUDA graph (vLLM 0.11: 512, its
+  /// default largest cudagraph capture size); larger steps pay eager_layer_overhead.
+  std::int64_t cuda_graph_max_tokens = 0;
   double tp_scaling = 1;       ///< exponent α: a replica's rates are per-accelerator × accelerators^α
   std::string allreduce_profile;  ///< measured NCCL all-reduce CSV (Vidur format), resolved path; "" = none
   double price = 0;            ///< USD/s per accelerator (GPU-hour price / 3600)
@@ -59,6 +77,15 @@ struct DeviceSpec {
   PowerModel power_model = PowerModel::utilisation;
   double power_compute_weight = 3.52;  ///< a: weight of U_compute in the activity (1); ML.ENERGY v3 H100 fit, docs/ENERGY.md
   double power_memory_weight = 1.00;   ///< b: weight of U_memory in the activity (1); same fit
+  /// c: activity of a running step beyond what its utilisation explains (clocks, SM
+  /// occupancy of memory-bound kernels); fitted, docs/ENERGY.md. 0 = none.
+  double power_static_activity = 0;
+  /// δ: the activity of a k-accelerator replica is divided by k^δ (tensor-parallel GPUs wait
+  /// on each other's all-reduces at lower power); fitted, docs/ENERGY.md. 0 = none.
+  double power_tp_exponent = 0;
+  /// γ: U_compute enters the activity as U_compute^γ (γ < 1: power rises steeply at low
+  /// utilisation and flattens, as clocks boost first); fitted, docs/ENERGY.md. 1 = linear.
+  double power_compute_exponent = 1;
   double power_cap = 0;        ///< W per accelerator (0 = none): power clamped, the step slowed (docs/ENERGY.md)
   double standby_power = 0;    ///< W per accelerator of a stopped (autoscaled-down) replica
   double weight_load_bandwidth = 7e9;  ///< bytes/s at which a cold-started replica loads its weights
@@ -79,6 +106,10 @@ struct DeviceSpec {
   double achieved_flops() const { return achieved_flops_per_accelerator() * tp_speedup(); }
   /// Bytes/s a replica achieves: memory_bandwidth × memory_efficiency × tp_speedup().
   double achieved_bandwidth() const { return memory_bandwidth * memory_efficiency * tp_speedup(); }
+  /// Bytes/s a replica's attention kernels achieve on KV-cache traffic:
+  /// memory_bandwidth × attention_memory_efficiency × tp_speedup() (only used when
+  /// attention_memory_efficiency > 0).
+  double attention_bandwidth() const { return memory_bandwidth * attention_memory_efficiency * tp_speedup(); }
   /// Bytes of memory of a replica: memory × accelerators (0 = unknown).
   double replica_memory() const { return memory * accelerators; }
 
@@ -96,7 +127,8 @@ struct DeviceSpec {
 
   /// Activity α ∈ [0, 1] of a step of `seconds` that does `flops` FLOPs and moves `bytes`
   /// of memory traffic on a replica: constant model 1; utilisation model
-  /// min(1, a·U_c + b·U_m) with U_c = flops / (peak_flops·k·seconds) and U_m = bytes /
+  /// min(1, (c + a·U_c^γ + b·U_m) / k^δ) (c = power_static_activity, δ = power_tp_exponent,
+  /// γ = power_compute_exponent, k = accelerators) with U_c = flops / (peak_flops·k·seconds) and U_m = bytes /
   /// (memory_bandwidth·k·seconds) (achieved over *peak*, so a memory-bound roofline step
   /// has U_m = memory_efficiency). 1 when the peak rates are unknown (0); 0 for seconds ≤ 0.
   double activity(double flops, double bytes, double seconds) const;

@@ -35,16 +35,14 @@ double LatencyModel::iteration(const IterationLoad& l) const {
     if (l.decode_seqs > 0) t += profile_->decode_step(l.decode_seqs, l.decode_context / l.decode_seqs);
     return t;
   }
-  const StepWork w = iteration_work(l);
-  const double t = std::max(w.flops / d_.achieved_flops(), w.bytes / d_.achieved_bandwidth());
-  if (d_.layer_overhead == 0 && !allreduce_) return t;  // the default: bit-identical to before
-  return t + step_overhead(m_, d_, allreduce_.get(), l.prefill_tokens + l.decode_seqs);
+  return iteration_time(m_, d_, allreduce_.get(), l);
 }
 
-StepWork LatencyModel::iteration_work(const IterationLoad& l) const {
-  const double attn = 4.0 * m_.layers * static_cast<double>(m_.heads) * m_.head_dim;
-  return {2.0 * m_.active_params * (l.prefill_tokens + l.decode_seqs) + attn * (l.prefill_attention + l.decode_context),
-          m_.weight_bytes() + m_.kv_bytes_per_token() * (l.decode_context + l.prefill_kv_tokens)};
+StepWork LatencyModel::iteration_work(const IterationLoad& l) const { return collabsim::iteration_work(m_, l); }
+
+PowerDraw LatencyModel::step(const IterationLoad& l, double extra_seconds) const {
+  const StepWork w = iteration_work(l);
+  return d_.step(w.flops, w.bytes, iteration(l) + extra_seconds);
 }
 
 }  // namespace collabsim

@@ -15,16 +15,6 @@
 
 namespace collabsim {
 
-/// Work of one continuous-batching iteration.
-struct IterationLoad {
-  int prefill_seqs = 0;           ///< sequences with a prefill chunk in this iteration
-  double prefill_tokens = 0;      ///< Σ n (new prompt tokens)
-  double prefill_attention = 0;   ///< Σ n·(o + n/2), o = tokens already cached
-  double prefill_kv_tokens = 0;   ///< Σ (o + n) tokens of KV touched by the chunks
-  int decode_seqs = 0;            ///< sequences decoding one token
-  double decode_context = 0;      ///< Σ context length of the decoding sequences
-};
-
 class LatencyModel {
  public:
   /// `profile` may be null (roofline). A roofline model reads the device's
@@ -44,6 +34,12 @@ class LatencyModel {
   /// Roofline FLOPs and bytes of the same steps (from the model card, also when a
   /// profile gives the times): the power model's input (DeviceSpec::step).
   StepWork iteration_work(const IterationLoad& load) const;
+  /// Duration and power of one batched iteration: the one per-step time/energy function
+  /// every server calls (do not re-derive it). seconds = iteration(load) + extra_seconds
+  /// (the deployment's iteration_overhead, swap copies), stretched by a power cap; watts =
+  /// DeviceSpec::step of iteration_work(load) over that time (activity from the simulated
+  /// step's utilisation, docs/ENERGY.md). Energy of the iteration = watts × seconds.
+  PowerDraw step(const IterationLoad& load, double extra_seconds = 0.0) const;
   StepWork prefill_work(std::int64_t tokens) const { return collabsim::prefill_work(m_, tokens); }
   StepWork decode_work(std::int64_t prompt, std::int64_t output) const {
     return collabsim::decode_work(m_, prompt, output);

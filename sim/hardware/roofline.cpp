@@ -5,10 +5,32 @@
 
 namespace collabsim {
 namespace {
-double flops_rate(const DeviceSpec& d) { return d.achieved_flops(); }
-double bw_rate(const DeviceSpec& d) { return d.achieved_bandwidth(); }
 double attn_width(const ModelCard& m) { return static_cast<double>(m.heads) * m.head_dim; }
+
+/// Memory time (s) of `bytes` of traffic of which `kv` bytes are KV-cache reads/writes.
+double memory_time(const DeviceSpec& d, double bytes, double kv) {
+  if (d.attention_memory_efficiency <= 0) return bytes / d.achieved_bandwidth();
+  return (bytes - kv) / d.achieved_bandwidth() + kv / d.attention_bandwidth();
+}
+
+/// Compute and memory time combined as the card's `overlap` says.
+double core_time(const DeviceSpec& d, double compute, double memory) {
+  return d.overlap == Overlap::sum ? compute + memory : std::max(compute, memory);
+}
 }  // namespace
+
+StepWork iteration_work(const ModelCard& m, const IterationLoad& l) {
+  const double attn = 4.0 * m.layers * attn_width(m);
+  return {2.0 * m.active_params * (l.prefill_tokens + l.decode_seqs) + attn * (l.prefill_attention + l.decode_context),
+          m.weight_bytes() + m.kv_bytes_per_token() * (l.decode_context + l.prefill_kv_tokens)};
+}
+
+double iteration_time(const ModelCard& m, const DeviceSpec& d, const AllReduceTable* ar, const IterationLoad& l) {
+  const StepWork w = iteration_work(m, l);
+  const double kv = m.kv_bytes_per_token() * (l.decode_context + l.prefill_kv_tokens);
+  return core_time(d, w.flops / d.achieved_flops(), memory_time(d, w.bytes, kv)) +
+         step_overhead(m, d, ar, l.prefill_tokens + l.decode_seqs);
+}
 
 StepWork prefill_work(const ModelCard& m, std::int64_t n) {
   if (n <= 0) return {};
@@ -26,39 +48,50 @@ StepWork decode_work(const ModelCard& m, std::int64_t prompt, std::int64_t out) 
 }
 
 double step_overhead(const ModelCard& m, const DeviceSpec& d, const AllReduceTable* ar, double tokens) {
-  double t = m.layers * d.layer_overhead;
+  double per_layer = d.layer_overhead;
+  if (d.accelerators > 1) per_layer += d.tp_layer_overhead;
+  if (tokens > static_cast<double>(d.cuda_graph_max_tokens)) per_layer += d.eager_layer_overhead;
+  double t = d.step_overhead + m.layers * per_layer;
   if (ar && d.accelerators > 1) t += 2.0 * m.layers * ar->time(d.accelerators, tokens * m.hidden * 2.0);
   return t;
 }
 
 double prefill_time(const ModelCard& m, const DeviceSpec& d, std::int64_t n, const AllReduceTable* ar) {
   if (n <= 0) return 0.0;
-  const StepWork w = prefill_work(m, n);  // weights in, KV out
-  return std::max(w.flops / flops_rate(d), w.bytes / bw_rate(d)) + step_overhead(m, d, ar, static_cast<double>(n));
+  const double nn = static_cast<double>(n);
+  IterationLoad l;  // one sequence, n new tokens, nothing cached
+  l.prefill_seqs = 1;
+  l.prefill_tokens = nn;
+  l.prefill_attention = nn * (nn / 2.0);
+  l.prefill_kv_tokens = nn;
+  return iteration_time(m, d, ar, l);
 }
 
 double decode_step_time(const ModelCard& m, const DeviceSpec& d, std::int64_t context, const AllReduceTable* ar) {
-  const double c = static_cast<double>(context);
-  const double flops = 2.0 * m.active_params + 4.0 * m.layers * c * attn_width(m);
-  const double bytes = m.weight_bytes() + m.kv_bytes_per_token() * c;
-  return std::max(flops / flops_rate(d), bytes / bw_rate(d)) + step_overhead(m, d, ar, 1.0);
+  IterationLoad l;  // one sequence decoding at `context`
+  l.decode_seqs = 1;
+  l.decode_context = static_cast<double>(context);
+  return iteration_time(m, d, ar, l);
 }
 
 double decode_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt, std::int64_t out,
                    const AllReduceTable* ar) {
   if (out <= 0) return 0.0;
   const double fixed = static_cast<double>(out) * step_overhead(m, d, ar, 1.0);
-  // Both terms are affine in the context c: t_f(c) = a_f + b_f c, t_m(c) = a_m + b_m c.
-  const double F = flops_rate(d), B = bw_rate(d);
+  // decode_step_time without its overhead is core(a_f + b_f c, a_m + b_m c), both affine in
+  // the context c (the same counts as iteration_work of one decoding sequence).
+  const double F = d.achieved_flops(), B = d.achieved_bandwidth();
+  const double BA = d.attention_memory_efficiency > 0 ? d.attention_bandwidth() : B;
   const double af = 2.0 * m.active_params / F, bf = 4.0 * m.layers * attn_width(m) / F;
-  const double am = m.weight_bytes() / B, bm = m.kv_bytes_per_token() / B;
-  // Σ over c = prompt .. prompt+out−1 of max(af + bf c, am + bm c). The two lines cross at
-  // most once; split the sum there.
+  const double am = m.weight_bytes() / B, bm = m.kv_bytes_per_token() / BA;
   auto sum_line = [](double a, double b, double c0, double c1) {  // Σ_{c=c0}^{c1-1} (a + b c)
     const double n = c1 - c0;
     return n <= 0 ? 0.0 : a * n + b * (c0 + c1 - 1) * n / 2.0;
   };
   const double c0 = static_cast<double>(prompt), c1 = c0 + static_cast<double>(out);
+  if (d.overlap == Overlap::sum) return fixed + sum_line(af + am, bf + bm, c0, c1);
+  // Σ over c = prompt .. prompt+out−1 of max(af + bf c, am + bm c). The two lines cross at
+  // most once; split the sum there.
   // compute − memory = (af − am) + (bf − bm)·c, zero at r = (am − af)/(bf − bm).
   const double db = bf - bm;
   if (db == 0) return fixed + (af >= am ? sum_line(af, bf, c0, c1) : sum_line(am, bm, c0, c1));

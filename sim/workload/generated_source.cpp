@@ -209,20 +209,26 @@ class ServegenSource final : public OpenSource {
   double expected_ = 0;
 };
 
-/// N users, each issuing its next request a think time after its previous answer.
+/// N users, each issuing its next request a think time after its previous answer (the
+/// first one a think time after k·ramp/N for user k).
 class ClosedLoopSource final : public RequestSource {
  public:
   ClosedLoopSource(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
       : w_(w), lengths_(w, pool) {
     const auto n = static_cast<std::size_t>(w.arrivals.users);
     for (std::size_t u = 0; u < n; ++u) rng_.emplace_back(w.seed, "generated_think", u);
+    started_.assign(n, false);
     if (w.arrivals.think_time > 0)
       think_.emplace(dist_kind(w.arrivals.think_distribution), w.arrivals.think_time, 1.0);
   }
   std::size_t streams() const override { return rng_.size(); }
   bool closed_loop() const override { return true; }
   std::optional<SourceRequest> next(std::size_t user, std::int64_t now_ns) override {
-    const double z = think_ ? think_->sample(rng_[user]) : 0.0;
+    double z = think_ ? think_->sample(rng_[user]) : 0.0;
+    if (!started_[user]) {  // staggered start: user k begins k·ramp/N in
+      started_[user] = true;
+      z += w_.arrivals.ramp * static_cast<double>(user) / static_cast<double>(started_.size());
+    }
     SourceRequest r;
     r.arrival_ns = now_ns + from_seconds(z);
     if (w_.duration > 0 && r.arrival_ns >= from_seconds(w_.duration)) return std::nullopt;
@@ -237,6 +243,7 @@ class ClosedLoopSource final : public RequestSource {
   GeneratedWorkload w_;
   LengthSampler lengths_;
   std::vector<RngStream> rng_;  ///< one think-time stream per user
+  std::vector<bool> started_;   ///< per user: first request issued (ramp applied)
   std::optional<Distribution> think_;
 };
 

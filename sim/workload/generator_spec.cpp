@@ -31,6 +31,8 @@ std::span<const Field> arrival_fields() {
                       "closed_loop: mean think time between an answer and the user's next request"),
       Field::text("think_distribution", "exponential", "closed_loop: distribution of the think time",
                   {"exponential", "deterministic"}),
+      Field::quantity("ramp", "0 s", Dimension::Time,
+                      "closed_loop: user k's first request arrives k*ramp/N later (staggered start; 0 = all at 0)", 0.0),
   };
   return f;
 }
@@ -82,6 +84,7 @@ ArrivalSpec arrival_from(const ParamSet& p, const std::string& ctx) {
   a.users = p.integer("users");
   a.think_time = p.number("think_time");
   a.think_distribution = p.text("think_distribution");
+  a.ramp = p.number("ramp");
   const bool renewal = a.process == "poisson" || a.process == "gamma" || a.process == "weibull";
   if (a.process == "poisson" && p.given("cv") && a.cv != 1.0)
     throw InputError(p.pos("cv"), ctx + ".cv", "a Poisson process has cv 1; use process = \"gamma\" or \"weibull\"");
@@ -96,6 +99,8 @@ ArrivalSpec arrival_from(const ParamSet& p, const std::string& ctx) {
   if (a.process == "closed_loop" && a.users < 1)
     throw InputError(p.given("users") ? p.pos("users") : p.pos("process"), ctx + ".users",
                      "a closed loop needs users ≥ 1");
+  if (a.process != "closed_loop" && p.given("ramp"))
+    throw InputError(p.pos("ramp"), ctx + ".ramp", "only process \"closed_loop\" has a ramp");
   if (a.process != "closed_loop" && (p.given("users") || p.given("think_time")))
     throw InputError(p.given("users") ? p.pos("users") : p.pos("think_time"),
                      ctx + (p.given("users") ? ".users" : ".think_time"), "only process \"closed_loop\" has users");

@@ -35,6 +35,9 @@ struct ArrivalSpec {
   std::int64_t users = 0;        ///< closed loop: N users
   double think_time = 0;         ///< s, mean think time Z (closed loop)
   std::string think_distribution = "exponential";  ///< "exponential" | "deterministic"
+  /// s (closed loop): user k's first request arrives k·ramp/N later (plus its think time),
+  /// so the users do not all start in the same iteration; 0 = all at time 0.
+  double ramp = 0;
   SourcePos pos;
 };
 
