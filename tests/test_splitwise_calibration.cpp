@@ -294,8 +294,8 @@ TEST(SplitwiseCalibration, HeldOutMedianErrorWithinTenPercent) {
       << factors << summary << "\n" << md;
   }
   // The opt-in calibrated cards carry the fitted factors (rounded to the digits printed).
-  for (const auto& [hw, card] : {std::pair<std::string, std::string>{"h100-80gb", "h100_sxm_splitwise"},
-                                 {"a100-80gb", "a100_sxm80_splitwise"}}) {
+  for (const auto& [hw, card] : {std::pair<std::string, std::string>{"h100-80gb", "h100_sxm_vllm2023"},
+                                 {"a100-80gb", "a100_sxm80_vllm2023"}}) {
     const DeviceSpec c = device(card);
     const Params& x = fitted.at(hw);
     EXPECT_NEAR(c.compute_efficiency, x[0], 6e-4) << card;

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Fit of the vLLM 0.11 serving-stack terms of the GPU cards (h100_sxm, b200) to ML.ENERGY v3.
+
+Data: /work/shared/data/energy/mlenergy_v3/llm_runs.csv (Chung et al., "The ML.ENERGY
+Benchmark", NeurIPS D&B 2025, Apache-2.0): vLLM 0.11 serving runs, one row per (model, GPU,
+GPUs, max_num_seqs) with the measured average batch, median inter-token latency (ITL) and
+average power of all GPUs. Rows used: the lm-arena-chat task of the dense BF16 models that
+have a card in models/llms (Llama-3.1-8B/70B, Llama-3.3-70B on the 70B card, Qwen3-8B/14B/32B).
+
+The fit is done in the simulator's own terms. Each row is the steady state of the closed
+loop that tools/validate_serving.py runs through the CLI: N users (N = avg_batch_size),
+250-token prompts (an assumption: the CSV has no prompt length) and outputs of the row's
+avg_output_len tokens. In that state an iteration decodes N sequences at mean context
+250 + out/2 and prefills ⌊N/out⌋ or ⌈N/out⌉ whole new prompts (N/out on average; the
+TPOT is the mean iteration time, the power the time-weighted mean over the iterations),
+and the iteration time is sim/hardware/roofline.cpp's iteration_time:
+
+    t = core(F / (peak·η_c·k), W / (BW·η_m·k) + KV / (BW·η_a·k)) + step_overhead
+        + L·(layer_overhead + [k>1]·tp_layer_overhead + [tokens>512]·eager_layer_overhead)
+
+with F the step's FLOPs, W the weight bytes, KV the KV-cache bytes, L layers, k GPUs and
+core = compute + memory (`overlap = "sum"`). This file re-implements that formula to fit
+it; tools/validate_serving.py checks the C++ against the same data through the CLI, so
+the two cannot drift apart unnoticed. The latency terms minimise a soft-L1 loss of
+log(predicted / measured ITL) (scipy.optimize.least_squares); the power terms
+(power_compute_weight a, power_memory_weight b, power_static_activity c, power_tp_exponent
+δ, power_compute_exponent γ of sim/hardware/device_spec.cpp's activity
+min(1, (c + a·U_c^γ + b·U_m) / k^δ)) then minimise the relative power error, with
+the utilisations U_c = F / (peak·k·t), U_m = bytes / (BW·k·t) of the *simulated* step t,
+not of the measured ITL. idle_power and busy_power stay the cards' values.
+
+    python3 analysis/fit_serving.py [--data FILE] [--check] [--logo]
+      --check: exit 1 when a card's value differs from the refit by more than 2 %
+               (relative) or the H100 fit's ITL or power error leaves 10 % for
+               Llama-3.1-8B (1 GPU) or Llama-3.1-70B (4 GPUs)
+      --logo:  leave-one-group-out table (docs/CALIBRATION.md): refit without a whole
+               group (a model, a TP degree, a batch range, a GPU) and report the error
+               on that group only
+"""
+import argparse
+import csv
+import math
+import os
+import statistics
+import sys
+import tomllib
+
+import numpy as np
+from scipy.optimize import least_squares
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(ROOT, "..", "shared", "data", "energy", "mlenergy_v3", "llm_runs.csv")
+GPUS = {"H100": "h100_sxm", "B200": "b200"}
+MODELS = {
+    "meta-llama/Llama-3.1-8B-Instruct": "llama-3.1-8b",
+    "meta-llama/Llama-3.1-70B-Instruct": "llama-3.1-70b",
+    "meta-llama/Llama-3.3-70B-Instruct": "llama-3.1-70b",  # same architecture
+    "Qwen/Qwen3-8B": "qwen3-8b",
+    "Qwen/Qwen3-14B": "qwen3-14b",
+    "Qwen/Qwen3-32B": "qwen3-32b",
+}
+PROMPT = 250.0          # tokens (assumption, as tools/validate_serving.py)
+GRAPH_TOKENS = 512      # vLLM 0.11's largest CUDA-graph capture size (cuda_graph_max_tokens)
+# Latency terms, in card units: (key, unit scale to SI, start, lower, upper).
+LAT = [("compute_efficiency", 1, 0.5, 0.05, 1.0), ("memory_efficiency", 1, 0.8, 0.1, 1.0),
+       ("attention_memory_efficiency", 1, 0.5, 0.05, 1.0), ("step_overhead", 1e-3, 1.0, 0, 20),
+       ("layer_overhead", 1e-3, 0.03, 0, 1), ("tp_layer_overhead", 1e-3, 0.02, 0, 1),
+       ("eager_layer_overhead", 1e-3, 0.01, 0, 1)]
+POW = [("power_compute_weight", 1.0, 0, 10), ("power_memory_weight", 0.0, 0, 10),
+       ("power_static_activity", 0.5, -1, 1), ("power_tp_exponent", 0.0, 0, 1),
+       ("power_compute_exponent", 1.0, 0.2, 2)]
+
+
+def quantity(text):
+    if isinstance(text, (int, float)):
+        return float(text)
+    num, unit = text.split()
+    scale = {"TFLOP/s": 1e12, "PFLOP/s": 1e15, "GB/s": 1e9, "TB/s": 1e12, "W": 1.0, "ms": 1e-3,
+             "us": 1e-6, "s": 1.0}[unit]
+    return float(num) * scale
+
+
+def load_toml(kind, name):
+    with open(os.path.join(ROOT, "models", kind, name + ".toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+def device(name):
+    c = load_toml("devices", name)
+    return {"peak": quantity(c["peak_flops"]), "bw": quantity(c["memory_bandwidth"]),
+            "idle": quantity(c["idle_power"]), "busy": quantity(c["busy_power"]), "card": c}
+
+
+def model(name):
+    c = load_toml("llms", name)
+    return {"P": float(c["params"]), "L": c["layers"], "H": c["heads"], "kvh": c["kv_heads"], "hd": c["head_dim"],
+            "bpp": float(c.get("bytes_per_param", 2)), "kvb": float(c.get("kv_bytes_per_element", 2))}
+
+
+def read_rows(path):
+    out = []
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            if r["model_id"] not in MODELS or r["task"] != "lm-arena-chat" or r["gpu_model"] not in GPUS:
+                continue
+            k = int(r["num_gpus"])
+            out.append({"model": r["model_id"], "card": MODELS[r["model_id"]], "gpu": r["gpu_model"], "k": k,
+                        "max_num_seqs": int(r["max_num_seqs"]), "batch": float(r["avg_batch_size"]),
+                        "itl": float(r["median_itl_ms"]) / 1e3, "power": float(r["avg_power_watts"]) / k,
+                        "out": float(r["avg_output_len"])})
+    return out
+
+
+def step_mix(row):
+    """[(weight, new prompts)] of the closed loop's iterations: N/out new prompts per
+    iteration on average, as whole prompts (⌊r⌋ or ⌈r⌉ per iteration, r = N/out)."""
+    r = row["batch"] / row["out"]
+    lo = math.floor(r)
+    return [(1.0 - (r - lo), lo), (r - lo, lo + 1)]
+
+
+def one_step(row, lat, dev, m, prompts):
+    """(t [s], FLOPs, bytes) of an iteration decoding N sequences and prefilling `prompts`
+    whole prompts: sim/hardware/roofline.cpp's iteration_time with `overlap = "sum"`."""
+    ec, em, ea, fixed, lo, tp, eager = lat
+    n, k, out = row["batch"], row["k"], row["out"]
+    ctx = PROMPT + out / 2.0
+    pre_tokens = prompts * PROMPT
+    tokens = n + pre_tokens
+    attn = 4.0 * m["L"] * m["H"] * m["hd"]
+    kv_tok = 2.0 * m["L"] * m["kvh"] * m["hd"] * m["kvb"]
+    flops = 2.0 * m["P"] * tokens + attn * (n * ctx + pre_tokens * PROMPT / 2.0)
+    weights = m["P"] * m["bpp"]
+    kv = kv_tok * (n * ctx + pre_tokens)
+    compute = flops / (dev["peak"] * ec * k)
+    memory = weights / (dev["bw"] * em * k) + kv / (dev["bw"] * ea * k)
+    per_layer = lo + (tp if k > 1 else 0.0) + (eager if tokens > GRAPH_TOKENS else 0.0)
+    t = compute + memory + fixed + m["L"] * per_layer
+    return t, flops, weights + kv
+
+
+def step(row, lat, dev, m):
+    """Mean iteration time [s] of `row`'s closed loop (= the simulated TPOT)."""
+    return sum(w * one_step(row, lat, dev, m, p)[0] for w, p in step_mix(row))
+
+
+def activity(pw, uc, um, k):
+    a, b, c, d, g = pw
+    return min(1.0, max(0.0, (c + a * uc ** g + b * um) / k ** d))
+
+
+def power(row, lat, pw, dev, m):
+    """Time-averaged W per GPU over the closed loop's iterations."""
+    energy = time = 0.0
+    for w, p in step_mix(row):
+        t, flops, nbytes = one_step(row, lat, dev, m, p)
+        uc = flops / (dev["peak"] * row["k"] * t)
+        um = nbytes / (dev["bw"] * row["k"] * t)
+        energy += w * t * (dev["idle"] + activity(pw, uc, um, row["k"]) * (dev["busy"] - dev["idle"]))
+        time += w * t
+    return energy / time
+
+
+def to_si(x):
+    return [v * s for v, (_, s, *_r) in zip(x, LAT)]
+
+
+def fit(rows, dev, models):
+    x0 = [s for (_, _, s, _, _) in LAT]
+    lo = [l for (_, _, _, l, _) in LAT]
+    hi = [h for (_, _, _, _, h) in LAT]
+
+    def res(x):
+        lat = to_si(x)
+        return [math.log(step(r, lat, dev, models[r["card"]]) / r["itl"]) for r in rows]
+    lat = to_si(least_squares(res, x0, bounds=(lo, hi), loss="soft_l1", f_scale=0.05).x)
+
+    def pres(p):
+        return [power(r, lat, p, dev, models[r["card"]]) / r["power"] - 1 for r in rows]
+    pw = least_squares(pres, [p[1] for p in POW],
+                       bounds=([p[2] for p in POW], [p[3] for p in POW])).x
+    return lat, list(pw)
+
+
+def errors(rows, lat, pw, dev, models):
+    out = []
+    for r in rows:
+        m = models[r["card"]]
+        out.append((step(r, lat, dev, m) / r["itl"] - 1, power(r, lat, pw, dev, m) / r["power"] - 1))
+    return out
+
+
+def card_values(c):
+    lat = [quantity(c.get(key, 0)) if unit == 1e-3 else float(c.get(key, 0)) for (key, unit, *_r) in LAT]
+    pw = [float(c[key]) for (key, *_r) in POW]  # the fitted cards set every power key
+    return lat, pw
+
+
+def pct(v):
+    return f"{100 * v:+.1f}%"
+
+
+def stats(v):
+    a = sorted(abs(x) for x in v)
+    return statistics.median(a), float(np.percentile(a, 90)), a[-1]
+
+
+def groups(rows):
+    """(name, predicate) of the groups left out one at a time."""
+    g = []
+    for mdl in sorted({r["card"] for r in rows}):
+        g.append((f"model {mdl}", lambda r, mdl=mdl: r["card"] == mdl))
+    for k in sorted({r["k"] for r in rows}):
+        g.append((f"TP {k}", lambda r, k=k: r["k"] == k))
+    for lo, hi in [(0, 33), (33, 257), (257, 1e9)]:
+        g.append((f"batch {lo}-{int(hi) - 1 if hi < 1e9 else 'max'}", lambda r, lo=lo, hi=hi: lo <= r["batch"] < hi))
+    return g
+
+
+def logo(rows_by_gpu, devs, models):
+    print("\n## Leave-one-group-out (decode ITL and power; the fit never sees the group)\n")
+    print("| GPU | group left out | rows | ITL median | ITL p90 | ITL worst | power median | power p90 |")
+    print("|---|---|---|---|---|---|---|---|")
+    pooled = {}
+    for gpu, rows in rows_by_gpu.items():
+        all_itl, all_pow = pooled.setdefault(gpu, ([], []))
+        for name, pred in groups(rows):
+            test = [r for r in rows if pred(r)]
+            train = [r for r in rows if not pred(r)]
+            if not test or len(train) < 2 * len(LAT):
+                continue
+            lat, pw = fit(train, devs[gpu], models)
+            e = errors(test, lat, pw, devs[gpu], models)
+            it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
+            all_itl += [x[0] for x in e]
+            all_pow += [x[1] for x in e]
+            print(f"| {gpu} | {name} | {len(test)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | {po[0]:.1%} | {po[1]:.1%} |")
+    # A whole GPU left out: fit on one GPU's rows, predict the other's with its datasheet peaks.
+    for gpu in rows_by_gpu:
+        other = [g for g in rows_by_gpu if g != gpu]
+        train = [r for g in other for r in rows_by_gpu[g]]
+        lat, pw = fit(train, devs[other[0]], models)
+        e = errors(rows_by_gpu[gpu], lat, pw, devs[gpu], models)
+        it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
+        print(f"| {gpu} | GPU {gpu} (fit on {other[0]}) | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | {po[0]:.1%} | {po[1]:.1%} |")
+    for gpu, (all_itl, all_pow) in pooled.items():
+        it, po = stats(all_itl), stats(all_pow)
+        print(f"| {gpu} | every model/TP/batch group, pooled | {len(all_itl)} | {it[0]:.1%} | {it[1]:.1%} | "
+              f"{it[2]:.1%} | {po[0]:.1%} | {po[1]:.1%} |")
+    return pooled
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=DATA)
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--logo", action="store_true")
+    a = ap.parse_args()
+    rows = read_rows(a.data)
+    if not rows:
+        sys.exit(f"{a.data}: no usable rows")
+    models = {c: model(c) for c in set(MODELS.values())}
+    devs = {g: device(c) for g, c in GPUS.items()}
+    rows_by_gpu = {g: [r for r in rows if r["gpu"] == g] for g in GPUS}
+    ok = True
+    for gpu, grows in rows_by_gpu.items():
+        dev = devs[gpu]
+        lat, pw = fit(grows, dev, models)
+        print(f"## {gpu} ({GPUS[gpu]}), {len(grows)} rows: fitted")
+        for (key, unit, *_r), v in zip(LAT, lat):
+            print(f"{key} = {v / unit:.4g}" + (" ms" if unit == 1e-3 else ""))
+        for (key, *_r), v in zip(POW, pw):
+            print(f"{key} = {v:.4g}")
+        clat, cpw = card_values(dev["card"])
+        e = errors(grows, clat, cpw, dev, models)
+        print("\n| model | GPUs | batch | ITL [ms] | card ITL error | power/GPU [W] | card power error |")
+        print("|---|---|---|---|---|---|---|")
+        for r, (ei, ep) in zip(grows, e):
+            print(f"| {r['model'].split('/')[1]} | {r['k']} | {r['batch']:.0f} | {r['itl'] * 1e3:.1f} | {pct(ei)} | "
+                  f"{r['power']:.0f} | {pct(ep)} |")
+        it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
+        print(f"\ncard {GPUS[gpu]}: ITL |error| median {it[0]:.1%}, p90 {it[1]:.1%}, worst {it[2]:.1%}; "
+              f"power median {po[0]:.1%}, p90 {po[1]:.1%}, worst {po[2]:.1%}\n")
+        if a.check:
+            for (key, *_r), want, got in zip(LAT + POW, lat + pw, clat + cpw):
+                if abs(got - want) > 0.02 * max(abs(want), 1e-9) + 1e-9:
+                    print(f"CHECK FAILED: {GPUS[gpu]}.{key} = {got:.4g} on the card, refit {want:.4g}")
+                    ok = False
+            if gpu == "H100":
+                for r, (ei, ep) in zip(grows, e):
+                    if r["card"] in ("llama-3.1-8b", "llama-3.1-70b") and r["model"].startswith("meta-llama/Llama-3.1") \
+                            and not (abs(ei) <= 0.10 and abs(ep) <= 0.10):
+                        print(f"CHECK FAILED: {r['model']} batch {r['batch']:.0f}: ITL {pct(ei)}, power {pct(ep)}")
+                        ok = False
+    if a.logo:
+        logo(rows_by_gpu, devs, models)
+    if not ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
