@@ -8,8 +8,42 @@
 
 namespace collabsim {
 
-std::span<const Field> device_fields() {
-  static const std::vector<Field> f = {
+namespace {
+/// Serving-stack terms of the roofline (docs/CALIBRATION.md, "vLLM 0.11 serving").
+std::vector<Field> stack_fields() {
+  return {
+      Field::real("attention_memory_efficiency", 0.0, "1",
+                  "achieved / peak bandwidth of KV-cache reads in attention (0 = memory_efficiency)", 0.0, 1.0),
+      Field::text("overlap", "max",
+                  "roofline step: 'max' = max(compute, memory) time; 'sum' = compute + memory (no overlap; "
+                  "fitted on vLLM 0.11, docs/CALIBRATION.md)",
+                  {"max", "sum"}),
+      Field::quantity("step_overhead", "0 ms", Dimension::Time,
+                      "fixed time per iteration (scheduler, sampling, CUDA-graph replay; fitted)", 0.0, 10.0),
+      Field::quantity("tp_layer_overhead", "0 ms", Dimension::Time,
+                      "time per layer per step when accelerators > 1 (the stack's all-reduces; fitted)", 0.0, 1.0),
+      Field::quantity("eager_layer_overhead", "0 ms", Dimension::Time,
+                      "time per layer per step with more tokens than cuda_graph_max_tokens (eager mode; fitted)",
+                      0.0, 1.0),
+      Field::integer("cuda_graph_max_tokens", 0, "tokens",
+                     "largest step run as a CUDA graph (vLLM 0.11: 512); larger steps pay eager_layer_overhead",
+                     0, 1e9),
+  };
+}
+/// Terms of the power model beyond the two weights (docs/ENERGY.md).
+std::vector<Field> power_shape_fields() {
+  return {
+      Field::real("power_static_activity", 0.0, "1",
+                  "c: activity added to a*U_compute + b*U_memory while a step runs (fitted, docs/ENERGY.md)", -1.0, 1.0),
+      Field::real("power_tp_exponent", 0.0, "1",
+                  "delta: a k-accelerator replica's activity is divided by k^delta (fitted, docs/ENERGY.md)", 0.0, 1.0),
+      Field::real("power_compute_exponent", 1.0, "1",
+                  "gamma: U_compute enters the activity as U_compute^gamma (fitted, docs/ENERGY.md; 1 = linear)",
+                  0.1, 10.0),
+  };
+}
+std::vector<Field> base_device_fields() {
+  return {
       Field::text("card", "", "device card in <models_dir>/devices/<card>.toml"),
       Field::text("title", "", "product name"),
       Field::text("source", "", "datasheet or paper the numbers come from"),
@@ -31,22 +65,6 @@ std::span<const Field> device_fields() {
       Field::quantity("layer_overhead", "0 ms", Dimension::Time,
                       "fixed time per transformer layer per step (launches, framework; Splitwise-calibrated)",
                       0.0, 1.0),
-      Field::real("attention_memory_efficiency", 0.0, "1",
-                  "achieved / peak bandwidth of KV-cache reads in attention (0 = memory_efficiency)", 0.0, 1.0),
-      Field::text("overlap", "max",
-                  "roofline step: 'max' = max(compute, memory) time; 'sum' = compute + memory (no overlap; "
-                  "fitted on vLLM 0.11, docs/CALIBRATION.md)",
-                  {"max", "sum"}),
-      Field::quantity("step_overhead", "0 ms", Dimension::Time,
-                      "fixed time per iteration (scheduler, sampling, CUDA-graph replay; fitted)", 0.0, 10.0),
-      Field::quantity("tp_layer_overhead", "0 ms", Dimension::Time,
-                      "time per layer per step when accelerators > 1 (the stack's all-reduces; fitted)", 0.0, 1.0),
-      Field::quantity("eager_layer_overhead", "0 ms", Dimension::Time,
-                      "time per layer per step with more tokens than cuda_graph_max_tokens (eager mode; fitted)",
-                      0.0, 1.0),
-      Field::integer("cuda_graph_max_tokens", 0, "tokens",
-                     "largest step run as a CUDA graph (vLLM 0.11: 512); larger steps pay eager_layer_overhead",
-                     0, 1e9),
       Field::real("tp_scaling", 1.0, "1",
                   "exponent α: replica FLOP/s and bandwidth = per accelerator × accelerators^α", 0.1, 1.0),
       Field::text("allreduce_profile", "",
@@ -70,16 +88,9 @@ std::span<const Field> device_fields() {
                   "(docs/ENERGY.md); 'constant' = busy_power whenever working",
                   {"utilisation", "constant"}),
       Field::real("power_compute_weight", 3.52, "1",
-                  "a: weight of achieved/peak FLOP/s in the activity (default: ML.ENERGY v3 H100 fit)", 0.0, 1e3),
+                  "a: weight of achieved/peak FLOP/s in the activity (default: the pre-issue-25 H100 fit, docs/ENERGY.md)", 0.0, 1e3),
       Field::real("power_memory_weight", 1.00, "1",
-                  "b: weight of achieved/peak bandwidth in the activity (default: ML.ENERGY v3 H100 fit)", 0.0, 1e3),
-      Field::real("power_static_activity", 0.0, "1",
-                  "c: activity added to a*U_compute + b*U_memory while a step runs (fitted, docs/ENERGY.md)", -1.0, 1.0),
-      Field::real("power_tp_exponent", 0.0, "1",
-                  "delta: a k-accelerator replica's activity is divided by k^delta (fitted, docs/ENERGY.md)", 0.0, 1.0),
-      Field::real("power_compute_exponent", 1.0, "1",
-                  "gamma: U_compute enters the activity as U_compute^gamma (fitted, docs/ENERGY.md; 1 = linear)",
-                  0.1, 10.0),
+                  "b: weight of achieved/peak bandwidth in the activity (default: the pre-issue-25 H100 fit)", 0.0, 1e3),
       Field::quantity("power_cap", "0 W", Dimension::Power,
                       "power limit per accelerator (nvidia-smi -pl); power clamped, the step slowed in "
                       "proportion (0 = none)",
@@ -92,6 +103,16 @@ std::span<const Field> device_fields() {
                       "device <-> host memory copy rate for KV swap preemption (default: PCIe 4.0 x16, "
                       "16 GT/s x 16 lanes x 128/130 = 31.5 GB/s per direction, PCI-SIG)", 1e3, 1e15),
   };
+}
+}  // namespace
+
+std::span<const Field> device_fields() {
+  static const std::vector<Field> f = [] {
+    std::vector<Field> all = base_device_fields();
+    for (auto& x : stack_fields()) all.push_back(std::move(x));
+    for (auto& x : power_shape_fields()) all.push_back(std::move(x));
+    return all;
+  }();
   return f;
 }
 

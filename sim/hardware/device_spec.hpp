@@ -75,7 +75,7 @@ struct DeviceSpec {
   int accelerators = 1;        ///< accelerators per replica (tensor parallel), rates add up
   double battery = 0;          ///< J of battery capacity (0 = mains powered)
   PowerModel power_model = PowerModel::utilisation;
-  double power_compute_weight = 3.52;  ///< a: weight of U_compute in the activity (1); ML.ENERGY v3 H100 fit, docs/ENERGY.md
+  double power_compute_weight = 3.52;  ///< a: weight of U_compute in the activity (1); default: the pre-issue-25 H100 fit (utilisation from measured ITL), docs/ENERGY.md
   double power_memory_weight = 1.00;   ///< b: weight of U_memory in the activity (1); same fit
   /// c: activity of a running step beyond what its utilisation explains (clocks, SM
   /// occupancy of memory-bound kernels); fitted, docs/ENERGY.md. 0 = none.
