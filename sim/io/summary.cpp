@@ -4,17 +4,19 @@
 #include <cmath>
 #include <limits>
 
-#include "sim/core/rng.hpp"
 
 namespace collabsim {
 
 double percentile(std::vector<double>& v, double q) {
   if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(v.begin(), v.end());
   const double pos = q / 100.0 * static_cast<double>(v.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(pos));
   const auto hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  const auto it = v.begin() + static_cast<std::ptrdiff_t>(lo);
+  std::nth_element(v.begin(), it, v.end());
+  const double x_lo = *it;
+  const double x_hi = hi == lo ? x_lo : *std::min_element(it + 1, v.end());
+  return x_lo + (pos - static_cast<double>(lo)) * (x_hi - x_lo);
 }
 
 bool SloTargets::met(const RequestRecord& r) const {
@@ -27,8 +29,12 @@ bool SloTargets::met(const RequestRecord& r) const {
 
 void SummaryAccumulator::add(const RequestRecord& r) {
   ++s_.n_requests;
-  quality_sum_ += r.status == Status::Ok ? r.quality : 0.0;
-  quality_.push_back(r.status == Status::Ok ? r.quality : 0.0);
+  const double q = r.status == Status::Ok ? r.quality : 0.0;
+  // Welford's update of Σ(x − x̄)² with the running mean before and after this score.
+  const double mean_before = quality_sum_ / static_cast<double>(std::max<std::int64_t>(s_.n_requests - 1, 1));
+  quality_sum_ += q;
+  const double mean_after = quality_sum_ / static_cast<double>(s_.n_requests);
+  quality_m2_ += s_.n_requests == 1 ? 0.0 : (q - mean_before) * (q - mean_after);
   cost_sum_ += r.cost_usd;
   energy_sum_ += r.energy_j;
   radio_sum_ += r.energy_radio_j;
@@ -49,43 +55,31 @@ void SummaryAccumulator::add(const RequestRecord& r) {
   large_count_ += large ? 1 : 0;
   if (r.status == Status::Ok) {
     ++s_.n_ok;
-    latency_.push_back(r.latency_s);
-    ttft_.push_back(r.ttft_s);
-    if (std::isfinite(r.tpot_s)) tpot_.push_back(r.tpot_s);  // NaN: answered in one piece
+    latency_.add(r.latency_s);
+    ttft_.add(r.ttft_s);
+    if (std::isfinite(r.tpot_s)) tpot_.add(r.tpot_s);  // NaN: answered in one piece
     end_max_ = std::max(end_max_, r.arrival_s + r.latency_s);
   }
 }
 
-Summary SummaryAccumulator::finish(std::uint64_t seed) {
+Summary SummaryAccumulator::finish() {
   Summary s = s_;
   const double n = static_cast<double>(std::max<std::int64_t>(s.n_requests, 1));
   s.quality_mean = quality_sum_ / n;
   s.quality_ci95_lo = s.quality_ci95_hi = std::numeric_limits<double>::quiet_NaN();
-  if (quality_.size() > 1) {
-    RngStream rng(seed, "bootstrap");
-    const std::uint64_t m = quality_.size();
-    double sum = 0, sum_sq = 0;
-    for (int b = 0; b < kBootstrapResamples; ++b) {
-      double t = 0;
-      for (std::uint64_t i = 0; i < m; ++i) t += quality_[rng.below(m)];
-      const double mean = t / static_cast<double>(m);
-      sum += mean;
-      sum_sq += mean * mean;
-    }
-    const double B = kBootstrapResamples;
-    const double var = std::max(0.0, (sum_sq - sum * sum / B) / (B - 1));
-    const double half = 1.959963984540054 * std::sqrt(var);
+  if (s.n_requests > 1) {  // ideal bootstrap standard error of the mean: sqrt(Σ(x − x̄)²) / m
+    const double half = 1.959963984540054 * std::sqrt(std::max(0.0, quality_m2_)) / n;
     s.quality_ci95_lo = s.quality_mean - half;
     s.quality_ci95_hi = s.quality_mean + half;
   }
-  s.latency_p50_s = percentile(latency_, 50);
-  s.latency_p95_s = percentile(latency_, 95);
-  s.latency_p99_s = percentile(latency_, 99);
-  s.ttft_p50_s = percentile(ttft_, 50);
-  s.ttft_p95_s = percentile(ttft_, 95);
-  s.ttft_p99_s = percentile(ttft_, 99);
-  s.tpot_p50_s = percentile(tpot_, 50);
-  s.tpot_p99_s = percentile(tpot_, 99);
+  s.latency_p50_s = latency_.percentile(50);
+  s.latency_p95_s = latency_.percentile(95);
+  s.latency_p99_s = latency_.percentile(99);
+  s.ttft_p50_s = ttft_.percentile(50);
+  s.ttft_p95_s = ttft_.percentile(95);
+  s.ttft_p99_s = ttft_.percentile(99);
+  s.tpot_p50_s = tpot_.percentile(50);
+  s.tpot_p99_s = tpot_.percentile(99);
   s.cost_per_1k_usd = cost_sum_ / n * 1000.0;
   s.energy_per_request_j = energy_sum_ / n;
   s.radio_energy_per_request_j = radio_sum_ / n;

@@ -1,8 +1,11 @@
 #pragma once
 /// \file summary.hpp
-/// Headline metrics of one run (the /summary row), accumulated request by request.
+/// Headline metrics of one run (the /summary row), accumulated request by request in
+/// memory that does not grow with the number of requests.
 /// Percentiles use linear interpolation between order statistics (numpy's default,
-/// Hyndman & Fan type 7) over requests that completed (status ok).
+/// Hyndman & Fan type 7) over requests that completed (status ok): exact up to
+/// kExactQuantileLimit completed requests, beyond that within relative error
+/// kSketchRelativeAccuracy (QuantileSketch, quantile_sketch.hpp).
 
 #include <cstdint>
 #include <limits>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "sim/io/metric_row.hpp"
+#include "sim/io/quantile_sketch.hpp"
 #include "sim/io/record.hpp"
 
 namespace collabsim {
@@ -30,9 +34,12 @@ struct Summary {
   std::int64_t recompute_tokens = 0;
   double quality_mean = 0;          ///< mean score over all requests (failed count as 0)
   /// 95% bootstrap interval of quality_mean over the run's requests: normal interval
-  /// quality_mean ± 1.96·se, se the standard deviation of kBootstrapResamples resampled
-  /// means (Efron & Tibshirani 1993, ch. 13; stream (seed, "bootstrap")). It says how much
-  /// quality_mean depends on which questions the requests drew, not on the seed's other draws.
+  /// quality_mean ± 1.96·se (Efron & Tibshirani 1993, ch. 13), se the ideal (B → ∞)
+  /// bootstrap standard error of a mean, in closed form sqrt(Σ(x_i − x̄)²)/m over the m
+  /// request scores x_i (Efron & Tibshirani 1993, ch. 6; it is what the standard deviation
+  /// of B resampled means converges to, without their Monte-Carlo error of ~1/sqrt(2B)).
+  /// It says how much quality_mean depends on which questions the requests drew, not on
+  /// the seed's other draws. NaN with fewer than 2 requests.
   double quality_ci95_lo = 0, quality_ci95_hi = 0;
   double latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0;
   double ttft_p50_s = 0, ttft_p95_s = 0, ttft_p99_s = 0;
@@ -67,11 +74,8 @@ struct Summary {
   MetricRow columns() const;
 };
 
-/// Resamples of the quality bootstrap (normal interval from the resampled standard error;
-/// 200 suffice for a standard error, Efron & Tibshirani 1993, table 6.1).
-inline constexpr int kBootstrapResamples = 200;
-
-/// Linear-interpolation percentile (q in [0, 100]) of `v`; sorts `v`. NaN when empty.
+/// Linear-interpolation percentile (q in [0, 100]) of `v` (type 7, exact; reorders `v` by
+/// selection, no full sort). NaN when empty.
 double percentile(std::vector<double>& v, double q);
 
 /// SLO targets of a run (DistServe, Zhong et al., OSDI 2024, §2): a request attains its SLO
@@ -99,14 +103,15 @@ class SummaryAccumulator {
                               SloTargets slo = {})
       : large_(std::move(large_deployments)), origin_(origin), battery_j_(battery_j), slo_(slo) {}
   void add(const RequestRecord& r);
-  /// The summary; `seed` keys the bootstrap's random stream.
-  Summary finish(std::uint64_t seed = 1);
+  /// The summary (may be called more than once).
+  Summary finish();
 
  private:
   std::vector<bool> large_;
   std::size_t origin_ = 0;
   double battery_j_ = 0, battery_sum_ = 0;
-  std::vector<double> latency_, ttft_, tpot_, quality_;
+  QuantileSketch latency_, ttft_, tpot_;
+  double quality_m2_ = 0;  ///< Σ(x − running mean)² of the request scores (Welford 1962)
   Summary s_;
   double quality_sum_ = 0, cost_sum_ = 0, energy_sum_ = 0, radio_sum_ = 0, bytes_up_sum_ = 0, private_sum_ = 0, end_max_ = 0;
   SloTargets slo_;

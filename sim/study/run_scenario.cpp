@@ -597,7 +597,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   engine.run();
 
   RunResult res;
-  res.summary = acc.finish(sc.run.seed);
+  res.summary = acc.finish();
   write_results(out, res, st, q, join, deps, monitors, names, net, tl, spans);
   if (opt.warn)
     for (const auto& w : res.warnings) fmt::print(stderr, "warning: {}\n", w);
