@@ -20,6 +20,7 @@ struct RunArgs {
   std::string scenario, output, data_dir;
   std::vector<std::string> sets;
   bool quiet = false;
+  bool no_requests = false;  ///< summary-only: no /requests table
 };
 
 /// "phone per-user (one instance per request origin), cloud shared (2 replicas × 4 accelerators)".
@@ -57,6 +58,9 @@ Command add_run_command(CLI::App& app) {
                   "mechanism.cascade.thresholds=0.3 (repeatable)");
   run->add_option("--data-dir", args->data_dir, "folder of the shared data (default $COLLABSIM_DATA or ../shared/data)");
   run->add_flag("-q,--quiet", args->quiet, "print only the summary row");
+  run->add_flag("--no-requests", args->no_requests,
+                "summary only: leave out the per-request /requests table (every other dataset is written; "
+                "/summary is the same)");
   return {run, [args] {
             LoadOptions opt;
             opt.overrides = args->sets;
@@ -79,6 +83,7 @@ Command add_run_command(CLI::App& app) {
             }
             RunOptions ro;
             ro.inputs = &inputs;
+            ro.write_requests = !args->no_requests;
             ProgressLine line("run");
             if (stderr_is_terminal())
               ro.progress = [&line](const RunProgress& p) {
@@ -90,8 +95,9 @@ Command add_run_command(CLI::App& app) {
             print_summary_header();
             print_summary_row(sc.mechanism.name, r.summary);
             if (!args->quiet)
-              fmt::print("wrote {} ({} requests, {} events, {:.2f} s wall)\n", r.output.string(), r.summary.n_requests,
-                         r.events, r.wall_seconds);
+              fmt::print("wrote {} ({} requests{}, {} events, {:.2f} s wall)\n", r.output.string(),
+                         r.summary.n_requests, args->no_requests ? ", no /requests table" : "", r.events,
+                         r.wall_seconds);
             return kExitOk;
           }};
 }
