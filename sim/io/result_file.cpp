@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "sim/io/chunk_writer.hpp"
 #include "sim/io/output_path.hpp"
 
 namespace collabsim {
@@ -14,6 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr hsize_t kChunkRows = 8192;
+constexpr int kDeflateLevel = 1;
 
 H5::PredType h5_type(Column::Type t) {
   switch (t) {
@@ -66,16 +68,19 @@ struct ResultFile::Impl {
     props.setChunk(1, &chunk);
     // Byte shuffle + deflate level 1: smaller and cheaper than deflate 4 on these
     // row-major compound rows (measured in bench_scenario; see docs/HDF5.md).
+    // Filtered on a thread of its own (ChunkWriter), bytes as through this pipeline.
     props.setShuffle();
-    props.setDeflate(1);
+    props.setDeflate(kDeflateLevel);
     requests = std::make_unique<H5::DataSet>(file.createDataSet("requests", row_type, space, props));
     std::vector<std::string> units;
     for (const auto& c : layout.columns()) units.push_back(c.unit);
     write_units(*requests, units);
+    writer = std::make_unique<ChunkWriter>(*requests, layout.row_size(), kChunkRows, kDeflateLevel);
   }
   H5::H5File file;
   H5::CompType row_type;
   std::unique_ptr<H5::DataSet> requests;
+  std::unique_ptr<ChunkWriter> writer;  // declared last: joined before the dataset closes
 };
 
 ResultFile::ResultFile(fs::path target, RecordLayout layout, ResultFileOptions options)
@@ -133,15 +138,10 @@ void ResultFile::add(const RequestRecord& r) {
 void ResultFile::write_chunk() {
   const hsize_t rows = chunk_.size() / layout_.row_size();
   if (rows == 0) return;
-  const hsize_t new_size = written_ + rows;
-  impl_->requests->extend(&new_size);
-  H5::DataSpace file_space = impl_->requests->getSpace();
-  const hsize_t start = written_;
-  file_space.selectHyperslab(H5S_SELECT_SET, &rows, &start);
-  H5::DataSpace mem_space(1, &rows);
-  impl_->requests->write(chunk_.data(), impl_->row_type, mem_space, file_space);
-  written_ = new_size;
-  chunk_.clear();
+  impl_->writer->write(std::move(chunk_));  // filtered and written on the writer thread, in order
+  written_ += rows;
+  chunk_ = {};
+  chunk_.reserve(kChunkRows * layout_.row_size());
 }
 
 void ResultFile::write_row(const std::string& path,
@@ -210,6 +210,10 @@ void ResultFile::commit() {
     throw std::runtime_error("result file: " + std::to_string(pending_.waiting()) +
                              " request rows are waiting for request " + std::to_string(pending_.next()) +
                              ", which never finished");
+  if (impl_->writer) {
+    impl_->writer->finish();
+    impl_->writer.reset();
+  }
   if (impl_->requests) impl_->requests->close();
   if (options_.in_memory) {
     impl_->file.flush(H5F_SCOPE_GLOBAL);

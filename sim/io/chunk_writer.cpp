@@ -1,0 +1,116 @@
+#include "sim/io/chunk_writer.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace collabsim {
+
+ChunkWriter::ChunkWriter(H5::DataSet& dataset, std::size_t row_bytes, std::uint64_t chunk_rows, int level,
+                         std::size_t max_queued)
+    : ds_(dataset), row_bytes_(row_bytes), chunk_rows_(chunk_rows), level_(level),
+      max_queued_(std::max<std::size_t>(max_queued, 1)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+ChunkWriter::~ChunkWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ChunkWriter::shuffle(const unsigned char* in, unsigned char* out, std::size_t bytes, std::size_t element) {
+  const std::size_t n = element > 0 ? bytes / element : 0;
+  if (element <= 1 || n <= 1) {
+    std::memcpy(out, in, bytes);
+    return;
+  }
+  for (std::size_t j = 0; j < element; ++j) {
+    unsigned char* dst = out + j * n;
+    const unsigned char* src = in + j;
+    for (std::size_t i = 0; i < n; ++i) dst[i] = src[i * element];
+  }
+  std::memcpy(out + n * element, in + n * element, bytes - n * element);  // leftover bytes in place
+}
+
+void ChunkWriter::write(std::vector<unsigned char> rows_bytes) {
+  const std::uint64_t rows = rows_bytes.size() / row_bytes_;
+  if (rows == 0) return;
+  std::unique_lock lock(mu_);
+  if (error_) std::rethrow_exception(error_);
+  if (rows_ % chunk_rows_ != 0) throw std::logic_error("ChunkWriter: a chunk after a partial one");
+  cv_.wait(lock, [&] { return queue_.size() < max_queued_ || error_; });
+  if (error_) std::rethrow_exception(error_);
+  queue_.push_back(Job{std::move(rows_bytes), rows_});
+  rows_ += rows;
+  lock.unlock();
+  cv_.notify_all();
+}
+
+void ChunkWriter::finish() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return (queue_.empty() && !busy_) || error_; });
+  if (error_) std::rethrow_exception(error_);
+}
+
+void ChunkWriter::store(const Job& job, std::vector<unsigned char>& padded, std::vector<unsigned char>& shuffled,
+                        std::vector<unsigned char>& packed) {
+  const std::size_t chunk_bytes = static_cast<std::size_t>(chunk_rows_) * row_bytes_;
+  const unsigned char* src = job.bytes.data();
+  if (job.bytes.size() < chunk_bytes) {  // the last chunk: the rest is the fill value (zeros)
+    padded.assign(chunk_bytes, 0);
+    std::memcpy(padded.data(), job.bytes.data(), job.bytes.size());
+    src = padded.data();
+  }
+  shuffled.resize(chunk_bytes);
+  shuffle(src, shuffled.data(), chunk_bytes, row_bytes_);
+  uLongf packed_bytes = compressBound(static_cast<uLong>(chunk_bytes));
+  packed.resize(packed_bytes);
+  const int rc = compress2(packed.data(), &packed_bytes, shuffled.data(), static_cast<uLong>(chunk_bytes), level_);
+  if (rc != Z_OK) throw std::runtime_error("result file: zlib compress2 failed (" + std::to_string(rc) + ")");
+  const hsize_t extent = job.first_row + job.bytes.size() / row_bytes_;
+  ds_.extend(&extent);
+  const hsize_t offset = job.first_row;
+  if (H5Dwrite_chunk(ds_.getId(), H5P_DEFAULT, 0, &offset, packed_bytes, packed.data()) < 0)
+    throw std::runtime_error("result file: H5Dwrite_chunk failed at row " + std::to_string(job.first_row));
+}
+
+void ChunkWriter::run() {
+  std::vector<unsigned char> padded, shuffled, packed;  // reused between chunks
+  for (;;) {
+    Job job;
+    bool failed = false;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty() || stop_; });
+      if (queue_.empty()) return;  // stop with nothing left
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      failed = error_ != nullptr;
+    }
+    cv_.notify_all();  // room in the queue
+    try {
+      if (!failed) store(job, padded, shuffled, packed);
+    } catch (const H5::Exception& e) {
+      std::lock_guard lock(mu_);
+      if (!error_) error_ = std::make_exception_ptr(std::runtime_error("result file: " + e.getDetailMsg()));
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      if (!error_) error_ = std::current_exception();
+    }
+    {
+      std::lock_guard lock(mu_);
+      busy_ = false;
+    }
+    cv_.notify_all();
+  }
+}
+
+}  // namespace collabsim
