@@ -36,24 +36,35 @@ void check_input_file(const fs::path& file, const SourcePos& pos, const std::str
 bool read_line(std::istream& in, std::string& line, std::size_t max_bytes, const fs::path& file,
                std::size_t lineno) {
   line.clear();
-  std::streambuf* sb = in.rdbuf();
-  if (!sb || !in.good()) {
+  if (!in.good()) {
     in.setstate(std::ios::failbit);
     return false;
   }
+  // istream::getline into a small buffer scans the stream's buffer for '\n' (memchr in
+  // libstdc++) instead of a virtual-free call per byte; a full buffer (failbit, no '\n'
+  // yet) is appended and the read goes on, so the length check still bounds memory.
+  char buf[4096];
   bool any = false;
   for (;;) {
-    const int c = sb->sbumpc();
-    if (c == std::char_traits<char>::eof()) {
-      in.setstate(any ? std::ios::eofbit : (std::ios::eofbit | std::ios::failbit));
-      return any;
-    }
-    any = true;
-    if (c == '\n') return true;
-    if (line.size() >= max_bytes)
+    in.getline(buf, sizeof buf);
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got > 0) any = true;
+    if (in.bad()) return false;
+    const bool full = in.fail() && !in.eof() && got == sizeof buf - 1;  // no '\n' within the buffer
+    const bool delimited = !in.fail() && !in.eof();                     // '\n' extracted (counted in got)
+    line.append(buf, delimited ? got - 1 : got);
+    if (line.size() > max_bytes)
       throw InputError(SourcePos{file, lineno, 0}, "",
                        "line longer than " + std::to_string(max_bytes) + " bytes (not a file of the expected format?)");
-    line.push_back(static_cast<char>(c));
+    if (full) {
+      in.clear();
+      continue;
+    }
+    if (in.eof()) {  // the last line without '\n': a line if anything was read
+      in.clear(any ? std::ios::eofbit : (std::ios::eofbit | std::ios::failbit));
+      return any;
+    }
+    return true;
   }
 }
 

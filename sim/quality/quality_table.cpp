@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <set>
 #include <type_traits>
 #include <stdexcept>
+#include <string_view>
 
 #include "sim/core/error.hpp"
 #include "sim/core/input_file.hpp"
@@ -16,10 +18,34 @@
 namespace collabsim::quality {
 namespace {
 
-/// Splits one CSV line (RFC 4180 quoting) into fields and their 1-based columns.
+/// Splits one CSV line (RFC 4180 quoting) into fields and their 1-based columns. `out`'s
+/// strings are reused (assigned, not rebuilt), and a line without quotes is cut at its
+/// commas with memchr, so a wide table costs a copy per field, not a branch per byte.
 void split_csv(const std::string& line, std::vector<std::string>& out, std::vector<std::size_t>& cols) {
-  out.clear();
   cols.clear();
+  std::size_t n = 0;
+  auto next = [&]() -> std::string& {
+    if (n == out.size()) out.emplace_back();
+    return out[n++];
+  };
+  const char* const begin = line.data();
+  const char* end = begin + line.size();
+  if (end != begin && end[-1] == '\r') --end;  // CRLF line ending
+  const auto len = static_cast<std::size_t>(end - begin);
+  if (!std::memchr(begin, '"', len) && !std::memchr(begin, '\r', len)) {  // fast path: no quotes, no CR
+    const char* p = begin;
+    for (;;) {
+      const char* comma = static_cast<const char*>(std::memchr(p, ',', static_cast<std::size_t>(end - p)));
+      const char* stop = comma ? comma : end;
+      std::string& field = next();
+      field.assign(p, stop);
+      cols.push_back(static_cast<std::size_t>(p - begin) + 1);
+      if (!comma) break;
+      p = comma + 1;
+    }
+    out.resize(n);
+    return;
+  }
   std::string cur;
   bool quoted = false;
   std::size_t start = 0;
@@ -37,7 +63,7 @@ void split_csv(const std::string& line, std::vector<std::string>& out, std::vect
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
-      out.push_back(std::move(cur));
+      next() = std::move(cur);
       cols.push_back(start + 1);
       cur.clear();
       start = i + 1;
@@ -45,6 +71,34 @@ void split_csv(const std::string& line, std::vector<std::string>& out, std::vect
       cur += c;
     }
   }
+  out.resize(n);
+}
+
+/// As split_csv, into views: of `line` itself when it has no quotes (nothing is copied, so
+/// a row costs one memchr per field whatever the columns a scenario reads), else of
+/// `owned` (split_csv's unquoted fields). The views live as long as `line` and `owned`.
+void split_csv_views(const std::string& line, std::vector<std::string_view>& out, std::vector<std::size_t>& cols,
+                     std::vector<std::string>& owned) {
+  out.clear();
+  cols.clear();
+  const char* const begin = line.data();
+  const char* end = begin + line.size();
+  if (end != begin && end[-1] == '\r') --end;  // CRLF line ending
+  const auto len = static_cast<std::size_t>(end - begin);
+  if (!std::memchr(begin, '"', len) && !std::memchr(begin, '\r', len)) {
+    const char* p = begin;
+    for (;;) {
+      const char* comma = static_cast<const char*>(std::memchr(p, ',', static_cast<std::size_t>(end - p)));
+      const char* stop = comma ? comma : end;
+      out.emplace_back(p, static_cast<std::size_t>(stop - p));
+      cols.push_back(static_cast<std::size_t>(p - begin) + 1);
+      if (!comma) break;
+      p = comma + 1;
+    }
+    return;
+  }
+  split_csv(line, owned, cols);
+  for (const auto& f : owned) out.emplace_back(f);
 }
 
 /// Throws the "no such model" InputError for `m`, naming the 3 closest of `names`.
@@ -368,7 +422,7 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
   const std::size_t k = models.size();
   std::size_t lineno = 1;
   const std::size_t width = f.size();
-  auto num = [&](const std::string& s, std::size_t col, const std::string& key, auto& out) {
+  auto num = [&](std::string_view s, std::size_t col, const std::string& key, auto& out) {
     const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
     if (r.ec != std::errc() || r.ptr != s.data() + s.size())
       throw InputError(SourcePos{file, lineno, col}, key, "'" + quote_excerpt(s) + "' is not a number");
@@ -380,29 +434,31 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
   std::vector<std::string> header = f;
   const std::vector<std::size_t> header_cols = cols;
   std::map<std::int64_t, std::size_t> id_line;  // question id -> line, for duplicates
+  std::vector<std::string_view> row;  // the row's fields (views)
+  std::vector<std::string> owned;   // a quoted row's unquoted fields
   std::vector<std::size_t> scored(k, 0);
   while (read_line(in, line, kMaxTableLineBytes, file, lineno + 1)) {
     ++lineno;
     if (line.empty() || line == "\r") continue;
-    split_csv(line, f, cols);
-    if (f.size() != width)
+    split_csv_views(line, row, cols, owned);
+    if (row.size() != width)
       throw InputError(SourcePos{file, lineno, 1}, "row",
-                       "expected " + std::to_string(width) + " fields, got " + std::to_string(f.size()));
+                       "expected " + std::to_string(width) + " fields, got " + std::to_string(row.size()));
     std::int64_t id = 0;
-    num(f[qid], cols[qid], "question_id", id);
+    num(row[qid], cols[qid], "question_id", id);
     if (const auto [it, fresh] = id_line.emplace(id, lineno); !fresh)
       throw InputError(SourcePos{file, lineno, cols[qid]}, "question_id",
                        "question id " + std::to_string(id) + " appears twice (first on line " +
                            std::to_string(it->second) + ")");
     t.query_id_.push_back(id);
     t.line_.push_back(lineno);
-    t.category_.push_back(cat >= 0 ? f[cat] : std::string());
+    t.category_.push_back(cat >= 0 ? std::string(row[cat]) : std::string());
     std::int64_t qc = -1;
-    if (qchars >= 0 && !f[qchars].empty()) num(f[qchars], cols[qchars], "question_chars", qc);
+    if (qchars >= 0 && !row[qchars].empty()) num(row[qchars], cols[qchars], "question_chars", qc);
     t.question_chars_.push_back(qc);
-    if (ans >= 0) t.answer_.push_back(f[ans].empty() ? '\0' : f[ans][0]);
+    if (ans >= 0) t.answer_.push_back(row[ans].empty() ? '\0' : row[ans][0]);
     for (std::size_t m = 0; m < k; ++m) {
-      const auto& cell = f[score_col[m]];
+      const auto& cell = row[score_col[m]];
       double v = std::numeric_limits<double>::quiet_NaN();
       if (!cell.empty()) {
         num(cell, cols[score_col[m]], header[score_col[m]], v);
@@ -411,10 +467,10 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
         ++scored[m];
       }
       t.score_[m].push_back(v);
-      if (pred_col[m] >= 0) t.pred_[m].push_back(f[pred_col[m]].empty() ? '\0' : f[pred_col[m]][0]);
+      if (pred_col[m] >= 0) t.pred_[m].push_back(row[pred_col[m]].empty() ? '\0' : row[pred_col[m]][0]);
       if (out_col[m] >= 0) {
         std::int64_t oc = -1;
-        if (!f[out_col[m]].empty()) num(f[out_col[m]], cols[out_col[m]], header[out_col[m]], oc);
+        if (!row[out_col[m]].empty()) num(row[out_col[m]], cols[out_col[m]], header[out_col[m]], oc);
         t.out_chars_[m].push_back(oc);
       }
     }
