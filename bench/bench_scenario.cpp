@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void BM_DefaultScenario(benchmark::State& state, const std::string& mechanism) {
+void BM_DefaultScenario(benchmark::State& state, const std::string& mechanism, bool write_requests = true) {
   LoadOptions opt;
   opt.overrides = {"mechanism.name=" + mechanism};
   if (const char* d = std::getenv("COLLABSIM_DATA")) opt.data_dir = d;
@@ -24,7 +24,9 @@ void BM_DefaultScenario(benchmark::State& state, const std::string& mechanism) {
   const Scenario sc = load_scenario(fs::path(COLLABSIM_SOURCE_DIR) / "scenarios" / "edge_cloud_cascade.toml", opt);
   double events = 0, requests = 0;
   for (auto _ : state) {
-    const RunResult r = run_scenario(sc);
+    RunOptions ro;
+    ro.write_requests = write_requests;  // false: summary only (collabsim run --no-requests)
+    const RunResult r = run_scenario(sc, ro);
     events = static_cast<double>(r.events);
     requests = static_cast<double>(r.summary.n_requests);
   }
@@ -38,5 +40,8 @@ void BM_DefaultScenario(benchmark::State& state, const std::string& mechanism) {
 
 BENCHMARK_CAPTURE(BM_DefaultScenario, cascade, std::string("cascade"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK_CAPTURE(BM_DefaultScenario, large_only, std::string("large_only"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_DefaultScenario, cascade_summary_only, std::string("cascade"), false)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
 
 BENCHMARK_MAIN();
