@@ -17,18 +17,19 @@
 # instead of once per test.
 
 set(COLLABSIM_SUITES_unit
-  AllReduceTable AzureTrace BandwidthSeries Calibration CalendarQueue CompareMetric CompareSweeps Engine FramePool
+  AllReduceTable AzureTrace BandwidthSeries Calibration CalendarQueue ChunkWriter CompareMetric CompareSweeps Engine FramePool
   GeneratorKeys Generators Golden HardenAzure HardenEngine HardenMooncake HardenParams HardenQuality HardenQuestions
   HardenTime HardenTraces HardenUnits HardenWeights LinUcb MetricCatalog Metrics MooncakeTrace Outage Params
-  PrefixCache ProfileTable QualityTable QuestionCorpus QueueTest QueueingShortRuns RequestAttributes Rng Roofline
-  RowReorderBuffer Rrc SplitwiseCalibration SweepSpec TextFeatures Tolerances Units)
+  PrefixCache ProfileTable QualityTable QuantileSketch QuestionCorpus QueueTest QueueingShortRuns ReadLine
+  RequestAttributes Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
+  Tolerances Units)
 set(COLLABSIM_SUITES_simulation
   Agreement Autoscale Batching Disaggregation EndToEnd HardenRegistry HardenScenario HeterogeneousPool Irt
   KernelScoring LmPair Network Power PrefixServing QualitySources RadioNetwork RadioRun RouterAttack RouterTraining
   RunInvariants Scenarios SharedEdgeBox Spans Speculative TokenRouter TokenRoutingQuality)
 set(COLLABSIM_SUITES_cli
-  BadInput Cli CompareCli GeneratorCli HardenCli Run ServiceTime SplitwiseProfile Sweep TargetShare TestSupport
-  TraceExport)
+  BadInput Cli CompareCli GeneratorCli HardenCli Run ServiceTime SplitwiseProfile SummaryOnly Sweep TargetShare
+  TestSupport TraceExport)
 set(COLLABSIM_SUITES_statistical
   ArrivalStatistics QueueingCli QueueingValidation)
 set(COLLABSIM_SHARED_SUITES CompareCli EndToEnd Speculative)
