@@ -160,11 +160,16 @@ def main(argv=None) -> int:
             print(f"error: --only: unknown figure {', '.join(unknown)} (figures: {', '.join(figures.FIGURES)})",
                   file=sys.stderr)
             return 2
-    try:
-        loaded = [load(p) for p in args.files]
-    except NotAResult as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    loaded = []
+    for path in args.files:
+        try:
+            loaded.append(load(path))
+        except NotAResult as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except Exception as e:  # a damaged file: one line naming it, never a traceback
+            print(f"error: {path}: cannot be read as a collabsim result ({type(e).__name__}: {e})", file=sys.stderr)
+            return 2
     points = [pt for f in loaded for pt in f["points_list"]]
     run_points = [p for p in points if p["kind"] == "run"]
     default_run_labels(run_points)
@@ -200,9 +205,10 @@ def main(argv=None) -> int:
             print(f"figure {name}: {', '.join(shown)}")
         except figures.Skip as e:
             print(f"skip {name}: {e}")
-        except Exception:  # one broken figure must not lose the others
-            print(f"error in figure {name}:", file=sys.stderr)
-            traceback.print_exc()
+        except Exception as e:  # one broken figure must not lose the others
+            print(f"error in figure {name}: {type(e).__name__}: {e}", file=sys.stderr)
+            if os.environ.get("COLLABSIM_DEBUG"):
+                traceback.print_exc()
             status = 1
     rows = summary_rows(points)
     with open(os.path.join(args.outdir, "summary.csv"), "w", newline="") as fh:

@@ -22,7 +22,7 @@ namespace {
 
 struct CheckArgs {
   std::string golden, data_dir;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, allow_missing;
   bool update = false;
   int threads = 0;
 };
@@ -49,7 +49,7 @@ CheckTally tally(const GoldenFile& golden, const std::vector<GoldenCaseResult>& 
       ++t.metrics;
       t.better += m.verdict == Verdict::better;
       t.changed += m.verdict == Verdict::changed;
-      if (m.verdict == Verdict::worse) {
+      if (fails(m.verdict)) {  // WORSE or MISSING
         ++t.worse;
         t.regressed += (t.regressed.empty() ? "" : ", ") + golden.cases[i].name + "/" + m.metric;
       }
@@ -67,6 +67,11 @@ int run_check(const CheckArgs& args) {
       args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!args.data_dir.empty()) opt.data_dir = args.data_dir;
   opt.sets = args.sets;
+  for (const auto& m : args.allow_missing) {
+    if (!find_metric(m))
+      throw InputError(SourcePos{}, "--allow-missing", "unknown metric '" + m + "'" + did_you_mean_metric(m));
+    opt.allow_missing.insert(m);
+  }
   ProgressLine line("check");
   if (stderr_is_terminal())
     opt.progress = [&line](std::size_t done, std::size_t total) {
@@ -84,7 +89,7 @@ int run_check(const CheckArgs& args) {
   std::cout.flush();
 
   const CheckTally t = tally(golden, results);
-  fmt::print("{} metrics in {} cases: {} WORSE, {} better, {} changed without direction; {:.1f} s wall\n",
+  fmt::print("{} metrics in {} cases: {} WORSE or MISSING, {} better, {} changed without direction; {:.1f} s wall\n",
              t.metrics, results.size() - t.failed, t.worse, t.better, t.changed, wall);
   if (t.failed) {
     std::fflush(stdout);
@@ -122,6 +127,8 @@ Command add_check_command(CLI::App& app) {
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--data-dir", args->data_dir, "folder of the shared data (default $COLLABSIM_DATA or ../shared/data)");
   cmd->add_option("--set", args->sets, "override a scenario key in every case, after the case's own `set` (repeatable)");
+  cmd->add_option("--allow-missing", args->allow_missing,
+                  "accept a NaN value of METRIC (n/a instead of MISSING; repeatable)");
   cmd->footer(
       "\nGolden file:\n"
       "  [[case]]\n"
@@ -134,8 +141,11 @@ Command add_check_command(CLI::App& app) {
       "A metric worse than its recorded value beyond the tolerance (in its direction, see\n"
       "`collabsim compare --help`) is a regression; better beyond it is reported as \"better:\n"
       "update the golden\" and does not fail; a metric without direction (large_share) that moved\n"
-      "is \"changed\" and does not fail. `value` may be left out before the first --update.\n\n"
-      "Exit status: 0 all cases hold (or --update wrote the file), 1 a regression, 2 bad input\n"
+      "is \"changed\" and does not fail. `value` may be left out before the first --update.\n"
+      "A metric that comes out NaN or infinite is MISSING and fails (--allow-missing METRIC to\n"
+      "accept it); a recorded value is always finite (NaN in a golden file is refused, and\n"
+      "--update refuses to write one).\n\n"
+      "Exit status: 0 all cases hold (or --update wrote the file), 1 a regression or a MISSING value, 2 bad input\n"
       "(an unknown key or metric in the golden file, a case whose scenario or overrides fail).");
   return {cmd, [args] { return run_check(*args); }};
 }

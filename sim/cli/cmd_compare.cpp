@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "sim/cli/commands.hpp"
+#include "sim/core/error.hpp"
+#include "sim/io/provenance.hpp"
 #include "sim/results/compare.hpp"
 #include "sim/results/metric_catalog.hpp"
 
@@ -17,7 +19,7 @@ namespace {
 
 struct CompareArgs {
   std::string base, now;
-  std::vector<std::string> tols;
+  std::vector<std::string> tols, allow_missing;
   bool only_changes = false;
 };
 
@@ -44,10 +46,15 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_option("--tol", args->tols,
                   "tolerance: METRIC=±X (absolute, in the metric's unit), METRIC=±X% (relative to BASE), or ±X% "
                   "(the default for every metric; repeatable)");
+  cmd->add_option("--allow-missing", args->allow_missing,
+                  "accept NaN or absence of METRIC in NEW (n/a instead of MISSING); `points` accepts points of "
+                  "BASE that NEW lacks (repeatable)");
   cmd->add_flag("--only-changes", args->only_changes, "print only the rows whose verdict is not ok");
   cmd->footer(
       "\nVerdicts: ok (within tolerance), better, WORSE (a regression), changed (a metric without a\n"
-      "direction moved: shown, never a regression), n/a (NaN on one side only; NaN on both is equal).\n"
+      "direction moved: shown, never a regression), MISSING (NaN or absent in NEW where BASE has a\n"
+      "number, or a point of BASE that NEW lacks: a failure like WORSE, unless --allow-missing\n"
+      "names it), n/a (NaN in BASE only; NaN on both sides is equal).\n"
       "The default tolerance is 0: any change in the worse direction beyond 1e-12 relative is a\n"
       "regression. ± may be written +- or left out.\n\n"
       "Two sweeps are compared point by point, rows matched by their swept values and seed_index.\n"
@@ -56,12 +63,20 @@ Command add_compare_command(CLI::App& app) {
       "tolerance AND beyond the confidence intervals: |mean_new - mean_base| > sqrt(hw_base^2 +\n"
       "hw_new^2), hw the half-width of each side's 95% Student-t interval over seeds.\n"
       "A point that ran in BASE and failed in NEW is a regression (metric `status`).\n\n"
-      "Exit status: 0 no regression, 1 a regression, 2 bad input (missing or non-HDF5 file, a run\n"
-      "compared with a sweep, sweeps with different axes, a bad --tol).\n\n" +
+      "Both files' recorded inputs (/inputs: path and SHA-256) are held against each other: a\n"
+      "warning names each input whose content differs.\n\n"
+      "Exit status: 0 no regression, 1 a regression or a MISSING value, 2 bad input (missing,\n"
+      "damaged or non-HDF5 file, a run compared with a sweep, sweeps with different axes, a bad --tol).\n\n" +
       metric_list());
   return {cmd, [args] {
             Tolerances tol;
             for (const auto& t : args->tols) tol.add(t);
+            for (const auto& m : args->allow_missing) {
+              if (m != "points" && !find_metric(m))
+                throw InputError(SourcePos{}, "--allow-missing",
+                                 fmt::format("unknown metric '{}'{}", m, did_you_mean_metric(m)));
+              tol.allow_missing.insert(m);
+            }
             const ResultSet base = read_result_set(args->base);
             const ResultSet now = read_result_set(args->now);
             const ComparisonReport rep = compare_results(base, now, tol);
@@ -70,16 +85,19 @@ Command add_compare_command(CLI::App& app) {
                        now.description, rep.mode,
                        *unit ? fmt::format(", {}{}{} matched", rep.points, unit, rep.points == 1 ? "" : "s") : "");
             std::cout.flush();
+            for (const auto& d : input_differences(base.inputs, now.inputs))
+              fmt::print(stderr, "warning: inputs differ: {}\n", d);
             print_report(std::cout, rep, args->only_changes);
-            std::size_t better = 0, worse = 0, changed = 0, na = 0;
+            std::size_t better = 0, worse = 0, changed = 0, na = 0, missing = 0;
             for (const auto& r : rep.rows) {
               better += r.m.verdict == Verdict::better;
               worse += r.m.verdict == Verdict::worse;
+              missing += r.m.verdict == Verdict::missing;
               changed += r.m.verdict == Verdict::changed;
               na += r.m.verdict == Verdict::na;
             }
-            fmt::print("{} comparisons: {} better, {} WORSE, {} changed without direction, {} n/a\n", rep.rows.size(),
-                       better, worse, changed, na);
+            fmt::print("{} comparisons: {} better, {} WORSE, {} MISSING, {} changed without direction, {} n/a\n",
+                       rep.rows.size(), better, worse, missing, changed, na);
             if (!rep.regression()) {
               fmt::print("no regression\n");
               return kExitOk;

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "sim/cli/commands.hpp"
+#include "sim/results/compare.hpp"
 
 #ifndef COLLABSIM_DEFAULT_SOURCE_DIR
 #define COLLABSIM_DEFAULT_SOURCE_DIR ""
@@ -116,6 +117,9 @@ Command add_plot_command(CLI::App& app) {
               fmt::print(stderr, "error: {} not found (install python3-h5py python3-matplotlib)\n", kPython);
               return 1;
             }
+            // Every file through the checked reader first (h5_reader.hpp): a damaged or foreign
+            // file is bad input naming it (exit 2), never a Python traceback.
+            for (const auto& f : opt->files) read_result_set(f);
             std::vector<std::string> args = {kPython, script.string()};
             for (const auto& f : opt->files) args.push_back(f);
             args.insert(args.end(), {"-o", opt->outdir, "--format", opt->format});

@@ -52,7 +52,9 @@ Command add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 result file");
   run->add_option("scenario", args->scenario, "scenario TOML file")->required();
-  run->add_option("-o,--output", args->output, "result file (default results/<name>.h5)");
+  run->add_option("-o,--output", args->output,
+                  "result file (default results/<name>.h5, results/<name>-<mechanism>.h5 with --set "
+                  "mechanism.name=...); an existing file is replaced only if it is an HDF5 result, never an input");
   run->add_option("--set", args->sets,
                   "override a scenario key: section.key=value, e.g. workload.rate_scale=2 or "
                   "mechanism.cascade.thresholds=0.3 (repeatable)");

@@ -2,6 +2,7 @@
 /// `collabsim trace-export RESULT.h5 -o trace.json [--requests N]`: request timelines as
 /// Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing (io/trace_export.hpp).
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "sim/cli/commands.hpp"
+#include "sim/core/error.hpp"
 #include "sim/io/output_path.hpp"
 #include "sim/io/trace_export.hpp"
 
@@ -28,6 +30,12 @@ Command add_trace_export_command(CLI::App& app) {
   cmd->add_option("--requests", a->requests, "export the first N request ids (0 = all)")
       ->check(CLI::NonNegativeNumber);
   return {cmd, [a] {
+            {  // the JSON never replaces the result it is made from (W6)
+              std::error_code ec;
+              if (std::filesystem::equivalent(a->output, a->file, ec))
+                throw InputError(SourcePos{"command line", 0, 0}, "-o",
+                                 "'" + a->output + "' is the result file being exported; choose another output path");
+            }
             TraceExportStats st;
             const std::string text = chrome_trace_json(a->file, TraceExportOptions{a->requests}, &st);
             write_file_atomically(a->output, std::vector<unsigned char>(text.begin(), text.end()));

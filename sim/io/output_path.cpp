@@ -13,6 +13,9 @@
 #include <ctime>
 #include <mutex>
 
+#include <H5Fpublic.h>
+#include <H5Epublic.h>
+
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
@@ -34,6 +37,16 @@ const char* kind_of(fs::file_type t) {
 }
 
 }  // namespace
+
+void check_result_target(const fs::path& target) {
+  std::error_code ec;
+  if (!fs::is_regular_file(target, ec) || fs::file_size(target, ec) == 0) return;
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (H5Fis_hdf5(target.string().c_str()) > 0) return;
+  throw InputError(SourcePos{"command line", 0, 0}, "-o",
+                   "'" + target.string() + "' exists and is not an HDF5 result file; refusing to replace it "
+                   "(a result only replaces an earlier result: remove the file or choose another output path)");
+}
 
 fs::path resolve_output_target(const fs::path& target) {
   const SourcePos pos{"command line", 0, 0};

@@ -19,6 +19,10 @@ namespace collabsim {
 /// its folder cannot be created.
 std::filesystem::path resolve_output_target(const std::filesystem::path& target);
 
+/// Throws InputError (key "-o") when `target` is an existing, non-empty file that is not
+/// HDF5 (a scenario, a trace, a card): a result file only ever replaces an earlier result.
+void check_result_target(const std::filesystem::path& target);
+
 /// The current time as UTC ISO 8601 ("2026-12-02T07:18:46Z"), for the `created` attribute.
 std::string utc_now();
 

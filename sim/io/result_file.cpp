@@ -88,6 +88,7 @@ ResultFile::ResultFile(fs::path target, RecordLayout layout, ResultFileOptions o
   H5::Exception::dontPrint();
   if (!options_.in_memory) {
     target_ = resolve_output_target(target_);
+    check_result_target(target_);
     remove_stale_temps(target_);
     tmp_ = temp_path_for(target_);
     register_temp(tmp_);

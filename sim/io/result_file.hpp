@@ -32,7 +32,9 @@ namespace collabsim {
 /// recompute_tokens (and api_energy_estimate_per_request_j with an API energy card); status 4
 /// (out of memory); optional /requests columns (prefix_hit_tokens, request attributes);
 /// /links/<name>/summary for RRC links.
-inline constexpr std::int64_t kResultSchemaVersion = 4;
+/// 5: /inputs (role, path, bytes, sha256 of every input file: provenance.hpp) in run and
+/// sweep files; readers refuse files of a newer version.
+inline constexpr std::int64_t kResultSchemaVersion = 5;
 
 /// How a ResultFile is written.
 struct ResultFileOptions {

@@ -1,19 +1,19 @@
 #include "sim/io/trace_export.hpp"
 
-#include <H5Cpp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <queue>
 #include <set>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/core/error.hpp"
 #include "sim/core/input_file.hpp"
-#include "sim/io/h5_table.hpp"
+#include "sim/io/h5_reader.hpp"
 
 namespace collabsim {
 namespace {
@@ -33,37 +33,35 @@ struct Slice {
   int pid = 0, tid = 0;
 };
 
-std::vector<double> numeric(const H5::H5File& f, const std::filesystem::path& file, const std::string& path,
-                            const std::string& field) {
-  auto v = read_numeric_field(f, path, field);
-  if (!v) throw InputError(SourcePos{file, 0, 0}, "", "/" + path + " has no numeric field '" + field + "'");
-  return std::move(*v);
-}
-
-std::vector<std::string> strings(const H5::H5File& f, const std::filesystem::path& file, const std::string& path,
-                                 const std::string& field) {
-  auto v = read_string_field(f, path, field);
-  if (!v) throw InputError(SourcePos{file, 0, 0}, "", "/" + path + " has no string field '" + field + "'");
-  return std::move(*v);
-}
-
 const char* status_name(double s) {
   return s == 0 ? "ok" : s == 1 ? "failed" : s == 2 ? "timed_out" : s == 3 ? "context_exceeded" : "out_of_memory";
 }
 
-/// Assigns tids so that slices of one pid that share a tid never overlap: first lane whose
-/// last slice ended at or before the start (slices sorted by start, longer first).
+/// Assigns tids so that slices of one pid that share a tid never overlap: the lowest lane
+/// whose last slice ended at or before the start (slices sorted by start, longer first).
+/// Sweep line over a heap of busy lanes (by end) and a heap of free lanes: O(n log n).
 void assign_lanes(std::vector<Slice*>& slices) {
   std::stable_sort(slices.begin(), slices.end(), [](const Slice* a, const Slice* b) {
     return a->start != b->start ? a->start < b->start : a->end > b->end;
   });
-  std::vector<double> lane_end;
+  using Busy = std::pair<double, int>;  // (end, lane)
+  std::priority_queue<Busy, std::vector<Busy>, std::greater<>> busy;
+  std::priority_queue<int, std::vector<int>, std::greater<>> free;
+  int lanes = 0;
   for (Slice* s : slices) {
-    std::size_t k = 0;
-    while (k < lane_end.size() && lane_end[k] > s->start) ++k;
-    if (k == lane_end.size()) lane_end.push_back(s->end);
-    lane_end[k] = s->end;
-    s->tid = static_cast<int>(k) + 1;
+    while (!busy.empty() && busy.top().first <= s->start) {
+      free.push(busy.top().second);
+      busy.pop();
+    }
+    int k;
+    if (free.empty()) {
+      k = lanes++;
+    } else {
+      k = free.top();
+      free.pop();
+    }
+    busy.emplace(s->end, k);
+    s->tid = k + 1;
   }
 }
 
@@ -72,31 +70,38 @@ void assign_lanes(std::vector<Slice*>& slices) {
 std::string chrome_trace_json(const std::filesystem::path& file, const TraceExportOptions& opt,
                               TraceExportStats* stats) {
   const SourcePos at{file, 0, 0};
-  check_input_file(file, SourcePos{}, "", "result file");
-  H5::Exception::dontPrint();
-  if (H5Fis_hdf5(file.string().c_str()) <= 0) throw InputError(at, "", "not an HDF5 file (expected a collabsim run file)");
-  const H5::H5File f(file.string(), H5F_ACC_RDONLY);
-  if (!f.nameExists("requests"))
+  const H5Reader f(file, opt.isolate);
+  if (!f.exists("requests"))
     throw InputError(at, "", "no /requests table (a sweep file, or a run written without requests)");
-  if (!f.nameExists("spans"))
+  if (!f.exists("spans"))
     throw InputError(at, "", "no /spans table: run the scenario with --set run.record_spans=true");
+  const H5TableInfo spans = f.table("spans"), requests = f.table("requests");
+  const auto sp_id = f.numbers(spans, "request_id");
+  const auto sp_start = f.numbers(spans, "start_s");
+  const auto sp_end = f.numbers(spans, "end_s");
+  const auto sp_track = f.strings(spans, "track");
+  const auto sp_kind = f.strings(spans, "kind");
+  const auto sp_dep = f.strings(spans, "deployment");
+  const auto rq_id = f.numbers(requests, "request_id");
+  const auto rq_arrival = f.numbers(requests, "arrival_s");
+  const auto rq_latency = f.numbers(requests, "latency_s");
+  const auto rq_ttft = f.numbers(requests, "ttft_s");
+  const auto rq_status = f.numbers(requests, "status");
+  const auto rq_route = f.numbers(requests, "route");
+  const auto rq_quality = f.numbers(requests, "quality");
+  const auto rq_prompt = f.numbers(requests, "prompt_tokens");
+  const auto rq_output = f.numbers(requests, "output_tokens");
+  for (std::size_t i = 0; i < sp_id.size(); ++i)
+    if (!std::isfinite(sp_start[i]) || !std::isfinite(sp_end[i]) || sp_end[i] < sp_start[i])
+      throw InputError(at, "/spans", fmt::format("row {}: span [{}, {}] s is not a finite interval", i, sp_start[i],
+                                                 sp_end[i]));
 
-  const auto sp_id = numeric(f, file, "spans", "request_id");
-  const auto sp_start = numeric(f, file, "spans", "start_s");
-  const auto sp_end = numeric(f, file, "spans", "end_s");
-  const auto sp_track = strings(f, file, "spans", "track");
-  const auto sp_kind = strings(f, file, "spans", "kind");
-  const auto sp_dep = strings(f, file, "spans", "deployment");
-  const auto rq_id = numeric(f, file, "requests", "request_id");
-  const auto rq_arrival = numeric(f, file, "requests", "arrival_s");
-  const auto rq_latency = numeric(f, file, "requests", "latency_s");
-  const auto rq_ttft = numeric(f, file, "requests", "ttft_s");
-  const auto rq_status = numeric(f, file, "requests", "status");
-  const auto rq_route = numeric(f, file, "requests", "route");
-  const auto rq_quality = numeric(f, file, "requests", "quality");
-  const auto rq_prompt = numeric(f, file, "requests", "prompt_tokens");
-  const auto rq_output = numeric(f, file, "requests", "output_tokens");
-
+  for (std::size_t i = 0; i < rq_id.size(); ++i)
+    if (!std::isfinite(rq_id[i]) || std::fabs(rq_id[i]) > 9e15 || !std::isfinite(rq_arrival[i]))
+      throw InputError(at, "/requests", fmt::format("row {}: request_id or arrival_s is not a finite number", i));
+  for (std::size_t i = 0; i < sp_id.size(); ++i)
+    if (!std::isfinite(sp_id[i]) || std::fabs(sp_id[i]) > 9e15)
+      throw InputError(at, "/spans", fmt::format("row {}: request_id is not a finite number", i));
   std::map<double, std::size_t> row_of;  // request id → /requests row
   for (std::size_t i = 0; i < rq_id.size(); ++i) row_of.emplace(rq_id[i], i);
   std::set<double> ids(sp_id.begin(), sp_id.end());
@@ -113,7 +118,9 @@ std::string chrome_trace_json(const std::filesystem::path& file, const TraceExpo
   for (double id : chosen) {
     const std::size_t r = row_of[id];
     slices.push_back(Slice{r, "requests", "request " + std::to_string(static_cast<long long>(id)), "",
-                           rq_arrival[r], rq_arrival[r] + rq_latency[r], false});
+                           rq_arrival[r],
+                           rq_arrival[r] + (std::isfinite(rq_latency[r]) && rq_latency[r] > 0 ? rq_latency[r] : 0),
+                           false});
   }
   for (std::size_t i = 0; i < sp_id.size(); ++i)
     if (chosen.count(sp_id[i]))

@@ -9,8 +9,8 @@
 /// direction, origin compute, the mechanism's steps) plus a "requests" process whose slices
 /// are the selected requests' lifetimes [arrival, arrival + latency] with their outcome in
 /// args. Slices that overlap on one track (batched sequences, concurrent users) go to
-/// separate lanes (threads) of that process, assigned greedily in start order, so every
-/// lane holds disjoint slices. Flow arrows join a request's lifetime slice to its first
+/// separate lanes (threads) of that process, assigned greedily in start order by a sweep
+/// line (O(n log n)), so every lane holds disjoint slices. Flow arrows join a request's lifetime slice to its first
 /// span and each span to the next in time (mechanism steps excluded).
 
 #include <cstddef>
@@ -21,6 +21,7 @@ namespace collabsim {
 
 struct TraceExportOptions {
   std::size_t max_requests = 100;  ///< the first N request ids that have spans (0 = all)
+  bool isolate = true;             ///< probe the file in a child process first (h5_reader.hpp)
 };
 
 struct TraceExportStats {
@@ -32,7 +33,9 @@ struct TraceExportStats {
 
 /// The Chrome trace JSON of `result` (a run file). Throws InputError naming the file when
 /// it is not a collabsim run file or has no /spans (then it says to run with
-/// run.record_spans = true), or when a span names a request that /requests lacks.
+/// run.record_spans = true), when a span names a request that /requests lacks, when a
+/// table has another shape or type than a run file's, or when a span is not a finite
+/// interval (all reads checked, h5_reader.hpp).
 std::string chrome_trace_json(const std::filesystem::path& result, const TraceExportOptions& options,
                               TraceExportStats* stats = nullptr);
 

@@ -1,7 +1,6 @@
 #include "sim/config/toml_params.hpp"
 #include "sim/results/compare.hpp"
 
-#include <H5Cpp.h>
 
 #include <algorithm>
 #include <charconv>
@@ -13,6 +12,8 @@
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
+#include "sim/io/h5_reader.hpp"
+#include "sim/io/result_file.hpp"
 
 namespace collabsim {
 namespace {
@@ -111,6 +112,7 @@ std::string_view to_string(Verdict v) {
     case Verdict::better: return "better";
     case Verdict::worse: return "WORSE";
     case Verdict::changed: return "changed";
+    case Verdict::missing: return "MISSING";
     case Verdict::na: break;
   }
   return "n/a";
@@ -128,7 +130,9 @@ MetricComparison compare_metric(std::string_view metric, std::string_view unit, 
   m.seeds = seeds;
   const bool nan_base = std::isnan(base), nan_new = std::isnan(now);
   if (nan_base || nan_new) {
-    m.verdict = nan_base && nan_new ? Verdict::ok : Verdict::na;  // NaN == NaN; one side NaN: shown only
+    // NaN == NaN (undefined on both sides, e.g. slo_attainment without targets); NaN in NEW
+    // only: the value is gone, a failure; NaN in BASE only: shown, not a failure.
+    m.verdict = nan_base && nan_new ? Verdict::ok : nan_new ? Verdict::missing : Verdict::na;
     return m;
   }
   if (base == now) {  // also +inf == +inf
@@ -174,156 +178,26 @@ MetricComparison compare_metric(std::string_view metric, double base, double now
 
 namespace {
 
-/// A 1-D compound dataset opened for reading fields by name.
-struct Table {
-  Table(std::string p, H5::DataSet d) : path(std::move(p)), ds(std::move(d)), type(ds.getCompType()) {}
-  std::string path;
-  H5::DataSet ds;
-  H5::CompType type;
-  hsize_t rows = 0;
-  std::vector<std::string> names;
-  std::vector<H5T_class_t> classes;
-  std::map<std::string, std::string> units;  ///< field → unit, from the `units` attribute
-
-  bool has(const std::string& field) const { return std::find(names.begin(), names.end(), field) != names.end(); }
-  bool numeric(std::size_t i) const { return classes[i] == H5T_INTEGER || classes[i] == H5T_FLOAT; }
-};
-
-std::vector<std::string> read_string_array_attr(const H5::Attribute& a) {
-  hsize_t n = 0;
-  H5::DataSpace sp = a.getSpace();
-  if (sp.getSimpleExtentNdims() != 1) return {};
-  sp.getSimpleExtentDims(&n);
-  std::vector<std::string> out;
-  H5::StrType ft = a.getStrType();
-  if (ft.isVariableStr()) {
-    std::vector<char*> ptrs(n, nullptr);
-    H5::StrType st(H5::PredType::C_S1, H5T_VARIABLE);
-    a.read(st, ptrs.data());
-    for (auto* p : ptrs) out.emplace_back(p ? p : "");
-    H5Dvlen_reclaim(st.getId(), sp.getId(), H5P_DEFAULT, ptrs.data());
-  } else {
-    const std::size_t size = ft.getSize();
-    std::vector<char> buf(n * size);
-    a.read(ft, buf.data());
-    for (hsize_t i = 0; i < n; ++i) out.emplace_back(buf.data() + i * size, strnlen(buf.data() + i * size, size));
-  }
-  return out;
-}
-
-std::string read_string_attr(const H5::H5File& f, const std::string& name) {
-  H5::Attribute a = f.openAttribute(name);
-  std::string s;
-  a.read(a.getStrType(), s);
-  return s.substr(0, s.find('\0'));
-}
-
-/// A root attribute as text (strings as they are, integers in decimal), "" if absent.
-std::string attr_text(const H5::H5File& f, const std::string& name) {
-  if (!f.attrExists(name)) return "";
-  H5::Attribute a = f.openAttribute(name);
-  if (a.getTypeClass() == H5T_STRING) {
-    std::string s;
-    a.read(a.getStrType(), s);
-    return s.substr(0, s.find('\0'));
-  }
-  if (a.getTypeClass() == H5T_INTEGER && a.getSpace().getSimpleExtentNpoints() == 1) {
-    std::int64_t v = 0;
-    a.read(H5::PredType::NATIVE_INT64, &v);
-    return std::to_string(v);
-  }
-  return "";
-}
-
-Table open_table(const H5::H5File& f, const std::string& path) {
-  H5::DataSet ds = f.openDataSet(path);
-  if (ds.getTypeClass() != H5T_COMPOUND) throw std::runtime_error("/" + path + " is not a table of named fields");
-  Table t(path, ds);
-  H5::DataSpace sp = t.ds.getSpace();
-  if (sp.getSimpleExtentNdims() != 1) throw std::runtime_error("/" + path + " is not one-dimensional");
-  sp.getSimpleExtentDims(&t.rows);
-  for (int i = 0; i < t.type.getNmembers(); ++i) {
-    t.names.push_back(t.type.getMemberName(static_cast<unsigned>(i)));
-    t.classes.push_back(t.type.getMemberClass(static_cast<unsigned>(i)));
-  }
-  if (t.ds.attrExists("units")) {
-    try {
-      const auto u = read_string_array_attr(t.ds.openAttribute("units"));
-      for (std::size_t i = 0; i < u.size() && i < t.names.size(); ++i) t.units[t.names[i]] = u[i];
-    } catch (const H5::Exception&) {
-      // units are a convenience: fall back to the catalog's
-    }
-  }
-  return t;
-}
-
-std::vector<double> read_numbers(const Table& t, const std::string& field) {
-  H5::CompType ct(sizeof(double));
-  ct.insertMember(field, 0, H5::PredType::NATIVE_DOUBLE);
-  std::vector<double> out(t.rows);
-  if (t.rows) t.ds.read(out.data(), ct);
-  return out;
-}
-
-std::vector<std::string> read_strings(const Table& t, const std::string& field) {
-  const int idx = t.type.getMemberIndex(field);
-  H5::StrType st = t.type.getMemberStrType(static_cast<unsigned>(idx));
-  std::vector<std::string> out;
-  if (st.isVariableStr()) {
-    H5::StrType vt(H5::PredType::C_S1, H5T_VARIABLE);
-    H5::CompType ct(sizeof(char*));
-    ct.insertMember(field, 0, vt);
-    std::vector<char*> ptrs(t.rows, nullptr);
-    if (t.rows) t.ds.read(ptrs.data(), ct);
-    for (auto* p : ptrs) out.emplace_back(p ? p : "");
-    if (t.rows) H5Dvlen_reclaim(ct.getId(), t.ds.getSpace().getId(), H5P_DEFAULT, ptrs.data());
-  } else {
-    const std::size_t size = st.getSize();
-    H5::CompType ct(size);
-    ct.insertMember(field, 0, st);
-    std::vector<char> buf(t.rows * size);
-    if (t.rows) t.ds.read(buf.data(), ct);
-    for (hsize_t i = 0; i < t.rows; ++i) {
-      std::string s(buf.data() + i * size, strnlen(buf.data() + i * size, size));
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      out.push_back(std::move(s));
-    }
-  }
-  return out;
-}
-
-bool link_exists(const H5::H5File& f, const std::string& path) {
-  std::string prefix;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto slash = path.find('/', start);
-    prefix = path.substr(0, slash);
-    if (H5Lexists(f.getId(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return true;
-}
-
 /// The swept values of every row of `t` as display text and matching keys.
-void read_params(const Table& t, const std::vector<std::string>& axes, std::vector<ResultRow>& rows) {
+void read_params(const H5Reader& f, const H5TableInfo& t, const std::vector<std::string>& axes,
+                 std::vector<ResultRow>& rows) {
   for (const auto& axis : axes) {
-    const auto i = static_cast<std::size_t>(std::find(t.names.begin(), t.names.end(), axis) - t.names.begin());
-    if (i == t.names.size()) throw std::runtime_error("/" + t.path + " has no field for the swept key '" + axis + "'");
-    if (t.numeric(i)) {
-      const auto v = read_numbers(t, axis);
+    const H5Field* field = t.field(axis);
+    if (!field) f.fail(t.path, "has no field for the swept key '" + axis + "' (named by @sweep_axes)");
+    if (field->numeric()) {
+      const auto v = f.numbers(t, axis);
       for (std::size_t r = 0; r < rows.size(); ++r) {
         rows[r].params.push_back(fmt::format("{}", v[r]));
         rows[r].keys.push_back(fmt::format("{:.12g}", v[r]));
       }
-    } else if (t.classes[i] == H5T_STRING) {
-      const auto v = read_strings(t, axis);
+    } else if (field->cls == H5T_STRING) {
+      const auto v = f.strings(t, axis);
       for (std::size_t r = 0; r < rows.size(); ++r) {
         rows[r].params.push_back(v[r]);
         rows[r].keys.push_back(v[r]);
       }
     } else {
-      throw std::runtime_error("/" + t.path + " field '" + axis + "' is neither a number nor text");
+      f.fail(t.path, "field '" + axis + "' (a swept key) is neither a number nor text");
     }
   }
 }
@@ -333,28 +207,40 @@ const std::set<std::string>& bookkeeping_fields() {
   return s;
 }
 
-void read_run(const H5::H5File& f, ResultSet& rs) {
-  const Table t = open_table(f, "summary");
-  if (t.rows != 1) throw std::runtime_error(fmt::format("/summary has {} rows, a run has one", t.rows));
-  ResultRow row;
-  for (std::size_t i = 0; i < t.names.size(); ++i) {
-    if (!t.numeric(i)) continue;
-    rs.metrics.push_back(t.names[i]);
-    row.values.push_back(read_numbers(t, t.names[i])[0]);
-  }
-  rs.points.push_back(std::move(row));
-  for (const auto& m : rs.metrics) {
-    const auto it = t.units.find(m);
-    const MetricInfo* info = find_metric(m);
-    rs.units.push_back(it != t.units.end() ? it->second : info ? std::string(info->unit) : "");
-  }
+/// Units of `t`'s fields by name (the file's, else empty).
+std::map<std::string, std::string> units_by_name(const H5Reader& f, const H5TableInfo& t) {
+  std::map<std::string, std::string> out;
+  const auto u = f.units(t);
+  for (std::size_t i = 0; i < u.size() && i < t.fields.size(); ++i) out[t.fields[i].name] = u[i];
+  return out;
 }
 
-void read_sweep(const H5::H5File& f, ResultSet& rs) {
-  if (!link_exists(f, "sweep/points")) throw std::runtime_error("a sweep file without /sweep/points");
-  const Table pt = open_table(f, "sweep/points");
-  if (f.attrExists("sweep_axes")) {
-    const std::string joined = read_string_attr(f, "sweep_axes");
+std::string unit_of(const std::map<std::string, std::string>& units, const std::string& m) {
+  const auto it = units.find(m);
+  if (it != units.end() && !it->second.empty()) return it->second;
+  const MetricInfo* info = find_metric(m);
+  return info ? std::string(info->unit) : "";
+}
+
+void read_run(const H5Reader& f, ResultSet& rs) {
+  const H5TableInfo t = f.table("summary");
+  if (t.rows != 1) f.fail("summary", fmt::format("has {} rows, a run has one", t.rows));
+  const auto units = units_by_name(f, t);
+  ResultRow row;
+  for (const auto& field : t.fields) {
+    if (!field.numeric()) continue;
+    rs.metrics.push_back(field.name);
+    row.values.push_back(f.numbers(t, field.name)[0]);
+    rs.units.push_back(unit_of(units, field.name));
+  }
+  rs.points.push_back(std::move(row));
+}
+
+void read_sweep(const H5Reader& f, ResultSet& rs) {
+  if (!f.exists("sweep/points")) f.fail("sweep/points", "is missing (a sweep file has it)");
+  const H5TableInfo pt = f.table("sweep/points");
+  if (f.has_attr("sweep_axes")) {
+    const std::string joined = f.attr_string("sweep_axes");
     std::size_t start = 0;
     while (start <= joined.size()) {
       const auto nl = joined.find('\n', start);
@@ -363,52 +249,57 @@ void read_sweep(const H5::H5File& f, ResultSet& rs) {
       if (nl == std::string::npos) break;
       start = nl + 1;
     }
+    for (const auto& axis : rs.axes)
+      if (find_metric(axis) || bookkeeping_fields().count(axis))
+        f.fail("@sweep_axes", "names '" + axis + "', a metric or bookkeeping field, not a swept key");
   } else {  // older files: text fields and numeric fields that are not metrics are axes
-    for (std::size_t i = 0; i < pt.names.size(); ++i)
-      if (!bookkeeping_fields().count(pt.names[i]) && (!pt.numeric(i) || !find_metric(pt.names[i])))
-        rs.axes.push_back(pt.names[i]);
+    for (const auto& field : pt.fields)
+      if (!bookkeeping_fields().count(field.name) && (!field.numeric() || !find_metric(field.name)))
+        rs.axes.push_back(field.name);
   }
   const std::set<std::string> axis_set(rs.axes.begin(), rs.axes.end());
-  for (std::size_t i = 0; i < pt.names.size(); ++i)
-    if (pt.numeric(i) && !bookkeeping_fields().count(pt.names[i]) && !axis_set.count(pt.names[i]))
-      rs.metrics.push_back(pt.names[i]);
-  for (const auto& m : rs.metrics) {
-    const auto it = pt.units.find(m);
-    const MetricInfo* info = find_metric(m);
-    rs.units.push_back(it != pt.units.end() && !it->second.empty() ? it->second
-                       : info                                   ? std::string(info->unit)
-                                                                : "");
-  }
+  const auto units = units_by_name(f, pt);
+  for (const auto& field : pt.fields)
+    if (field.numeric() && !bookkeeping_fields().count(field.name) && !axis_set.count(field.name)) {
+      rs.metrics.push_back(field.name);
+      rs.units.push_back(unit_of(units, field.name));
+    }
 
   rs.points.resize(pt.rows);
-  read_params(pt, rs.axes, rs.points);
-  if (pt.has("seed_index")) {
-    const auto v = read_numbers(pt, "seed_index");
-    for (std::size_t r = 0; r < pt.rows; ++r) rs.points[r].seed_index = static_cast<std::int64_t>(v[r]);
+  read_params(f, pt, rs.axes, rs.points);
+  if (pt.field("seed_index")) {
+    const auto v = f.numbers(pt, "seed_index");
+    for (std::size_t r = 0; r < pt.rows; ++r)
+      rs.points[r].seed_index = std::isfinite(v[r]) && std::fabs(v[r]) < 9e15 ? static_cast<std::int64_t>(v[r]) : -1;
   }
-  if (pt.has("status")) {
-    const auto v = read_numbers(pt, "status");
+  if (pt.field("status")) {
+    const auto v = f.numbers(pt, "status");
     for (std::size_t r = 0; r < pt.rows; ++r) rs.points[r].ok = v[r] == 0;
   }
   for (const auto& m : rs.metrics) {
-    const auto v = read_numbers(pt, m);
+    const auto v = f.numbers(pt, m);
     for (std::size_t r = 0; r < pt.rows; ++r) rs.points[r].values.push_back(v[r]);
   }
 
-  if (!link_exists(f, "sweep/aggregate")) return;
-  const Table at = open_table(f, "sweep/aggregate");
+  if (!f.exists("sweep/aggregate")) return;
+  const H5TableInfo at = f.table("sweep/aggregate");
   rs.aggregate.resize(at.rows);
-  read_params(at, rs.axes, rs.aggregate);
-  if (at.has("n_seeds")) {
-    const auto v = read_numbers(at, "n_seeds");
-    for (std::size_t r = 0; r < at.rows; ++r) rs.aggregate[r].n_seeds = static_cast<std::int64_t>(v[r]);
+  read_params(f, at, rs.axes, rs.aggregate);
+  if (at.field("n_seeds")) {
+    const auto v = f.numbers(at, "n_seeds");
+    for (std::size_t r = 0; r < at.rows; ++r)
+      rs.aggregate[r].n_seeds = std::isfinite(v[r]) && std::fabs(v[r]) < 9e15 ? static_cast<std::int64_t>(v[r]) : 0;
   }
+  auto numeric_field = [&](const std::string& name) {
+    const H5Field* fl = at.field(name);
+    return fl && fl->numeric();
+  };
   for (const auto& m : rs.metrics) {
     const std::vector<double> nan(at.rows, kNaN);
-    const auto mean = at.has(m + "_mean") ? read_numbers(at, m + "_mean") : nan;
-    const bool ci = at.has(m + "_ci95_lo") && at.has(m + "_ci95_hi");
-    const auto lo = ci ? read_numbers(at, m + "_ci95_lo") : nan;
-    const auto hi = ci ? read_numbers(at, m + "_ci95_hi") : nan;
+    const auto mean = numeric_field(m + "_mean") ? f.numbers(at, m + "_mean") : nan;
+    const bool ci = numeric_field(m + "_ci95_lo") && numeric_field(m + "_ci95_hi");
+    const auto lo = ci ? f.numbers(at, m + "_ci95_lo") : nan;
+    const auto hi = ci ? f.numbers(at, m + "_ci95_hi") : nan;
     for (std::size_t r = 0; r < at.rows; ++r) {
       rs.aggregate[r].values.push_back(mean[r]);
       rs.aggregate[r].halfwidth.push_back((hi[r] - lo[r]) / 2);
@@ -427,50 +318,44 @@ bool ResultSet::has_seeds() const {
   return std::any_of(aggregate.begin(), aggregate.end(), [](const ResultRow& r) { return r.n_seeds > 1; });
 }
 
-ResultSet read_result_set(const std::filesystem::path& file) {
+ResultSet read_result_set(const std::filesystem::path& file, bool isolate) {
   const SourcePos pos{file};
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) throw InputError(pos, "", "no such file");
-  if (std::filesystem::is_directory(file, ec)) throw InputError(pos, "", "is a folder, not a result file");
-  H5::Exception::dontPrint();
-  if (H5Fis_hdf5(file.string().c_str()) <= 0)
-    throw InputError(pos, "", "not an HDF5 file (expected a result of `collabsim run` or `collabsim sweep`)");
+  const H5Reader f(file, isolate);
   ResultSet rs;
   rs.file = file;
-  try {
-    const H5::H5File f(file.string(), H5F_ACC_RDONLY);
-    std::string kind;
-    if (f.attrExists("file_kind")) {
-      kind = read_string_attr(f, "file_kind");
-    } else if (link_exists(f, "sweep")) {
-      kind = "sweep";
-    } else if (link_exists(f, "summary")) {
-      kind = "run";
-    } else {
-      throw InputError(pos, "", "not a collabsim result file (neither /summary nor /sweep)");
-    }
-    rs.description = kind;
-    for (const auto& [attr, label] : std::vector<std::pair<std::string, std::string>>{
-             {"scenario_name", ""}, {"mechanism", "mechanism "}, {"seed", "seed "}, {"git_commit", "commit "}})
-      if (const std::string v = attr_text(f, attr); !v.empty() && v.find('\n') == std::string::npos)
-        rs.description += " · " + label + v;
-    if (kind == "run") {
-      rs.kind = ResultKind::run;
-      if (!link_exists(f, "summary")) throw InputError(pos, "", "a run file without /summary");
-      read_run(f, rs);
-    } else if (kind == "sweep") {
-      rs.kind = ResultKind::sweep;
-      read_sweep(f, rs);
-    } else {
-      throw InputError(pos, "file_kind", "is '" + kind + "', expected 'run' or 'sweep'");
-    }
-  } catch (const H5::Exception& e) {
-    throw InputError(pos, "", "cannot be read as a result file (truncated or damaged?): " + e.getDetailMsg());
-  } catch (const InputError&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw InputError(pos, "", e.what());
+  std::string kind;
+  if (f.has_attr("file_kind")) {
+    kind = f.attr_string("file_kind");
+  } else if (f.exists("sweep")) {
+    kind = "sweep";
+  } else if (f.exists("summary")) {
+    kind = "run";
+  } else {
+    throw InputError(pos, "", "not a collabsim result file (neither /summary nor /sweep)");
   }
+  if (f.has_attr("schema_version")) {
+    rs.schema_version = f.attr_int("schema_version");
+    if (rs.schema_version > kResultSchemaVersion)
+      f.fail("@schema_version",
+             fmt::format("is {}, newer than this collabsim reads ({}): use the collabsim that wrote it",
+                         rs.schema_version, kResultSchemaVersion));
+  }
+  rs.description = kind;
+  for (const auto& [attr, label] : std::vector<std::pair<std::string, std::string>>{
+           {"scenario_name", ""}, {"mechanism", "mechanism "}, {"seed", "seed "}, {"git_commit", "commit "}})
+    if (const auto v = f.attr_text(attr); v && !v->empty() && v->find('\n') == std::string::npos)
+      rs.description += " · " + label + *v;
+  if (kind == "run") {
+    rs.kind = ResultKind::run;
+    if (!f.exists("summary")) throw InputError(pos, "", "a run file without /summary");
+    read_run(f, rs);
+  } else if (kind == "sweep") {
+    rs.kind = ResultKind::sweep;
+    read_sweep(f, rs);
+  } else {
+    throw InputError(pos, "file_kind", "is '" + kind + "', expected 'run' or 'sweep'");
+  }
+  rs.inputs = read_inputs(f);
   return rs;
 }
 
@@ -478,13 +363,13 @@ ResultSet read_result_set(const std::filesystem::path& file) {
 // Comparing results
 
 bool ComparisonReport::regression() const {
-  return std::any_of(rows.begin(), rows.end(), [](const ComparisonRow& r) { return r.m.verdict == Verdict::worse; });
+  return std::any_of(rows.begin(), rows.end(), [](const ComparisonRow& r) { return fails(r.m.verdict); });
 }
 
 std::vector<std::pair<std::string, std::size_t>> ComparisonReport::regressed() const {
   std::vector<std::pair<std::string, std::size_t>> out;
   for (const auto& r : rows) {
-    if (r.m.verdict != Verdict::worse) continue;
+    if (!fails(r.m.verdict)) continue;
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == r.m.metric; });
     if (it == out.end())
       out.emplace_back(r.m.metric, 1);
@@ -564,9 +449,16 @@ ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, co
       const double vn = in < 0 ? kNaN : n.values[static_cast<std::size_t>(in)];
       const double hb = seeds && ib >= 0 ? b.halfwidth[static_cast<std::size_t>(ib)] : 0;
       const double hn = seeds && in >= 0 ? n.halfwidth[static_cast<std::size_t>(in)] : 0;
-      rep.rows.push_back({label, compare_metric(m, unit_of(m), better_of(m), vb, vn, tol.of(m), seeds, hb, hn)});
+      MetricComparison c = compare_metric(m, unit_of(m), better_of(m), vb, vn, tol.of(m), seeds, hb, hn);
+      if (c.verdict == Verdict::missing && tol.allow_missing.count(m)) c.verdict = Verdict::na;
+      rep.rows.push_back({label, std::move(c)});
     }
   };
+  // A metric BASE has and NEW lacks altogether (schema mismatch): one MISSING row.
+  for (const auto& m : base.metrics)
+    if (now.metric_index(m) < 0 && !tol.allow_missing.count(m))
+      rep.notes.push_back("metric '" + m + "' is in " + base.file.string() + " but not in " + now.file.string() +
+                          " (MISSING; --allow-missing " + m + " to accept)");
 
   if (base.kind == ResultKind::run) {
     rep.mode = "runs";
@@ -592,6 +484,12 @@ ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, co
     const auto it = index_n.find(row_key(b, order_b, !seeds));
     if (it == index_n.end()) {
       rep.notes.push_back("only in " + base.file.string() + ": " + label);
+      if (!tol.allow_missing.count("points")) {
+        MetricComparison c;
+        c.metric = "point";
+        c.verdict = Verdict::missing;
+        rep.rows.push_back({label, std::move(c)});
+      }
       continue;
     }
     const ResultRow& n = rows_n[it->second];

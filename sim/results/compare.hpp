@@ -4,8 +4,14 @@
 /// against a base with tolerances and each metric's better direction, and result files
 /// (runs and sweeps) read by field name and matched point by point. No CLI here.
 ///
-/// Verdict of one metric (compare_metric):
-///  - NaN on both sides is equal (ok); NaN on one side is "n/a" (shown, never a regression).
+/// Verdict of one metric (compare_metric); the gate fails closed:
+///  - NaN in NEW where BASE has a number is "MISSING", a failure like "WORSE" (a metric that
+///    stopped being computed is not a pass); NaN on both sides is equal (ok: the metric is
+///    undefined in both, e.g. slo_attainment without SLO targets); NaN in BASE only is "n/a"
+///    (shown, not a failure).
+///  - In compare_results, a metric BASE has and NEW lacks, and a point (or combination) of
+///    BASE that NEW lacks, are MISSING too, unless named by Tolerances::allow_missing
+///    (`--allow-missing METRIC`, `--allow-missing points`).
 ///  - |new − base| within the tolerance (absolute X in the metric's unit, or X% of |base|),
 ///    or within 1e-12 relative of the larger magnitude, is "ok".
 ///  - With seeds (sweep aggregates over n_seeds > 1), a change must also exceed the
@@ -21,12 +27,14 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sim/core/error.hpp"
+#include "sim/io/provenance.hpp"
 #include "sim/results/metric_catalog.hpp"
 
 namespace collabsim {
@@ -56,6 +64,9 @@ struct Tolerances {
   /// beyond kRelativeEpsilon is a regression.
   Tolerance fallback;
   std::map<std::string, Tolerance, std::less<>> per_metric;
+  /// Metrics whose NaN or absence in NEW is accepted ("n/a" instead of MISSING); the name
+  /// "points" accepts points of BASE that NEW lacks (`--allow-missing`).
+  std::set<std::string, std::less<>> allow_missing;
 
   /// The tolerance of `metric`.
   const Tolerance& of(std::string_view metric) const;
@@ -66,10 +77,13 @@ struct Tolerances {
 };
 
 /// Outcome for one metric.
-enum class Verdict { ok, better, worse, changed, na };
+enum class Verdict { ok, better, worse, changed, na, missing };
 
-/// "ok", "better", "WORSE", "changed", "n/a".
+/// "ok", "better", "WORSE", "changed", "n/a", "MISSING".
 std::string_view to_string(Verdict v);
+
+/// True for the verdicts that fail a gate: WORSE and MISSING.
+inline bool fails(Verdict v) { return v == Verdict::worse || v == Verdict::missing; }
 
 /// One metric held against its base.
 struct MetricComparison {
@@ -126,6 +140,8 @@ struct ResultSet {
   /// "run · edge_cloud_cascade · mechanism cascade · seed 2026 · commit abc123" from the
   /// root attributes that are present (for the header of a comparison).
   std::string description;
+  std::int64_t schema_version = 0;   ///< root attribute schema_version (0 when absent)
+  std::vector<InputRecord> inputs;   ///< /inputs (schema ≥ 5; empty before)
 
   /// Index of `metric` in `metrics`, or -1.
   int metric_index(std::string_view metric) const;
@@ -135,9 +151,11 @@ struct ResultSet {
 
 /// Reads a `collabsim run` or `collabsim sweep` file. The root attribute `file_kind` says
 /// which ("run" or "sweep"); files without it are runs when they have /summary and no
-/// /sweep. Throws InputError naming the file for a missing file, a file that is not HDF5,
-/// or one that is not a collabsim result (no HDF5 error trace is printed).
-ResultSet read_result_set(const std::filesystem::path& file);
+/// /sweep. Every read is checked (h5_reader.hpp; `isolate`: probe in a child process
+/// first). Throws InputError naming the file and object for a missing file, a file that is
+/// not HDF5, a damaged one, a table or attribute of another shape or type, a schema_version
+/// newer than this build's, or one that is not a collabsim result.
+ResultSet read_result_set(const std::filesystem::path& file, bool isolate = true);
 
 /// One line of a comparison table.
 struct ComparisonRow {
@@ -152,9 +170,9 @@ struct ComparisonReport {
   std::vector<std::string> notes;    ///< points only in one file, failed points
   std::size_t points = 0;            ///< points (or combinations) matched
 
-  /// True when some row is WORSE.
+  /// True when some row fails (WORSE or MISSING).
   bool regression() const;
-  /// The WORSE metrics in first-seen order, each with the number of points where it was.
+  /// The failing metrics in first-seen order, each with the number of points where it was.
   std::vector<std::pair<std::string, std::size_t>> regressed() const;
 };
 

@@ -2,6 +2,7 @@
 #include "sim/scenario/scenario.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -31,7 +32,7 @@ std::span<const Field> run_fields() {
                   "folder of the shared data, relative to this file (else --data-dir, "
                   "$COLLABSIM_DATA, ../shared/data)"),
       Field::text("models_dir", "../models", "folder of device and model cards, relative to this file"),
-      Field::text("output", "", "result file (default results/<name>.h5)"),
+      Field::text("output", "", "result file (default results/<name>.h5; results/<name>-<mechanism>.h5 when --set mechanism.name overrides it)"),
       Field::quantity("sample_interval", "1 s", Dimension::Time,
                       "period of the /devices and /links timelines (0 = none; else ≥ 1 ms)", 0.0, 1e6),
       Field::boolean("record_spans", false,
@@ -42,6 +43,9 @@ std::span<const Field> run_fields() {
                       kMaxDurationSeconds),
       Field::integer("max_events", 2'000'000'000, "events",
                      "a run that processes more events stops with an error (a runaway guard)", 1, 9.2e18),
+      Field::integer("max_in_flight", 500'000, "requests",
+                     "a run with more requests in flight at once stops with an error (each holds ~1-2 KB of "
+                     "state: an overload that never drains would exhaust memory)", 1, 1e9),
   };
   return f;
 }
@@ -283,6 +287,28 @@ fs::path resolve_data_file(const std::string& rel, const std::vector<fs::path>& 
 
 std::string file_stem(const fs::path& p) { return p.stem().string(); }
 
+/// "-<mechanism>" when the overrides set mechanism.name (the default result name then says
+/// which mechanism ran, so it never replaces the scenario's own result; W6), else "".
+std::string mechanism_suffix(const std::vector<std::string>& overrides) {
+  std::string name;
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = o.substr(0, eq), value = o.substr(eq + 1);
+    auto trim = [](std::string& t) {
+      while (!t.empty() && (t.back() == ' ' || t.back() == '"' || t.back() == '\'')) t.pop_back();
+      while (!t.empty() && (t.front() == ' ' || t.front() == '"' || t.front() == '\'')) t.erase(t.begin());
+    };
+    trim(key);
+    trim(value);
+    if (key == "mechanism.name") name = value;
+  }
+  const bool safe = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+  return safe && name != "." && name != ".." ? "-" + name : "";
+}
+
 /// The sub-tables of [workload] ([workload.arrivals], [workload.lengths],
 /// [workload.service]) and the checks that tie them to the format.
 void read_generated_workload(const toml::table& wl_t, const ParamSet& wl, const std::vector<fs::path>& data_dirs,
@@ -422,12 +448,13 @@ ParamSet read_run(const toml::table& root, const fs::path& file, const LoadOptio
                      fmt::format("{} s is too fine: use 0 (no timelines) or at least 1 ms", r.sample_interval));
   r.max_sim_time = run.number("max_sim_time");
   r.max_events = static_cast<std::uint64_t>(run.integer("max_events"));
+  r.max_in_flight = run.integer("max_in_flight");
   if (options.output)
     r.output = *options.output;
   else if (!run.text("output").empty())
     r.output = run.text("output");
   else
-    r.output = fs::path("results") / (r.name + ".h5");
+    r.output = fs::path("results") / (r.name + mechanism_suffix(options.overrides) + ".h5");
   return run;
 }
 
@@ -443,7 +470,15 @@ struct Folders {
 Folders scenario_folders(const fs::path& file, const ParamSet& run, const LoadOptions& options) {
   Folders f;
   f.dir = fs::absolute(file).parent_path();
-  if (options.data_dir) f.data_dirs.push_back(*options.data_dir);
+  if (options.data_dir) {  // a folder that is not there is an error, never a silent fallback
+    std::error_code ec;
+    if (!fs::is_directory(*options.data_dir, ec))
+      throw InputError(SourcePos{"command line", 0, 0}, "--data-dir",
+                       "'" + options.data_dir->string() + "' is not a folder" +
+                           (fs::exists(*options.data_dir, ec) ? "" : " (it does not exist)") +
+                           ": data files are never looked up elsewhere in its place");
+    f.data_dirs.push_back(*options.data_dir);
+  }
   if (const char* env = std::getenv("COLLABSIM_DATA"); env && *env) f.data_dirs.emplace_back(env);
   if (!run.text("data_dir").empty()) f.data_dirs.push_back(f.dir / run.text("data_dir"));
   f.data_dirs.emplace_back(fs::path("..") / "shared" / "data");
@@ -561,6 +596,7 @@ void read_devices(const toml::table& root, const fs::path& file, const Folders& 
       check_card_name(card_name, pos_of(*card), ctx + ".card", "device card");
       const fs::path card_path = folders.models_dir / "devices" / (card_name + ".toml");
       card_t = parse_toml_file(card_path, pos_of(*card), ctx + ".card", "device card");
+      sc.card_files.emplace_back("device_card", card_path);
       if (card_t->contains("card"))
         throw InputError(pos_of(*card_t->get("card")), ctx + ".card", "a device card cannot name another card");
     }
@@ -690,6 +726,13 @@ void check_deployment_device(const ParamSet& p, const std::string& ctx, const De
                                  m.id, m.weight_bytes() / 1e9, dev.name, mem / 1e9));
 }
 
+/// Records the card files a deployment was read from (provenance: scenario_inputs.hpp).
+void record_cards(const DeploymentSpec& d, const Folders& folders, Scenario& sc) {
+  sc.card_files.emplace_back("model_card", folders.models_dir / "llms" / (d.model.id + ".toml"));
+  if (!d.api_energy_card.empty())
+    sc.card_files.emplace_back("device_card", folders.models_dir / "devices" / (d.api_energy_card + ".toml"));
+}
+
 /// One [deployments.<name>] with its model card.
 DeploymentSpec read_deployment(const std::string& name, const toml::node& node, const Folders& folders,
                                const Scenario& sc) {
@@ -808,7 +851,10 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   check_device(sc, sc.workload.origin, wl.pos("origin"), "workload.origin");
   read_links(root, folders, sc);
   const toml::table& dep_t = require_table(root, "deployments", file);
-  for (const auto& [k, node] : dep_t) sc.deployments.push_back(read_deployment(std::string(k.str()), node, folders, sc));
+  for (const auto& [k, node] : dep_t) {
+    sc.deployments.push_back(read_deployment(std::string(k.str()), node, folders, sc));
+    record_cards(sc.deployments.back(), folders, sc);
+  }
   if (sc.deployments.empty()) throw InputError(pos_of(dep_t), "deployments", "no deployments declared");
   check_disaggregation(sc);
   check_pools(sc);

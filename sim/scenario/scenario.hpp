@@ -86,6 +86,9 @@ struct RunSpec {
   double max_sim_time = 30 * 86400.0;
   /// Events after which a run stops with a LimitError (Engine::set_limits).
   std::uint64_t max_events = 2'000'000'000;
+  /// Requests in flight at once after which a run stops with a LimitError (M4: 10^8
+  /// requests arriving together held every one's state with no word).
+  std::int64_t max_in_flight = 500'000;
 };
 
 struct MechanismSpec {
@@ -109,6 +112,9 @@ struct Scenario {
   std::vector<DeploymentSpec> deployments;
   MechanismSpec mechanism;
   std::shared_ptr<toml::table> root;
+  /// (role, path) of every device and model card the loader read ("device_card",
+  /// "model_card"), for the result's provenance (scenario_inputs.hpp).
+  std::vector<std::pair<std::string, std::filesystem::path>> card_files;
 
   const DeviceSpec& device(const std::string& name) const;
   const DeploymentSpec& deployment(const std::string& name) const;

@@ -68,12 +68,17 @@ GoldenMetric parse_metric(const std::filesystem::path& file, const toml::key& ke
   m.table_column = mt->source().begin.column;
   m.inline_table = mt->is_inline();
   if (const auto* v = mt->get("value")) {
-    if (const auto* f = v->as_floating_point())
+    if (const auto* f = v->as_floating_point()) {
+      if (!std::isfinite(**f))
+        throw InputError(at(file, v->source()), mkey + ".value",
+                         "is not a finite number: a golden records values a run must reproduce (a NaN or "
+                         "infinite metric is a failure, never a recorded value)");
       m.value = **f;
-    else if (const auto* i = v->as_integer())
+    } else if (const auto* i = v->as_integer()) {
       m.value = static_cast<double>(**i);
-    else
+    } else {
       throw InputError(at(file, v->source()), mkey + ".value", "must be a number");
+    }
     m.value_line = v->source().begin.line;
     m.value_begin = v->source().begin.column;
     m.value_end = v->source().end.column;
@@ -216,8 +221,12 @@ std::vector<GoldenCaseResult> run_golden(const GoldenFile& golden, const GoldenO
           const double got = it == cols.end() ? std::nan("") : it->second.second;
           r.got.push_back(got);
           const MetricInfo* info = find_metric(m.name);
-          r.metrics.push_back(compare_metric(m.name, it == cols.end() ? std::string(info->unit) : it->second.first,
-                                             info->better, m.value.value_or(std::nan("")), got, m.tol));
+          MetricComparison mc = compare_metric(m.name, it == cols.end() ? std::string(info->unit) : it->second.first,
+                                               info->better, m.value.value_or(std::nan("")), got, m.tol);
+          // A recorded value met by NaN (or an infinity) fails closed: compare_metric says MISSING for NaN.
+          if (m.value && !std::isnan(got) && !std::isfinite(got)) mc.verdict = Verdict::missing;
+          if (mc.verdict == Verdict::missing && options.allow_missing.count(m.name)) mc.verdict = Verdict::na;
+          r.metrics.push_back(std::move(mc));
         }
       },
       [&](std::size_t) {
@@ -256,6 +265,14 @@ std::string golden_value_text(double v) {
   return fmt::format("{}", v);
 }
 
+namespace {
+/// True when `line` is a table header ("[case.metrics.x]" or "[[case]]"), not a key = value.
+bool table_header_line(const std::string& line) {
+  const auto first = line.find_first_not_of(" \t");
+  return first != std::string::npos && line[first] == '[';
+}
+}  // namespace
+
 std::string updated_golden_text(const std::string& original, const GoldenFile& golden,
                                 const std::vector<GoldenCaseResult>& results) {
   std::vector<std::string> lines;
@@ -280,6 +297,11 @@ std::string updated_golden_text(const std::string& original, const GoldenFile& g
       throw std::runtime_error("case '" + c.name + "' did not run: the golden file is left as it was");
     for (std::size_t j = 0; j < c.metrics.size(); ++j) {
       const GoldenMetric& m = c.metrics[j];
+      if (!std::isfinite(results[i].got[j]))
+        throw InputError(m.pos, "case.metrics." + m.name,
+                         fmt::format("case '{}': the new value is {}; a golden cannot record it (the golden file is "
+                                     "left as it was): fix the case or leave the metric out",
+                                     c.name, golden_value_text(results[i].got[j])));
       const std::string text = golden_value_text(results[i].got[j]);
       if (m.value_line > 0) {
         const std::string& l = lines.at(m.value_line - 1);
@@ -291,8 +313,10 @@ std::string updated_golden_text(const std::string& original, const GoldenFile& g
         const bool empty = close != std::string::npos &&
                            l.find_first_not_of(" \t", brace + 1) == close;
         edits.push_back({m.table_line - 1, brace + 1, brace + 1, " value = " + text + (empty ? " " : ",")});
-      } else {
+      } else if (table_header_line(lines.at(m.table_line - 1))) {  // [case.metrics.NAME]
         new_lines.emplace_back(m.table_line - 1, "value = " + text);
+      } else {  // dotted keys (NAME.tol = ...): the value is a dotted key too
+        new_lines.emplace_back(m.table_line - 1, m.name + ".value = " + text);
       }
     }
   }

@@ -13,7 +13,8 @@
 ///   latency_p99_s = { value = 12.5, tol = "3%" }      # relative to the recorded value
 ///
 /// A metric is a regression when the new value is worse than the recorded one beyond the
-/// tolerance, in the metric's direction (metric_catalog.hpp); better beyond it is reported
+/// tolerance, in the metric's direction (metric_catalog.hpp), or when it is NaN or infinite
+/// (MISSING: the gate fails closed; recorded values are always finite); better beyond it is reported
 /// so the golden can be updated, and does not fail. `tol` may be left out (0: exact to
 /// 1e-12 relative); `value` may be left out before the first `--update`.
 
@@ -21,6 +22,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -58,8 +60,8 @@ struct GoldenFile {
 
 /// Reads and validates a golden file. Throws InputError (file, line, column, key): TOML
 /// syntax, an unknown key (with did-you-mean), an unknown metric, a bad tolerance, a
-/// duplicate case name, a missing scenario file, and — when `require_values` — a metric
-/// without a recorded value (run `check --update` first).
+/// duplicate case name, a missing scenario file, a recorded value that is NaN or infinite,
+/// and — when `require_values` — a metric without a recorded value (run `check --update` first).
 GoldenFile read_golden(const std::filesystem::path& file, bool require_values = true);
 
 /// How run_golden runs the cases.
@@ -67,6 +69,7 @@ struct GoldenOptions {
   int threads = 1;                                ///< worker threads (≥ 1)
   std::optional<std::filesystem::path> data_dir;  ///< --data-dir for every case
   std::vector<std::string> sets;                  ///< overrides applied to every case after its own
+  std::set<std::string, std::less<>> allow_missing;  ///< metrics whose NaN is "n/a", not MISSING (--allow-missing)
   std::function<void(std::size_t done, std::size_t total)> progress;  ///< after each case (may be null)
 };
 
@@ -93,8 +96,10 @@ void print_golden_report(std::ostream& os, const GoldenFile& golden, const std::
 /// `original` (the golden file's text) with every recorded value replaced by the new one
 /// (inserted where missing); names, sets, tolerances, comments and order are kept. A
 /// header comment saying the values are written by `check --update` is added when the
-/// text has none. Throws std::runtime_error if a case did not run or the edited text does
-/// not read back with the new values.
+/// text has none. A metric given with dotted keys (`quality_mean.tol = 0.005`) gets a
+/// dotted `quality_mean.value = X`. Throws InputError (nothing written) when a new value is
+/// NaN or infinite, std::runtime_error if a case did not run or the edited text does not
+/// read back with the new values.
 std::string updated_golden_text(const std::string& original, const GoldenFile& golden,
                                 const std::vector<GoldenCaseResult>& results);
 

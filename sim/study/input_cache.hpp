@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/io/provenance.hpp"
 #include "sim/quality/quality_table.hpp"
 #include "sim/workload/trace_data.hpp"
 
@@ -30,7 +31,11 @@ class InputCache {
                                                        const std::string& format = "auto",
                                                        quality::BlankPolicy blank = quality::BlankPolicy::skip);
 
+  /// SHA-256 of input files, each hashed once per process (provenance.hpp).
+  FileHashCache& hashes() { return hashes_; }
+
  private:
+  FileHashCache hashes_;
   template <class T>
   struct Slot {
     std::once_flag once;

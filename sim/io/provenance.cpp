@@ -1,0 +1,141 @@
+#include "sim/io/provenance.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "sim/io/h5_reader.hpp"
+
+namespace collabsim {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Digest {
+  Digest() : ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+      throw std::runtime_error("SHA-256: libcrypto cannot start a digest");
+  }
+  void update(const void* p, std::size_t n) {
+    if (n && EVP_DigestUpdate(ctx.get(), p, n) != 1) throw std::runtime_error("SHA-256: libcrypto update failed");
+  }
+  std::string hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) throw std::runtime_error("SHA-256: libcrypto final failed");
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
+    return out;
+  }
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx;
+};
+
+}  // namespace
+
+std::string sha256_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file.string() + " to hash it");
+  Digest d;
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    d.update(buf.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw std::runtime_error("error reading " + file.string() + " to hash it");
+  return d.hex();
+}
+
+std::string sha256_text(const std::string& bytes) {
+  Digest d;
+  d.update(bytes.data(), bytes.size());
+  return d.hex();
+}
+
+InputRecord FileHashCache::record(const std::string& role, const fs::path& file) {
+  std::error_code ec;
+  fs::path abs = fs::weakly_canonical(fs::absolute(file, ec), ec);
+  if (ec) abs = fs::absolute(file);
+  InputRecord r{role, abs, 0, ""};
+  r.bytes = fs::file_size(abs, ec);
+  const auto mtime = fs::last_write_time(abs, ec).time_since_epoch().count();
+  const std::string stamp = fmt::format("{}:{}", r.bytes, mtime);
+  {
+    std::lock_guard lock(mu_);
+    const auto it = done_.find(abs.string());
+    if (it != done_.end() && it->second.first == stamp) {
+      r.sha256 = it->second.second;
+      return r;
+    }
+  }
+  r.sha256 = sha256_file(abs);
+  std::lock_guard lock(mu_);
+  done_[abs.string()] = {stamp, r.sha256};
+  return r;
+}
+
+std::vector<InputRecord> record_inputs(const std::vector<std::pair<std::string, fs::path>>& files,
+                                       FileHashCache& cache) {
+  std::vector<InputRecord> out;
+  for (const auto& [role, path] : files) {
+    if (path.empty()) continue;
+    InputRecord r = cache.record(role, path);
+    const bool seen = std::any_of(out.begin(), out.end(),
+                                  [&](const InputRecord& o) { return o.role == r.role && o.path == r.path; });
+    if (!seen) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<TableColumn> input_columns(const std::vector<InputRecord>& records) {
+  std::vector<std::string> role, path, sha;
+  std::vector<std::int64_t> bytes;
+  for (const auto& r : records) {
+    role.push_back(r.role);
+    path.push_back(r.path.string());
+    bytes.push_back(static_cast<std::int64_t>(r.bytes));
+    sha.push_back(r.sha256);
+  }
+  return {TableColumn{"role", "", role}, TableColumn{"path", "", path}, TableColumn{"bytes", "bytes", bytes},
+          TableColumn{"sha256", "", sha}};
+}
+
+std::vector<InputRecord> read_inputs(const H5Reader& reader) {
+  if (!reader.exists("inputs")) return {};
+  const H5TableInfo t = reader.table("inputs");
+  const auto role = reader.strings(t, "role"), path = reader.strings(t, "path"), sha = reader.strings(t, "sha256");
+  const auto bytes = reader.numbers(t, "bytes");
+  std::vector<InputRecord> out;
+  for (std::size_t i = 0; i < role.size(); ++i)
+    out.push_back(InputRecord{role[i], path[i], static_cast<std::uint64_t>(bytes[i] < 0 ? 0 : bytes[i]), sha[i]});
+  return out;
+}
+
+std::vector<std::string> input_differences(const std::vector<InputRecord>& base, const std::vector<InputRecord>& now) {
+  std::vector<std::string> out;
+  if (base.empty() || now.empty()) return out;
+  auto find = [](const std::vector<InputRecord>& v, const InputRecord& r) {
+    return std::find_if(v.begin(), v.end(), [&](const InputRecord& o) {
+      return o.role == r.role && o.path.filename() == r.path.filename();
+    });
+  };
+  auto short_hash = [](const std::string& h) { return h.substr(0, 12); };
+  for (const auto& b : base) {
+    const auto it = find(now, b);
+    if (it == now.end())
+      out.push_back(fmt::format("{} {}: only in BASE", b.role, b.path.string()));
+    else if (it->sha256 != b.sha256)
+      out.push_back(fmt::format("{} {}: content differs (sha256 {}… in BASE, {}… in NEW{})", b.role,
+                                b.path.filename().string(), short_hash(b.sha256), short_hash(it->sha256),
+                                it->path == b.path ? "" : ", read from " + it->path.string()));
+  }
+  for (const auto& n : now)
+    if (find(base, n) == base.end()) out.push_back(fmt::format("{} {}: only in NEW", n.role, n.path.string()));
+  return out;
+}
+
+}  // namespace collabsim
