@@ -1,7 +1,6 @@
 /// \file cmd_sweep.cpp
 /// `collabsim sweep SCENARIO.toml`: a parameter study in one command (sim/study/sweep.hpp).
 
-#include <H5Cpp.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -44,7 +43,8 @@ Command add_sweep_command(CLI::App& app) {
       "(/sweep/points, /sweep/aggregate); resumes where a stopped sweep left off");
   s->add_option("scenario", a->scenario, "scenario TOML file (its [sweep] table, if any, gives axes and seeds)")->required();
   s->add_option("-o,--output", a->output, "sweep file (default results/<name>-sweep.h5)");
-  s->add_option("-j,--threads", a->threads, "worker threads per process (default: cores / MPI ranks on this node)");
+  s->add_option("-j,--threads", a->threads, "worker threads per process (default: cores / MPI ranks on this node)")
+      ->check(CLI::Range(1, 4096));
   s->add_option("--set", a->sets, "override a scenario key for every point: section.key=value (repeatable)");
   s->add_option("--grid", a->grid,
                 "sweep a key: key=v1,v2,... (TOML values or bare words) or key=from:to:step (repeatable; "
@@ -74,7 +74,10 @@ Command add_sweep_command(CLI::App& app) {
             if (a->output.empty()) {
               LoadOptions lo = o.load;
               const Scenario sc = load_scenario(o.scenario, lo);
-              o.output = std::filesystem::path("results") / (sc.run.name + "-sweep.h5");
+              // results/<name>[-<mechanism>]-sweep.h5: the mechanism when --set mechanism.name overrides it (W6)
+              const std::string stem =
+                  sc.run.output.parent_path() == "results" ? sc.run.output.stem().string() : sc.run.name;
+              o.output = std::filesystem::path("results") / (stem + "-sweep.h5");
             } else {
               o.output = a->output;
             }
@@ -91,10 +94,7 @@ Command add_sweep_command(CLI::App& app) {
             line.clear();
             if (!root) return r.failed ? kExitBadInput : kExitOk;
             if (!a->quiet) {
-              {
-                H5::H5File f(o.output.string(), H5F_ACC_RDONLY);
-                print_sweep_table(f, std::cout);
-              }
+              print_sweep_table(o.output, std::cout, /*isolate=*/r.up_to_date);
               if (r.up_to_date)
                 fmt::print("{} is up to date ({} points); nothing to run\n", o.output.string(), r.points);
               else
@@ -103,6 +103,7 @@ Command add_sweep_command(CLI::App& app) {
                            o.output.string(), r.points, r.ran, r.reused, r.failed, r.wall_s, o.threads,
                            transport->size());
             }
+            for (const auto& n : r.resume_notes) fmt::print(stderr, "resume: {}\n", n);
             for (const auto& f : r.failures) fmt::print(stderr, "failed: {}\n", f);
             return r.failed ? kExitBadInput : kExitOk;
           }};

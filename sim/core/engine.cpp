@@ -44,14 +44,18 @@ Engine::Driver Engine::drive(Engine& engine, Task<void> process, SimTime at) {
   --engine.live_;
 }
 
-Engine::~Engine() {
+Engine::~Engine() { destroy_processes(); }
+
+void Engine::destroy_processes() noexcept {
   // Destroying a driver frame destroys the Task it owns, and with it every sub-task that
   // Task is awaiting, so this frees all processes a run left unfinished (each driver
-  // unlinks itself). Their pending events are dropped with the queue and never resumed.
+  // unlinks itself). Their pending events are dropped and never resumed.
   while (drivers_.next != &drivers_) {
     auto* p = static_cast<Driver::promise_type*>(drivers_.next);
     std::coroutine_handle<Driver::promise_type>::from_promise(*p).destroy();
   }
+  while (!heap_.empty()) heap_.pop();
+  fifo_.clear();
 }
 
 void Engine::schedule(SimTime at, std::coroutine_handle<> h) {

@@ -71,6 +71,13 @@ class Engine {
   /// Number of spawned processes that have not finished yet.
   std::uint64_t live_processes() const noexcept { return live_; }
 
+  /// Destroys every unfinished process now (their frames, and the sub-tasks they await) and
+  /// drops the pending events. Idempotent; the destructor calls it too. Call it (through
+  /// ProcessScope) before destroying anything those processes reference: a run that fails
+  /// mid-simulation leaves suspended processes whose frames point into its Context,
+  /// mechanism and servers (issue 23, C6).
+  void destroy_processes() noexcept;
+
  private:
   struct Sleep {
     Engine& engine;
@@ -101,6 +108,20 @@ class Engine {
   std::deque<Event> fifo_;  // events at time == now_, in push order
   std::exception_ptr error_;
   DriverLink drivers_{&drivers_, &drivers_};  // sentinel of the unfinished drivers, destroyed by ~Engine
+};
+
+/// Destroys the engine's unfinished processes when it goes out of scope. Declare it after
+/// the last object the processes reference: scope exit (normal or by an exception) then
+/// destroys the processes first, while everything they point to is still alive.
+class ProcessScope {
+ public:
+  explicit ProcessScope(Engine& engine) noexcept : engine_(engine) {}
+  ProcessScope(const ProcessScope&) = delete;
+  ProcessScope& operator=(const ProcessScope&) = delete;
+  ~ProcessScope() { engine_.destroy_processes(); }
+
+ private:
+  Engine& engine_;
 };
 
 }  // namespace collabsim

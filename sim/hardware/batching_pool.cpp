@@ -74,7 +74,10 @@ Task<void> BatchingPool::autoscaler() {
       if (replicas_[k]->load() > 0 || state_[k] == State::starting || state_[k] == State::draining) rest = false;
       if (state_[k] == State::up) ++up;
     }
-    if (rest && up <= as_.min_replicas) {
+    // Empty, the only action left is draining down to min_replicas, and only while the
+    // drain threshold is above 0 (an empty pool has 0 sequences per replica): with
+    // autoscale_down = 0 nothing ever drains, so rest now (H1: it re-armed for ever).
+    if (rest && (up <= as_.min_replicas || as_.down <= 0)) {
       ticking_ = false;
       co_return;
     }

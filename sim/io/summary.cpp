@@ -69,8 +69,10 @@ Summary SummaryAccumulator::finish() {
   s.quality_ci95_lo = s.quality_ci95_hi = std::numeric_limits<double>::quiet_NaN();
   if (s.n_requests > 1) {  // ideal bootstrap standard error of the mean: sqrt(Σ(x − x̄)²) / m
     const double half = 1.959963984540054 * std::sqrt(std::max(0.0, quality_m2_)) / n;
-    s.quality_ci95_lo = s.quality_mean - half;
-    s.quality_ci95_hi = s.quality_mean + half;
+    // Scores lie in [0, 1]: the normal interval is clipped to that range (W10: a 2-request
+    // run gave quality_ci95_lo = -0.18, a value no run can have).
+    s.quality_ci95_lo = std::max(0.0, s.quality_mean - half);
+    s.quality_ci95_hi = std::min(1.0, s.quality_mean + half);
   }
   s.latency_p50_s = latency_.percentile(50);
   s.latency_p95_s = latency_.percentile(95);

@@ -39,7 +39,8 @@ struct Summary {
   /// request scores x_i (Efron & Tibshirani 1993, ch. 6; it is what the standard deviation
   /// of B resampled means converges to, without their Monte-Carlo error of ~1/sqrt(2B)).
   /// It says how much quality_mean depends on which questions the requests drew, not on
-  /// the seed's other draws. NaN with fewer than 2 requests.
+  /// the seed's other draws. Clipped to [0, 1], the range of a score (a normal interval of
+  /// a few requests can pass it). NaN with fewer than 2 requests.
   double quality_ci95_lo = 0, quality_ci95_hi = 0;
   double latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0;
   double ttft_p50_s = 0, ttft_p95_s = 0, ttft_p99_s = 0;

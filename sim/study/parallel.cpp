@@ -1,7 +1,9 @@
 #include "sim/study/parallel.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -30,13 +32,23 @@ void parallel_for(std::size_t n, int threads, const std::function<void(std::size
       }
     }
   };
-  const int k = threads < 1 ? 1 : threads;
+  // No more threads than items; a system that refuses more threads (EAGAIN for -j 100000)
+  // runs the work on the ones it gave, or on this thread.
+  const int k = static_cast<int>(std::min<std::size_t>(threads < 1 ? 1 : static_cast<std::size_t>(threads),
+                                                       std::max<std::size_t>(n, 1)));
   if (k == 1) {
     worker();
   } else {
     std::vector<std::jthread> pool;
     pool.reserve(static_cast<std::size_t>(k));
-    for (int t = 0; t < k; ++t) pool.emplace_back(worker);
+    for (int t = 0; t < k; ++t) {
+      try {
+        pool.emplace_back(worker);
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
+    if (pool.empty()) worker();
   }  // jthreads join here
   if (first) std::rethrow_exception(first);
 }

@@ -11,7 +11,8 @@
 namespace collabsim {
 
 /// Runs `work(i)` for every i in [0, n) on `threads` workers (≥ 1; 1 runs inline on the
-/// calling thread). `on_done(i)` is called under one mutex, in completion order, after
+/// calling thread; never more workers than items, and only as many as the system lets
+/// start: a refused thread is not an error). `on_done(i)` is called under one mutex, in completion order, after
 /// `work(i)` returned; an exception from `work` or `on_done` stops the pool (jobs not yet
 /// started are skipped) and the first one is rethrown on the calling thread after all
 /// workers joined. Setting `*stop` (optional) also skips the jobs not yet started.

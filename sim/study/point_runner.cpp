@@ -48,7 +48,7 @@ ShareRunner in_memory_runner(const std::filesystem::path& scenario, InputCache& 
 }
 
 PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs,
-                       bool keep_requests) {
+                       bool keep_requests, const std::vector<std::pair<std::string, std::string>>& attributes) {
   try {
     const Calibration cal = calibrate_target_share(scenario, load, in_memory_runner(scenario, inputs));
     LoadOptions lo = load;
@@ -62,6 +62,7 @@ PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions&
       attrs = {{"calibrated_key", cal.key},
                {"calibrated_value", fmt::format("{}", cal.value)},
                {"calibrated_large_share", fmt::format("{}", cal.achieved)}};
+    attrs.insert(attrs.end(), attributes.begin(), attributes.end());
     PointOutcome out = run_point(sc, inputs, keep_requests, attrs);
     if (cal.active) {
       out.calibrated_key = cal.key;

@@ -31,8 +31,9 @@ struct PointOutcome {
 /// memory with the shared `inputs`; /requests is written into the image only when
 /// `keep_requests`. A `target_large_share` is calibrated first (calibrate.hpp). Never
 /// throws for bad input: errors are returned in the outcome.
+/// `attributes` go on the result's root group (after the calibration's).
 PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs,
-                       bool keep_requests);
+                       bool keep_requests, const std::vector<std::pair<std::string, std::string>>& attributes = {});
 
 /// As above for a scenario already loaded; `attributes` go on the result's root group.
 PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_requests,

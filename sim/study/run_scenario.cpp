@@ -20,6 +20,8 @@
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/hardware/device_monitor.hpp"
 #include "sim/io/output_path.hpp"
+#include "sim/io/provenance.hpp"
+#include "sim/scenario/scenario_inputs.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/mechanisms/registry.hpp"
 #include "sim/network/network.hpp"
@@ -147,7 +149,11 @@ Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const 
     row.output_tokens = r.output_tokens;
     row.tokens.assign(sc.deployments.size(), 0);
     row.device_energy.assign(sc.devices.size(), 0.0);
-    ++st.in_flight;
+    if (++st.in_flight > sc.run.max_in_flight)
+      throw LimitError("run.max_in_flight",
+                       fmt::format("{} requests in flight at once at t = {:.6g} s, the cap (the system does not keep "
+                                   "up with the arrivals; raise run.max_in_flight if it should hold them)",
+                                   st.in_flight, to_seconds(st.engine.now())));
     st.last_arrival_s = row.arrival_s;
     const std::uint64_t id = in.next_id;
     if (opt.progress && (id % 2048 == 0 || id == in.total))
@@ -554,11 +560,15 @@ void write_results(ResultFile& out, RunResult& res, const RunState& st, const Qu
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const auto wall0 = std::chrono::steady_clock::now();
   Engine engine;
+  // The runaway guards of [run] (W1: they were declared but never applied).
+  engine.set_limits(sc.run.max_sim_time < kMaxSeconds ? from_seconds(sc.run.max_sim_time) : kTimeNever,
+                    sc.run.max_events);
   const Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
   Network net(engine, sc.links, sc.devices, sc.run.seed, topo);
   std::vector<std::unique_ptr<DeploymentServer>> deps;
   for (const auto& d : sc.deployments) deps.push_back(std::make_unique<DeploymentServer>(engine, d, sc.device(d.device)));
   const std::vector<DeviceMonitor> monitors = monitor_devices(sc.devices, deps);
+  const ProcessScope servers_scope(engine);  // processes die before the servers they run on (C6)
 
   const auto [info, params] = run_mechanism(sc);
   InputCache own_inputs;  // a run on its own reads its inputs once, through the same path as sweeps
@@ -577,12 +587,16 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (sc.run.record_spans) cx.record_spans(&spans);
   cx.set_decision_hook(opt.decisions);
   auto mech = info->make(cx, params);
+  const ProcessScope mechanism_scope(engine);  // … and before the Context and mechanism (C6)
 
+  const auto input_files = scenario_inputs(sc);
+  if (!opt.in_memory) check_output_not_input(sc.run.output, input_files);
   const RunNames names = run_names(sc);
   ResultFile out(sc.run.output,
                  RecordLayout(names.deployments, names.devices, sc.workload.attributes.given, names.prefix_cache),
                  ResultFileOptions{.requests = opt.write_requests, .in_memory = opt.in_memory});
   write_run_attributes(out, sc, opt, join, static_cast<bool>(keep));
+  out.write_columns("inputs", input_columns(record_inputs(input_files, inputs.hashes())));
   SummaryAccumulator acc = make_accumulator(sc, *mech, topo, table);
   std::optional<workload::AttributeDrawer> attributes;
   if (sc.workload.attributes.given)
@@ -593,6 +607,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
               topo.device_index(sc.workload.origin), join, table};
   in.attributes = attributes ? &*attributes : nullptr;
   Timelines tl;
+  const ProcessScope run_scope(engine);  // … and before the run's state, whatever throws (C6)
   start_processes(st, in, opt, monitors, net, tl);
   engine.run();
 

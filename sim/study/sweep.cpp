@@ -19,14 +19,18 @@
 
 #include "collabsim/version.hpp"
 #include "sim/core/error.hpp"
+#include "sim/io/h5_reader.hpp"
 #include "sim/io/h5_table.hpp"
 #include "sim/io/output_path.hpp"
+#include "sim/io/provenance.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/io/summary.hpp"
 #include "sim/mechanisms/registry.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/parallel.hpp"
 #include "sim/study/point_runner.hpp"
+#include "sim/study/sweep_parts.hpp"
+#include "sim/scenario/scenario_inputs.hpp"
 #include "sim/results/stats.hpp"
 #include "sim/results/tradeoff.hpp"
 
@@ -62,7 +66,6 @@ std::string read_text(const fs::path& p) {
   return os.str();
 }
 
-std::string part_name(std::uint64_t i) { return fmt::format("p{:06d}", i); }
 
 /// The text that identifies a sweep: what must be equal for a resume to be allowed.
 std::string manifest_text(const SweepOptions& o, const Scenario& base, const SweepSpec& spec, std::size_t points) {
@@ -138,7 +141,8 @@ TableColumn axis_column(const Axis& axis, const std::vector<const AxisValue*>& v
   switch (axis.column_kind()) {
     case AxisValue::Kind::Integer: {
       std::vector<std::int64_t> v;
-      for (const auto* x : values) v.push_back(static_cast<std::int64_t>(x->number));
+      for (const auto* x : values)
+        v.push_back(x->kind == AxisValue::Kind::Integer ? x->integer : static_cast<std::int64_t>(x->number));
       c.values = std::move(v);
       break;
     }
@@ -183,16 +187,16 @@ PointRows read_points(const std::vector<Planned>& plan, const std::vector<std::s
     r.seed[i] = static_cast<std::int64_t>(p.point.seed);
     const fs::path part = parts / (part_name(i) + ".h5");
     if (p.valid && runtime_errors[i].empty() && fs::exists(part)) {
-      H5::H5File f(part.string(), H5F_ACC_RDONLY);
+      const H5Reader f(part, /*isolate=*/false);  // kept parts were checked by scan_parts
+      const H5TableInfo summary = f.table("summary");
       for (std::size_t m = 0; m < metric_cols.size(); ++m) {
-        const auto v = read_numeric_field(f, "summary", metric_cols[m].first);
-        if (v && !v->empty()) r.metric[m][i] = (*v)[0];
+        const H5Field* field = summary.field(metric_cols[m].first);
+        if (field && field->numeric() && summary.rows == 1) r.metric[m][i] = f.numbers(summary, field->name)[0];
       }
-      if (f.attrExists("calibrated_value")) {
-        const H5::Attribute a = f.openAttribute("calibrated_value");
-        std::string v;
-        a.read(a.getStrType(), v);
-        r.calibrated[i] = std::stod(v);
+      if (const auto v = f.attr_text("calibrated_value")) {
+        char* end = nullptr;
+        const double x = std::strtod(v->c_str(), &end);
+        r.calibrated[i] = !v->empty() && end && *end == '\0' ? x : kNaN;
       }
       r.status[i] = 0;
     } else {
@@ -377,6 +381,10 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
     H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
     write_sweep_attributes(f, o, base, spec, plan.size(), combos.size(), manifest);
     H5::Group root = f.openGroup("/");
+    {  // the base scenario's inputs (each point's own are in its run file under /sweep/runs)
+      FileHashCache hashes;
+      write_table(root, "inputs", input_columns(record_inputs(scenario_inputs(base), hashes)));
+    }
     write_table(root, "sweep/points", points_table(r, spec, combos, plan, metric_cols));
     write_table(root, "sweep/aggregate", aggregate_table(r, spec, combos, plan, base.mechanism.name, metric_cols));
     if (o.keep_requests) copy_runs(f, r, parts);
@@ -399,6 +407,12 @@ SweepSpec sweep_spec_of(const SweepOptions& o, const Scenario& base) {
     throw InputError(SourcePos{o.scenario, sweep_node->source().begin.line, sweep_node->source().begin.column}, "sweep",
                      "expected a table [sweep]");
   SweepSpec spec = sweep_from_table(sweep_node ? sweep_node->as_table() : nullptr);
+  for (std::size_t i = 0; i < o.grid.size(); ++i)  // W8: one key swept twice is ambiguous
+    for (std::size_t j = 0; j < i; ++j)
+      if (o.grid[i].key == o.grid[j].key)
+        throw InputError(o.grid[i].pos, o.grid[i].key,
+                         "--grid names this key twice (the values of one would be dropped): give all of them in one "
+                         "--grid " + o.grid[i].key + "=...");
   for (const auto& g : o.grid) {
     auto it = std::find_if(spec.axes.begin(), spec.axes.end(), [&](const Axis& a) { return a.key == g.key; });
     if (it != spec.axes.end())
@@ -467,14 +481,35 @@ struct ResumeState {
   std::set<std::uint64_t> done;
   bool up_to_date = false;
   std::vector<std::uint64_t> pending;
+  std::vector<std::string> notes;  ///< parts not trusted (rerun) and stray files (sweep_parts.hpp)
 };
+
+/// What each part must carry to be reused (sweep_parts.hpp): per point, the hash of its
+/// full specification; for the sweep, the hash of its input files.
+struct PartHashes {
+  std::vector<std::string> spec;
+  std::string inputs;
+};
+
+PartHashes part_hashes(const Scenario& base, const std::vector<Planned>& plan, const std::string& manifest) {
+  PartHashes h;
+  FileHashCache files;
+  h.inputs = sweep_inputs_hash(record_inputs(scenario_inputs(base), files));
+  h.spec.reserve(plan.size());
+  for (const auto& p : plan) h.spec.push_back(point_spec_hash(manifest, p.point.index, p.point.overrides));
+  return h;
+}
 
 /// Reads (and prepares) the resume state of `parts` for `manifest`. Throws InputError
 /// when the parts folder or the output hold a different sweep (unless restart).
-ResumeState resume_state(const SweepOptions& o, const std::vector<Planned>& plan, const fs::path& parts,
-                         const std::string& manifest) {
+ResumeState resume_state(const SweepOptions& o, const Scenario& base, const std::vector<Planned>& plan,
+                         const fs::path& parts, const std::string& manifest, const PartHashes& hashes) {
   ResumeState rs;
-  resolve_output_target(o.output);  // refuse a non-regular target before any work
+  {  // refuse a non-regular or non-HDF5 target, or one of the inputs, before any work (W6)
+    const fs::path target = resolve_output_target(o.output);
+    check_result_target(target);
+    check_output_not_input(target, scenario_inputs(base));
+  }
   if (o.restart && fs::exists(parts)) fs::remove_all(parts);
   if (fs::exists(parts)) {
     const std::string was = read_text(parts / "manifest.txt");
@@ -483,10 +518,11 @@ ResumeState resume_state(const SweepOptions& o, const std::vector<Planned>& plan
                        "the unfinished sweep in " + parts.string() + " is a different sweep:" +
                            manifest_diff(was, manifest) +
                            "\nrun the same command to resume it, or add --restart to discard its points");
-    for (const auto& e : fs::directory_iterator(parts)) {
-      const std::string f = e.path().filename().string();
-      if (f.size() == 10 && f[0] == 'p' && f.substr(7) == ".h5") rs.done.insert(std::stoull(f.substr(1, 6)));
-    }
+    // W5: a part is kept only when it is this point's, made from these inputs, and whole.
+    PartScan scan = scan_parts(parts, hashes.spec, hashes.inputs);
+    rs.done = std::move(scan.done);
+    for (auto& n : scan.rerun) rs.notes.push_back(std::move(n));
+    for (auto& n : scan.ignored) rs.notes.push_back(std::move(n));
   } else if (fs::exists(o.output) && !o.restart) {
     const std::string was = stored_manifest(o.output);
     if (was == manifest) {
@@ -554,7 +590,7 @@ void receive_point(const SweepOptions& o, const std::vector<Planned>& plan, cons
 /// its part file and reports progress. Returns when every point of every rank arrived.
 RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector<Planned>& plan,
                     const std::vector<std::uint64_t>& pending, const fs::path& parts, std::size_t reused,
-                    SweepReport& rep) {
+                    const PartHashes& hashes, SweepReport& rep) {
   const bool root_rank = tr.rank() == 0;
   const std::vector<std::uint64_t> mine = share_of_rank(pending, tr);
   const std::size_t from_workers = root_rank ? pending.size() - mine.size() : 0;  // rank 0 receives
@@ -575,7 +611,8 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
             LoadOptions lo = o.load;
             lo.overrides = plan[mine[k]].point.overrides;
             lo.output.reset();
-            outcome[k] = run_point(o.scenario, lo, inputs, o.keep_requests);
+            outcome[k] = run_point(o.scenario, lo, inputs, o.keep_requests,
+                                   {{"point_spec_sha256", hashes.spec[mine[k]]}, {"sweep_inputs_sha256", hashes.inputs}});
           },
           [&](std::size_t k) {
             std::lock_guard lock(mu);
@@ -655,11 +692,12 @@ SweepReport run_sweep(const SweepOptions& o) {
   // Rank 0: resume state → the points still to run.
   const fs::path parts = fs::path(o.output.string() + ".parts");
   const std::string manifest = manifest_text(o, base, spec, plan.size());
+  const PartHashes hashes = part_hashes(base, plan, manifest);
   ResumeState resume;
   std::string error;
   if (root_rank) {
     try {
-      resume = resume_state(o, plan, parts, manifest);
+      resume = resume_state(o, base, plan, parts, manifest, hashes);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -671,8 +709,9 @@ SweepReport run_sweep(const SweepOptions& o) {
   if (rep.up_to_date) return rep;
   tr->broadcast(resume.pending, error);
   rep.reused = root_rank ? resume.done.size() : 0;
+  rep.resume_notes = std::move(resume.notes);
 
-  const RunTally tally = run_points(o, *tr, plan, resume.pending, parts, resume.done.size(), rep);
+  const RunTally tally = run_points(o, *tr, plan, resume.pending, parts, resume.done.size(), hashes, rep);
   if (root_rank && tally.fatal.empty()) {
     for (const auto& p : plan)
       if (!p.valid) {

@@ -58,6 +58,9 @@ struct SweepReport {
   double wall_s = 0;
   bool up_to_date = false;            ///< the output already held this sweep; nothing ran
   std::vector<std::string> failures;  ///< "point N (key=value, ...): message"
+  /// Resume: parts that were not trusted and run again, and stray files ignored
+  /// ("p000003.h5: it was made for another point specification; its point runs again").
+  std::vector<std::string> resume_notes;
   std::filesystem::path output;
 };
 

@@ -1,6 +1,7 @@
 #include "sim/study/sweep_spec.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -64,11 +65,43 @@ std::vector<AxisValue> range_values(double from, double to, double step, int dec
   return out;
 }
 
+/// Values of the integer range [from, to] by `step`, in exact 64-bit arithmetic (W7: a
+/// seed 9007199254740993 stays …993, it never passes through a double).
+std::vector<AxisValue> integer_range_values(std::int64_t from, std::int64_t to, std::int64_t step, const SourcePos& pos,
+                                            const std::string& key) {
+  __extension__ using i128 = __int128;  // GCC/Clang extension: to − from of two int64 fits
+  if (step == 0) throw InputError(pos, key, "a range needs a non-zero step");
+  const i128 span = static_cast<i128>(to) - from;
+  if ((span < 0 && step > 0) || (span > 0 && step < 0))
+    throw InputError(pos, key, fmt::format("the range {}:{}:{} is empty (step has the wrong sign)", from, to, step));
+  const i128 count = span / step + 1;
+  if (count > 1'000'000) throw InputError(pos, key, "the range has more than 10^6 values");
+  std::vector<AxisValue> out;
+  for (i128 i = 0; i < count; ++i) {
+    AxisValue a;
+    a.kind = AxisValue::Kind::Integer;
+    a.integer = static_cast<std::int64_t>(static_cast<i128>(from) + i * step);  // inside [from, to]
+    a.number = static_cast<double>(a.integer);
+    a.toml = fmt::format("{}", a.integer);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+/// An integer written in decimal that fits int64 ("-12", "+3"); false for anything else.
+bool is_integer_text(const std::string& s, std::int64_t& out) {
+  const char* b = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
+  const char* e = s.data() + s.size();
+  const auto [end, ec] = std::from_chars(b, e, out);
+  return b != e && ec == std::errc() && end == e;
+}
+
 bool numeric(const AxisValue& v) {
   return v.kind == AxisValue::Kind::Integer || v.kind == AxisValue::Kind::Real || v.kind == AxisValue::Kind::Boolean;
 }
 
 bool same_value(const AxisValue& a, const AxisValue& b) {
+  if (a.kind == AxisValue::Kind::Integer && b.kind == AxisValue::Kind::Integer) return a.integer == b.integer;
   if (numeric(a) && numeric(b)) return a.number == b.number;
   return a.toml == b.toml;
 }
@@ -85,11 +118,19 @@ void collect_axes(const toml::table& t, const std::string& prefix, std::vector<A
         for (const auto& [rk, rv] : *sub)
           if (rk.str() != "from" && rk.str() != "to" && rk.str() != "step")
             throw InputError(pos, "sweep." + key + "." + std::string(rk.str()), "a range has only from, to and step");
+        const bool ints = (*sub)["from"].is_integer() && (*sub)["to"].is_integer() && (*sub)["step"].is_integer();
+        if (ints) {  // exact 64-bit arithmetic (W7); value<double>() refuses integers past 2^53
+          axes.push_back(Axis{key,
+                              integer_range_values(*(*sub)["from"].value<std::int64_t>(),
+                                                   *(*sub)["to"].value<std::int64_t>(),
+                                                   *(*sub)["step"].value<std::int64_t>(), pos, "sweep." + key),
+                              pos});
+          continue;
+        }
         const auto from = (*sub)["from"].value<double>(), to = (*sub)["to"].value<double>(),
                    step = (*sub)["step"].value<double>();
         if (!from || !to || !step)
           throw InputError(pos, "sweep." + key, "a range needs numbers from, to and step");
-        const bool ints = (*sub)["from"].is_integer() && (*sub)["to"].is_integer() && (*sub)["step"].is_integer();
         const int dec = std::max({decimals_of(number_text(*from)), decimals_of(number_text(*to)),
                                   decimals_of(number_text(*step))});
         axes.push_back(Axis{key, range_values(*from, *to, *step, dec, ints, pos, "sweep." + key), pos});
@@ -126,6 +167,7 @@ AxisValue axis_value_of(const toml::node& node) {
   AxisValue v;
   if (auto i = node.value_exact<std::int64_t>()) {
     v.kind = AxisValue::Kind::Integer;
+    v.integer = *i;
     v.number = static_cast<double>(*i);
     v.toml = fmt::format("{}", *i);
   } else if (auto d = node.value_exact<double>()) {
@@ -185,6 +227,13 @@ Axis parse_grid_argument(const std::string& arg) {
       throw InputError(pos, axis.key, "a range is from:to:step with three numbers, e.g. 0:1:0.1");
     const bool ints = a.find_first_of(".eE") == std::string::npos && b.find_first_of(".eE") == std::string::npos &&
                       c.find_first_of(".eE") == std::string::npos;
+    std::int64_t ia = 0, ib = 0, ic = 0;
+    if (ints) {
+      if (!is_integer_text(a, ia) || !is_integer_text(b, ib) || !is_integer_text(c, ic))
+        throw InputError(pos, axis.key, "an integer range needs integers within ±9223372036854775807");
+      axis.values = integer_range_values(ia, ib, ic, pos, axis.key);
+      return axis;
+    }
     axis.values = range_values(from, to, step, std::max({decimals_of(a), decimals_of(b), decimals_of(c)}), ints, pos,
                                axis.key);
     return axis;
@@ -265,6 +314,11 @@ std::vector<Combo> expand_combos(const SweepSpec& spec) {
         throw InputError(a.pos, a.key,
                          fmt::format("zipped axes need equal lengths: {} has {} values, {} has {}", spec.axes[0].key, n,
                                      a.key, a.values.size()));
+    if (static_cast<double>(n) * spec.seeds > static_cast<double>(kMaxSweepPoints))
+      throw InputError(spec.axes[0].pos, spec.axes[0].key,
+                       fmt::format("the zip has {} combinations × {} seeds, more than the {} points a sweep plans at "
+                                   "once (M1: the plan is held in memory): split it into several sweeps",
+                                   n, spec.seeds, kMaxSweepPoints));
     for (std::size_t i = 0; i < n; ++i) {
       Combo c;
       for (const auto& a : spec.axes) c.values.push_back(a.values[i]);
@@ -273,7 +327,11 @@ std::vector<Combo> expand_combos(const SweepSpec& spec) {
   } else {
     double total = 1;
     for (const auto& a : spec.axes) total *= static_cast<double>(a.values.size());
-    if (total > 1e7) throw InputError(spec.axes[0].pos, spec.axes[0].key, "the grid has more than 10^7 points");
+    if (total * spec.seeds > static_cast<double>(kMaxSweepPoints))
+      throw InputError(spec.axes[0].pos, spec.axes[0].key,
+                       fmt::format("the grid has {:.0f} combinations × {} seeds, more than the {} points a sweep plans "
+                                   "at once (M1: the plan is held in memory): split it into several sweeps",
+                                   total, spec.seeds, kMaxSweepPoints));
     // Mixed-radix decoding of k: the last axis varies fastest, the first is outermost.
     for (std::size_t k = 0; k < static_cast<std::size_t>(total); ++k) {
       Combo c;

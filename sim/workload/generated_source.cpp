@@ -5,6 +5,8 @@
 #include <numbers>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/core/time.hpp"
@@ -93,10 +95,16 @@ class OpenSource : public RequestSource {
   std::optional<SourceRequest> next(std::size_t, std::int64_t) override {
     if (done_) return std::nullopt;
     const std::optional<double> t = next_arrival_s();
-    if (!t || (w_.duration > 0 && *t >= w_.duration) || *t > kMaxTraceSpanNs * 1e-9) {
+    if (!t || (w_.duration > 0 && *t >= w_.duration)) {
       done_ = true;
       return std::nullopt;
     }
+    if (!(*t <= kMaxTraceSpanNs * 1e-9))  // W1: never end the workload early without a word
+      throw LimitError("workload.arrivals.rate",
+                       fmt::format("the generated workload's next arrival is at t = {:.6g} s, past the end of the "
+                                   "simulated clock ({:.6g} s): the arrival rate is too low to produce the requests "
+                                   "asked for (workload.limit = {}); raise the rate or set workload.duration",
+                                   *t, kMaxTraceSpanNs * 1e-9, w_.limit));
     SourceRequest r;
     r.arrival_ns = std::max(last_ns_, from_seconds(*t));
     last_ns_ = r.arrival_ns;
