@@ -28,6 +28,21 @@ int weights(const std::uint8_t* data, std::size_t size);
 /// MMLU-Pro style question JSONL → QuestionCorpus::load.
 int questions(const std::uint8_t* data, std::size_t size);
 
+/// Structured result file: the bytes choose root attributes (class, shape, element count,
+/// text) and tables (/summary, /requests, /spans, /inputs, /sweep/*: rank, field names and
+/// types, rows, values, `units`); the file goes through inspect, read_result_set + compare
+/// with itself, and trace-export, all on the checked reader (issue 23).
+int result_file(const std::uint8_t* data, std::size_t size);
+/// Sweep specifications: `g:<arg>` lines are --grid arguments, the rest a scenario's TOML
+/// with a [sweep] table → sweep_from_table, parse_grid_argument, expand_combos.
+int sweep_spec(const std::uint8_t* data, std::size_t size);
+/// Golden file TOML → read_golden; a valid file must survive updated_golden_text (what
+/// `check --update` writes reads back).
+int golden(const std::uint8_t* data, std::size_t size);
+/// A resumed sweep's part: a fuzzed file name and a structured part file → parse_part_name
+/// and scan_parts (which parts are kept, rerun or ignored).
+int resume_part(const std::uint8_t* data, std::size_t size);
+
 /// Harness by name ("scenario", "azure", ...); nullptr when unknown.
 using Entry = int (*)(const std::uint8_t*, std::size_t);
 Entry find(const std::string& name);

@@ -217,4 +217,203 @@ for name, data in {
 }.items():
     write("regression", "weights", name + ".bin", data)
 
+
+# ---------------------------------------------------------------- result_file / resume_part (structured bytes)
+# Encoders mirroring fuzz/harnesses_results.cpp (build_result, put_attr, put_table); the byte
+# order is the order the harness reads them.
+ATTRS = ["file_kind", "schema_version", "sweep_axes", "scenario", "mechanism", "seed", "scenario_name",
+         "git_commit", "units", "calibrated_value", "point_spec_sha256", "sweep_inputs_sha256", "scenario_source",
+         "created"]
+FIELDS = ["request_id", "start_s", "end_s", "track", "kind", "deployment", "arrival_s", "latency_s", "ttft_s",
+          "status", "route", "quality", "prompt_tokens", "output_tokens", "quality_mean", "latency_p99_s", "n_seeds",
+          "seed_index", "x", "role", "path", "bytes", "sha256", "quality_mean_mean", "n_requests"]
+TEXTS = ["run", "sweep", "x", "quality_mean", "x\nquality_mean", "", "H", "cascade"]
+TABLES = ["summary", "requests", "spans", "inputs", "sweep/points", "sweep/aggregate", "devices/cloud"]
+I8, I32, I64, U64, F32, F64, FIXED, VLEN = range(8)
+
+
+def text_attr(value, n=None):
+    """A variable-length text attribute: scalar (n None) or 1-D of n copies."""
+    how = 0 if n is None else 0x80
+    out = bytes([how]) + (bytes([n]) if n is not None else b"")
+    for _ in range(1 if n is None else n):
+        out += bytes([1, TEXTS.index(value)])
+    return out
+
+
+def int_attr(values, rank1=False):
+    how = 2 | (0x80 if rank1 or len(values) != 1 else 0)
+    out = bytes([how]) + (bytes([len(values)]) if how & 0x80 else b"")
+    for v in values:
+        out += struct.pack("<I", (v + 8) & 0xffffffff)
+    return out + bytes([0])  # int64
+
+
+def attrs(*pairs):
+    out = bytes([len(pairs)])
+    for name, enc in pairs:
+        out += bytes([ATTRS.index(name)]) + enc
+    return out
+
+
+def value(t, v):
+    if t == VLEN:
+        return bytes([1, TEXTS.index(v)])
+    if t == F64:
+        return bytes([0]) + struct.pack("<d", v)
+    if t == F32:
+        return struct.pack("<f", v)
+    if t in (I8,):
+        return struct.pack("<b", v)
+    if t == I32:
+        return struct.pack("<i", v)
+    if t in (I64, U64):
+        return struct.pack("<q", v)
+    raise ValueError(t)
+
+
+def table(fields, rows, how=0, units=None):
+    """fields: [(name, type)], rows: list of tuples; how % 16: 1 rank 2, 2 scalar, 3 float array."""
+    out = bytes([how, len(rows) if how % 16 != 1 else len(rows) // 2, len(fields) - 1])
+    for name, t in fields:
+        out += bytes([0, FIELDS.index(name), t])
+    for r in rows:
+        for (name, t), v in zip(fields, r):
+            out += value(t, v)
+    return out + (bytes([1]) + units if units is not None else bytes([0]))
+
+
+def result(attr_bytes, tables):
+    out = attr_bytes
+    for t in TABLES:
+        out += (bytes([1]) + tables[t]) if t in tables else bytes([0])
+    return out
+
+
+run_summary = table([("quality_mean", F64), ("latency_p99_s", F64), ("n_requests", I64)], [(0.5, 2.0, 3)])
+spans = table([("request_id", I64), ("start_s", F64), ("end_s", F64), ("track", VLEN), ("kind", VLEN),
+               ("deployment", VLEN)], [(0, 0.0, 1.0, "x", "run", ""), (1, 0.5, 2.0, "x", "run", "")])
+reqs = table([(f, F64) for f in ["request_id", "arrival_s", "latency_s", "ttft_s", "status", "route", "quality",
+                                 "prompt_tokens", "output_tokens"]], [(0, 0, 1, 0.5, 0, 0, 1, 10, 5),
+                                                                     (1, 0.5, 1.5, 0.7, 0, 1, 0, 8, 4)])
+agg = table([("x", F64), ("n_seeds", I64), ("quality_mean_mean", F64)], [(1.0, 1, 0.5), (2.0, 1, 0.6)])
+pts = table([("seed_index", I64), ("status", I64), ("x", F64), ("quality_mean", F64)],
+            [(0, 0, 1.0, 0.5), (0, 0, 2.0, 0.6)])
+write("corpus", "result_file", "run.bin", result(attrs(("file_kind", text_attr("run"))), {"summary": run_summary}))
+write("corpus", "result_file", "run_with_spans.bin",
+      result(attrs(("file_kind", text_attr("run"))), {"summary": run_summary, "requests": reqs, "spans": spans}))
+write("corpus", "result_file", "sweep.bin",
+      result(attrs(("file_kind", text_attr("sweep")), ("sweep_axes", text_attr("x"))),
+             {"sweep/points": pts, "sweep/aggregate": agg}))
+for name, data in {
+    # C2: a root attribute of 100 integers (was read into one int64_t)
+    "c2_attr_of_100_ints": result(attrs(("file_kind", text_attr("run")), ("seed", int_attr(list(range(100))))),
+                                  {"summary": run_summary}),
+    # C3: 2-D /summary, /spans; a 2-D units attribute
+    "c3_summary_rank_2": result(attrs(("file_kind", text_attr("run"))),
+                                {"summary": table([("quality_mean", F64)], [(0.5,), (0.6,)], how=1)}),
+    "c3_spans_rank_2": result(attrs(("file_kind", text_attr("run"))),
+                              {"summary": run_summary, "requests": reqs,
+                               "spans": table([("request_id", I64)], [(0,), (1,)], how=1)}),
+    "c3_units_rank_2": result(attrs(("file_kind", text_attr("run"))),
+                              {"summary": table([("quality_mean", F64)], [(0.5,)],
+                                                units=bytes([0x30 | 1, 2, 2, 3]) + b"abcdefghijkl")}),
+    # C4: a zero-element text attribute
+    "c4_zero_element_text": result(attrs(("file_kind", text_attr("run")), ("mechanism", bytes([0x80, 0]))),
+                                   {"summary": run_summary}),
+    # C5: sweep_axes naming a missing field, a metric, or stored as an integer
+    "c5_axes_missing_field": result(attrs(("file_kind", text_attr("sweep")), ("sweep_axes", text_attr("cascade"))),
+                                    {"sweep/points": pts, "sweep/aggregate": agg}),
+    "c5_axes_metric": result(attrs(("file_kind", text_attr("sweep")), ("sweep_axes", text_attr("quality_mean"))),
+                             {"sweep/points": pts, "sweep/aggregate": agg}),
+    "c5_axes_integer": result(attrs(("file_kind", text_attr("sweep")), ("sweep_axes", int_attr([7]))),
+                              {"sweep/points": pts, "sweep/aggregate": agg}),
+    # W9: float32 and int32 /summary fields
+    "w9_float32_summary": result(attrs(("file_kind", text_attr("run"))),
+                                 {"summary": table([("quality_mean", F32), ("n_requests", I32)], [(0.625, 300)])}),
+    # a dataspace declaring 2^40 rows (nothing stored)
+    "huge_extent": result(attrs(("file_kind", text_attr("run"))),
+                          {"summary": bytes([0xff, 0, 0, 0, FIELDS.index("quality_mean"), F64, 0])}),
+    # spans with a NaN start
+    "spans_nan": result(attrs(("file_kind", text_attr("run"))),
+                        {"summary": run_summary, "requests": reqs,
+                         "spans": table([("request_id", I64), ("start_s", F64), ("end_s", F64), ("track", VLEN),
+                                         ("kind", VLEN), ("deployment", VLEN)],
+                                        [(0, float("nan"), 1.0, "x", "run", "")])}),
+    # schema_version newer than this build
+    "schema_from_the_future": result(attrs(("file_kind", text_attr("run")), ("schema_version", int_attr([99]))),
+                                     {"summary": run_summary}),
+    "empty": b"",
+}.items():
+    write("regression", "result_file", name + ".bin", data)
+
+# resume_part: how (bit 0: a valid name p00000N.h5 for N = next byte % 6, else fuzzed text) + a result file
+def part(index_byte, attr_bytes, tables, name=None):
+    head = bytes([1, index_byte]) if name is None else bytes([0, len(name)]) + name
+    return head + result(attr_bytes, tables)
+
+
+good_part = attrs(("point_spec_sha256", text_attr("H")), ("sweep_inputs_sha256", text_attr("H")))
+write("corpus", "resume_part", "good_part.bin", part(0, good_part, {"summary": run_summary}))
+for name, data in {
+    # W5: a stray name, a part of another point/run, a part with a text or empty /summary
+    "w5_stray_name_plus": part(0, good_part, {"summary": run_summary}, name=b"p+00003.h5"),
+    "w5_short_name": part(0, good_part, {"summary": run_summary}, name=b"p00003.h5"),
+    "w5_foreign_part": part(1, attrs(("point_spec_sha256", text_attr("x")), ("sweep_inputs_sha256", text_attr("H"))),
+                            {"summary": run_summary}),
+    "w5_no_hashes": part(0, attrs(("file_kind", text_attr("run"))), {"summary": run_summary}),
+    "w5_text_summary": part(0, good_part, {"summary": table([("quality_mean", VLEN)], [("x",)])}),
+    "w5_empty_summary": part(0, good_part, {"summary": table([("quality_mean", F64)], [])}),
+    "w5_index_outside_plan": part(5, good_part, {"summary": run_summary}),
+}.items():
+    write("regression", "resume_part", name + ".bin", data)
+
+# ---------------------------------------------------------------- sweep_spec (text)
+write("corpus", "sweep_spec", "grid_args.txt", "g:workload.rate_scale=1,2,4\ng:mechanism.name=cascade,router\n")
+write("corpus", "sweep_spec", "range.txt", "g:mechanism.cascade.thresholds=0:1:0.1\n")
+write("corpus", "sweep_spec", "table.txt", """[sweep]
+mode = "grid"
+seeds = 3
+"workload.rate_scale" = [1, 2, 4]
+mechanism.cascade.thresholds = { from = 0.1, to = 0.9, step = 0.2 }
+skip = [{ "workload.rate_scale" = 4 }]
+""")
+write("corpus", "sweep_spec", "zip.txt", """[sweep]
+mode = "zip"
+"a.b" = [1, 2]
+"c.d" = ["x", "y"]
+""")
+for name, data in {
+    # W7: integer ranges in exact arithmetic
+    "w7_seed_past_2_53": "g:run.seed=9007199254740993:9007199254740995:1\n",
+    "w7_table_int_range": "[sweep]\nrun.seed = { from = 9007199254740993, to = 9007199254740995, step = 1 }\n",
+    "int64_extremes": "g:run.seed=-9223372036854775807:9223372036854775807:9223372036854775807\n",
+    "int_past_int64": "g:run.seed=0:99999999999999999999:1\n",
+    # M1: a 10^7-point grid is refused before it is expanded
+    "m1_ten_million_points": "g:a=0:9999:1\ng:b=0:999:1\n",
+    "m1_zip_times_seeds": "[sweep]\nmode = \"zip\"\nseeds = 50\n\"a\" = { from = 0, to = 99999, step = 1 }\n",
+    "empty_range": "g:a=1:0:1\n",
+    "zero_step": "g:a=0:1:0\n",
+    "empty": "",
+}.items():
+    write("regression", "sweep_spec", name + ".txt", data)
+
+# ---------------------------------------------------------------- golden (TOML; scenario "s.toml" exists)
+golden_head = '[[case]]\nname = "c"\nscenario = "s.toml"\n[case.metrics]\n'
+write("corpus", "golden", "inline.toml", golden_head + 'quality_mean = { value = 0.5, tol = 0.005 }\n'
+                                                      'latency_p99_s = { tol = "3%" }\n')
+write("corpus", "golden", "tables.toml", '[[case]]\nname = "c"\nscenario = "s.toml"\n'
+                                         '[case.metrics.quality_mean]\ntol = 0.01\n')
+for name, data in {
+    # W4: dotted metric keys (--update wrote `value = X` into [case.metrics])
+    "w4_dotted_keys": golden_head + "quality_mean.tol = 0.005\nlatency_p99_s.tol = \"3%\"\n",
+    "w4_dotted_with_value": golden_head + "quality_mean.value = 0.5\nquality_mean.tol = 0.005\n",
+    # W4: NaN is never a golden value
+    "w4_nan_value": golden_head + "quality_mean = { value = nan }\n",
+    "w4_inf_value": golden_head + "quality_mean = { value = -inf }\n",
+    "empty_inline": golden_head + "quality_mean = {}\n",
+    "empty": "",
+}.items():
+    write("regression", "golden", name + ".toml", data)
+
 print("corpora written under", ROOT)

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: collabsim_fuzz_replay <scenario|azure|mooncake|quality|weights|questions> <file-or-dir>...\n";
+    std::cerr << "usage: collabsim_fuzz_replay <scenario|azure|mooncake|quality|weights|questions|result_file|sweep_spec|golden|resume_part> <file-or-dir>...\n";
     return 2;
   }
   const auto entry = collabsim::fuzz::find(argv[1]);

@@ -102,7 +102,8 @@ TEST(CompareMetric, RelativeToleranceScalesWithBase) {
 
 TEST(CompareMetric, NaNRules) {
   EXPECT_EQ(compare_metric("latency_p99_s", kNaN, kNaN, {}).verdict, Verdict::ok);
-  EXPECT_EQ(compare_metric("latency_p99_s", 1, kNaN, {}).verdict, Verdict::na);
+  EXPECT_EQ(compare_metric("latency_p99_s", 1, kNaN, {}).verdict, Verdict::missing);  // fails closed (W3)
+  EXPECT_TRUE(fails(Verdict::missing));
   EXPECT_EQ(compare_metric("latency_p99_s", kNaN, 1, {}).verdict, Verdict::na);
   EXPECT_EQ(compare_metric("quality_mean", kNaN, 0.1, abs_tol(1)).verdict, Verdict::na);
   EXPECT_EQ(compare_metric("latency_p99_s", kInf, kInf, {}).verdict, Verdict::ok);
@@ -461,11 +462,13 @@ TEST(Golden, UpdateRewritesOnlyTheValues) {
   GoldenCaseResult r;
   r.ok = true;
   r.got = {0.5797123456789, 12.25, kNaN};
+  EXPECT_THROW(updated_golden_text(text, gf, {r}), InputError);  // NaN is never recorded (W4)
+  r.got[2] = 0.25;
   const std::string out = updated_golden_text(text, gf, {r});
   EXPECT_NE(out.find("# a test golden ± comment kept\n"), std::string::npos);
   EXPECT_NE(out.find("quality_mean = { value = 0.5797123456789, tol = 0.005 }  # q\n"), std::string::npos) << out;
   EXPECT_NE(out.find("latency_p99_s = { value = 12.25, tol = \"3%\" }\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("large_share = { value = nan }\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("large_share = { value = 0.25 }\n"), std::string::npos) << out;
   EXPECT_NE(out.find("--update"), std::string::npos);  // header added
   EXPECT_EQ(golden_value_text(19366), "19366");
   EXPECT_EQ(golden_value_text(-kInf), "-inf");
@@ -517,7 +520,15 @@ TEST_F(CompareCli, AWorsePolicyIsARegressionNamingTheMetric) {
 
 TEST_F(CompareCli, AWideToleranceHolds) {
   std::string out;
-  EXPECT_EQ(run_cli("compare " + q(base_) + " " + q(worse_) + " --tol 1000% --tol quality_mean=±0.5", out), 0) << out;
+  // The worse policy answers every request from the SLM in one piece: its TPOT is NaN
+  // (undefined), which the gate counts as MISSING unless it is allowed (issue 23, W3).
+  EXPECT_EQ(run_cli("compare " + q(base_) + " " + q(worse_) + " --tol 1000% --tol quality_mean=±0.5", out), 1) << out;
+  EXPECT_NE(out.find("MISSING"), std::string::npos) << out;
+  EXPECT_EQ(run_cli("compare " + q(base_) + " " + q(worse_) +
+                        " --tol 1000% --tol quality_mean=±0.5 --allow-missing tpot_p50_s --allow-missing tpot_p99_s",
+                    out),
+            0)
+      << out;
   EXPECT_NE(out.find("no regression"), std::string::npos) << out;
   // Only quality widened: whatever else regresses, quality does not.
   run_cli("compare " + q(base_) + " " + q(worse_) + " --tol quality_mean=±0.5 --only-changes", out);
