@@ -14,7 +14,7 @@
 #include "fuzz/harnesses.hpp"
 #include "sim/io/inspect.hpp"
 #include "sim/io/trace_export.hpp"
-#include "sim/study/compare.hpp"
+#include "sim/results/compare.hpp"
 #include "sim/study/golden.hpp"
 #include "sim/study/sweep_parts.hpp"
 #include "sim/study/sweep_spec.hpp"

@@ -20,7 +20,7 @@
 #include "sim/io/summary.hpp"
 #include "sim/network/outage_process.hpp"
 #include "sim/scenario/scenario_inputs.hpp"
-#include "sim/study/compare.hpp"
+#include "sim/results/compare.hpp"
 #include "sim/study/golden.hpp"
 #include "sim/study/sweep_parts.hpp"
 #include "sim/study/sweep_spec.hpp"

@@ -421,6 +421,42 @@ std::vector<std::size_t> axes_in_base_order(const ResultSet& base, const ResultS
   return order;
 }
 
+/// A metric BASE has and NEW lacks altogether (schema mismatch) is named in a note; its
+/// rows come out MISSING (NaN in NEW) unless allowed.
+void note_missing_metrics(const ResultSet& base, const ResultSet& now, const Tolerances& tol, ComparisonReport& rep) {
+  for (const auto& m : base.metrics)
+    if (now.metric_index(m) < 0 && !tol.allow_missing.count(m))
+      rep.notes.push_back("metric '" + m + "' is in " + base.file.string() + " but not in " + now.file.string() +
+                          " (MISSING; --allow-missing " + m + " to accept)");
+}
+
+/// A point (or combination) of BASE that NEW lacks: a note, and a MISSING row unless
+/// `--allow-missing points`.
+void add_missing_point(const ResultSet& base, const std::string& label, const Tolerances& tol, ComparisonReport& rep) {
+  rep.notes.push_back("only in " + base.file.string() + ": " + label);
+  if (tol.allow_missing.count("points")) return;
+  MetricComparison c;
+  c.metric = "point";
+  c.verdict = Verdict::missing;
+  rep.rows.push_back({label, std::move(c)});
+}
+
+/// A point that failed (status) in either file, or fewer ok seeds of a combination.
+void add_status_rows(const ResultSet& base, const ResultSet& now, const std::string& label, const ResultRow& b,
+                     const ResultRow& n, bool seeds, ComparisonReport& rep) {
+  if (!seeds && (!b.ok || !n.ok)) {
+    rep.rows.push_back({label, compare_metric("status", "", Better::lower, b.ok ? 0 : 1, n.ok ? 0 : 1, Tolerance{})});
+    rep.notes.push_back(fmt::format("point failed in {}: {}",
+                                    !b.ok && !n.ok ? std::string("both files")
+                                    : !b.ok        ? base.file.string()
+                                                   : now.file.string(),
+                                    label));
+  }
+  if (seeds && b.n_seeds != n.n_seeds)
+    rep.rows.push_back({label, compare_metric("n_seeds", "seeds", Better::higher, static_cast<double>(b.n_seeds),
+                                              static_cast<double>(n.n_seeds), Tolerance{})});
+}
+
 }  // namespace
 
 ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, const Tolerances& tol) {
@@ -454,11 +490,7 @@ ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, co
       rep.rows.push_back({label, std::move(c)});
     }
   };
-  // A metric BASE has and NEW lacks altogether (schema mismatch): one MISSING row.
-  for (const auto& m : base.metrics)
-    if (now.metric_index(m) < 0 && !tol.allow_missing.count(m))
-      rep.notes.push_back("metric '" + m + "' is in " + base.file.string() + " but not in " + now.file.string() +
-                          " (MISSING; --allow-missing " + m + " to accept)");
+  note_missing_metrics(base, now, tol, rep);
 
   if (base.kind == ResultKind::run) {
     rep.mode = "runs";
@@ -483,29 +515,13 @@ ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, co
     const std::string label = row_label(base.axes, b, order_b, !seeds);
     const auto it = index_n.find(row_key(b, order_b, !seeds));
     if (it == index_n.end()) {
-      rep.notes.push_back("only in " + base.file.string() + ": " + label);
-      if (!tol.allow_missing.count("points")) {
-        MetricComparison c;
-        c.metric = "point";
-        c.verdict = Verdict::missing;
-        rep.rows.push_back({label, std::move(c)});
-      }
+      add_missing_point(base, label, tol, rep);
       continue;
     }
     const ResultRow& n = rows_n[it->second];
     used[it->second] = true;
     ++rep.points;
-    if (!seeds && (!b.ok || !n.ok)) {
-      rep.rows.push_back({label, compare_metric("status", "", Better::lower, b.ok ? 0 : 1, n.ok ? 0 : 1, Tolerance{})});
-      rep.notes.push_back(fmt::format("point failed in {}: {}",
-                                      !b.ok && !n.ok ? std::string("both files")
-                                      : !b.ok        ? base.file.string()
-                                                     : now.file.string(),
-                                      label));
-    }
-    if (seeds && b.n_seeds != n.n_seeds)
-      rep.rows.push_back({label, compare_metric("n_seeds", "seeds", Better::higher, static_cast<double>(b.n_seeds),
-                                                static_cast<double>(n.n_seeds), Tolerance{})});
+    add_status_rows(base, now, label, b, n, seeds, rep);
     compare_rows(label, b, n, seeds);
   }
   for (std::size_t i = 0; i < rows_n.size(); ++i)
