@@ -22,17 +22,17 @@ set(COLLABSIM_SUITES_unit
   HardenTime HardenTraces HardenUnits HardenWeights LinUcb MetricCatalog Metrics MooncakeTrace Outage Params
   PrefixCache ProfileTable QualityTable QuantileSketch QuestionCorpus QueueTest QueueingShortRuns ReadLine
   RequestAttributes Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
-  Tolerances Units)
+  Tolerances TrustBounds TrustOutputs TrustSweeps Units)
 set(COLLABSIM_SUITES_simulation
   Agreement Autoscale Batching Disaggregation EndToEnd HardenRegistry HardenScenario HeterogeneousPool Irt
   KernelScoring LmPair Network Power PrefixServing QualitySources RadioNetwork RadioRun RouterAttack RouterTraining
-  RunInvariants Scenarios SharedEdgeBox Spans Speculative TokenRouter TokenRoutingQuality)
+  RunInvariants Scenarios SharedEdgeBox Spans Speculative TokenRouter TokenRoutingQuality TrustResume)
 set(COLLABSIM_SUITES_cli
   BadInput Cli CompareCli GeneratorCli HardenCli Run ServiceTime SplitwiseProfile SummaryOnly Sweep TargetShare
-  TestSupport TraceExport)
+  TestSupport TraceExport Trust TrustGates TrustProvenance TrustReader)
 set(COLLABSIM_SUITES_statistical
   ArrivalStatistics QueueingCli QueueingValidation)
-set(COLLABSIM_SHARED_SUITES CompareCli EndToEnd Speculative)
+set(COLLABSIM_SHARED_SUITES CompareCli EndToEnd Speculative Trust)
 
 set(COLLABSIM_TEST_LABELS unit simulation cli statistical)
 set(collabsim_all_patterns)

@@ -160,5 +160,25 @@ TEST(StreamingSummary, PercentilesMatchSortingAndOneRequestHasNoInterval) {
   EXPECT_TRUE(std::isnan(one.finish().quality_ci95_lo));
 }
 
+TEST(StreamingSummary, QualityIntervalIsClippedToTheScoreRange) {
+  // Scores 0 and 1: mean 0.5, half-width 1.96 * sqrt(0.5) / 2 = 0.693, so the normal interval
+  // would be [-0.19, 1.19]; a score lies in [0, 1] (issue 23 W10).
+  SummaryAccumulator acc({false});
+  acc.add(record(0, 0.0));
+  acc.add(record(1, 1.0));
+  const Summary s = acc.finish();
+  EXPECT_EQ(s.quality_mean, 0.5);
+  EXPECT_EQ(s.quality_ci95_lo, 0.0);
+  EXPECT_EQ(s.quality_ci95_hi, 1.0);
+  // An interval inside [0, 1] is not touched: 0.4 and 0.6 give 0.5 +- 1.96 * sqrt(0.02) / 2.
+  SummaryAccumulator mid({false});
+  mid.add(record(0, 0.4));
+  mid.add(record(1, 0.6));
+  const Summary t = mid.finish();
+  const double half = 1.959963984540054 * std::sqrt(0.02) / 2.0;
+  EXPECT_NEAR(t.quality_ci95_lo, 0.5 - half, 1e-12);
+  EXPECT_NEAR(t.quality_ci95_hi, 0.5 + half, 1e-12);
+}
+
 }  // namespace
 }  // namespace collabsim

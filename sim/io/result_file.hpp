@@ -33,7 +33,10 @@ namespace collabsim {
 /// (out of memory); optional /requests columns (prefix_hit_tokens, request attributes);
 /// /links/<name>/summary for RRC links.
 /// 5: /inputs (role, path, bytes, sha256 of every input file: provenance.hpp) in run and
-/// sweep files; readers refuse files of a newer version.
+/// sweep files; readers refuse files of a newer version; quality_ci95_lo/hi from the ideal
+/// bootstrap standard error in closed form (no resamples) and clipped to [0, 1]; run files
+/// written with --no-requests have no /requests (its chunks now deflated by ChunkWriter,
+/// same stored bytes).
 inline constexpr std::int64_t kResultSchemaVersion = 5;
 
 /// How a ResultFile is written.
