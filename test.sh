@@ -8,6 +8,8 @@
 # -DCOLLABSIM_SANITIZE=ON (AddressSanitizer + UndefinedBehaviorSanitizer at -O1,
 # LeakSanitizer on, UB not recoverable) runs the CTest suite again, but
 #   - analysis_python (tests only Python code, never runs the binary);
+#   - python_module (the pybind11 module is loaded by /usr/bin/python3, which is not
+#     linked with the sanitizer runtime; its C++ paths are the CLI's, tested above);
 #   - the label `statistical` (10^5-10^8 samples against analytic values: the statistics do
 #     not change under a sanitizer; their code paths run in short `unit` variants such as
 #     QueueingShortRuns).
@@ -45,6 +47,6 @@ mkdir -p build-asan
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLLABSIM_SANITIZE=ON -DCOLLABSIM_BUILD_BENCH=OFF \
   > build-asan/configure.log 2>&1 || { cat build-asan/configure.log; exit 1; }
 cmake --build build-asan -j"$(nproc)"
-ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE '^statistical$' -E "^analysis_python\$|$mpi_test" "$@"
+ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE '^statistical$' -E "^analysis_python\$|^python_module\$|$mpi_test" "$@"
 ASAN_OPTIONS=$asan_options:detect_leaks=0 ctest --test-dir build-asan --output-on-failure -R "$mpi_test"
 echo "test.sh: sanitizer stage passed in $((SECONDS - sanitize_start)) s"
