@@ -40,20 +40,22 @@ double check(const char* name, double predicted, double measured, double toleran
 
 }  // namespace
 
-TEST(Calibration, Phi3MiniDecodeOnPhone) {  // calibration point of memory_efficiency
+TEST(Calibration, Phi3MiniDecodeOnPhone) {
   const auto m = model("phi-3-mini");
   const auto d = device("iphone_15_pro");
-  check("Phi-3-mini 4-bit decode, iPhone [tok/s]", 1.0 / decode_step_time(m, d, 128), 12.0, 0.05);
+  // The Phi-3 report's "more than 12 tokens/s" (iPhone 14) is a lower bound: the card meets it.
+  const double predicted = 1.0 / decode_step_time(m, d, 128);
+  check("Phi-3-mini 4-bit decode, iPhone [tok/s] (> 12)", predicted, 12.0, 1.0);
+  EXPECT_GE(predicted, 12.0);
 }
 
 TEST(Calibration, AppleOnDevicePrefillAndDecode) {
   const auto m = model("apple-afm-on-device");
   const auto d = device("iphone_15_pro");
-  // Calibration point of compute_efficiency: 0.6 ms per prompt token.
-  check("AFM ~3B prefill, iPhone 15 Pro [tok/s]", 1000.0 / prefill_time(m, d, 1000), 1.0 / 0.6e-3, 0.25);
-  // Validation, outside 25 %: Apple's stack reads weights faster than the generic runtime
-  // the card was calibrated on (see docs/CALIBRATION.md).
-  check("AFM ~3B decode, iPhone 15 Pro [tok/s]", 1.0 / decode_step_time(m, d, 512), 30.0, 0.40);
+  // Calibration points of compute_efficiency (0.6 ms per prompt token) and memory_efficiency
+  // (30 tokens/s), docs/CALIBRATION.md.
+  check("AFM ~3B prefill, iPhone 15 Pro [tok/s]", 1000.0 / prefill_time(m, d, 1000), 1.0 / 0.6e-3, 0.05);
+  check("AFM ~3B decode, iPhone 15 Pro [tok/s]", 1.0 / decode_step_time(m, d, 512), 30.0, 0.05);
 }
 
 TEST(Calibration, Llama2_7bDecodeOnA100BatchOne) {
