@@ -29,13 +29,15 @@ min(1, (c + a·U_c^γ + b·U_m) / k^δ)) then minimise the relative power error,
 the utilisations U_c = F / (peak·k·t), U_m = bytes / (BW·k·t) of the *simulated* step t,
 not of the measured ITL. idle_power and busy_power stay the cards' values.
 
-    python3 analysis/fit_serving.py [--data FILE] [--check] [--logo]
+    python3 analysis/fit_serving.py [--data FILE] [--check] [--logo] [--check-logo]
       --check: exit 1 when a card's value differs from the refit by more than 2 %
                (relative) or the H100 fit's ITL or power error leaves 10 % for
                Llama-3.1-8B (1 GPU) or Llama-3.1-70B (4 GPUs)
       --logo:  leave-one-group-out table (docs/CALIBRATION.md): refit without a whole
-               group (a model, a TP degree, a batch range, a GPU) and report the error
-               on that group only
+               group (a model, a TP degree, a batch range, a GPU, a workload: the GPQA
+               task's ~7,000-token outputs) and report the error on that group only
+      --check-logo: --logo, and exit 1 unless the H100 pooled group-held-out ITL
+               error has median <= 10 % and p90 <= 20 % (CTest serving_logo)
 """
 import argparse
 import csv
@@ -98,11 +100,11 @@ def model(name):
             "bpp": float(c.get("bytes_per_param", 2)), "kvb": float(c.get("kv_bytes_per_element", 2))}
 
 
-def read_rows(path):
+def read_rows(path, task="lm-arena-chat"):
     out = []
     with open(path) as f:
         for r in csv.DictReader(f):
-            if r["model_id"] not in MODELS or r["task"] != "lm-arena-chat" or r["gpu_model"] not in GPUS:
+            if r["model_id"] not in MODELS or r["task"] != task or r["gpu_model"] not in GPUS:
                 continue
             k = int(r["num_gpus"])
             out.append({"model": r["model_id"], "card": MODELS[r["model_id"]], "gpu": r["gpu_model"], "k": k,
@@ -218,7 +220,7 @@ def groups(rows):
     return g
 
 
-def logo(rows_by_gpu, devs, models):
+def logo(rows_by_gpu, devs, models, held_tasks=None):
     print("\n## Leave-one-group-out (decode ITL and power; the fit never sees the group)\n")
     print("| GPU | group left out | rows | ITL median | ITL p90 | ITL worst | power median | power p90 |")
     print("|---|---|---|---|---|---|---|---|")
@@ -244,6 +246,19 @@ def logo(rows_by_gpu, devs, models):
         e = errors(rows_by_gpu[gpu], lat, pw, devs[gpu], models)
         it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
         print(f"| {gpu} | GPU {gpu} (fit on {other[0]}) | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | {po[0]:.1%} | {po[1]:.1%} |")
+    # A whole workload left out: the fit on every lm-arena-chat row of the GPU (the card's fit)
+    # judged on another task's runs (GPQA: ~7,000-token reasoning outputs, so a mean context
+    # ~14x longer than in the fit: the attention term extrapolated).
+    for task, trows in (held_tasks or {}).items():
+        for gpu, rows in rows_by_gpu.items():
+            test = [r for r in trows if r["gpu"] == gpu]
+            if not test:
+                continue
+            lat, pw = fit(rows, devs[gpu], models)
+            e = errors(test, lat, pw, devs[gpu], models)
+            it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
+            print(f"| {gpu} | task {task} (fit on lm-arena-chat) | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | "
+                  f"{po[0]:.1%} | {po[1]:.1%} |")
     for gpu, (all_itl, all_pow) in pooled.items():
         it, po = stats(all_itl), stats(all_pow)
         print(f"| {gpu} | every model/TP/batch group, pooled | {len(all_itl)} | {it[0]:.1%} | {it[1]:.1%} | "
@@ -256,6 +271,9 @@ def main():
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--logo", action="store_true")
+    ap.add_argument("--check-logo", action="store_true",
+                    help="with --logo: exit 1 unless the H100's pooled group-held-out ITL error has median "
+                         "<= 10 %% and p90 <= 20 %% (issue 25's goal; the B200 misses it and is reported only)")
     a = ap.parse_args()
     rows = read_rows(a.data)
     if not rows:
@@ -293,8 +311,13 @@ def main():
                             and not (abs(ei) <= 0.10 and abs(ep) <= 0.10):
                         print(f"CHECK FAILED: {r['model']} batch {r['batch']:.0f}: ITL {pct(ei)}, power {pct(ep)}")
                         ok = False
-    if a.logo:
-        logo(rows_by_gpu, devs, models)
+    if a.logo or a.check_logo:
+        pooled = logo(rows_by_gpu, devs, models, {"gpqa": read_rows(a.data, "gpqa")})
+        if a.check_logo:
+            it = stats(pooled["H100"][0])
+            if not (it[0] <= 0.10 and it[1] <= 0.20):
+                print(f"CHECK FAILED: H100 pooled group-held-out ITL median {it[0]:.1%}, p90 {it[1]:.1%}")
+                ok = False
     if not ok:
         sys.exit(1)
 

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -174,6 +175,29 @@ std::vector<double> abs_of(std::vector<double> v) {
   return v;
 }
 
+
+using GroupKey = std::tuple<std::string, std::string, int>;
+/// One Group per (model, hardware, TP) of the points, on the datasheet card with the
+/// measured all-reduce profile of its cluster; the LatencyModel reads g.d by reference.
+void build_groups(const std::vector<SplitwisePoint>& pts, std::map<GroupKey, Group>& groups) {
+  for (const auto& p : pts) {
+    auto [it, fresh] = groups.try_emplace({p.model, p.hardware, p.tp});
+    if (!fresh) continue;
+    Group& g = it->second;
+    const auto& hw = hardware().at(p.hardware);
+    g.m = model(model_card_of(p.model));
+    g.d = datasheet(hw.card);
+    g.d.accelerators = p.tp;
+    g.d.allreduce_profile = (data_dir() / "profiles" / "vidur_network" / hw.network / "all_reduce.csv").string();
+    g.lat = std::make_unique<LatencyModel>(g.m, g.d, nullptr);
+  }
+}
+double p90(std::vector<double> v) {  // linear interpolation between order statistics (numpy's default)
+  std::sort(v.begin(), v.end());
+  const double pos = 0.9 * (v.size() - 1);
+  const std::size_t i = static_cast<std::size_t>(pos);
+  return i + 1 < v.size() ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[i];
+}
 }  // namespace
 
 TEST(SplitwiseProfile, ReadsMediansAndInterpolatesInBatchTokens) {
@@ -321,6 +345,102 @@ TEST(SplitwiseCalibration, HeldOutMedianErrorWithinTenPercent) {
   // Calibration improves on the shipped cards for both phases.
   EXPECT_LT(median(abs_of(e.at("held-out prefill after"))), median(abs_of(e.at("held-out prefill before"))));
   EXPECT_LT(median(abs_of(e.at("held-out decode after"))), median(abs_of(e.at("held-out decode before"))));
+}
+
+// Group-held-out validation of the same four-factor fit (issue 25 item 4): per Splitwise
+// hardware, the factors are refitted on every point *outside* a group (a TP degree, a model,
+// a batch range, a prompt range, the output-sweep rows whose generated lengths are suspect)
+// and judged on the group's points only; a whole GPU is left out by fitting on one
+// hardware's points and predicting another's with its own datasheet peaks. Prints the
+// table of docs/CALIBRATION.md.
+TEST(SplitwiseCalibration, GroupHeldOut) {
+  COLLABSIM_NEED_DATA(splitwise_csv());
+  const auto pts = read_splitwise_perf(splitwise_csv());
+  std::map<GroupKey, Group> groups;
+  build_groups(pts, groups);
+  using Pred = std::function<bool(const SplitwisePoint&)>;
+  const std::vector<std::pair<std::string, Pred>> held = {
+      {"TP 2", [](const SplitwisePoint& p) { return p.tp == 2; }},
+      {"TP 4", [](const SplitwisePoint& p) { return p.tp == 4; }},
+      {"TP 8", [](const SplitwisePoint& p) { return p.tp == 8; }},
+      {"model BLOOM-176B", [](const SplitwisePoint& p) { return p.model == "bloom-176b"; }},
+      {"batch >= 16", [](const SplitwisePoint& p) { return p.batch >= 16; }},
+      {"prompt >= 2048", [](const SplitwisePoint& p) { return p.prompt >= 2048; }},
+      {"output >= 1024 (suspect lengths)", [](const SplitwisePoint& p) { return p.tokens >= 1024; }}};
+  auto hw_groups = [&](const std::string& hw) {
+    std::vector<Group*> gs;
+    for (auto& [k, g] : groups)
+      if (std::get<1>(k) == hw) gs.push_back(&g);
+    return gs;
+  };
+  auto errors = [&](const SplitwisePoint& p, std::vector<double>& pre, std::vector<double>& dec) {
+    const Group& g = groups.at({p.model, p.hardware, p.tp});
+    pre.push_back(std::abs(predict_prefill(g, p) / p.prefill_s - 1));
+    dec.push_back(std::abs(predict_decode(g, p) / p.decode_s - 1));
+  };
+  // The all-points fit per hardware: a left-out group must move it (the group is really unseen).
+  std::map<std::string, Params> all_fit;
+  for (const auto& [hw, info] : hardware()) {
+    std::vector<std::pair<Group*, const SplitwisePoint*>> cal;
+    for (const auto& p : pts)
+      if (p.hardware == hw) cal.emplace_back(&groups.at({p.model, p.hardware, p.tp}), &p);
+    auto gs = hw_groups(hw);
+    all_fit[hw] = fit(gs, cal);
+  }
+  std::string table = "| group left out | points | prefill median | prefill p90 | decode median | decode p90 |\n"
+                      "|---|---|---|---|---|---|\n";
+  std::vector<double> pooled_pre, pooled_dec;
+  int moved = 0, refits = 0;
+  for (const auto& [name, pred] : held) {
+    std::vector<double> pre, dec;
+    for (const auto& [hw, info] : hardware()) {
+      std::vector<std::pair<Group*, const SplitwisePoint*>> train;
+      std::vector<const SplitwisePoint*> test;
+      for (const auto& p : pts) {
+        if (p.hardware != hw) continue;
+        if (pred(p))
+          test.push_back(&p);
+        else
+          train.emplace_back(&groups.at({p.model, p.hardware, p.tp}), &p);
+      }
+      if (test.empty() || train.size() < 8) continue;
+      auto gs = hw_groups(hw);
+      const Params x = fit(gs, train);
+      ++refits;
+      double change = 0;
+      for (int j = 0; j < 4; ++j) change = std::max(change, std::abs(x[j] / all_fit[hw][j] - 1));
+      if (change > 1e-4) ++moved;
+      // Groups of this hardware outside `gs`'s points (e.g. TP 8 when it is the group) got the
+      // refitted factors too: set_factors runs on every group of the hardware.
+      for (const auto* p : test) errors(*p, pre, dec);
+    }
+    ASSERT_FALSE(pre.empty()) << name;
+    for (double v : pre) ASSERT_TRUE(std::isfinite(v)) << name;
+    for (double v : dec) ASSERT_TRUE(std::isfinite(v)) << name;
+    pooled_pre.insert(pooled_pre.end(), pre.begin(), pre.end());
+    pooled_dec.insert(pooled_dec.end(), dec.begin(), dec.end());
+    table += fmt::format("| {} | {} | {:.1f}% | {:.1f}% | {:.1f}% | {:.1f}% |\n", name, pre.size(), 100 * median(pre),
+                         100 * p90(pre), 100 * median(dec), 100 * p90(dec));
+  }
+  // A whole GPU left out: A100 from the H100 fit and H100 from the A100 fit (datasheet peaks).
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"h100-80gb", "a100-80gb"}, {"a100-80gb", "h100-80gb"}}) {
+    for (auto* g : hw_groups(to)) set_factors(g->d, all_fit[from]);
+    std::vector<double> pre, dec;
+    for (const auto& p : pts)
+      if (p.hardware == to) errors(p, pre, dec);
+    table += fmt::format("| GPU {} (factors of {}) | {} | {:.1f}% | {:.1f}% | {:.1f}% | {:.1f}% |\n", to, from, pre.size(),
+                         100 * median(pre), 100 * p90(pre), 100 * median(dec), 100 * p90(dec));
+  }
+  table += fmt::format("| every group above but the GPUs, pooled | {} | {:.1f}% | {:.1f}% | {:.1f}% | {:.1f}% |\n",
+                       pooled_pre.size(), 100 * median(pooled_pre), 100 * p90(pooled_pre), 100 * median(pooled_dec),
+                       100 * p90(pooled_dec));
+  std::printf("%s", table.c_str());
+  // Every refit saw fewer points than the all-points fit and landed elsewhere.
+  EXPECT_EQ(moved, refits);
+  // A loose ceiling (docs/CALIBRATION.md states the measured values): held-out medians stay
+  // below 100 % — a broken fit or term (NaN, a unit slip) fails here.
+  EXPECT_LT(median(pooled_pre), 1.0);
+  EXPECT_LT(median(pooled_dec), 1.0);
 }
 
 TEST(SplitwiseCalibration, StepOverheadAddsLayerAndAllReduceTerms) {
