@@ -41,6 +41,9 @@ std::vector<SplitwisePoint> read_splitwise_perf(const std::filesystem::path& fil
 /// SplitwiseSim does; decode rows at (batch, mean_context()), interpolated bilinearly by
 /// ProfileTable (linearly in context, then in batch; extrapolated linearly in context,
 /// clamped in batch). Throws std::invalid_argument when no point matches.
+/// Caveat (docs/CALIBRATION.md): the output-sweep rows with ≥ 1,024 nominal output tokens
+/// generated only ~230–1,020 tokens, but are keyed at their nominal mean_context(), so the
+/// table's context slope beyond ~1,000 tokens is flatter than measured decode would show.
 ProfileTable splitwise_profile_table(const std::vector<SplitwisePoint>& points, const std::string& model,
                                      const std::string& hardware, int tp);
 
