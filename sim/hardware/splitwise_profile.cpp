@@ -36,8 +36,17 @@ std::vector<SplitwisePoint> read_splitwise_perf(const std::filesystem::path& fil
   const char* num_names[] = {"tensor_parallel", "prompt_size", "batch_size", "token_size", "prompt_time", "token_time"};
   std::size_t cn[6];
   for (int i = 0; i < 6; ++i) cn[i] = col(num_names[i]);
+  // Optional columns (SplitwiseSim's file has both): e2e_time [ms], average_power [1].
+  auto optional_col = [&](const char* name) {
+    const auto it = std::find(head.begin(), head.end(), name);
+    return it == head.end() ? head.size() : static_cast<std::size_t>(it - head.begin());
+  };
+  const std::size_t ce = optional_col("e2e_time"), cp = optional_col("average_power");
   using Key = std::tuple<std::string, std::string, int, int, int, int>;
-  std::map<Key, std::pair<std::vector<double>, std::vector<double>>> reps;
+  struct Reps {
+    std::vector<double> prefill, decode, e2e, power;
+  };
+  std::map<Key, Reps> reps;
   std::size_t lineno = 1;
   while (std::getline(in, line)) {
     ++lineno;
@@ -53,18 +62,31 @@ std::vector<SplitwisePoint> read_splitwise_perf(const std::filesystem::path& fil
       if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !(v[i] >= 0) || !std::isfinite(v[i]))
         throw InputError(SourcePos{file, lineno, 1}, num_names[i], "'" + s + "' is not a non-negative number");
     }
-    auto& [p, t] = reps[Key{f[cm], f[ch], static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]),
-                            static_cast<int>(v[3])}];
-    p.push_back(v[4] * 1e-3);
-    t.push_back(v[5] * 1e-3);
+    auto& r = reps[Key{f[cm], f[ch], static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]),
+                       static_cast<int>(v[3])}];
+    r.prefill.push_back(v[4] * 1e-3);
+    r.decode.push_back(v[5] * 1e-3);
+    auto optional = [&](std::size_t c, const char* name) {
+      if (c == head.size()) return 0.0;
+      double x = 0;
+      const auto& s = f[c];
+      const auto res = std::from_chars(s.data(), s.data() + s.size(), x);
+      if (res.ec != std::errc() || res.ptr != s.data() + s.size() || !(x >= 0) || !std::isfinite(x))
+        throw InputError(SourcePos{file, lineno, 1}, name, "'" + s + "' is not a non-negative number");
+      return x;
+    };
+    r.e2e.push_back(optional(ce, "e2e_time") * 1e-3);
+    r.power.push_back(optional(cp, "average_power"));
   }
   std::vector<SplitwisePoint> out;
   for (const auto& [k, v] : reps) {
     SplitwisePoint s;
     std::tie(s.model, s.hardware, s.tp, s.prompt, s.batch, s.tokens) = k;
-    s.prefill_s = median(v.first);
-    s.decode_s = median(v.second);
-    s.repetitions = static_cast<int>(v.first.size());
+    s.prefill_s = median(v.prefill);
+    s.decode_s = median(v.decode);
+    s.e2e_s = median(v.e2e);
+    s.average_power = median(v.power);
+    s.repetitions = static_cast<int>(v.prefill.size());
     out.push_back(std::move(s));
   }
   return out;

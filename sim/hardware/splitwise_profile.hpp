@@ -26,10 +26,18 @@ struct SplitwisePoint {
   int prompt = 0, batch = 1, tokens = 0;  ///< prompt_size, batch_size, token_size
   double prefill_s = 0;         ///< median prompt_time (s), prefill of batch × prompt tokens
   double decode_s = 0;          ///< median token_time (s), one decode iteration of the batch
+  double e2e_s = 0;             ///< median e2e_time (s) of the whole request (0 without the column)
+  /// Median average_power: the run's mean power as a fraction of the rated power (1); 0 where
+  /// the CSV has no measurement (only the a100-80gb rows have one) or no such column.
+  double average_power = 0;
   int repetitions = 0;
 
   /// Mean context (tokens) of a decode iteration over the output: prompt + (tokens − 1)/2.
   double mean_context() const { return prompt + (tokens - 1) / 2.0; }
+  /// Output tokens the run generated, judged by its times: 1 + (e2e − prefill) / token_time
+  /// (the first token comes with the prefill). Below the nominal `tokens` for the output
+  /// sweep's rows of ≥ 1,024 tokens (docs/CALIBRATION.md, output-length caveat).
+  double generated_tokens() const { return decode_s > 0 ? 1.0 + (e2e_s - prefill_s) / decode_s : 0.0; }
 };
 
 /// Points sorted by (model, hardware, tp, prompt, batch, tokens). Throws InputError (file,
