@@ -185,6 +185,71 @@ def serving(r):
               f"{s['latency_p50_s']:.2f} / {s['latency_p99_s']:.2f} | {s['ttft_p50_s']:.3f} / {s['ttft_p99_s']:.3f} |")
 
 
+def sweep_apgr(r, scenario, *sets):
+    """`collabsim sweep scenario --grid mechanism.cascade.thresholds=0:1:0.1 --seeds 3` (-j 1):
+    /sweep/aggregate series_apgr with its 95 % interval, CPT(50 %) and CPT(80 %)."""
+    r.n += 1
+    out = os.path.join(r.work, f"s{r.n}.h5")
+    # The phone's context and memory limits off (a named simplification, as analysis/test_figures.py):
+    # with limits on, prompts beyond Phi-3-mini's 4k context always escalate, no threshold
+    # reaches LLM share 0 and APGR's endpoint is missing.
+    cmd = [r.exe, "sweep", os.path.join(ROOT, scenario), "-q", "-j", "1", "-o", out, "--seeds", "3",
+           "--grid", "mechanism.cascade.thresholds=0:1:0.1", "--set", "deployments.slm.context_policy=ignore",
+           "--set", "deployments.slm.memory_policy=ignore"]
+    for x in sets:
+        cmd += ["--set", x]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    with h5py.File(out, "r") as h:
+        agg = h["sweep/aggregate"][...]
+        names = agg.dtype.names
+        finite = [i for i in range(len(agg)) if "series_apgr" in names and np.isfinite(agg["series_apgr"][i])]
+        if not finite:
+            sys.exit(f"{scenario}: the sweep has no finite series_apgr")
+        row = agg[finite[0]]
+        get = lambda k: float(row[k]) if k in names else float("nan")
+        vals = {k: get(k) for k in ("series_apgr", "series_apgr_ci95_lo", "series_apgr_ci95_hi", "series_cpt50", "series_cpt80")}
+    os.remove(out)
+    return vals
+
+
+def mechanisms(r):
+    print("\n## docs/MECHANISMS.md (besides the results table: analysis/mechanism_table.py)\n")
+    print("### Sensitivity of the parametric quality models (whole trace, seed 2026)\n")
+    print("| parameter (scenario) | 0 | 0.25 | 0.5 | 0.75 | 0.97 | 1 | fixed: p50 [s], USD / 1k |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, scen, key, values in (
+            ("`sketch_transfer` (cogenesis_sketch)", "scenarios/cogenesis_sketch.toml", "mechanism.pipeline.sketch_transfer",
+             ("0", "0.25", "0.5", "0.75", None, "1")),
+            ("`recovery` (minions_decomposition)", "scenarios/minions_decomposition.toml", "mechanism.decomposition.recovery",
+             ("0", "0.25", "0.5", "0.75", "0.97", "1"))):
+        cells, fixed = [], ""
+        for v in values:
+            if v is None:
+                cells.append("—")
+                continue
+            sm = r.run(scen, f"{key}={v}")["summary"]
+            cells.append(f"{sm['quality_mean']:.4f}")
+            fixed = f"{sm['latency_p50_s']:.2f}, {sm['cost_per_1k_usd']:.3f}"
+        print(f"| {label} | " + " | ".join(cells) + f" | {fixed} |")
+    print("\n### Agreement score at the default cascade's LLM share (seed 2026)\n")
+    d = r.run(DEFAULT, "mechanism.name=cascade")["summary"]
+    share = d["large_share"]
+    a = r.run("scenarios/agreement_cascade.toml", f"mechanism.cascade.target_large_share={share:.4f}")
+    auroc_file = None
+    print(f"default cascade (noisy oracle, AUROC 0.75): quality {d['quality_mean']:.4f} at LLM share {share:.3f}, "
+          f"p50 {d['latency_p50_s']:.2f} s, {d['energy_per_request_j']:.0f} J/request")
+    print(f"agreement cascade at target_large_share {share:.4f}: quality {a['summary']['quality_mean']:.4f}, "
+          f"share {a['summary']['large_share']:.3f}")
+    print("\n### Agreement cascade APGR over thresholds 0:1:0.1 x 3 seeds (collabsim sweep scenarios/agreement_cascade.toml "
+          "--grid mechanism.cascade.thresholds=0:1:0.1 --seeds 3 --set deployments.slm.context_policy=ignore --set deployments.slm.memory_policy=ignore [--set mechanism.cascade.score=\"noisy_oracle\" "
+          "--set mechanism.cascade.auroc=0.79])\n")
+    for label, sets in (("agreement", []), ("noisy oracle AUROC 0.79",
+                                            ['mechanism.cascade.score="noisy_oracle"', "mechanism.cascade.auroc=0.79"])):
+        v = sweep_apgr(r, "scenarios/agreement_cascade.toml", *sets)
+        print(f"- {label}: APGR {v['series_apgr']:.3f} [{v['series_apgr_ci95_lo']:.3f}, {v['series_apgr_ci95_hi']:.3f}], "
+              f"CPT(50%) {v['series_cpt50']:.3f}, CPT(80%) {v['series_cpt80']:.3f}")
+
+
 def calibration(r):
     print("\n## docs/CALIBRATION.md (default scenario)\n")
     print("| mechanism | cloud card | quality | TPOT p50 [s] | TPOT p99 [s] | TTFT p50 [s] | latency p50 [s] | J/request |")
@@ -207,14 +272,14 @@ def calibration(r):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--collabsim", default=os.path.join(ROOT, "build", "collabsim"))
-    ap.add_argument("--only", default="energy,serving,calibration")
+    ap.add_argument("--only", default="energy,serving,calibration,mechanisms")
     ap.add_argument("--work", default="")
     a = ap.parse_args()
-    parts = {"energy": energy, "serving": serving, "calibration": calibration}
+    parts = {"energy": energy, "serving": serving, "calibration": calibration, "mechanisms": mechanisms}
     want = [p for p in a.only.split(",") if p]
     for p in want:
         if p not in parts:
-            sys.exit(f"--only: unknown part '{p}' (energy, serving, calibration)")
+            sys.exit(f"--only: unknown part '{p}' (energy, serving, calibration, mechanisms)")
     with tempfile.TemporaryDirectory(dir=a.work or None) as tmp:
         r = Runner(os.path.abspath(a.collabsim), tmp)
         head = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h %cI"], capture_output=True, text=True).stdout.strip()
