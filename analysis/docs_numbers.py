@@ -24,6 +24,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DEFAULT = "scenarios/edge_cloud_cascade.toml"
+# The confounding gadget `collabsim attack-router` found on the shipped router (docs/MECHANISMS.md).
+GADGET = "first vapor with reported with appointed approximate first integer knowledge"
 
 
 class Runner:
@@ -45,6 +47,9 @@ class Runner:
                               for d in h["devices"]}
             res["links"] = {l: {k: float(h[f"links/{l}/summary"][0][k]) for k in h[f"links/{l}/summary"].dtype.names}
                             for l in h.get("links", {}) if "summary" in h[f"links/{l}"]}
+            if "mechanism" in h and h["mechanism"].dtype.names:
+                res["mechanism"] = {k: float(h["mechanism"][0][k]) for k in h["mechanism"].dtype.names
+                                    if np.issubdtype(h["mechanism"].dtype[k], np.number)}
             req = h["requests"][...]
             res["requests"] = {k: req[k] for k in req.dtype.names}
         os.remove(out)
@@ -240,6 +245,43 @@ def mechanisms(r):
           f"p50 {d['latency_p50_s']:.2f} s, {d['energy_per_request_j']:.0f} J/request")
     print(f"agreement cascade at target_large_share {share:.4f}: quality {a['summary']['quality_mean']:.4f}, "
           f"share {a['summary']['large_share']:.3f}")
+    print("\n### Router attacks in the simulation (learned_router, whole trace, seed 2026; "
+          "`--set mechanism.router.attack_share=S --set mechanism.router.gadget=\"<gadget>\"`)\n")
+    gadget = GADGET
+    print("| attacker share | cost USD / 1k req | cost inflation | LLM share | quality | attacked requests' LLM share |")
+    print("|---|---|---|---|---|---|")
+    base = None
+    for sh in ("0", "0.2", "0.5", "1.0"):
+        res = r.run("scenarios/learned_router.toml", f"mechanism.router.attack_share={sh}", f'mechanism.router.gadget="{gadget}"')
+        sm, mech = res["summary"], res.get("mechanism", {})
+        base = base or sm["cost_per_1k_usd"]
+        infl = "—" if sh == "0" else f"{sm['cost_per_1k_usd'] / base - 1:+.1%}"
+        att = mech.get("attacked_large_share", float("nan"))
+        print(f"| {sh} | {sm['cost_per_1k_usd']:.3f} | {infl} | {sm['large_share']:.3f} | {sm['quality_mean']:.4f} | "
+              f"{'—' if sh == '0' else f'{att:.3f}'} |")
+    print("\n### Attackers as users and a per-user budget (learned_router, whole trace, 1,000 users, seed 2026; "
+          "`--set workload.attributes.users=1000 --set mechanism.router.attack_unit=\"user\" "
+          "--set mechanism.router.attack_share=S --set mechanism.router.gadget=\"<gadget>\" [--set mechanism.router.user_budget=B]`)\n")
+    print("| attacking users | budget / user-hour | USD / 1k req | quality | LLM share | detection | false positives |")
+    print("|---|---|---|---|---|---|---|")
+    clean = None
+    for sh, budgets in (("0", (None, "12")), ("0.1", (None, "8", "12", "16")), ("0.5", (None, "8", "12", "16"))):
+        for b in budgets:
+            sets = ["workload.attributes.users=1000", 'mechanism.router.attack_unit="user"',
+                    f"mechanism.router.attack_share={sh}", f'mechanism.router.gadget="{gadget}"']
+            if b:
+                sets.append(f"mechanism.router.user_budget={b}")
+            res = r.run("scenarios/learned_router.toml", *sets)
+            sm, mech = res["summary"], res.get("mechanism", {})
+            if sh == "0" and b is None:
+                clean = sm["cost_per_1k_usd"]
+            cost = f"{sm['cost_per_1k_usd']:.3f}" + ("" if sh == "0" and b is None or b not in (None, "12")
+                                                     else f" ({sm['cost_per_1k_usd'] / clean - 1:+.1%})")
+            det = f"{mech['budget_denied_attacked_share']:.3f}" if b and sh != "0" else "—"
+            fp = f"{mech['budget_denied_clean_share']:.3f}" if b and "budget_denied_clean_share" in mech else "—"
+            if b and sh == "0":
+                fp = f"— ({int(mech.get('budget_denied', float('nan')))} clean requests moved)"
+            print(f"| {float(sh):.0%} | {b or 'none'} | {cost} | {sm['quality_mean']:.4f} | {sm['large_share']:.3f} | {det} | {fp} |")
     print("\n### Agreement cascade APGR over thresholds 0:1:0.1 x 3 seeds (collabsim sweep scenarios/agreement_cascade.toml "
           "--grid mechanism.cascade.thresholds=0:1:0.1 --seeds 3 --set deployments.slm.context_policy=ignore --set deployments.slm.memory_policy=ignore [--set mechanism.cascade.score=\"noisy_oracle\" "
           "--set mechanism.cascade.auroc=0.79])\n")
