@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "sim/io/h5_table.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/run_scenario.hpp"

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "sim/scenario/scenario.hpp"
 

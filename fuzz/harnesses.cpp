@@ -28,8 +28,7 @@ int scenario(const std::uint8_t* data, std::size_t size) {
   return guarded([&] {
     LoadOptions opt;
     opt.output = work_dir() / "out.h5";  // never written: the harness only loads
-    const Scenario sc = load_scenario(p, opt);
-    mechanism_params(*sc.mechanism.table);
+    (void)load_scenario(p, opt);  // the mechanism's parameters included
   });
 }
 

@@ -14,7 +14,7 @@
 
 namespace collabsim::fuzz {
 
-/// Scenario TOML → load_scenario (cards from the repository's models/) → mechanism_params.
+/// Scenario TOML → load_scenario (cards from the repository's models/, mechanism parameters included).
 int scenario(const std::uint8_t* data, std::size_t size);
 /// Azure LLM trace CSV → AzureTraceReader, every row.
 int azure(const std::uint8_t* data, std::size_t size);

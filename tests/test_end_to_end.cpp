@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "test_support.hpp"

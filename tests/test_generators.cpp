@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "sim/core/error.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "sim/workload/distribution.hpp"

@@ -358,13 +358,13 @@ TEST(HardenScenario, UnknownSectionAndMechanismSuggestTheClosest) {
   EXPECT_HAS(load_error(h), "key 'workloda': unknown section; did you mean 'workload'?");
 }
 
-/// Mechanism parameters of the hermetic scenario after `sets`.
+/// The load error of the hermetic scenario after `sets` (the loader validates every
+/// [mechanism.<name>] table).
 std::string mechanism_error(const Hermetic& h, std::vector<std::string> sets) {
   LoadOptions opt;
   opt.overrides = std::move(sets);
   opt.output = h.dir / "out.h5";
-  const Scenario sc = load_scenario(h.scenario, opt);
-  return input_error([&] { mechanism_params(*sc.mechanism.table); });
+  return input_error([&] { (void)load_scenario(h.scenario, opt); });
 }
 
 TEST(HardenRegistry, EveryMechanismTableIsValidatedUsedOrNot) {

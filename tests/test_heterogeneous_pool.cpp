@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/core/time.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "test_support.hpp"

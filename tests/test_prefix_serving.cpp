@@ -9,6 +9,7 @@
 
 #include "sim/core/time.hpp"
 #include "sim/hardware/latency_model.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "test_support.hpp"

@@ -9,6 +9,7 @@
 
 #include "sim/core/engine.hpp"
 #include "sim/core/error.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/network/network.hpp"
 #include "sim/network/rrc.hpp"
 #include "sim/scenario/scenario.hpp"

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "test_support.hpp"

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/run_scenario.hpp"
 #include "sim/scenario/scenario.hpp"
 

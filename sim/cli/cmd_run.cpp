@@ -7,6 +7,7 @@
 
 #include "sim/cli/commands.hpp"
 #include "sim/cli/progress.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/study/calibrate.hpp"
 #include "sim/study/input_cache.hpp"

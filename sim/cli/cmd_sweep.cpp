@@ -13,6 +13,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/cli/progress.hpp"
 #include "sim/io/inspect.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/sweep.hpp"
 
 namespace collabsim::cli {

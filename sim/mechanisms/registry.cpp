@@ -1,7 +1,4 @@
-#include "sim/config/toml_params.hpp"
 #include "sim/mechanisms/registry.hpp"
-
-#include <optional>
 
 #include "sim/core/strings.hpp"
 
@@ -33,49 +30,19 @@ const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& po
   throw InputError(pos, key, "unknown mechanism '" + name + "'" + hint + " (known: " + list + ")");
 }
 
-namespace {
-/// `fields` without the distinct-entries check: the chosen mechanism checks its
-/// deployment lists itself (ParamSet::require_distinct) after its cross-field rules, so
-/// the error it reports first is the most specific one.
-std::vector<Field> deferred_lists(const std::vector<Field>& fields) {
-  std::vector<Field> out = fields;
-  for (auto& f : out) f.distinct = false;
-  return out;
-}
-}  // namespace
-
-std::unique_ptr<Mechanism> make_mechanism(const toml::table& table, Context& cx) {
-  auto [info, params] = mechanism_params(table);
-  return info->make(cx, params);
+std::span<const MechanismDeclaration> mechanism_declarations() {
+  static const std::vector<MechanismDeclaration> declarations = [] {
+    std::vector<MechanismDeclaration> out;
+    for (const auto& m : mechanism_registry()) out.push_back({m.name, m.params});
+    return out;
+  }();
+  return declarations;
 }
 
-std::pair<const MechanismInfo*, ParamSet> mechanism_params(const toml::table& table) {
-  const toml::node* n = table.get("name");
-  if (n && !n->is_string())
-    throw InputError(pos_of(*n), "mechanism.name", "expected a string (the mechanism's registry name)");
-  const std::string name = n ? n->value<std::string>().value_or("") : "";
-  const MechanismInfo& info = find_mechanism(name, n ? pos_of(*n) : pos_of(table));
-  // [mechanism] holds `name` and one sub-table of parameters per mechanism, so a scenario
-  // can carry settings for several mechanisms and switch with --set mechanism.name=...
-  // Every sub-table is validated, used or not: a typo or a bad value in the settings of
-  // another mechanism is an error now, not when someone switches to it.
-  static const toml::table kEmpty;
-  std::optional<ParamSet> chosen;
-  for (const auto& [k, v] : table) {
-    const std::string key(k.str());
-    if (key == "name") continue;
-    if (!v.is_table())
-      throw InputError(pos_of(v), "mechanism." + key,
-                       "parameters go in a sub-table [mechanism." + name + "] (see `collabsim list`)");
-    const MechanismInfo& other = find_mechanism(key, pos_of(v), "mechanism." + key);
-    if (key == name) {
-      chosen = read_params(*v.as_table(), deferred_lists(other.params), "mechanism." + key);
-      continue;
-    }
-    read_params(*v.as_table(), other.params, "mechanism." + key);
-  }
-  if (!chosen) chosen = read_params(kEmpty, deferred_lists(info.params), "mechanism." + name);
-  return {&info, std::move(*chosen)};
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  return load_scenario(file, options, mechanism_declarations());
 }
+
+const MechanismInfo& scenario_mechanism(const Scenario& sc) { return find_mechanism(sc.mechanism.name, sc.mechanism.pos); }
 
 }  // namespace collabsim

@@ -3,12 +3,12 @@
 /// Name → mechanism factory, held in a function-local static (SimGrid's module pattern):
 /// no global constructors, listable from the CLI.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "sim/mechanisms/mechanism.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace collabsim {
 
@@ -21,16 +21,17 @@ const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& po
 /// As above, with the key to name in the error (e.g. "mechanism.cascde" for a sub-table).
 const MechanismInfo& find_mechanism(const std::string& name, const SourcePos& pos, const std::string& key);
 
-/// Builds the mechanism named by `[mechanism] name`, with its parameters from the
-/// sub-table `[mechanism.<name>]` (defaults when absent). Sub-tables of other registered
-/// mechanisms may sit beside it. Throws InputError for unknown names, keys and bad values.
-std::unique_ptr<Mechanism> make_mechanism(const toml::table& table, Context& cx);
+/// Name and parameter declarations of every registered mechanism, in registry order: what
+/// the scenario loader validates [mechanism.<name>] tables against.
+std::span<const MechanismDeclaration> mechanism_declarations();
 
-/// The registry entry and validated parameters of the [mechanism] table (as
-/// make_mechanism, without building it), so a run can learn what it needs first. Every
-/// [mechanism.<name>] sub-table is validated against its mechanism's declarations, used or
-/// not (unknown sub-table names get a did-you-mean suggestion).
-std::pair<const MechanismInfo*, ParamSet> mechanism_params(const toml::table& table);
+/// Loads and validates a scenario with the registry's mechanisms (scenario.hpp's
+/// load_scenario with mechanism_declarations()). Throws InputError on any bad input.
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+
+/// The registry entry of the scenario's mechanism (its parameters are sc.mechanism.params,
+/// validated at load). Throws InputError for a name the registry does not have.
+const MechanismInfo& scenario_mechanism(const Scenario& sc);
 
 // Registration functions, one per mechanism file.
 MechanismInfo small_only_info();

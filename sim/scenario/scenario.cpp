@@ -1,5 +1,6 @@
 #include "sim/config/toml_params.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/scenario_tree.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -391,17 +392,22 @@ std::size_t Scenario::deployment_index(const std::string& name, const SourcePos&
 
 namespace {
 
-/// Parses the scenario file, applies the --set overrides (recorded with the text they
-/// produce) and refuses unknown sections.
-void read_root(const fs::path& file, const LoadOptions& options, Scenario& sc) {
+/// The scenario file parsed, with `overrides` applied.
+toml::table read_tree(const fs::path& file, const std::vector<std::string>& overrides) {
   if (!input_exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "scenario file does not exist");
   check_input_file(file, SourcePos{}, "", "the scenario");
   if (std::error_code ec; fs::file_size(file, ec) > kMaxTomlBytes)
     throw InputError(SourcePos{file, 0, 0}, "", "the scenario is larger than 16 MiB: not a scenario file");
+  toml::table root = parse_toml_file(file, SourcePos{file, 0, 0}, "", "scenario");
+  for (const auto& o : overrides) apply_override(root, o);
+  return root;
+}
+
+/// Parses the scenario file, applies the --set overrides (recorded with the text they
+/// produce) and refuses unknown sections.
+void read_root(const fs::path& file, const LoadOptions& options, Scenario& sc, toml::table& root) {
+  root = read_tree(file, options.overrides);
   sc.source_text = read_text(file);
-  sc.root = std::make_shared<toml::table>(parse_toml_file(file, SourcePos{file, 0, 0}, "", "scenario"));
-  toml::table& root = *sc.root;
-  for (const auto& o : options.overrides) apply_override(root, o);
   sc.overrides = options.overrides;
   {
     std::ostringstream os;
@@ -823,25 +829,79 @@ void check_service_time(const Scenario& sc) {
                      "service time");
 }
 
-/// [mechanism]: its registry name (the registry validates its parameters).
-void read_mechanism(const toml::table& root, const fs::path& file, MechanismSpec& m) {
+/// Every string value under a key named `weights` in `t` (any depth), in table order.
+void collect_weight_values(const toml::table& t, std::vector<std::string>& out) {
+  for (const auto& [k, node] : t) {
+    if (k.str() == "weights" && node.is_string()) out.push_back(**node.as_string());
+    if (const auto* sub = node.as_table()) collect_weight_values(*sub, out);
+  }
+}
+
+/// The declaration named `name`; throws InputError at `pos`/`key` suggesting the closest
+/// name and listing the known ones otherwise.
+const MechanismDeclaration& find_declaration(std::span<const MechanismDeclaration> mechanisms,
+                                             const std::string& name, const SourcePos& pos, const std::string& key) {
+  for (const auto& m : mechanisms)
+    if (m.name == name) return m;
+  std::string list, best;
+  std::size_t best_d = 4;
+  for (const auto& m : mechanisms) {
+    list += (list.empty() ? "" : ", ") + m.name;
+    if (const auto d = edit_distance(name, m.name); d < best_d) best_d = d, best = m.name;
+  }
+  const std::string hint = best.empty() ? "" : "; did you mean '" + best + "'?";
+  throw InputError(pos, key, "unknown mechanism '" + name + "'" + hint + " (known: " + list + ")");
+}
+
+/// `fields` without the distinct-entries check: the chosen mechanism checks its
+/// deployment lists itself (ParamSet::require_distinct) after its cross-field rules, so
+/// the error it reports first is the most specific one.
+std::vector<Field> deferred_lists(const std::vector<Field>& fields) {
+  std::vector<Field> out = fields;
+  for (auto& f : out) f.distinct = false;
+  return out;
+}
+
+/// [mechanism]: its registry name and one sub-table of parameters per mechanism, so a
+/// scenario can carry settings for several mechanisms and switch with --set
+/// mechanism.name=... Every sub-table is validated, used or not: a typo or a bad value in
+/// the settings of another mechanism is an error now, not when someone switches to it.
+void read_mechanism(const toml::table& root, const fs::path& file, std::span<const MechanismDeclaration> mechanisms,
+                    MechanismSpec& m) {
   const toml::table& mech_t = require_table(root, "mechanism", file);
+  collect_weight_values(mech_t, m.weight_values);
   const toml::node* name = mech_t.get("name");
   if (!name || !name->is_string())
     throw InputError(name ? pos_of(*name) : pos_of(mech_t), "mechanism.name",
                      "required: the mechanism's registry name (see `collabsim list`)");
   m.name = name->value<std::string>().value();
-  m.table = &mech_t;
   m.pos = pos_of(mech_t);
+  const MechanismDeclaration& chosen = find_declaration(mechanisms, m.name, pos_of(*name), "mechanism.name");
+  std::optional<ParamSet> params;
+  for (const auto& [k, v] : mech_t) {
+    const std::string key(k.str());
+    if (key == "name") continue;
+    if (!v.is_table())
+      throw InputError(pos_of(v), "mechanism." + key,
+                       "parameters go in a sub-table [mechanism." + m.name + "] (see `collabsim list`)");
+    const MechanismDeclaration& other = find_declaration(mechanisms, key, pos_of(v), "mechanism." + key);
+    if (key == m.name)
+      params = read_params(*v.as_table(), deferred_lists(other.params), "mechanism." + key);
+    else
+      read_params(*v.as_table(), other.params, "mechanism." + key);
+  }
+  static const toml::table kEmpty;
+  m.params = params ? std::move(*params) : read_params(kEmpty, deferred_lists(chosen.params), "mechanism." + m.name);
 }
 
 }  // namespace
 
-Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
+Scenario load_scenario(const fs::path& file, const LoadOptions& options,
+                       std::span<const MechanismDeclaration> mechanisms) {
   Scenario sc;
   sc.file = file;
-  read_root(file, options, sc);
-  const toml::table& root = *sc.root;
+  toml::table root;
+  read_root(file, options, sc, root);
   const ParamSet run = read_run(root, file, options, sc.run);
   const Folders folders = scenario_folders(file, run, options);
   const ParamSet wl = read_workload(root, file, folders, sc.workload);
@@ -859,8 +919,12 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options) {
   check_disaggregation(sc);
   check_pools(sc);
   check_service_time(sc);
-  read_mechanism(root, file, sc.mechanism);
+  read_mechanism(root, file, mechanisms, sc.mechanism);
   return sc;
+}
+
+toml::table scenario_tree(const fs::path& file, const LoadOptions& options) {
+  return read_tree(file, options.overrides);
 }
 
 }  // namespace collabsim

@@ -15,10 +15,9 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "sim/config/params.hpp"
 #include "sim/hardware/deployment_spec.hpp"
@@ -91,10 +90,24 @@ struct RunSpec {
   std::int64_t max_in_flight = 500'000;
 };
 
+/// The [mechanism] section, validated: its registry name and the parameters of
+/// [mechanism.<name>] read against the mechanism's declarations (defaults filled in). The
+/// sub-tables of the other mechanisms are validated too and not kept.
 struct MechanismSpec {
   std::string name;
-  const toml::table* table = nullptr;  ///< the [mechanism] table (owned by Scenario::root)
+  ParamSet params;
   SourcePos pos;
+  /// Every string value of a key named `weights` anywhere under [mechanism] (any
+  /// mechanism's sub-table), as written: candidate router-weight files for the result's
+  /// provenance (scenario_inputs.hpp resolves them against the scenario's folder).
+  std::vector<std::string> weight_values;
+};
+
+/// What the loader knows of a registered mechanism: its name and declared parameters
+/// (sim/mechanisms/registry.hpp's mechanism_declarations() lists the registry's).
+struct MechanismDeclaration {
+  std::string name;
+  std::vector<Field> params;
 };
 
 /// A fully validated scenario.
@@ -111,7 +124,6 @@ struct Scenario {
   std::vector<LinkSpec> links;
   std::vector<DeploymentSpec> deployments;
   MechanismSpec mechanism;
-  std::shared_ptr<toml::table> root;
   /// (role, path) of every device and model card the loader read ("device_card",
   /// "model_card"), for the result's provenance (scenario_inputs.hpp).
   std::vector<std::pair<std::string, std::filesystem::path>> card_files;
@@ -130,10 +142,13 @@ struct LoadOptions {
   std::optional<std::filesystem::path> output;
 };
 
-/// Loads and validates a scenario. Throws InputError (file, line, key) on any bad input,
-/// including a data file that does not exist (the message says what it is and where it
-/// comes from).
-Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+/// Loads and validates a scenario, the parameters of every [mechanism.<name>] table
+/// included (against `mechanisms`, the registry's declarations; the registry's
+/// load_scenario(file, options) passes them). Throws InputError (file, line, key) on any
+/// bad input, including a data file that does not exist (the message says what it is and
+/// where it comes from) and an unknown mechanism (with the closest name).
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options,
+                       std::span<const MechanismDeclaration> mechanisms);
 
 /// Field declarations of the scenario's own sections, for `collabsim list` and docs (the
 /// device, link, deployment and model-card keys are declared beside their specs:

@@ -5,18 +5,6 @@
 namespace collabsim {
 namespace fs = std::filesystem;
 
-namespace {
-
-/// Every string value under a key named `weights` in `t` (any depth).
-void collect_weights(const toml::table& t, std::vector<std::string>& out) {
-  for (const auto& [k, node] : t) {
-    if (k.str() == "weights" && node.is_string()) out.push_back(**node.as_string());
-    if (const auto* sub = node.as_table()) collect_weights(*sub, out);
-  }
-}
-
-}  // namespace
-
 std::vector<std::pair<std::string, fs::path>> scenario_inputs(const Scenario& sc) {
   std::vector<std::pair<std::string, fs::path>> out;
   auto add = [&](const std::string& role, const fs::path& p) {
@@ -32,15 +20,11 @@ std::vector<std::pair<std::string, fs::path>> scenario_inputs(const Scenario& sc
   add("questions", sc.quality.questions);
   for (const auto& d : sc.devices) add("allreduce_profile", d.allreduce_profile);
   for (const auto& d : sc.deployments) add("latency_profile", d.profile);
-  if (sc.mechanism.table) {
-    std::vector<std::string> weights;
-    collect_weights(*sc.mechanism.table, weights);
-    for (const auto& w : weights) {
-      fs::path p = w;
-      if (p.is_relative()) p = sc.file.parent_path() / p;
-      std::error_code ec;
-      if (!w.empty() && fs::is_regular_file(p, ec)) add("router_weights", p);
-    }
+  for (const auto& w : sc.mechanism.weight_values) {
+    fs::path p = w;
+    if (p.is_relative()) p = sc.file.parent_path() / p;
+    std::error_code ec;
+    if (!w.empty() && fs::is_regular_file(p, ec)) add("router_weights", p);
   }
   return out;
 }

@@ -15,7 +15,8 @@ Calibration calibrate_target_share(const std::filesystem::path& scenario, const 
   LoadOptions lo = load;
   lo.output.reset();
   const Scenario sc = load_scenario(scenario, lo);
-  const auto [info, params] = mechanism_params(*sc.mechanism.table);
+  const MechanismInfo* info = &scenario_mechanism(sc);
+  const ParamSet& params = sc.mechanism.params;
   if (!params.has("target_large_share") || params.number("target_large_share") < -0.5) return c;
   const std::string name = sc.mechanism.name;
   const std::string tkey = "mechanism." + name + ".target_large_share";

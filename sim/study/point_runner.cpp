@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/core/error.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/run_scenario.hpp"
 
 namespace collabsim {

@@ -240,13 +240,13 @@ Task<void> sampler(RunState& st, const std::vector<DeviceMonitor>& devices, Netw
 /// The registry entry and validated parameters of the scenario's mechanism. Throws
 /// InputError when a target share is still to be calibrated (calibrate.hpp does that first).
 std::pair<const MechanismInfo*, ParamSet> run_mechanism(const Scenario& sc) {
-  auto mech = mechanism_params(*sc.mechanism.table);
-  const ParamSet& params = mech.second;
+  const MechanismInfo& info = scenario_mechanism(sc);
+  const ParamSet& params = sc.mechanism.params;
   if (params.has("target_large_share") && params.number("target_large_share") >= 0)
     throw InputError(params.pos("target_large_share"), "mechanism." + sc.mechanism.name + ".target_large_share",
                      "a target share is calibrated by collabsim run/sweep/check before the run "
                      "(calibrate_target_share); run_scenario needs the calibrated value");
-  return mech;
+  return {&info, params};
 }
 
 /// The quality table of a run and the model columns it reads.

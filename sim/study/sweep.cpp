@@ -26,6 +26,7 @@
 #include "sim/io/result_file.hpp"
 #include "sim/io/summary.hpp"
 #include "sim/mechanisms/registry.hpp"
+#include "sim/scenario/scenario_tree.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/parallel.hpp"
 #include "sim/study/point_runner.hpp"
@@ -401,8 +402,8 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
 
 /// The base scenario's [sweep] with the command line's --grid axes (replacing an axis of
 /// the same key), --zip and --seeds applied. Throws InputError for a bad table or value.
-SweepSpec sweep_spec_of(const SweepOptions& o, const Scenario& base) {
-  const toml::node* sweep_node = base.root->get("sweep");
+SweepSpec sweep_spec_of(const SweepOptions& o, const toml::table& base_tree) {
+  const toml::node* sweep_node = base_tree.get("sweep");
   if (sweep_node && !sweep_node->is_table())
     throw InputError(SourcePos{o.scenario, sweep_node->source().begin.line, sweep_node->source().begin.column}, "sweep",
                      "expected a table [sweep]");
@@ -434,8 +435,8 @@ SweepSpec sweep_spec_of(const SweepOptions& o, const Scenario& base) {
 /// Every point's overrides (the command line's, the combination's values, the derived
 /// seed), each validated before anything runs. An invalid point throws InputError unless
 /// keep_going (then it is marked invalid with its message).
-std::vector<Planned> plan_points(const SweepOptions& o, const Scenario& base, const SweepSpec& spec,
-                                 const std::vector<Combo>& combos) {
+std::vector<Planned> plan_points(const SweepOptions& o, const Scenario& base, const toml::table& base_tree,
+                                 const SweepSpec& spec, const std::vector<Combo>& combos) {
   std::vector<Planned> plan;
   for (std::size_t c = 0; c < combos.size(); ++c)
     for (int s = 0; s < spec.seeds; ++s) {
@@ -458,9 +459,8 @@ std::vector<Planned> plan_points(const SweepOptions& o, const Scenario& base, co
       lo.overrides = p.point.overrides;
       lo.output.reset();
       const Scenario sc = load_scenario(o.scenario, lo);
-      p.point.seed = sc.run.seed;
-      mechanism_params(*sc.mechanism.table);  // the mechanism's parameters, validated now, not mid-sweep
-      for (const auto& a : spec.axes) check_swept_key(a, *base.root, sc.mechanism.name);
+      p.point.seed = sc.run.seed;  // the load validated the mechanism's parameters: now, not mid-sweep
+      for (const auto& a : spec.axes) check_swept_key(a, base_tree, sc.mechanism.name);
     } catch (const InputError& e) {
       p.valid = false;
       p.error = e.what();
@@ -684,9 +684,10 @@ SweepReport run_sweep(const SweepOptions& o) {
   LoadOptions base_load = o.load;
   base_load.output.reset();
   const Scenario base = load_scenario(o.scenario, base_load);
-  const SweepSpec spec = sweep_spec_of(o, base);
+  const toml::table base_tree = scenario_tree(o.scenario, base_load);
+  const SweepSpec spec = sweep_spec_of(o, base_tree);
   const std::vector<Combo> combos = expand_combos(spec);
-  const std::vector<Planned> plan = plan_points(o, base, spec, combos);
+  const std::vector<Planned> plan = plan_points(o, base, base_tree, spec, combos);
   rep.points = plan.size();
 
   // Rank 0: resume state → the points still to run.
