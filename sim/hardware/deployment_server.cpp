@@ -32,11 +32,11 @@ Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t ou
   prompt = std::max<std::int64_t>(prompt, 0);
   output = std::max<std::int64_t>(output, 0);
   cached = std::max<std::int64_t>(cached, 0);
-  if (dep_.latency == "service_time" && !(service_s >= 0))
+  if (dep_.latency == LatencyMode::service_time && !(service_s >= 0))
     throw std::logic_error("deployment '" + dep_.name + "' serves requests for their service time, but the call "
                            "carries none (a mechanism must reach it through Context::ask)");
   Generation g;
-  if (dep_.latency == "service_time")
+  if (dep_.latency == LatencyMode::service_time)
     g = co_await server_->hold(prompt, output, service_s);
   else
     g = co_await server_->generate(prompt, output, cached, prefix_blocks);

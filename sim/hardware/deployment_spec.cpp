@@ -5,6 +5,23 @@
 #include "sim/config/params.hpp"
 
 namespace collabsim {
+namespace {
+
+/// The `latency` field's help, "name: help; ..." over latency_modes().
+std::string latency_help() {
+  std::string out;
+  for (const auto& m : latency_modes()) out += (out.empty() ? "" : "; ") + std::string(m.name) + ": " + m.help;
+  return out;
+}
+
+/// The `latency` field's allowed values: latency_modes()' names.
+std::vector<std::string> latency_names() {
+  std::vector<std::string> out;
+  for (const auto& m : latency_modes()) out.emplace_back(m.name);
+  return out;
+}
+
+}  // namespace
 
 std::span<const Field> deployment_fields() {
   static const std::vector<Field> f = {
@@ -87,10 +104,7 @@ std::span<const Field> deployment_fields() {
                   "model/hardware/tp of SplitwiseSim's perf_model.csv (e.g. llama2-70b/h100-80gb/4): "
                   "`profile` is then that data file, prefill linear in batch tokens, decode bilinear in "
                   "(batch, context); \"\" = profile is a phase,batch,tokens,ms CSV"),
-      Field::text("latency", "model",
-                  "model: step times from the roofline or profile; service_time: each request is served for "
-                  "its [workload.service] time (queueing studies; scheduler fcfs or a per-user device)",
-                  {"model", "service_time"}),
+      Field::text("latency", "model", latency_help(), latency_names()),
       Field::text("api_energy_card", "",
                   "API energy estimate: device card of the provider's assumed hardware (e.g. h100_sxm); "
                   "\"\" = none. Reported apart, as an estimate, in /summary api_energy_estimate_per_request_j"),
@@ -101,6 +115,22 @@ std::span<const Field> deployment_fields() {
                   1e6),
   };
   return f;
+}
+
+std::span<const LatencyModeInfo> latency_modes() {
+  static constexpr LatencyModeInfo kModes[] = {
+      {"model", LatencyMode::model, "step times from the roofline or profile"},
+      {"service_time", LatencyMode::service_time,
+       "each request is served for its [workload.service] time (queueing studies; scheduler fcfs or a per-user "
+       "device)"},
+  };
+  return kModes;
+}
+
+LatencyMode latency_mode_from(const std::string& text) {
+  for (const auto& m : latency_modes())
+    if (text == m.name) return m.mode;
+  throw std::invalid_argument("unknown latency mode '" + text + "'");
 }
 
 LimitPolicy limit_policy_from(const std::string& text) {
@@ -154,7 +184,7 @@ DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
   if (d.autoscale && d.scheduler != "continuous")
     throw InputError(p.pos("autoscale"), "deployments." + name + ".autoscale",
                      "autoscaling needs scheduler = \"continuous\"");
-  d.latency = p.text("latency");
+  d.latency = latency_mode_from(p.text("latency"));
   d.latency_pos = p.pos("latency");
   return d;
 }

@@ -22,6 +22,22 @@ enum class LimitPolicy { Ignore, Fail, Truncate };
 /// The policy named `text` (one of the Field's allowed values); throws std::invalid_argument otherwise.
 LimitPolicy limit_policy_from(const std::string& text);
 
+/// How a deployment times its work (`deployments.<name>.latency`), read once at load:
+/// `model`, step times from the latency model (roofline or profile); `service_time`, each
+/// request holds a server for its workload service time ([workload.service]).
+enum class LatencyMode { model, service_time };
+
+/// A latency mode's name and help line: the `latency` field's allowed values, its parsing
+/// and `collabsim list` come from latency_modes().
+struct LatencyModeInfo {
+  const char* name;
+  LatencyMode mode;
+  const char* help;
+};
+std::span<const LatencyModeInfo> latency_modes();
+/// The mode named `text`; throws std::invalid_argument for a name latency_modes() lacks.
+LatencyMode latency_mode_from(const std::string& text);
+
 struct DeploymentSpec {
   std::string name;
   std::string device;
@@ -101,7 +117,7 @@ struct DeploymentSpec {
   /// "model": step times from the latency model (roofline or profile); "service_time":
   /// each request occupies a server for its workload service time ([workload.service]),
   /// whatever its tokens (queueing studies; fcfs or per-user serving only).
-  std::string latency = "model";
+  LatencyMode latency = LatencyMode::model;
   SourcePos latency_pos;
   /// API energy estimate (docs/ENERGY.md "API energy estimate"), for a deployment on a
   /// device with no power model (a priced API): the provider's assumed hardware, a device

@@ -115,6 +115,12 @@ struct DeviceSpec {
 
   /// W a replica draws at full activity: busy_power × accelerators (the board limit, TDP).
   double busy_watts() const { return busy_power * accelerators; }
+  /// W per sequence when `replica_accelerators` of this card run at full activity for
+  /// `batch` sequences: busy_power × replica_accelerators / batch (the API energy
+  /// estimate's assumed provider hardware, docs/ENERGY.md; batch > 0).
+  double busy_watts_per_sequence(double replica_accelerators, double batch) const {
+    return busy_power * replica_accelerators / batch;
+  }
   /// W a replica draws while idle (model loaded): idle_power × accelerators.
   double idle_watts() const { return idle_power * accelerators; }
   /// W a stopped replica draws (autoscaling): standby_power × accelerators.

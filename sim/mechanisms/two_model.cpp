@@ -13,7 +13,7 @@ std::vector<Field> two_model_fields() {
 void TwoModelMechanism::require_token_latency(const std::string& mechanism) const {
   for (std::size_t dep : {small_, large_}) {
     const DeploymentSpec& d = cx_.scenario().deployments[dep];
-    if (d.latency == "service_time")
+    if (d.latency == LatencyMode::service_time)
       throw InputError(d.latency_pos, "deployments." + d.name + ".latency",
                        mechanism + " runs token-level rounds (draft, verify, per-token hand-offs) that a "
                                    "deployment with latency = \"service_time\" cannot time: use latency = \"model\"");

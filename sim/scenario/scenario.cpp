@@ -694,7 +694,7 @@ void read_api_energy(const ParamSet& p, const std::string& ctx, const Folders& f
                                     ctx + ".api_energy_card");
   if (hw.busy_power <= 0)
     throw InputError(cpos, ctx + ".api_energy_card", "card '" + d.api_energy_card + "' has no busy_power");
-  d.api_energy_power = hw.busy_power * d.api_energy_accelerators / d.api_energy_batch;
+  d.api_energy_power = hw.busy_watts_per_sequence(d.api_energy_accelerators, d.api_energy_batch);
 }
 
 /// What a deployment needs from its device: the roofline's numbers (without a profile),
@@ -779,7 +779,7 @@ void check_disaggregation(const Scenario& sc) {
       throw InputError(d.decode_on_pos, key, "'" + to.name + "' itself hands its decode on: no chains");
     if (sc.device(d.device).per_user || sc.device(to.device).per_user)
       throw InputError(d.decode_on_pos, key, "disaggregation joins two shared pools (neither device per-user)");
-    if (d.latency != "model" || to.latency != "model")
+    if (d.latency != LatencyMode::model || to.latency != LatencyMode::model)
       throw InputError(d.decode_on_pos, key, "disaggregation needs latency = \"model\" on both deployments");
   }
 }
@@ -811,7 +811,7 @@ void check_pools(const Scenario& sc) {
 void check_service_time(const Scenario& sc) {
   bool any_service_time = false;
   for (const auto& d : sc.deployments) {
-    if (d.latency != "service_time") continue;
+    if (d.latency != LatencyMode::service_time) continue;
     any_service_time = true;
     const std::string key = "deployments." + d.name + ".latency";
     if (sc.workload.service.distribution == "none")
