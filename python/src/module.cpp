@@ -21,6 +21,7 @@
 #include "collabsim/version.hpp"
 #include "python/src/bindings.hpp"
 #include "sim/core/error.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/calibrate.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/point_runner.hpp"
