@@ -25,6 +25,7 @@
 #include "sim/config/toml_params.hpp"
 #include "sim/hardware/allreduce_table.hpp"
 #include "sim/hardware/latency_model.hpp"
+#include "sim/hardware/profile_cache.hpp"
 #include "sim/hardware/roofline.hpp"
 #include "sim/hardware/splitwise_profile.hpp"
 #include "test_support.hpp"
@@ -664,4 +665,34 @@ TEST(SplitwiseProfile, DeploymentUsesMeasuredTimesDirectly) {
   EXPECT_EQ(s.model, "bloom-176b");
   EXPECT_EQ(s.hardware, "a100-80gb");
   EXPECT_EQ(s.tp, 8);
+}
+
+// The loader parses a deployment's profile once and the runs reuse it; with a cache
+// (InputCache::profiles, set by run_point) every load of the process shares one parse.
+TEST(ProfileCache, LoadsOfAProcessShareOneParse) {
+  COLLABSIM_NEED_DATA(splitwise_csv());
+  LoadOptions opt;
+  opt.data_dir = data_dir();
+  opt.overrides = {"workload.limit=20", "mechanism.name=large_only",
+                   "deployments.llm.profile=profiles/splitwise/perf_model.csv",
+                   "deployments.llm.splitwise=llama2-70b/h100-80gb/4"};
+  const fs::path scenario = source_dir() / "scenarios" / "edge_cloud_cascade.toml";
+  auto llm = [](const Scenario& sc) { return sc.deployment("llm").profile_table; };
+  const Scenario own1 = load_scenario(scenario, opt);
+  const Scenario own2 = load_scenario(scenario, opt);
+  ASSERT_TRUE(llm(own1));
+  EXPECT_NE(llm(own1), llm(own2));  // no cache: each load parses
+  EXPECT_FALSE(own1.deployment("slm").profile_table);  // roofline
+  ProfileCache cache;
+  opt.profiles = &cache;
+  const Scenario a = load_scenario(scenario, opt);
+  const Scenario b = load_scenario(scenario, opt);
+  EXPECT_EQ(llm(a), llm(b));
+  // The cached table is the same profile as a fresh parse.
+  EXPECT_DOUBLE_EQ(llm(a)->decode_step(8, 1000), llm(own1)->decode_step(8, 1000));
+  EXPECT_DOUBLE_EQ(llm(a)->prefill(1, 2048), llm(own1)->prefill(1, 2048));
+  // Another selection of the same file is another table; a bad one fails every time.
+  EXPECT_NE(cache.get(splitwise_csv(), "llama2-70b/a100-80gb/8"), llm(a));
+  EXPECT_THROW(cache.get(splitwise_csv(), "llama2-70b/h100-80gb/3"), std::invalid_argument);
+  EXPECT_THROW(cache.get(splitwise_csv(), "llama2-70b/h100-80gb/3"), std::invalid_argument);
 }

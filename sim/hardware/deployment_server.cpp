@@ -4,7 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "sim/hardware/splitwise_profile.hpp"
+#include "sim/hardware/profile_cache.hpp"
 
 namespace collabsim {
 
@@ -12,10 +12,9 @@ DeploymentServer::DeploymentServer(Engine& engine, const DeploymentSpec& dep, co
     : dep_(dep),
       dev_(dev),
       latency_(dep.model, dev,
-               dep.profile.empty()        ? nullptr
-               : dep.splitwise.empty()    ? std::make_shared<ProfileTable>(dep.profile)
-                                          : std::make_shared<ProfileTable>(splitwise_profile_table(
-                                                dep.profile, parse_splitwise_select(dep.splitwise)))),
+               dep.profile_table              ? dep.profile_table
+               : dep.profile.empty()          ? nullptr
+                                              : load_profile(dep.profile, dep.splitwise)),
       server_(make_server(engine, dep, dev, latency_, kv_capacity())) {}
 
 double DeploymentServer::kv_capacity() const {

@@ -29,8 +29,10 @@ namespace collabsim {
 
 class DeploymentServer {
  public:
-  /// `dep` and `dev` must outlive the server. Throws InputError for a profile that cannot
-  /// be read, std::invalid_argument for an unknown scheduler or dispatch policy.
+  /// `dep` and `dev` must outlive the server. The latency profile is dep.profile_table (the
+  /// loader's parse); a spec with only `profile` set is parsed here. Throws InputError for a
+  /// profile that cannot be read, std::invalid_argument for an unknown scheduler or
+  /// dispatch policy.
   DeploymentServer(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev);
   DeploymentServer(const DeploymentServer&) = delete;
   DeploymentServer& operator=(const DeploymentServer&) = delete;

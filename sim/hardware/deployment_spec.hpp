@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "sim/core/error.hpp"
 #include "sim/hardware/device_spec.hpp"
 #include "sim/hardware/model_card.hpp"
+#include "sim/hardware/profile_table.hpp"
 
 namespace collabsim {
 
@@ -114,6 +116,9 @@ struct DeploymentSpec {
   double autoscale_up = 32;            ///< sequences per up replica that start one more
   double autoscale_down = 8;           ///< sequences per up replica that drain one
   std::string splitwise;               ///< "model/hardware/tp": profile is SplitwiseSim's perf_model.csv
+  /// `profile` parsed by the loader (profile_cache.hpp), shared by every run of the spec;
+  /// null = roofline.
+  std::shared_ptr<const ProfileTable> profile_table;
   /// "model": step times from the latency model (roofline or profile); "service_time":
   /// each request occupies a server for its workload service time ([workload.service]),
   /// whatever its tokens (queueing studies; fcfs or per-user serving only).

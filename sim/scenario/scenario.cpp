@@ -13,7 +13,7 @@
 
 #include "sim/core/input_file.hpp"
 #include "sim/core/strings.hpp"
-#include "sim/hardware/splitwise_profile.hpp"
+#include "sim/hardware/profile_cache.hpp"
 #include "sim/workload/trace_formats.hpp"
 
 #ifndef COLLABSIM_DEFAULT_SOURCE_DIR
@@ -657,15 +657,18 @@ void read_links(const toml::table& root, const Folders& folders, Scenario& sc) {
 }
 
 /// A deployment's measured latency profile: SplitwiseSim's perf_model.csv (`splitwise`
-/// selects its rows; parsed now so a bad selection fails at load) or a CSV beside the scenario.
-void read_latency_profile(const ParamSet& p, const std::string& ctx, const Folders& folders, DeploymentSpec& d) {
+/// selects its rows) or a CSV beside the scenario. Parsed now, through `profiles` when
+/// given (one parse per process), so a bad file or selection fails at load and the runs
+/// reuse the table (DeploymentSpec::profile_table).
+void read_latency_profile(const ParamSet& p, const std::string& ctx, const Folders& folders, ProfileCache* profiles,
+                          DeploymentSpec& d) {
   d.splitwise = p.text("splitwise");
   if (!d.splitwise.empty()) {
     if (p.text("profile").empty())
       throw InputError(p.pos("splitwise"), ctx + ".splitwise", "needs `profile` = SplitwiseSim's perf_model.csv");
     d.profile = resolve_data_file(p.text("profile"), folders.data_dirs, p.pos("profile"), ctx + ".profile");
     try {
-      (void)splitwise_profile_table(d.profile, parse_splitwise_select(d.splitwise));
+      d.profile_table = profiles ? profiles->get(d.profile, d.splitwise) : load_profile(d.profile, d.splitwise);
     } catch (const std::invalid_argument& e) {
       throw InputError(p.pos("splitwise"), ctx + ".splitwise", e.what());
     }
@@ -674,6 +677,7 @@ void read_latency_profile(const ParamSet& p, const std::string& ctx, const Folde
     if (!input_exists(d.profile))
       throw InputError(p.pos("profile"), ctx + ".profile", "file '" + d.profile.string() + "' does not exist");
     check_input_file(d.profile, p.pos("profile"), ctx + ".profile", "latency profile");
+    d.profile_table = profiles ? profiles->get(d.profile, "") : load_profile(d.profile, "");
   }
 }
 
@@ -741,7 +745,7 @@ void record_cards(const DeploymentSpec& d, const Folders& folders, Scenario& sc)
 
 /// One [deployments.<name>] with its model card.
 DeploymentSpec read_deployment(const std::string& name, const toml::node& node, const Folders& folders,
-                               const Scenario& sc) {
+                               ProfileCache* profiles, const Scenario& sc) {
   const std::string ctx = "deployments." + name;
   if (!node.is_table()) throw InputError(pos_of(node), ctx, "expected a table [" + ctx + "]");
   const ParamSet p = read_params(*node.as_table(), deployment_fields(), ctx);
@@ -755,7 +759,7 @@ DeploymentSpec read_deployment(const std::string& name, const toml::node& node, 
   d.quality_column = p.text("quality_column").empty() ? d.model.quality_column : p.text("quality_column");
   if (d.quality_column.empty())
     throw InputError(p.pos("model"), ctx + ".quality_column", "no quality column: set it here or in the model card");
-  read_latency_profile(p, ctx, folders, d);
+  read_latency_profile(p, ctx, folders, profiles, d);
   d.pos = pos_of(node);
   const DeviceSpec& dev = sc.device(d.device);
   read_api_energy(p, ctx, folders, dev, d);
@@ -912,7 +916,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options,
   read_links(root, folders, sc);
   const toml::table& dep_t = require_table(root, "deployments", file);
   for (const auto& [k, node] : dep_t) {
-    sc.deployments.push_back(read_deployment(std::string(k.str()), node, folders, sc));
+    sc.deployments.push_back(read_deployment(std::string(k.str()), node, folders, options.profiles, sc));
     record_cards(sc.deployments.back(), folders, sc);
   }
   if (sc.deployments.empty()) throw InputError(pos_of(dep_t), "deployments", "no deployments declared");

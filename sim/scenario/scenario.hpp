@@ -136,10 +136,15 @@ struct Scenario {
 };
 
 /// Options from the command line that influence loading.
+class ProfileCache;  // sim/hardware/profile_cache.hpp
+
 struct LoadOptions {
   std::vector<std::string> overrides;          ///< "dotted.key=value" (value in TOML syntax or bare string)
   std::optional<std::filesystem::path> data_dir;
   std::optional<std::filesystem::path> output;
+  /// Parsed latency profiles shared by the loads of a process (study/InputCache holds one);
+  /// null = parse each deployment's profile on its own.
+  ProfileCache* profiles = nullptr;
 };
 
 /// Loads and validates a scenario, the parameters of every [mechanism.<name>] table

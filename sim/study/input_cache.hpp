@@ -1,7 +1,8 @@
 #pragma once
 /// \file input_cache.hpp
-/// Read-only inputs shared by the runs of one process: whole traces and quality tables,
-/// each read once and handed out as `shared_ptr<const ...>`. A sweep of 220 points reads
+/// Read-only inputs shared by the runs of one process: whole traces, quality tables and
+/// measured latency profiles (through LoadOptions::profiles), each read once and handed
+/// out as `shared_ptr<const ...>`. A sweep of 220 points reads
 /// the 3.4 MB MMLU-Pro matrix and the Azure trace once instead of 220 times. Thread-safe:
 /// concurrent callers asking for the same input wait for one load.
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "sim/io/provenance.hpp"
+#include "sim/hardware/profile_cache.hpp"
 #include "sim/quality/quality_table.hpp"
 #include "sim/workload/trace_data.hpp"
 
@@ -33,9 +35,13 @@ class InputCache {
 
   /// SHA-256 of input files, each hashed once per process (provenance.hpp).
   FileHashCache& hashes() { return hashes_; }
+  /// The latency-profile cache, for LoadOptions::profiles: the loads of this process parse
+  /// each (profile file, splitwise selection) once (run_point sets it).
+  ProfileCache& profiles() { return profiles_; }
 
  private:
   FileHashCache hashes_;
+  ProfileCache profiles_;
   template <class T>
   struct Slot {
     std::once_flag once;

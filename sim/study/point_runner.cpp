@@ -48,8 +48,10 @@ ShareRunner in_memory_runner(const std::filesystem::path& scenario, InputCache& 
   };
 }
 
-PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions& load, InputCache& inputs,
+PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions& load_options, InputCache& inputs,
                        bool keep_requests, const std::vector<std::pair<std::string, std::string>>& attributes) {
+  LoadOptions load = load_options;
+  if (!load.profiles) load.profiles = &inputs.profiles();  // latency profiles parsed once per process
   try {
     const Calibration cal = calibrate_target_share(scenario, load, in_memory_runner(scenario, inputs));
     LoadOptions lo = load;
