@@ -4,6 +4,10 @@
 #   tests/scenario_identity.sh compare DIR   # run them again and h5diff every dataset against DIR
 # Uses $COLLABSIM_BIN (default ./build/collabsim), so a copy of the binary built from the
 # main you rebased on can record the baseline; exits 1 naming each scenario whose datasets differ.
+# Every dataset is compared except /inputs (provenance: the input files' paths and SHA-256,
+# which differ between two checkouts of the same tree); /requests and /summary must exist.
+# A baseline binary built in another folder finds the shared data through $COLLABSIM_DATA
+# (e.g. COLLABSIM_DATA=/work/shared/data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?record|compare}; dir=${2:?folder}
@@ -16,12 +20,16 @@ for s in scenarios/*.toml; do
   "$bin" run "$s" -o "$out/$n.h5" --quiet > /dev/null
   if [ "$mode" = compare ]; then
     # every dataset of the baseline file: /requests, /summary, /mechanism, /devices/*, /links/*, /spans
-    for d in $(h5ls -r "$dir/$n.h5" | awk '$2 == "Dataset" {print $1}'); do
+    sets=$(h5ls -r "$dir/$n.h5" | awk '$2 == "Dataset" && $1 != "/inputs" {print $1}')
+    for need in /requests /summary; do
+      echo "$sets" | grep -qx "$need" || { echo "MISSING: $n $need"; fail=1; }
+    done
+    for d in $sets; do
       if ! h5diff -q "$dir/$n.h5" "$out/$n.h5" "$d" "$d" > /dev/null 2>&1; then
         echo "DIFFERENT: $n $d"; fail=1
       fi
     done
   fi
 done
-[ "$mode" = compare ] && { [ $fail -eq 0 ] && echo "identical: every dataset (/requests, /summary, /mechanism, /devices, /links) of $(ls scenarios/*.toml | wc -l) scenarios"; rm -rf "$out"; }
+[ "$mode" = compare ] && { [ $fail -eq 0 ] && echo "identical: every dataset but /inputs (/requests, /summary, /mechanism, /devices, /links) of $(ls scenarios/*.toml | wc -l) scenarios"; rm -rf "$out"; }
 exit $fail
