@@ -22,11 +22,12 @@ set(COLLABSIM_SUITES_unit
   HardenTime HardenTraces HardenUnits HardenWeights LinUcb MetricCatalog Metrics MooncakeTrace Outage Params
   PrefixCache ProfileCache ProfileTable QualityTable QuantileSketch QuestionCorpus QueueTest QueueingShortRuns ReadLine
   RequestAttributes Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
-  Tolerances TrustBounds TrustOutputs TrustSweeps Units)
+  Tolerances TrustBounds TrustOutputs TrustSweeps Units NoisyOracle PageHinkley)
 set(COLLABSIM_SUITES_simulation
   Agreement Autoscale Batching Disaggregation EndToEnd HardenRegistry HardenScenario HeterogeneousPool Irt
   KernelScoring LmPair Network Power PrefixServing QualitySources RadioNetwork RadioRun RouterAttack RouterTraining
-  RunInvariants Scenarios SharedEdgeBox Spans Speculative TokenRouter TokenRoutingQuality TrustResume)
+  RunInvariants Scenarios SharedEdgeBox Spans Speculative TokenRouter TokenRoutingQuality TrustResume
+  EarlyExit OfflineFirst HierarchicalPrompts DriftGuard CompromisedCascade)
 set(COLLABSIM_SUITES_cli
   BadInput Cli CompareCli GeneratorCli HardenCli Run ServiceTime SplitwiseProfile SummaryOnly Sweep TargetShare
   TestSupport TraceExport Trust TrustGates TrustProvenance TrustReader)

@@ -2,7 +2,9 @@
 // category join and prompt lengths taken from the question text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -235,4 +237,83 @@ TEST(QualitySources, CategoryJoinAndQuestionPromptsThroughTheScenario) {
   const auto base = run_scenario_file(d, scenario, "base", {"workload.limit=300", "run.sample_interval=0 s"});
   const auto bp = read_column<std::int64_t>(base.file, "requests", "prompt_tokens");
   EXPECT_NE(bp, prompt);
+}
+
+namespace {
+
+/// `<model>|out_chars` of every question, read straight from the released matrix's CSV
+/// text (not through QualityTable), as the check against the source.
+std::map<std::int64_t, std::int64_t> out_chars_from_source(const fs::path& csv, const std::string& model) {
+  std::ifstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  auto split = [](const std::string& s) {
+    std::vector<std::string> f;
+    std::stringstream ss(s);
+    std::string x;
+    while (std::getline(ss, x, ',')) f.push_back(x);
+    if (!s.empty() && s.back() == ',') f.emplace_back();
+    return f;
+  };
+  const auto head = split(line);
+  const auto col = static_cast<std::size_t>(std::find(head.begin(), head.end(), model + "|out_chars") - head.begin());
+  EXPECT_LT(col, head.size()) << model;
+  std::map<std::int64_t, std::int64_t> out;
+  while (std::getline(in, line)) {
+    const auto f = split(line);
+    if (col < f.size() && !f[col].empty()) out[std::stoll(f[0])] = std::stoll(f[col]);
+  }
+  return out;
+}
+
+}  // namespace
+
+// quality.output_tokens = "model": each model writes as many tokens as its own released
+// response to the joined question had (MMLU-Pro <model>|out_chars / 4 characters per
+// token), so the SLM's and the LLM's lengths differ per request as in the source.
+TEST(QualitySources, ModelOutputLengthsFollowTheReleasedResponses) {
+  COLLABSIM_NEED_DATA(data_dir() / kMatrix);
+  TempDir d;
+  const auto scenario = source_dir() / "scenarios" / "edge_cloud_cascade.toml";
+  const std::vector<std::string> base = {"workload.limit=300", "run.sample_interval=0 s",
+                                         "quality.output_tokens=model", "quality.prompt_tokens=question",
+                                         "quality.chars_per_token=4"};
+  auto with = [&](std::string mech) {
+    auto v = base;
+    v.push_back("mechanism.name=" + mech);
+    return v;
+  };
+  const auto small = run_scenario_file(d, scenario, "s", with("small_only"));
+  const auto large = run_scenario_file(d, scenario, "l", with("large_only"));
+  const auto src_small = out_chars_from_source(data_dir() / kMatrix, kSmall);
+  const auto src_large = out_chars_from_source(data_dir() / kMatrix, kLarge);
+  ASSERT_GT(src_small.size(), 10000u);
+  const auto qid_s = read_column<std::int64_t>(small.file, "requests", "query_id");
+  const auto qid_l = read_column<std::int64_t>(large.file, "requests", "query_id");
+  ASSERT_EQ(qid_s, qid_l);  // the same join: the lengths are the only difference
+  const auto tok_s = read_column<std::int64_t>(small.file, "requests", "tokens_slm");
+  const auto tok_l = read_column<std::int64_t>(large.file, "requests", "tokens_llm");
+  const auto out_l = read_column<std::int64_t>(large.file, "requests", "output_tokens");
+  const auto status_s = read_column<std::int64_t>(small.file, "requests", "status");
+  ASSERT_EQ(qid_s.size(), 300u);
+  std::size_t differ = 0, checked = 0;
+  for (std::size_t i = 0; i < qid_s.size(); ++i) {
+    if (status_s[i] != 0) continue;  // refused (beyond the phone's context window): nothing generated
+    ++checked;
+    const std::int64_t cs = src_small.at(qid_s[i]), cl = src_large.at(qid_s[i]);
+    EXPECT_EQ(tok_s[i], std::max<std::int64_t>(1, (cs + 3) / 4)) << "question " << qid_s[i];
+    EXPECT_EQ(tok_l[i], std::max<std::int64_t>(1, (cl + 3) / 4)) << "question " << qid_s[i];
+    // /requests output_tokens is the largest model's (Context::reference_deployment).
+    EXPECT_EQ(out_l[i], tok_l[i]);
+    differ += tok_s[i] != tok_l[i];
+  }
+  EXPECT_GT(checked, 280u);
+  EXPECT_GT(differ, 250u);  // the two models' responses differ in length for most questions
+  // With the default the lengths come from the trace, the same for both models.
+  const auto t = run_scenario_file(d, scenario, "t", {"workload.limit=300", "run.sample_interval=0 s",
+                                                       "quality.prompt_tokens=question", "mechanism.name=small_only"});
+  const auto tok_t = read_column<std::int64_t>(t.file, "requests", "tokens_slm");
+  const auto out_t = read_column<std::int64_t>(t.file, "requests", "output_tokens");
+  EXPECT_EQ(tok_t, out_t);
+  EXPECT_NE(tok_t, tok_s);
 }

@@ -83,7 +83,7 @@ class Cascade final : public Mechanism {
       if (!last && !a.timed_out && !a.generation.failed) {
         if (self_verify_)
           for (std::int64_t k = 0; k < verify_samples_; ++k) {
-            const Answer v = co_await cx_.ask_tokens(stages_[i], r, rec, r.prompt_tokens + r.output_tokens,
+            const Answer v = co_await cx_.ask_tokens(stages_[i], r, rec, r.prompt_tokens + cx_.output_tokens(stages_[i], r),
                                                      verify_tokens_);
             a.done_at_user = std::max(a.done_at_user, v.done_at_user);
           }
@@ -92,7 +92,7 @@ class Cascade final : public Mechanism {
           if (agreement_.samples() > 0) {
             std::vector<Task<Generation>> votes;
             for (std::size_t k = 0; k < agreement_.samples(); ++k)
-              votes.push_back(cx_.run_on(stages_[i], rec, 1, r.output_tokens, r.prompt_tokens));
+              votes.push_back(cx_.run_on(stages_[i], rec, 1, cx_.output_tokens(stages_[i], r), r.prompt_tokens));
             co_await when_all(cx_.engine(), std::move(votes));
             a.done_at_user = std::max(a.done_at_user, cx_.engine().now());
           }

@@ -22,4 +22,10 @@ double NoisyOracleConfidence::draw(bool correct, RngStream& rng) const {
   return normal_cdf(s - d_ / 2.0);
 }
 
+double NoisyOracleConfidence::exceed_probability(bool correct, double threshold) const {
+  if (threshold <= 0) return 1.0;
+  if (threshold >= 1) return 0.0;
+  return 1.0 - normal_cdf(normal_quantile(threshold) + d_ / 2.0 - (correct ? d_ : 0.0));
+}
+
 }  // namespace collabsim

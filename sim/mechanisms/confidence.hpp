@@ -21,6 +21,10 @@ class NoisyOracleConfidence {
   /// Confidence in (0, 1) for an answer that is `correct`, drawing one normal from `rng`.
   double draw(bool correct, RngStream& rng) const;
   double separation() const { return d_; }
+  /// P(c ≥ threshold) for an answer that is (or is not) `correct`: 1 − Φ(Φ⁻¹(θ) + d/2 −
+  /// d·[correct]) for θ in (0, 1); 1 for θ ≤ 0, 0 for θ ≥ 1. The expected share of draws
+  /// at or above a threshold (early exit's exit rate, a cascade's acceptance rate).
+  double exceed_probability(bool correct, double threshold) const;
 
  private:
   double d_;

@@ -4,6 +4,10 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "sim/quality/text_tokens.hpp"
 
 namespace collabsim {
 
@@ -12,6 +16,9 @@ Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Netwo
                  std::vector<std::size_t> quality_columns)
     : engine_(engine), sc_(sc), topo_(topo), net_(net), deps_(deps), table_(table),
       quality_columns_(std::move(quality_columns)) {
+  model_lengths_ = sc.quality.output_tokens == "model";
+  for (std::size_t i = 1; i < sc.deployments.size(); ++i)
+    if (sc.deployments[i].model.params > sc.deployments[reference_].model.params) reference_ = i;
   decode_of_.assign(sc.deployments.size(), kColocated);
   members_.resize(sc.deployments.size());
   outstanding_.assign(sc.deployments.size(), 0);
@@ -31,6 +38,18 @@ Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Netwo
                        "no link path from device '" + topo.device_name(from) + "' to '" + topo.device_name(to) +
                            "' for the KV transfer: add a [links.<name>] between them");
   }
+}
+
+std::int64_t Context::output_tokens(std::size_t dep, const Request& r) const {
+  if (!model_lengths_) return r.output_tokens;
+  const std::size_t col = quality_columns_[dep];
+  const std::int64_t given = table_.output_tokens(r.quality_row, col);
+  if (given >= 0) return given;
+  const std::int64_t t = quality::tokens_from_chars(table_.out_chars(r.quality_row, col), sc_.quality.chars_per_token);
+  if (t < 0)  // the join leaves such questions out (run_scenario); reaching here is a bug
+    throw std::logic_error("quality.output_tokens = \"model\": no response length for question " +
+                           std::to_string(r.query_id) + " in column '" + table_.models()[col] + "'");
+  return t;
 }
 
 Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, double seconds) {

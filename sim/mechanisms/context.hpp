@@ -62,9 +62,23 @@ class Context {
   /// the prompt, bytes_down the whole output (streamed during decode); the radio energy of
   /// per-user ends is charged for both. A network wait past r.deadline sets
   /// Answer::timed_out and ends the call (no generation if the upload timed out).
+  /// The answer's length is output_tokens(dep, r).
   Task<Answer> ask(std::size_t dep, const Request& r, RequestRecord& rec) {
-    return ask_tokens(dep, r, rec, r.prompt_tokens, r.output_tokens);
+    return ask_tokens(dep, r, rec, r.prompt_tokens, output_tokens(dep, r));
   }
+
+  /// Tokens deployment `dep` writes to answer `r` [tokens]: Request::output_tokens (the
+  /// trace's length, the same for every model) unless quality.output_tokens = "model", then
+  /// the length of `dep`'s model's own response to the joined question: the table's
+  /// output_tokens cell (long format) when present, else ceil(<column>|out_chars /
+  /// quality.chars_per_token) (MMLU-Pro's released outputs, quality/text_tokens.hpp). The
+  /// join keeps only questions with a length in every column in use, so it is never unknown.
+  std::int64_t output_tokens(std::size_t dep, const Request& r) const;
+  /// The deployment whose model has the most parameters (the first such): under
+  /// quality.output_tokens = "model" its response length is Request::output_tokens, the one
+  /// length of mechanisms whose models write a single answer together (speculative decoding
+  /// and token routing produce the target model's output).
+  std::size_t reference_deployment() const { return reference_; }
 
   /// As ask(), with explicit prompt and output token counts (verification calls, prompt
   /// compression, sub-tasks). Tokens generated are counted for `dep` in the record.
@@ -109,7 +123,7 @@ class Context {
     return admission(dep, prompt_tokens, output_tokens).refused == Limit::none;
   }
   /// fits() for the request's own prompt and output.
-  bool fits(std::size_t dep, const Request& r) const { return fits(dep, r.prompt_tokens, r.output_tokens); }
+  bool fits(std::size_t dep, const Request& r) const { return fits(dep, r.prompt_tokens, output_tokens(dep, r)); }
 
   /// True when every link on the path between the origin and `dep`'s device is up now.
   bool reachable_now(std::size_t dep, const Request& r);
@@ -255,6 +269,8 @@ class Context {
   std::vector<std::unique_ptr<DeploymentServer>>& deps_;
   const quality::QualityTable& table_;
   std::vector<std::size_t> quality_columns_;
+  std::size_t reference_ = 0;        ///< reference_deployment()
+  bool model_lengths_ = false;       ///< quality.output_tokens = "model"
   std::unique_ptr<kernels::QuestionCorpus> corpus_;
   SpanLog* spans_ = nullptr;
   DecisionHook* hook_ = nullptr;

@@ -40,10 +40,10 @@ class Decomposition final : public TwoModelMechanism {
       const std::int64_t chunk = std::max<std::int64_t>(1, r.prompt_tokens / k_);
       for (std::int64_t i = 0; i < k_; ++i)  // one device: the SLM jobs run one after another
         co_await cx_.ask_tokens(small_, r, rec, chunk + plan_, sub_out_);
-      final_answer = co_await cx_.ask_tokens(large_, r, rec, k_ * sub_out_ + question, r.output_tokens);
+      final_answer = co_await cx_.ask_tokens(large_, r, rec, k_ * sub_out_ + question, cx_.output_tokens(large_, r));
     } else {
       co_await cx_.ask_tokens(small_, r, rec, r.prompt_tokens, k_ * sub_out_);
-      final_answer = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens + k_ * sub_out_, r.output_tokens);
+      final_answer = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens + k_ * sub_out_, cx_.output_tokens(large_, r));
     }
     RngStream rng = cx_.rng("decomposition_quality", r);
     const bool recovered = rng.bernoulli(recovery_);

@@ -30,7 +30,7 @@ class OfflineFallback final : public TwoModelMechanism {
     }
     if (remote) {
       const SimTime deadline = deadline_ > 0 ? r.arrival + from_seconds(deadline_) : kTimeNever;
-      const Answer a = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, r.output_tokens, false, deadline);
+      const Answer a = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, cx_.output_tokens(large_, r), false, deadline);
       if (!a.timed_out && !a.generation.failed) {
         cx_.finish(r, rec, a, Route::large(), false);
         co_return;
@@ -43,7 +43,7 @@ class OfflineFallback final : public TwoModelMechanism {
     Answer local = co_await cx_.ask(small_, r, rec);
     if (reask_) {
       co_await cx_.wait_reachable(large_, r);
-      const Answer again = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, r.output_tokens, false, kTimeNever);
+      const Answer again = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, cx_.output_tokens(large_, r), false, kTimeNever);
       if (!again.timed_out && !again.generation.failed) {
         Answer a = again;
         a.first_token_at_user = local.first_token_at_user;

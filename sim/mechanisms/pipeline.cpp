@@ -53,9 +53,9 @@ class Pipeline final : public TwoModelMechanism {
 
   Task<void> serve(const Request& r, RequestRecord& rec) override {
     if (mode_ == "rerank") {
-      Answer llm = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, r.output_tokens * candidates_);
+      Answer llm = co_await cx_.ask_tokens(large_, r, rec, r.prompt_tokens, cx_.output_tokens(large_, r) * candidates_);
       if (llm.timed_out || llm.generation.failed) co_return cx_.finish(r, rec, llm, Route::large(), false);
-      const Answer pick = co_await cx_.ask_tokens(small_, r, rec, r.output_tokens * candidates_, rerank_tokens_);
+      const Answer pick = co_await cx_.ask_tokens(small_, r, rec, cx_.output_tokens(large_, r) * candidates_, rerank_tokens_);
       llm.first_token_at_user = llm.done_at_user = std::max(llm.done_at_user, pick.done_at_user);
       co_return cx_.finish(r, rec, llm, Route::large(), false);
     }
@@ -69,7 +69,7 @@ class Pipeline final : public TwoModelMechanism {
     // The SLM reads the prompt and writes what goes up (the sketch, the placeholders or the
     // rewritten prompt).
     co_await cx_.ask_tokens(small_, r, rec, r.prompt_tokens, written);
-    const Answer a = co_await cx_.ask_tokens(large_, r, rec, sent, r.output_tokens, mode_ == "deidentify");
+    const Answer a = co_await cx_.ask_tokens(large_, r, rec, sent, cx_.output_tokens(large_, r), mode_ == "deidentify");
     cx_.finish(r, rec, a, Route::large(), false);
   }
 
@@ -81,7 +81,7 @@ class Pipeline final : public TwoModelMechanism {
         std::max<std::int64_t>(1, std::llround((1.0 - priv) * static_cast<double>(r.prompt_tokens)));
     const Answer s = co_await cx_.ask_tokens(large_, r, rec, public_tokens, sketch_tokens_, /*redacted=*/true);
     if (s.timed_out || s.generation.failed) co_return cx_.finish(r, rec, s, Route::large(), false);
-    const Answer a = co_await cx_.ask_tokens(small_, r, rec, r.prompt_tokens + sketch_tokens_, r.output_tokens);
+    const Answer a = co_await cx_.ask_tokens(small_, r, rec, r.prompt_tokens + sketch_tokens_, cx_.output_tokens(small_, r));
     RngStream rng = cx_.rng("sketch_transfer", r);
     const bool follows = rng.uniform() < sketch_transfer_;
     cx_.finish_with_quality(r, rec, a, Route::small(), false, cx_.score(follows ? large_ : small_, r));

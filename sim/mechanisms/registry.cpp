@@ -9,6 +9,8 @@ const std::vector<MechanismInfo>& mechanism_registry() {
       small_only_info(), large_only_info(), random_router_info(), oracle_info(),  cascade_info(),       router_info(),
       speculative_info(), token_routing_info(), pipeline_info(), decomposition_info(),
       fusion_info(),      distillation_info(),  offline_fallback_info(), bandit_info(),
+      length_router_info(), early_exit_info(), offline_first_info(), hierarchical_prompts_info(),
+      drift_guard_info(), compromised_cascade_info(),
   };
   return registry;
 }

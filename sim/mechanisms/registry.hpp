@@ -48,5 +48,11 @@ MechanismInfo token_routing_info();
 MechanismInfo decomposition_info();
 MechanismInfo distillation_info();
 MechanismInfo bandit_info();
+MechanismInfo length_router_info();
+MechanismInfo early_exit_info();
+MechanismInfo offline_first_info();
+MechanismInfo hierarchical_prompts_info();
+MechanismInfo drift_guard_info();
+MechanismInfo compromised_cascade_info();
 
 }  // namespace collabsim

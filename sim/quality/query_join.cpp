@@ -39,7 +39,8 @@ QueryJoin::QueryJoin(const quality::QualityTable& t, const std::vector<std::size
       list += (list.empty() ? "" : ", ") + ("'" + t.models()[c] + "' (" + std::to_string(t.blanks(c)) + " blank)");
     throw InputError(SourcePos{t.file(), 0, 0}, "quality.table",
                      "no question" + std::string(categories.empty() ? "" : " of the chosen categories") +
-                         std::string(keep ? " outside the kernel's training split" : "") +
+                         std::string(keep ? " passing the question filter (a kernel's held-out split; a response length in every column "
+                                          "under quality.output_tokens = \"model\")" : "") +
                          " has a score in every column in use: " + list + " of " + std::to_string(t.num_queries()) +
                          " questions (quality.blank = \"zero\" scores blanks 0)");
   }

@@ -121,8 +121,14 @@ std::span<const Field> quality_fields() {
                   "prompt length: from the trace, or from the joined question's text "
                   "(ceil(question_chars / chars_per_token))",
                   {"trace", "question"}),
+      Field::text("output_tokens", "trace",
+                  "output length: from the trace (the same for every model), or per model from that model's "
+                  "own response to the joined question (ceil(<column>|out_chars / chars_per_token); questions "
+                  "without an out_chars for a column in use are left out of the join)",
+                  {"trace", "model"}),
       Field::real("chars_per_token", 4.0, "characters",
-                  "characters per token for prompt_tokens = \"question\" (≈ 4 for English text with GPT "
+                  "characters per token for prompt_tokens = \"question\" and output_tokens = \"model\" "
+                  "(≈ 4 for English text with GPT "
                   "BPE tokenizers, OpenAI tokenizer guidance; docs/QUALITY.md)",
                   0.5, 100.0),
       Field::text("synthetic", "none",
@@ -568,6 +574,7 @@ void read_quality(const toml::table& root, const fs::path& file, const Folders& 
   q.categories = p.texts("categories");
   q.categories_pos = p.given("categories") ? p.pos("categories") : q.pos;
   q.prompt_tokens = p.text("prompt_tokens");
+  q.output_tokens = p.text("output_tokens");
   q.chars_per_token = p.number("chars_per_token");
   q.synthetic = p.text("synthetic");
   q.irt_columns = p.texts("irt_columns");

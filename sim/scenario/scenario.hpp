@@ -59,7 +59,11 @@ struct QualitySpec {
   SourcePos categories_pos;
   /// "trace": prompt tokens from the trace; "question": ceil(question_chars / chars_per_token).
   std::string prompt_tokens = "trace";
-  double chars_per_token = 4.0;     ///< characters per token for prompt_tokens = "question"
+  /// "trace": output tokens from the trace, the same for every model; "model": each
+  /// deployment's output tokens from its model's own response to the joined question
+  /// (ceil(<column>|out_chars / chars_per_token); Context::output_tokens).
+  std::string output_tokens = "trace";
+  double chars_per_token = 4.0;     ///< characters per token for prompt_tokens = "question", output_tokens = "model"
   /// "none": the table's scores; "irt": synthetic outcomes drawn from a 2PL fit (quality/irt.hpp).
   std::string synthetic = "none";
   std::vector<std::string> irt_columns;  ///< extra model columns the IRT fit uses (beyond those in use)

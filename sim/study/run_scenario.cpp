@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -27,6 +28,7 @@
 #include "sim/network/network.hpp"
 #include "sim/quality/irt.hpp"
 #include "sim/quality/query_join.hpp"
+#include "sim/quality/text_tokens.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/workload/trace_window.hpp"
 #include "sim/topology/topology.hpp"
@@ -59,8 +61,24 @@ std::int64_t question_tokens(const quality::QualityTable& t, std::size_t row, co
                      "prompt_tokens = \"question\" needs the question's length, but " + t.file().string() +
                          " has no question_chars for question " + std::to_string(t.query_id(row)) +
                          " (add a question_chars column, or use prompt_tokens = \"trace\")");
-  const double tok = std::ceil(static_cast<double>(chars) / q.chars_per_token);
-  return std::max<std::int64_t>(1, static_cast<std::int64_t>(tok));
+  return quality::tokens_from_chars(chars, q.chars_per_token);
+}
+
+/// The join's question filter under quality.output_tokens = "model": `keep` (when given)
+/// and a response length (an output_tokens or out_chars cell) in every column of `cols`,
+/// so Context::output_tokens always has one. Questions left out this way count as
+/// filtered, not skipped.
+std::function<bool(std::int64_t)> with_response_lengths(const quality::QualityTable& t,
+                                                        const std::vector<std::size_t>& cols,
+                                                        std::function<bool(std::int64_t)> keep) {
+  auto missing = std::make_shared<std::unordered_set<std::int64_t>>();
+  for (std::size_t row = 0; row < t.num_queries(); ++row)
+    for (auto c : cols)
+      if (t.output_tokens(row, c) < 0 && t.out_chars(row, c) < 0) {
+        missing->insert(t.query_id(row));
+        break;
+      }
+  return [missing, keep = std::move(keep)](std::int64_t id) { return !missing->count(id) && (!keep || keep(id)); };
 }
 
 /// Run-time state shared by the processes of one run.
@@ -125,9 +143,11 @@ Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const 
     r.prompt_tokens = s.prompt_tokens;
     r.output_tokens = s.output_tokens;
     r.quality_row = in.join.row(r.id);
+    r.query_id = in.table.query_id(r.quality_row);
+    if (sc.quality.output_tokens == "model")  // the largest model's own response (Context::output_tokens)
+      r.output_tokens = st.cx.output_tokens(st.cx.reference_deployment(), r);
     if (sc.quality.prompt_tokens == "question") r.prompt_tokens = question_tokens(in.table, r.quality_row, sc.quality);
     else r.prefix_blocks = s.prefix_blocks;  // the trace's prompt: its prefix blocks apply
-    r.query_id = in.table.query_id(r.quality_row);
     if (sc.workload.timeout > 0) r.deadline = r.arrival + from_seconds(sc.workload.timeout);
     if (in.service) {
       RngStream rng(sc.run.seed, "service_time", r.id);
@@ -579,7 +599,10 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   std::vector<std::size_t> col_idx, join_idx;
   for (const auto& c : q.columns) col_idx.push_back(table.model_index(c));
   for (const auto& c : q.join_columns) join_idx.push_back(table.model_index(c));
-  const auto keep = info->question_filter ? info->question_filter(params, sc) : std::function<bool(std::int64_t)>{};
+  std::function<bool(std::int64_t)> keep = info->question_filter ? info->question_filter(params, sc)
+                                                                   : std::function<bool(std::int64_t)>{};
+  const bool held_out = static_cast<bool>(keep);
+  if (sc.quality.output_tokens == "model") keep = with_response_lengths(table, col_idx, std::move(keep));
   QueryJoin join(table, join_idx, sc.run.seed, sc.quality.categories, sc.quality.categories_pos, keep);
 
   Context cx(engine, sc, topo, net, deps, table, col_idx);
@@ -595,7 +618,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   ResultFile out(sc.run.output,
                  RecordLayout(names.deployments, names.devices, sc.workload.attributes.given, names.prefix_cache),
                  ResultFileOptions{.requests = opt.write_requests, .in_memory = opt.in_memory});
-  write_run_attributes(out, sc, opt, join, static_cast<bool>(keep));
+  write_run_attributes(out, sc, opt, join, held_out);
   out.write_columns("inputs", input_columns(record_inputs(input_files, inputs.hashes())));
   SummaryAccumulator acc = make_accumulator(sc, *mech, topo, table);
   std::optional<workload::AttributeDrawer> attributes;
