@@ -19,7 +19,8 @@
 ///    (one more LLM call; the adversary alters each attempt with the same probability, up
 ///    to 3 attempts, after which the SLM's answer stands).
 /// /mechanism reports `attacked`, `tampered_delivered` (tampered answers the user got),
-/// `detected`, `quarantine_request` (−1 = none) and `audits`.
+/// `detected` (findings: audits in flight together may find more than one),
+/// `quarantine_request` (the request whose audit found the first one; −1 = none) and `audits`.
 
 #include <string>
 
@@ -65,8 +66,8 @@ class CompromisedCascade final : public TwoModelMechanism {
         const Answer b = co_await cx_.ask(large_, r, rec);
         if (slm_tampered && !b.timed_out && !b.generation.failed) {
           ++detected_;
+          if (!quarantined_) quarantine_request_ = static_cast<std::int64_t>(r.id);  // the first finding
           quarantined_ = true;
-          quarantine_request_ = static_cast<std::int64_t>(r.id);
           co_return cx_.finish(r, rec, b, Route::large(), true);
         }
       }
