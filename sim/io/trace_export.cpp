@@ -212,7 +212,10 @@ std::string chrome_trace_json(const std::filesystem::path& file, const TraceExpo
   json doc = {{"traceEvents", std::move(events)},
               {"displayTimeUnit", "ms"},
               {"otherData", {{"source", file.filename().string()}, {"generator", "collabsim trace-export"}}}};
-  return doc.dump();
+  // Names read from the file (tracks, kinds, deployments) are bytes, not checked UTF-8: an
+  // invalid sequence is written as U+FFFD rather than failing the export (fuzz finding of
+  // 2026-12-07: nlohmann's type_error 316 escaped as a non-InputError).
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace collabsim
