@@ -47,6 +47,7 @@ LIBRARY = [
     ("offline_vessel_satellite", "4.4", "offline_first"),
     ("forest_inspection_drones", "4.4", "offline_first"),
     ("disaster_response", "4.4", "offline_fallback (reask)"),
+    ("disaster_multi_agent", "4.4", "multi_agent (reask)"),
     ("keyboard_prediction_battery", "4.5", "router"),
     ("vehicle_safety_prompts", "4.5", "hierarchical_prompts"),
 ]
@@ -151,6 +152,12 @@ CLAIMS = {
         "share analysed offline (SLM alone)", lambda m, s, l: 1.0 - m["large_share"], "share",
         "quality vs the cloud alone", lambda m, s, l: m["quality_mean"] - l["quality_mean"]),
     "disaster_response": (
+        "\"offers significantly better decision support capabilities in extreme environments compared to "
+        "single-model solutions\"",
+        "quality vs the better single model", lambda m, s, l: m["quality_mean"] - max(s["quality_mean"],
+                                                                                    l["quality_mean"]), "abs",
+        "SLO attainment vs the cloud alone", lambda m, s, l: m["slo_attainment"] - l["slo_attainment"]),
+    "disaster_multi_agent": (
         "\"offers significantly better decision support capabilities in extreme environments compared to "
         "single-model solutions\"",
         "quality vs the better single model", lambda m, s, l: m["quality_mean"] - max(s["quality_mean"],

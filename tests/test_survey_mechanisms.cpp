@@ -236,3 +236,40 @@ TEST(CompromisedCascade, MacStopsAlteredAnswers) {
   EXPECT_GT(mech(mac.file, "detected"), 100.0);
   EXPECT_GT(mac.s.quality_mean, open.s.quality_mean);
 }
+
+// Multi-agent resilient collaboration: an answer from the agents (route 0) scores exactly
+// the majority of the three agents' released MMLU-Pro letters (ties to the earliest agent),
+// computed here from the matrix; requests answered by the LLM are the others.
+TEST(MultiAgent, OfflineAnswersAreTheAgentsMajority) {
+  COLLABSIM_NEED_DATA(data_dir() / kMatrix);
+  TempDir d;
+  const auto scenario = source_dir() / "scenarios" / "disaster_multi_agent.toml";
+  // Question-sized prompts: every agent holds every request (an agent that refuses abstains).
+  const auto o = run_scenario_file(d, scenario, "ma", {"run.sample_interval=0 s", "mechanism.multi_agent.reask=false",
+                                                      "quality.prompt_tokens=question"});
+  const auto t = quality::QualityTable::load(data_dir() / kMatrix,
+                                             {"Phi-3-mini-4k-instruct", "Meta-Llama-3_1-8B-Instruct", "Llama-2-7b-hf"});
+  std::map<std::int64_t, std::size_t> row_of;
+  for (std::size_t i = 0; i < t.num_queries(); ++i) row_of[t.query_id(i)] = i;
+  const auto qid = read_column<std::int64_t>(o.file, "requests", "query_id");
+  const auto route = read_column<std::int64_t>(o.file, "requests", "route");
+  const auto status = read_column<std::int64_t>(o.file, "requests", "status");
+  const auto q = read_column<double>(o.file, "requests", "quality");
+  std::size_t by_agents = 0;
+  for (std::size_t i = 0; i < qid.size(); ++i) {
+    if (route[i] != 0 || status[i] != 0) continue;
+    ++by_agents;
+    const std::size_t row = row_of.at(qid[i]);
+    std::map<char, int> n;
+    char best = '\0';
+    for (std::size_t m = 0; m < 3; ++m) {
+      const char c = t.pred(row, m);
+      if (c != '\0' && (++n[c], best == '\0' || n[c] > n[best])) best = c;
+    }
+    EXPECT_EQ(q[i], best != '\0' && best == t.answer(row) ? 1.0 : 0.0) << "question " << qid[i];
+  }
+  EXPECT_EQ(static_cast<double>(by_agents), mech(o.file, "answered_by_agents"));
+  EXPECT_GT(by_agents, 100u);           // outages about 37% of the time
+  EXPECT_LT(by_agents, qid.size());     // the LLM answers the others
+  EXPECT_EQ(mech(o.file, "reasked"), 0.0);
+}

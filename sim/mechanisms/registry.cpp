@@ -10,7 +10,7 @@ const std::vector<MechanismInfo>& mechanism_registry() {
       speculative_info(), token_routing_info(), pipeline_info(), decomposition_info(),
       fusion_info(),      distillation_info(),  offline_fallback_info(), bandit_info(),
       length_router_info(), early_exit_info(), offline_first_info(), hierarchical_prompts_info(),
-      drift_guard_info(), compromised_cascade_info(),
+      drift_guard_info(), compromised_cascade_info(), multi_agent_info(),
   };
   return registry;
 }

@@ -54,5 +54,6 @@ MechanismInfo offline_first_info();
 MechanismInfo hierarchical_prompts_info();
 MechanismInfo drift_guard_info();
 MechanismInfo compromised_cascade_info();
+MechanismInfo multi_agent_info();
 
 }  // namespace collabsim
