@@ -255,3 +255,37 @@ TEST(Rng, StreamsAreReproducibleAndIndependent) {
 }
 
 }  // namespace
+
+namespace {
+Task<void> mark(Engine& e, SimTime t, std::vector<SimTime>& at) {
+  co_await e.until(t);
+  at.push_back(e.now());
+}
+struct Parked {
+  std::coroutine_handle<> h;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> c) noexcept { h = c; }
+  void await_resume() const noexcept {}
+};
+Task<void> parked(Parked& p, Engine& e, std::vector<SimTime>& at) {
+  co_await p;
+  at.push_back(e.now());
+}
+}  // namespace
+
+TEST(Engine, CancelledEventNeitherRunsNorMovesTheClock) {
+  Engine e;
+  std::vector<SimTime> at;
+  Parked p;
+  e.spawn(parked(p, e, at));
+  e.spawn(mark(e, 50, at));
+  e.run(10);  // parks the first process
+  ASSERT_TRUE(p.h);
+  const std::uint64_t late = e.schedule(1000, p.h);
+  e.cancel(late);
+  e.schedule(70, p.h);  // the same process, resumed earlier instead
+  e.run();
+  EXPECT_EQ(at, (std::vector<SimTime>{50, 70}));
+  EXPECT_EQ(e.now(), 70);  // the cancelled event at 1000 did not move the clock
+  EXPECT_EQ(e.pending(), 0u);
+}

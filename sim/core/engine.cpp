@@ -56,9 +56,10 @@ void Engine::destroy_processes() noexcept {
   }
   while (!heap_.empty()) heap_.pop();
   fifo_.clear();
+  cancelled_.clear();
 }
 
-void Engine::schedule(SimTime at, std::coroutine_handle<> h) {
+std::uint64_t Engine::schedule(SimTime at, std::coroutine_handle<> h) {
   if (at < now_)
     throw std::logic_error("Engine::schedule: time " + std::to_string(at) +
                            " ns is before now " + std::to_string(now_) + " ns");
@@ -73,6 +74,17 @@ void Engine::schedule(SimTime at, std::coroutine_handle<> h) {
     fifo_.push_back(e);
   else
     heap_.push(e);
+  return e.seq;
+}
+
+bool Engine::drop_cancelled(std::uint64_t seq) noexcept {
+  for (auto& c : cancelled_)
+    if (c == seq) {
+      c = cancelled_.back();
+      cancelled_.pop_back();
+      return true;
+    }
+  return false;
 }
 
 void Engine::spawn(Task<void> process, SimTime at) {
@@ -97,10 +109,12 @@ void Engine::run(SimTime end) {
     } else if (!heap_.empty()) {
       if (heap_.top().time > end) return;
       ev = heap_.pop();
-      now_ = ev.time;
     } else {
       return;
     }
+    if (!cancelled_.empty() && drop_cancelled(ev.seq)) [[unlikely]]
+      continue;  // a cancelled event neither runs nor moves the clock
+    now_ = ev.time;
     if (processed_ >= max_events_) [[unlikely]]
       throw LimitError("run.max_events",
                        fmt::format("simulation limit exceeded: {} events processed (the cap; raise "

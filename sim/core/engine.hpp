@@ -12,6 +12,7 @@
 #include <deque>
 #include <exception>
 #include <limits>
+#include <vector>
 
 #include "sim/core/error.hpp"
 #include "sim/core/event_queue.hpp"
@@ -37,8 +38,17 @@ class Engine {
   std::size_t pending() const noexcept { return heap_.size() + fifo_.size(); }
 
   /// Resume `h` at absolute time `at` (ns). Throws std::logic_error if `at` < now() and
-  /// LimitError if `at` is later than the max_time of set_limits.
-  void schedule(SimTime at, std::coroutine_handle<> h);
+  /// LimitError if `at` is later than the max_time of set_limits. Returns the event's
+  /// sequence number (for cancel).
+  std::uint64_t schedule(SimTime at, std::coroutine_handle<> h);
+
+  /// Drops the pending event with sequence number `seq` (returned by schedule): it will not
+  /// run, and it does not move the clock. The event must be pending (scheduled, not yet run
+  /// nor cancelled). Lazy: the entry stays in the queue (pending() counts it) and is
+  /// discarded when it reaches the front; cancelled events do not count as processed.
+  /// For a process that sleeps past several of its own steps at once and may need to wake
+  /// earlier (BatchingReplica's coalesced decode).
+  void cancel(std::uint64_t seq) { cancelled_.push_back(seq); }
 
   /// Awaitable: suspend the calling process for `dt` ns (dt ≥ 0; dt = 0 yields to the
   /// other events already scheduled at this instant). Throws LimitError when now() + dt
@@ -96,6 +106,8 @@ class Engine {
   };
 
   struct Driver;
+  /// Removes `seq` from cancelled_ if it is there (true: the event is dropped).
+  bool drop_cancelled(std::uint64_t seq) noexcept;
   static Driver drive(Engine& engine, Task<void> process, SimTime at);
 
   SimTime now_ = 0;
@@ -106,6 +118,7 @@ class Engine {
   std::uint64_t max_events_ = std::numeric_limits<std::uint64_t>::max();
   QuaternaryHeapQueue heap_;
   std::deque<Event> fifo_;  // events at time == now_, in push order
+  std::vector<std::uint64_t> cancelled_;  // seqs of pending events to drop (few at a time)
   std::exception_ptr error_;
   DriverLink drivers_{&drivers_, &drivers_};  // sentinel of the unfinished drivers, destroyed by ~Engine
 };

@@ -43,6 +43,8 @@ Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t out
   if (!looping_) {
     looping_ = true;
     engine_.spawn(loop());
+  } else if (span_cuttable_) {
+    cut_span();
   }
   co_await Wait{r};
   co_return r.g;
@@ -193,6 +195,80 @@ bool BatchingReplica::grow() {
   return preempted;
 }
 
+std::size_t BatchingReplica::coalescible_steps() const {
+  if (!cfg_.coalesce_decode || cfg_.paged || static_cast<std::size_t>(decode_seqs_) != running_.size()) return 0;
+  const bool room = static_cast<int>(running_.size()) < cfg_.max_batch;
+  // A blocked queue head is retried at every step end; with prefix caching that retry
+  // touches the cache's LRU order, so it is stepped as before.
+  if (cache_ && room && !waiting_.empty()) return 0;
+  std::int64_t steps = static_cast<std::int64_t>(kMaxSpan);
+  for (const Seq& s : running_) {
+    if (s.generated == 0) return 0;  // its first token is stamped by the per-sequence walk
+    steps = std::min(steps, s.output - s.generated);  // the step of the earliest completion
+  }
+  return static_cast<std::size_t>(std::max<std::int64_t>(steps, 0));
+}
+
+std::size_t BatchingReplica::plan_span(IterationLoad load, double extra, const PowerDraw& first,
+                                       std::size_t max_steps) {
+  span_.clear();
+  SimTime t = engine_.now();
+  PowerDraw d = first;
+  for (std::size_t i = 0; i < max_steps; ++i) {
+    if (i > 0) {
+      load.decode_context += static_cast<double>(load.decode_seqs);  // one token per sequence per step
+      d = latency_.step(load, extra);
+      if (!(d.seconds < kMaxSeconds)) break;  // NaN or past the clock: the step-by-step path throws
+    }
+    const SimTime dt = from_seconds(d.seconds);
+    if (dt > engine_.max_time() - t) break;
+    t += dt;
+    span_.push_back({t, to_seconds(dt), d.watts});
+  }
+  return span_.size();
+}
+
+void BatchingReplica::advance_decode(std::size_t m, double tokens) {
+  if (m == 0) return;
+  const double share = 1.0 / tokens;
+  double e = 0, t = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    const double t_s = span_[i].seconds, energy = span_[i].watts * t_s;
+    busy_s_ += t_s;
+    busy_j_ += energy;
+    e += energy * share;
+    t += t_s * share;
+  }
+  const auto steps = static_cast<std::int64_t>(m);
+  iterations_ += steps;
+  tokens_generated_ += steps * decode_seqs_;
+  decode_ctx_ += steps * decode_seqs_;
+  for (Seq& s : running_) {
+    s.energy += e;
+    s.device_time += t;
+    s.generated += steps;
+  }
+}
+
+void BatchingReplica::cut_span() {
+  span_cuttable_ = false;
+  const SimTime now = engine_.now();
+  const auto it = std::lower_bound(span_.begin(), span_.begin() + static_cast<std::ptrdiff_t>(span_steps_), now,
+                                   [](const SpanStep& st, SimTime t) { return st.end < t; });
+  const auto j = static_cast<std::size_t>(it - span_.begin()) + 1;  // steps up to that end
+  if (j >= span_steps_) return;  // the span ends there anyway
+  engine_.cancel(span_event_);
+  span_steps_ = j;
+  span_event_ = engine_.schedule(span_[j - 1].end, loop_handle_);
+}
+
+double BatchingReplica::span_watts() const {
+  const auto last = span_.begin() + static_cast<std::ptrdiff_t>(span_steps_) - 1;
+  const auto it = std::upper_bound(span_.begin(), last, engine_.now(),
+                                   [](SimTime t, const SpanStep& st) { return t < st.end; });
+  return it->watts;
+}
+
 Task<void> BatchingReplica::loop() {
   while (!waiting_.empty() || !running_.empty()) {
     // Paged: running sequences take their next block first (preempting if needed); new
@@ -235,12 +311,26 @@ Task<void> BatchingReplica::loop() {
       pending_swap_bytes_ = 0;
     }
     const PowerDraw draw = latency_.step(load, extra);  // time and power of this iteration, capped
-    const SimTime dt = from_seconds(draw.seconds);
-    watts_now_ = draw.watts;
-    co_await engine_.delay(dt);
-    watts_now_ = 0;
-    const double t_s = to_seconds(dt);
-    const double energy = draw.watts * t_s;
+    const std::size_t span = prefill_tokens == 0 ? coalescible_steps() : 0;
+    double t_s = 0, energy = 0;
+    if (span >= 2 && plan_span(load, extra, draw, span) >= 2) {
+      span_steps_ = span_.size();
+      span_cuttable_ = waiting_.empty() && static_cast<int>(running_.size()) < cfg_.max_batch;
+      co_await SpanWake{*this};
+      const std::size_t steps = span_steps_;  // all planned, or fewer after a cut
+      span_steps_ = 0;
+      span_cuttable_ = false;
+      advance_decode(steps - 1, tokens);
+      t_s = span_[steps - 1].seconds;  // the last step goes through the walk below
+      energy = span_[steps - 1].watts * t_s;
+    } else {
+      const SimTime dt = from_seconds(draw.seconds);
+      watts_now_ = draw.watts;
+      co_await engine_.delay(dt);
+      watts_now_ = 0;
+      t_s = to_seconds(dt);
+      energy = draw.watts * t_s;
+    }
     busy_s_ += t_s;
     busy_j_ += energy;
     max_batch_seen_ = std::max(max_batch_seen_, running_.size());

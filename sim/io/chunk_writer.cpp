@@ -1,6 +1,6 @@
 #include "sim/io/chunk_writer.hpp"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,10 +11,13 @@ namespace collabsim {
 
 ChunkWriter::ChunkWriter(H5::DataSet& dataset, std::size_t row_bytes, std::uint64_t chunk_rows, int level,
                          std::size_t max_queued)
-    : ds_(dataset), row_bytes_(row_bytes), chunk_rows_(chunk_rows), level_(level),
-      max_queued_(std::max<std::size_t>(max_queued, 1)) {
+    : ds_(dataset), row_bytes_(row_bytes), chunk_rows_(chunk_rows),
+      max_queued_(std::max<std::size_t>(max_queued, 1)), compressor_(libdeflate_alloc_compressor(level)) {
+  if (!compressor_) throw std::invalid_argument("ChunkWriter: deflate level " + std::to_string(level) + " out of range");
   thread_ = std::thread([this] { run(); });
 }
+
+void ChunkWriter::FreeCompressor::operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
 
 ChunkWriter::~ChunkWriter() {
   {
@@ -70,10 +73,10 @@ void ChunkWriter::store(const Job& job, std::vector<unsigned char>& padded, std:
   }
   shuffled.resize(chunk_bytes);
   shuffle(src, shuffled.data(), chunk_bytes, row_bytes_);
-  uLongf packed_bytes = compressBound(static_cast<uLong>(chunk_bytes));
-  packed.resize(packed_bytes);
-  const int rc = compress2(packed.data(), &packed_bytes, shuffled.data(), static_cast<uLong>(chunk_bytes), level_);
-  if (rc != Z_OK) throw std::runtime_error("result file: zlib compress2 failed (" + std::to_string(rc) + ")");
+  packed.resize(libdeflate_zlib_compress_bound(compressor_.get(), chunk_bytes));
+  const std::size_t packed_bytes =
+      libdeflate_zlib_compress(compressor_.get(), shuffled.data(), chunk_bytes, packed.data(), packed.size());
+  if (packed_bytes == 0) throw std::runtime_error("result file: deflate of a /requests chunk failed");
   const hsize_t extent = job.first_row + job.bytes.size() / row_bytes_;
   ds_.extend(&extent);
   const hsize_t offset = job.first_row;
