@@ -163,6 +163,34 @@ TEST(RadioNetwork, TwoUploadsWithinTheTailPayOneTail) {
   EXPECT_EQ(net2.link_radio(0).promotions, 2);
 }
 
+// One user's radio kept across requests (Network::radio_settle): a burst of two requests
+// 3 s apart pays one promotion and one tail. The first request, settled when it ends, pays
+// its tail in full (as if it were the user's last); the second pays what the first left
+// unused back against the tail it cut short: together the closed form of one burst,
+// P_pro·D_pro + P_active·Σ active + P_tail·(gap + T_tail).
+TEST(RadioNetwork, AUsersBurstSettlesToOnePromotionAndOneTail) {
+  const Scenario sc = phone_cloud(lte());
+  Topology topo(sc.devices, sc.links, sc.deployments, sc.workload.origin);
+  Engine e;
+  Network net(e, sc.links, sc.devices, sc.run.seed, topo);
+  Sent a, b;
+  e.spawn(upload_at(e, net, 9, 1e5, 0, a));  // request 1: ends serialising at D + 0.1
+  e.run();
+  const double first = net.radio_settle(9);
+  EXPECT_LT(rel(first, kPpro * kDpro + kPact * 0.1 + kPtail * kTtail), 1e-12);
+  e.spawn(upload_at(e, net, 9, 1e5, from_seconds(3.0), b));  // request 2, same user, inside the tail
+  e.run();
+  EXPECT_EQ(b.t.end - b.t.start, from_seconds(0.1) + from_seconds(0.02));  // no promotion
+  const double second = net.radio_settle(9);
+  const double gap = 3.0 - (kDpro + 0.1);
+  EXPECT_LT(rel(first + second, kPpro * kDpro + 2 * kPact * 0.1 + kPtail * gap + kPtail * kTtail), 1e-9);
+  EXPECT_LT(rel(second, kPact * 0.1 + kPtail * gap), 1e-9);
+  const LinkRadioTotals& t = net.link_radio(0);
+  EXPECT_EQ(t.promotions, 1);
+  EXPECT_LT(rel(t.rrc_j, first + second), 1e-12);  // conservation: the link holds what requests paid
+  EXPECT_EQ(net.radio_settle(9), 0.0) << "nothing more is owed";
+}
+
 TEST(RadioNetwork, SessionsAreIndependentAndNoneChangesNothing) {
   // Two requests (sessions) at once: each its own radio, each promoted.
   const Scenario sc = phone_cloud(lte());

@@ -74,6 +74,14 @@ std::vector<Field> base_device_fields() {
                       "rental price per accelerator (GPU-hour price)", 0.0, 1e6 / 3600.0),
       Field::boolean("per_user", false,
                      "every request origin has its own instance (phones); else one shared pool"),
+      Field::text("binding", "user",
+                  "per-user device: one instance per user id (its requests queue on it, its radio keeps its RRC "
+                  "state; requests without a user id keep their own) or one per request (a simplification)",
+                  {"user", "request"}),
+      Field::integer("user_concurrency", 1, "sequences",
+                     "per-user device bound to a user: generations at once on it (llama.cpp and MLC on a phone "
+                     "serve one sequence: 1); more wait FIFO",
+                     1, 1024),
       Field::boolean("trusted", false,
                      "inside the users' privacy domain (e.g. a clinic's or a company's own server): private "
                      "tokens sent to it do not count as leaving the origin"),
@@ -165,6 +173,8 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.allreduce_profile = p.text("allreduce_profile");
   d.price = p.number("price");
   d.per_user = p.flag("per_user");
+  d.bind_user = p.text("binding") == "user";
+  d.user_concurrency = static_cast<int>(p.integer("user_concurrency"));
   d.trusted = p.flag("trusted");
   d.replicas = static_cast<int>(p.integer("replicas"));
   d.accelerators = static_cast<int>(p.integer("accelerators"));

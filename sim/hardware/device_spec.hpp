@@ -68,6 +68,13 @@ struct DeviceSpec {
   std::string allreduce_profile;  ///< measured NCCL all-reduce CSV (Vidur format), resolved path; "" = none
   double price = 0;            ///< USD/s per accelerator (GPU-hour price / 3600)
   bool per_user = false;       ///< true: every request origin has its own instance
+  /// Per-user device (devices.<name>.binding): true ("user", default) = one instance per
+  /// user id shared by that user's requests (hardware/user_devices.hpp); false ("request")
+  /// = one instance per request. Requests without a user id always get their own.
+  bool bind_user = true;
+  /// Generations at once on one user's instance (devices.<name>.user_concurrency; 1 =
+  /// llama.cpp / MLC serving one sequence on a phone); more wait FIFO.
+  int user_concurrency = 1;
   /// Inside the user's privacy domain (e.g. a clinic's own server): private prompt tokens
   /// sent to it are not counted as leaving the origin (/requests private_tokens_sent).
   bool trusted = false;

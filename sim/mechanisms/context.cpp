@@ -15,7 +15,7 @@ Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Netwo
                  std::vector<std::unique_ptr<DeploymentServer>>& deps, const quality::QualityTable& table,
                  std::vector<std::size_t> quality_columns)
     : engine_(engine), sc_(sc), topo_(topo), net_(net), deps_(deps), table_(table),
-      quality_columns_(std::move(quality_columns)) {
+      quality_columns_(std::move(quality_columns)), users_(engine, sc.devices) {
   model_lengths_ = sc.quality.output_tokens == "model";
   for (std::size_t i = 1; i < sc.deployments.size(); ++i)
     if (sc.deployments[i].model.params > sc.deployments[reference_].model.params) reference_ = i;
@@ -96,9 +96,20 @@ Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64
 Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                                   std::int64_t cached, double service_s,
                                   std::span<const std::int64_t> prefix_blocks) {
-  const Generation g = co_await deps_[dep]->generate(prompt, output, cached, service_s, prefix_blocks);
-  if (spans_) record_generation(dep, rec.request_id, g);
   const std::size_t device = topo_.deployment_device(dep);
+  UserDevice* user = users_.bound(device, rec.user_id);  // the user's own instance, or none
+  const SimTime asked = engine_.now();
+  if (user) co_await user->slots.acquire();
+  Generation g = co_await deps_[dep]->generate(prompt, output, cached, service_s, prefix_blocks);
+  if (user) {
+    user->slots.release();
+    g.queued = asked;  // the wait for the user's device is queueing
+    ++user->generations;
+    user->busy_s += g.device_time;
+    user->energy_j += g.energy;
+    user->queue_s += to_seconds(g.start - asked);
+  }
+  if (spans_) record_generation(dep, rec.request_id, g, user);
   rec.tokens[dep] += g.output_tokens;
   if (const double w = sc_.deployments[dep].api_energy_power; w > 0 && !g.failed)
     api_energy_estimate_j_ += w * to_seconds(g.end - g.start);
@@ -114,7 +125,7 @@ Task<Transfer> Context::upload(const Request& r, RequestRecord& rec, std::size_t
   const std::size_t device = topo_.deployment_device(dep);
   if (device == r.origin) co_return Transfer{engine_.now(), engine_.now(), 0.0, false, 0};
   const SimTime t0 = engine_.now();
-  const Transfer t = co_await net_.send(r.origin, device, bytes, deadline.value_or(r.deadline), r.id);
+  const Transfer t = co_await net_.send(r.origin, device, bytes, deadline.value_or(r.deadline), radio_session(r));
   if (spans_)
     spans_->add(rec.request_id, link_track(r.origin, device), SpanKind::Upload, t0, engine_.now(),
                 static_cast<std::int32_t>(dep));
@@ -128,7 +139,7 @@ Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size
   const std::size_t device = topo_.deployment_device(dep);
   if (device == r.origin) co_return Transfer{engine_.now(), engine_.now(), 0.0, false, 0};
   const SimTime t0 = engine_.now();
-  const Transfer t = co_await net_.send(device, r.origin, bytes, deadline.value_or(r.deadline), r.id);
+  const Transfer t = co_await net_.send(device, r.origin, bytes, deadline.value_or(r.deadline), radio_session(r));
   if (spans_)
     spans_->add(rec.request_id, link_track(device, r.origin), SpanKind::Download, t0, engine_.now(),
                 static_cast<std::int32_t>(dep));
@@ -209,12 +220,12 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
     const bool rrc = net_.rrc_on_path(last_device, r.origin);
     if (rrc)
       a.first_token_at_user =
-          std::max(a.first_token_at_user, net_.radio_begin(r.id, last_device, r.origin, a.first_token_at_user));
+          std::max(a.first_token_at_user, net_.radio_begin(radio_session(r), last_device, r.origin, a.first_token_at_user));
     Transfer last{engine_.now(), engine_.now(), 0.0, false, 0};
     if (last_device != r.origin)
-      last = co_await net_.send(last_device, r.origin, bpt, deadline.value_or(r.deadline), r.id);
+      last = co_await net_.send(last_device, r.origin, bpt, deadline.value_or(r.deadline), radio_session(r));
     a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
-    if (rrc) net_.radio_end(r.id, last_device, r.origin, a.done_at_user);
+    if (rrc) net_.radio_end(radio_session(r), last_device, r.origin, a.done_at_user);
     if (spans_)  // the answer streams down during decode; this is its last token's trip
       spans_->add(rec.request_id, link_track(last_device, r.origin), SpanKind::Download, g.end, a.done_at_user,
                   static_cast<std::int32_t>(dep));
@@ -309,8 +320,11 @@ std::uint32_t Context::link_track(std::size_t from, std::size_t to) {
   return spans_->track("link " + topo_.device_name(from) + "→" + topo_.device_name(to));
 }
 
-void Context::record_generation(std::size_t dep, std::uint64_t request, const Generation& g) {
-  const std::uint32_t track = deployment_track(dep, g.replica);
+void Context::record_generation(std::size_t dep, std::uint64_t request, const Generation& g, const UserDevice* user) {
+  const std::uint32_t track =
+      user ? spans_->track(sc_.devices[user->device].name + "/user " + std::to_string(user->user) + "/" +
+                           deps_[dep]->spec().name)
+           : deployment_track(dep, g.replica);
   const auto d = static_cast<std::int32_t>(dep);
   spans_->add(request, track, SpanKind::Queue, g.queued, g.start, d);
   if (g.failed) return;  // refused at admission: it only waited
@@ -323,7 +337,11 @@ void Context::record_generation(std::size_t dep, std::uint64_t request, const Ge
 }
 
 void Context::close_radio(const Request& r, RequestRecord& rec) {
-  if (const double j = net_.radio_close(r.id); j > 0) charge_radio(rec, j);
+  // A user's radio stays open across the user's requests: the request pays what it owes
+  // since the last settle (Network::radio_settle), the full tail when it is the last so far.
+  const std::uint64_t session = radio_session(r);
+  const double j = session == r.id ? net_.radio_close(session) : net_.radio_settle(session);
+  if (j > 0) charge_radio(rec, j);
 }
 
 void Context::charge_radio(RequestRecord& rec, double joules) const {

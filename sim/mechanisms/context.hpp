@@ -17,6 +17,7 @@
 #include "sim/core/latch.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/hardware/deployment_server.hpp"
+#include "sim/hardware/user_devices.hpp"
 #include "sim/io/record.hpp"
 #include "sim/io/span_log.hpp"
 #include "sim/kernels/question_corpus.hpp"
@@ -132,7 +133,10 @@ class Context {
 
   /// Runs a generation on deployment `dep` with no network transfer (the caller moves the
   /// data): `prompt` tokens prefilled after `cached` tokens of context, `output` generated.
-  /// Accounts tokens, device energy and cost into `rec`. `service_s`: the request's service
+  /// Accounts tokens, device energy and cost into `rec`. On a per-user device bound to
+  /// users (DeviceSpec::bind_user) the generation first waits its turn on the instance of
+  /// the record's user (UserDevices: FIFO, user_concurrency at once; the wait is its queue
+  /// span). `service_s`: the request's service
   /// time for a deployment with latency = "service_time" (ask() passes Request::service_s).
   /// `prefix_blocks`: the prompt's prefix-block hash ids for a deployment with prefix
   /// caching (its hit tokens are added to rec.prefix_hit_tokens); must outlive the call.
@@ -226,6 +230,17 @@ class Context {
   /// energy_radio_j and energy_j. No-op without RRC links.
   void close_radio(const Request& r, RequestRecord& rec);
 
+  /// Per-user devices bound to users (DeviceSpec::bind_user): one instance per (device,
+  /// user id), on which that user's generations queue (run_on) and add up.
+  const UserDevices& user_devices() const { return users_; }
+  /// The radio session of `r`'s transfers (Network::send): its user's, kept across the
+  /// user's requests, when the origin is a per-user device bound to users and the request
+  /// has a user id; else its own (the request id).
+  std::uint64_t radio_session(const Request& r) const {
+    const DeviceSpec& o = sc_.devices[r.origin];
+    return o.per_user && o.bind_user && r.user >= 0 ? kUserSession | static_cast<std::uint64_t>(r.user) : r.id;
+  }
+
   /// Σ over the run of the API energy estimate (J): for deployments with an
   /// `api_energy_card`, DeploymentSpec::api_energy_power × each generation's time at the
   /// provider (start of service to last token). An estimate of the provider's hardware,
@@ -249,6 +264,7 @@ class Context {
 
  private:
   void charge_radio(RequestRecord& rec, double joules) const;
+  static constexpr std::uint64_t kUserSession = std::uint64_t{1} << 62;  ///< radio session ids of users
   /// One generation on one deployment, accounted into `rec` (run_on without the split).
   Task<Generation> run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                            std::int64_t cached, double service_s, std::span<const std::int64_t> prefix_blocks);
@@ -260,7 +276,7 @@ class Context {
   /// per-user instances, of a path direction, of origin-device compute.
   std::uint32_t deployment_track(std::size_t dep, int replica);
   std::uint32_t link_track(std::size_t from, std::size_t to);
-  void record_generation(std::size_t dep, std::uint64_t request, const Generation& g);
+  void record_generation(std::size_t dep, std::uint64_t request, const Generation& g, const UserDevice* user);
 
   Engine& engine_;
   const Scenario& sc_;
@@ -271,6 +287,7 @@ class Context {
   std::vector<std::size_t> quality_columns_;
   std::size_t reference_ = 0;        ///< reference_deployment()
   bool model_lengths_ = false;       ///< quality.output_tokens = "model"
+  UserDevices users_;  ///< per-user instances, created at each user's first request
   std::unique_ptr<kernels::QuestionCorpus> corpus_;
   SpanLog* spans_ = nullptr;
   DecisionHook* hook_ = nullptr;

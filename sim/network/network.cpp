@@ -83,6 +83,22 @@ double Network::radio_close(std::uint64_t session) {
   return j;
 }
 
+double Network::radio_settle(std::uint64_t session) {
+  const auto it = sessions_.find(session);
+  if (it == sessions_.end()) return 0.0;
+  double j = 0;
+  for (std::size_t k = 0; k < rrc_links_.size(); ++k) {
+    const RrcRadio::Settlement s = it->second[k].settle();
+    LinkRadioTotals& t = radio_totals_[rrc_links_[k]];
+    t.rrc_j += s.energy_j;
+    t.tail_j += s.tail_j;
+    t.promotions += s.promotions;
+    t.resumes += s.resumes;
+    j += s.energy_j;
+  }
+  return j;
+}
+
 double Network::charge_radio_bits(std::size_t from, std::size_t to, double bytes) {
   const auto& p = topo_.path(from, to);
   if (!p) throw std::logic_error("no path between devices");

@@ -15,8 +15,9 @@
 /// — the caller decides what to do, nothing is dropped silently.
 ///
 /// Radio state (links with `radio` = "lte" | "nr", rrc.hpp): a transfer given a session
-/// (the request id: a per-user device has one instance per request, so each request has
-/// its own radio) drives that session's RrcRadio of every such link on its path. The hop
+/// (Context::radio_session: the user's, kept across the user's requests when the per-user
+/// device is bound to users; else the request's own) drives that session's RrcRadio of
+/// every such link on its path. The hop
 /// waits for the promotion before it serialises; the radio is active from the promotion's
 /// end to the hop's last bit. radio_close() charges the final tail. Without a session, or
 /// on links with radio = "none", nothing changes (per-bit energy only).
@@ -86,6 +87,9 @@ class Network {
   /// link totals and forgets the session. Returns its RRC energy (J; 0 when it never used
   /// an RRC link).
   double radio_close(std::uint64_t session);
+  /// For a session kept across requests (one user's radio): what it owes since its last
+  /// settle (RrcRadio::settle), added to the per-link totals; the session stays open.
+  double radio_settle(std::uint64_t session);
   /// radio_energy() of the transfer, also added to the per-link totals (J).
   double charge_radio_bits(std::size_t from, std::size_t to, double bytes);
   const LinkRadioTotals& link_radio(std::size_t link) const { return radio_totals_[link]; }

@@ -43,6 +43,15 @@ void RrcRadio::end(SimTime t) {
   tail_start_ = t;
 }
 
+RrcRadio::Settlement RrcRadio::settle() {
+  const double pending = used_ && active_ == 0 && !closed_ ? p_.tail_power * p_.tail_time : 0.0;
+  const Settlement total{energy_ + pending, tail_ + pending, promotions_, resumes_};
+  const Settlement d{total.energy_j - settled_.energy_j, total.tail_j - settled_.tail_j,
+                     total.promotions - settled_.promotions, total.resumes - settled_.resumes};
+  settled_ = total;
+  return d;
+}
+
 void RrcRadio::close() {
   if (closed_) return;
   closed_ = true;

@@ -62,6 +62,17 @@ class RrcRadio {
   /// Idempotent; the radio must not be used afterwards.
   void close();
 
+  /// What a radio kept across requests (one user's radio) owes since the last settle():
+  /// the energy if no transfer followed (charged so far + the full tail P_tail·T_tail
+  /// when the radio is connected and idle) less what earlier settles returned. A transfer
+  /// in the tail later replaces the full tail by the part used (P_tail·gap), so the settles
+  /// of a burst add up to P_pro·D_pro + P_active·Σ connected + P_tail·(Σ gaps + T_tail).
+  struct Settlement {
+    double energy_j = 0, tail_j = 0;       ///< J
+    std::int64_t promotions = 0, resumes = 0;
+  };
+  Settlement settle();
+
   double energy_j() const { return energy_; }     ///< all RRC energy charged so far
   double tail_j() const { return tail_; }         ///< of which tail
   std::int64_t promotions() const { return promotions_; }
@@ -78,6 +89,7 @@ class RrcRadio {
   bool closed_ = false;
   double energy_ = 0, tail_ = 0;
   std::int64_t promotions_ = 0, resumes_ = 0;
+  Settlement settled_;       // totals returned by settle() so far
 };
 
 }  // namespace collabsim

@@ -1,0 +1,130 @@
+// Per-user devices bound to users (devices.<name>.binding = "user", hardware/user_devices):
+// one phone per user id, whose generations queue on it (user_concurrency 1: never two at
+// once) and whose radio keeps its RRC state across the user's requests (a burst pays one
+// promotion). binding = "request" is the old one-instance-per-request simplification.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "sim/io/h5_table.hpp"
+#include "test_support.hpp"
+
+using namespace collabsim;
+using namespace collabsim::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunOutput run(const TempDir& d, const std::string& name, std::vector<std::string> sets) {
+  return run_scenario_file(d, source_dir() / "scenarios" / "edge_cloud_cascade.toml", name, std::move(sets));
+}
+
+/// Prefill and decode spans per track whose name contains `part`: (start, end) pairs, s.
+std::map<std::string, std::vector<std::pair<double, double>>> generation_spans(const fs::path& file,
+                                                                              const std::string& part) {
+  H5::H5File f(file.string(), H5F_ACC_RDONLY);
+  const auto start = *read_numeric_field(f, "spans", "start_s");
+  const auto end = *read_numeric_field(f, "spans", "end_s");
+  const auto id = *read_numeric_field(f, "spans", "request_id");
+  const auto kind = *read_string_field(f, "spans", "kind");
+  const auto track = *read_string_field(f, "spans", "track");
+  // One generation = the union of a request's prefill and decode on the track.
+  std::map<std::pair<std::string, double>, std::pair<double, double>> gen;
+  for (std::size_t i = 0; i < start.size(); ++i) {
+    if ((kind[i] != "prefill" && kind[i] != "decode") || track[i].find(part) == std::string::npos) continue;
+    auto [it, fresh] = gen.try_emplace({track[i], id[i]}, start[i], end[i]);
+    if (!fresh) it->second = {std::min(it->second.first, start[i]), std::max(it->second.second, end[i])};
+  }
+  std::map<std::string, std::vector<std::pair<double, double>>> out;
+  for (const auto& [key, iv] : gen) out[key.first].push_back(iv);
+  for (auto& [t, v] : out) std::sort(v.begin(), v.end());
+  return out;
+}
+
+/// Most generations running at once on one track.
+std::size_t max_overlap(const std::vector<std::pair<double, double>>& v) {
+  std::vector<std::pair<double, int>> ev;
+  for (const auto& [a, b] : v) ev.push_back({a, 1}), ev.push_back({b, -1});
+  std::sort(ev.begin(), ev.end());  // an end before a start at the same time
+  int cur = 0, best = 0;
+  for (const auto& [t, k] : ev) best = std::max(best, cur += k);
+  return static_cast<std::size_t>(best);
+}
+
+}  // namespace
+
+TEST(UserBinding, AUsersPhoneNeverRunsTwoGenerationsAtOnce) {
+  COLLABSIM_NEED_DATA(data_dir());
+  TempDir d;
+  // 3 users issue 300 requests of the conversation trace: many overlap in time.
+  const std::vector<std::string> base = {"mechanism.name=small_only", "workload.limit=300",
+                                         "workload.attributes.users=3", "run.record_spans=true"};
+  const auto bound = run(d, "bound", base);
+  const auto spans = generation_spans(bound.file, "/user ");
+  ASSERT_EQ(spans.size(), 3u) << "one phone per user";
+  std::size_t generations = 0;
+  for (const auto& [track, v] : spans) {
+    EXPECT_EQ(max_overlap(v), 1u) << track;
+    generations += v.size();
+  }
+  EXPECT_EQ(static_cast<std::int64_t>(generations), bound.s.n_ok);
+  // Queueing on the user's phone shows in latency; the answers and their energy do not change.
+  auto per_request = base;
+  per_request.push_back("devices.phone.binding=\"request\"");
+  const auto free = run(d, "per_request", per_request);
+  std::size_t most = 0;
+  for (const auto& [track, v] : generation_spans(free.file, "phone/")) most = std::max(most, max_overlap(v));
+  EXPECT_GT(most, 1u) << "one instance per request: a user's generations overlap";
+  EXPECT_GT(bound.s.latency_p95_s, free.s.latency_p95_s);
+  EXPECT_EQ(bound.s.quality_mean, free.s.quality_mean);
+  EXPECT_NEAR(bound.s.energy_per_request_j / free.s.energy_per_request_j, 1.0, 1e-12);
+  // Two at once on the card's concurrency: up to two overlap, never three.
+  auto two = base;
+  two.push_back("devices.phone.user_concurrency=2");
+  std::size_t most2 = 0;
+  for (const auto& [track, v] : generation_spans(run(d, "two", two).file, "/user "))
+    most2 = std::max(most2, max_overlap(v));
+  EXPECT_EQ(most2, 2u);
+}
+
+TEST(UserBinding, AUsersBurstPaysOnePromotionOnItsRadio) {
+  COLLABSIM_NEED_DATA(data_dir());
+  TempDir d;
+  // One user asks three questions 2 s apart (inside LTE's 11.6 s tail).
+  const fs::path trace = d.path / "burst.csv";
+  write_file(trace,
+             "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+             "2023-11-16 18:15:46.0000000,200,20\n"
+             "2023-11-16 18:15:48.0000000,200,20\n"
+             "2023-11-16 18:15:50.0000000,200,20\n");
+  const std::vector<std::string> base = {"workload.trace=\"" + trace.string() + "\"", "mechanism.name=large_only",
+                                         "workload.attributes.users=1", "links.cellular.radio=\"lte\""};
+  const auto bound = run(d, "burst_bound", base);
+  auto per_request = base;
+  per_request.push_back("devices.phone.binding=\"request\"");
+  const auto free = run(d, "burst_free", per_request);
+  auto promotions = [](const RunOutput& o) {
+    return read_column<double>(o.file, "links/cellular/summary", "rrc_promotions")[0];
+  };
+  EXPECT_EQ(promotions(bound), 1.0) << "one radio, connected through the burst";
+  EXPECT_EQ(promotions(free), 3.0) << "a radio per request: each is promoted";
+  for (const RunOutput* o : {&bound, &free}) {  // what the requests pay is what the link spent
+    const auto radio = read_column<double>(o->file, "requests", "energy_radio_j");
+    const double link = read_column<double>(o->file, "links/cellular/summary", "radio_energy_j")[0];
+    EXPECT_NEAR(std::accumulate(radio.begin(), radio.end(), 0.0) / link, 1.0, 1e-9);
+  }
+  // One promotion and one tail instead of three of each: the burst costs
+  // 2 × (P_pro·D_pro + P_tail·T_tail) less, plus the tail gaps it spends instead.
+  const auto rb = read_column<double>(bound.file, "requests", "energy_radio_j");
+  const auto rf = read_column<double>(free.file, "requests", "energy_radio_j");
+  const double saved = std::accumulate(rf.begin(), rf.end(), 0.0) - std::accumulate(rb.begin(), rb.end(), 0.0);
+  EXPECT_GT(saved, 0.0);
+  EXPECT_LT(saved, 2 * (1.2107 * 0.2601 + 1.060 * 11.576));
+  // Later requests skip the 260 ms promotion.
+  const auto ttft_b = read_column<double>(bound.file, "requests", "ttft_s");
+  const auto ttft_f = read_column<double>(free.file, "requests", "ttft_s");
+  EXPECT_LT(ttft_b[1], ttft_f[1] - 0.2);
+  EXPECT_LT(ttft_b[2], ttft_f[2] - 0.2);
+}
