@@ -22,7 +22,7 @@ for s in scenarios/*.toml; do
     # every dataset of the baseline file: /requests, /summary, /mechanism, /devices/*, /links/*, /spans
     sets=$(h5ls -r "$dir/$n.h5" | awk '$2 == "Dataset" && $1 != "/inputs" {print $1}')
     for need in /requests /summary; do
-      echo "$sets" | grep -qx "$need" || { echo "MISSING: $n $need"; fail=1; }
+      grep -qx "$need" <<< "$sets" || { echo "MISSING: $n $need"; fail=1; }
     done
     for d in $sets; do
       if ! h5diff -q "$dir/$n.h5" "$out/$n.h5" "$d" "$d" > /dev/null 2>&1; then

@@ -55,7 +55,7 @@ GapStats gap_stats(const std::vector<double>& t) {
 
 GeneratedWorkload renewal(const std::string& process, double rate, double cv, std::uint64_t seed = 3) {
   GeneratedWorkload w;
-  w.arrivals.process = process;
+  w.arrivals.process = &arrival_process_named(process);
   w.arrivals.rate = rate;
   w.arrivals.cv = cv;
   w.lengths.source = "fixed";
@@ -170,7 +170,7 @@ TEST(Generators, ServegenRatesFollowTheWindowFile) {
   ASSERT_EQ(windows.size(), 4u);
   EXPECT_EQ(windows[3].end_s, 24000.0);
   GeneratedWorkload w;
-  w.arrivals.process = "servegen";
+  w.arrivals.process = &arrival_process_named("servegen");
   w.lengths.source = "fixed";
   auto src = make_generated_source(w, windows, {});
   EXPECT_EQ(src->expected_requests(), 51000u);  // (1 + 0 + 5 + 2.5) × 6000
@@ -185,7 +185,7 @@ TEST(Generators, ServegenProductionFileTotalsAndShape) {
   const auto windows = read_servegen_windows(f);
   ASSERT_EQ(windows.size(), 2016u);  // 14 days of 600 s windows (SOURCE.md)
   GeneratedWorkload w;
-  w.arrivals.process = "servegen";
+  w.arrivals.process = &arrival_process_named("servegen");
   w.lengths.source = "fixed";
   auto src = make_generated_source(w, windows, {});
   const auto n = window_counts(*src, windows);
@@ -502,7 +502,7 @@ TEST(Generators, ServegenWindowsTakeADiurnalModulation) {
   write_file(dir.path / "chunk-1-trace.csv", rows);
   const auto windows = read_servegen_windows(dir.path / "chunk-1-trace.csv");
   GeneratedWorkload w;
-  w.arrivals.process = "servegen";
+  w.arrivals.process = &arrival_process_named("servegen");
   w.arrivals.diurnal_amplitude = 0.8;
   w.arrivals.diurnal_period = 86400;
   w.lengths.source = "fixed";
@@ -528,7 +528,7 @@ TEST(Generators, ServegenLengthPmfsAreDrawnPerWindow) {
              "\"reason_ratio\": \"{0.5: 1.0}\"},\n"
              "  \"3600\": {\"input_tokens\": \"{1000: 1.0}\", \"output_tokens\": \"{7: 1.0}\"}\n}\n");
   GeneratedWorkload w;
-  w.arrivals.process = "poisson";
+  w.arrivals.process = &arrival_process_named("poisson");
   w.arrivals.rate = 1.0;
   w.duration = 7200;
   w.lengths.source = "servegen";

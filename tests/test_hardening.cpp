@@ -748,6 +748,12 @@ TEST(HardenScenario, PowerAndAutoscalingKeysAreChecked) {
              "key 'deployments.llm.autoscale_down': autoscale_down must be below autoscale_up");
   EXPECT_HAS(load_error(h, {"deployments.llm.autoscale=true", "deployments.llm.scheduler=\"fcfs\""}),
              "key 'deployments.llm.autoscale': autoscaling needs scheduler");
+  // A batching key on a scheduler without batching is refused, naming the key (per-scheduler keys).
+  EXPECT_HAS(load_error(h, {"deployments.llm.max_batch=8", "deployments.llm.scheduler=\"fcfs\""}),
+             "key 'deployments.llm.max_batch': applies to a batching scheduler only");
+  EXPECT_HAS(load_error(h, {"deployments.llm.dispatch=\"round_robin\"", "deployments.llm.scheduler=\"fcfs\""}),
+             "key 'deployments.llm.dispatch': applies to a batching scheduler only");
+  EXPECT_HAS(load_error(h, {"deployments.llm.scheduler=\"sjf\""}), "key 'deployments.llm.scheduler'");
   EXPECT_HAS(load_error(h, {"deployments.llm.autoscale=true", "deployments.llm.autoscale_min_replicas=2"}),
              "key 'deployments.llm.autoscale_min_replicas': 2 exceeds device 'cloud' replicas = 1");
   EXPECT_HAS(load_error(h, {"deployments.slm.autoscale=true"}), "key 'deployments.slm.autoscale': device 'phone' is per-user");

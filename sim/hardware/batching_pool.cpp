@@ -2,7 +2,32 @@
 
 #include <algorithm>
 
+#include "sim/hardware/deployment_spec.hpp"
+#include "sim/hardware/dispatch_policy.hpp"
+
 namespace collabsim {
+
+std::unique_ptr<Server> make_batching_pool(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev,
+                                           const LatencyModel& latency, double kv_capacity) {
+  BatchingConfig cfg;
+  cfg.max_batch = dep.max_batch;
+  cfg.max_prefill_tokens = dep.max_prefill_tokens;
+  cfg.kv_capacity = kv_capacity;
+  cfg.iteration_overhead = dep.iteration_overhead;
+  cfg.prefix_block_tokens = dep.prefix_cache ? dep.prefix_block_tokens : 0;
+  cfg.paged = dep.kv_paged;
+  cfg.swap = dep.preemption_swap;
+  cfg.kv_block_tokens = dep.kv_block_tokens;
+  cfg.swap_bandwidth = dev.swap_bandwidth;
+  AutoscaleConfig as;
+  as.on = dep.autoscale;
+  as.min_replicas = dep.autoscale_min_replicas;
+  as.interval = dep.autoscale_interval;
+  as.up = dep.autoscale_up;
+  as.down = dep.autoscale_down;
+  as.cold_start = dep.model.weight_bytes() / dev.weight_load_bandwidth;
+  return std::make_unique<BatchingPool>(engine, dep.model, dev, latency, cfg, dep.dispatch->make(), as);
+}
 
 BatchingPool::BatchingPool(Engine& engine, const ModelCard& model, const DeviceSpec& device,
                            const LatencyModel& latency, BatchingConfig config, std::unique_ptr<Dispatch> dispatch,

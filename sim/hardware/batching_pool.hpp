@@ -83,4 +83,11 @@ class BatchingPool final : public Server {
   int ups_ = 0, downs_ = 0;
 };
 
+/// The "continuous" scheduler's factory (schedulers(), scheduler.hpp): a BatchingPool of
+/// the device's replicas with the deployment's batching keys (BatchingConfig,
+/// AutoscaleConfig: cold start = weight bytes / DeviceSpec::weight_load_bandwidth) and its
+/// dispatch policy (DeploymentSpec::dispatch).
+std::unique_ptr<Server> make_batching_pool(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev,
+                                           const LatencyModel& latency, double kv_capacity);
+
 }  // namespace collabsim

@@ -12,8 +12,11 @@
 
 #include "sim/core/error.hpp"
 #include "sim/hardware/device_spec.hpp"
+#include "sim/hardware/dispatch_policy.hpp"
 #include "sim/hardware/model_card.hpp"
+#include "sim/hardware/pool_dispatch.hpp"
 #include "sim/hardware/profile_table.hpp"
+#include "sim/hardware/scheduler.hpp"
 
 namespace collabsim {
 
@@ -47,14 +50,16 @@ struct DeploymentSpec {
   std::string quality_column;  ///< column used for per-query quality
   double price_input = 0;      ///< USD/token (API pricing; 0 = none)
   double price_output = 0;     ///< USD/token
-  /// Serving on shared devices: "continuous" (iteration-level batching) or "fcfs" (one
-  /// request at a time per replica). Per-user devices always serve one request at a time.
-  std::string scheduler = "continuous";
+  /// Serving on shared devices: a row of schedulers() (scheduler.hpp): "continuous"
+  /// (iteration-level batching) or "fcfs" (one request at a time per replica). Per-user
+  /// devices always serve one request at a time.
+  const SchedulerInfo* scheduler = &schedulers().front();
   int max_batch = 256;                 ///< sequences per iteration
   std::int64_t max_prefill_tokens = 0; ///< chunked prefill: prompt tokens per iteration (0 = off)
   double kv_memory_utilization = 0.9;  ///< share of replica memory usable for weights + KV (vLLM's gpu_memory_utilization)
   double iteration_overhead = 0;       ///< s per batching iteration
-  std::string dispatch = "least_loaded";  ///< replica choice: "least_loaded" | "round_robin" | "cache_aware"
+  /// Replica choice of a batching pool: a row of dispatch_policies() (dispatch_policy.hpp).
+  const DispatchInfo* dispatch = &dispatch_policies().front();
   /// Prefix caching on the replicas of a continuous-batching pool (prefix_cache.hpp): KV
   /// blocks of `prefix_block_tokens` tokens keyed by the requests' prefix-block hash ids
   /// (Mooncake traces: 512 tokens per id), LRU-evicted under the KV limit. Off by default.
@@ -74,10 +79,11 @@ struct DeploymentSpec {
   /// this deployment alone (default).
   std::vector<std::string> share_with;
   SourcePos share_with_pos;
-  /// Member choice: "least_loaded" (fewest requests outstanding per replica, ties to
-  /// the first member) or "expected_delay" (shortest expected delay: (n_m / c_m + 1) × S_m,
-  /// S_m the member's service time of the request alone; speed-aware).
-  std::string pool_dispatch = "least_loaded";
+  /// Member choice: a row of pool_dispatch_policies() (pool_dispatch.hpp): "least_loaded"
+  /// (fewest requests outstanding per replica, ties to the first member) or
+  /// "expected_delay" (shortest expected delay: (n_m / c_m + 1) × S_m, S_m the member's
+  /// service time of the request alone; speed-aware).
+  const PoolDispatchInfo* pool_dispatch = &pool_dispatch_policies().front();
   std::int64_t prefix_block_tokens = 512;  ///< tokens per hash id (Mooncake FAST'25: 512)
   /// What a request beyond the model's context window (ModelCard::context_window) gets:
   /// "fail" (the default, as vLLM, llama.cpp's server and MLC refuse a prompt + output
@@ -147,8 +153,12 @@ struct DeploymentSpec {
   }
 };
 
-/// Keys of a `[deployments.<name>]` table.
+/// Keys of a `[deployments.<name>]` table: the common ones and batching_fields().
 std::span<const Field> deployment_fields();
+/// The keys that apply to a scheduler with batching only (SchedulerInfo::batching:
+/// max_batch, chunked prefill, iteration overhead, KV admission and preemption, dispatch,
+/// prefix caching, autoscaling): deployment_from refuses them, written, for another scheduler.
+std::span<const Field> batching_fields();
 
 /// The serving and price fields of a DeploymentSpec from validated deployment_fields()
 /// values (name, device, model, quality column, profile path and position are the

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sim/config/choice.hpp"
+
 namespace collabsim {
 
 std::size_t LeastLoaded::pick(const std::vector<std::unique_ptr<BatchingReplica>>& replicas,
@@ -46,11 +48,20 @@ std::size_t CacheAware::pick(const std::vector<std::unique_ptr<BatchingReplica>>
   return ratio >= kCacheThreshold ? best : least;
 }
 
-std::unique_ptr<Dispatch> make_dispatch(const std::string& name) {
-  if (name == "least_loaded") return std::make_unique<LeastLoaded>();
-  if (name == "round_robin") return std::make_unique<RoundRobin>();
-  if (name == "cache_aware") return std::make_unique<CacheAware>();
-  throw std::invalid_argument("unknown dispatch policy '" + name + "'");
+std::span<const DispatchInfo> dispatch_policies() {
+  static const DispatchInfo kRows[] = {
+      {"least_loaded", "fewest sequences waiting + running, ties to the lowest index",
+       []() -> std::unique_ptr<Dispatch> { return std::make_unique<LeastLoaded>(); }},
+      {"round_robin", "replicas in turn", []() -> std::unique_ptr<Dispatch> { return std::make_unique<RoundRobin>(); }},
+      {"cache_aware",
+       "the replica caching the longest prefix unless the pool is imbalanced (SGLang's router policy)",
+       []() -> std::unique_ptr<Dispatch> { return std::make_unique<CacheAware>(); }},
+  };
+  return kRows;
+}
+
+const DispatchInfo& dispatch_named(const std::string& name) {
+  return choice_row(dispatch_policies(), name, "dispatch policy");
 }
 
 }  // namespace collabsim

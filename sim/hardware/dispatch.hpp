@@ -1,7 +1,7 @@
 #pragma once
 /// \file dispatch.hpp
 /// Which replica of a batching pool takes a new request, chosen once per deployment
-/// (`deployments.<name>.dispatch`): least_loaded (fewest sequences waiting + running, ties
+/// (`deployments.<name>.dispatch`, a row of dispatch_policies(): dispatch_policy.hpp): least_loaded (fewest sequences waiting + running, ties
 /// to the lowest index), round_robin, or cache_aware (the replica whose prefix cache holds
 /// the longest prefix of the prompt, unless the pool is imbalanced: CacheAware below).
 /// All pick only replicas that accept requests (BatchingReplica::accepting: all of a fixed
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sim/hardware/batching_replica.hpp"
+#include "sim/hardware/dispatch_policy.hpp"
 
 namespace collabsim {
 
@@ -66,9 +67,5 @@ class CacheAware final : public Dispatch {
   std::size_t pick(const std::vector<std::unique_ptr<BatchingReplica>>& replicas,
                    const DispatchRequest& request) override;
 };
-
-/// The policy named `name` ("least_loaded" | "round_robin" | "cache_aware");
-/// std::invalid_argument otherwise.
-std::unique_ptr<Dispatch> make_dispatch(const std::string& name);
 
 }  // namespace collabsim

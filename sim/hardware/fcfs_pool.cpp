@@ -2,6 +2,11 @@
 
 namespace collabsim {
 
+std::unique_ptr<Server> make_fcfs_pool(Engine& engine, const DeploymentSpec&, const DeviceSpec& dev,
+                                       const LatencyModel& latency, double) {
+  return std::make_unique<FcfsPool>(engine, dev, latency);
+}
+
 Task<Generation> FcfsPool::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached) {
   const SimTime queued = engine_.now();
   co_await pool_.acquire();

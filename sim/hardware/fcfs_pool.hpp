@@ -25,4 +25,9 @@ class FcfsPool final : public Server {
   double busy_s_ = 0;
 };
 
+/// The "fcfs" scheduler's factory (schedulers(), scheduler.hpp): an FcfsPool of the
+/// device's replicas.
+std::unique_ptr<Server> make_fcfs_pool(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev,
+                                       const LatencyModel& latency, double kv_capacity);
+
 }  // namespace collabsim

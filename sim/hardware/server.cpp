@@ -2,9 +2,8 @@
 
 #include <stdexcept>
 
-#include "sim/hardware/batching_pool.hpp"
-#include "sim/hardware/fcfs_pool.hpp"
 #include "sim/hardware/per_user_instances.hpp"
+#include "sim/hardware/scheduler.hpp"
 
 namespace collabsim {
 
@@ -53,28 +52,7 @@ Task<Generation> serve_for(Engine& engine, const DeviceSpec& device, std::int64_
 std::unique_ptr<Server> make_server(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev,
                                     const LatencyModel& latency, double kv_capacity) {
   if (dev.per_user) return std::make_unique<PerUserInstances>(engine, dev, latency);
-  if (dep.scheduler == "fcfs") return std::make_unique<FcfsPool>(engine, dev, latency);
-  if (dep.scheduler == "continuous") {
-    BatchingConfig cfg;
-    cfg.max_batch = dep.max_batch;
-    cfg.max_prefill_tokens = dep.max_prefill_tokens;
-    cfg.kv_capacity = kv_capacity;
-    cfg.iteration_overhead = dep.iteration_overhead;
-    cfg.prefix_block_tokens = dep.prefix_cache ? dep.prefix_block_tokens : 0;
-    cfg.paged = dep.kv_paged;
-    cfg.swap = dep.preemption_swap;
-    cfg.kv_block_tokens = dep.kv_block_tokens;
-    cfg.swap_bandwidth = dev.swap_bandwidth;
-    AutoscaleConfig as;
-    as.on = dep.autoscale;
-    as.min_replicas = dep.autoscale_min_replicas;
-    as.interval = dep.autoscale_interval;
-    as.up = dep.autoscale_up;
-    as.down = dep.autoscale_down;
-    as.cold_start = dep.model.weight_bytes() / dev.weight_load_bandwidth;
-    return std::make_unique<BatchingPool>(engine, dep.model, dev, latency, cfg, make_dispatch(dep.dispatch), as);
-  }
-  throw std::invalid_argument("unknown scheduler '" + dep.scheduler + "'");
+  return dep.scheduler->make(engine, dep, dev, latency, kv_capacity);
 }
 
 }  // namespace collabsim

@@ -4,8 +4,8 @@
 /// construction (DeploymentServer): PerUserInstances (every request on its own instance,
 /// phones), FcfsPool (an M/G/c station: c replicas, one request at a time each, one FCFS
 /// line) and BatchingPool (c continuous-batching replicas behind a Dispatch policy). A new
-/// scheduler is one class implementing Server plus one line in make_server
-/// (docs/EXTENDING.md).
+/// scheduler is one class implementing Server plus one row in schedulers()
+/// (scheduler.hpp; docs/EXTENDING.md).
 
 #include <cstddef>
 #include <cstdint>
@@ -102,8 +102,9 @@ Task<Generation> serve_for(Engine& engine, const DeviceSpec& device, std::int64_
                            double seconds);
 
 /// The Server `deployment` asks for on `device`: PerUserInstances when the device is
-/// per-user, else FcfsPool (scheduler "fcfs") or BatchingPool ("continuous"). `latency`
-/// and the specs must outlive it. Throws std::invalid_argument for an unknown scheduler.
+/// per-user, else the one its scheduler row builds (DeploymentSpec::scheduler,
+/// scheduler.hpp: FcfsPool for "fcfs", BatchingPool for "continuous"). `latency` and the
+/// specs must outlive it.
 std::unique_ptr<Server> make_server(Engine& engine, const DeploymentSpec& deployment, const DeviceSpec& device,
                                     const LatencyModel& latency, double kv_capacity);
 

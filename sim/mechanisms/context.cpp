@@ -151,14 +151,14 @@ Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size
 std::size_t Context::pool_member(std::size_t dep, std::int64_t prompt, std::int64_t output) const {
   const auto& members = members_[dep];
   if (members.empty()) return dep;
-  const bool sed = sc_.deployments[dep].pool_dispatch == "expected_delay";
+  const PoolDispatchInfo& rule = *sc_.deployments[dep].pool_dispatch;
   std::size_t best = members.front();
   double best_v = std::numeric_limits<double>::infinity();
   for (const std::size_t m : members) {
     const ServerLoad l = deps_[m]->load();
     const int c = l.up_replicas > 0 ? l.up_replicas : std::max(1, deps_[m]->device().replicas);
     const double n = static_cast<double>(outstanding_[m]) / c;
-    const double v = sed ? (n + 1.0) * deps_[m]->service_time(prompt, output) : n;
+    const double v = rule.score(n, rule.reads_service_time ? deps_[m]->service_time(prompt, output) : 0.0);
     if (v < best_v) {
       best = m;
       best_v = v;

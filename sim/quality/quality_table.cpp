@@ -162,20 +162,36 @@ QualityTable QualityTable::empty(const std::filesystem::path& file, const std::v
   return t;
 }
 
+std::span<const QualityFormatInfo> quality_formats() {
+  static const QualityFormatInfo kRows[] = {
+      {"long", "query_id, model, score[, cost_usd, output_tokens] rows",
+       [](const std::vector<std::string>& h) {
+         return column_of(h, "query_id") >= 0 && column_of(h, "model") >= 0 && column_of(h, "score") >= 0;
+       },
+       QualityTable::load_long_csv},
+      {"wide", "question_id + one column per model",
+       [](const std::vector<std::string>& h) { return column_of(h, "question_id") >= 0; }, QualityTable::load_wide_csv},
+      {"routellm", "prompt + True/False columns (RouteLLM responses)",
+       [](const std::vector<std::string>& h) { return column_of(h, "prompt") >= 0; }, QualityTable::load_routellm_csv},
+  };
+  return kRows;
+}
+
 QualityTable QualityTable::load(const std::filesystem::path& file, const std::vector<std::string>& models,
                                 const std::string& format, BlankPolicy blank) {
-  std::string fmt = format;
-  if (fmt == "auto") {
+  const QualityFormatInfo* row = nullptr;
+  std::string names;
+  for (const auto& f : quality_formats()) {
+    names += std::string(", ") + f.name;
+    if (format == f.name) row = &f;
+  }
+  if (format == "auto") {
     std::vector<std::string> f;
     std::vector<std::size_t> cols;
     open_table(file, f, cols);
-    if (column_of(f, "query_id") >= 0 && column_of(f, "model") >= 0 && column_of(f, "score") >= 0)
-      fmt = "long";
-    else if (column_of(f, "question_id") >= 0)
-      fmt = "wide";
-    else if (column_of(f, "prompt") >= 0)
-      fmt = "routellm";
-    else {
+    for (const auto& r : quality_formats())
+      if (!row && r.detect(f)) row = &r;
+    if (!row) {
       std::string head;
       for (std::size_t i = 0; i < f.size() && i < 4; ++i) head += (i ? ", " : "") + quote_excerpt(f[i], 40);
       throw InputError(SourcePos{file, 1, 1}, "quality.format",
@@ -184,16 +200,10 @@ QualityTable QualityTable::load(const std::filesystem::path& file, const std::ve
                            "set quality.format");
     }
   }
-  QualityTable t;
-  if (fmt == "wide")
-    t = load_wide_csv(file, models);
-  else if (fmt == "long")
-    t = load_long_csv(file, models);
-  else if (fmt == "routellm")
-    t = load_routellm_csv(file, models);
-  else
+  if (!row)
     throw InputError(SourcePos{file, 0, 0}, "quality.format",
-                     "unknown quality table format '" + quote_excerpt(fmt) + "' (auto, wide, long, routellm)");
+                     "unknown quality table format '" + quote_excerpt(format) + "' (auto" + names + ")");
+  QualityTable t = row->load(file, models);
   t.apply_blank_policy(blank);
   return t;
 }

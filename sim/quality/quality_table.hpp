@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <span>
 #include <vector>
 
 namespace collabsim::quality {
@@ -30,8 +31,6 @@ enum class BlankPolicy {
   error,  ///< the first blank cell is an InputError naming file, line, question and column
 };
 
-/// Format names accepted by `load` ("auto" detects by header).
-inline constexpr const char* kQualityFormats[] = {"auto", "wide", "long", "routellm"};
 
 class QualityTable {
  public:
@@ -119,5 +118,21 @@ class QualityTable {
   std::vector<std::vector<char>> pred_;
   std::vector<std::vector<std::int64_t>> out_chars_;
 };
+
+/// A quality-table format (`quality.format`): one row per format in quality_formats(), the
+/// single source of the key's allowed values (with "auto"), its help in `collabsim list`,
+/// the header rule of "auto" and the loader QualityTable::load calls. A new format is its
+/// `QualityTable::load_<format>` plus one row (docs/EXTENDING.md).
+struct QualityFormatInfo {
+  const char* name;
+  const char* help;
+  /// True when a header (the file's column names) is in this format; "auto" takes the
+  /// first row, in registry order, whose rule holds.
+  bool (*detect)(const std::vector<std::string>& header);
+  QualityTable (*load)(const std::filesystem::path& file, const std::vector<std::string>& models);
+};
+
+/// Every format, in the order "auto" tries their header rules: long, wide, routellm.
+std::span<const QualityFormatInfo> quality_formats();
 
 }  // namespace collabsim::quality

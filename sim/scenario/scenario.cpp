@@ -15,6 +15,8 @@
 #include "sim/core/strings.hpp"
 #include "sim/hardware/profile_cache.hpp"
 #include "sim/workload/trace_formats.hpp"
+#include "sim/quality/quality_table.hpp"
+#include "sim/config/choice.hpp"
 
 #ifndef COLLABSIM_DEFAULT_SOURCE_DIR
 #define COLLABSIM_DEFAULT_SOURCE_DIR ""
@@ -100,15 +102,28 @@ std::span<const Field> slo_fields() {
   return f;
 }
 
+namespace {
+
+/// `quality.format`'s allowed values: "auto" and the rows of quality::quality_formats().
+std::vector<std::string> quality_format_names() {
+  std::vector<std::string> out = {"auto"};
+  for (const auto& n : choice_names(quality::quality_formats())) out.push_back(n);
+  return out;
+}
+
+/// `quality.format`'s help over the registry rows.
+std::string quality_format_help() {
+  return choice_help("quality table format (docs/QUALITY.md); auto = by header, trying in turn",
+                     quality::quality_formats());
+}
+
+}  // namespace
+
 std::span<const Field> quality_fields() {
   static const std::vector<Field> f = {
       Field::text("table", std::nullopt, "quality table (CSV, see quality.format), relative to the data dir"),
       Field::text("questions", "", "question texts (MMLU-Pro JSONL) for router kernels, relative to the data dir"),
-      Field::text("format", "auto",
-                  "quality table format: wide (question_id + one column per model), long (query_id, model, score"
-                  "[, cost_usd, output_tokens]), routellm (prompt + True/False columns); auto = by header "
-                  "(docs/QUALITY.md)",
-                  {"auto", "wide", "long", "routellm"}),
+      Field::text("format", "auto", quality_format_help(), quality_format_names()),
       Field::text("blank", "skip",
                   "blank score cell in a column in use: skip the question (counted in /summary "
                   "n_questions_skipped), score it zero, or stop with an error",
@@ -347,7 +362,7 @@ void read_generated_workload(const toml::table& wl_t, const ParamSet& wl, const 
   const ParamSet a = read_params(arr_t ? *arr_t : empty, workload::arrival_fields(), "workload.arrivals");
   w.arrivals = workload::arrival_from(a, "workload.arrivals");
   if (!arr_t) w.arrivals.pos = pos_of(wl_t);
-  if (w.arrivals.process == "servegen")
+  if (w.arrivals.process->reads_windows)
     w.arrivals.servegen = resolve_data_file(a.text("servegen_file"), data_dirs, a.pos("servegen_file"),
                                             "workload.arrivals.servegen_file");
   const ParamSet l = read_params(len_t ? *len_t : empty, workload::length_fields(), "workload.lengths");
@@ -358,15 +373,15 @@ void read_generated_workload(const toml::table& wl_t, const ParamSet& wl, const 
     w.lengths.dataset = resolve_data_file(l.text("dataset"), data_dirs, l.pos("dataset"), "workload.lengths.dataset");
   if (wl.given("repeat"))
     throw InputError(wl.pos("repeat"), "workload.repeat", "repeat replays a trace; a generator runs on: use duration");
-  if (w.arrivals.process != "servegen")
+  if (!w.arrivals.process->reads_windows)
     for (const char* k : {"start", "end"})
       if (wl.given(k))
         throw InputError(wl.pos(k), std::string("workload.") + k,
                          "a window of the generator's clock applies to a ServeGen file only; use duration");
-  if (w.arrivals.process != "servegen" && w.limit == 0 && w.duration == 0)
+  if (!w.arrivals.process->reads_windows && w.limit == 0 && w.duration == 0)
     throw InputError(w.arrivals.pos, "workload.limit",
                      "a generated workload needs a bound: workload.limit (requests) or workload.duration (s)");
-  if (w.arrivals.process == "closed_loop" && wl.given("rate_scale"))
+  if (w.arrivals.process->closed_loop && wl.given("rate_scale"))
     throw InputError(wl.pos("rate_scale"), "workload.rate_scale",
                      "a closed loop's rate follows from users and think time; rate_scale does not apply");
 }
@@ -829,7 +844,7 @@ void check_service_time(const Scenario& sc) {
       throw InputError(d.latency_pos, key,
                        "latency = \"service_time\" serves each request for its service time: set "
                        "[workload.service] distribution and mean");
-    if (!sc.device(d.device).per_user && d.scheduler != "fcfs")
+    if (!sc.device(d.device).per_user && !d.scheduler->holds_service_time)
       throw InputError(d.latency_pos, key,
                        "latency = \"service_time\" needs scheduler = \"fcfs\" on a shared device (a continuous "
                        "batch has no per-request service time)");

@@ -314,7 +314,7 @@ RunSource make_source(const Scenario& sc, InputCache& inputs) {
     workload::GeneratedWorkload g{w.arrivals, w.lengths, sc.run.seed, w.rate_scale, w.duration, w.start, w.end,
                                   w.limit};
     std::vector<workload::ServegenWindow> windows;
-    if (g.arrivals.process == "servegen") windows = workload::read_servegen_windows(g.arrivals.servegen);
+    if (g.arrivals.process->reads_windows) windows = workload::read_servegen_windows(g.arrivals.servegen);
     std::span<const workload::TraceRecord> pool;
     if (g.lengths.source == "trace") {
       rs.length_trace = inputs.trace(g.lengths.trace_format, g.lengths.trace);

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <numbers>
 #include <optional>
+#include <type_traits>
 
 #include <fmt/format.h>
 
+#include "sim/config/choice.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/core/time.hpp"
@@ -51,7 +53,7 @@ class LengthSampler {
       pmf_ = read_servegen_lengths(s_.dataset);
       // Requests are placed on the client's clock as the ServeGen arrivals are: the run's
       // time × rate_scale from workload.start (other processes: the run's own time).
-      if (w.arrivals.process == "servegen") {
+      if (w.arrivals.process->reads_windows) {
         clock_start_ = w.start;
         clock_scale_ = w.rate_scale;
       }
@@ -132,7 +134,7 @@ class RenewalSource final : public OpenSource {
  public:
   RenewalSource(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
       : OpenSource(w, pool),
-        gap_(w.arrivals.process == "poisson" ? DistKind::Exponential : dist_kind(w.arrivals.process), 1.0,
+        gap_(w.arrivals.process->gap, 1.0,
              w.arrivals.cv),
         rate_(w.arrivals.rate * w.rate_scale) {}
   std::uint64_t expected_requests() const override { return bounded(w_.duration * rate_); }
@@ -255,14 +257,41 @@ class ClosedLoopSource final : public RequestSource {
   std::optional<Distribution> think_;
 };
 
+/// Factories of the arrival_processes() rows.
+template <class Source>
+std::unique_ptr<RequestSource> make_source(const GeneratedWorkload& w, std::vector<ServegenWindow> windows,
+                                           std::span<const TraceRecord> length_pool) {
+  if constexpr (std::is_same_v<Source, ServegenSource>)
+    return std::make_unique<ServegenSource>(w, std::move(windows), length_pool);
+  else
+    return std::make_unique<Source>(w, length_pool);
+}
+
 }  // namespace
+
+std::span<const ArrivalProcessInfo> arrival_processes() {
+  static const ArrivalProcessInfo kRows[] = {
+      {"poisson", "renewal process with exponential gaps (cv 1)", true, DistKind::Exponential, false, false,
+       make_source<RenewalSource>},
+      {"gamma", "renewal process with gamma gaps of the given cv", true, DistKind::Gamma, false, false,
+       make_source<RenewalSource>},
+      {"weibull", "renewal process with Weibull gaps of the given cv", true, DistKind::Weibull, false, false,
+       make_source<RenewalSource>},
+      {"servegen", "a ServeGen per-client window file (piecewise rate and cv)", false, DistKind::Exponential, true,
+       false, make_source<ServegenSource>},
+      {"closed_loop", "N closed-loop users, each waiting for its answer and a think time", false,
+       DistKind::Exponential, false, true, make_source<ClosedLoopSource>},
+  };
+  return kRows;
+}
+
+const ArrivalProcessInfo& arrival_process_named(const std::string& name) {
+  return choice_row(arrival_processes(), name, "arrival process");
+}
 
 std::unique_ptr<RequestSource> make_generated_source(const GeneratedWorkload& w, std::vector<ServegenWindow> windows,
                                                      std::span<const TraceRecord> length_pool) {
-  const std::string& p = w.arrivals.process;
-  if (p == "servegen") return std::make_unique<ServegenSource>(w, std::move(windows), length_pool);
-  if (p == "closed_loop") return std::make_unique<ClosedLoopSource>(w, length_pool);
-  return std::make_unique<RenewalSource>(w, length_pool);
+  return w.arrivals.process->make(w, std::move(windows), length_pool);
 }
 
 }  // namespace collabsim::workload

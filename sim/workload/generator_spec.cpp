@@ -1,5 +1,6 @@
 #include "sim/workload/generator_spec.hpp"
 
+#include "sim/config/choice.hpp"
 #include "sim/workload/distribution.hpp"
 #include "sim/workload/trace_formats.hpp"
 #include "sim/workload/trace_record.hpp"
@@ -8,10 +9,8 @@ namespace collabsim::workload {
 
 std::span<const Field> arrival_fields() {
   static const std::vector<Field> f = {
-      Field::text("process", "poisson",
-                  "arrival process: renewal with exponential/gamma/weibull gaps, a ServeGen per-client "
-                  "window file, or N closed-loop users",
-                  {"poisson", "gamma", "weibull", "servegen", "closed_loop"}),
+      Field::text("process", arrival_processes().front().name, choice_help("arrival process", arrival_processes()),
+                  choice_names(arrival_processes())),
       Field::real("rate", 1.0, "1/s", "mean arrival rate (poisson, gamma, weibull)", 1e-9, 1e9),
       Field::real("cv", 1.0, "1", "coefficient of variation of the inter-arrival gaps (gamma, weibull)", kMinCv,
                   kMaxCv),
@@ -75,7 +74,8 @@ std::span<const Field> service_fields() {
 
 ArrivalSpec arrival_from(const ParamSet& p, const std::string& ctx) {
   ArrivalSpec a;
-  a.process = p.text("process");
+  a.process = &arrival_process_named(p.text("process"));
+  const ArrivalProcessInfo& proc = *a.process;
   a.rate = p.number("rate");
   a.cv = p.number("cv");
   a.diurnal_amplitude = p.number("diurnal_amplitude");
@@ -85,30 +85,30 @@ ArrivalSpec arrival_from(const ParamSet& p, const std::string& ctx) {
   a.think_time = p.number("think_time");
   a.think_distribution = p.text("think_distribution");
   a.ramp = p.number("ramp");
-  const bool renewal = a.process == "poisson" || a.process == "gamma" || a.process == "weibull";
-  if (a.process == "poisson" && p.given("cv") && a.cv != 1.0)
+  const bool renewal = proc.renewal;
+  if (renewal && proc.gap == DistKind::Exponential && p.given("cv") && a.cv != 1.0)
     throw InputError(p.pos("cv"), ctx + ".cv", "a Poisson process has cv 1; use process = \"gamma\" or \"weibull\"");
-  if (!renewal && a.process != "servegen" && a.diurnal_amplitude > 0)
+  if (!renewal && !proc.reads_windows && a.diurnal_amplitude > 0)
     throw InputError(p.pos("diurnal_amplitude"), ctx + ".diurnal_amplitude",
                      "diurnal modulation applies to poisson, gamma, weibull and servegen arrivals (a closed loop's "
                      "rate follows its users)");
-  if (a.process == "servegen" && p.text("servegen_file").empty())
+  if (proc.reads_windows && p.text("servegen_file").empty())
     throw InputError(p.pos("process"), ctx + ".servegen_file", "process \"servegen\" needs a servegen_file");
-  if (a.process != "servegen" && !p.text("servegen_file").empty())
+  if (!proc.reads_windows && !p.text("servegen_file").empty())
     throw InputError(p.pos("servegen_file"), ctx + ".servegen_file", "only process \"servegen\" reads a window file");
-  if (a.process == "closed_loop" && a.users < 1)
+  if (proc.closed_loop && a.users < 1)
     throw InputError(p.given("users") ? p.pos("users") : p.pos("process"), ctx + ".users",
                      "a closed loop needs users ≥ 1");
-  if (a.process != "closed_loop" && p.given("ramp"))
+  if (!proc.closed_loop && p.given("ramp"))
     throw InputError(p.pos("ramp"), ctx + ".ramp", "only process \"closed_loop\" has a ramp");
-  if (a.process != "closed_loop" && (p.given("users") || p.given("think_time")))
+  if (!proc.closed_loop && (p.given("users") || p.given("think_time")))
     throw InputError(p.given("users") ? p.pos("users") : p.pos("think_time"),
                      ctx + (p.given("users") ? ".users" : ".think_time"), "only process \"closed_loop\" has users");
   for (const char* k : {"rate", "cv"})
     if (!renewal && p.given(k))
       throw InputError(p.pos(k), ctx + "." + k,
-                       std::string("process \"") + a.process + "\" takes no " + k +
-                           (a.process == "servegen" ? " (the window file gives each window's rate and cv)" : ""));
+                       std::string("process \"") + proc.name + "\" takes no " + k +
+                           (proc.reads_windows ? " (the window file gives each window's rate and cv)" : ""));
   a.pos = p.pos("process");
   return a;
 }

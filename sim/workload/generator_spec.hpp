@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sim/config/params.hpp"
+#include "sim/workload/arrival_process.hpp"
 
 namespace collabsim::workload {
 
@@ -24,8 +25,9 @@ inline constexpr double kAzureConvPromptMu = 6.6333, kAzureConvPromptSigma = 0.9
 inline constexpr double kAzureConvOutputMu = 5.0190, kAzureConvOutputSigma = 0.8590;
 
 struct ArrivalSpec {
-  /// "poisson" | "gamma" | "weibull" | "servegen" | "closed_loop".
-  std::string process = "poisson";
+  /// A row of arrival_processes() (arrival_process.hpp): "poisson" | "gamma" | "weibull" |
+  /// "servegen" | "closed_loop".
+  const ArrivalProcessInfo* process = &arrival_processes().front();
   double rate = 1.0;             ///< 1/s, mean arrival rate (poisson, gamma, weibull)
   double cv = 1.0;               ///< coefficient of variation of inter-arrival gaps (gamma, weibull)
   std::filesystem::path servegen;  ///< ServeGen chunk-<client>-trace.csv (resolved)
