@@ -30,7 +30,7 @@ std::string trace() {
 
 /// The asked deployment `llm` runs on 1 replica of 4×A100 (listed first, so least_loaded
 /// prefers it on ties); `llm_h` on 1 replica of 4×H100 shares its requests.
-RunResult run(const TempDir& d, const std::string& policy) {
+LoadOptions options(const TempDir& d, const std::string& policy) {
   const fs::path file = d.path / "burst.jsonl";
   write_file(file, trace());
   LoadOptions opt;
@@ -52,7 +52,11 @@ RunResult run(const TempDir& d, const std::string& policy) {
                    "deployments.llm.share_with=[\"llm_h\"]", "deployments.llm.pool_dispatch=\"" + policy + "\""};
   opt.data_dir = data_dir();
   opt.output = d.path / (policy + ".h5");
-  return run_scenario(load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", opt));
+  return opt;
+}
+
+RunResult run(const TempDir& d, const std::string& policy) {
+  return run_scenario(load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", options(d, policy)));
 }
 
 std::int64_t served(const fs::path& f, const std::string& dep) {
@@ -64,6 +68,18 @@ std::int64_t served(const fs::path& f, const std::string& dep) {
 double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
 
 }  // namespace
+
+TEST(HeterogeneousPool, TheLoaderResolvesMembersAndRuleOnce) {
+  COLLABSIM_NEED_DATA(data_dir());
+  TempDir d;
+  const Scenario sc = load_scenario(source_dir() / "scenarios" / "edge_cloud_cascade.toml", options(d, "expected_delay"));
+  const std::size_t llm = sc.deployment_index("llm", {}, ""), llm_h = sc.deployment_index("llm_h", {}, "");
+  // Fleet::member reads the pool as indices (the asked deployment first) and the rule's row.
+  EXPECT_EQ(sc.deployments[llm].pool, (std::vector<std::size_t>{llm, llm_h}));
+  EXPECT_TRUE(sc.deployments[llm_h].pool.empty());
+  EXPECT_STREQ(sc.deployments[llm].pool_dispatch->name, "expected_delay");
+  EXPECT_EQ(sc.deployments[llm].decode_index, DeploymentSpec::kColocated);
+}
 
 TEST(HeterogeneousPool, ExpectedDelaySendsMoreToTheFasterCardAndBeatsLeastLoaded) {
   COLLABSIM_NEED_DATA(data_dir());

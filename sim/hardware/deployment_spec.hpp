@@ -79,6 +79,13 @@ struct DeploymentSpec {
   /// this deployment alone (default).
   std::vector<std::string> share_with;
   SourcePos share_with_pos;
+  /// `share_with` resolved by the loader: the pool's deployment indices, this one first;
+  /// empty = this deployment alone (Fleet::member).
+  std::vector<std::size_t> pool;
+  /// decode_index when the deployment decodes its own requests.
+  static constexpr std::size_t kColocated = static_cast<std::size_t>(-1);
+  /// `decode_on` resolved by the loader: the decode deployment's index, or kColocated.
+  std::size_t decode_index = kColocated;
   /// Member choice: a row of pool_dispatch_policies() (pool_dispatch.hpp): "least_loaded"
   /// (fewest requests outstanding per replica, ties to the first member) or
   /// "expected_delay" (shortest expected delay: (n_m / c_m + 1) × S_m, S_m the member's

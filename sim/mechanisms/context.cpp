@@ -15,26 +15,16 @@ Context::Context(Engine& engine, const Scenario& sc, const Topology& topo, Netwo
                  std::vector<std::unique_ptr<DeploymentServer>>& deps, const quality::QualityTable& table,
                  std::vector<std::size_t> quality_columns)
     : engine_(engine), sc_(sc), topo_(topo), net_(net), deps_(deps), table_(table),
-      quality_columns_(std::move(quality_columns)), users_(engine, sc.devices) {
+      quality_columns_(std::move(quality_columns)), users_(engine, sc.devices), fleet_(deps) {
   model_lengths_ = sc.quality.output_tokens == "model";
   for (std::size_t i = 1; i < sc.deployments.size(); ++i)
     if (sc.deployments[i].model.params > sc.deployments[reference_].model.params) reference_ = i;
-  decode_of_.assign(sc.deployments.size(), kColocated);
-  members_.resize(sc.deployments.size());
-  outstanding_.assign(sc.deployments.size(), 0);
-  for (std::size_t i = 0; i < sc.deployments.size(); ++i) {
+  for (std::size_t i = 0; i < sc.deployments.size(); ++i) {  // the KV of a split call needs a path
     const DeploymentSpec& d = sc.deployments[i];
-    if (!d.share_with.empty()) {
-      members_[i].push_back(i);
-      for (const auto& m : d.share_with)
-        members_[i].push_back(sc.deployment_index(m, d.share_with_pos, "deployments." + d.name + ".share_with"));
-    }
-    if (d.decode_on.empty()) continue;
-    const std::string key = "deployments." + d.name + ".decode_on";
-    decode_of_[i] = sc.deployment_index(d.decode_on, d.decode_on_pos, key);
-    const std::size_t from = topo.deployment_device(i), to = topo.deployment_device(decode_of_[i]);
+    if (d.decode_index == DeploymentSpec::kColocated) continue;
+    const std::size_t from = topo.deployment_device(i), to = topo.deployment_device(d.decode_index);
     if (!topo.path(from, to))
-      throw InputError(d.decode_on_pos, key,
+      throw InputError(d.decode_on_pos, "deployments." + d.name + ".decode_on",
                        "no link path from device '" + topo.device_name(from) + "' to '" + topo.device_name(to) +
                            "' for the KV transfer: add a [links.<name>] between them");
   }
@@ -71,12 +61,12 @@ Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64
   if (!disaggregated(dep, prompt, output))
     co_return co_await run_one(dep, rec, prompt, output, cached, service_s, prefix_blocks);
   // Prefill/decode disaggregation (Splitwise, DistServe): prefill + first token here ...
-  const std::size_t dd = decode_of_[dep];
+  const std::size_t dd = fleet_.decode_of(dep);
   Generation g = co_await run_one(dep, rec, prompt, 1, cached, service_s, prefix_blocks);
   if (g.failed) co_return g;
   // ... the context's KV crosses the link to the decode pool ...
   const std::size_t from = topo_.deployment_device(dep), to = topo_.deployment_device(dd);
-  const double kv = sc_.deployments[dep].model.kv_bytes_per_token() * static_cast<double>(cached + prompt);
+  const double kv = fleet_.kv_handoff_bytes(dep, cached + prompt);
   const SimTime t0 = engine_.now();
   co_await net_.send(from, to, kv);
   if (spans_)
@@ -100,7 +90,7 @@ Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int6
   UserDevice* user = users_.bound(device, rec.user_id);  // the user's own instance, or none
   const SimTime asked = engine_.now();
   if (user) co_await user->slots.acquire();
-  Generation g = co_await deps_[dep]->generate(prompt, output, cached, service_s, prefix_blocks);
+  Generation g = co_await fleet_.generate(dep, prompt, output, cached, service_s, prefix_blocks);
   if (user) {
     user->slots.release();
     g.queued = asked;  // the wait for the user's device is queueing
@@ -111,8 +101,6 @@ Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int6
   }
   if (spans_) record_generation(dep, rec.request_id, g, user);
   rec.tokens[dep] += g.output_tokens;
-  if (const double w = sc_.deployments[dep].api_energy_power; w > 0 && !g.failed)
-    api_energy_estimate_j_ += w * to_seconds(g.end - g.start);
   rec.device_energy[device] += g.energy;
   rec.energy_j += g.energy;
   rec.cost_usd += g.cost;
@@ -148,34 +136,11 @@ Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size
   co_return t;
 }
 
-std::size_t Context::pool_member(std::size_t dep, std::int64_t prompt, std::int64_t output) const {
-  const auto& members = members_[dep];
-  if (members.empty()) return dep;
-  const PoolDispatchInfo& rule = *sc_.deployments[dep].pool_dispatch;
-  std::size_t best = members.front();
-  double best_v = std::numeric_limits<double>::infinity();
-  for (const std::size_t m : members) {
-    const ServerLoad l = deps_[m]->load();
-    const int c = l.up_replicas > 0 ? l.up_replicas : std::max(1, deps_[m]->device().replicas);
-    const double n = static_cast<double>(outstanding_[m]) / c;
-    const double v = rule.score(n, rule.reads_service_time ? deps_[m]->service_time(prompt, output) : 0.0);
-    if (v < best_v) {
-      best = m;
-      best_v = v;
-    }
-  }
-  return best;
-}
-
 Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, RequestRecord& rec,
                                  std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted,
                                  std::optional<SimTime> deadline) {
   const std::size_t dep = pool_member(asked_dep, prompt_tokens, output_tokens);  // asked, or a member of its pool
-  struct Outstanding {  // requests sent to a pool member and not yet answered (pool_member's n_m)
-    std::int64_t& n;
-    explicit Outstanding(std::int64_t& c) : n(++c) {}
-    ~Outstanding() { --n; }
-  } outstanding(outstanding_[dep]);
+  const Fleet::Outstanding outstanding(fleet_, dep);  // sent to a pool member, not yet answered
   const std::size_t device = topo_.deployment_device(dep);
   const double bpt = sc_.workload.bytes_per_token;
   Answer a;
@@ -209,7 +174,7 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
   const Generation& g = a.generation;
   // The last tokens come from the decode deployment's device when prefill and decode are split.
   const std::size_t last_device = disaggregated(dep, prompt_tokens, output_tokens)
-                                      ? topo_.deployment_device(decode_of_[dep]) : device;
+                                      ? topo_.deployment_device(fleet_.decode_of(dep)) : device;
   if ((device != r.origin || last_device != r.origin) && !g.failed) {
     // Tokens stream down during decode: the first arrives after the path's serialisation
     // and latency (waiting out outages); the last goes through the link FIFOs at the end.
@@ -241,33 +206,6 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
     spans_->add(rec.request_id, spans_->track("mechanism"), SpanKind::Ask, asked, a.done_at_user,
                 static_cast<std::int32_t>(dep));
   co_return a;
-}
-
-Context::Admission Context::admission(std::size_t dep, std::int64_t prompt, std::int64_t output) const {
-  const DeploymentSpec& d = sc_.deployments[dep];
-  Admission ad;
-  ad.prompt = prompt;
-  if (d.context_policy == LimitPolicy::Ignore && d.memory_policy == LimitPolicy::Ignore) return ad;  // explicit "ignore": nothing checked
-  const std::int64_t asked = prompt + output;
-  std::int64_t limit = std::numeric_limits<std::int64_t>::max();  // smallest truncating limit (tokens)
-  Limit binding = Limit::none;
-  const std::int64_t w = d.model.context_window;
-  if (d.context_policy != LimitPolicy::Ignore && w > 0 && asked > w) {
-    if (d.context_policy == LimitPolicy::Fail) return {Limit::context, prompt};
-    limit = w;
-    binding = Limit::context;
-  }
-  const double kv_tok = d.model.kv_bytes_per_token();
-  const double cap = deps_[dep]->kv_capacity();
-  if (d.memory_policy != LimitPolicy::Ignore && kv_tok > 0 && kv_tok * static_cast<double>(asked) > cap) {
-    if (d.memory_policy == LimitPolicy::Fail) return {Limit::memory, prompt};
-    const auto fit = static_cast<std::int64_t>(std::floor(cap / kv_tok));
-    if (fit < limit) limit = fit, binding = Limit::memory;
-  }
-  if (binding == Limit::none) return ad;
-  ad.prompt = std::min(prompt, limit - output);
-  if (ad.prompt < (prompt > 0 ? 1 : 0)) return {binding, prompt};  // the output alone does not fit
-  return ad;
 }
 
 Task<std::vector<Answer>> Context::ask_all(const std::vector<std::size_t>& deps, const Request& r,

@@ -17,6 +17,7 @@
 #include "sim/core/latch.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/hardware/deployment_server.hpp"
+#include "sim/hardware/fleet.hpp"
 #include "sim/hardware/user_devices.hpp"
 #include "sim/io/record.hpp"
 #include "sim/io/span_log.hpp"
@@ -98,23 +99,15 @@ class Context {
   /// answers in the same order once all are in (fusion, ensembles).
   Task<std::vector<Answer>> ask_all(const std::vector<std::size_t>& deps, const Request& r, RequestRecord& rec);
 
-  /// Which limit refuses a request (Admission::refused).
-  enum class Limit { none, context, memory };
-  /// Whether deployment `dep` takes `prompt_tokens` + `output_tokens`, and with what prompt.
-  struct Admission {
-    Limit refused = Limit::none;
-    std::int64_t prompt = 0;  ///< prompt tokens it takes (< the asked prompt when truncated)
-  };
-  /// The limits of deployment `dep` for a request (checked in this order):
-  ///  - context: prompt + output ≤ the model's context_window (ModelCard; 0 = unknown);
-  ///  - memory:  kv_bytes_per_token × (prompt + output) ≤ the replica's KV capacity
-  ///    (DeploymentServer::kv_capacity: usable memory − weights; unlimited when the
-  ///    device's memory is unknown). For paged KV admission the block rounding is ignored.
-  /// A limit whose policy (context_policy, memory_policy) is "ignore" is not checked;
-  /// "fail" refuses the request; "truncate" keeps the last N prompt tokens, N =
-  /// min(prompt, L − output) with L the smallest truncating limit in tokens, and refuses it
-  /// when the output alone leaves no prompt token (N < 1 for a non-empty prompt).
-  Admission admission(std::size_t dep, std::int64_t prompt_tokens, std::int64_t output_tokens) const;
+  /// Which limit refuses a request (Admission::refused); the serving layer's types
+  /// (hardware/fleet.hpp).
+  using Limit = AdmissionLimit;
+  using Admission = collabsim::Admission;
+  /// The limits of deployment `dep` for a request: Fleet::admission (context window, KV
+  /// memory, each under its policy "ignore" | "fail" | "truncate").
+  Admission admission(std::size_t dep, std::int64_t prompt_tokens, std::int64_t output_tokens) const {
+    return fleet_.admission(dep, prompt_tokens, output_tokens);
+  }
   /// True when deployment `dep` takes the request (Admission::refused is none): within
   /// its context window and memory, or truncated to fit, or the limits are not checked
   /// (policies "ignore"; the default is "fail"). A request it does not take is refused by
@@ -154,22 +147,16 @@ class Context {
                           std::int64_t cached = 0, double service_s = -1,
                           std::span<const std::int64_t> prefix_blocks = {});
   /// The deployment that serves a request of `prompt`/`output` tokens asked of `dep`: `dep`
-  /// itself, or for a heterogeneous pool (deployments.<dep>.share_with) the member m (`dep`
-  /// first, then the listed ones) minimising, over c_m replicas up (the device's replicas
-  /// when fixed) and n_m requests outstanding at m (asked, not yet answered: what a router
-  /// in front of the pools counts, including requests still on the way):
-  ///   least_loaded:   n_m / c_m
-  ///   expected_delay: (n_m / c_m + 1) × S_m, S_m = DeploymentServer::service_time of the
-  ///                   request alone on an idle replica of m (roofline or profile)
-  /// ties to the earlier member. expected_delay is shortest-expected-delay routing, the
-  /// classical speed-aware join rule for heterogeneous servers (Whitt, "Deciding which queue
-  /// to join", Oper. Res. 1986; heterogeneous GPU serving: Mélange, Griggs et al. 2024).
-  /// ask()/ask_tokens() call it; the answer keeps Answer::deployment = `dep`, while tokens,
-  /// energy and cost are accounted to the member and its device.
-  std::size_t pool_member(std::size_t dep, std::int64_t prompt, std::int64_t output) const;
+  /// itself, or for a heterogeneous pool (deployments.<dep>.share_with) the member its
+  /// pool_dispatch rule picks (Fleet::member, pool_dispatch.hpp). ask()/ask_tokens() call
+  /// it; the answer keeps Answer::deployment = `dep`, while tokens, energy and cost are
+  /// accounted to the member and its device.
+  std::size_t pool_member(std::size_t dep, std::int64_t prompt, std::int64_t output) const {
+    return fleet_.member(dep, prompt, output);
+  }
   /// True when run_on(dep, …, prompt, output) splits prefill and decode (see run_on).
   bool disaggregated(std::size_t dep, std::int64_t prompt, std::int64_t output) const {
-    return decode_of_[dep] != kColocated && prompt > 0 && output > 1;
+    return fleet_.split(dep, prompt, output);
   }
 
   /// Sends `bytes` from the request's origin to deployment `dep`'s device (bytes_up, radio
@@ -245,7 +232,7 @@ class Context {
   /// `api_energy_card`, DeploymentSpec::api_energy_power × each generation's time at the
   /// provider (start of service to last token). An estimate of the provider's hardware,
   /// kept apart from modelled device energy (not in energy_j).
-  double api_energy_estimate_j() const { return api_energy_estimate_j_; }
+  double api_energy_estimate_j() const { return fleet_.api_energy_estimate_j(); }
 
   /// The run's decision hook for decisions of `kind` (decision.hpp), null when the
   /// mechanism decides itself (always, outside collabsim.CollaborationEnv).
@@ -255,7 +242,9 @@ class Context {
   /// Hands the run's decisions of hook->kind() to `hook` (null = none); must outlive the run.
   void set_decision_hook(DecisionHook* hook) { hook_ = hook; }
   /// Requests asked of deployment `dep` and not answered yet (pool_member's n_m).
-  std::int64_t outstanding(std::size_t dep) const { return outstanding_[dep]; }
+  std::int64_t outstanding(std::size_t dep) const { return fleet_.outstanding(dep); }
+  /// The run's serving layer (hardware/fleet.hpp): pools, disaggregation, limits.
+  const Fleet& fleet() const { return fleet_; }
   const Topology& topology() const { return topo_; }
   Network& network() { return net_; }
 
@@ -268,10 +257,6 @@ class Context {
   /// One generation on one deployment, accounted into `rec` (run_on without the split).
   Task<Generation> run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                            std::int64_t cached, double service_s, std::span<const std::int64_t> prefix_blocks);
-  static constexpr std::size_t kColocated = static_cast<std::size_t>(-1);
-  std::vector<std::size_t> decode_of_;  ///< per deployment: its decode_on deployment, or kColocated
-  std::vector<std::vector<std::size_t>> members_;  ///< per deployment: its share_with pool (itself first), or empty
-  std::vector<std::int64_t> outstanding_;  ///< per deployment: ask() calls in progress (sent, not answered)
   /// Span helpers (no-ops unless recording): tracks of a deployment's replica / pool /
   /// per-user instances, of a path direction, of origin-device compute.
   std::uint32_t deployment_track(std::size_t dep, int replica);
@@ -291,7 +276,7 @@ class Context {
   std::unique_ptr<kernels::QuestionCorpus> corpus_;
   SpanLog* spans_ = nullptr;
   DecisionHook* hook_ = nullptr;
-  double api_energy_estimate_j_ = 0;
+  Fleet fleet_;  ///< after deps_ (it refers to the servers)
 };
 
 }  // namespace collabsim

@@ -832,6 +832,20 @@ void check_pools(const Scenario& sc) {
   }
 }
 
+/// share_with and decode_on as deployment indices (DeploymentSpec::pool, decode_index),
+/// after check_pools and check_disaggregation validated the names.
+void resolve_serving(Scenario& sc) {
+  for (std::size_t i = 0; i < sc.deployments.size(); ++i) {
+    DeploymentSpec& d = sc.deployments[i];
+    const std::string ctx = "deployments." + d.name;
+    if (!d.share_with.empty()) {
+      d.pool.push_back(i);
+      for (const auto& m : d.share_with) d.pool.push_back(sc.deployment_index(m, d.share_with_pos, ctx + ".share_with"));
+    }
+    if (!d.decode_on.empty()) d.decode_index = sc.deployment_index(d.decode_on, d.decode_on_pos, ctx + ".decode_on");
+  }
+}
+
 /// latency = "service_time" and [workload.service] go together: each needs the other, and
 /// a shared device serves service times with scheduler = "fcfs".
 void check_service_time(const Scenario& sc) {
@@ -944,6 +958,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options,
   if (sc.deployments.empty()) throw InputError(pos_of(dep_t), "deployments", "no deployments declared");
   check_disaggregation(sc);
   check_pools(sc);
+  resolve_serving(sc);
   check_service_time(sc);
   read_mechanism(root, file, mechanisms, sc.mechanism);
   return sc;
