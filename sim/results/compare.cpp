@@ -457,6 +457,19 @@ void add_status_rows(const ResultSet& base, const ResultSet& now, const std::str
                                               static_cast<double>(n.n_seeds), Tolerance{})});
 }
 
+/// Indexes `rows` of `set` by point key (axis values in `order`, and the seed when
+/// `with_seed`) into `index`. A key names one row: a file that repeats one is damaged, and
+/// matching would pair rows arbitrarily (fuzz finding of 2026-12-07: a sweep file
+/// "regressed" against itself). Throws InputError naming the file and the repeated point.
+void index_points(const ResultSet& set, const std::vector<ResultRow>& rows, const std::vector<std::size_t>& order,
+                  bool with_seed, std::unordered_map<std::string, std::size_t>& index) {
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (!index.emplace(row_key(rows[i], order, with_seed), i).second)
+      throw InputError(SourcePos{set.file}, with_seed ? "/sweep/points" : "/sweep/aggregate",
+                       fmt::format("{} lists the point {} twice", set.file.string(),
+                                   row_label(set.axes, rows[i], order, with_seed)));
+}
+
 }  // namespace
 
 ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, const Tolerances& tol) {
@@ -508,8 +521,9 @@ ComparisonReport compare_results(const ResultSet& base, const ResultSet& now, co
   rep.mode = seeds ? "sweep aggregates over seeds" : "sweep points";
   const auto& rows_b = seeds ? base.aggregate : base.points;
   const auto& rows_n = seeds ? now.aggregate : now.points;
-  std::unordered_map<std::string, std::size_t> index_n;
-  for (std::size_t i = 0; i < rows_n.size(); ++i) index_n.emplace(row_key(rows_n[i], order_n, !seeds), i);
+  std::unordered_map<std::string, std::size_t> index_b, index_n;
+  index_points(base, rows_b, order_b, !seeds, index_b);
+  index_points(now, rows_n, order_n, !seeds, index_n);
   std::vector<bool> used(rows_n.size(), false);
   for (const auto& b : rows_b) {
     const std::string label = row_label(base.axes, b, order_b, !seeds);
