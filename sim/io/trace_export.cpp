@@ -99,6 +99,15 @@ std::string chrome_trace_json(const std::filesystem::path& file, const TraceExpo
   for (std::size_t i = 0; i < rq_id.size(); ++i)
     if (!std::isfinite(rq_id[i]) || std::fabs(rq_id[i]) > 9e15 || !std::isfinite(rq_arrival[i]))
       throw InputError(at, "/requests", fmt::format("row {}: request_id or arrival_s is not a finite number", i));
+  // Integer fields are written as JSON integers: refuse values an integer cannot hold
+  // (casting them would be undefined behaviour; fuzz finding, result_file harness).
+  const auto integral = [](double v, double limit) { return std::isfinite(v) && std::fabs(v) <= limit; };
+  for (std::size_t i = 0; i < rq_id.size(); ++i)
+    if (!integral(rq_route[i], 2147483647.0) || !integral(rq_prompt[i], 9e15) || !integral(rq_output[i], 9e15))
+      throw InputError(at, "/requests",
+                       fmt::format("row {}: route, prompt_tokens or output_tokens is not a finite integer in range "
+                                   "(route {}, prompt_tokens {}, output_tokens {})",
+                                   i, rq_route[i], rq_prompt[i], rq_output[i]));
   for (std::size_t i = 0; i < sp_id.size(); ++i)
     if (!std::isfinite(sp_id[i]) || std::fabs(sp_id[i]) > 9e15)
       throw InputError(at, "/spans", fmt::format("row {}: request_id is not a finite number", i));
