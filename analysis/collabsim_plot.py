@@ -20,7 +20,7 @@ plotted numbers); a figure the inputs cannot make is skipped with one line sayin
   device_timeline     utilisation, batch, queue, KV cache over time per shared device
   speculative_speedup speed-up vs gamma with Leviathan's curve (sweep over mechanism.speculative.gamma)
   gantt               request timeline (needs /spans, not yet recorded by the simulator)
-  summary.csv         one row per run / sweep point (also printed)
+  summary.csv         one row per run / sweep point
 
 Keys for --label-by / --color-by: a root attribute (mechanism, scenario_name, seed, ...), a
 swept axis or any scenario key path (e.g. workload.rate_scale, mechanism.cascade.auroc), or
@@ -94,24 +94,6 @@ def ibc_of(p, points) -> tuple[float, float]:
     ql, cl = base["large_only"].get("quality_mean", nan), base["large_only"].get("cost_per_1k_usd", nan)
     ibc_base = (ql - qs) / (cl - cs) if cl != cs else nan
     return ibc, (100.0 * (ibc - ibc_base) / ibc_base if ibc_base else nan)
-
-
-def print_table(rows):
-    """Prints the summary rows as a fixed-width table (stdout); nothing without rows."""
-    if not rows:
-        return
-    heads = [c[0] for c in COLUMNS]
-    extra = [h for h in ("file", "point") if any(r.get("point") for r in rows)]
-    print(" ".join(f"{h:>12}" for h in heads) + "".join(f"  {h}" for h in extra))
-    for row in rows:
-        cells = []
-        for head, _, fmt in COLUMNS:
-            v = row[head]
-            try:
-                cells.append(f"{(fmt.format(int(v)) if fmt == '{:d}' else fmt.format(v)):>12}")
-            except (TypeError, ValueError):
-                cells.append(f"{str(v):>12}")
-        print(" ".join(cells) + "".join(f"  {row[h]}" for h in extra))
 
 
 def default_run_labels(run_points) -> None:
@@ -215,8 +197,9 @@ def main(argv=None) -> int:
         w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
-    # the printed table keeps to the runs; sweep points are in summary.csv
-    print_table([r for r, p in zip(rows, points) if p["kind"] == "run"] or rows[:0])
+    # No table on stdout: `collabsim run` printed it already (run.sh showed it twice); the
+    # rows are in summary.csv, and `collabsim table` prints chosen metrics with intervals.
+    print(f"summary.csv: {len(rows)} rows in {os.path.join(args.outdir, 'summary.csv')}")
     for sw in ctx.sweeps:
         print(f"sweep {sw['path']}: {len(sw['combos'])} points × {sw['seeds']} seeds "
               f"({', '.join(sw['axes'])}) in {os.path.join(args.outdir, 'summary.csv')}")

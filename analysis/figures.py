@@ -44,7 +44,7 @@ METRIC_LABELS = {
     "slo_attainment": ("SLO attainment", "1"), "goodput_rps": ("goodput", "requests/s"),
     "prefix_hit_rate": ("prefix-cache hit rate", "1"),
 }
-DEFAULT_SWEEP_METRICS = ["latency_p99_s", "ttft_p50_s", "quality_mean", "cost_per_1k_usd"]
+DEFAULT_SWEEP_METRICS = ["latency_p99_s", "ttft_p50_s", "quality_mean", "cost_per_1k_usd", "energy_per_request_j"]
 LIGHT = set(style.COLOURS[11:21])  # pale colours get a black marker edge
 BASELINES = ("small_only", "large_only", "random", "oracle")
 
@@ -183,28 +183,61 @@ def _finite(x) -> bool:
 # ------------------------------------------------------------------------------ cost–quality
 
 
+def _x_metric(pts) -> str:
+    """The cost–quality plane's x: cost per 1k requests, or, when every point has the same
+    cost (e.g. no prices in the scenario), the first of energy per request, large-model
+    share and p99 latency that varies."""
+    for m in ("cost_per_1k_usd", "energy_per_request_j", "large_share", "latency_p99_s"):
+        v = np.array([p["summary"].get(m, np.nan) for p in pts], dtype=float)
+        v = v[np.isfinite(v)]
+        if len(v) == len(pts) and v.max() - v.min() > 1e-9 * max(1.0, abs(v.max())):
+            return m
+    return "cost_per_1k_usd"
+
+
+X_LABELS = {"cost_per_1k_usd": "cost per 1,000 requests [USD]", "energy_per_request_j": "energy per request [J]",
+            "large_share": "share of requests that called the large model [1]",
+            "latency_p99_s": "p99 end-to-end latency [s]"}
+
+
+def below_random(x, q, mix) -> bool:
+    """True when (x, q) lies below the random-mix line between mix = ((x_s, q_s), (x_l,
+    q_l)) within the line's x range (outside it nothing is said)."""
+    (xs, qs), (xl, ql) = mix
+    lo, hi = min(xs, xl), max(xs, xl)
+    if not (lo <= x <= hi) or hi == lo:
+        return False
+    return q < qs + (ql - qs) * (x - xs) / (xl - xs) - 1e-12
+
+
 def cost_quality(ctx: Context):
     """Cost–quality plane: every run / sweep point at (cost_per_1k_usd [USD], quality_mean
-    [1]), each series' non-decreasing convex hull (RouterBench) and AIQ in the legend, the
-    random-mix line between small_only and large_only when both are given, 95 % intervals
-    over seeds as error bars. Writes cost_quality.{png,pdf,json}."""
+    [1]), each series' non-decreasing convex hull (RouterBench) and AIQ in the legend beside
+    the AIQ of the random mix over the same cost range and their difference, the random-mix
+    line between small_only and large_only when both are given, points below that line
+    ringed in red, 95 % intervals over seeds as error bars. When every point has the same
+    cost, x is the first of energy per request, large share and p99 latency that varies
+    (the figure says so). Writes cost_quality.{png,pdf,json}."""
     pts = [p for p in ctx.points if _finite(p["summary"].get("cost_per_1k_usd"))
            and _finite(p["summary"].get("quality_mean"))]
     if not pts:
         raise Skip("no run or sweep point has cost_per_1k_usd and quality_mean")
+    xm = _x_metric(pts)
+    pts = [p for p in pts if _finite(p["summary"].get(xm))]
     groups: dict[str, list] = {}
     for p in pts:
         groups.setdefault(ctx.group(p), []).append(p)
-    costs = np.array([p["summary"]["cost_per_1k_usd"] for p in pts])
+    costs = np.array([p["summary"][xm] for p in pts])
     c_min, c_max = float(costs.min()), float(costs.max())
     n_labels = sum(1 for p in pts if ctx.label(p))
     fig, ax = plt.subplots(figsize=(8.4, 5.4) if n_labels > 12 else (6.6, 4.4))
-    data = {"c_min": c_min, "c_max": c_max, "groups": {}, "random_mix": None}
-    mix = _random_mix(pts)
+    data = {"x": xm, "c_min": c_min, "c_max": c_max, "groups": {}, "random_mix": None, "below_random": []}
+    mix = _random_mix(pts, xm)
+    rhull = None
     if mix is not None:
         s, l = mix
-        hull = M.nondecreasing_hull([s[0], l[0]], [s[1], l[1]])
-        a = M.aiq(hull, min(s[0], l[0]), max(s[0], l[0]))
+        rhull = M.nondecreasing_hull([s[0], l[0]], [s[1], l[1]])
+        a = M.aiq(rhull, min(s[0], l[0]), max(s[0], l[0]))
         ax.plot([s[0], l[0]], [s[1], l[1]], color="#888888", ls=(0, (4, 3)), lw=1.0, zorder=1,
                 label=f"random mix small_only–large_only (AIQ {a:.3f})")
         data["random_mix"] = {"points": [list(s), list(l)], "aiq": a}
@@ -212,15 +245,21 @@ def cost_quality(ctx: Context):
     handles, names = [], []
     if mix is not None:
         handles, names = ax.get_legend_handles_labels()
+    flagged = []
     for name, gp in groups.items():
         st = ctx.styles(name)
-        c = np.array([p["summary"]["cost_per_1k_usd"] for p in gp])
+        c = np.array([p["summary"][xm] for p in gp])
         q = np.array([p["summary"]["quality_mean"] for p in gp])
         hull = M.nondecreasing_hull(c, q)
         distinct = len(np.unique(c)) > 1
         a = M.aiq(hull, float(c.min()), float(c.max())) if distinct else float("nan")
-        leg = f"{name} (AIQ {a:.3f})" if distinct else name
-        xerr = _err(gp, "cost_per_1k_usd")
+        a_rand = M.aiq(rhull, float(c.min()), float(c.max())) if distinct and rhull is not None else float("nan")
+        base = gp[0]["mechanism"] in ("small_only", "large_only", "random")
+        if distinct and math.isfinite(a_rand) and not base:
+            leg = f"{name} (AIQ {a:.3f}; random {a_rand:.3f}, Δ {a - a_rand:+.3f})"
+        else:
+            leg = f"{name} (AIQ {a:.3f})" if distinct else name
+        xerr = _err(gp, xm)
         yerr = _err(gp, "quality_mean")
         if xerr is not None or yerr is not None:
             ax.errorbar(c, q, xerr=xerr, yerr=yerr, fmt="none", ecolor=st["color"], elinewidth=0.5,
@@ -233,23 +272,41 @@ def cost_quality(ctx: Context):
         handles.append(Line2D([], [], color=st["color"], marker=st["marker"], markersize=5, markeredgecolor=edge,
                               markeredgewidth=0.5, linestyle=st["linestyle"] if distinct else "none", lw=1.2))
         names.append(leg)
+        below = [bool(mix is not None and not base and below_random(ci, qi, mix)) for ci, qi in zip(c, q)]
+        flagged += [(ci, qi) for ci, qi, b in zip(c, q, below) if b]
         data["groups"][name] = {"points": np.column_stack([c, q]).tolist(), "hull": hull.tolist(),
-                                "aiq": a, "cost_range": [float(c.min()), float(c.max())], "style": st}
+                                "aiq": a, "aiq_random": a_rand,
+                                "aiq_minus_random": a - a_rand if math.isfinite(a_rand) else float("nan"),
+                                "below_random": below,
+                                "cost_range": [float(c.min()), float(c.max())], "style": st}
+        data["below_random"] += [f"{name}: {xm}={ci:.6g}, quality={qi:.6g}" for ci, qi, b in zip(c, q, below) if b]
         for p, ci, qi in zip(gp, c, q):
             t = ctx.label(p)
             if t:
                 label_xy.append((ci, qi))
                 label_text.append(t)
-    ax.set_xlabel("cost per 1,000 requests [USD]")
+    if flagged:
+        ax.scatter([x for x, _ in flagged], [y for _, y in flagged], s=110, facecolors="none", edgecolors="#d62728",
+                   linewidths=1.1, zorder=4)
+        handles.append(Line2D([], [], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="#d62728",
+                              linestyle="none"))
+        names.append(f"below the random mix ({len(flagged)} point{'s' if len(flagged) != 1 else ''})")
+    ax.set_xlabel(X_LABELS[xm])
     ax.set_ylabel("mean quality (share of right answers) [1]")
     span = max(c_max - c_min, 1e-9)
     ax.set_xlim(c_min - 0.04 * span, c_max + 0.06 * span)
+    if xm != "cost_per_1k_usd":
+        cost = pts[0]["summary"]["cost_per_1k_usd"]
+        ax.set_title(f"quality against {xm}: every point costs the same ({cost:.4g} USD per 1,000 requests)",
+                     fontsize=8.5)
     style.legend_outside(ax, title="series (line: non-decreasing convex hull)", handles=handles, labels=names)
     if label_text:
         style.place_labels(ax, [x for x, _ in label_xy], [y for _, y in label_xy], label_text)
-    style.note(fig, "AIQ = (1/(c_max − c_min)) ∫ h(c) dc over the series' own cost range [c_min, c_max], h = its "
+    style.note(fig, f"AIQ = (1/(c_max − c_min)) ∫ h(c) dc over the series' own {xm} range [c_min, c_max], h = its "
                     "non-decreasing convex hull (flat after its best point); RouterBench, Hu et al. 2024 (as "
-                    "metrics::aiq in the simulator). Error bars: 95 % interval over seeds.")
+                    "metrics::aiq in the simulator). 'random' = the random mix's AIQ over the same range, Δ = the "
+                    "series' minus random's (negative: worse than mixing the two baselines at random). Red rings: "
+                    "points below the random-mix line. Error bars: 95 % interval over seeds.")
     return ctx.save(fig, "cost_quality", data)
 
 
@@ -262,9 +319,9 @@ def _err(gp, metric):
     return np.array([np.maximum(lo, 0), np.maximum(hi, 0)])
 
 
-def _random_mix(pts):
-    """((cost, quality) of small_only, of large_only) from the points, preferring a pair
-    from the same scenario; None when either is missing."""
+def _random_mix(pts, xm="cost_per_1k_usd"):
+    """((x, quality) of small_only, of large_only) from the points, x the summary metric
+    `xm`, preferring a pair from the same scenario; None when either is missing."""
     by: dict[tuple, dict] = {}
     for p in pts:
         if p["mechanism"] in ("small_only", "large_only"):
@@ -273,8 +330,8 @@ def _random_mix(pts):
     for (scen, mech), p in by.items():
         if mech == "small_only" and (scen, "large_only") in by:
             l = by[(scen, "large_only")]
-            return ((p["summary"]["cost_per_1k_usd"], p["summary"]["quality_mean"]),
-                    (l["summary"]["cost_per_1k_usd"], l["summary"]["quality_mean"]))
+            return ((p["summary"][xm], p["summary"]["quality_mean"]),
+                    (l["summary"][xm], l["summary"]["quality_mean"]))
     return None
 
 
@@ -489,7 +546,7 @@ def cdf_figure(ctx: Context, fld: str, xlabel: str, name: str):
 
 def sweep_figures(ctx: Context):
     """For each sweep file with one or more axes: the chosen metrics (--y, else p99 latency,
-    p50 TTFT, mean quality, cost per 1k) against the swept parameter — x is the numeric
+    p50 TTFT, mean quality, cost per 1k, energy per request) against the swept parameter — x is the numeric
     mechanism axis (else the numeric axis with most values), one line per combination of
     the other axes, 95 % bands over seeds. Writes sweep_<file stem>.{png,pdf,json}."""
     if not ctx.sweeps:
@@ -538,9 +595,10 @@ def _sweep_figure(ctx, sw):
     for k, m in enumerate(metrics):
         ax = axs[k // ncol][k % ncol]
         for j, (key, cs) in enumerate(lines.items()):
-            name = ", ".join(f"{short_key(a)}={v}" for a, v in zip(others, key)) or mech
-            # the series of a mechanism sweep looks as in the other figures (same group name)
-            st = ctx.styles(ctx.group(cs[0]) if xkey in operating_axes(sw["axes"]) else f"{mech}: {name}")
+            name = ", ".join(f"{short_key(a)}={v}" for a, v in zip(others, key)) or cs[0]["mechanism"]
+            # every line of a mechanism looks as that mechanism does in the other figures
+            mech_j = cs[0]["mechanism"]
+            st = ctx.styles(mech_j if name == mech_j else f"{mech_j} ({name})")
             if is_num:
                 xs = np.array([numeric(c["axes"][xkey]) for c in cs])
             else:
@@ -576,7 +634,8 @@ def _sweep_figure(ctx, sw):
         axs[0][ncol - 1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
                                 title=", ".join(short_key(a) for a in others) or None)
     seeds = sw["seeds"]
-    title = f"{sw['attrs'].get('scenario_name', '')}: {mech} sweep over {short_key(xkey)}"
+    mechs = list(dict.fromkeys(c["mechanism"] for c in sw["combos"]))  # every mechanism plotted, not the first
+    title = f"{sw['attrs'].get('scenario_name', '')}: {', '.join(mechs)} over {short_key(xkey)}"
     fig.suptitle(title, fontsize=9)
     style.note(fig, (f"Mean over {seeds} seeds per point; bands: 95 % Student-t interval of the mean (/sweep/aggregate)."
                      if seeds > 1 else "One seed per point: no confidence bands.") + f" Source: {sw['path']}.")

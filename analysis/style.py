@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import textwrap
 import os
 
@@ -50,19 +51,46 @@ def series_style(i: int) -> dict:
             "linestyle": LINESTYLES[i % len(LINESTYLES)]}
 
 
+# The mechanism registry's order (sim/mechanisms/registry.cpp): mechanism i always gets
+# colour i, in every figure of every invocation.
+MECHANISMS = ["small_only", "large_only", "random", "oracle", "cascade", "router", "speculative", "token_routing",
+              "pipeline", "decomposition", "fusion", "distillation", "offline_fallback", "bandit"]
+
+
+def mechanism_of(name: str) -> str | None:
+    """The registry mechanism a series name starts with ("cascade", "scen: cascade
+    (rate_scale=2)", "cascade, router" → the first), or None."""
+    base = name.split(": ", 1)[1] if ": " in name else name
+    head = re.split(r"[ ,(]", base.strip(), maxsplit=1)[0]
+    return head if head in MECHANISMS else None
+
+
 class StyleMap:
-    """Gives every group name a fixed series style, in first-seen order, so the same
-    mechanism looks the same in every figure of one invocation."""
+    """Gives every series name a fixed style. A series of a registry mechanism takes that
+    mechanism's colour (the same in every figure and every run of `collabsim plot`); its
+    variants (other swept settings, scenarios) differ by marker and line style, in
+    first-seen order. Other names take the colours after the mechanisms', first-seen."""
 
     def __init__(self):
         """Starts with no groups."""
-        self._index: dict[str, int] = {}
+        self._style: dict[str, dict] = {}
+        self._variants: dict[str, int] = {}
+        self._others = 0
 
     def __call__(self, name: str) -> dict:
         """Style dict (color, marker, linestyle) of group `name`."""
-        if name not in self._index:
-            self._index[name] = len(self._index)
-        return series_style(self._index[name])
+        if name not in self._style:
+            mech = mechanism_of(name)
+            if mech is not None:
+                k = self._variants.get(mech, 0)
+                self._variants[mech] = k + 1
+                i = MECHANISMS.index(mech)
+                self._style[name] = {"color": COLOURS[i], "marker": MARKERS[(i + k) % len(MARKERS)],
+                                     "linestyle": LINESTYLES[k % len(LINESTYLES)]}
+            else:
+                self._style[name] = series_style(len(MECHANISMS) + self._others)
+                self._others += 1
+        return dict(self._style[name])
 
 
 def log_axis(ax, which: str = "x") -> None:

@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "collabsim_plot.py")
 
 
-def write_run(path, mechanism, quality, cost, n=600, scale=1.0):
+def write_run(path, mechanism, quality, cost, n=600, scale=1.0, energy=0.0):
     """Writes a synthetic run file (n requests, quality share `quality`, cost [USD per 1k]) with the simulator's layout; returns its /summary row."""
     rng = np.random.default_rng(sum(map(ord, mechanism)))
     dt = np.dtype([("request_id", "<u8"), ("query_id", "<i8"), ("arrival_s", "<f8"), ("ttft_s", "<f8"),
@@ -37,6 +37,7 @@ def write_run(path, mechanism, quality, cost, n=600, scale=1.0):
     summ["quality_mean"] = rows["quality"].mean()
     summ["latency_p50_s"] = np.median(rows["latency_s"])
     summ["cost_per_1k_usd"] = cost
+    summ["energy_per_request_j"] = energy
     with h5py.File(path, "w") as f:
         f.attrs["mechanism"] = mechanism
         d = f.create_dataset("requests", data=rows)
@@ -83,7 +84,8 @@ class PlotRunsTest(unittest.TestCase):
             self.assertAlmostEqual(float(r["quality"]), want[r["mechanism"]]["quality_mean"], places=9)
             self.assertAlmostEqual(float(r["usd_per_1k"]), want[r["mechanism"]]["cost_per_1k_usd"], places=9)
             self.assertEqual(int(float(r["n"])), 600)
-        self.assertIn("cascade", res.stdout)
+        self.assertIn("summary.csv: 3 rows", res.stdout)  # the table itself is printed by `collabsim run`, once
+        self.assertNotIn("usd_per_1k", res.stdout)
 
     def test_same_mechanism_twice_is_labelled_by_file(self):
         """Two runs of one mechanism are told apart by file stem."""
@@ -94,6 +96,59 @@ class PlotRunsTest(unittest.TestCase):
         self.assertEqual(res.returncode, 0, res.stderr)
         with open(os.path.join(self.dir, "f", "summary.csv")) as fh:
             self.assertEqual([r["mechanism"] for r in csv.DictReader(fh)], ["run_a", "run_b"])
+
+    def cost_quality_json(self, runs, out="cq"):
+        """Writes the runs [(file stem, mechanism, quality, cost, energy)], draws cost_quality
+        only, returns its .json."""
+        import json
+        files = []
+        for stem, mech, q, c, e in runs:
+            path = os.path.join(self.dir, f"{stem}.h5")
+            write_run(path, mech, q, c, energy=e)
+            files.append(path)
+        res = self.run_script(*files, "-o", os.path.join(self.dir, out), "--only", "cost_quality", "--format", "png")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        with open(os.path.join(self.dir, out, "cost_quality.json")) as fh:
+            return json.load(fh)
+
+    def test_points_below_the_random_mix_are_flagged_and_aiq_is_held_against_random(self):
+        """A router whose points lie under the small_only–large_only line is flagged, and its
+        AIQ is reported beside the random mix's over the same cost range (Δ < 0); the
+        cascade above the line is not flagged (Δ > 0)."""
+        d = self.cost_quality_json([("s", "small_only", 0.40, 0.0, 100), ("l", "large_only", 0.64, 1.2, 700),
+                                    ("r1", "router", 0.42, 0.3, 200), ("r2", "router", 0.45, 0.9, 500),
+                                    ("c1", "cascade", 0.55, 0.3, 250), ("c2", "cascade", 0.62, 0.9, 550)])
+        self.assertEqual(d["x"], "cost_per_1k_usd")
+        g = d["groups"]
+        q = {k: v["points"] for k, v in g.items()}
+        self.assertEqual(g["router"]["below_random"], [True, True], q)
+        self.assertEqual(g["cascade"]["below_random"], [False, False], q)
+        self.assertEqual(len(d["below_random"]), 2)
+        self.assertLess(g["router"]["aiq_minus_random"], 0)
+        self.assertGreater(g["cascade"]["aiq_minus_random"], 0)
+        # the random mix over [0.3, 0.9] is a line: its AIQ is its value at the middle, 0.6
+        (c0, q0), (c1, q1) = d["random_mix"]["points"]
+        self.assertAlmostEqual(g["cascade"]["aiq_random"], q0 + (q1 - q0) * (0.6 - c0) / (c1 - c0), places=9)
+
+    def test_constant_cost_uses_another_x(self):
+        """When every point costs the same, the plane's x is energy per request."""
+        d = self.cost_quality_json([("a", "cascade", 0.5, 1.0, 300), ("b", "router", 0.55, 1.0, 400)], out="cq2")
+        self.assertEqual(d["x"], "energy_per_request_j")
+        self.assertEqual(sorted(x for v in d["groups"].values() for x, _ in v["points"]), [300, 400])
+
+    def test_style_per_mechanism_is_stable_across_figures_and_orders(self):
+        """A mechanism has the same colour whatever came first; its variants differ by marker."""
+        sys.path.insert(0, HERE)
+        import style
+        a, b = style.StyleMap(), style.StyleMap()
+        a("router"), a("cascade (rate_scale=2)")
+        b("cascade"), b("oracle")
+        self.assertEqual(a("cascade (rate_scale=2)")["color"], b("cascade")["color"])
+        self.assertEqual(a("router")["color"], style.COLOURS[style.MECHANISMS.index("router")])
+        self.assertNotEqual(b("cascade")["marker"] + b("cascade")["linestyle"],
+                            b("cascade (rate_scale=4)")["marker"] + b("cascade (rate_scale=4)")["linestyle"])
+        self.assertEqual(b("scen: cascade")["color"], b("cascade")["color"])
+        self.assertNotIn(b("my_policy")["color"], [b(m)["color"] for m in ("cascade", "oracle")])
 
     def test_not_a_result_fails_with_file_name(self):
         """A non-result or missing file exits 2 naming the file."""
