@@ -21,7 +21,7 @@ set(COLLABSIM_SUITES_unit
   GeneratorKeys Generators Golden HardenAzure HardenEngine HardenMooncake HardenParams HardenQuality HardenQuestions
   HardenTime HardenTraces HardenUnits HardenWeights LinUcb MetricCatalog Metrics MooncakeTrace Outage Params
   PrefixCache ProfileCache ProfileTable Registries QualityTable QuantileSketch QuestionCorpus QueueTest QueueingShortRuns ReadLine
-  RequestAttributes Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
+  RequestAttributes ResultsUnit Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
   Tolerances TrustBounds TrustOutputs TrustSweeps Units NoisyOracle PageHinkley)
 set(COLLABSIM_SUITES_simulation
   Agreement Autoscale Batching Disaggregation EndToEnd HardenRegistry HardenScenario HeterogeneousPool Irt
@@ -29,7 +29,7 @@ set(COLLABSIM_SUITES_simulation
   RunInvariants Scenarios SharedEdgeBox Spans Speculative TokenRouter TokenRoutingQuality TrustResume
   EarlyExit OfflineFirst HierarchicalPrompts DriftGuard CompromisedCascade MultiAgent UserBinding)
 set(COLLABSIM_SUITES_cli
-  BadInput Cli CompareCli GeneratorCli HardenCli Run ServiceTime SplitwiseProfile SummaryOnly Sweep TargetShare
+  BadInput Cli CompareCli GeneratorCli HardenCli ResultsCli Run ServiceTime SplitwiseProfile SummaryOnly Sweep TargetShare
   TestSupport TraceExport Trust TrustGates TrustProvenance TrustReader)
 set(COLLABSIM_SUITES_statistical
   ArrivalStatistics QueueingCli QueueingValidation)

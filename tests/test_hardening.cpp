@@ -294,7 +294,7 @@ TEST(HardenScenario, DurationAndRateKeysFromTheIssue) {
   EXPECT_HAS(load_error(h, {"links.cellular.radio_energy_up=\"inf nJ/bit\""}), "key 'links.cellular.radio_energy_up'");
   EXPECT_HAS(load_error(h, {"devices.cloud.replicas=inf"}), "key 'devices.cloud.replicas': expected an integer, got inf");
   const auto set = load_error(h, {"devices.cloud.accelerators=0"});
-  EXPECT_HAS(set, "--set devices.cloud.accelerators=0:1:");
+  EXPECT_HAS(set, "--set devices.cloud.accelerators=0:1:");  // the value node's own position
   EXPECT_HAS(set, "value 0 is out of range: must be in [1, 1024]");
 }
 

@@ -22,7 +22,8 @@ namespace {
 
 struct CheckArgs {
   std::string golden, data_dir;
-  std::vector<std::string> sets, allow_missing;
+  std::vector<std::string> sets, allow_missing, init, metrics;
+  std::string tol = "1%";
   bool update = false;
   int threads = 0;
 };
@@ -59,14 +60,29 @@ CheckTally tally(const GoldenFile& golden, const std::vector<GoldenCaseResult>& 
 }
 
 /// `collabsim check`: runs the golden file's cases, prints the report, updates the file
-/// (--update) and returns the exit status.
+/// (--update) or writes a new one (--init) and returns the exit status.
 int run_check(const CheckArgs& args) {
-  const GoldenFile golden = read_golden(args.golden, !args.update);
+  const bool init = !args.init.empty();
+  std::string init_text;
+  if (init) {
+    if (args.update) throw InputError(SourcePos{}, "--init", "--init writes a new golden file: leave out --update");
+    if (std::filesystem::exists(args.golden))
+      throw InputError(SourcePos{args.golden}, "--init",
+                       "the golden file exists and is left as it was: choose a new name, or re-record its values "
+                       "with --update");
+    std::vector<std::filesystem::path> scenarios(args.init.begin(), args.init.end());
+    init_text = init_golden_text(args.golden, scenarios, args.sets,
+                                 args.metrics.empty() ? default_golden_metrics() : args.metrics, args.tol);
+  } else if (!args.metrics.empty()) {
+    throw InputError(SourcePos{}, "--metrics", "--metrics chooses the metrics of a new golden file: use it with --init");
+  }
+  const GoldenFile golden =
+      init ? parse_golden_text(init_text, args.golden, false) : read_golden(args.golden, !args.update);
   GoldenOptions opt;
   opt.threads =
       args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!args.data_dir.empty()) opt.data_dir = args.data_dir;
-  opt.sets = args.sets;
+  if (!init) opt.sets = args.sets;  // --init records them in every case's `set`
   for (const auto& m : args.allow_missing) {
     if (!find_metric(m))
       throw InputError(SourcePos{}, "--allow-missing", "unknown metric '" + m + "'" + did_you_mean_metric(m));
@@ -95,8 +111,14 @@ int run_check(const CheckArgs& args) {
     std::fflush(stdout);
     for (const auto& e : t.errors) fmt::print(stderr, "error: {}\n", e);
     fmt::print(stderr, "{} case{} failed{}\n", t.failed, t.failed == 1 ? "" : "s",
-               args.update ? ": the golden file is left as it was" : "");
+               args.update ? ": the golden file is left as it was" : init ? ": no golden file written" : "");
     return t.bad_input ? kExitBadInput : 1;
+  }
+  if (init) {
+    write_golden_text(args.golden, updated_golden_text(init_text, golden, results), true);
+    fmt::print("wrote {}: {} case{}, {} values (check it with: collabsim check {})\n", args.golden,
+               golden.cases.size(), golden.cases.size() == 1 ? "" : "s", t.metrics, args.golden);
+    return kExitOk;
   }
   if (args.update) {
     const std::size_t n = update_golden(golden, results);
@@ -129,8 +151,19 @@ Command add_check_command(CLI::App& app) {
   cmd->add_option("--set", args->sets, "override a scenario key in every case, after the case's own `set` (repeatable)");
   cmd->add_option("--allow-missing", args->allow_missing,
                   "accept a NaN value of METRIC (n/a instead of MISSING; repeatable)");
+  cmd->add_option("--init", args->init,
+                  "write a new golden file GOLDEN from these scenarios' current results: one case per scenario "
+                  "(--set goes into each case's `set`); an existing GOLDEN is left as it was")
+      ->expected(1, -1);
+  cmd->add_option("--metrics", args->metrics,
+                  "with --init: the metrics to record (default quality_mean, latency_p99_s, ttft_p50_s, "
+                  "cost_per_1k_usd, energy_per_request_j, large_share)")
+      ->delimiter(',');
+  cmd->add_option("--tol", args->tol,
+                  "with --init: every metric's tolerance, X% (relative) or X (absolute, the metric's unit); default 1%");
   cmd->footer(
-      "\nGolden file:\n"
+      "\nStart one from current results: collabsim check new.toml --init scenarios/a.toml scenarios/b.toml\n"
+      "  [--set workload.limit=2000] [--metrics quality_mean,latency_p99_s] [--tol 1%]\n\nGolden file:\n"
       "  [[case]]\n"
       "  name = \"cascade\"\n"
       "  scenario = \"../../scenarios/edge_cloud_cascade.toml\"   # relative to the golden file\n"

@@ -19,7 +19,7 @@ namespace {
 
 struct RunArgs {
   std::string scenario, output, data_dir;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, unsets;
   bool quiet = false;
   bool no_requests = false;  ///< summary-only: no /requests table
 };
@@ -59,6 +59,9 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--set", args->sets,
                   "override a scenario key: section.key=value, e.g. workload.rate_scale=2 or "
                   "mechanism.cascade.thresholds=0.3 (repeatable)");
+  run->add_option("--unset", args->unsets,
+                  "remove a scenario key or table before the --set overrides apply, e.g. --unset workload.trace "
+                  "for a generated workload (repeatable; a key the scenario lacks is an error)");
   run->add_option("--data-dir", args->data_dir, "folder of the shared data (default $COLLABSIM_DATA or ../shared/data)");
   run->add_flag("-q,--quiet", args->quiet, "print only the summary row");
   run->add_flag("--no-requests", args->no_requests,
@@ -67,6 +70,7 @@ Command add_run_command(CLI::App& app) {
   return {run, [args] {
             LoadOptions opt;
             opt.overrides = args->sets;
+            opt.unsets = args->unsets;
             if (!args->data_dir.empty()) opt.data_dir = args->data_dir;
             if (!args->output.empty()) opt.output = args->output;
             InputCache inputs;

@@ -21,7 +21,7 @@ namespace {
 
 struct SweepArgs {
   std::string scenario, output, data_dir;
-  std::vector<std::string> sets, grid;
+  std::vector<std::string> sets, unsets, grid;
   bool zip = false, keep_requests = false, keep_going = false, restart = false, quiet = false;
   int seeds = 0, threads = 0;
 };
@@ -47,6 +47,8 @@ Command add_sweep_command(CLI::App& app) {
   s->add_option("-j,--threads", a->threads, "worker threads per process (default: cores / MPI ranks on this node)")
       ->check(CLI::Range(1, 4096));
   s->add_option("--set", a->sets, "override a scenario key for every point: section.key=value (repeatable)");
+  s->add_option("--unset", a->unsets,
+                "remove a scenario key or table for every point, before --set and the axes apply (repeatable)");
   s->add_option("--grid", a->grid,
                 "sweep a key: key=v1,v2,... (TOML values or bare words) or key=from:to:step (repeatable; "
                 "replaces a [sweep] axis of the same key)");
@@ -63,6 +65,7 @@ Command add_sweep_command(CLI::App& app) {
             SweepOptions o;
             o.scenario = a->scenario;
             o.load.overrides = a->sets;
+            o.load.unsets = a->unsets;
             if (!a->data_dir.empty()) o.load.data_dir = a->data_dir;
             for (const auto& g : a->grid) o.grid.push_back(parse_grid_argument(g));
             if (a->zip) o.zip = true;
@@ -73,8 +76,7 @@ Command add_sweep_command(CLI::App& app) {
             o.restart = a->restart;
             o.transport = transport.get();
             if (a->output.empty()) {
-              LoadOptions lo = o.load;
-              const Scenario sc = load_scenario(o.scenario, lo);
+              const Scenario sc = load_sweep_base(o);
               // results/<name>[-<mechanism>]-sweep.h5: the mechanism when --set mechanism.name overrides it (W6)
               const std::string stem =
                   sc.run.output.parent_path() == "results" ? sc.run.output.stem().string() : sc.run.name;

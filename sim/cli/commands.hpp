@@ -37,6 +37,7 @@ Command add_train_router_command(CLI::App& app);
 Command add_train_lm_command(CLI::App& app);
 Command add_attack_router_command(CLI::App& app);
 Command add_plot_command(CLI::App& app);
+Command add_table_command(CLI::App& app);
 Command add_trace_export_command(CLI::App& app);
 
 /// The shared-data folder: `option` if given, else $COLLABSIM_DATA, else ../shared/data.

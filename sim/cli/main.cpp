@@ -1,6 +1,6 @@
 /// \file main.cpp
 /// collabsim command line: run, sweep, compare, check, list, inspect, train-router, train-lm,
-/// plot, trace-export.
+/// plot, table, trace-export.
 /// Exit status: 0 success, 1 a regression (compare, check) or an internal error, 2 bad
 /// input (message names file, line and key), including an unknown subcommand or option.
 
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
       cli::add_check_command(app),   cli::add_list_command(app),         cli::add_inspect_command(app),
       cli::add_train_router_command(app), cli::add_train_lm_command(app),
       cli::add_attack_router_command(app),
-      cli::add_plot_command(app),   cli::add_trace_export_command(app),
+      cli::add_plot_command(app),   cli::add_table_command(app),        cli::add_trace_export_command(app),
   };
   try {
     app.parse(argc, argv);

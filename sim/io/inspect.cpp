@@ -81,7 +81,7 @@ void inspect_result(const std::filesystem::path& file, std::ostream& os, bool is
   walk(r, "/", "", 0, listed, os);
   print_inputs(r, os);
   if (r.exists("sweep/aggregate")) {
-    os << "\nsweep (mean over seeds, 95% interval of quality):\n";
+    os << "\nsweep (mean over seeds ± 95% interval):\n";
     print_sweep_table(r, os);
   }
 }
@@ -116,27 +116,61 @@ void print_sweep_table(const H5Reader& r, std::ostream& os) {
       r.fail("sweep/aggregate", "field '" + a + "' (a swept key) is neither a number nor text");
     cols.push_back(std::move(c));
   }
-  auto col = [&](const char* name) { return r.numbers(t, name); };
-  const auto n_seeds = col("n_seeds"), q = col("quality_mean_mean"), qlo = col("quality_mean_ci95_lo"),
-             qhi = col("quality_mean_ci95_hi"), p99 = col("latency_p99_s_mean"), cost = col("cost_per_1k_usd_mean"),
-             energy = col("energy_per_request_j_mean"), large = col("large_share_mean");
+  auto col = [&](const std::string& name) { return r.numbers(t, name); };
+  const auto n_seeds = col("n_seeds");
+  // Every metric shown with the half-width of its 95% Student-t interval over seeds.
+  struct Shown {
+    const char* metric;
+    const char* head;
+    int decimals;
+    std::vector<double> mean, lo, hi;
+  };
+  std::vector<Shown> shown = {{"quality_mean", "quality", 4, {}, {}, {}},
+                              {"latency_p99_s", "p99 [s]", 3, {}, {}, {}},
+                              {"cost_per_1k_usd", "USD/1k req", 4, {}, {}, {}},
+                              {"energy_per_request_j", "J/req", 1, {}, {}, {}},
+                              {"large_share", "large", 3, {}, {}, {}}};
+  for (auto& m : shown) {
+    m.mean = col(std::string(m.metric) + "_mean");
+    m.lo = col(std::string(m.metric) + "_ci95_lo");
+    m.hi = col(std::string(m.metric) + "_ci95_hi");
+  }
+  auto cell = [](const Shown& m, std::size_t i) {
+    const double hw = (m.hi[i] - m.lo[i]) / 2;
+    return std::isnan(hw) ? fmt::format("{:.{}f}", m.mean[i], m.decimals)
+                          : fmt::format("{:.{}f} ± {:.{}f}", m.mean[i], m.decimals, hw, m.decimals);
+  };
   std::vector<std::size_t> w;
   for (std::size_t a = 0; a < axes.size(); ++a) {
     std::size_t m = axes[a].size();
     for (const auto& v : cols[a]) m = std::max(m, v.size());
     w.push_back(m);
   }
+  std::vector<std::size_t> mw;
+  for (const auto& m : shown) {
+    std::size_t width = std::string(m.head).size();
+    for (std::size_t i = 0; i < n_seeds.size(); ++i) width = std::max(width, cell(m, i).size() - 1);  // '±' is 2 bytes
+    mw.push_back(width);
+  }
   std::string head;
   for (std::size_t a = 0; a < axes.size(); ++a) head += fmt::format("{:<{}} ", axes[a], w[a]);
-  os << fmt::format("{}{:>5} {:>8} {:>17} {:>9} {:>11} {:>9} {:>7}\n", head, "seeds", "quality", "95% CI", "p99 [s]",
-                    "USD/1k req", "J/req", "large");
-  for (std::size_t i = 0; i < q.size(); ++i) {
+  head += fmt::format("{:>5}", "seeds");
+  for (std::size_t k = 0; k < shown.size(); ++k) head += fmt::format(" {:>{}}", shown[k].head, mw[k]);
+  os << head << "\n";
+  for (std::size_t i = 0; i < n_seeds.size(); ++i) {
     std::string row;
     for (std::size_t a = 0; a < axes.size(); ++a) row += fmt::format("{:<{}} ", cols[a][i], w[a]);
-    const std::string ci = std::isnan(qlo[i]) ? "-" : fmt::format("[{:.4f}, {:.4f}]", qlo[i], qhi[i]);
-    os << fmt::format("{}{:>5} {:>8.4f} {:>17} {:>9.3f} {:>11.4f} {:>9.1f} {:>7.3f}\n", row, n_seeds[i], q[i], ci,
-                      p99[i], cost[i], energy[i], large[i]);
+    row += fmt::format("{:>5}", n_seeds[i]);
+    for (std::size_t k = 0; k < shown.size(); ++k) {
+      const std::string c = cell(shown[k], i);
+      row += std::string(1 + mw[k] - (c.size() - (c.find("±") != std::string::npos ? 1 : 0)), ' ') + c;
+    }
+    os << row << "\n";
   }
+  const bool any = std::any_of(n_seeds.begin(), n_seeds.end(), [](double n) { return n > 1; });
+  if (any)
+    os << "± half-width of the 95% Student-t interval over a combination's ok seeds, mean ± t(0.975, n−1)·sd/√n "
+          "(every metric's is in /sweep/aggregate as <metric>_ci95_lo/_hi)\n";
 }
 
 void print_inputs(const H5Reader& r, std::ostream& os) {

@@ -26,8 +26,9 @@ void inspect_result(const std::filesystem::path& file, std::ostream& os, bool is
 std::vector<std::string> sweep_axes(const H5Reader& reader);
 
 /// The /sweep/aggregate table of a sweep file: one row per combination with the swept
-/// values, seeds, quality mean and 95% interval, p99 latency (s), cost (USD per 1k
-/// requests), energy (J per request) and large-model share. Throws InputError naming the
+/// values, seeds, and the mean ± the half-width of the 95% Student-t interval over seeds of
+/// quality, p99 latency (s), cost (USD per 1k requests), energy (J per request) and
+/// large-model share (the mean alone for one seed), then a line stating the interval. Throws InputError naming the
 /// file when a field is missing or of another type, or `sweep_axes` names a field that is
 /// not there.
 void print_sweep_table(const H5Reader& reader, std::ostream& os);

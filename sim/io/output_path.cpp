@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -130,10 +131,54 @@ TempSlots& slots() {
   return s;
 }
 
+/// The interrupt note: two fixed texts around a count, readable by the handler without
+/// allocating. `active` is false while the texts are being replaced.
+struct InterruptNote {
+  static constexpr std::size_t kText = 1024;
+  std::atomic<bool> active{false};
+  std::atomic<std::size_t> count{0};
+  std::array<char, kText> prefix{}, suffix{};
+  std::mutex mu;
+};
+
+InterruptNote& note() {
+  static InterruptNote n;
+  return n;
+}
+
+/// write(2) of a NUL-terminated text, async-signal-safe.
+void write_text(const char* text) {
+  std::size_t len = 0;
+  while (text[len]) ++len;
+  while (len > 0) {
+    const ssize_t w = ::write(STDERR_FILENO, text, len);
+    if (w <= 0) return;
+    text += w;
+    len -= static_cast<std::size_t>(w);
+  }
+}
+
+void write_note() {
+  auto& n = note();
+  if (!n.active.load(std::memory_order_acquire)) return;
+  char digits[24];
+  std::size_t v = n.count.load(std::memory_order_relaxed), i = sizeof digits - 1;
+  digits[i] = '\0';
+  do {
+    digits[--i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0 && i > 0);
+  write_text("\n");
+  write_text(n.prefix.data());
+  write_text(digits + i);
+  write_text(n.suffix.data());
+}
+
 void on_signal(int sig) {
   auto& s = slots();
   for (std::size_t i = 0; i < kSlots; ++i)
     if (s.used[i].load(std::memory_order_acquire)) ::unlink(s.path[i].data());
+  write_note();
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
@@ -165,6 +210,26 @@ void register_temp(const fs::path& path) {
       return;
     }
 }
+
+void set_interrupt_note(const std::string& prefix, const std::string& suffix, std::size_t count) {
+  install_handlers();
+  auto& n = note();
+  std::lock_guard lock(n.mu);
+  n.active.store(false, std::memory_order_release);
+  auto copy = [](std::array<char, InterruptNote::kText>& to, const std::string& from) {
+    const std::size_t len = std::min(from.size(), to.size() - 1);
+    std::memcpy(to.data(), from.data(), len);
+    to[len] = '\0';
+  };
+  copy(n.prefix, prefix);
+  copy(n.suffix, suffix);
+  n.count.store(count, std::memory_order_relaxed);
+  n.active.store(true, std::memory_order_release);
+}
+
+void set_interrupt_count(std::size_t count) { note().count.store(count, std::memory_order_relaxed); }
+
+void clear_interrupt_note() { note().active.store(false, std::memory_order_release); }
 
 void unregister_temp(const fs::path& path) {
   auto& s = slots();

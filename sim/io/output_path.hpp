@@ -43,6 +43,17 @@ int remove_stale_temps(const std::filesystem::path& target);
 void register_temp(const std::filesystem::path& path);
 void unregister_temp(const std::filesystem::path& path);
 
+/// A note for the same handler to write on stderr before it re-raises: "\n" + `prefix` +
+/// the count last set by set_interrupt_count + `suffix` (e.g. "interrupted: " 7 " of 33
+/// points are kept in x.h5.parts; ..."), so a stopped sweep says what it kept and how to
+/// resume. Each text is cut to 1,023 bytes. Installs the handlers on first use; part of the
+/// same process-wide registry as register_temp (the handler can reach nothing else).
+void set_interrupt_note(const std::string& prefix, const std::string& suffix, std::size_t count);
+/// The count the note prints (e.g. points whose part files are written).
+void set_interrupt_count(std::size_t count);
+/// No note any more (the work it described finished or failed otherwise).
+void clear_interrupt_note();
+
 }  // namespace collabsim
 
 namespace collabsim {

@@ -343,8 +343,10 @@ ResultSet read_result_set(const std::filesystem::path& file, bool isolate) {
   rs.description = kind;
   for (const auto& [attr, label] : std::vector<std::pair<std::string, std::string>>{
            {"scenario_name", ""}, {"mechanism", "mechanism "}, {"seed", "seed "}, {"git_commit", "commit "}})
-    if (const auto v = f.attr_text(attr); v && !v->empty() && v->find('\n') == std::string::npos)
+    if (const auto v = f.attr_text(attr); v && !v->empty() && v->find('\n') == std::string::npos) {
       rs.description += " · " + label + *v;
+      rs.attributes[attr] = *v;
+    }
   if (kind == "run") {
     rs.kind = ResultKind::run;
     if (!f.exists("summary")) throw InputError(pos, "", "a run file without /summary");

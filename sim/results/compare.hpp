@@ -140,6 +140,8 @@ struct ResultSet {
   /// "run · edge_cloud_cascade · mechanism cascade · seed 2026 · commit abc123" from the
   /// root attributes that are present (for the header of a comparison).
   std::string description;
+  /// The root attributes scenario_name, mechanism, seed, git_commit that are present.
+  std::map<std::string, std::string, std::less<>> attributes;
   std::int64_t schema_version = 0;   ///< root attribute schema_version (0 when absent)
   std::vector<InputRecord> inputs;   ///< /inputs (schema ≥ 5; empty before)
 

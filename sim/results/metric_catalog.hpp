@@ -27,6 +27,11 @@ struct MetricInfo {
   std::string_view unit;         ///< unit of the value, as in the file's `units` attribute
   Better better;                 ///< direction of improvement
   std::string_view description;  ///< one line for --help and docs
+  /// The docs/GLOSSARY.md row that defines it in full: text its first cell contains (a
+  /// unit test holds every term against the file).
+  std::string_view glossary = {};
+  /// Where the definition comes from (paper), or "collabsim" for the simulator's own.
+  std::string_view source = {};
 };
 
 /// All /summary metrics in /summary column order (the same order and units as

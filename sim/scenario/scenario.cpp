@@ -212,7 +212,7 @@ void check_card_name(const std::string& name, const SourcePos& pos, const std::s
 /// when that fails it is taken as a plain string (so --set mechanism.name=cascade works).
 void apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
-  const SourcePos pos{"--set " + assignment, 1, 1};
+  const SourcePos pos{"--set '" + assignment + "'", 0, 0};  // no line/column: they would read as part of the value
   if (eq == std::string::npos || eq == 0)
     throw InputError(pos, assignment, "expected key=value (e.g. mechanism.threshold=0.4)");
   const std::string path = assignment.substr(0, eq);
@@ -255,6 +255,32 @@ void apply_override(toml::table& root, const std::string& assignment) {
     }
     if (!next->is_table())
       throw InputError(pos, path, "'" + part + "' is not a table, cannot set a key inside it");
+    t = next->as_table();
+    start = dot + 1;
+  }
+}
+
+/// Removes one "a.b.c" key (a value or a whole table) from the tree (`--unset`). Throws
+/// InputError naming the key when the scenario does not hold it (a typo must not pass
+/// silently), or when a component on the way is not a table.
+void apply_unset(toml::table& root, const std::string& path) {
+  const SourcePos pos{"--unset '" + path + "'", 0, 0};
+  toml::table* t = &root;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = path.find('.', start);
+    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) throw InputError(pos, path, "empty key component (write --unset section.key)");
+    toml::node* next = t->get(part);
+    if (!next)
+      throw InputError(pos, path,
+                       "the scenario has no '" + path.substr(0, dot == std::string::npos ? path.size() : dot) +
+                           "' to unset");
+    if (dot == std::string::npos) {
+      t->erase(part);
+      return;
+    }
+    if (!next->is_table()) throw InputError(pos, path, "'" + part + "' is not a table, it holds no keys");
     t = next->as_table();
     start = dot + 1;
   }
@@ -413,21 +439,22 @@ std::size_t Scenario::deployment_index(const std::string& name, const SourcePos&
 
 namespace {
 
-/// The scenario file parsed, with `overrides` applied.
-toml::table read_tree(const fs::path& file, const std::vector<std::string>& overrides) {
+/// The scenario file parsed, `options.unsets` removed and `options.overrides` applied.
+toml::table read_tree(const fs::path& file, const LoadOptions& options) {
   if (!input_exists(file)) throw InputError(SourcePos{file, 0, 0}, "", "scenario file does not exist");
   check_input_file(file, SourcePos{}, "", "the scenario");
   if (std::error_code ec; fs::file_size(file, ec) > kMaxTomlBytes)
     throw InputError(SourcePos{file, 0, 0}, "", "the scenario is larger than 16 MiB: not a scenario file");
   toml::table root = parse_toml_file(file, SourcePos{file, 0, 0}, "", "scenario");
-  for (const auto& o : overrides) apply_override(root, o);
+  for (const auto& u : options.unsets) apply_unset(root, u);  // first: --unset k --set k=... replaces k
+  for (const auto& o : options.overrides) apply_override(root, o);
   return root;
 }
 
 /// Parses the scenario file, applies the --set overrides (recorded with the text they
 /// produce) and refuses unknown sections.
 void read_root(const fs::path& file, const LoadOptions& options, Scenario& sc, toml::table& root) {
-  root = read_tree(file, options.overrides);
+  root = read_tree(file, options);
   sc.source_text = read_text(file);
   sc.overrides = options.overrides;
   {
@@ -965,7 +992,7 @@ Scenario load_scenario(const fs::path& file, const LoadOptions& options,
 }
 
 toml::table scenario_tree(const fs::path& file, const LoadOptions& options) {
-  return read_tree(file, options.overrides);
+  return read_tree(file, options);
 }
 
 }  // namespace collabsim

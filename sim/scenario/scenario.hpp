@@ -149,6 +149,9 @@ struct LoadOptions {
   /// Parsed latency profiles shared by the loads of a process (study/InputCache holds one);
   /// null = parse each deployment's profile on its own.
   ProfileCache* profiles = nullptr;
+  /// "dotted.key" to remove from the scenario before the overrides apply (`--unset`): a key
+  /// or a whole table. A key the scenario does not hold is an InputError naming it.
+  std::vector<std::string> unsets;
 };
 
 /// Loads and validates a scenario, the parameters of every [mechanism.<name>] table

@@ -13,7 +13,8 @@
 
 namespace collabsim {
 
-/// Parses `file` (same limits and errors as load_scenario) and applies `options.overrides`.
+/// Parses `file` (same limits and errors as load_scenario), removes `options.unsets` and
+/// applies `options.overrides`.
 /// Throws InputError for a file that cannot be read or parsed and for a bad override.
 toml::table scenario_tree(const std::filesystem::path& file, const LoadOptions& options = {});
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -157,7 +158,7 @@ GoldenFile parse_golden(const toml::table& root, const std::filesystem::path& fi
   return g;
 }
 
-GoldenFile parse_golden_text(const std::string& text, const std::filesystem::path& file, bool require_values) {
+GoldenFile parse_text(const std::string& text, const std::filesystem::path& file, bool require_values) {
   try {
     const toml::table root = toml::parse(text, file.string());
     return parse_golden(root, file, require_values);
@@ -189,7 +190,7 @@ std::size_t byte_offset(const std::string& line, std::size_t column) {
 
 GoldenFile read_golden(const std::filesystem::path& file, bool require_values) {
   if (!input_exists(file)) throw InputError(SourcePos{file}, "", "no such golden file");
-  return parse_golden_text(read_text(file), file, require_values);
+  return parse_text(read_text(file), file, require_values);
 }
 
 std::vector<GoldenCaseResult> run_golden(const GoldenFile& golden, const GoldenOptions& options) {
@@ -335,7 +336,7 @@ std::string updated_golden_text(const std::string& original, const GoldenFile& g
   for (std::size_t i = 0; i < lines.size(); ++i) out += lines[i] + (i + 1 < lines.size() ? "\n" : "");
 
   // Read the edited text back: every value must be the new one.
-  const GoldenFile back = parse_golden_text(out, golden.path, true);
+  const GoldenFile back = parse_text(out, golden.path, true);
   for (std::size_t i = 0; i < golden.cases.size(); ++i)
     for (std::size_t j = 0; j < golden.cases[i].metrics.size(); ++j) {
       const double want = results[i].got[j];
@@ -348,16 +349,80 @@ std::string updated_golden_text(const std::string& original, const GoldenFile& g
   return out;
 }
 
-std::size_t update_golden(const GoldenFile& golden, const std::vector<GoldenCaseResult>& results) {
-  const std::string text = updated_golden_text(read_text(golden.path), golden, results);
-  const std::filesystem::path tmp = golden.path.string() + ".tmp-" + std::to_string(::getpid());
+GoldenFile parse_golden_text(const std::string& text, const std::filesystem::path& file, bool require_values) {
+  return parse_text(text, file, require_values);
+}
+
+std::vector<std::string> default_golden_metrics() {
+  return {"quality_mean", "latency_p99_s", "ttft_p50_s", "cost_per_1k_usd", "energy_per_request_j", "large_share"};
+}
+
+namespace {
+/// `text` as a TOML basic string.
+std::string toml_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\u{:04x}", u);
+    else out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string init_golden_text(const std::filesystem::path& golden, const std::vector<std::filesystem::path>& scenarios,
+                             const std::vector<std::string>& sets, const std::vector<std::string>& metrics,
+                             const std::string& tol) {
+  namespace fs = std::filesystem;
+  for (const auto& m : metrics)
+    if (!find_metric(m)) throw InputError(SourcePos{}, "--metrics", "unknown metric '" + m + "'" + did_you_mean_metric(m));
+  if (metrics.empty()) throw InputError(SourcePos{}, "--metrics", "name at least one metric");
+  const Tolerance t = parse_tolerance(tol, "--tol");
+  // A bare number stays a TOML number (absolute, in the metric's unit); anything else a string.
+  const std::string tol_text = !t.relative && tol.find_first_not_of("0123456789.eE+-") == std::string::npos
+                                   ? golden_value_text(t.value)
+                                   : toml_string(t.relative ? golden_value_text(t.value * 100) + "%" : tol);
+  const fs::path folder = fs::weakly_canonical(fs::absolute(golden)).parent_path();
+  std::string out = fmt::format(
+      "# Written by `collabsim check {} --init`; re-record the values with `collabsim check {} --update`.\n",
+      golden.string(), golden.string());
+  std::map<std::string, int> seen;
+  for (const auto& sc : scenarios) {
+    const std::string stem = sc.stem().string();
+    const int k = ++seen[stem];
+    const std::string name = k == 1 ? stem : fmt::format("{}-{}", stem, k);
+    const fs::path rel = fs::weakly_canonical(fs::absolute(sc)).lexically_relative(folder);
+    out += "\n[[case]]\nname = " + toml_string(name) + "\nscenario = " + toml_string(rel.generic_string()) + "\n";
+    if (!sets.empty()) {
+      out += "set = [";
+      for (std::size_t i = 0; i < sets.size(); ++i) out += (i ? ", " : "") + toml_string(sets[i]);
+      out += "]\n";
+    }
+    out += "[case.metrics]\n";
+    for (const auto& m : metrics) out += m + " = { tol = " + tol_text + " }\n";
+  }
+  return out;
+}
+
+void write_golden_text(const std::filesystem::path& file, const std::string& text, bool must_be_new) {
+  if (must_be_new && std::filesystem::exists(file))
+    throw InputError(SourcePos{file}, "--init",
+                     "the golden file exists and is left as it was: choose a new name, or re-record its values "
+                     "with --update");
+  const std::filesystem::path tmp = file.string() + ".tmp-" + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
     out.close();
     if (!out) throw std::runtime_error("cannot write " + tmp.string());
   }
-  std::filesystem::rename(tmp, golden.path);
+  std::filesystem::rename(tmp, file);
+}
+
+std::size_t update_golden(const GoldenFile& golden, const std::vector<GoldenCaseResult>& results) {
+  const std::string text = updated_golden_text(read_text(golden.path), golden, results);
+  write_golden_text(golden.path, text, false);
   std::size_t n = 0;
   for (const auto& c : golden.cases) n += c.metrics.size();
   return n;

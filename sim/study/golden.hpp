@@ -108,6 +108,28 @@ std::string updated_golden_text(const std::string& original, const GoldenFile& g
 /// std::runtime_error if the file cannot be written.
 std::size_t update_golden(const GoldenFile& golden, const std::vector<GoldenCaseResult>& results);
 
+/// Reads a golden file from `text` as if it were the file `file` (paths in it resolve
+/// against `file`'s folder). Throws as read_golden.
+GoldenFile parse_golden_text(const std::string& text, const std::filesystem::path& file, bool require_values);
+
+/// The metrics `check --init` records by default: quality_mean, latency_p99_s, ttft_p50_s,
+/// cost_per_1k_usd, energy_per_request_j, large_share.
+std::vector<std::string> default_golden_metrics();
+
+/// The text of a new golden file at `golden` without values (`check --init`): one [[case]]
+/// per scenario, named by the scenario's file stem ("-2", "-3" for repeats), its path
+/// relative to the golden file's folder, `sets` as every case's `set`, and each of
+/// `metrics` with tolerance `tol` (as --tol: "0.5%" relative or "0.002" absolute). Throws
+/// InputError (key --metrics / --tol) for an unknown metric or a malformed tolerance.
+std::string init_golden_text(const std::filesystem::path& golden, const std::vector<std::filesystem::path>& scenarios,
+                             const std::vector<std::string>& sets, const std::vector<std::string>& metrics,
+                             const std::string& tol);
+
+/// Writes `text` to `file` through a temporary file and a rename; when `must_be_new`, an
+/// existing `file` is an InputError (nothing is overwritten). Throws std::runtime_error
+/// when the file cannot be written.
+void write_golden_text(const std::filesystem::path& file, const std::string& text, bool must_be_new);
+
 /// A value as golden-file TOML: shortest text that reads back to the same double
 /// ("0.5797", "19366", "nan", "inf").
 std::string golden_value_text(double v);

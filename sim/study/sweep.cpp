@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <ctime>
 #include <deque>
+#include <exception>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -73,6 +74,7 @@ std::string manifest_text(const SweepOptions& o, const Scenario& base, const Swe
   std::string m = "collabsim sweep manifest 1\n";
   m += "scenario = " + fs::absolute(o.scenario).lexically_normal().string() + "\n";
   m += "scenario_fnv1a = " + fnv1a_hex(base.source_text) + "\n";
+  for (const auto& u : o.load.unsets) m += "unset = " + u + "\n";
   for (const auto& s : o.load.overrides) m += "set = " + s + "\n";
   m += std::string("mode = ") + (spec.zip ? "zip" : "grid") + "\n";
   m += fmt::format("seeds = {}\n", spec.seeds);
@@ -565,6 +567,7 @@ void receive_point(const SweepOptions& o, const std::vector<Planned>& plan, cons
   if (m.ok) {
     write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);
     ++rep.ran;
+    set_interrupt_count(reused + rep.ran);  // what Ctrl-C now would leave behind
   } else {
     ++rep.failed;
     tally.runtime_errors[m.index] = m.error.empty() ? "failed" : m.error;
@@ -669,6 +672,33 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
 
 }  // namespace
 
+Scenario load_sweep_base(const SweepOptions& o, LoadOptions* used) {
+  LoadOptions lo = o.load;
+  lo.output.reset();
+  if (used) *used = lo;
+  try {
+    return load_scenario(o.scenario, lo);
+  } catch (const InputError&) {
+    const std::exception_ptr first = std::current_exception();
+    std::vector<Axis> axes = o.grid;  // the command line's axes win over [sweep]'s of the same key
+    try {
+      const toml::table raw = scenario_tree(o.scenario, lo);
+      const toml::node* sweep = raw.get("sweep");
+      if (sweep && sweep->is_table())
+        for (auto& a : sweep_from_table(sweep->as_table()).axes)
+          if (std::none_of(axes.begin(), axes.end(), [&](const Axis& g) { return g.key == a.key; }))
+            axes.push_back(std::move(a));
+    } catch (const std::exception&) {
+      std::rethrow_exception(first);  // not readable as TOML, or a malformed [sweep]: the first error stands
+    }
+    if (axes.empty()) std::rethrow_exception(first);
+    for (const auto& a : axes)
+      if (!a.values.empty()) lo.overrides.push_back(a.key + "=" + a.values.front().toml);
+    if (used) *used = lo;
+    return load_scenario(o.scenario, lo);
+  }
+}
+
 SweepReport run_sweep(const SweepOptions& o) {
   std::unique_ptr<SweepTransport> own;
   SweepTransport* tr = o.transport;
@@ -681,9 +711,8 @@ SweepReport run_sweep(const SweepOptions& o) {
   rep.output = o.output;
 
   // The base scenario (validated with the --set overrides) and its [sweep] table.
-  LoadOptions base_load = o.load;
-  base_load.output.reset();
-  const Scenario base = load_scenario(o.scenario, base_load);
+  LoadOptions base_load;
+  const Scenario base = load_sweep_base(o, &base_load);
   const toml::table base_tree = scenario_tree(o.scenario, base_load);
   const SweepSpec spec = sweep_spec_of(o, base_tree);
   const std::vector<Combo> combos = expand_combos(spec);
@@ -712,6 +741,16 @@ SweepReport run_sweep(const SweepOptions& o) {
   rep.reused = root_rank ? resume.done.size() : 0;
   rep.resume_notes = std::move(resume.notes);
 
+  // Ctrl-C (or SIGTERM/SIGHUP) from here on says how many points are kept and how to resume.
+  struct NoteGuard {
+    ~NoteGuard() { clear_interrupt_note(); }
+  } note_guard;
+  if (root_rank)
+    set_interrupt_note("interrupted: ",
+                       fmt::format(" of {} points are kept in {}; run the same command again to resume (kept points "
+                                   "are not run again)\n",
+                                   plan.size(), parts.string()),
+                       resume.done.size());
   const RunTally tally = run_points(o, *tr, plan, resume.pending, parts, resume.done.size(), hashes, rep);
   if (root_rank && tally.fatal.empty()) {
     for (const auto& p : plan)
@@ -720,6 +759,7 @@ SweepReport run_sweep(const SweepOptions& o) {
         rep.failures.push_back(fmt::format("point {} ({}): {}", p.point.index, p.label, p.error));
       }
     write_sweep_file(o, base, spec, combos, plan, tally.runtime_errors, parts, manifest);
+    clear_interrupt_note();  // the sweep file is whole: nothing left to resume
     std::error_code ec;
     fs::remove_all(parts, ec);
   }

@@ -70,6 +70,14 @@ struct SweepReport {
 /// writes files; every rank returns the same report.
 SweepReport run_sweep(const SweepOptions& options);
 
+/// The sweep's base scenario: the scenario with `options.load` (its `output` ignored). When
+/// that does not load (e.g. the scenario lacks a required key such as `workload.trace`) and
+/// the sweep has axes (--grid or [sweep]), it is loaded again with every axis at its first
+/// value, so an axis may supply a key the scenario requires. Throws InputError: the first
+/// error when there are no axes or the [sweep] table is malformed, else the error of the
+/// second load. `used` (if given) receives the load options of the load that succeeded.
+Scenario load_sweep_base(const SweepOptions& options, LoadOptions* used = nullptr);
+
 /// FNV-1a 64-bit hash of `text` as 16 hex digits (manifest fingerprints).
 std::string fnv1a_hex(const std::string& text);
 

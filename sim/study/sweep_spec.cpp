@@ -210,7 +210,8 @@ AxisValue parse_axis_value(const std::string& text) {
 }
 
 Axis parse_grid_argument(const std::string& arg) {
-  const SourcePos pos{"--grid " + arg, 1, 1};
+  // No line or column: they would read as part of the argument ("k=0:1:0:1:1:").
+  const SourcePos pos{"--grid '" + arg + "'", 0, 0};
   const auto eq = arg.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
     throw InputError(pos, arg, "expected key=v1,v2,... or key=from:to:step");

@@ -1,0 +1,390 @@
+// Issue 27, item 7: --unset, grid axes that supply required keys, the --grid error text,
+// check --init, inspect --explain, the interrupted-sweep note.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "sim/core/error.hpp"
+#include "sim/results/metric_catalog.hpp"
+#include "sim/results/paired.hpp"
+#include "sim/results/stats.hpp"
+#include "sim/results/table.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/study/sweep_spec.hpp"
+#include "test_support.hpp"
+
+namespace collabsim {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_cli;
+using testing::TempDir;
+
+fs::path default_scenario() { return testing::source_dir() / "scenarios" / "edge_cloud_cascade.toml"; }
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+std::string input_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
+}
+
+// ---------------------------------------------------------------------------------------
+// Unit: the --grid message, the catalogue's definitions
+
+TEST(ResultsUnit, GridRangeErrorQuotesTheArgumentWithoutLineAndColumn) {
+  const std::string e = input_error([] { parse_grid_argument("k=0:1:0"); });
+  EXPECT_NE(e.find("--grid 'k=0:1:0': key 'k'"), std::string::npos) << e;
+  EXPECT_EQ(e.find("0:1:0:1"), std::string::npos) << e;  // the old suffix read as more of the range
+}
+
+TEST(ResultsUnit, EveryCatalogMetricHasADefinitionSourceAndGlossaryRow) {
+  std::ifstream in(testing::source_dir() / "docs" / "GLOSSARY.md");
+  std::vector<std::string> first_cells;
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("| ", 0) == 0) first_cells.push_back(line.substr(2, line.find(" | ") - 2));
+  ASSERT_GT(first_cells.size(), 20u);
+  for (const auto& m : metric_catalog()) {
+    EXPECT_FALSE(m.description.empty()) << m.name;
+    EXPECT_FALSE(m.source.empty()) << m.name;
+    ASSERT_FALSE(m.glossary.empty()) << m.name;
+    const bool found = std::any_of(first_cells.begin(), first_cells.end(), [&](const std::string& c) {
+      return c.find(m.glossary) != std::string::npos;
+    });
+    EXPECT_TRUE(found) << m.name << ": no docs/GLOSSARY.md row names \"" << m.glossary << "\"";
+  }
+}
+
+
+// ---------------------------------------------------------------------------------------
+// Intervals: coverage on a synthetic case with a known mean; the paired difference
+
+// 4,000 samples of n = 5 normal values (mean 3, sd 2): the Student-t interval covers the
+// true mean in 95% of them (binomial sd 0.34 points); a z interval (1.96) would cover ~88%.
+TEST(ResultsUnit, StudentIntervalCoversAKnownMeanNinetyFivePercent) {
+  std::mt19937_64 rng(27);
+  std::normal_distribution<double> draw(3.0, 2.0);
+  int covered = 0;
+  const int reps = 4000;
+  for (int r = 0; r < reps; ++r) {
+    std::vector<double> x(5);
+    for (auto& v : x) v = draw(rng);
+    const MeanCi ci = mean_ci95(x);
+    covered += ci.lo <= 3.0 && 3.0 <= ci.hi;
+  }
+  const double share = static_cast<double>(covered) / reps;
+  EXPECT_GT(share, 0.935);
+  EXPECT_LT(share, 0.965);
+}
+
+// The paired interval also covers a known mean difference 95% of the time, and with a
+// shared per-seed effect (common random numbers) it is narrower than Welch's.
+TEST(ResultsUnit, PairedIntervalCoversTheTrueDifferenceAndIsNarrowerUnderCommonNoise) {
+  std::mt19937_64 rng(2027);
+  std::normal_distribution<double> seed_effect(0.0, 1.0), own(0.0, 0.1);
+  int covered = 0, narrower = 0;
+  const int reps = 4000;
+  for (int r = 0; r < reps; ++r) {
+    std::vector<double> a(5), b(5);
+    for (int s = 0; s < 5; ++s) {
+      const double common = seed_effect(rng);  // the seed's arrivals and questions, shared
+      a[s] = 10 + common + own(rng);
+      b[s] = 10.5 + common + own(rng);
+    }
+    const DiffInterval p = paired_interval(a, b), w = welch_interval(a, b);
+    covered += p.lo <= 0.5 && 0.5 <= p.hi;
+    narrower += p.halfwidth() < w.halfwidth();
+  }
+  EXPECT_GT(covered, 0.935 * reps);
+  EXPECT_LT(covered, 0.965 * reps);
+  EXPECT_GT(narrower, 0.99 * reps);
+}
+
+TEST(ResultsUnit, PairedDifferenceOnAConstructedPair) {
+  const std::vector<double> a = {1, 2, 3, 4, 5}, b = {1.5, 2.4, 3.6, 4.5, 5.5};
+  const DiffInterval p = paired_interval(a, b);
+  EXPECT_EQ(p.n, 5);
+  EXPECT_NEAR(p.mean, 0.5, 1e-12);
+  // d = .5 .4 .6 .5 .5: sd = sqrt(0.02/4) = 0.070711, t(0.975, 4) = 2.776445
+  EXPECT_NEAR(p.halfwidth(), 2.776445105 * 0.0707106781 / std::sqrt(5.0), 1e-8);
+  const DiffInterval w = welch_interval(a, b);
+  EXPECT_NEAR(w.mean, 0.5, 1e-12);
+  EXPECT_LT(w.lo, 0);  // apart, the two samples overlap: no difference visible
+  EXPECT_GT(p.lo, 0);  // paired, the gain is clear
+  EXPECT_EQ(paired_verdict(p, Better::higher), Verdict::better);
+  EXPECT_EQ(paired_verdict(p, Better::lower), Verdict::worse);
+  EXPECT_EQ(paired_verdict(p, Better::none), Verdict::changed);
+  EXPECT_EQ(paired_verdict(w, Better::higher), Verdict::ok);
+  EXPECT_EQ(paired_verdict(paired_interval({1}, {2}), Better::higher), Verdict::missing);
+  // NaN pairs are left out, not counted as 0
+  EXPECT_EQ(paired_interval({1, 2, NAN}, {2, 3, 4}).n, 2);
+}
+
+/// A sweep result set made by hand: axes mechanism.name × workload.rate_scale, 3 seeds.
+ResultSet constructed_sweep() {
+  ResultSet rs;
+  rs.file = "constructed.h5";
+  rs.kind = ResultKind::sweep;
+  rs.axes = {"mechanism.name", "workload.rate_scale"};
+  rs.metrics = {"quality_mean", "latency_p99_s"};
+  rs.units = {"1", "s"};
+  const double q[2][3] = {{0.50, 0.60, 0.55}, {0.52, 0.621, 0.569}};  // router = cascade + (.02, .021, .019)
+  for (int m = 0; m < 2; ++m)
+    for (int rate = 1; rate <= 2; ++rate)
+      for (int s = 0; s < 3; ++s) {
+        ResultRow r;
+        r.params = {m == 0 ? "cascade" : "router", std::to_string(rate)};
+        r.keys = r.params;
+        r.seed_index = s;
+        r.values = {q[m][s] - 0.1 * (rate - 1), 1.0 * rate + s};
+        rs.points.push_back(r);
+      }
+  for (int m = 0; m < 2; ++m)
+    for (int rate = 1; rate <= 2; ++rate) {
+      ResultRow r;
+      r.params = {m == 0 ? "cascade" : "router", std::to_string(rate)};
+      r.keys = r.params;
+      r.n_seeds = 3;
+      r.values = {0.5 + 0.01 * m - 0.1 * (rate - 1), 2.0 * rate};
+      r.halfwidth = {0.0123, 0.45};
+      rs.aggregate.push_back(r);
+    }
+  return rs;
+}
+
+TEST(ResultsUnit, PairedComparisonMatchesPointsBySeedWithinGroups) {
+  const ResultSet rs = constructed_sweep();
+  const auto rows = paired_comparison(rs, "mechanism.name", "cascade", "router", {"quality_mean"});
+  ASSERT_EQ(rows.size(), 2u);  // one per rate
+  EXPECT_EQ(rows[0].group, "workload.rate_scale=1");
+  EXPECT_NEAR(rows[0].paired.mean, 0.02, 1e-12);
+  EXPECT_EQ(rows[0].paired.n, 3);
+  EXPECT_EQ(rows[0].verdict, Verdict::better);
+  EXPECT_LT(rows[0].paired.halfwidth(), rows[0].welch.halfwidth());
+  EXPECT_NEAR(rows[1].mean_a, 0.45, 1e-12);
+  EXPECT_NE(input_error([&] { paired_comparison(rs, "mechanism.name", "cascade", "oracle", {}); }).find("oracle"),
+            std::string::npos);
+  EXPECT_NE(input_error([&] { paired_comparison(rs, "workload.limit", "1", "2", {}); }).find("not a swept key"),
+            std::string::npos);
+  EXPECT_NE(input_error([&] { paired_comparison(rs, "mechanism.name", "cascade", "router", {"qualty_mean"}); })
+                .find("did you mean 'quality_mean'"),
+            std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------
+// collabsim table: each format parsed back
+
+std::vector<std::vector<std::string>> split_rows(const std::string& text, char sep) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::string cell;
+    for (char c : line)
+      if (c == sep) cells.push_back(cell), cell.clear();
+      else cell += c;
+    cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::string trimmed(const std::string& s) {
+  const auto b = s.find_first_not_of(' '), e = s.find_last_not_of(' ');
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+TEST(ResultsUnit, TableCsvMarkdownLatexParseBack) {
+  const ResultTable t = build_table({constructed_sweep()}, {"quality_mean", "latency_p99_s"}, "workload.rate_scale");
+  ASSERT_EQ(t.keys, (std::vector<std::string>{"workload.rate_scale", "mechanism.name"}));
+  ASSERT_EQ(t.rows.size(), 4u);
+  EXPECT_EQ(t.rows[0].keys[0], "1");  // sorted by --by, ties in file order
+  EXPECT_EQ(t.rows[1].keys[1], "router");
+  EXPECT_EQ(t.rows[2].keys[0], "2");
+
+  const auto csv = split_rows(render_table(t, TableFormat::csv), ',');
+  ASSERT_EQ(csv.size(), 5u);
+  EXPECT_EQ(csv[0], (std::vector<std::string>{"workload.rate_scale", "mechanism.name", "n_seeds", "quality_mean_mean",
+                                               "quality_mean_ci95_hw", "latency_p99_s_mean", "latency_p99_s_ci95_hw"}));
+  EXPECT_EQ(csv[2][1], "router");
+  EXPECT_DOUBLE_EQ(std::stod(csv[2][3]), 0.51);
+  EXPECT_DOUBLE_EQ(std::stod(csv[2][4]), 0.0123);
+  EXPECT_DOUBLE_EQ(std::stod(csv[3][5]), 4.0);
+  EXPECT_EQ(csv[3][2], "3");
+
+  const std::string md = render_table(t, TableFormat::markdown);
+  const auto mdr = split_rows(md, '|');
+  EXPECT_EQ(trimmed(mdr[0][4]), "quality_mean");
+  EXPECT_EQ(trimmed(mdr[0][5]), "latency_p99_s [s]");
+  EXPECT_EQ(trimmed(mdr[1][4]), "---:");
+  EXPECT_EQ(trimmed(mdr[3][4]), "0.510 ± 0.012");  // hw to 2 significant digits, the mean to match
+  EXPECT_EQ(trimmed(mdr[3][5]), "2.00 ± 0.45");
+  EXPECT_NE(md.find("95% Student-t interval over seeds"), std::string::npos);
+
+  const std::string tex = render_table(t, TableFormat::latex);
+  EXPECT_NE(tex.find("\\begin{tabular}{llrrr}\n\\toprule\n"), std::string::npos) << tex;
+  EXPECT_NE(tex.find("\\midrule"), std::string::npos);
+  EXPECT_NE(tex.find("\\bottomrule\n\\end{tabular}"), std::string::npos);
+  EXPECT_NE(tex.find("workload.rate\\_scale & mechanism.name & seeds & quality\\_mean & latency\\_p99\\_s [s] \\\\"),
+            std::string::npos)
+      << tex;
+  std::smatch m;
+  const std::string body = tex.substr(tex.find("\\midrule"));
+  ASSERT_TRUE(std::regex_search(body, m, std::regex("1 & router & 3 & \\$([0-9.]+) \\\\pm ([0-9.]+)\\$")));
+  EXPECT_DOUBLE_EQ(std::stod(m[1].str()), 0.510);
+  EXPECT_DOUBLE_EQ(std::stod(m[2].str()), 0.012);
+
+  EXPECT_NE(input_error([] { build_table({constructed_sweep()}, {"quality_mean"}, "workload.limit"); }).find("--by"),
+            std::string::npos);
+  EXPECT_EQ(mean_pm(12.345, 1.234), "12.3 ± 1.2");
+  EXPECT_EQ(mean_pm(937.4, 41.0), "937 ± 41");
+  EXPECT_EQ(mean_pm(0.5, NAN), "0.5");
+}
+
+// ---------------------------------------------------------------------------------------
+// --unset
+
+TEST(ResultsUnit, UnsetRemovesAKeySoAGeneratedWorkloadLoadsFromTheTraceScenario) {
+  COLLABSIM_NEED_DATA(testing::data_dir() / "traces");
+  LoadOptions opt;
+  opt.data_dir = testing::data_dir();
+  opt.overrides = {"workload.format=generated", "workload.limit=50", "workload.arrivals.process=poisson",
+                   "workload.arrivals.rate=1.0"};
+  // With the trace still set, a generated workload is refused ...
+  EXPECT_NE(input_error([&] { load_scenario(default_scenario(), opt); }).find("reads no trace"), std::string::npos);
+  // ... and --unset workload.trace makes the same overrides load.
+  opt.unsets = {"workload.trace"};
+  const Scenario sc = load_scenario(default_scenario(), opt);
+  EXPECT_TRUE(sc.workload.generated());
+  EXPECT_EQ(sc.effective_toml.find("AzureLLMInferenceTrace_conv.csv\"\norigin"), std::string::npos);
+  // A key the scenario does not hold is named, not ignored.
+  opt.unsets = {"workload.tarce"};
+  const std::string e = input_error([&] { load_scenario(default_scenario(), opt); });
+  EXPECT_NE(e.find("--unset 'workload.tarce'"), std::string::npos) << e;
+  EXPECT_NE(e.find("no 'workload.tarce' to unset"), std::string::npos) << e;
+}
+
+TEST(ResultsCli, RunUnsetAndSweepAxisSupplyingARequiredKey) {
+  COLLABSIM_NEED_DATA(testing::data_dir() / "traces");
+  TempDir d;
+  std::string out;
+  // run --unset: the generated workload of 40 requests runs from the trace scenario.
+  const std::string gen =
+      " --set workload.format=generated --set workload.limit=40 --set workload.arrivals.process=poisson"
+      " --set workload.arrivals.rate=1.0 --data-dir " + q(testing::data_dir());
+  EXPECT_EQ(run_cli("run " + q(default_scenario()) + " --unset workload.trace" + gen + " -o " + q(d.path / "g.h5"), out),
+            0)
+      << out;
+  EXPECT_NE(out.find(" 40 "), std::string::npos) << out;
+  EXPECT_NE(run_cli("run " + q(default_scenario()) + gen + " -o " + q(d.path / "g2.h5"), out), 0) << out;
+
+  // A scenario without workload.trace: the sweep's axis supplies it.
+  std::string text = testing::read_file(default_scenario());
+  const std::regex trace_line("\ntrace = \"traces/azure_llm_2023/AzureLLMInferenceTrace_conv.csv\"");
+  ASSERT_TRUE(std::regex_search(text, trace_line));
+  text = std::regex_replace(text, trace_line, "");
+  // keep the scenario's relative card and data paths working: write it beside the original
+  const fs::path sc = default_scenario().parent_path() / (".no_trace_" + std::to_string(::getpid()) + ".toml");
+  testing::write_file(sc, text);
+  const std::string sweep = "sweep " + q(sc) + " --set workload.limit=60 --grid " +
+                            "workload.trace=traces/azure_llm_2023/AzureLLMInferenceTrace_conv.csv -q -j 1 --data-dir " +
+                            q(testing::data_dir()) + " -o " + q(d.path / "s.h5");
+  const int rc = run_cli(sweep, out);
+  std::string run_out;
+  const int run_rc = run_cli("run " + q(sc) + " --set workload.limit=60 -q -o " + q(d.path / "r.h5"), run_out);
+  fs::remove(sc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_TRUE(fs::exists(d.path / "s.h5"));
+  EXPECT_EQ(run_rc, 2) << run_out;  // the run itself still needs the key
+  EXPECT_NE(run_out.find("workload.trace"), std::string::npos) << run_out;
+}
+
+// ---------------------------------------------------------------------------------------
+// check --init
+
+TEST(ResultsCli, CheckInitWritesAGoldenThatHoldsAndNeverOverwrites) {
+  COLLABSIM_NEED_DATA(testing::data_dir() / "traces");
+  TempDir d;
+  const fs::path g = d.path / "new.toml";
+  std::string out;
+  const std::string init = "check " + q(g) + " --init " + q(default_scenario()) + " " + q(default_scenario()) +
+                           " --set workload.limit=300 --metrics quality_mean,latency_p99_s,cost_per_1k_usd -j 1"
+                           " --data-dir " + q(testing::data_dir());
+  ASSERT_EQ(run_cli(init, out), 0) << out;
+  const std::string text = testing::read_file(g);
+  EXPECT_NE(text.find("name = \"edge_cloud_cascade\""), std::string::npos) << text;
+  EXPECT_NE(text.find("name = \"edge_cloud_cascade-2\""), std::string::npos) << text;
+  EXPECT_NE(text.find("set = [\"workload.limit=300\"]"), std::string::npos) << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex("quality_mean = \\{ value = 0\\.[0-9]+, tol = \"1%\" \\}"))) << text;
+  EXPECT_EQ(text.find("energy_per_request_j"), std::string::npos) << text;  // only the metrics asked for
+  // The round trip: the new golden holds against a fresh run.
+  EXPECT_EQ(run_cli("check " + q(g) + " -j 1 --data-dir " + q(testing::data_dir()), out), 0) << out;
+  EXPECT_NE(out.find("all cases hold"), std::string::npos) << out;
+  EXPECT_NE(out.find("6 metrics in 2 cases"), std::string::npos) << out;
+  // An existing file is left as it was (exit 2), and a bad metric is named.
+  EXPECT_EQ(run_cli(init, out), 2) << out;
+  EXPECT_NE(out.find("exists and is left as it was"), std::string::npos) << out;
+  EXPECT_EQ(testing::read_file(g), text);
+  EXPECT_EQ(run_cli("check " + q(d.path / "x.toml") + " --init " + q(default_scenario()) + " --metrics qualty_mean", out),
+            2);
+  EXPECT_NE(out.find("did you mean 'quality_mean'"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(d.path / "x.toml"));
+}
+
+// ---------------------------------------------------------------------------------------
+// inspect --explain
+
+TEST(ResultsCli, InspectExplainPrintsDefinitionsAndSources) {
+  COLLABSIM_NEED_DATA(testing::data_dir() / "traces");
+  TempDir d;
+  const auto r = testing::run_scenario_file(d, default_scenario(), "run", {"workload.limit=100"});
+  std::string out;
+  ASSERT_EQ(run_cli("inspect " + q(r.file) + " --explain", out), 0) << out;
+  EXPECT_NE(out.find("latency_p99_s  [s, lower is better]: end-to-end latency, 99th percentile."), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("source: Hyndman & Fan"), std::string::npos) << out;
+  EXPECT_NE(out.find("large_share  [1, no better direction]"), std::string::npos) << out;
+  ASSERT_EQ(run_cli("inspect " + q(r.file), out), 0);
+  EXPECT_EQ(out.find("definitions"), std::string::npos);  // only when asked
+}
+
+// ---------------------------------------------------------------------------------------
+// Ctrl-C on a sweep
+
+TEST(ResultsCli, InterruptedSweepSaysHowManyPointsItKeptAndHowToResume) {
+  COLLABSIM_NEED_DATA(testing::data_dir() / "traces");
+  TempDir d;
+  const fs::path out_file = d.path / "s.h5", parts = d.path / "s.h5.parts", log = d.path / "log.txt";
+  const std::string cmd = std::string(testing::collabsim_binary_path()) + " sweep " + q(default_scenario()) +
+                          " --set workload.limit=400 --grid workload.rate_scale=1:40:1 -q -j 1 --data-dir " +
+                          q(testing::data_dir()) + " -o " + q(out_file);
+  // Start it, wait for the first finished point's part file, then SIGINT it.
+  const std::string script = cmd + " > " + q(log) + " 2>&1 & pid=$!; i=0; "
+                             "while [ \"$(ls " + q(parts) + "/p*.h5 2>/dev/null | wc -l)\" -lt 1 ] && [ $i -lt 3000 ]; "
+                             "do sleep 0.1; i=$((i+1)); done; kill -INT $pid; wait $pid; echo rc=$? >> " + q(log);
+  ASSERT_EQ(std::system(("bash -c " + q(script)).c_str()), 0);
+  const std::string text = testing::read_file(log);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(text, m, std::regex("interrupted: ([0-9]+) of 40 points are kept in (.*); run the "
+                                                    "same command again to resume")))
+      << text;
+  EXPECT_NE(text.find("rc=130"), std::string::npos) << text;  // killed by SIGINT, as the shell reports it
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(parts)) files += e.path().extension() == ".h5";
+  EXPECT_EQ(std::stoul(m[1].str()), files) << text;
+  EXPECT_GE(files, 1u);
+  EXPECT_LT(files, 40u);
+  EXPECT_NE(m[2].str().find("s.h5.parts"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace collabsim
