@@ -30,7 +30,21 @@ sweeps=(results/edge_cloud_cascade-cascade-thresholds.h5 results/edge_cloud_casc
 ./build/collabsim sweep "$scenario" -o "${sweeps[0]}" --grid mechanism.cascade.thresholds=0:1:0.1 --seeds 3 --quiet "$@"
 ./build/collabsim sweep "$scenario" -o "${sweeps[1]}" --set mechanism.name=router \
   --grid mechanism.router.threshold=0:1:0.1 --seeds 3 --quiet "$@"
+# The worked example of docs/RESULTS.md: cascade vs router at equal LLM share (each point
+# calibrated to large_share 0.5), 3 loads × 5 seeds; a table with 95% intervals and the
+# paired-by-seed differences (compare exits 1 when the router is worse somewhere: a finding
+# written to the file, not a failure of this script).
+cvr=results/cascade-vs-router.h5
+./build/collabsim sweep "$scenario" -o "$cvr" --set mechanism.cascade.target_large_share=0.5 \
+  --set mechanism.router.target_large_share=0.5 --grid mechanism.name=cascade,router \
+  --grid workload.rate_scale=1,2,4 --seeds 5 --quiet "$@"
+./build/collabsim table "$cvr" --by workload.rate_scale \
+  --metrics quality_mean,latency_p99_s,cost_per_1k_usd,energy_per_request_j,large_share -o results/cascade-vs-router.md
+./build/collabsim compare "$cvr" --pair mechanism.name=cascade,router \
+  --metrics quality_mean,latency_p99_s,cost_per_1k_usd,energy_per_request_j > results/cascade-vs-router-paired.txt ||
+  [ $? -eq 1 ]
 # Figures of the five runs and both sweeps (cost–quality with hulls and AIQ, PGR with APGR
 # and CPT, CDFs, sweep metrics, energy and cost, device timelines): see analysis/collabsim_plot.py.
 ./build/collabsim plot "${files[@]}" "${sweeps[@]}" -o results/figures --format png,pdf
-echo "results: ${files[*]} ${sweeps[*]}; summary: results/summary.txt; trace: results/edge_cloud_cascade-trace.json; figures: results/figures/"
+echo "results: ${files[*]} ${sweeps[*]} $cvr; summary: results/summary.txt; trace: results/edge_cloud_cascade-trace.json; figures: results/figures/"
+echo "worked example (docs/RESULTS.md): results/cascade-vs-router.md (table), results/cascade-vs-router-paired.txt (paired differences)"

@@ -82,25 +82,9 @@ std::string metric_list() {
   return out + line + "\n";
 }
 
-}  // namespace
-
-Command add_compare_command(CLI::App& app) {
-  auto args = std::make_shared<CompareArgs>();
-  auto* cmd = app.add_subcommand("compare", "compare two result files (runs or sweeps) metric by metric; exit 1 on a regression");
-  cmd->add_option("base", args->base, "the reference result file (collabsim run or sweep)")->required();
-  cmd->add_option("new", args->now, "the result file to hold against it (not with --pair)");
-  cmd->add_option("--pair", args->pair,
-                  "KEY=A,B: within ONE sweep file, B against A paired by seed (common random numbers), e.g. "
-                  "--pair mechanism.name=cascade,router; per combination of the other swept keys");
-  cmd->add_option("--metrics", args->metrics, "with --pair: the metrics to show (default: all)")->delimiter(',');
-  cmd->add_option("--tol", args->tols,
-                  "tolerance: METRIC=±X (absolute, in the metric's unit), METRIC=±X% (relative to BASE), or ±X% "
-                  "(the default for every metric; repeatable)");
-  cmd->add_option("--allow-missing", args->allow_missing,
-                  "accept NaN or absence of METRIC in NEW (n/a instead of MISSING); `points` accepts points of "
-                  "BASE that NEW lacks (repeatable)");
-  cmd->add_flag("--only-changes", args->only_changes, "print only the rows whose verdict is not ok");
-  cmd->footer(
+/// The --help footer: verdicts, tolerances, seeds, pairing, exit status, the metrics.
+std::string compare_footer() {
+  return
       "\nVerdicts: ok (within tolerance), better, WORSE (a regression), changed (a metric without a\n"
       "direction moved: shown, never a regression), MISSING (NaN or absent in NEW where BASE has a\n"
       "number, or a point of BASE that NEW lacks: a failure like WORSE, unless --allow-missing\n"
@@ -122,7 +106,28 @@ Command add_compare_command(CLI::App& app) {
       "\"no difference\". Exit 1 when B is WORSE on a metric with a direction: a gate \"B >= A\".\n\n"
       "Exit status: 0 no regression, 1 a regression or a MISSING value, 2 bad input (missing,\n"
       "damaged or non-HDF5 file, a run compared with a sweep, sweeps with different axes, a bad --tol).\n\n" +
-      metric_list());
+      metric_list();
+}
+
+}  // namespace
+
+Command add_compare_command(CLI::App& app) {
+  auto args = std::make_shared<CompareArgs>();
+  auto* cmd = app.add_subcommand("compare", "compare two result files (runs or sweeps) metric by metric; exit 1 on a regression");
+  cmd->add_option("base", args->base, "the reference result file (collabsim run or sweep)")->required();
+  cmd->add_option("new", args->now, "the result file to hold against it (not with --pair)");
+  cmd->add_option("--pair", args->pair,
+                  "KEY=A,B: within ONE sweep file, B against A paired by seed (common random numbers), e.g. "
+                  "--pair mechanism.name=cascade,router; per combination of the other swept keys");
+  cmd->add_option("--metrics", args->metrics, "with --pair: the metrics to show (default: all)")->delimiter(',');
+  cmd->add_option("--tol", args->tols,
+                  "tolerance: METRIC=±X (absolute, in the metric's unit), METRIC=±X% (relative to BASE), or ±X% "
+                  "(the default for every metric; repeatable)");
+  cmd->add_option("--allow-missing", args->allow_missing,
+                  "accept NaN or absence of METRIC in NEW (n/a instead of MISSING); `points` accepts points of "
+                  "BASE that NEW lacks (repeatable)");
+  cmd->add_flag("--only-changes", args->only_changes, "print only the rows whose verdict is not ok");
+  cmd->footer(compare_footer());
   return {cmd, [args] {
             if (!args->pair.empty()) return run_paired(*args);
             if (args->now.empty())

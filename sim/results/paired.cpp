@@ -38,17 +38,36 @@ Moments moments(const std::vector<double>& v) {
   return m;
 }
 
+/// A swept value's text for matching: spaces dropped, every number (alone or in a TOML
+/// array, "[ 0.55000000000000004 ]") to 12 significant digits, so "[0.55]" matches it.
+std::string normalized(const std::string& text) {
+  std::string out, item;
+  auto flush = [&] {
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    out += !item.empty() && end && *end == '\0' ? fmt::format("{:.12g}", v) : item;
+    item.clear();
+  };
+  for (char c : text) {
+    if (c == ' ' || c == '\t') continue;
+    if (c == '[' || c == ']' || c == ',') {
+      flush();
+      out += c;
+    } else {
+      item += c;
+    }
+  }
+  flush();
+  return out;
+}
+
 /// The swept value `value` as the file's key text for axis column `col` of `rs`, or "".
 std::string key_of(const ResultSet& rs, std::size_t col, const std::string& value) {
   for (const auto& p : rs.points)
     if (p.params[col] == value || p.keys[col] == value) return p.keys[col];
-  char* end = nullptr;
-  const double v = std::strtod(value.c_str(), &end);
-  if (end && *end == '\0' && end != value.c_str()) {
-    const std::string k = fmt::format("{:.12g}", v);
-    for (const auto& p : rs.points)
-      if (p.keys[col] == k) return k;
-  }
+  const std::string want = normalized(value);
+  for (const auto& p : rs.points)
+    if (normalized(p.params[col]) == want || normalized(p.keys[col]) == want) return p.keys[col];
   return "";
 }
 
