@@ -16,6 +16,7 @@
 #include "sim/results/stats.hpp"
 #include "sim/results/table.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/study/saturation.hpp"
 #include "sim/study/sweep_spec.hpp"
 #include "test_support.hpp"
 
@@ -248,6 +249,33 @@ TEST(ResultsUnit, TableCsvMarkdownLatexParseBack) {
   EXPECT_EQ(mean_pm(12.345, 1.234), "12.3 ± 1.2");
   EXPECT_EQ(mean_pm(937.4, 41.0), "937 ± 41");
   EXPECT_EQ(mean_pm(0.5, NAN), "0.5");
+}
+
+// ---------------------------------------------------------------------------------------
+// Saturation warnings name the component and a fix that fits it
+
+TEST(ResultsUnit, SaturationWarningNamesTheComponentAndAFittingFix) {
+  DeviceSpec cloud;
+  cloud.name = "cloud";
+  cloud.replicas = 2;
+  cloud.accelerators = 4;
+  SaturationFacts f{0.999, 9000, 3500, false, false};
+  const std::string pool = saturation_warning(cloud, f);
+  EXPECT_NE(pool.find("shared device pool 'cloud' (2 replica(s) × 4 accelerator(s)) stayed saturated"),
+            std::string::npos)
+      << pool;
+  EXPECT_NE(pool.find("devices.cloud.replicas > 2"), std::string::npos) << pool;
+  EXPECT_EQ(pool.find("per_user"), std::string::npos) << pool;  // a cloud pool is not one per user
+  f.autoscaled = true;
+  const std::string scaled = saturation_warning(cloud, f);
+  EXPECT_NE(scaled.find("autoscaler could not keep up"), std::string::npos) << scaled;
+  DeviceSpec phone;
+  phone.name = "phone";
+  f = SaturationFacts{0.98, 4000, 1000, true, false};
+  const std::string origin = saturation_warning(phone, f);
+  EXPECT_NE(origin.find("origin device 'phone'"), std::string::npos) << origin;
+  EXPECT_NE(origin.find("set devices.phone.per_user = true"), std::string::npos) << origin;
+  EXPECT_EQ(origin.find("replicas >"), std::string::npos) << origin;
 }
 
 // ---------------------------------------------------------------------------------------

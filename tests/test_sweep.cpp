@@ -281,7 +281,11 @@ TEST(Run, SharedDeviceThatNeverDrainsIsReported) {
             0)
       << out;
   EXPECT_NE(out.find("phone shared (1 replica"), std::string::npos) << out;
-  EXPECT_NE(out.find("warning: shared device 'phone' stayed saturated"), std::string::npos) << out;
+  EXPECT_NE(out.find("warning: the requests' origin device 'phone', modelled as ONE shared instance (1 replica(s)), "
+                     "stayed saturated"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("set devices.phone.per_user = true"), std::string::npos) << out;  // the fix for an origin device
   EXPECT_EQ(read_column<std::int64_t>(d.path / "sat.h5", "summary", "n_saturated_devices")[0], 1);
   ASSERT_EQ(run_cli("run " + scenario() + " -o " + (d.path / "ok.h5").string() + data_arg() +
                         " --set workload.limit=400",

@@ -1,4 +1,5 @@
 #include "sim/study/run_scenario.hpp"
+#include "sim/study/saturation.hpp"
 
 #include <algorithm>
 #include <array>
@@ -467,17 +468,23 @@ MetricRow device_row(const DeviceUsage& u) {
 }
 
 /// Saturated: a shared device busy almost all the time and still working long after the
-/// last arrival (its queue grew faster than it drained). Counted in /summary and warned about.
-void check_saturation(RunResult& res, const DeviceSpec& dev, const DeviceUsage& u, double last_arrival) {
+/// last arrival (its queue grew faster than it drained). Counted in /summary and warned
+/// about, with the fix that fits the component (saturation.hpp).
+void check_saturation(RunResult& res, const Scenario& sc, const DeviceSpec& dev, const DeviceUsage& u,
+                      double last_arrival) {
   const double last_answer = res.summary.makespan_s;
   if (!u.shared || u.utilisation <= kSaturatedUtilisation || last_answer <= kSaturatedMakespanRatio * last_arrival ||
       last_arrival <= 0)
     return;
   ++res.summary.n_saturated_devices;
-  res.warnings.push_back(fmt::format(
-      "shared device '{}' stayed saturated: utilisation {:.3f}, last answer at {:.0f} s for a last arrival at "
-      "{:.0f} s ({} replica(s) serve every request; set per_user = true for one instance per user)",
-      dev.name, u.utilisation, last_answer, last_arrival, dev.replicas));
+  SaturationFacts f;
+  f.utilisation = u.utilisation;
+  f.last_answer_s = last_answer;
+  f.last_arrival_s = last_arrival;
+  f.origin = dev.name == sc.workload.origin;
+  f.autoscaled = std::any_of(sc.deployments.begin(), sc.deployments.end(),
+                             [&](const DeploymentSpec& d) { return d.device == dev.name && d.autoscale; });
+  res.warnings.push_back(saturation_warning(dev, f));
 }
 
 /// /summary (with the API energy estimate, docs/ENERGY.md: only when a deployment names
@@ -567,7 +574,7 @@ void write_results(ResultFile& out, RunResult& res, const RunState& st, const Qu
   for (std::size_t i = 0; i < sc.devices.size(); ++i) {
     const DeviceUsage u = monitors[i].usage(horizon);
     device_rows[i] = device_row(u);
-    check_saturation(res, sc.devices[i], u, st.last_arrival_s);
+    check_saturation(res, sc, sc.devices[i], u, st.last_arrival_s);
   }
   write_summary(out, sc, res.summary, st.cx, st.mech);
   write_devices(out, sc, device_rows, monitors, tl, horizon);
