@@ -617,8 +617,15 @@ def _sweep_figure(ctx, sw):
             else:
                 yerr = np.array([np.maximum(ys - lo, 0), np.maximum(hi - ys, 0)])
                 yerr = np.where(np.isfinite(yerr), yerr, 0)
-                ax.errorbar(xs, ys, yerr=yerr, label=name, color=st["color"], marker=st["marker"],
-                            ls="none", capsize=2, markersize=5)
+                if xkey == "mechanism.name":  # each mechanism in its own colour, as in every other figure
+                    for i, c in enumerate(np.asarray(cs, dtype=object)[o]):
+                        sti = ctx.styles(c["mechanism"])
+                        ax.errorbar(xs[i:i + 1], ys[i:i + 1], yerr=yerr[:, i:i + 1], color=sti["color"],
+                                    marker=sti["marker"], ls="none", capsize=2, markersize=5,
+                                    label=name if i == 0 else None)
+                else:
+                    ax.errorbar(xs, ys, yerr=yerr, label=name, color=st["color"], marker=st["marker"],
+                                ls="none", capsize=2, markersize=5)
             data["series"].setdefault(name, {})[m] = {"x": xs, "y": ys, "lo": lo, "hi": hi}
         ax.set_ylabel(metric_label(m))
         ax.set_xlabel(xkey if is_num else short_key(xkey))
