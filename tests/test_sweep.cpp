@@ -9,7 +9,10 @@
 #include <chrono>
 #include <thread>
 
+#include "sim/core/error.hpp"
 #include "sim/results/stats.hpp"
+#include "sim/study/calibrate.hpp"
+#include "sim/study/point_runner.hpp"
 #include "sim/study/sweep_spec.hpp"
 #include "sim/study/sweep_transport.hpp"
 #include "test_support.hpp"
@@ -352,4 +355,44 @@ TEST(TargetShare, CalibrationFindsTheThreshold) {
                         " --set mechanism.cascade.target_large_share=0.3",
                     out),
             2);
+}
+
+// Calibration drives the runner it is given and nothing else: every run it asks for carries
+// target_large_share = -1 and the value tried, the bisection follows the runner's shares,
+// and the in-memory runner only loads and runs (a target still to calibrate is refused, not
+// calibrated again from inside the runner).
+TEST(TargetShare, CalibrationDrivesTheRunnerItIsGiven) {
+  COLLABSIM_NEED_DATA(data_dir());
+  LoadOptions load;
+  load.data_dir = data_dir();
+  load.overrides = {"workload.limit=100", "mechanism.cascade.target_large_share=0.3"};
+  std::vector<double> tried;
+  const ShareRunner fake = [&](const LoadOptions& at) {
+    EXPECT_EQ(at.overrides.size(), load.overrides.size() + 2);
+    EXPECT_EQ(at.overrides[at.overrides.size() - 2], "mechanism.cascade.target_large_share=-1");
+    const std::string& v = at.overrides.back();
+    EXPECT_EQ(v.rfind("mechanism.cascade.thresholds=[", 0), 0u) << v;
+    const double x = std::stod(v.substr(v.find('[') + 1));
+    tried.push_back(x);
+    Summary s;
+    s.n_requests = 100;
+    s.large_share = 0.5 * x;  // monotone in the threshold: the share 0.3 lies at 0.6
+    return s;
+  };
+  const Calibration c = calibrate_target_share(scenario(), load, fake);
+  ASSERT_TRUE(c.active);
+  EXPECT_EQ(c.runs, static_cast<int>(tried.size()));
+  ASSERT_GE(tried.size(), 2u);
+  EXPECT_EQ(tried[0], 0.5);
+  EXPECT_EQ(tried[1], 0.75);  // share 0.25 < 0.3 at 0.5: the upper half next
+  EXPECT_NEAR(c.value, 0.6, 2 * 0.5 / 100);  // share within half a request: value within 2x that
+  EXPECT_NEAR(c.achieved, 0.3, 0.5 / 100);
+
+  InputCache inputs;
+  const ShareRunner real = in_memory_runner(scenario(), inputs);
+  EXPECT_THROW(real(load), InputError);  // the runner does not calibrate
+  LoadOptions fixed = load;
+  fixed.overrides.push_back("mechanism.cascade.target_large_share=-1");
+  fixed.overrides.push_back("mechanism.cascade.thresholds=[0.6]");
+  EXPECT_EQ(real(fixed).n_requests, 100);
 }

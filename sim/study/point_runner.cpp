@@ -39,7 +39,11 @@ PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_request
 
 ShareRunner in_memory_runner(const std::filesystem::path& scenario, InputCache& inputs) {
   return [scenario, &inputs](const LoadOptions& load) {
-    const PointOutcome out = run_point(scenario, load, inputs, false);
+    LoadOptions lo = load;
+    if (!lo.profiles) lo.profiles = &inputs.profiles();
+    // Loads and runs, never calibrates: calibrate_target_share drives this runner, so the
+    // runner does not call back into calibration (its overrides set the calibrated value).
+    const PointOutcome out = run_point(load_scenario(scenario, lo), inputs, false);
     if (!out.ok) {
       if (out.bad_input) throw InputError(SourcePos{}, "", out.error);
       throw std::runtime_error(out.error);

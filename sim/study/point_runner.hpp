@@ -39,9 +39,11 @@ PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions&
 PointOutcome run_point(const Scenario& sc, InputCache& inputs, bool keep_requests,
                        const std::vector<std::pair<std::string, std::string>>& attributes = {});
 
-/// The runner calibrate_target_share drives (calibrate.hpp): `scenario` with the given
-/// load options, run in memory through run_point with the shared `inputs` (both must
-/// outlive it); a failed run throws InputError (bad input) or std::runtime_error.
+/// The runner calibrate_target_share drives (calibrate.hpp): `scenario` loaded with the
+/// given load options (their overrides carry the value tried) and run in memory through
+/// run_point(const Scenario&, ...) with the shared `inputs` (both must outlive it). It never
+/// calibrates, so calibration and the point runner do not call each other. A failed run
+/// throws InputError (bad input, also from loading) or std::runtime_error.
 ShareRunner in_memory_runner(const std::filesystem::path& scenario, InputCache& inputs);
 
 }  // namespace collabsim
