@@ -246,106 +246,118 @@ void check_distinct(const Field& f, const std::vector<std::string>& v, const tom
       }
 }
 
-ParamValue convert(const Field& f, const toml::node& n, const std::string& key) {
+/// Throws the "expected <type>, got <type>" InputError of `n` for field `f`.
+[[noreturn]] void wrong_type(const Field& f, const toml::node& n, const std::string& key) {
+  throw InputError(pos_of(n), key, "expected " + expected_name(f) + ", got " + type_name(n));
+}
+
+/// An integer field: accepts 3.0 for 3, rejects 3.5, inf, nan and values beyond 64 bits.
+std::int64_t convert_integer(const Field& f, const toml::node& n, const std::string& key) {
   const SourcePos pos = pos_of(n);
-  auto wrong = [&]() -> ParamValue {
-    throw InputError(pos, key, "expected " + expected_name(f) + ", got " + type_name(n));
-  };
-  switch (f.kind) {
-    case Field::Kind::Integer: {
-      auto v = n.value_exact<std::int64_t>();
-      if (!v) {
-        // Accept 3.0 for 3, reject 3.5, inf, nan and values beyond 64 bits.
-        const auto d = n.value_exact<double>();
-        if (!d) return wrong();
-        if (!std::isfinite(*d))
-          throw InputError(pos, key, fmt::format("expected an integer, got {}", *d));
-        if (std::floor(*d) != *d) throw InputError(pos, key, "expected an integer, got " + show(*d));
-        if (!(std::fabs(*d) < 9.2e18))
-          throw InputError(pos, key,
-                           "value " + show(*d) + " is out of range: must be in [" + show(f.min) + ", " +
-                               show(f.max) + "]" + unit_suffix(f));
-        v = static_cast<std::int64_t>(*d);
+  auto v = n.value_exact<std::int64_t>();
+  if (!v) {
+    const auto d = n.value_exact<double>();
+    if (!d) wrong_type(f, n, key);
+    if (!std::isfinite(*d))
+      throw InputError(pos, key, fmt::format("expected an integer, got {}", *d));
+    if (std::floor(*d) != *d) throw InputError(pos, key, "expected an integer, got " + show(*d));
+    if (!(std::fabs(*d) < 9.2e18))
+      throw InputError(pos, key,
+                       "value " + show(*d) + " is out of range: must be in [" + show(f.min) + ", " +
+                           show(f.max) + "]" + unit_suffix(f));
+    v = static_cast<std::int64_t>(*d);
+  }
+  check_range(f, static_cast<double>(*v), pos, key);
+  return *v;
+}
+
+/// A text field, one of `f.choices` when it lists any.
+std::string convert_text(const Field& f, const toml::node& n, const std::string& key) {
+  auto v = n.value_exact<std::string>();
+  if (!v) wrong_type(f, n, key);
+  if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), *v) == f.choices.end()) {
+    std::string list;
+    for (const auto& c : f.choices) list += (list.empty() ? "" : ", ") + c;
+    throw InputError(pos_of(n), key, "'" + *v + "' is not one of: " + list);
+  }
+  return *v;
+}
+
+/// A text or number list field; a scalar stands for a one-element list where one element
+/// is enough (sweeps set mechanism.cascade.thresholds=0.3).
+ParamValue convert_list(const Field& f, const toml::node& n, const std::string& key) {
+  const SourcePos pos = pos_of(n);
+  const toml::array* arr = n.as_array();
+  if (!arr) {
+    if (f.min_len <= 1) {
+      if (f.kind == Field::Kind::TextList) {
+        if (const auto v = n.value_exact<std::string>()) return std::vector<std::string>{*v};
+      } else if (number_of(n)) {
+        return std::vector<double>{list_number(f, n, key)};
       }
-      check_range(f, static_cast<double>(*v), pos, key);
-      return *v;
+    } else if (f.kind == Field::Kind::TextList ? n.is_string() : n.is_number()) {
+      throw InputError(pos, key, fmt::format("needs at least {} entries, got a single value", f.min_len));
     }
+    wrong_type(f, n, key);
+  }
+  if (arr->size() < f.min_len)
+    throw InputError(pos, key, fmt::format("needs at least {} entries, got {}", f.min_len, arr->size()));
+  if (f.kind == Field::Kind::TextList) {
+    std::vector<std::string> out;
+    for (const auto& e : *arr) {
+      auto v = e.value_exact<std::string>();
+      if (!v) throw InputError(pos_of(e), key, "expected a string, got " + type_name(e));
+      out.push_back(*v);
+    }
+    check_distinct(f, out, n, key);
+    return out;
+  }
+  std::vector<double> out;
+  for (const auto& e : *arr) out.push_back(list_number(f, e, key));
+  return out;
+}
+
+/// A quantity field: a string with a unit of `f.dimension`, in SI units.
+double convert_quantity(const Field& f, const toml::node& n, const std::string& key) {
+  const SourcePos pos = pos_of(n);
+  auto s = n.value_exact<std::string>();
+  if (!s) {
+    if (n.is_number())
+      throw InputError(pos, key,
+                       "a bare number has no unit: write it as a string with a unit of " +
+                           dimension_name(f.dimension) + ", e.g. \"" + f.default_text() + "\"");
+    wrong_type(f, n, key);
+  }
+  double v = 0;
+  try {
+    v = parse_quantity(*s, f.dimension);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(pos, key, e.what());
+  }
+  check_range(f, v, pos, key);
+  return v;
+}
+
+ParamValue convert(const Field& f, const toml::node& n, const std::string& key) {
+  switch (f.kind) {
+    case Field::Kind::Integer: return convert_integer(f, n, key);
     case Field::Kind::Real: {
       const auto v = number_of(n);
-      if (!v) return wrong();
-      check_range(f, *v, pos, key);
+      if (!v) wrong_type(f, n, key);
+      check_range(f, *v, pos_of(n), key);
       return *v;
     }
     case Field::Kind::Boolean: {
       auto v = n.value_exact<bool>();
-      if (!v) return wrong();
+      if (!v) wrong_type(f, n, key);
       return *v;
     }
-    case Field::Kind::Text: {
-      auto v = n.value_exact<std::string>();
-      if (!v) return wrong();
-      if (!f.choices.empty() &&
-          std::find(f.choices.begin(), f.choices.end(), *v) == f.choices.end()) {
-        std::string list;
-        for (const auto& c : f.choices) list += (list.empty() ? "" : ", ") + c;
-        throw InputError(pos, key, "'" + *v + "' is not one of: " + list);
-      }
-      return *v;
-    }
+    case Field::Kind::Text: return convert_text(f, n, key);
     case Field::Kind::TextList:
-    case Field::Kind::RealList: {
-      const toml::array* arr = n.as_array();
-      if (!arr) {
-        // A scalar stands for a one-element list where one element is enough (sweeps set
-        // mechanism.cascade.thresholds=0.3).
-        if (f.min_len <= 1) {
-          if (f.kind == Field::Kind::TextList) {
-            if (const auto v = n.value_exact<std::string>()) return std::vector<std::string>{*v};
-          } else if (number_of(n)) {
-            return std::vector<double>{list_number(f, n, key)};
-          }
-        } else if (f.kind == Field::Kind::TextList ? n.is_string() : n.is_number()) {
-          throw InputError(pos, key, fmt::format("needs at least {} entries, got a single value", f.min_len));
-        }
-        return wrong();
-      }
-      if (arr->size() < f.min_len)
-        throw InputError(pos, key, fmt::format("needs at least {} entries, got {}", f.min_len, arr->size()));
-      if (f.kind == Field::Kind::TextList) {
-        std::vector<std::string> out;
-        for (const auto& e : *arr) {
-          auto v = e.value_exact<std::string>();
-          if (!v) throw InputError(pos_of(e), key, "expected a string, got " + type_name(e));
-          out.push_back(*v);
-        }
-        check_distinct(f, out, n, key);
-        return out;
-      }
-      std::vector<double> out;
-      for (const auto& e : *arr) out.push_back(list_number(f, e, key));
-      return out;
-    }
-    case Field::Kind::Quantity: {
-      auto s = n.value_exact<std::string>();
-      if (!s) {
-        if (n.is_number())
-          throw InputError(pos, key,
-                           "a bare number has no unit: write it as a string with a unit of " +
-                               dimension_name(f.dimension) + ", e.g. \"" + f.default_text() +
-                               "\"");
-        return wrong();
-      }
-      double v = 0;
-      try {
-        v = parse_quantity(*s, f.dimension);
-      } catch (const std::invalid_argument& e) {
-        throw InputError(pos, key, e.what());
-      }
-      check_range(f, v, pos, key);
-      return v;
-    }
+    case Field::Kind::RealList: return convert_list(f, n, key);
+    case Field::Kind::Quantity: return convert_quantity(f, n, key);
   }
-  return wrong();
+  wrong_type(f, n, key);
 }
 
 }  // namespace

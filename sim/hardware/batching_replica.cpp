@@ -269,6 +269,93 @@ double BatchingReplica::span_watts() const {
   return it->watts;
 }
 
+IterationLoad BatchingReplica::build_iteration(std::int64_t& prefill_tokens) {
+  std::int64_t budget = cfg_.max_prefill_tokens > 0 ? cfg_.max_prefill_tokens
+                                                    : std::numeric_limits<std::int64_t>::max();
+  IterationLoad load;
+  prefill_tokens = 0;
+  for (std::size_t i = first_prefill_; i < running_.size(); ++i) {
+    Seq& s = running_[i];
+    if (s.decoding()) continue;
+    const std::int64_t n = std::min(s.target - s.prefilled, budget);
+    if (n == 0) continue;  // starved by the chunked-prefill budget this iteration
+    budget -= n;
+    s.chunk = n;
+    const double nn = static_cast<double>(n), o = static_cast<double>(s.cached + s.prefilled);
+    ++load.prefill_seqs;
+    load.prefill_tokens += nn;
+    load.prefill_attention += nn * (o + nn / 2.0);
+    load.prefill_kv_tokens += o + nn;
+    prefill_tokens += n;
+  }
+  prefilled_tokens_ += prefill_tokens;
+  load.decode_seqs = decode_seqs_;
+  load.decode_context = static_cast<double>(decode_ctx_);  // exact: integer sums below 2^53
+  return load;
+}
+
+double BatchingReplica::iteration_extra() {
+  double extra = cfg_.iteration_overhead;
+  if (pending_swap_bytes_ > 0) {  // swap copies (out and in) stall this iteration
+    extra += pending_swap_bytes_ / cfg_.swap_bandwidth;
+    pending_swap_bytes_ = 0;
+  }
+  return extra;
+}
+
+void BatchingReplica::finish_iteration(double tokens, double t_s, double energy) {
+  busy_s_ += t_s;
+  busy_j_ += energy;
+  max_batch_seen_ = std::max(max_batch_seen_, running_.size());
+  ++iterations_;
+  const SimTime now = engine_.now();
+  std::size_t keep = 0, first_prefill = std::numeric_limits<std::size_t>::max();
+  decode_seqs_ = 0;
+  decode_ctx_ = 0;
+  for (std::size_t i = 0; i < running_.size(); ++i) {
+    Seq& s = running_[i];
+    bool emitted = false;
+    if (s.chunk > 0) {
+      const double share = static_cast<double>(s.chunk) / tokens;
+      s.energy += energy * share;
+      s.device_time += t_s * share;
+      s.prefilled += s.chunk;
+      s.prefilled_total += s.chunk;
+      s.chunk = 0;
+      if (s.prefilled == s.target) {
+        if (cache_) cache_prompt(s);
+        if (s.generated < s.output) emitted = true;  // first token (or the next, after a recompute)
+      }
+    } else if (s.decoding()) {
+      const double share = 1.0 / tokens;
+      s.energy += energy * share;
+      s.device_time += t_s * share;
+      emitted = true;
+    }
+    if (emitted) {
+      if (s.generated == 0) s.req->g.first_token = now;
+      if (s.generated < s.output) ++tokens_generated_;  // (a request for 0 tokens still takes a step)
+      ++s.generated;
+    }
+    if (s.decoding() && s.generated >= s.output) {
+      if (s.output == 0) s.req->g.first_token = now;
+      if (cfg_.paged) recompute_tokens_ += s.prefilled_total - s.full_prompt;
+      complete(s);
+      continue;
+    }
+    if (s.decoding()) {
+      ++decode_seqs_;
+      decode_ctx_ += s.context();
+    } else {
+      first_prefill = std::min(first_prefill, keep);
+    }
+    if (keep != i) running_[keep] = s;
+    ++keep;
+  }
+  running_.resize(keep);
+  first_prefill_ = std::min(first_prefill, keep);
+}
+
 Task<void> BatchingReplica::loop() {
   while (!waiting_.empty() || !running_.empty()) {
     // Paged: running sequences take their next block first (preempting if needed); new
@@ -278,38 +365,15 @@ Task<void> BatchingReplica::loop() {
     if (running_.empty()) continue;  // only failures were drained (or everything was preempted)
 
     // Build one iteration: decode sums are kept up to date; prefill chunks FCFS in the budget.
-    std::int64_t budget = cfg_.max_prefill_tokens > 0 ? cfg_.max_prefill_tokens
-                                                      : std::numeric_limits<std::int64_t>::max();
-    IterationLoad load;
     std::int64_t prefill_tokens = 0;
-    for (std::size_t i = first_prefill_; i < running_.size(); ++i) {
-      Seq& s = running_[i];
-      if (s.decoding()) continue;
-      const std::int64_t n = std::min(s.target - s.prefilled, budget);
-      if (n == 0) continue;  // starved by the chunked-prefill budget this iteration
-      budget -= n;
-      s.chunk = n;
-      const double nn = static_cast<double>(n), o = static_cast<double>(s.cached + s.prefilled);
-      ++load.prefill_seqs;
-      load.prefill_tokens += nn;
-      load.prefill_attention += nn * (o + nn / 2.0);
-      load.prefill_kv_tokens += o + nn;
-      prefill_tokens += n;
-    }
-    prefilled_tokens_ += prefill_tokens;
-    load.decode_seqs = decode_seqs_;
-    load.decode_context = static_cast<double>(decode_ctx_);  // exact: integer sums below 2^53
+    const IterationLoad load = build_iteration(prefill_tokens);
     const double tokens = static_cast<double>(prefill_tokens + decode_seqs_);
     if (tokens == 0) {
       // Every running sequence is a prefill starved by a zero budget: cannot happen with
       // budget ≥ 1, kept as a guard against a silent spin.
       throw std::logic_error("continuous batching: empty iteration");
     }
-    double extra = cfg_.iteration_overhead;
-    if (pending_swap_bytes_ > 0) {  // swap copies (out and in) stall this iteration
-      extra += pending_swap_bytes_ / cfg_.swap_bandwidth;
-      pending_swap_bytes_ = 0;
-    }
+    const double extra = iteration_extra();
     const PowerDraw draw = latency_.step(load, extra);  // time and power of this iteration, capped
     const std::size_t span = prefill_tokens == 0 ? coalescible_steps() : 0;
     double t_s = 0, energy = 0;
@@ -331,59 +395,7 @@ Task<void> BatchingReplica::loop() {
       t_s = to_seconds(dt);
       energy = draw.watts * t_s;
     }
-    busy_s_ += t_s;
-    busy_j_ += energy;
-    max_batch_seen_ = std::max(max_batch_seen_, running_.size());
-    ++iterations_;
-
-    // Advance every sequence, finish those that produced their last token, and collect the
-    // next iteration's decode sums.
-    const SimTime now = engine_.now();
-    std::size_t keep = 0, first_prefill = std::numeric_limits<std::size_t>::max();
-    decode_seqs_ = 0;
-    decode_ctx_ = 0;
-    for (std::size_t i = 0; i < running_.size(); ++i) {
-      Seq& s = running_[i];
-      bool emitted = false;
-      if (s.chunk > 0) {
-        const double share = static_cast<double>(s.chunk) / tokens;
-        s.energy += energy * share;
-        s.device_time += t_s * share;
-        s.prefilled += s.chunk;
-        s.prefilled_total += s.chunk;
-        s.chunk = 0;
-        if (s.prefilled == s.target) {
-          if (cache_) cache_prompt(s);
-          if (s.generated < s.output) emitted = true;  // first token (or the next, after a recompute)
-        }
-      } else if (s.decoding()) {
-        const double share = 1.0 / tokens;
-        s.energy += energy * share;
-        s.device_time += t_s * share;
-        emitted = true;
-      }
-      if (emitted) {
-        if (s.generated == 0) s.req->g.first_token = now;
-        if (s.generated < s.output) ++tokens_generated_;  // (a request for 0 tokens still takes a step)
-        ++s.generated;
-      }
-      if (s.decoding() && s.generated >= s.output) {
-        if (s.output == 0) s.req->g.first_token = now;
-        if (cfg_.paged) recompute_tokens_ += s.prefilled_total - s.full_prompt;
-        complete(s);
-        continue;
-      }
-      if (s.decoding()) {
-        ++decode_seqs_;
-        decode_ctx_ += s.context();
-      } else {
-        first_prefill = std::min(first_prefill, keep);
-      }
-      if (keep != i) running_[keep] = s;
-      ++keep;
-    }
-    running_.resize(keep);
-    first_prefill_ = std::min(first_prefill, keep);
+    finish_iteration(tokens, t_s, energy);
   }
   looping_ = false;
 }

@@ -224,6 +224,16 @@ class BatchingReplica {
   };
 
   Task<void> loop();
+  /// The next iteration's load: decode sums as kept, prefill chunks FCFS within
+  /// max_prefill_tokens (each chunk stored in its Seq); `prefill_tokens` = their sum.
+  IterationLoad build_iteration(std::int64_t& prefill_tokens);
+  /// Seconds added to this iteration: the per-iteration overhead and any pending swap
+  /// copies (taken: the next iteration pays them no more).
+  double iteration_extra();
+  /// After an iteration of `t_s` s and `energy` J over `tokens` tokens: busy totals,
+  /// every sequence advanced (energy and device time by token share), finished ones
+  /// completed, and the next iteration's decode sums collected.
+  void finish_iteration(double tokens, double t_s, double energy);
   /// Decode steps the batch can take without changing (0 or 1: do not coalesce): the
   /// conditions in the file comment, bounded by the earliest completion and kMaxSpan.
   std::size_t coalescible_steps() const;

@@ -107,13 +107,11 @@ CharLm load_lm(const std::filesystem::path& file) {
   }
 }
 
-LmPairReport train_lm_pair(const LmPairConfig& cfg) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::string train = split_text(cfg.questions, cfg.seed, false, cfg.max_questions);
-  const std::string test = split_text(cfg.questions, cfg.seed, true, cfg.max_questions ? cfg.max_questions / 4 : 0);
-  const std::int64_t sstep = cfg.student_steps > 0 ? cfg.student_steps : cfg.steps;
-  const float slr = cfg.student_learning_rate > 0 ? cfg.student_learning_rate : cfg.learning_rate;
-  const std::size_t ev = cfg.eval_positions;
+namespace {
+
+/// The teacher: loaded from cfg.teacher_in (trained a further round when teacher_round > 0)
+/// or trained here on `train`; saved to cfg.teacher_out when set.
+CharLm make_teacher(const LmPairConfig& cfg, const std::string& train) {
   CharLm teacher;
   if (!cfg.teacher_in.empty()) {
     teacher = load_lm(cfg.teacher_in);
@@ -125,6 +123,88 @@ LmPairReport train_lm_pair(const LmPairConfig& cfg) {
     train_lm(teacher, train, cfg.steps, cfg.batch, cfg.learning_rate, cfg.seed);
   }
   if (!cfg.teacher_out.empty()) save_lm(teacher, cfg.teacher_out);
+  return teacher;
+}
+
+/// rep.beta, rep.alpha and rep.tokens_per_round: speculative rounds of `distilled`
+/// drafting for `teacher` at random held-out positions of `test`.
+void measure_acceptance(LmPairReport& rep, const LmPairConfig& cfg, const CharLm& teacher, const CharLm& distilled,
+                        const std::string& test) {
+  // Measured acceptance: rounds at random held-out positions.
+  RngStream rng(cfg.seed, "lm_alpha");
+  double beta = 0;
+  const int nb = 2000;
+  for (int k = 0; k < nb; ++k) {
+    const std::size_t i = 1 + rng.below(test.size() - 1);
+    beta += overlap(teacher, distilled, test.substr(0, i));
+  }
+  rep.beta = beta / nb;
+  for (int g = 1; g <= 8; ++g) {
+    double acc = 0, judged = 0, emitted = 0;
+    for (int k = 0; k < cfg.alpha_rounds; ++k) {
+      const std::size_t i = 1 + rng.below(test.size() - 1);
+      const auto r = speculative_round(teacher, distilled, test.substr(i > 64 ? i - 64 : 0, i > 64 ? 64 : i), g, rng);
+      acc += r.accepted;
+      judged += r.judged;
+      emitted += static_cast<double>(r.emitted.size());
+    }
+    rep.alpha[g - 1] = judged > 0 ? acc / judged : 0.0;
+    rep.tokens_per_round[g - 1] = emitted / cfg.alpha_rounds;
+  }
+}
+
+/// The report file of train_lm_pair at cfg.output: attributes (bits per byte, beta, seed),
+/// alpha, tokens_per_round, per-seed bits per byte and the routing curve.
+void write_report(const LmPairConfig& cfg, const LmPairReport& rep) {
+  if (cfg.output.has_parent_path()) std::filesystem::create_directories(cfg.output.parent_path());
+  H5::H5File f(cfg.output.string(), H5F_ACC_TRUNC);
+  auto attr = [&](const char* name, double v) {
+    f.createAttribute(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_DOUBLE, &v);
+  };
+  attr("teacher_bpb", rep.teacher_bpb);
+  attr("student_bpb", rep.student_bpb);
+  attr("distilled_bpb", rep.distilled_bpb);
+  attr("beta", rep.beta);
+  attr("seed", static_cast<double>(cfg.seed));
+  hsize_t n = 8;
+  H5::DataSpace sp(1, &n);
+  f.createDataSet("alpha", H5::PredType::NATIVE_DOUBLE, sp).write(rep.alpha.data(), H5::PredType::NATIVE_DOUBLE);
+  f.createDataSet("tokens_per_round", H5::PredType::NATIVE_DOUBLE, sp)
+      .write(rep.tokens_per_round.data(), H5::PredType::NATIVE_DOUBLE);
+  auto vec = [&](H5::Group& g, const char* name, const std::vector<double>& v) {
+    hsize_t m = v.size();
+    H5::DataSpace vs(1, &m);
+    g.createDataSet(name, H5::PredType::NATIVE_DOUBLE, vs).write(v.data(), H5::PredType::NATIVE_DOUBLE);
+  };
+  H5::Group root = f.openGroup("/");
+  vec(root, "student_bpb_seeds", rep.student_bpb_seeds);
+  vec(root, "distilled_bpb_seeds", rep.distilled_bpb_seeds);
+  H5::Group rg = f.createGroup("routing");
+  std::vector<double> share, thr, bpb, rnd, agr;
+  for (const auto& p : rep.routing) {
+    share.push_back(p.teacher_share);
+    thr.push_back(p.threshold);
+    bpb.push_back(p.bpb_routed);
+    rnd.push_back(p.bpb_random);
+    agr.push_back(p.agreement);
+  }
+  vec(rg, "teacher_share", share);
+  vec(rg, "threshold", thr);
+  vec(rg, "bpb_routed", bpb);
+  vec(rg, "bpb_random", rnd);
+  vec(rg, "agreement", agr);
+}
+
+}  // namespace
+
+LmPairReport train_lm_pair(const LmPairConfig& cfg) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string train = split_text(cfg.questions, cfg.seed, false, cfg.max_questions);
+  const std::string test = split_text(cfg.questions, cfg.seed, true, cfg.max_questions ? cfg.max_questions / 4 : 0);
+  const std::int64_t sstep = cfg.student_steps > 0 ? cfg.student_steps : cfg.steps;
+  const float slr = cfg.student_learning_rate > 0 ? cfg.student_learning_rate : cfg.learning_rate;
+  const std::size_t ev = cfg.eval_positions;
+  CharLm teacher = make_teacher(cfg, train);
   LmPairReport rep;
   CharLm alone, distilled;
   for (int k = 0; k < std::max(1, cfg.student_seeds); ++k) {
@@ -152,67 +232,9 @@ LmPairReport train_lm_pair(const LmPairConfig& cfg) {
   }
   rep.teacher_flops = teacher.flops_per_position();
   rep.student_flops = distilled.flops_per_position();
-  // Measured acceptance: rounds at random held-out positions.
-  RngStream rng(cfg.seed, "lm_alpha");
-  double beta = 0;
-  const int nb = 2000;
-  for (int k = 0; k < nb; ++k) {
-    const std::size_t i = 1 + rng.below(test.size() - 1);
-    beta += overlap(teacher, distilled, test.substr(0, i));
-  }
-  rep.beta = beta / nb;
-  for (int g = 1; g <= 8; ++g) {
-    double acc = 0, judged = 0, emitted = 0;
-    for (int k = 0; k < cfg.alpha_rounds; ++k) {
-      const std::size_t i = 1 + rng.below(test.size() - 1);
-      const auto r = speculative_round(teacher, distilled, test.substr(i > 64 ? i - 64 : 0, i > 64 ? 64 : i), g, rng);
-      acc += r.accepted;
-      judged += r.judged;
-      emitted += static_cast<double>(r.emitted.size());
-    }
-    rep.alpha[g - 1] = judged > 0 ? acc / judged : 0.0;
-    rep.tokens_per_round[g - 1] = emitted / cfg.alpha_rounds;
-  }
+  measure_acceptance(rep, cfg, teacher, distilled, test);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!cfg.output.empty()) {
-    if (cfg.output.has_parent_path()) std::filesystem::create_directories(cfg.output.parent_path());
-    H5::H5File f(cfg.output.string(), H5F_ACC_TRUNC);
-    auto attr = [&](const char* name, double v) {
-      f.createAttribute(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_DOUBLE, &v);
-    };
-    attr("teacher_bpb", rep.teacher_bpb);
-    attr("student_bpb", rep.student_bpb);
-    attr("distilled_bpb", rep.distilled_bpb);
-    attr("beta", rep.beta);
-    attr("seed", static_cast<double>(cfg.seed));
-    hsize_t n = 8;
-    H5::DataSpace sp(1, &n);
-    f.createDataSet("alpha", H5::PredType::NATIVE_DOUBLE, sp).write(rep.alpha.data(), H5::PredType::NATIVE_DOUBLE);
-    f.createDataSet("tokens_per_round", H5::PredType::NATIVE_DOUBLE, sp)
-        .write(rep.tokens_per_round.data(), H5::PredType::NATIVE_DOUBLE);
-    auto vec = [&](H5::Group& g, const char* name, const std::vector<double>& v) {
-      hsize_t m = v.size();
-      H5::DataSpace vs(1, &m);
-      g.createDataSet(name, H5::PredType::NATIVE_DOUBLE, vs).write(v.data(), H5::PredType::NATIVE_DOUBLE);
-    };
-    H5::Group root = f.openGroup("/");
-    vec(root, "student_bpb_seeds", rep.student_bpb_seeds);
-    vec(root, "distilled_bpb_seeds", rep.distilled_bpb_seeds);
-    H5::Group rg = f.createGroup("routing");
-    std::vector<double> share, thr, bpb, rnd, agr;
-    for (const auto& p : rep.routing) {
-      share.push_back(p.teacher_share);
-      thr.push_back(p.threshold);
-      bpb.push_back(p.bpb_routed);
-      rnd.push_back(p.bpb_random);
-      agr.push_back(p.agreement);
-    }
-    vec(rg, "teacher_share", share);
-    vec(rg, "threshold", thr);
-    vec(rg, "bpb_routed", bpb);
-    vec(rg, "bpb_random", rnd);
-    vec(rg, "agreement", agr);
-  }
+  if (!cfg.output.empty()) write_report(cfg, rep);
   if (!cfg.curve_csv.empty()) {
     write_routing_csv(
         cfg.curve_csv, rep.routing,

@@ -46,20 +46,20 @@ void write_matrix(H5::H5File& f, const std::string& name, const float* data, hsi
 }
 }  // namespace
 
-RouterTrainReport train_router(const RouterTrainConfig& cfg) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const QuestionCorpus corpus = QuestionCorpus::load(cfg.questions);
-  const auto table = quality::QualityTable::load_wide_csv(cfg.matrix, {cfg.small, cfg.large});
-  std::set<std::string> cats;
-  for (const auto& q : corpus.questions()) cats.insert(q.category);
-  TextFeatures feats(cfg.hash_bits, std::vector<std::string>(cats.begin(), cats.end()));
+namespace {
 
-  struct Example {
-    SparseVector x;
-    float label;
-    double q_small, q_large;
-  };
-  std::vector<Example> train, test;
+/// One question with scores from both models: its features, the router's label and the
+/// two quality scores.
+struct Example {
+  SparseVector x;
+  float label;
+  double q_small, q_large;
+};
+
+/// The examples of the questions both models answered, split into train and test by
+/// in_test_split(id, seed, test_share).
+void make_examples(const RouterTrainConfig& cfg, const QuestionCorpus& corpus, const quality::QualityTable& table,
+                   TextFeatures& feats, std::vector<Example>& train, std::vector<Example>& test) {
   for (std::size_t r = 0; r < table.num_queries(); ++r) {
     if (!table.has_score(r, 0) || !table.has_score(r, 1)) continue;
     const Question* q = corpus.find(table.query_id(r));
@@ -71,7 +71,10 @@ RouterTrainReport train_router(const RouterTrainConfig& cfg) {
     e.x = feats.extract(question_text(*q), q->category);
     (in_test_split(q->id, cfg.seed, cfg.test_share) ? test : train).push_back(std::move(e));
   }
-  RouterModel model(feats.dim(), cfg.kind == "mlp" ? cfg.hidden : 0, cfg.seed);
+}
+
+/// cfg.epochs passes of minibatch SGD over `train` in a seeded shuffled order.
+void train_epochs(RouterModel& model, const std::vector<Example>& train, const RouterTrainConfig& cfg) {
   std::vector<std::size_t> order(train.size());
   std::iota(order.begin(), order.end(), 0);
   RngStream shuffle(cfg.seed, "router_shuffle");
@@ -87,6 +90,52 @@ RouterTrainReport train_router(const RouterTrainConfig& cfg) {
       model.train_step(xs, ys, cfg.learning_rate, cfg.l2);
     }
   }
+}
+
+/// The weights file at cfg.output (written to a .tmp beside it, then renamed).
+void write_weights(const RouterTrainConfig& cfg, const RouterTrainReport& rep, const TextFeatures& feats,
+                   const RouterModel& model) {
+  if (cfg.output.has_parent_path()) std::filesystem::create_directories(cfg.output.parent_path());
+  const auto tmp = std::filesystem::path(cfg.output.string() + ".tmp");
+  {
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    write_attr(f, "kind", cfg.kind);
+    write_attr(f, "label", cfg.label);
+    write_attr(f, "small", cfg.small);
+    write_attr(f, "large", cfg.large);
+    write_attr(f, "gap", cfg.gap);
+    write_attr(f, "seed", static_cast<double>(cfg.seed));
+    write_attr(f, "test_share", cfg.test_share);
+    write_attr(f, "hash_bits", static_cast<double>(cfg.hash_bits));
+    std::string cl;
+    for (const auto& c : feats.categories()) cl += (cl.empty() ? "" : "\n") + c;
+    write_attr(f, "categories", cl);
+    write_attr(f, "test_auroc", rep.test_auroc);
+    write_attr(f, "test_apgr", rep.test_apgr);
+    write_attr(f, "b2", static_cast<double>(model.b2));
+    write_matrix(f, "w2", model.w2.data(), static_cast<hsize_t>(model.w2.size()), 1);
+    if (model.hidden() > 0) {
+      write_matrix(f, "W1", model.W1.data(), static_cast<hsize_t>(model.W1.cols()), static_cast<hsize_t>(model.W1.rows()));
+      write_matrix(f, "b1", model.b1.data(), static_cast<hsize_t>(model.b1.size()), 1);
+    }
+  }
+  std::filesystem::rename(tmp, cfg.output);
+}
+
+}  // namespace
+
+RouterTrainReport train_router(const RouterTrainConfig& cfg) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const QuestionCorpus corpus = QuestionCorpus::load(cfg.questions);
+  const auto table = quality::QualityTable::load_wide_csv(cfg.matrix, {cfg.small, cfg.large});
+  std::set<std::string> cats;
+  for (const auto& q : corpus.questions()) cats.insert(q.category);
+  TextFeatures feats(cfg.hash_bits, std::vector<std::string>(cats.begin(), cats.end()));
+
+  std::vector<Example> train, test;
+  make_examples(cfg, corpus, table, feats, train, test);
+  RouterModel model(feats.dim(), cfg.kind == "mlp" ? cfg.hidden : 0, cfg.seed);
+  train_epochs(model, train, cfg);
   RouterTrainReport rep;
   rep.n_train = train.size();
   rep.n_test = test.size();
@@ -119,33 +168,7 @@ RouterTrainReport train_router(const RouterTrainConfig& cfg) {
   rep.flops_per_query = flops / test.size();
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  if (!cfg.output.empty()) {
-    if (cfg.output.has_parent_path()) std::filesystem::create_directories(cfg.output.parent_path());
-    const auto tmp = std::filesystem::path(cfg.output.string() + ".tmp");
-    {
-      H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
-      write_attr(f, "kind", cfg.kind);
-      write_attr(f, "label", cfg.label);
-      write_attr(f, "small", cfg.small);
-      write_attr(f, "large", cfg.large);
-      write_attr(f, "gap", cfg.gap);
-      write_attr(f, "seed", static_cast<double>(cfg.seed));
-      write_attr(f, "test_share", cfg.test_share);
-      write_attr(f, "hash_bits", static_cast<double>(cfg.hash_bits));
-      std::string cl;
-      for (const auto& c : feats.categories()) cl += (cl.empty() ? "" : "\n") + c;
-      write_attr(f, "categories", cl);
-      write_attr(f, "test_auroc", rep.test_auroc);
-      write_attr(f, "test_apgr", rep.test_apgr);
-      write_attr(f, "b2", static_cast<double>(model.b2));
-      write_matrix(f, "w2", model.w2.data(), static_cast<hsize_t>(model.w2.size()), 1);
-      if (model.hidden() > 0) {
-        write_matrix(f, "W1", model.W1.data(), static_cast<hsize_t>(model.W1.cols()), static_cast<hsize_t>(model.W1.rows()));
-        write_matrix(f, "b1", model.b1.data(), static_cast<hsize_t>(model.b1.size()), 1);
-      }
-    }
-    std::filesystem::rename(tmp, cfg.output);
-  }
+  if (!cfg.output.empty()) write_weights(cfg, rep, feats, model);
   return rep;
 }
 

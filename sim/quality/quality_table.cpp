@@ -147,6 +147,67 @@ void parse_num(const std::string& s, T& out, const std::filesystem::path& file, 
                        "'" + quote_excerpt(s) + "' is not a finite number (leave the cell blank for no score)");
 }
 
+/// An optional cell of a long-format row: `out` is left as it is when the cell is blank,
+/// else set to the parsed value; throws InputError(`bad`) when it is below 0 or above `max`.
+template <class T>
+void optional_cell(const std::string& cell, T& out, T max, const char* bad, const std::filesystem::path& file,
+                   std::size_t line, std::size_t col, const char* key) {
+  if (cell.empty()) return;
+  T v = 0;
+  parse_num(cell, v, file, line, col, key);
+  if (v < 0 || v > max) throw InputError(SourcePos{file, line, col}, key, bad);
+  out = v;
+}
+
+/// The wide table's header: opens `file`, reads and splits its first line (BOM dropped)
+/// into `f` / `cols`. Throws InputError when the file is missing, unreadable or empty.
+std::ifstream open_wide(const std::filesystem::path& file, std::string& line, std::vector<std::string>& f,
+                        std::vector<std::size_t>& cols) {
+  if (!input_exists(file))
+    throw InputError(SourcePos{file, 0, 0}, "",
+                     "cannot open the quality table (for the MMLU-Pro matrix: derived from TIGER-AI-Lab/MMLU-Pro "
+                     "eval_results, Apache-2.0; expected under <data-dir>/quality/mmlu_pro/)");
+  check_input_file(file, SourcePos{}, "", "the quality table");
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw InputError(SourcePos{file, 0, 0}, "",
+                     "cannot open the quality table (for the MMLU-Pro matrix: derived from TIGER-AI-Lab/MMLU-Pro "
+                     "eval_results, Apache-2.0; expected under <data-dir>/quality/mmlu_pro/)");
+  if (!read_line(in, line, kMaxTableLineBytes, file, 1))
+    throw InputError(SourcePos{file, 0, 0}, "", "the quality table is empty: expected a CSV header with question_id");
+  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+  split_csv(line, f, cols);
+  return in;
+}
+
+/// Throws InputError when a column name appears twice in header `f` (it would make
+/// "the column X" ambiguous).
+void check_unique_columns(const std::vector<std::string>& f, const std::vector<std::size_t>& cols,
+                          const std::filesystem::path& file) {
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    const auto [it, fresh] = seen.emplace(f[i], i);
+    if (!fresh)
+      throw InputError(SourcePos{file, 1, cols[i]}, quote_excerpt(f[i], 80),
+                       "column name appears twice in the header (columns " + std::to_string(it->second + 1) +
+                           " and " + std::to_string(i + 1) + ")");
+  }
+}
+
+/// A number cell of a wide row (integer or finite real) into `out`; throws InputError
+/// naming line, column and `key` otherwise.
+template <class T>
+void wide_number(std::string_view s, const std::filesystem::path& file, std::size_t line, std::size_t col,
+                 const std::string& key, T& out) {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+    throw InputError(SourcePos{file, line, col}, key, "'" + quote_excerpt(s) + "' is not a number");
+  if constexpr (std::is_floating_point_v<T>)
+    if (!std::isfinite(out))
+      throw InputError(SourcePos{file, line, col}, key,
+                       "'" + quote_excerpt(s) + "' is not a finite number (leave the cell blank for no score)");
+}
+
 }  // namespace
 
 QualityTable QualityTable::empty(const std::filesystem::path& file, const std::vector<std::string>& models) {
@@ -283,24 +344,13 @@ QualityTable QualityTable::load_long_csv(const std::filesystem::path& file, cons
                        "question " + std::to_string(id) + " and model '" + quote_excerpt(f[mod], 80) +
                            "' appear twice (first on line " + std::to_string(p->second) + ")");
     ++rows_of_model[m];
-    if (!f[sc].empty()) {
-      double v = 0;
-      parse_num(f[sc], v, file, lineno, cols[sc], "score");
-      if (v < 0 || v > 1) throw InputError(SourcePos{file, lineno, cols[sc]}, "score", "score outside [0, 1]");
-      t.score_[m][r] = v;
-    }
-    if (cost >= 0 && !f[cost].empty()) {
-      double v = 0;
-      parse_num(f[cost], v, file, lineno, cols[cost], "cost_usd");
-      if (v < 0) throw InputError(SourcePos{file, lineno, cols[cost]}, "cost_usd", "negative cost");
-      t.cost_[m][r] = v;
-    }
-    if (otok >= 0 && !f[otok].empty()) {
-      std::int64_t v = 0;
-      parse_num(f[otok], v, file, lineno, cols[otok], "output_tokens");
-      if (v < 0) throw InputError(SourcePos{file, lineno, cols[otok]}, "output_tokens", "negative token count");
-      t.out_tokens_[m][r] = v;
-    }
+    optional_cell(f[sc], t.score_[m][r], 1.0, "score outside [0, 1]", file, lineno, cols[sc], "score");
+    if (cost >= 0)
+      optional_cell(f[cost], t.cost_[m][r], std::numeric_limits<double>::infinity(), "negative cost", file, lineno,
+                    cols[cost], "cost_usd");
+    if (otok >= 0)
+      optional_cell(f[otok], t.out_tokens_[m][r], std::numeric_limits<std::int64_t>::max(), "negative token count",
+                    file, lineno, cols[otok], "output_tokens");
   }
   if (t.query_id_.empty())
     throw InputError(SourcePos{file, lineno, 0}, "",
@@ -385,41 +435,16 @@ QualityTable QualityTable::load_routellm_csv(const std::filesystem::path& file,
 }
 
 QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, const std::vector<std::string>& models) {
-  if (!input_exists(file))
-    throw InputError(SourcePos{file, 0, 0}, "",
-                     "cannot open the quality table (for the MMLU-Pro matrix: derived from TIGER-AI-Lab/MMLU-Pro "
-                     "eval_results, Apache-2.0; expected under <data-dir>/quality/mmlu_pro/)");
-  check_input_file(file, SourcePos{}, "", "the quality table");
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw InputError(SourcePos{file, 0, 0}, "",
-                     "cannot open the quality table (for the MMLU-Pro matrix: derived from TIGER-AI-Lab/MMLU-Pro "
-                     "eval_results, Apache-2.0; expected under <data-dir>/quality/mmlu_pro/)");
   std::string line;
   std::vector<std::string> f;
   std::vector<std::size_t> cols;
-  if (!read_line(in, line, kMaxTableLineBytes, file, 1))
-    throw InputError(SourcePos{file, 0, 0}, "", "the quality table is empty: expected a CSV header with question_id");
-  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-  split_csv(line, f, cols);
-  auto find = [&](const std::string& name) -> long {
-    const auto it = std::find(f.begin(), f.end(), name);
-    return it == f.end() ? -1 : static_cast<long>(it - f.begin());
-  };
+  std::ifstream in = open_wide(file, line, f, cols);
+  auto find = [&](const std::string& name) { return column_of(f, name); };
   const long qid = find("question_id"), cat = find("category"), qchars = find("question_chars"), ans = find("answer");
   if (qid < 0)
     throw InputError(SourcePos{file, 1, 1}, "question_id",
                      "the header has no question_id column (is this a wide quality CSV?)");
-  {  // a repeated column name makes "the column X" ambiguous
-    std::map<std::string, std::size_t> seen;
-    for (std::size_t i = 0; i < f.size(); ++i) {
-      const auto [it, fresh] = seen.emplace(f[i], i);
-      if (!fresh)
-        throw InputError(SourcePos{file, 1, cols[i]}, quote_excerpt(f[i], 80),
-                         "column name appears twice in the header (columns " + std::to_string(it->second + 1) +
-                             " and " + std::to_string(i + 1) + ")");
-    }
-  }
+  check_unique_columns(f, cols, file);
   QualityTable t = empty(file, models);
   std::vector<long> score_col, pred_col, out_col;
   for (const auto& m : models) {
@@ -433,13 +458,7 @@ QualityTable QualityTable::load_wide_csv(const std::filesystem::path& file, cons
   std::size_t lineno = 1;
   const std::size_t width = f.size();
   auto num = [&](std::string_view s, std::size_t col, const std::string& key, auto& out) {
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (r.ec != std::errc() || r.ptr != s.data() + s.size())
-      throw InputError(SourcePos{file, lineno, col}, key, "'" + quote_excerpt(s) + "' is not a number");
-    if constexpr (std::is_floating_point_v<std::decay_t<decltype(out)>>)
-      if (!std::isfinite(out))
-        throw InputError(SourcePos{file, lineno, col}, key,
-                         "'" + quote_excerpt(s) + "' is not a finite number (leave the cell blank for no score)");
+    wide_number(s, file, lineno, col, key, out);
   };
   std::vector<std::string> header = f;
   const std::vector<std::size_t> header_cols = cols;
