@@ -17,17 +17,33 @@ double memory_time(const DeviceSpec& d, double bytes, double kv) {
 double core_time(const DeviceSpec& d, double compute, double memory) {
   return d.overlap == Overlap::sum ? compute + memory : std::max(compute, memory);
 }
+
+// The roofline work formula, written once (the file comment of roofline.hpp): every
+// count below goes through these three.
+
+/// FLOPs of the weight GEMMs for `tokens` tokens: 2·P_active per token (a multiply and an
+/// add per active parameter: Kaplan et al., "Scaling Laws for Neural Language
+/// Models", 2020, Table 1).
+double linear_flops(const ModelCard& m, double tokens) { return 2.0 * m.active_params * tokens; }
+
+/// FLOPs of attention over `pairs` (query, key) token pairs: QKᵀ and AV, 2 FLOPs each per
+/// head dimension, in every layer: 4·L·(heads·head_dim) per pair.
+double attention_flops(const ModelCard& m, double pairs) { return 4.0 * m.layers * attn_width(m) * pairs; }
+
+/// Bytes of `weight_reads` reads of the weights and `kv_tokens` tokens of KV cache.
+double step_bytes(const ModelCard& m, double weight_reads, double kv_tokens) {
+  return m.weight_bytes() * weight_reads + m.kv_bytes_per_token() * kv_tokens;
+}
 }  // namespace
 
 StepWork iteration_work(const ModelCard& m, const IterationLoad& l) {
-  const double attn = 4.0 * m.layers * attn_width(m);
-  return {2.0 * m.active_params * (l.prefill_tokens + l.decode_seqs) + attn * (l.prefill_attention + l.decode_context),
-          m.weight_bytes() + m.kv_bytes_per_token() * (l.decode_context + l.prefill_kv_tokens)};
+  return {linear_flops(m, l.prefill_tokens + l.decode_seqs) + attention_flops(m, l.prefill_attention + l.decode_context),
+          step_bytes(m, 1.0, l.decode_context + l.prefill_kv_tokens)};
 }
 
 double iteration_time(const ModelCard& m, const DeviceSpec& d, const AllReduceTable* ar, const IterationLoad& l) {
   const StepWork w = iteration_work(m, l);
-  const double kv = m.kv_bytes_per_token() * (l.decode_context + l.prefill_kv_tokens);
+  const double kv = step_bytes(m, 0.0, l.decode_context + l.prefill_kv_tokens);  // the KV share of w.bytes
   return core_time(d, w.flops / d.achieved_flops(), memory_time(d, w.bytes, kv)) +
          step_overhead(m, d, ar, l.prefill_tokens + l.decode_seqs);
 }
@@ -35,16 +51,14 @@ double iteration_time(const ModelCard& m, const DeviceSpec& d, const AllReduceTa
 StepWork prefill_work(const ModelCard& m, std::int64_t n) {
   if (n <= 0) return {};
   const double nn = static_cast<double>(n);
-  return {2.0 * m.active_params * nn + 2.0 * m.layers * nn * nn * attn_width(m),
-          m.weight_bytes() + m.kv_bytes_per_token() * nn};
+  return {linear_flops(m, nn) + attention_flops(m, nn * (nn / 2.0)), step_bytes(m, 1.0, nn)};  // causal: n²/2 pairs
 }
 
 StepWork decode_work(const ModelCard& m, std::int64_t prompt, std::int64_t out) {
   if (out <= 0) return {};
   const double n = static_cast<double>(out), c0 = static_cast<double>(prompt);
   const double sum_c = n * c0 + n * (n - 1) / 2.0;  // Σ_{k=0}^{out−1} (prompt + k)
-  return {2.0 * m.active_params * n + 4.0 * m.layers * attn_width(m) * sum_c,
-          m.weight_bytes() * n + m.kv_bytes_per_token() * sum_c};
+  return {linear_flops(m, n) + attention_flops(m, sum_c), step_bytes(m, n, sum_c)};
 }
 
 double step_overhead(const ModelCard& m, const DeviceSpec& d, const AllReduceTable* ar, double tokens) {
@@ -82,8 +96,8 @@ double decode_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt,
   // the context c (the same counts as iteration_work of one decoding sequence).
   const double F = d.achieved_flops(), B = d.achieved_bandwidth();
   const double BA = d.attention_memory_efficiency > 0 ? d.attention_bandwidth() : B;
-  const double af = 2.0 * m.active_params / F, bf = 4.0 * m.layers * attn_width(m) / F;
-  const double am = m.weight_bytes() / B, bm = m.kv_bytes_per_token() / BA;
+  const double af = linear_flops(m, 1.0) / F, bf = attention_flops(m, 1.0) / F;
+  const double am = step_bytes(m, 1.0, 0.0) / B, bm = step_bytes(m, 0.0, 1.0) / BA;
   auto sum_line = [](double a, double b, double c0, double c1) {  // Σ_{c=c0}^{c1-1} (a + b c)
     const double n = c1 - c0;
     return n <= 0 ? 0.0 : a * n + b * (c0 + c1 - 1) * n / 2.0;
