@@ -72,7 +72,7 @@ TEST(Calibration, Llama7bFp8StaticBatchOnH100) {
   auto d = device("h100_sxm");
   d.overlap = Overlap::max;
   d.attention_memory_efficiency = 0;
-  d.step_overhead = d.layer_overhead = d.tp_layer_overhead = d.eager_layer_overhead = 0;
+  d.step_overhead = d.layer_overhead = d.tp_layer_overhead = d.eager_layer_overhead = d.sequence_overhead = 0;
   d.compute_efficiency = 0.5;
   d.memory_efficiency = 0.8;
   d.peak_flops = 1979e12;   // dense FP8 (datasheet)

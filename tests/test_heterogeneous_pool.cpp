@@ -45,6 +45,7 @@ LoadOptions options(const TempDir& d, const std::string& policy) {
                    "devices.cloud_h.memory_efficiency=0.8", "devices.cloud_h.attention_memory_efficiency=0",
                    "devices.cloud_h.step_overhead=\"0 ms\"", "devices.cloud_h.layer_overhead=\"0 ms\"",
                    "devices.cloud_h.tp_layer_overhead=\"0 ms\"", "devices.cloud_h.eager_layer_overhead=\"0 ms\"",
+                   "devices.cloud_h.sequence_overhead=\"0 ms\"",
                    "devices.cloud_h.replicas=1", "devices.cloud_h.price=\"3 USD/h\"", "links.dc.from=\"cloud\"",
                    "links.dc.to=\"cloud_h\"", "links.dc.up_bandwidth=\"100 Gbit/s\"",
                    "links.dc.down_bandwidth=\"100 Gbit/s\"", "links.dc.latency=\"0 ms\"",

@@ -115,3 +115,24 @@ TEST(Roofline, ClosedFormDecodeMatchesStepSumWithSumOverlap) {
   for (int c = 300; c < 300 + 200; ++c) sum += decode_step_time(m, d, c);
   EXPECT_NEAR(decode_time(m, d, 300, 200), sum, 1e-9 * sum);
 }
+
+// sequence_overhead (issue 25): every sequence of a step pays it, prefill or decode; the
+// closed-form batch-1 decode still equals the sum of its steps.
+TEST(Roofline, SequenceOverheadIsPaidPerSequenceOfTheStep) {
+  const auto m = llama70();
+  DeviceSpec d = vllm011(4);
+  IterationLoad l;
+  l.decode_seqs = 100;
+  l.decode_context = 100 * 500.0;
+  l.prefill_seqs = 2;
+  l.prefill_tokens = 200;
+  l.prefill_attention = 2 * 100 * 50.0;
+  l.prefill_kv_tokens = 200;
+  const double without = iteration_time(m, d, nullptr, l);
+  d.sequence_overhead = 30e-6;
+  EXPECT_NEAR(iteration_time(m, d, nullptr, l) - without, 102 * 30e-6, 1e-12);
+  EXPECT_NEAR(decode_step_time(m, d, 700) - decode_step_time(m, vllm011(4), 700), 30e-6, 1e-12);
+  double sum = 0;
+  for (int c = 300; c < 300 + 200; ++c) sum += decode_step_time(m, d, c);
+  EXPECT_NEAR(decode_time(m, d, 300, 200), sum, 1e-9 * sum);
+}

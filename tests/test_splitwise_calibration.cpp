@@ -46,7 +46,7 @@ DeviceSpec datasheet(const std::string& card) {
   DeviceSpec x = device(card);
   x.overlap = Overlap::max;
   x.attention_memory_efficiency = 0;
-  x.step_overhead = x.layer_overhead = x.tp_layer_overhead = x.eager_layer_overhead = 0;
+  x.step_overhead = x.layer_overhead = x.tp_layer_overhead = x.eager_layer_overhead = x.sequence_overhead = 0;
   x.cuda_graph_max_tokens = 0;
   x.compute_efficiency = 0.5;  // the datasheet cards' factors ("before" in docs/CALIBRATION.md)
   x.memory_efficiency = 0.8;

@@ -20,6 +20,10 @@ std::vector<Field> stack_fields() {
                   {"max", "sum"}),
       Field::quantity("step_overhead", "0 ms", Dimension::Time,
                       "fixed time per iteration (scheduler, sampling, CUDA-graph replay; fitted)", 0.0, 10.0),
+      Field::quantity("sequence_overhead", "0 ms", Dimension::Time,
+                      "time per sequence scheduled in a step (per-request scheduling, input preparation, "
+                      "sampling; fitted)",
+                      0.0, 1.0),
       Field::quantity("tp_layer_overhead", "0 ms", Dimension::Time,
                       "time per layer per step when accelerators > 1 (the stack's all-reduces; fitted)", 0.0, 1.0),
       Field::quantity("eager_layer_overhead", "0 ms", Dimension::Time,
@@ -167,6 +171,7 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.attention_memory_efficiency = p.number("attention_memory_efficiency");
   d.overlap = p.text("overlap") == "sum" ? Overlap::sum : Overlap::max;
   d.step_overhead = p.number("step_overhead");
+  d.sequence_overhead = p.number("sequence_overhead");
   d.tp_layer_overhead = p.number("tp_layer_overhead");
   d.eager_layer_overhead = p.number("eager_layer_overhead");
   d.cuda_graph_max_tokens = p.integer("cuda_graph_max_tokens");

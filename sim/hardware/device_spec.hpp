@@ -54,11 +54,15 @@ struct DeviceSpec {
   double memory_efficiency = 0.8;   ///< achieved / peak bandwidth, (0, 1]
   double layer_overhead = 0;   ///< s per transformer layer per step (kernel launches, framework), calibrated
   /// Achieved / peak bandwidth of the attention kernels' KV-cache traffic; 0 = memory_efficiency
-  /// (paged attention over many short contexts reads KV well below peak: fitted 0.38 on H100,
-  /// ML.ENERGY v3, docs/CALIBRATION.md).
+  /// (paged attention's KV reads: fitted 0.73 on H100 from ML.ENERGY v3 chat and GPQA runs,
+  /// whose mean contexts differ ~8x, docs/CALIBRATION.md).
   double attention_memory_efficiency = 0;
   Overlap overlap = Overlap::max;  ///< compute/memory combination of a step (roofline.hpp)
   double step_overhead = 0;    ///< s per iteration whatever its size (scheduler, sampling, graph replay), fitted
+  /// s per sequence scheduled in a step (prefill or decode): the stack's per-request work
+  /// (scheduling, input preparation, sampling), fitted (ML.ENERGY v3 chat + GPQA,
+  /// docs/CALIBRATION.md); 0 = none.
+  double sequence_overhead = 0;
   double tp_layer_overhead = 0;     ///< s per layer per step when accelerators > 1 (the stack's all-reduces), fitted
   double eager_layer_overhead = 0;  ///< s per layer per step with more tokens than cuda_graph_max_tokens, fitted
   /// Largest step (tokens) the stack runs as a captured CUDA graph (vLLM 0.11: 512, its

@@ -45,7 +45,8 @@ double iteration_time(const ModelCard& m, const DeviceSpec& d, const AllReduceTa
   const StepWork w = iteration_work(m, l);
   const double kv = step_bytes(m, 0.0, l.decode_context + l.prefill_kv_tokens);  // the KV share of w.bytes
   return core_time(d, w.flops / d.achieved_flops(), memory_time(d, w.bytes, kv)) +
-         step_overhead(m, d, ar, l.prefill_tokens + l.decode_seqs);
+         step_overhead(m, d, ar, l.prefill_tokens + l.decode_seqs) +
+         d.sequence_overhead * (l.prefill_seqs + l.decode_seqs);
 }
 
 StepWork prefill_work(const ModelCard& m, std::int64_t n) {
@@ -91,7 +92,7 @@ double decode_step_time(const ModelCard& m, const DeviceSpec& d, std::int64_t co
 double decode_time(const ModelCard& m, const DeviceSpec& d, std::int64_t prompt, std::int64_t out,
                    const AllReduceTable* ar) {
   if (out <= 0) return 0.0;
-  const double fixed = static_cast<double>(out) * step_overhead(m, d, ar, 1.0);
+  const double fixed = static_cast<double>(out) * (step_overhead(m, d, ar, 1.0) + d.sequence_overhead);
   // decode_step_time without its overhead is core(a_f + b_f c, a_m + b_m c), both affine in
   // the context c (the same counts as iteration_work of one decoding sequence).
   const double F = d.achieved_flops(), B = d.achieved_bandwidth();

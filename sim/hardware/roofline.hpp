@@ -31,7 +31,10 @@
 /// graphs), and, when a measured all-reduce table is given and k > 1, 2 all-reduces per
 /// layer of the step's tokens × hidden × 2 bytes (BF16/FP16 activations). Calibrated
 /// against SplitwiseSim's (2023 stack) and ML.ENERGY v3's (vLLM 0.11) measurements in
-/// docs/CALIBRATION.md.
+/// docs/CALIBRATION.md. And every sequence of the step pays sequence_overhead (the stack's
+/// per-request scheduling, input preparation and sampling): with it and the KV term, the
+/// attention cost of a step is split into a part per sequence and a part per context token,
+/// identified by ML.ENERGY's chat (~560-token mean context) and GPQA (~4,000) runs.
 
 #include <cstdint>
 
@@ -63,7 +66,8 @@ struct IterationLoad {
 StepWork iteration_work(const ModelCard& m, const IterationLoad& load);
 
 /// Time (s) of one iteration on a replica: core(compute, memory) + step_overhead(tokens of
-/// the step), core = max or sum by the card's `overlap` (see the file comment). The one
+/// the step) + sequence_overhead × (prefill_seqs + decode_seqs) (DeviceSpec), core = max or
+/// sum by the card's `overlap` (see the file comment). The one
 /// formula behind prefill_time, decode_step_time and LatencyModel::iteration.
 double iteration_time(const ModelCard& m, const DeviceSpec& d, const AllReduceTable* ar, const IterationLoad& load);
 
