@@ -4,8 +4,9 @@
 Data: /work/shared/data/energy/mlenergy_v3/llm_runs.csv (Chung et al., "The ML.ENERGY
 Benchmark", NeurIPS D&B 2025, Apache-2.0): vLLM 0.11 serving runs, one row per (model, GPU,
 GPUs, max_num_seqs) with the measured average batch, median inter-token latency (ITL) and
-average power of all GPUs. Rows used: the lm-arena-chat task of the dense BF16 models that
-have a card in models/llms (Llama-3.1-8B/70B, Llama-3.3-70B on the 70B card, Qwen3-8B/14B/32B).
+average power of all GPUs. Rows used: the dense BF16 models that have a card in models/llms
+(Llama-3.1-8B/70B, Llama-3.3-70B on the 70B card, Qwen3-8B/14B/32B), the tasks of FIT_TASKS:
+lm-arena-chat on both GPUs, and on the H100 also GPQA (Qwen3 only, ~7,000-token outputs).
 
 The fit is done in the simulator's own terms. Each row is the steady state of the closed
 loop that tools/validate_serving.py runs through the CLI: N users (N = avg_batch_size),
@@ -16,6 +17,7 @@ TPOT is the mean iteration time, the power the time-weighted mean over the itera
 and the iteration time is sim/hardware/roofline.cpp's iteration_time:
 
     t = core(F / (peak·η_c·k), W / (BW·η_m·k) + KV / (BW·η_a·k)) + step_overhead
+        + sequence_overhead·(N + prompts)
         + L·(layer_overhead + [k>1]·tp_layer_overhead + [tokens>512]·eager_layer_overhead)
 
 with F the step's FLOPs, W the weight bytes, KV the KV-cache bytes, L layers, k GPUs and
@@ -34,8 +36,9 @@ not of the measured ITL. idle_power and busy_power stay the cards' values.
                (relative) or the H100 fit's ITL or power error leaves 10 % for
                Llama-3.1-8B (1 GPU) or Llama-3.1-70B (4 GPUs)
       --logo:  leave-one-group-out table (docs/CALIBRATION.md): refit without a whole
-               group (a model, a TP degree, a batch range, a GPU, a workload: the GPQA
-               task's ~7,000-token outputs) and report the error on that group only
+               group (a model with all its tasks, a TP degree, a batch range, a GPU, a
+               workload: the GPQA task's ~7,000-token outputs) and report the error on
+               that group only
       --check-logo: --logo, and exit 1 unless the H100 pooled group-held-out ITL
                error has median <= 10 % and p90 <= 20 % (CTest serving_logo)
 """
@@ -258,6 +261,7 @@ def logo(rows_by_gpu, devs, models, held_tasks=None):
     print("| GPU | group left out | rows | ITL median | ITL p90 | ITL worst | power median | power p90 |")
     print("|---|---|---|---|---|---|---|---|")
     pooled = {}
+    gpqa_in_model_groups = {}
     for gpu, rows in rows_by_gpu.items():
         all_itl, all_pow = pooled.setdefault(gpu, ([], []))
         for name, pred in groups(rows):
@@ -270,6 +274,8 @@ def logo(rows_by_gpu, devs, models, held_tasks=None):
             it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
             all_itl += [x[0] for x in e]
             all_pow += [x[1] for x in e]
+            if name.startswith("model "):
+                gpqa_in_model_groups.setdefault(gpu, []).extend(x for r, x in zip(test, e) if r["task"] == "gpqa")
             print(f"| {gpu} | {name} | {len(test)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | {po[0]:.1%} | {po[1]:.1%} |")
     # A whole GPU left out: fit on one GPU's rows, predict the other's with its datasheet peaks.
     for gpu in rows_by_gpu:
@@ -293,6 +299,13 @@ def logo(rows_by_gpu, devs, models, held_tasks=None):
             it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
             print(f"| {gpu} | task {task} (fit on lm-arena-chat) | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | "
                   f"{po[0]:.1%} | {po[1]:.1%} |")
+    # The GPQA rows judged inside the model groups: long-context rows of a model the fit never
+    # saw, with the context terms identified by the other models' GPQA rows.
+    for gpu, e in gpqa_in_model_groups.items():
+        if e:
+            it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
+            print(f"| {gpu} | its GPQA rows, with their model left out | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | "
+                  f"{it[2]:.1%} | {po[0]:.1%} | {po[1]:.1%} |")
     for gpu, (all_itl, all_pow) in pooled.items():
         it, po = stats(all_itl), stats(all_pow)
         print(f"| {gpu} | every model/TP/batch group, pooled | {len(all_itl)} | {it[0]:.1%} | {it[1]:.1%} | "

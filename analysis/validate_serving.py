@@ -22,6 +22,7 @@ cards) is tests/test_splitwise_calibration.cpp (`--gtest_filter='SplitwiseCalibr
 
     python3 analysis/validate_serving.py [--collabsim build/collabsim] [--only h100]
         [--pairs "llama-3.1-70b/H100/4,llama-3.1-8b/H100/1"] [--requests-per-user 4]
+        [--task lm-arena-chat|gpqa]
         [--check]   (exit 1 unless ITL and power are within 10 % at every batch of
                      Llama-3.1-70B on 4×H100 and Llama-3.1-8B on 1×H100)
 
@@ -135,9 +136,11 @@ def main():
     ap.add_argument("--pairs", default="", help="model/GPU/k,... (default: every pair with a card)")
     ap.add_argument("--requests-per-user", type=int, default=4)
     ap.add_argument("--prompt", type=int, default=250)
+    ap.add_argument("--task", default="lm-arena-chat", choices=["lm-arena-chat", "gpqa"],
+                    help="ML.ENERGY task whose runs are compared (gpqa: Qwen3 reasoning, ~7,000-token outputs)")
     ap.add_argument("--check", action="store_true")
     a = ap.parse_args()
-    rows = fit_serving.read_rows(a.data)
+    rows = fit_serving.read_rows(a.data, a.task)
     want = {tuple(p.split("/")) for p in a.pairs.split(",") if p}
     pairs = {}
     for r in rows:
@@ -155,7 +158,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for (mdl, gpu, k), prs in sorted(pairs.items()):
             card = fit_serving.GPUS[gpu]
-            print(f"\n### {mdl} on {k}×{gpu} (card {card}), closed loop, {a.prompt}-token prompts\n")
+            print(f"\n### {mdl} on {k}×{gpu} (card {card}), {a.task}, closed loop, {a.prompt}-token prompts\n")
             print("| batch (users) | output tokens | measured ITL [ms] | simulated TPOT [ms] | error | "
                   "measured W/GPU | simulated W/GPU | error |")
             print("|---|---|---|---|---|---|---|---|")
