@@ -24,12 +24,20 @@ struct RunArgs {
   bool no_requests = false;  ///< summary-only: no /requests table
 };
 
-/// "phone per-user (one instance per request origin), cloud shared (2 replicas × 4 accelerators)".
+/// "phone per-user (one instance per user, 1 generation at a time), cloud shared (2 replicas × 4
+/// accelerators)". A per-user device is one instance per user id when it is bound to users
+/// (devices.<d>.binding = "user") and the requests carry user ids ([workload.attributes]
+/// users > 0), else one per request (hardware/user_devices.hpp).
 std::string describe_devices(const Scenario& sc) {
   std::string out;
+  const bool user_ids = sc.workload.attributes.given && sc.workload.attributes.users > 0;
   for (const auto& d : sc.devices) {
     if (!out.empty()) out += ", ";
-    out += d.per_user ? fmt::format("{} per-user (one instance per request origin)", d.name)
+    const std::string instance = d.bind_user && user_ids
+                                     ? fmt::format("one instance per user, {} generation{} at a time", d.user_concurrency,
+                                                   d.user_concurrency == 1 ? "" : "s")
+                                     : std::string("one instance per request");
+    out += d.per_user ? fmt::format("{} per-user ({})", d.name, instance)
                       : fmt::format("{} shared ({} replica{} × {} accelerator{})", d.name, d.replicas,
                                     d.replicas == 1 ? "" : "s", d.accelerators, d.accelerators == 1 ? "" : "s");
   }

@@ -2,6 +2,7 @@
 
 #include "sim/core/when_all.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -53,6 +54,27 @@ Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, doub
   const double j = dev.busy_energy(seconds);
   rec.device_energy[r.origin] += j;
   rec.energy_j += j;
+}
+
+Task<Context::OriginWork> Context::compute_work_on_origin(const Request& r, RequestRecord& rec, double flops,
+                                                          double bytes) {
+  if (!(flops >= 0) || !(bytes >= 0))
+    throw std::invalid_argument("compute_work_on_origin: work must be >= 0 (FLOPs, bytes)");
+  const DeviceSpec& dev = sc_.devices[r.origin];
+  if (!(dev.achieved_flops() > 0) || !(dev.achieved_bandwidth() > 0))
+    throw std::runtime_error("device '" + dev.name +
+                             "': its card gives no peak_flops or memory_bandwidth, so on-device work has no roofline time");
+  const double roofline_s = std::max(flops / dev.achieved_flops(), bytes / dev.achieved_bandwidth());
+  const PowerDraw p = dev.step(flops, bytes, roofline_s);
+  const OriginWork w{p.seconds, p.watts * p.seconds};
+  if (w.seconds <= 0) co_return w;
+  const SimTime t0 = engine_.now();
+  co_await engine_.delay(from_seconds(w.seconds));
+  if (spans_)
+    spans_->add(rec.request_id, spans_->track(dev.name + "/compute"), SpanKind::Compute, t0, engine_.now());
+  rec.device_energy[r.origin] += w.joules;
+  rec.energy_j += w.joules;
+  co_return w;
 }
 
 Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,

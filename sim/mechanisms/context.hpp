@@ -179,6 +179,22 @@ class Context {
   /// charging busy energy there. Per-user origins never queue.
   Task<void> compute_on_origin(const Request& r, RequestRecord& rec, double seconds);
 
+  /// Seconds and joules of one piece of work on the origin device (compute_work_on_origin).
+  struct OriginWork {
+    double seconds = 0;  ///< s
+    double joules = 0;   ///< J
+  };
+  /// Runs work of `flops` FLOPs and `bytes` bytes of memory traffic on the request's origin
+  /// device at its card's roofline (Williams, Waterman & Patterson, CACM 2009): seconds =
+  /// max(flops / achieved FLOP/s, bytes / achieved bandwidth) (DeviceSpec::achieved_flops,
+  /// achieved_bandwidth: peak × compute_efficiency / memory_efficiency); power from the
+  /// card's power model for that work (DeviceSpec::step; under a power cap the work
+  /// stretches). Energy goes to the origin device in `rec`; a span of kind Compute on
+  /// track '<device>/compute'. Like compute_on_origin it does not queue behind the
+  /// device's generations. Throws std::invalid_argument for negative or NaN work, and
+  /// std::runtime_error naming the device when its card gives no peak FLOP/s or bandwidth.
+  Task<OriginWork> compute_work_on_origin(const Request& r, RequestRecord& rec, double flops, double bytes);
+
   /// Quality score in [0, 1] of deployment `dep`'s model on the request's question.
   double score(std::size_t dep, const Request& r) const {
     return table_.score(r.quality_row, quality_columns_[dep]);
