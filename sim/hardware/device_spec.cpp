@@ -128,7 +128,7 @@ std::span<const Field> device_fields() {
   return f;
 }
 
-double DeviceSpec::activity(double flops, double bytes, double seconds) const {
+double DeviceSpec::activity(double flops, double bytes, double seconds, double tp_divisor) const {
   if (seconds <= 0) return 0.0;
   if (power_model == PowerModel::constant || peak_flops <= 0 || memory_bandwidth <= 0) return 1.0;
   const double k = static_cast<double>(accelerators);
@@ -136,7 +136,7 @@ double DeviceSpec::activity(double flops, double bytes, double seconds) const {
   const double u_memory = bytes / (memory_bandwidth * k * seconds);
   const double uc = power_compute_exponent == 1 ? u_compute : std::pow(u_compute, power_compute_exponent);
   double a = power_static_activity + power_compute_weight * uc + power_memory_weight * u_memory;
-  if (power_tp_exponent != 0) a /= std::pow(k, power_tp_exponent);
+  if (power_tp_exponent != 0) a /= tp_divisor;  // k^δ
   return std::clamp(a, 0.0, 1.0);
 }
 
@@ -144,10 +144,10 @@ double DeviceSpec::power(double a) const {
   return std::min(idle_watts() + std::clamp(a, 0.0, 1.0) * (busy_watts() - idle_watts()), cap_watts());
 }
 
-PowerDraw DeviceSpec::step(double flops, double bytes, double seconds) const {
+PowerDraw DeviceSpec::step(double flops, double bytes, double seconds, double tp_divisor) const {
   const double demand = power_model == PowerModel::constant
                            ? busy_watts()
-                           : idle_watts() + activity(flops, bytes, seconds) * (busy_watts() - idle_watts());
+                           : idle_watts() + activity(flops, bytes, seconds, tp_divisor) * (busy_watts() - idle_watts());
   const double cap = cap_watts();
   if (demand <= cap || seconds <= 0) return {demand, seconds};
   // cap > idle here (device_from refuses a cap at or below idle).

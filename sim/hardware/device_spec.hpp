@@ -148,7 +148,17 @@ struct DeviceSpec {
   /// γ = power_compute_exponent, k = accelerators) with U_c = flops / (peak_flops·k·seconds) and U_m = bytes /
   /// (memory_bandwidth·k·seconds) (achieved over *peak*, so a memory-bound roofline step
   /// has U_m = memory_efficiency). 1 when the peak rates are unknown (0); 0 for seconds ≤ 0.
-  double activity(double flops, double bytes, double seconds) const;
+  double activity(double flops, double bytes, double seconds) const {
+    return activity(flops, bytes, seconds, tp_activity_divisor());
+  }
+  /// The same activity with k^δ given as `tp_divisor` (= tp_activity_divisor(), which a
+  /// caller computing many steps of one device keeps instead of a std::pow per step;
+  /// LatencyModel does). Bit-identical to the three-argument form for that value.
+  double activity(double flops, double bytes, double seconds, double tp_divisor) const;
+  /// k^δ of activity() (δ = power_tp_exponent, k = accelerators); 1 when δ = 0.
+  double tp_activity_divisor() const {
+    return power_tp_exponent != 0 ? std::pow(static_cast<double>(accelerators), power_tp_exponent) : 1.0;
+  }
   /// W of a replica at activity α ∈ [0, 1]: idle_watts() + α·(busy_watts() − idle_watts()),
   /// clamped to cap_watts(). Source of the linear form: power rising with utilisation as in
   /// ML.ENERGY v3 (power against batch size) and Splitwise (Patel et al., ISCA 2024: the
@@ -160,7 +170,11 @@ struct DeviceSpec {
   /// idle is taken proportional to the clock (DVFS, P_dyn ∝ f at the voltage floor), so
   /// the work slows in proportion to the power removed. Evidence and limits: docs/ENERGY.md
   /// (Splitwise's power-capped H100 rows: prompt 1.30× slower, token phase unchanged).
-  PowerDraw step(double flops, double bytes, double seconds) const;
+  PowerDraw step(double flops, double bytes, double seconds) const {
+    return step(flops, bytes, seconds, tp_activity_divisor());
+  }
+  /// step() with k^δ given as `tp_divisor` (= tp_activity_divisor()); bit-identical.
+  PowerDraw step(double flops, double bytes, double seconds, double tp_divisor) const;
   /// W of the whole pool with `busy_replicas` of `replicas` working at full activity
   /// (an upper bound used by timelines of servers that do not report their own power).
   double pool_power(int busy_replicas) const {

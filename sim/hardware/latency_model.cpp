@@ -8,7 +8,7 @@ namespace collabsim {
 
 LatencyModel::LatencyModel(const ModelCard& model, const DeviceSpec& device,
                            std::shared_ptr<const ProfileTable> profile)
-    : m_(model), d_(device), profile_(std::move(profile)) {
+    : m_(model), d_(device), profile_(std::move(profile)), tp_divisor_(device.tp_activity_divisor()) {
   if (!profile_ && !d_.allreduce_profile.empty()) allreduce_ = std::make_shared<AllReduceTable>(d_.allreduce_profile);
 }
 
@@ -42,7 +42,7 @@ StepWork LatencyModel::iteration_work(const IterationLoad& l) const { return col
 
 PowerDraw LatencyModel::step(const IterationLoad& l, double extra_seconds) const {
   const StepWork w = iteration_work(l);
-  return d_.step(w.flops, w.bytes, iteration(l) + extra_seconds);
+  return d_.step(w.flops, w.bytes, iteration(l) + extra_seconds, tp_divisor_);
 }
 
 }  // namespace collabsim

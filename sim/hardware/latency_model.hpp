@@ -50,6 +50,7 @@ class LatencyModel {
   const DeviceSpec& d_;
   std::shared_ptr<const ProfileTable> profile_;
   std::shared_ptr<const AllReduceTable> allreduce_;  ///< device.allreduce_profile (roofline only), or null
+  double tp_divisor_;  ///< d_.tp_activity_divisor() (k^δ), computed once instead of a std::pow per step
 };
 
 }  // namespace collabsim
