@@ -81,7 +81,7 @@ Command add_run_command(CLI::App& app) {
             opt.unsets = args->unsets;
             if (!args->data_dir.empty()) opt.data_dir = args->data_dir;
             if (!args->output.empty()) opt.output = args->output;
-            InputCache inputs;
+            InputCache inputs(input_store_dir());  // parsed inputs kept across runs
             const Calibration cal = calibrate_target_share(args->scenario, opt, in_memory_runner(args->scenario, inputs));
             if (cal.active) {
               opt.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");

@@ -71,6 +71,7 @@ Command add_sweep_command(CLI::App& app) {
             if (a->zip) o.zip = true;
             if (a->seeds != 0) o.seeds = a->seeds;
             o.threads = a->threads > 0 ? a->threads : default_threads();
+            o.input_store = input_store_dir();
             o.keep_requests = a->keep_requests;
             o.keep_going = a->keep_going;
             o.restart = a->restart;

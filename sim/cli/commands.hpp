@@ -43,6 +43,12 @@ Command add_trace_export_command(CLI::App& app);
 /// The shared-data folder: `option` if given, else $COLLABSIM_DATA, else ../shared/data.
 std::filesystem::path shared_data_dir(const std::string& option);
 
+/// The parsed-input store of `run` and `sweep` (InputCache, study/input_cache.hpp): input
+/// hashes and parsed traces and quality tables kept across processes.
+/// $COLLABSIM_CACHE if set ("", "off" or "0": none), else $XDG_CACHE_HOME/collabsim, else
+/// $HOME/.cache/collabsim, else none.
+std::filesystem::path input_store_dir();
+
 /// The one-line summary table of `run` (header, then one row per run).
 void print_summary_header();
 void print_summary_row(const std::string& label, const Summary& s);

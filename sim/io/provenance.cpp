@@ -1,6 +1,9 @@
 #include "sim/io/provenance.hpp"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -56,14 +59,65 @@ std::string sha256_text(const std::string& bytes) {
   return d.hex();
 }
 
+namespace {
+/// The state of `file` that any change to it alters: device, inode, size, mtime and ctime
+/// (ns); empty when stat fails. `changed_recently`: ctime within 2 s of now.
+std::string file_state(const fs::path& file, bool& changed_recently) {
+  struct stat st {};
+  changed_recently = true;
+  if (::stat(file.c_str(), &st) != 0) return {};
+  const auto ns = [](const timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; };
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  changed_recently = ns(now) - ns(st.st_ctim) < 2'000'000'000;
+  return fmt::format("{}:{}:{}:{}:{}", static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                     static_cast<std::int64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim));
+}
+
+bool is_hex64(const std::string& h) {
+  return h.size() == 64 && std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+constexpr const char* kHashMemoHeader = "collabsim file hash 1";
+
+/// The stored hash of `path` in state `state`, or empty.
+std::string read_memo(const fs::path& memo, const std::string& path, const std::string& state) {
+  std::ifstream in(memo);
+  std::string header, p, st, sha;
+  if (!std::getline(in, header) || !std::getline(in, p) || !std::getline(in, st) || !std::getline(in, sha)) return {};
+  return header == kHashMemoHeader && p == path && st == state && is_hex64(sha) ? sha : std::string();
+}
+
+/// Writes the memo atomically (temp file + rename); failures are ignored (a cache).
+void write_memo(const fs::path& memo, const std::string& path, const std::string& state, const std::string& sha) {
+  std::error_code ec;
+  fs::create_directories(memo.parent_path(), ec);
+  const fs::path tmp = memo.string() + fmt::format(".{}.tmp", static_cast<long>(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << kHashMemoHeader << '\n' << path << '\n' << state << '\n' << sha << '\n';
+    if (!out) {
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  fs::rename(tmp, memo, ec);
+  if (ec) fs::remove(tmp, ec);
+}
+}  // namespace
+
 InputRecord FileHashCache::record(const std::string& role, const fs::path& file) {
   std::error_code ec;
   fs::path abs = fs::weakly_canonical(fs::absolute(file, ec), ec);
   if (ec) abs = fs::absolute(file);
   InputRecord r{role, abs, 0, ""};
   r.bytes = fs::file_size(abs, ec);
-  const auto mtime = fs::last_write_time(abs, ec).time_since_epoch().count();
-  const std::string stamp = fmt::format("{}:{}", r.bytes, mtime);
+  bool recent = true;
+  std::string stamp = file_state(abs, recent);
+  if (stamp.empty()) {  // no stat: size and mtime as std::filesystem sees them, this process only
+    const auto mtime = fs::last_write_time(abs, ec).time_since_epoch().count();
+    stamp = fmt::format("{}:{}", r.bytes, mtime);
+  }
   {
     std::lock_guard lock(mu_);
     const auto it = done_.find(abs.string());
@@ -72,7 +126,12 @@ InputRecord FileHashCache::record(const std::string& role, const fs::path& file)
       return r;
     }
   }
-  r.sha256 = sha256_file(abs);
+  const fs::path memo = store_.empty() ? fs::path() : store_ / "hashes" / (sha256_text(abs.string()) + ".txt");
+  if (!memo.empty() && !recent) r.sha256 = read_memo(memo, abs.string(), stamp);
+  if (r.sha256.empty()) {
+    r.sha256 = sha256_file(abs);
+    if (!memo.empty() && !recent) write_memo(memo, abs.string(), stamp, r.sha256);
+  }
   std::lock_guard lock(mu_);
   done_[abs.string()] = {stamp, r.sha256};
   return r;

@@ -34,15 +34,26 @@ std::string sha256_file(const std::filesystem::path& file);
 /// SHA-256 of `bytes` as 64 lower-case hex digits.
 std::string sha256_text(const std::string& bytes);
 
-/// Hashes of files, each computed once per (path, size, modification time). Thread-safe.
+/// Hashes of files, each computed once per file state: (path, device, inode, size,
+/// modification and status-change times in ns; POSIX stat). Thread-safe.
+///
+/// With a `store` folder the hashes are also kept across processes, one small file per
+/// path under `store`/hashes, and trusted while the file's state is unchanged, as git's
+/// index and ccache trust file metadata: any write to the file changes its ctime (which
+/// no user call can set back). A file changed less than 2 s before it is hashed is not
+/// stored (its times may not yet tell a later change apart, as git's "racy" entries).
+/// A store that cannot be read or written is ignored (the file is hashed).
 class FileHashCache {
  public:
+  FileHashCache() = default;
+  explicit FileHashCache(std::filesystem::path store) : store_(std::move(store)) {}
   /// The record of `file` in `role` (path made absolute). Throws as sha256_file.
   InputRecord record(const std::string& role, const std::filesystem::path& file);
 
  private:
+  std::filesystem::path store_;  ///< empty: this process only
   std::mutex mu_;
-  std::map<std::string, std::pair<std::string, std::string>> done_;  ///< path → (size:mtime, sha256)
+  std::map<std::string, std::pair<std::string, std::string>> done_;  ///< path → (file state, sha256)
 };
 
 /// Records of (role, path) pairs, duplicates (same role and path) dropped, order kept.

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <span>
 #include <vector>
@@ -100,6 +102,13 @@ class QualityTable {
   std::int64_t out_chars(std::size_t row, std::size_t model) const {
     return out_chars_[model].empty() ? -1 : out_chars_[model][row];
   }
+
+  /// The table as a byte image (core/binary_image.hpp) for the parsed-input store
+  /// (study/input_cache.hpp): every column, line numbers included, not the file path.
+  std::string image() const;
+  /// The table an image() holds, with `file` as its file() (the file it was parsed from);
+  /// std::nullopt when `bytes` is not a whole image (truncated, another layout).
+  static std::optional<QualityTable> from_image(std::string_view bytes, const std::filesystem::path& file);
 
  private:
   /// A table of `file` with one empty column of every kind per model (the readers fill it).

@@ -21,8 +21,19 @@
 
 namespace collabsim {
 
+/// With a `store` folder (InputCache(store)), the parsed traces and quality tables are
+/// also kept on disk as byte images (core/binary_image.hpp) under `store`/inputs, keyed by
+/// the input file's SHA-256 (FileHashCache, which keeps the hashes in `store`/hashes), the
+/// load's arguments (format, columns, blank policy) and the build that parsed them (its
+/// version, commit and the size and modification time of the binary holding the parser),
+/// so later processes (CLI runs, MPI ranks, sweeps) read an image instead of parsing CSV.
+/// An image is used only when whole; a missing, foreign or damaged one is parsed again and
+/// rewritten (temp file + rename). Images hold exactly what the parser returned, so results
+/// are bit-identical with and without the store. Store failures never fail a run.
 class InputCache {
  public:
+  InputCache() = default;
+  explicit InputCache(std::filesystem::path store);
   /// The trace `file` in `format`, read on first use. Throws as workload::read_trace.
   std::shared_ptr<const workload::TraceData> trace(const std::string& format, const std::filesystem::path& file);
   /// The quality table `file` with `columns` loaded (QualityTable::load in `format` with
@@ -40,8 +51,12 @@ class InputCache {
   ProfileCache& profiles() { return profiles_; }
 
  private:
+  std::filesystem::path store_;  ///< empty: parse in this process only
   FileHashCache hashes_;
   ProfileCache profiles_;
+  /// `store_`/inputs/<kind>-<key hash>.bin for the input `file` loaded with `args`, or empty
+  /// (no store, or the file cannot be hashed: the loader then reports the error).
+  std::filesystem::path image_path(const std::string& kind, const std::filesystem::path& file, const std::string& args);
   template <class T>
   struct Slot {
     std::once_flag once;

@@ -385,7 +385,7 @@ void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSp
     write_sweep_attributes(f, o, base, spec, plan.size(), combos.size(), manifest);
     H5::Group root = f.openGroup("/");
     {  // the base scenario's inputs (each point's own are in its run file under /sweep/runs)
-      FileHashCache hashes;
+      FileHashCache hashes(o.input_store);
       write_table(root, "inputs", input_columns(record_inputs(scenario_inputs(base), hashes)));
     }
     write_table(root, "sweep/points", points_table(r, spec, combos, plan, metric_cols));
@@ -493,9 +493,10 @@ struct PartHashes {
   std::string inputs;
 };
 
-PartHashes part_hashes(const Scenario& base, const std::vector<Planned>& plan, const std::string& manifest) {
+PartHashes part_hashes(const Scenario& base, const std::vector<Planned>& plan, const std::string& manifest,
+                       const std::filesystem::path& store) {
   PartHashes h;
-  FileHashCache files;
+  FileHashCache files(store);
   h.inputs = sweep_inputs_hash(record_inputs(scenario_inputs(base), files));
   h.spec.reserve(plan.size());
   for (const auto& p : plan) h.spec.push_back(point_spec_hash(manifest, p.point.index, p.point.overrides));
@@ -598,7 +599,7 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
   const std::vector<std::uint64_t> mine = share_of_rank(pending, tr);
   const std::size_t from_workers = root_rank ? pending.size() - mine.size() : 0;  // rank 0 receives
 
-  InputCache inputs;
+  InputCache inputs(o.input_store);  // every rank reads the images the first one wrote
   std::vector<PointOutcome> outcome(mine.size());
   std::mutex mu;
   std::condition_variable cv;
@@ -722,7 +723,7 @@ SweepReport run_sweep(const SweepOptions& o) {
   // Rank 0: resume state → the points still to run.
   const fs::path parts = fs::path(o.output.string() + ".parts");
   const std::string manifest = manifest_text(o, base, spec, plan.size());
-  const PartHashes hashes = part_hashes(base, plan, manifest);
+  const PartHashes hashes = part_hashes(base, plan, manifest, o.input_store);
   ResumeState resume;
   std::string error;
   if (root_rank) {

@@ -46,6 +46,7 @@ struct SweepOptions {
   std::optional<bool> zip;           ///< --zip (overrides [sweep] mode)
   std::optional<int> seeds;          ///< --seeds (overrides [sweep] seeds)
   int threads = 1;                   ///< worker threads of this process (≥ 1)
+  std::filesystem::path input_store; ///< parsed inputs kept across processes (InputCache); empty = none
   bool keep_requests = false;        ///< copy each point's /requests into the sweep file
   bool keep_going = false;           ///< record failing points and continue
   bool restart = false;              ///< discard finished points of an earlier, different sweep
