@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <fstream>
 #include <optional>
-#include <iterator>
 
 #include <fmt/format.h>
 
 #include "sim/core/binary_image.hpp"
+#include "sim/core/input_file.hpp"
 #include "collabsim/version.hpp"
 
 namespace collabsim {
@@ -69,10 +69,13 @@ std::shared_ptr<const workload::TraceData> trace_from_image(std::string_view byt
 /// The whole file, or std::nullopt when it cannot be read.
 std::optional<std::string> read_image(const std::filesystem::path& file) {
   if (file.empty()) return std::nullopt;
-  std::ifstream in(file, std::ios::binary);
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
   if (!in) return std::nullopt;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return std::nullopt;
+  const std::streamoff size = in.tellg();
+  if (size < 0 || static_cast<std::uintmax_t>(size) > kMaxInputFileBytes) return std::nullopt;
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size)) return std::nullopt;  // one read, not a byte at a time
   return bytes;
 }
 
