@@ -22,7 +22,7 @@ set(COLLABSIM_SUITES_unit
   HardenTime HardenTraces HardenUnits HardenWeights LinUcb MetricCatalog Metrics MooncakeTrace Outage Params
   PrefixCache ProfileCache ProfileTable Registries QualityTable QuantileSketch QuestionCorpus QueueTest QueueingShortRuns ReadLine
   InputStore RequestAttributes ResultsUnit Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
-  Tolerances TrustBounds TrustOutputs TrustSweeps Units NoisyOracle PageHinkley)
+  Tolerances TrustBounds TrustOutputs TrustSweeps Units NoisyOracle PageHinkley Recorder)
 set(COLLABSIM_SUITES_simulation
   Agreement Autoscale Batching Disaggregation EndToEnd HardenRegistry HardenScenario HeterogeneousPool Irt
   KernelScoring LmPair Network Power PrefixServing QualitySources RadioNetwork RadioRun RouterAttack RouterTraining

@@ -1,6 +1,7 @@
 #include "sim/hardware/device_monitor.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace collabsim {
 
@@ -25,6 +26,52 @@ DeviceSample DeviceMonitor::sample() const {
   out.power_w = dev_.per_user ? 0.0 : servers_.size() == 1 ? sum.power_w : dev_.pool_power(out.busy_replicas);
   out.up_replicas = dev_.per_user ? 0 : servers_.size() == 1 ? sum.up_replicas : dev_.replicas;
   return out;
+}
+
+MeasurementSource DeviceMonitor::measurements() const {
+  MeasurementSource m;
+  m.path = "devices/" + dev_.name;
+  m.summary = [this](double horizon_s) { return usage_columns(usage(horizon_s)); };
+  if (dev_.per_user) return m;
+  m.series = {{"busy_replicas", "replicas"}, {"running", "sequences"}, {"waiting", "requests"},
+              {"kv_used_bytes", "bytes"},  {"power_w", "W"}};
+  const bool autoscaled =
+      std::any_of(servers_.begin(), servers_.end(), [](const DeploymentServer* s) { return s->server().autoscaled(); });
+  if (autoscaled) m.series.push_back({"up_replicas", "replicas"});  // replicas up or starting
+  m.sample = [this, autoscaled](SimTime, std::span<double> out) {
+    const DeviceSample d = sample();
+    out[0] = d.busy_replicas;
+    out[1] = static_cast<double>(d.running);
+    out[2] = static_cast<double>(d.waiting);
+    out[3] = d.kv_used;
+    out[4] = d.power_w;
+    if (autoscaled) out[5] = d.up_replicas;
+  };
+  return m;
+}
+
+std::vector<NamedValue> usage_columns(const DeviceUsage& u) {
+  std::vector<NamedValue> cols;
+  cols.push_back({"busy_s", "s", u.busy_s});
+  cols.push_back({"busy_energy_j", "J", u.busy_energy_j});
+  if (!u.shared) return cols;
+  if (u.paged) cols.push_back({"preemptions", "sequences", static_cast<double>(u.preemptions)});
+  cols.push_back({"utilisation", "1", u.utilisation});
+  cols.push_back({"idle_energy_j", "J", u.idle_energy_j});
+  if (u.autoscaled) {  // docs/ENERGY.md: busy + idle + startup + standby = ∫ power dt
+    cols.push_back({"startup_energy_j", "J", u.startup_energy_j});
+    cols.push_back({"standby_energy_j", "J", u.standby_energy_j});
+    cols.push_back({"up_replica_s", "s", u.up_replica_s});
+  }
+  if (u.prefix_cache) {  // deployments.<name>.prefix_cache on this device
+    cols.push_back({"prefix_prompt_tokens", "tokens", static_cast<double>(u.prefix_prompt_tokens)});
+    cols.push_back({"prefix_hit_tokens", "tokens", static_cast<double>(u.prefix_hit_tokens)});
+    cols.push_back({"prefix_hit_rate", "1",
+                    u.prefix_prompt_tokens > 0 ? static_cast<double>(u.prefix_hit_tokens) /
+                                                     static_cast<double>(u.prefix_prompt_tokens)
+                                               : std::numeric_limits<double>::quiet_NaN()});
+  }
+  return cols;
 }
 
 DeviceUsage DeviceMonitor::usage(double makespan_s) const {

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "sim/core/measurement.hpp"
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/hardware/device_spec.hpp"
 
@@ -55,6 +56,13 @@ class DeviceMonitor {
   /// Σ energy attributed to requests (tests/test_run_invariants.cpp).
   DeviceUsage usage(double makespan_s) const;
   const DeviceSpec& device() const { return dev_; }
+  /// What the device records (core/measurement.hpp), at devices/<name>: a timeline of
+  /// sample() (busy_replicas, running, waiting, kv_used_bytes, power_w, + up_replicas when
+  /// a deployment on it autoscales; none for a per-user device) and the summary row of
+  /// usage(horizon): busy time and energy; for a shared pool also utilisation, idle
+  /// energy, preemptions (paged KV), autoscaling and prefix-cache columns. The monitor
+  /// must outlive the source.
+  MeasurementSource measurements() const;
 
  private:
   const DeviceSpec& dev_;
@@ -62,6 +70,9 @@ class DeviceMonitor {
 };
 
 /// One monitor per device in `devices`, over the servers whose deployment it hosts.
+/// The summary columns of `u` (DeviceMonitor::measurements).
+std::vector<NamedValue> usage_columns(const DeviceUsage& u);
+
 std::vector<DeviceMonitor> monitor_devices(std::span<const DeviceSpec> devices,
                                            const std::vector<std::unique_ptr<DeploymentServer>>& servers);
 

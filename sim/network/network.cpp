@@ -211,4 +211,32 @@ Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, Sim
   co_return tr;
 }
 
+std::vector<MeasurementSource> Network::measurements() {
+  std::vector<MeasurementSource> out;
+  for (std::size_t l = 0; l < links_.size(); ++l) {
+    MeasurementSource m;
+    m.path = "links/" + links_[l].name;
+    m.series = {{"bytes_up", "bytes", Aggregate::increment},
+                {"bytes_down", "bytes", Aggregate::increment},
+                {"up", "bool", Aggregate::level}};
+    m.sample = [this, l](SimTime now, std::span<double> v) {
+      v[0] = bytes_carried(l, true);
+      v[1] = bytes_carried(l, false);
+      v[2] = outages(l).up(now) ? 1.0 : 0.0;
+    };
+    if (links_[l].rrc.model != RadioModel::none)
+      m.summary = [this, l](double) {
+        const LinkRadioTotals& t = radio_totals_[l];
+        return std::vector<NamedValue>{{"radio_energy_j", "J", t.bits_j + t.rrc_j},
+                                       {"radio_bits_energy_j", "J", t.bits_j},
+                                       {"rrc_energy_j", "J", t.rrc_j},
+                                       {"rrc_tail_energy_j", "J", t.tail_j},
+                                       {"rrc_promotions", "1", static_cast<double>(t.promotions)},
+                                       {"rrc_resumes", "1", static_cast<double>(t.resumes)}};
+      };
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace collabsim

@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/core/measurement.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/resource.hpp"
 #include "sim/network/bandwidth_series.hpp"
@@ -93,6 +94,13 @@ class Network {
   /// radio_energy() of the transfer, also added to the per-link totals (J).
   double charge_radio_bits(std::size_t from, std::size_t to, double bytes);
   const LinkRadioTotals& link_radio(std::size_t link) const { return radio_totals_[link]; }
+
+  /// What each link records (core/measurement.hpp), at links/<name>: a timeline of
+  /// bytes_up and bytes_down carried in each interval and its up state (1/0), and, for an
+  /// RRC radio, the summary row of its radio energy totals (radio_energy_j = bits + RRC,
+  /// radio_bits_energy_j, rrc_energy_j, rrc_tail_energy_j, rrc_promotions, rrc_resumes).
+  /// The network must outlive the sources.
+  std::vector<MeasurementSource> measurements();
 
   /// Arrival time (ns) at `to` of `bytes` sent from `from` at `at`, with no queueing or
   /// jitter but waiting out outages on each hop (used for the first streamed token).

@@ -2,7 +2,6 @@
 #include "sim/study/saturation.hpp"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -22,6 +21,7 @@
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/hardware/device_monitor.hpp"
 #include "sim/io/output_path.hpp"
+#include "sim/io/recorder.hpp"
 #include "sim/io/provenance.hpp"
 #include "sim/scenario/scenario_inputs.hpp"
 #include "sim/io/result_file.hpp"
@@ -187,77 +187,6 @@ Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const 
   if (--in.live_streams == 0) st.arrivals_done = true;
 }
 
-/// Timelines sampled every `interval` while requests remain: per shared device (busy
-/// replicas, sequences running and waiting, KV bytes, power) and per link direction
-/// (bytes carried in the interval, up state).
-/// At most kMaxSamples samples are kept: when the buffer is full, every second sample is
-/// dropped (link bytes of the dropped interval are added to the kept one) and the interval
-/// doubles, so memory stays bounded whatever the simulated span.
-struct Timelines {
-  /// Odd, so the sample just taken is kept and the spacing stays regular after a decimation.
-  static constexpr std::size_t kMaxSamples = (1 << 16) + 1;
-  SimTime interval = 0;
-  std::vector<double> t;
-  std::vector<std::array<std::vector<double>, 6>> device;  // per device
-  std::vector<std::array<std::vector<double>, 3>> link;    // per link: up bytes, down bytes, up
-
-  /// Halves the resolution: keeps samples 0, 2, 4, ...; interval × 2.
-  void decimate() {
-    auto keep_even = [](std::vector<double>& v) {
-      std::size_t j = 0;
-      for (std::size_t i = 0; i < v.size(); i += 2) v[j++] = v[i];
-      v.resize(j);
-    };
-    auto sum_pairs = [](std::vector<double>& v) {  // kept sample i covers (t[i-2], t[i]]: add sample i-1
-      std::size_t j = 0;
-      for (std::size_t i = 0; i < v.size(); i += 2) v[j++] = v[i] + (i > 0 ? v[i - 1] : 0.0);
-      v.resize(j);
-    };
-    keep_even(t);
-    for (auto& d : device)
-      for (auto& c : d) keep_even(c);
-    for (auto& l : link) {
-      sum_pairs(l[0]);
-      sum_pairs(l[1]);
-      keep_even(l[2]);
-    }
-    interval *= 2;
-  }
-};
-
-Task<void> sampler(RunState& st, const std::vector<DeviceMonitor>& devices, Network& net, Timelines& tl) {
-  const Scenario& sc = st.sc;
-  tl.device.resize(sc.devices.size());
-  tl.link.resize(sc.links.size());
-  std::vector<double> last_up(sc.links.size(), 0.0), last_down(sc.links.size(), 0.0);
-  for (;;) {
-    const SimTime now = st.engine.now();
-    tl.t.push_back(to_seconds(now));
-    for (std::size_t i = 0; i < devices.size(); ++i) {
-      const DeviceSample d = devices[i].sample();
-      auto& c = tl.device[i];
-      c[0].push_back(d.busy_replicas);
-      c[1].push_back(static_cast<double>(d.running));
-      c[2].push_back(static_cast<double>(d.waiting));
-      c[3].push_back(d.kv_used);
-      c[4].push_back(d.power_w);
-      c[5].push_back(d.up_replicas);
-    }
-    for (std::size_t l = 0; l < sc.links.size(); ++l) {
-      auto& c = tl.link[l];
-      const double up = net.bytes_carried(l, true), down = net.bytes_carried(l, false);
-      c[0].push_back(up - last_up[l]);
-      c[1].push_back(down - last_down[l]);
-      c[2].push_back(net.outages(l).up(now) ? 1.0 : 0.0);
-      last_up[l] = up;
-      last_down[l] = down;
-    }
-    if (st.arrivals_done && st.in_flight == 0) co_return;
-    if (tl.t.size() >= Timelines::kMaxSamples) tl.decimate();
-    co_await st.engine.delay(tl.interval);
-  }
-}
-
 /// The registry entry and validated parameters of the scenario's mechanism. Throws
 /// InputError when a target share is still to be calibrated (calibrate.hpp does that first).
 std::pair<const MechanismInfo*, ParamSet> run_mechanism(const Scenario& sc) {
@@ -406,9 +335,8 @@ SummaryAccumulator make_accumulator(const Scenario& sc, const Mechanism& mech, c
 }
 
 /// Spawns the arrival streams of `in` (one per source stream) and, with a sample
-/// interval, the timeline sampler.
-void start_processes(RunState& st, Arrivals& in, const RunOptions& opt, const std::vector<DeviceMonitor>& monitors,
-                     Network& net, Timelines& tl) {
+/// interval, the recorder's sampling process (until the last request is answered).
+void start_processes(RunState& st, Arrivals& in, const RunOptions& opt, Recorder& recorder) {
   const Scenario& sc = st.sc;
   in.total = in.source.expected_requests();
   if (sc.workload.limit > 0 && (in.total == 0 || in.total > in.limit)) in.total = in.limit;
@@ -416,8 +344,8 @@ void start_processes(RunState& st, Arrivals& in, const RunOptions& opt, const st
     in.service.emplace(workload::dist_kind(sv.distribution), sv.mean, sv.cv);
   in.live_streams = in.source.streams();
   for (std::size_t k = 0; k < in.source.streams(); ++k) st.engine.spawn(arrival_stream(st, in, k, opt));
-  tl.interval = sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0;
-  if (tl.interval > 0) st.engine.spawn(sampler(st, monitors, net, tl));
+  if (recorder.interval() > 0)
+    st.engine.spawn(recorder.run(st.engine, [&st] { return st.arrivals_done && st.in_flight == 0; }));
 }
 
 /// Totals the servers keep: the prefix-cache hit rate over the deployments that cache
@@ -439,32 +367,6 @@ void add_server_totals(Summary& s, const std::vector<std::unique_ptr<DeploymentS
     s.n_preemptions += u.preemptions;
     s.recompute_tokens += u.recompute_tokens;
   }
-}
-
-/// /devices/<name>/summary of one device: busy time and energy; for a shared pool also
-/// utilisation, idle energy, preemptions (paged KV), autoscaling and prefix-cache columns.
-MetricRow device_row(const DeviceUsage& u) {
-  MetricRow cols;
-  cols.push_back({"busy_s", {"s", u.busy_s}});
-  cols.push_back({"busy_energy_j", {"J", u.busy_energy_j}});
-  if (!u.shared) return cols;
-  if (u.paged) cols.push_back({"preemptions", {"sequences", static_cast<double>(u.preemptions)}});
-  cols.push_back({"utilisation", {"1", u.utilisation}});
-  cols.push_back({"idle_energy_j", {"J", u.idle_energy_j}});
-  if (u.autoscaled) {  // docs/ENERGY.md: busy + idle + startup + standby = ∫ power dt
-    cols.push_back({"startup_energy_j", {"J", u.startup_energy_j}});
-    cols.push_back({"standby_energy_j", {"J", u.standby_energy_j}});
-    cols.push_back({"up_replica_s", {"s", u.up_replica_s}});
-  }
-  if (u.prefix_cache) {  // deployments.<name>.prefix_cache on this device
-    cols.push_back({"prefix_prompt_tokens", {"tokens", static_cast<double>(u.prefix_prompt_tokens)}});
-    cols.push_back({"prefix_hit_tokens", {"tokens", static_cast<double>(u.prefix_hit_tokens)}});
-    cols.push_back({"prefix_hit_rate",
-                    {"1", u.prefix_prompt_tokens > 0 ? static_cast<double>(u.prefix_hit_tokens) /
-                                                           static_cast<double>(u.prefix_prompt_tokens)
-                                                     : std::numeric_limits<double>::quiet_NaN()}});
-  }
-  return cols;
 }
 
 /// Saturated: a shared device busy almost all the time and still working long after the
@@ -499,52 +401,6 @@ void write_summary(ResultFile& out, const Scenario& sc, const Summary& s, const 
   if (const auto ms = mech.stats(); !ms.empty()) out.write_row("mechanism", ms);
 }
 
-/// /devices/<name>/summary and, for shared devices with samples, /devices/<name>/timeline
-/// (+ up_replicas when autoscaled).
-void write_devices(ResultFile& out, const Scenario& sc, const std::vector<MetricRow>& rows,
-                   const std::vector<DeviceMonitor>& monitors, const Timelines& tl, double horizon) {
-  for (std::size_t i = 0; i < sc.devices.size(); ++i) {
-    const DeviceSpec& dev = sc.devices[i];
-    out.write_row("devices/" + dev.name + "/summary", rows[i]);
-    if (tl.t.empty() || dev.per_user) continue;
-    const auto& c = tl.device[i];
-    if (monitors[i].usage(horizon).autoscaled)  // + replicas up or starting
-      out.write_table("devices/" + dev.name + "/timeline",
-                      {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
-                       {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"},
-                       {"up_replicas", "replicas"}},
-                      {tl.t, c[0], c[1], c[2], c[3], c[4], c[5]});
-    else
-      out.write_table("devices/" + dev.name + "/timeline",
-                      {{"time_s", "s"}, {"busy_replicas", "replicas"}, {"running", "sequences"},
-                       {"waiting", "requests"}, {"kv_used_bytes", "bytes"}, {"power_w", "W"}},
-                      {tl.t, c[0], c[1], c[2], c[3], c[4]});
-  }
-}
-
-/// /links/<name>/timeline (bytes per interval, up state) and, for RRC radios, the link's
-/// radio energy totals in /links/<name>/summary.
-void write_links(ResultFile& out, const Scenario& sc, Network& net, const Timelines& tl) {
-  for (std::size_t l = 0; l < sc.links.size() && !tl.t.empty(); ++l) {
-    const auto& c = tl.link[l];
-    out.write_table("links/" + sc.links[l].name + "/timeline",
-                    {{"time_s", "s"}, {"bytes_up", "bytes"}, {"bytes_down", "bytes"}, {"up", "bool"}},
-                    {tl.t, c[0], c[1], c[2]});
-  }
-  for (std::size_t l = 0; l < sc.links.size(); ++l)
-    if (sc.links[l].rrc.model != RadioModel::none) {
-      const LinkRadioTotals& t = net.link_radio(l);
-      out.write_row("links/" + sc.links[l].name + "/summary",
-                    {{"radio_energy_j", {"J", t.bits_j + t.rrc_j}},
-                     {"radio_bits_energy_j", {"J", t.bits_j}},
-                     {"rrc_energy_j", {"J", t.rrc_j}},
-                     {"rrc_tail_energy_j", {"J", t.tail_j}},
-                     {"rrc_promotions", {"1", static_cast<double>(t.promotions)}},
-                     {"rrc_resumes", {"1", static_cast<double>(t.resumes)}}});
-    }
-  if (tl.interval > 0) out.set_attribute("timeline_interval_ns", static_cast<std::int64_t>(tl.interval));
-}
-
 /// /spans (run.record_spans) and the count of spans dropped beyond SpanLog::kMaxSpans.
 void write_spans(ResultFile& out, RunResult& res, const SpanLog& spans, const std::vector<std::string>& dep_names) {
   out.write_columns("spans", spans.columns(dep_names));
@@ -554,12 +410,13 @@ void write_spans(ResultFile& out, RunResult& res, const SpanLog& spans, const st
                                        SpanLog::kMaxSpans, spans.dropped()));
 }
 
-/// What the servers and the join say after the run: server totals, device rows,
-/// saturation and skipped-question warnings; then every result dataset.
+/// What the servers and the join say after the run: server totals, saturation and
+/// skipped-question warnings; then every result dataset (the models' own through the
+/// recorder).
 void write_results(ResultFile& out, RunResult& res, const RunState& st, const QualityInputs& q, const QueryJoin& join,
                    const std::vector<std::unique_ptr<DeploymentServer>>& deps,
-                   const std::vector<DeviceMonitor>& monitors, const RunNames& names, Network& net,
-                   const Timelines& tl, const SpanLog& spans) {
+                   const std::vector<DeviceMonitor>& monitors, const RunNames& names, const Recorder& recorder,
+                   const SpanLog& spans) {
   const Scenario& sc = st.sc;
   // Devices work until the last answer or the end of background work, whichever is later.
   const double horizon = std::max(res.summary.makespan_s, st.mech.background_end_s());
@@ -570,15 +427,10 @@ void write_results(ResultFile& out, RunResult& res, const RunState& st, const Qu
         "{} of {} questions in {} were left out of the join: a column in use ({}) is blank (quality.blank = \"{}\")",
         join.skipped(), q.table->num_queries(), sc.quality.table.filename().string(), fmt::join(q.join_columns, ", "),
         sc.quality.blank));
-  std::vector<MetricRow> device_rows(sc.devices.size());
-  for (std::size_t i = 0; i < sc.devices.size(); ++i) {
-    const DeviceUsage u = monitors[i].usage(horizon);
-    device_rows[i] = device_row(u);
-    check_saturation(res, sc, sc.devices[i], u, st.last_arrival_s);
-  }
+  for (std::size_t i = 0; i < sc.devices.size(); ++i)
+    check_saturation(res, sc, sc.devices[i], monitors[i].usage(horizon), st.last_arrival_s);
   write_summary(out, sc, res.summary, st.cx, st.mech);
-  write_devices(out, sc, device_rows, monitors, tl, horizon);
-  write_links(out, sc, net, tl);
+  recorder.write(out, horizon);
   if (sc.run.record_spans) write_spans(out, res, spans, names.deployments);
 }
 
@@ -636,14 +488,18 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   Arrivals in{*src.source, static_cast<std::uint64_t>(sc.workload.limit), 0, src.source->horizon_s(),
               topo.device_index(sc.workload.origin), join, table};
   in.attributes = attributes ? &*attributes : nullptr;
-  Timelines tl;
+  // Every model's declared measurements (core/measurement.hpp), sampled and written by one recorder.
+  std::vector<MeasurementSource> measured;
+  for (const auto& m : monitors) measured.push_back(m.measurements());
+  for (auto& m : net.measurements()) measured.push_back(std::move(m));
+  Recorder recorder(std::move(measured), sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0);
   const ProcessScope run_scope(engine);  // … and before the run's state, whatever throws (C6)
-  start_processes(st, in, opt, monitors, net, tl);
+  start_processes(st, in, opt, recorder);
   engine.run();
 
   RunResult res;
   res.summary = acc.finish();
-  write_results(out, res, st, q, join, deps, monitors, names, net, tl, spans);
+  write_results(out, res, st, q, join, deps, monitors, names, recorder, spans);
   if (opt.warn)
     for (const auto& w : res.warnings) fmt::print(stderr, "warning: {}\n", w);
   out.commit();
