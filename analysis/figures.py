@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
@@ -684,12 +685,16 @@ def energy_cost(ctx: Context):
         idle = {}
         for run in p["runs"]:
             for d, s in run["devices"].items():
+                unattributed = sum(float(s.get(k, 0.0)) for k in ("idle_energy_j", "startup_energy_j", "standby_energy_j"))
                 if "idle_energy_j" in s:
-                    idle[d] = idle.get(d, 0.0) + float(s["idle_energy_j"])
+                    idle[d] = idle.get(d, 0.0) + unattributed
         idle = {d: v / n for d, v in idle.items() if v > 0}
         label = ctx.label(p) or (ctx.group(p) + " " + ", ".join(
             f"{short_key(a)}={fmt_value(v)}" for a, v in p["axes"].items()))
-        bars.append({"label": label, "parts": parts, "total": total, "idle": idle, "point": p})
+        bars.append({"label": label, "parts": parts, "total": total, "idle": idle, "point": p,
+                     "average": p["summary"].get("energy_average_per_request_j", np.nan),
+                     "marginal": p["summary"].get("energy_marginal_per_request_j", np.nan),
+                     "pools": pool_facts(p)})
     if not bars:
         raise Skip("no input has per-request energy (run files, or sweeps with --keep-requests)")
     if len(bars) > 40:
@@ -712,11 +717,17 @@ def energy_cost(ctx: Context):
         bottom += v
     for xi, b in zip(x, bars):
         ax_e.text(xi, bottom[xi], f"{b['total']:.0f}", ha="center", va="bottom", fontsize=6.5)
+    marg = np.array([b["marginal"] for b in bars], dtype=float)
+    if np.any(np.isfinite(marg)):
+        ax_e.plot(x, marg, ls="none", marker="D", ms=4.5, mfc="white", mec="black", mew=1.0,
+                  label="marginal: energy drawn − the pools' energy without traffic")
     ax_e.set_xticks(x, [b["label"] for b in bars], rotation=35, ha="right")
     ax_e.set_ylabel("energy per request [J]")
     ax_e.set_title("energy per request by where it is spent")
-    if bottom.max() > 0 and bottom[bottom > 0].min() > 0 and bottom.max() / bottom[bottom > 0].min() > 200:
+    log = bottom.max() > 0 and bottom[bottom > 0].min() > 0 and bottom.max() / bottom[bottom > 0].min() > 200
+    if log:
         style.log_axis(ax_e, "y")
+    reason = energy_reason(bars, width=int(fig.get_figwidth() * 17))
     ax_e.legend(loc="upper left", bbox_to_anchor=(0.0, -0.32), ncol=2, fontsize=7)
     # cost split
     cost_note, kinds = [], []
@@ -750,17 +761,65 @@ def energy_cost(ctx: Context):
     ax_c.set_ylabel("cost per 1,000 requests [USD]")
     ax_c.set_title("cost per 1,000 requests by component")
     ax_c.legend(loc="upper left", bbox_to_anchor=(0.0, -0.32), fontsize=7)
-    txt = ("Energy: mean over all requests of energy_<device>_j and energy_radio_j (they add up to energy_j); "
-           "hatched outline: the shared devices' idle energy over the run divided by the requests. Cost: the run "
+    txt = ("Energy: mean over all requests of energy_<device>_j and energy_radio_j (they add up to energy_j, the "
+           "attributed energy, energy_per_request_j); hatched outline: the shared pools' idle, cold-start and standby "
+           "energy over the run divided by the requests (bar top: the average energy per request, "
+           "energy_average_per_request_j); diamond: the marginal energy per request "
+           "(energy_marginal_per_request_j: the same minus what the pools would draw over the run with no traffic, "
+           "all replicas idle when fixed, the minimum up when autoscaled). Cost: the run "
            "records one cost_usd per request; it is split by the scenario's prices — all API tokens when only "
            "deployments have token prices, all device time when only devices have an hourly price.")
     if cost_note:
         txt += " Both kinds of price are set for " + ", ".join(cost_note) + ": the run file cannot separate them."
     fig.tight_layout()
+    if reason:  # above the panels, where it is read first
+        fig.text(0.01, 1.0, reason, ha="left", va="bottom", fontsize=7.2,
+                 bbox=dict(boxstyle="round,pad=0.4", fc="#f7f7f7", ec="#999999", lw=0.5))
     style.note(fig, txt)
     data = {b["label"]: {"energy_parts_j": b["parts"], "energy_total_j": b["total"], "idle_j": b["idle"],
+                         "average_j": b["average"], "marginal_j": b["marginal"], "pools": b["pools"],
                          "cost_split_usd_per_1k": s} for b, s in zip(bars, split)}
+    data["reason"] = reason
     return ctx.save(fig, "energy_cost", data)
+
+
+def pool_facts(p) -> dict:
+    """Per shared pool of a run / sweep point (the first seed's /devices/<d>/summary):
+    {device: {"autoscaled", "replicas", "utilisation", "batch_occupancy", "mean_batch",
+    "batch_capacity"}}: what decides whether its energy follows the traffic."""
+    out = {}
+    run = p["runs"][0]
+    for d, s in run["devices"].items():
+        if "utilisation" not in s or "batch_occupancy" not in s:
+            continue  # per-user device, or a file from before batch occupancy was recorded
+        out[d] = {"autoscaled": "up_replica_s" in s,
+                  "replicas": get_path(p["scenario"], f"devices.{d}.replicas", 1),
+                  "utilisation": float(s["utilisation"]), "batch_occupancy": float(s["batch_occupancy"]),
+                  "mean_batch": float(s["mean_batch"]), "batch_capacity": int(s["batch_capacity"])}
+    return out
+
+
+def energy_reason(bars, width: int = 95) -> str:
+    """The sentence written on the energy figure: per shared pool that served traffic,
+    fixed or autoscaled, busy share and batch occupancy in each bar, and what that implies
+    for energy per request, wrapped to `width` characters; "" when no bar has a shared pool
+    with these columns."""
+    lines, fixed_busy = [], False
+    pools = list(dict.fromkeys(d for b in bars for d, f in b["pools"].items() if f["mean_batch"] > 0))
+    for d in pools:
+        rows = [(b["label"], b["pools"][d]) for b in bars if d in b["pools"] and b["pools"][d]["mean_batch"] > 0]
+        kinds = {("autoscaled" if f["autoscaled"] else f"fixed ×{f['replicas']}") for _, f in rows}
+        cap = rows[0][1]["batch_capacity"]
+        lines.append(f"{d} ({', '.join(sorted(kinds))}, {cap:.0f} sequence slots per replica): " + "; ".join(
+            f"{lab} busy {f['utilisation']:.0%}, batch {f['mean_batch']:.1f} ({f['batch_occupancy']:.1%} of slots)"
+            for lab, f in rows))
+        fixed_busy = fixed_busy or any(not f["autoscaled"] and f["utilisation"] > 0.8 for _, f in rows)
+    if fixed_busy:
+        lines.append("A fixed pool busy most of the time with batches far below capacity draws about the same power "
+                     "whatever traffic it gets: less traffic to it saves little of its energy (see the marginal ◆), "
+                     "while work added elsewhere (e.g. an on-device SLM on every request) adds in full. With "
+                     "autoscaling (deployments.<name>.autoscale = true) the pool's energy follows its traffic.")
+    return "\n".join(textwrap.fill(t, width) for t in lines)
 
 
 def _priced(scenario) -> tuple[bool, bool]:
@@ -774,7 +833,8 @@ def _priced(scenario) -> tuple[bool, bool]:
 # ------------------------------------------------------------------------------ device timelines
 
 
-TIMELINE_PANELS = [("util", "utilisation [1]\n(busy replicas / replicas)"), ("running", "batch size\n[sequences running]"),
+TIMELINE_PANELS = [("util", "utilisation [1]: busy replicas /\nreplicas (solid), sequences /\nbatch slots (dotted)"),
+                   ("running", "batch size\n[sequences running]"),
                    ("waiting", "queue\n[requests waiting]"), ("kv", "KV cache used [GB]")]
 
 
@@ -823,6 +883,12 @@ def device_timeline(ctx: Context):
                 (ln,) = axs[i][j].plot(t / 60.0, sm, lw=1.1, markevery=0.16, markersize=3.5, label=name, **st)
                 handles.setdefault(name, ln)
                 data["devices"][d][name][key] = {"mean": float(np.mean(series[key])), "max_smoothed": float(np.max(sm))}
+            if "batch_share" in tl:  # share of the pool's sequence slots in use, beside "busy"
+                share = np.asarray(tl["batch_share"], dtype=float)
+                sm = M.rolling_mean(t, share, window)
+                axs[i][0].plot(t / 60.0, sm, lw=1.0, ls=":", color=st.get("color"))
+                data["devices"][d][name]["batch_share"] = {"mean": float(np.mean(share)),
+                                                           "max_smoothed": float(np.max(sm))}
         for j, (key, ylabel) in enumerate(TIMELINE_PANELS):
             ax = axs[i][j]
             ax.set_ylabel(ylabel, fontsize=7.5)
@@ -835,6 +901,9 @@ def device_timeline(ctx: Context):
                      borderaxespad=0.0)
     fig.tight_layout()
     style.note(fig, f"Trailing rolling mean over {window:.0f} s of the sampled timelines (/devices/<name>/timeline). "
+                    "Utilisation counts a replica as busy while any sequence runs on it (solid); the dotted line is "
+                    "the share of its batch slots in use (running sequences / (max_batch × replicas up), column "
+                    "batch_share): a pool can be busy all the time with small batches. "
                     "Runs in which a device was never busy are left out of its row.")
     return ctx.save(fig, "device_timeline", data)
 

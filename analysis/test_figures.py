@@ -326,6 +326,21 @@ class FiguresFromSimulator(unittest.TestCase):
             # the default scenario prices tokens only (cloud at 0 USD/h): all cost is API tokens
             self.assertEqual(list(e["cost_split_usd_per_1k"]), ["API tokens"])
             self.assertAlmostEqual(e["cost_split_usd_per_1k"]["API tokens"], float(s["cost_per_1k_usd"]))
+            # bar top = average energy (attributed + the pools' idle/cold-start/standby); ◆ = marginal
+            with h5py.File(self.runs[m]) as f:
+                cloud = f["devices/cloud/summary"][0]
+            top = sum(e["energy_parts_j"].values()) + sum(e["idle_j"].values())
+            self.assertAlmostEqual(top, float(s["energy_average_per_request_j"]), delta=1e-9 * top)
+            self.assertAlmostEqual(e["marginal_j"], float(s["energy_marginal_per_request_j"]))
+            self.assertAlmostEqual(e["pools"]["cloud"]["batch_occupancy"], float(cloud["batch_occupancy"]))
+            self.assertEqual(e["pools"]["cloud"]["batch_capacity"], 256)  # deployments.llm.max_batch
+        # The reason on the figure names the fixed cloud pool, its busy share and batch, and
+        # says why its energy barely follows its traffic.
+        reason = " ".join(data["reason"].split())  # wrapped on the figure
+        self.assertIn("cloud (fixed ×2, 256 sequence slots per replica)", reason)
+        self.assertIn("large_only busy", reason)
+        self.assertIn("draws about the same power whatever traffic it gets", reason)
+        self.assertNotIn("small_only busy", reason)  # never served on the cloud
 
     def test_device_timeline_utilisation(self):
         """Mean utilisation [1] is busy_replicas / replicas; an idle device's run is left out."""
@@ -333,6 +348,11 @@ class FiguresFromSimulator(unittest.TestCase):
         with h5py.File(self.runs["large_only"]) as f:
             tl = f["devices/cloud/timeline"][...]
         self.assertAlmostEqual(data["devices"]["cloud"]["large_only"]["util"]["mean"], float(np.mean(tl["busy_replicas"] / 2)))
+        # batch share beside "busy": running sequences / (max_batch 256 × 2 replicas)
+        self.assertAlmostEqual(data["devices"]["cloud"]["large_only"]["batch_share"]["mean"],
+                               float(np.mean(tl["running"] / 512)))
+        self.assertLess(data["devices"]["cloud"]["large_only"]["batch_share"]["mean"],
+                        data["devices"]["cloud"]["large_only"]["util"]["mean"])
         self.assertNotIn("small_only", data["devices"]["cloud"])  # never busy: left out
         self.assertGreater(data["window_s"], 0)
 

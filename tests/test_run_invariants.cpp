@@ -299,6 +299,63 @@ TEST(RunInvariants, AutoscalingDropsNoRequestAndConservesEnergy) {
   EXPECT_EQ(read_column<double>(again.file, "requests", "latency_s"), read_column<double>(o.file, "requests", "latency_s"));
 }
 
+// Average and marginal energy per request (docs/ENERGY.md): average = Σ request energy +
+// the shared pools' unattributed energy, / n; marginal = average − what the pools draw with
+// no traffic. For a fixed pool that is Σ energy_j − idle W × busy s (the traffic's energy
+// above idle), written out here independently. Batch occupancy: sequence-seconds over the
+// pool's slot-seconds, checked against the sampled timeline's running sequences.
+TEST(RunInvariants, AverageAndMarginalEnergyAndBatchOccupancy) {
+  COLLABSIM_NEED_DATA(data_dir());
+  TempDir d;
+  const auto o = run(d, "fixed", {"mechanism.name=large_only", "workload.limit=3000"});
+  const std::string dev = "devices/cloud/summary";
+  const double n = static_cast<double>(o.s.n_requests);
+  const double idle_w = 70.0 * 4, replicas = 2, slots = 256;  // H100 card: 70 W idle × 4 GPUs; max_batch 256
+  const double busy_s = read_column<double>(o.file, dev, "busy_s")[0];
+  const double idle_j = read_column<double>(o.file, dev, "idle_energy_j")[0];
+  const double no_traffic = read_column<double>(o.file, dev, "no_traffic_energy_j")[0];
+  const double energy = sum(read_column<double>(o.file, "requests", "energy_j"));
+  EXPECT_NEAR(no_traffic, idle_w * replicas * o.s.makespan_s, 1e-9 * no_traffic);
+  const double average = read_column<double>(o.file, "summary", "energy_average_per_request_j")[0];
+  const double marginal = read_column<double>(o.file, "summary", "energy_marginal_per_request_j")[0];
+  EXPECT_NEAR(average, (energy + idle_j) / n, 1e-9 * average);
+  EXPECT_NEAR(marginal, (energy - idle_w * busy_s) / n, 1e-6 * marginal);
+  EXPECT_LT(marginal, o.s.energy_per_request_j);  // the idle share of busy time is not the traffic's
+  EXPECT_GT(marginal, 0.0);
+  // Batch occupancy: exact from the replicas, and the sampled timeline's time average.
+  EXPECT_EQ(read_column<double>(o.file, dev, "batch_capacity")[0], slots);
+  const double occ = read_column<double>(o.file, dev, "batch_occupancy")[0];
+  const double mean_batch = read_column<double>(o.file, dev, "mean_batch")[0];
+  const double util = read_column<double>(o.file, dev, "utilisation")[0];
+  EXPECT_NEAR(occ * slots * replicas * o.s.makespan_s, mean_batch * busy_s, 1e-9 * mean_batch * busy_s);
+  EXPECT_GE(mean_batch, 1.0);
+  EXPECT_LT(occ, util);  // busy replicas hold fewer than 256 sequences on average
+  const auto t = read_column<double>(o.file, "devices/cloud/timeline", "time_s");
+  const auto running = read_column<double>(o.file, "devices/cloud/timeline", "running");
+  const auto share = read_column<double>(o.file, "devices/cloud/timeline", "batch_share");
+  double seq_s = 0;
+  for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+    seq_s += running[i] * (t[i + 1] - t[i]);
+    ASSERT_DOUBLE_EQ(share[i], running[i] / (slots * replicas)) << i;
+  }
+  EXPECT_NEAR(seq_s / (slots * replicas * o.s.makespan_s) / occ, 1.0, 0.05);
+
+  // Autoscaled (3 replicas, min 1, 20 W standby per GPU): without traffic one replica
+  // idles and two stand by.
+  const auto a = run(d, "autoscaled", {"mechanism.name=large_only", "workload.limit=3000",
+                                       "deployments.llm.autoscale=true", "devices.cloud.replicas=3",
+                                       "devices.cloud.standby_power=\"20 W\""});
+  const double a_no_traffic = read_column<double>(a.file, dev, "no_traffic_energy_j")[0];
+  EXPECT_NEAR(a_no_traffic, (idle_w + 2 * 20.0 * 4) * a.s.makespan_s, 1e-9 * a_no_traffic);
+  double a_pool = 0;
+  for (const char* c : {"busy_energy_j", "idle_energy_j", "startup_energy_j", "standby_energy_j"})
+    a_pool += read_column<double>(a.file, dev, c)[0];
+  const double a_phone = read_column<double>(a.file, "devices/phone/summary", "busy_energy_j")[0];
+  const double a_radio = sum(read_column<double>(a.file, "requests", "energy_radio_j"));
+  EXPECT_NEAR(read_column<double>(a.file, "summary", "energy_marginal_per_request_j")[0],
+              (a_pool + a_phone + a_radio - a_no_traffic) / static_cast<double>(a.s.n_requests), 1e-6 * a_pool / 3000);
+}
+
 // Context windows (ModelCard::context_window): Phi-3-mini-4k holds 4,096 tokens. A 5k-token
 // prompt is refused by the small model with status context_exceeded before anything is
 // sent or computed (the default policy, as vLLM, llama.cpp and MLC refuse it); a cascade

@@ -32,7 +32,12 @@ std::unique_ptr<Server> make_batching_pool(Engine& engine, const DeploymentSpec&
 BatchingPool::BatchingPool(Engine& engine, const ModelCard& model, const DeviceSpec& device,
                            const LatencyModel& latency, BatchingConfig config, std::unique_ptr<Dispatch> dispatch,
                            AutoscaleConfig autoscale)
-    : engine_(engine), dev_(device), dispatch_(std::move(dispatch)), as_(autoscale), paged_(config.paged) {
+    : engine_(engine),
+      dev_(device),
+      dispatch_(std::move(dispatch)),
+      as_(autoscale),
+      max_batch_(config.max_batch),
+      paged_(config.paged) {
   for (int i = 0; i < device.replicas; ++i)
     replicas_.push_back(std::make_unique<BatchingReplica>(engine, model, device, latency, config));
   state_.assign(replicas_.size(), State::up);
@@ -184,6 +189,12 @@ ServerLoad BatchingPool::load() const {
 double BatchingPool::busy_seconds() const {
   double s = 0;
   for (const auto& r : replicas_) s += r->busy_seconds();
+  return s;
+}
+
+double BatchingPool::sequence_seconds() const {
+  double s = 0;
+  for (const auto& r : replicas_) s += r->sequence_seconds();
   return s;
 }
 

@@ -55,6 +55,8 @@ class BatchingPool final : public Server {
   PreemptionStats preemption_stats() const override;
   ServerLoad load() const override;
   double busy_seconds() const override;
+  double sequence_seconds() const override;
+  int batch_capacity() const override { return max_batch_; }
   bool autoscaled() const override { return as_.on; }
   ReplicaTime replica_time(double horizon_s) const override;
   const std::vector<std::unique_ptr<BatchingReplica>>& replicas() const { return replicas_; }
@@ -76,6 +78,7 @@ class BatchingPool final : public Server {
   std::vector<std::unique_ptr<BatchingReplica>> replicas_;
   std::unique_ptr<Dispatch> dispatch_;
   AutoscaleConfig as_;
+  int max_batch_ = 1;
   std::vector<State> state_;
   std::vector<std::vector<std::pair<SimTime, State>>> log_;  // per replica: (since, state)
   bool ticking_ = false;

@@ -236,6 +236,7 @@ void BatchingReplica::advance_decode(std::size_t m, double tokens) {
     const double t_s = span_[i].seconds, energy = span_[i].watts * t_s;
     busy_s_ += t_s;
     busy_j_ += energy;
+    seq_s_ += static_cast<double>(running_.size()) * t_s;
     e += energy * share;
     t += t_s * share;
   }
@@ -306,6 +307,7 @@ double BatchingReplica::iteration_extra() {
 void BatchingReplica::finish_iteration(double tokens, double t_s, double energy) {
   busy_s_ += t_s;
   busy_j_ += energy;
+  seq_s_ += static_cast<double>(running_.size()) * t_s;
   max_batch_seen_ = std::max(max_batch_seen_, running_.size());
   ++iterations_;
   const SimTime now = engine_.now();

@@ -130,6 +130,9 @@ class BatchingReplica {
   std::size_t load() const { return waiting_.size() + running_.size(); }
   double busy_seconds() const { return busy_s_; }
   double busy_energy() const { return busy_j_; }
+  /// Σ over iterations of (sequences in the batch × iteration time), sequence-seconds;
+  /// / busy_seconds() is the mean batch while busy.
+  double sequence_seconds() const { return seq_s_; }
   /// Bytes of KV cache held: sequences' reservations + cached prefix blocks.
   double kv_used() const { return kv_used_ + (cache_ ? cache_->bytes() : 0.0); }
   /// Prefix caching: prompt tokens admitted and tokens of them served from the cache
@@ -280,7 +283,7 @@ class BatchingReplica {
   bool accepting_ = true;
   double watts_now_ = 0;
   double kv_used_ = 0;
-  double busy_s_ = 0, busy_j_ = 0;
+  double busy_s_ = 0, busy_j_ = 0, seq_s_ = 0;
   std::int64_t iterations_ = 0;
   std::size_t max_batch_seen_ = 0;
   std::unique_ptr<PrefixCache> cache_;

@@ -37,6 +37,24 @@ struct DeviceUsage {
   double up_replica_s = 0;   ///< replica-seconds loaded (serving or idle), s
   double startup_energy_j = 0;  ///< J of cold starts: DeviceSpec::idle_energy(starting replica-seconds)
   double standby_energy_j = 0;  ///< J of stopped replicas: standby_watts × stopped replica-seconds
+  /// Batch occupancy (shared pools): Σ (sequences in the batch × iteration time) / (batch
+  /// capacity × up replica-seconds), the share of the pool's sequence slots in use; the
+  /// capacity is the deployments' largest per-replica batch (max_batch; 1 for FCFS).
+  /// Beside `utilisation` ("busy": any sequence running), it tells a pool iterating all the
+  /// time with small batches from a full one.
+  double batch_occupancy = 0;
+  int batch_capacity = 1;    ///< sequences per replica (DeviceMonitor::batch_capacity)
+  double mean_batch = 0;     ///< sequences per busy replica-second: sequence-seconds / busy_s
+  /// J the same pool would draw over the same makespan with no traffic at all: every
+  /// replica idle (fixed provisioning), or the autoscaled deployments' min replicas idle
+  /// and the others on standby (the autoscaler's state without load). Shared pools only.
+  double no_traffic_energy_j = 0;
+  /// J of the pool: busy + idle + startup + standby = ∫ its power dt (shared pools);
+  /// busy energy for per-user devices (their idle draw is the user's baseline, not charged).
+  double total_energy_j() const { return busy_energy_j + idle_energy_j + startup_energy_j + standby_energy_j; }
+  /// J the traffic added to the pool: total − no-traffic energy (= busy energy for
+  /// per-user devices). The marginal energy of docs/ENERGY.md "Average and marginal".
+  double marginal_energy_j() const { return total_energy_j() - no_traffic_energy_j; }
   bool prefix_cache = false;       ///< some deployment on it caches prefixes (the fields below are defined)
   std::int64_t prefix_prompt_tokens = 0;  ///< prompt tokens admitted by its caching deployments
   std::int64_t prefix_hit_tokens = 0;     ///< of them, served from the prefix caches (not prefilled)
@@ -63,6 +81,14 @@ class DeviceMonitor {
   /// energy, preemptions (paged KV), autoscaling and prefix-cache columns. The monitor
   /// must outlive the source.
   MeasurementSource measurements() const;
+  /// Sequences one replica of this device serves at once: the largest
+  /// Server::batch_capacity of its deployments (1 for FCFS and per-user devices).
+  int batch_capacity() const;
+  /// J over [0, makespan_s] with no traffic (DeviceUsage::no_traffic_energy_j): idle W ×
+  /// replicas × makespan for a fixed pool; an autoscaled pool keeps its deployment's
+  /// autoscale_min_replicas idle (the largest, when several share the device) and the rest
+  /// on standby.
+  double no_traffic_energy(double makespan_s) const;
 
  private:
   const DeviceSpec& dev_;

@@ -80,6 +80,12 @@ class Server {
   virtual ServerLoad load() const = 0;
   /// Σ time (s) the replicas worked.
   virtual double busy_seconds() const = 0;
+  /// Σ over iterations of (sequences in the batch × iteration time), sequence-seconds: the
+  /// time integral of the batch that busy_seconds() counts as "busy". Default: one request
+  /// per busy replica (FCFS, per-user instances), = busy_seconds().
+  virtual double sequence_seconds() const { return busy_seconds(); }
+  /// Sequences one replica can serve at once (continuous batching: max_batch; else 1).
+  virtual int batch_capacity() const { return 1; }
   /// Whether replicas start and stop during the run (then replica_time is defined).
   virtual bool autoscaled() const { return false; }
   /// Replica-seconds by state over [0, horizon_s] (autoscaled pools; zeros otherwise).

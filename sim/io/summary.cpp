@@ -122,6 +122,8 @@ MetricRow Summary::columns() const {
       {"tpot_p99_s", {"s", tpot_p99_s}},
       {"cost_per_1k_usd", {"USD", cost_per_1k_usd}},
       {"energy_per_request_j", {"J", energy_per_request_j}},
+      {"energy_average_per_request_j", {"J", energy_average_per_request_j}},
+      {"energy_marginal_per_request_j", {"J", energy_marginal_per_request_j}},
       {"radio_energy_per_request_j", {"J", radio_energy_per_request_j}},
       {"battery_share_per_request", {"1", battery_share_per_request}},
       {"large_share", {"1", large_share}},

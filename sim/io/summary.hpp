@@ -46,7 +46,17 @@ struct Summary {
   double ttft_p50_s = 0, ttft_p95_s = 0, ttft_p99_s = 0;
   double tpot_p50_s = 0, tpot_p99_s = 0;  ///< time per output token at the user
   double cost_per_1k_usd = 0;       ///< USD per 1,000 requests
-  double energy_per_request_j = 0;  ///< J (devices + radio)
+  double energy_per_request_j = 0;  ///< J (devices + radio): the energy attributed to the requests
+  /// Average energy per request, J: everything the devices drew over the run (shared pools:
+  /// busy + idle + cold-start + standby = ∫ power dt; per-user devices: their busy energy)
+  /// + radio, / n_requests. Set by run_scenario (NaN until then).
+  double energy_average_per_request_j = std::numeric_limits<double>::quiet_NaN();
+  /// Marginal energy per request, J: (energy drawn − what the same pools would draw over
+  /// the same time with no traffic: DeviceUsage::no_traffic_energy_j) / n_requests, i.e.
+  /// the energy the traffic added. A fixed pool's no-traffic energy is all replicas idle,
+  /// so halving its traffic lowers this only as far as its power rises with load. Set by
+  /// run_scenario (NaN until then).
+  double energy_marginal_per_request_j = std::numeric_limits<double>::quiet_NaN();
   double radio_energy_per_request_j = 0;  ///< J
   double battery_share_per_request = 0;   ///< origin battery used per request (origin + radio energy / capacity); 0 without a battery
   double large_share = 0;           ///< share of requests that called the large model

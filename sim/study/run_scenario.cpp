@@ -362,11 +362,19 @@ void add_server_totals(Summary& s, const std::vector<std::unique_ptr<DeploymentS
     s.prefix_hit_rate =
         prompt > 0 ? static_cast<double>(hit) / static_cast<double>(prompt) : std::numeric_limits<double>::quiet_NaN();
   }
+  // Average and marginal energy: the attributed (busy + radio) energy plus what shared
+  // pools drew unattributed (idle, cold start, standby), less their no-traffic energy.
+  double unattributed_j = 0, no_traffic_j = 0;
   for (const auto& m : monitors) {
     const DeviceUsage u = m.usage(horizon);
     s.n_preemptions += u.preemptions;
     s.recompute_tokens += u.recompute_tokens;
+    unattributed_j += u.total_energy_j() - u.busy_energy_j;
+    no_traffic_j += u.no_traffic_energy_j;
   }
+  const double n = static_cast<double>(std::max<std::int64_t>(s.n_requests, 1));
+  s.energy_average_per_request_j = s.energy_per_request_j + unattributed_j / n;
+  s.energy_marginal_per_request_j = s.energy_average_per_request_j - no_traffic_j / n;
 }
 
 /// Saturated: a shared device busy almost all the time and still working long after the
