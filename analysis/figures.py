@@ -645,7 +645,9 @@ def _sweep_figure(ctx, sw):
     mechs = list(dict.fromkeys(c["mechanism"] for c in sw["combos"]))  # every mechanism plotted, not the first
     title = f"{sw['attrs'].get('scenario_name', '')}: {', '.join(mechs)} over {short_key(xkey)}"
     fig.suptitle(title, fontsize=9)
-    style.note(fig, (f"Mean over {seeds} seeds per point; bands: 95 % Student-t interval of the mean (/sweep/aggregate)."
+    style.note(fig, (f"Mean over {seeds} seeds per point; bands: 95 % Student-t interval of the mean over seeds "
+                     "(/sweep/aggregate); a percentile (p50/p95/p99) is each seed's percentile over its requests, "
+                     "its band is over the seeds."
                      if seeds > 1 else "One seed per point: no confidence bands.") + f" Source: {sw['path']}.")
     fig.tight_layout()
     stem = sw["combos"][0]["source"]

@@ -230,6 +230,8 @@ TEST(ResultsUnit, TableCsvMarkdownLatexParseBack) {
   EXPECT_EQ(trimmed(mdr[3][4]), "0.510 ± 0.012");  // hw to 2 significant digits, the mean to match
   EXPECT_EQ(trimmed(mdr[3][5]), "2.00 ± 0.45");
   EXPECT_NE(md.find("95% Student-t interval over seeds"), std::string::npos);
+  // How a percentile's interval is made is stated (issue 27 item 1): by seeds, not over requests.
+  EXPECT_NE(md.find("a percentile (p50/p95/p99) is each seed's percentile over its requests"), std::string::npos);
 
   const std::string tex = render_table(t, TableFormat::latex);
   EXPECT_NE(tex.find("\\begin{tabular}{llrrr}\n\\toprule\n"), std::string::npos) << tex;

@@ -40,7 +40,8 @@ int run_paired(const CompareArgs& args) {
   const ResultSet rs = read_result_set(args.base);
   const auto rows = paired_comparison(rs, key, a, b, args.metrics);
   fmt::print("{}  ({})\npaired by seed (common random numbers): {} = {} (B) against {} (A); B − A with 95% intervals\n"
-             "(paired: Student t over the per-seed differences; unpaired: Welch, ignoring the pairing)\n",
+             "(paired: Student t over the per-seed differences; unpaired: Welch, ignoring the pairing; a percentile\n"
+             "metric is each seed's percentile over its requests, so its intervals are over the seeds)\n",
              args.base, rs.description, key, b, a);
   std::cout.flush();
   print_paired(std::cout, rows, a, b);

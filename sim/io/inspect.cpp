@@ -81,7 +81,8 @@ void inspect_result(const std::filesystem::path& file, std::ostream& os, bool is
   walk(r, "/", "", 0, listed, os);
   print_inputs(r, os);
   if (r.exists("sweep/aggregate")) {
-    os << "\nsweep (mean over seeds ± 95% interval):\n";
+    os << "\nsweep (mean over seeds ± 95% Student-t interval over seeds; a percentile is each seed's percentile\n"
+          "over its requests, its interval is over the seeds):\n";
     print_sweep_table(r, os);
   }
 }

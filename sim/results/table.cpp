@@ -135,7 +135,9 @@ ResultTable build_table(const std::vector<ResultSet>& files, const std::vector<s
 std::string render_table(const ResultTable& t, TableFormat format) {
   std::string out;
   const bool seeds = std::any_of(t.rows.begin(), t.rows.end(), [](const TableRow& r) { return r.n_seeds > 1; });
-  const std::string note = seeds ? "mean ± half-width of the 95% Student-t interval over seeds (n_seeds per row)"
+  const std::string note = seeds ? "mean ± half-width of the 95% Student-t interval over seeds (n_seeds per row); a percentile "
+                                   "(p50/p95/p99) is each seed's percentile over its requests, its interval is over "
+                                   "the seeds (not a bootstrap over requests)"
                                  : "single runs: means without an interval";
   if (format == TableFormat::csv) {
     std::vector<std::string> head(t.keys);
