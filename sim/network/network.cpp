@@ -83,6 +83,19 @@ double Network::radio_close(std::uint64_t session) {
   return j;
 }
 
+RrcRadio::Times Network::radio_times(std::uint64_t session) const {
+  RrcRadio::Times sum;
+  const auto it = sessions_.find(session);
+  if (it == sessions_.end()) return sum;
+  for (const RrcRadio& r : it->second) {
+    const RrcRadio::Times t = r.times();
+    sum.promotion_s += t.promotion_s;
+    sum.active_s += t.active_s;
+    sum.tail_s += t.tail_s;
+  }
+  return sum;
+}
+
 double Network::radio_settle(std::uint64_t session) {
   const auto it = sessions_.find(session);
   if (it == sessions_.end()) return 0.0;

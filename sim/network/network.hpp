@@ -91,6 +91,8 @@ class Network {
   /// For a session kept across requests (one user's radio): what it owes since its last
   /// settle (RrcRadio::settle), added to the per-link totals; the session stays open.
   double radio_settle(std::uint64_t session);
+  /// Σ over the RRC links of session's radios of RrcRadio::times() (zeros for an unknown session).
+  RrcRadio::Times radio_times(std::uint64_t session) const;
   /// radio_energy() of the transfer, also added to the per-link totals (J).
   double charge_radio_bits(std::size_t from, std::size_t to, double bytes);
   const LinkRadioTotals& link_radio(std::size_t link) const { return radio_totals_[link]; }

@@ -14,6 +14,7 @@ SimTime RrcRadio::begin(SimTime t) {
     const double in_tail = std::min(gap, p_.tail_time);
     energy_ += p_.tail_power * in_tail;
     tail_ += p_.tail_power * in_tail;
+    tail_s_ += in_tail;
     if (gap <= p_.tail_time) {  // still connected: the tail is reset, no promotion
       connected_at_ = t;
       return t;
@@ -39,7 +40,9 @@ void RrcRadio::end(SimTime t) {
   last_ = t;
   if (active_ == 0) return;
   if (--active_ > 0) return;
-  energy_ += p_.active_power * to_seconds(std::max<SimTime>(0, t - connected_at_));
+  const double active = to_seconds(std::max<SimTime>(0, t - connected_at_));
+  energy_ += p_.active_power * active;
+  active_s_ += active;
   tail_start_ = t;
 }
 
@@ -62,6 +65,13 @@ void RrcRadio::close() {
   if (!used_) return;
   energy_ += p_.tail_power * p_.tail_time;
   tail_ += p_.tail_power * p_.tail_time;
+  tail_s_ += p_.tail_time;
+}
+
+RrcRadio::Times RrcRadio::times() const {
+  const bool pending = used_ && active_ == 0 && !closed_;
+  return {static_cast<double>(promotions_) * p_.promotion_delay + static_cast<double>(resumes_) * p_.resume_delay,
+          active_s_, tail_s_ + (pending ? p_.tail_time : 0.0)};
 }
 
 }  // namespace collabsim

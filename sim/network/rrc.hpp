@@ -73,6 +73,13 @@ class RrcRadio {
   };
   Settlement settle();
 
+  /// Time the radio spent in each state so far (s): promoting or resuming, connected
+  /// with a transfer, in the tail (the pending full tail of a connected idle radio that
+  /// was not closed counts whole, as settle() charges it).
+  struct Times {
+    double promotion_s = 0, active_s = 0, tail_s = 0;
+  };
+  Times times() const;
   double energy_j() const { return energy_; }     ///< all RRC energy charged so far
   double tail_j() const { return tail_; }         ///< of which tail
   std::int64_t promotions() const { return promotions_; }
@@ -88,6 +95,7 @@ class RrcRadio {
   bool used_ = false;        // a transfer has happened (a tail is pending)
   bool closed_ = false;
   double energy_ = 0, tail_ = 0;
+  double active_s_ = 0, tail_s_ = 0;  // connected-with-transfer and tail time so far, s
   std::int64_t promotions_ = 0, resumes_ = 0;
   Settlement settled_;       // totals returned by settle() so far
 };
