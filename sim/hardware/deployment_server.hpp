@@ -64,7 +64,13 @@ class DeploymentServer {
   const DeploymentSpec& spec() const { return dep_; }
   const DeviceSpec& device() const { return dev_; }
   /// Σ time the device worked (s): per-user Σ service time; shared Σ replica busy time.
-  double busy_seconds() const { return server_->busy_seconds(); }
+  double busy_seconds() const { return server_->busy_seconds() + throttle_s_; }
+  /// A per-user generation took `seconds` longer and `joules` more than served because its
+  /// device was hot (hardware/thermal.hpp; Context::run_on): added to the totals above.
+  void add_throttle(double seconds, double joules) {
+    throttle_s_ += seconds;
+    busy_j_ += joules;
+  }
   /// The serving policy (autoscaling state, replica times).
   const Server& server() const { return *server_; }
   /// Σ energy attributed to requests (J).
@@ -77,6 +83,7 @@ class DeploymentServer {
   LatencyModel latency_;
   std::unique_ptr<Server> server_;
   double busy_j_ = 0;
+  double throttle_s_ = 0;  ///< s added by add_throttle()
   std::int64_t count_ = 0;
 };
 

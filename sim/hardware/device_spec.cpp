@@ -118,11 +118,35 @@ std::vector<Field> base_device_fields() {
 }
 }  // namespace
 
+/// Keys of a per-user device's battery and heat (hardware/user_devices.hpp, thermal.hpp).
+static std::vector<Field> battery_thermal_fields() {
+  return {
+      Field::real("battery_initial", 1.0, "1",
+                  "per-user device with a battery: state of charge at the user's first request, share of capacity "
+                  "(assumption: full)",
+                  0.0, 1.0),
+      Field::real("battery_floor", 0.05, "1",
+                  "per-user device with a battery: below this share of capacity it stops serving locally (cascades "
+                  "skip its stage, routers take the other model; assumption: 5 %)",
+                  0.0, 1.0),
+      Field::quantity("thermal_tau", "0 s", Dimension::Time,
+                      "per-user device: heating time constant of its first-order thermal model (hardware/thermal.hpp; "
+                      "0 = no throttling; ignored on a shared device)",
+                      0.0, 1e9),
+      Field::real("thermal_floor", 1.0, "1",
+                  "per-user device: sustained rate under continuous load, share of the cold rate (1 = no throttling)",
+                  0.01, 1.0),
+      Field::quantity("thermal_cool_tau", "0 s", Dimension::Time,
+                      "per-user device: cooling time constant when idle (0 = thermal_tau, one RC)", 0.0, 1e9),
+  };
+}
+
 std::span<const Field> device_fields() {
   static const std::vector<Field> f = [] {
     std::vector<Field> all = base_device_fields();
     for (auto& x : stack_fields()) all.push_back(std::move(x));
     for (auto& x : power_shape_fields()) all.push_back(std::move(x));
+    for (auto& x : battery_thermal_fields()) all.push_back(std::move(x));
     return all;
   }();
   return f;
@@ -184,6 +208,12 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.replicas = static_cast<int>(p.integer("replicas"));
   d.accelerators = static_cast<int>(p.integer("accelerators"));
   d.battery = p.number("battery");
+  d.battery_initial = p.number("battery_initial");
+  d.battery_floor = p.number("battery_floor");
+  d.thermal.tau = p.number("thermal_tau");
+  d.thermal.floor = p.number("thermal_floor");
+  d.thermal.cool_tau = p.number("thermal_cool_tau");
+  if (!d.per_user) d.thermal = ThermalParams{};  // heat is a user's own device's (a shared pool keeps its rate)
   d.power_model = p.text("power_model") == "constant" ? PowerModel::constant : PowerModel::utilisation;
   d.power_compute_weight = p.number("power_compute_weight");
   d.power_memory_weight = p.number("power_memory_weight");

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "sim/core/error.hpp"
+#include "sim/hardware/thermal.hpp"
 
 namespace collabsim {
 
@@ -85,6 +86,15 @@ struct DeviceSpec {
   int replicas = 1;            ///< identical servers behind one FCFS line (shared devices)
   int accelerators = 1;        ///< accelerators per replica (tensor parallel), rates add up
   double battery = 0;          ///< J of battery capacity (0 = mains powered)
+  /// Per-user device with a battery: state of charge at the user's first request, share
+  /// of capacity (devices.<name>.battery_initial; assumption: 1, full).
+  double battery_initial = 1;
+  /// Share of capacity below which the user's device stops serving locally
+  /// (devices.<name>.battery_floor; assumption 0.05; Context::fits).
+  double battery_floor = 0.05;
+  /// First-order thermal model of the per-user device (hardware/thermal.hpp;
+  /// devices.<name>.thermal_tau, thermal_floor, thermal_cool_tau); off when tau = 0.
+  ThermalParams thermal;
   PowerModel power_model = PowerModel::utilisation;
   double power_compute_weight = 3.52;  ///< a: weight of U_compute in the activity (1); default: the pre-issue-25 H100 fit (utilisation from measured ITL), docs/ENERGY.md
   double power_memory_weight = 1.00;   ///< b: weight of U_memory in the activity (1); same fit

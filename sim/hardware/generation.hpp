@@ -20,6 +20,7 @@ struct Generation {
   double energy = 0;        ///< J attributed to this request on the serving device
   double cost = 0;          ///< USD
   bool failed = false;      ///< could not be served (e.g. KV cache too small for it)
+  bool battery_low = false; ///< failed: the user's own device was below its battery floor at the start
   std::int64_t prefix_hit_tokens = 0;  ///< prompt tokens served from the replica's prefix cache (not prefilled)
   int replica = -1;         ///< serving replica (continuous batching), −1 for a pool or per-user instance
 };

@@ -9,8 +9,19 @@ UserDevice* UserDevices::bound(std::size_t device, std::int64_t user) {
   if (!d.per_user || !d.bind_user || user < 0) return nullptr;
   auto& m = by_device_[device];
   auto it = m.find(user);
-  if (it == m.end()) it = m.emplace(user, std::make_unique<UserDevice>(engine_, d.user_concurrency, device, user)).first;
+  if (it == m.end()) it = m.emplace(user, std::make_unique<UserDevice>(engine_, d, device, user)).first;
   return it->second.get();
+}
+
+const UserDevice* UserDevices::find(std::size_t device, std::int64_t user) const {
+  if (device >= by_device_.size()) return nullptr;
+  const auto it = by_device_[device].find(user);
+  return it == by_device_[device].end() ? nullptr : it->second.get();
+}
+
+void UserDevices::settle_idle(SimTime now) {
+  for (auto& m : by_device_)
+    for (auto& [u, dev] : m) dev->settle_idle(now);
 }
 
 std::vector<const UserDevice*> UserDevices::all() const {

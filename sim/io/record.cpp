@@ -52,7 +52,7 @@ RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vect
   for (const auto& d : devs) add("energy_" + d + "_j", "J", T::F64);
   add("route", "model index in mechanism order (0=small)", T::I8);
   add("escalated", "bool", T::U8);
-  add("status", "0=ok,1=failed,2=timed_out,3=context_exceeded,4=out_of_memory", T::I8);
+  add("status", "0=ok,1=failed,2=timed_out,3=context_exceeded,4=out_of_memory,5=battery_low", T::I8);
   if (attributes_) {
     add("user_id", "1", T::I64);
     add("private_share", "1", T::F64);

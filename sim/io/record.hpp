@@ -18,7 +18,9 @@ namespace collabsim {
 /// + output beyond the answering model's context window, ModelCard::context_window).
 /// out of memory (its KV cache, prompt + output, beyond the device's memory less the weights,
 /// deployments.<name>.memory_policy = "fail").
-enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2, ContextExceeded = 3, OutOfMemory = 4 };
+/// battery low (the user's own device was below its battery floor, DeviceSpec::battery_floor,
+/// and no other model took the request).
+enum class Status : std::int8_t { Ok = 0, Failed = 1, TimedOut = 2, ContextExceeded = 3, OutOfMemory = 4, BatteryLow = 5 };
 
 /// Which model's answer the user got: the index of the answering model in the
 /// mechanism's own order (two-model mechanisms: 0 = small, 1 = large; a cascade: its

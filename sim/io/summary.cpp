@@ -44,6 +44,7 @@ void SummaryAccumulator::add(const RequestRecord& r) {
   s_.n_timed_out += r.status == Status::TimedOut ? 1 : 0;
   s_.n_context_exceeded += r.status == Status::ContextExceeded ? 1 : 0;
   s_.n_out_of_memory += r.status == Status::OutOfMemory ? 1 : 0;
+  s_.n_battery_low += r.status == Status::BatteryLow ? 1 : 0;
   s_.n_truncated += r.truncated_tokens > 0 ? 1 : 0;
   bytes_up_sum_ += static_cast<double>(r.bytes_up);
   private_sum_ += static_cast<double>(r.private_tokens_sent);
@@ -106,6 +107,7 @@ MetricRow Summary::columns() const {
       {"n_timed_out", {"requests", static_cast<double>(n_timed_out)}},
       {"n_context_exceeded", {"requests", static_cast<double>(n_context_exceeded)}},
       {"n_out_of_memory", {"requests", static_cast<double>(n_out_of_memory)}},
+      {"n_battery_low", {"requests", static_cast<double>(n_battery_low)}},
       {"n_truncated", {"requests", static_cast<double>(n_truncated)}},
       {"n_preemptions", {"sequences", static_cast<double>(n_preemptions)}},
       {"recompute_tokens", {"tokens", static_cast<double>(recompute_tokens)}},

@@ -26,6 +26,7 @@ struct Summary {
   std::int64_t n_timed_out = 0;     ///< gave up waiting on the network
   std::int64_t n_context_exceeded = 0;  ///< prompt + output beyond the answering model's context window
   std::int64_t n_out_of_memory = 0;     ///< KV of prompt + output beyond the answering device's memory (memory_policy)
+  std::int64_t n_battery_low = 0;       ///< refused: the user's device below its battery floor, no other model took it
   std::int64_t n_truncated = 0;         ///< requests answered with a truncated prompt (status ok; not a count of its own)
   /// Paged KV admission, over every continuous-batching replica (set by run_scenario, not
   /// from records): sequences preempted, and prompt + generated tokens prefilled again

@@ -34,7 +34,7 @@ struct Slice {
 };
 
 const char* status_name(double s) {
-  return s == 0 ? "ok" : s == 1 ? "failed" : s == 2 ? "timed_out" : s == 3 ? "context_exceeded" : "out_of_memory";
+  return s == 0 ? "ok" : s == 1 ? "failed" : s == 2 ? "timed_out" : s == 3 ? "context_exceeded" : s == 4 ? "out_of_memory" : "battery_low";
 }
 
 /// Assigns tids so that slices of one pid that share a tid never overlap: the lowest lane

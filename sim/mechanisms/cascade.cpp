@@ -80,6 +80,7 @@ class Cascade final : public Mechanism {
       const bool last = i + 1 == stages_.size();
       if (!last && !cx_.fits(stages_[i], r)) continue;  // beyond this stage's context window: skip it
       Answer a = co_await cx_.ask(stages_[i], r, rec);
+      if (!last && a.battery_low) continue;  // the user's device fell below its battery floor: next stage
       if (!last && !a.timed_out && !a.generation.failed) {
         if (self_verify_)
           for (std::int64_t k = 0; k < verify_samples_; ++k) {

@@ -54,6 +54,10 @@ Task<void> Context::compute_on_origin(const Request& r, RequestRecord& rec, doub
   const double j = dev.busy_energy(seconds);
   rec.device_energy[r.origin] += j;
   rec.energy_j += j;
+  if (UserDevice* u = origin_user(r)) {
+    u->other_j += j;
+    u->drain(j, engine_.now());
+  }
 }
 
 Task<Context::OriginWork> Context::compute_work_on_origin(const Request& r, RequestRecord& rec, double flops,
@@ -111,8 +115,45 @@ Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int6
   const std::size_t device = topo_.deployment_device(dep);
   UserDevice* user = users_.bound(device, rec.user_id);  // the user's own instance, or none
   const SimTime asked = engine_.now();
-  if (user) co_await user->slots.acquire();
+  if (user) {
+    co_await user->slots.acquire();
+    user->settle_idle(engine_.now());  // idle power up to this generation's start
+    if (user->below_floor()) {  // it fell below its floor while this one waited: not served locally
+      user->slots.release();
+      ++user->refused_battery;
+      Generation refused;
+      refused.queued = asked;
+      refused.start = refused.first_token = refused.end = engine_.now();
+      refused.failed = refused.battery_low = true;
+      if (spans_) record_generation(dep, rec.request_id, refused, user);
+      co_return refused;
+    }
+    ++user->running;
+  }
   Generation g = co_await fleet_.generate(dep, prompt, output, cached, service_s, prefix_blocks);
+  const DeviceSpec& dev = sc_.devices[device];
+  if (dev.thermal.on() && !g.failed && g.device_time > 0) {
+    // Heat (hardware/thermal.hpp): the generation ran g.device_time s of cold-device work;
+    // from its instance's heat it takes T ≥ that. A per-request instance starts cold.
+    ThermalState cold(dev.thermal);
+    ThermalState& th = user ? user->thermal : cold;
+    const double work = g.device_time, first = to_seconds(g.first_token - g.start);
+    const double t = th.duration(g.start, work);
+    if (t > work) {
+      co_await engine_.delay(from_seconds(t - work));
+      g.first_token = g.start + from_seconds(th.duration(g.start, first));
+      g.end = engine_.now();
+      const double e0 = g.energy;
+      g.energy *= t / work;  // the card's busy power for the longer time (two-state power model)
+      fleet_.server(dep).add_throttle(t - work, g.energy - e0);
+      g.device_time = t;
+    }
+    th.run(g.start, t);
+    if (user) {
+      user->throttle_s += t - work;
+      user->min_rate = std::min(user->min_rate, th.rate(g.start + from_seconds(t)));
+    }
+  }
   if (user) {
     user->slots.release();
     g.queued = asked;  // the wait for the user's device is queueing
@@ -120,6 +161,8 @@ Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int6
     user->busy_s += g.device_time;
     user->energy_j += g.energy;
     user->queue_s += to_seconds(g.start - asked);
+    user->drain(g.energy, engine_.now());
+    if (--user->running == 0) user->idle_since = engine_.now();
   }
   if (spans_) record_generation(dep, rec.request_id, g, user);
   rec.tokens[dep] += g.output_tokens;
@@ -140,7 +183,7 @@ Task<Transfer> Context::upload(const Request& r, RequestRecord& rec, std::size_t
     spans_->add(rec.request_id, link_track(r.origin, device), SpanKind::Upload, t0, engine_.now(),
                 static_cast<std::int32_t>(dep));
   rec.bytes_up += static_cast<std::int64_t>(bytes);
-  charge_radio(rec, net_.charge_radio_bits(r.origin, device, bytes));
+  charge_radio(r, rec, net_.charge_radio_bits(r.origin, device, bytes));
   co_return t;
 }
 
@@ -154,7 +197,7 @@ Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size
     spans_->add(rec.request_id, link_track(device, r.origin), SpanKind::Download, t0, engine_.now(),
                 static_cast<std::int32_t>(dep));
   rec.bytes_down += static_cast<std::int64_t>(bytes);
-  charge_radio(rec, net_.charge_radio_bits(device, r.origin, bytes));
+  charge_radio(r, rec, net_.charge_radio_bits(device, r.origin, bytes));
   co_return t;
 }
 
@@ -168,9 +211,12 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
   Answer a;
   a.deployment = asked_dep;
   const Admission ad = admission(dep, prompt_tokens, output_tokens);
-  if (ad.refused != Limit::none) {  // refused before anything is sent or computed
+  const bool battery_low = ad.refused == Limit::none && battery_refuses(dep, r);
+  if (ad.refused != Limit::none || battery_low) {  // refused before anything is sent or computed
     a.context_exceeded = ad.refused == Limit::context;
     a.out_of_memory = ad.refused == Limit::memory;
+    a.battery_low = battery_low;
+    if (battery_low) ++users_.bound(device, r.user)->refused_battery;
     a.generation.failed = true;
     a.first_token_at_user = a.done_at_user = engine_.now();
     co_return a;
@@ -193,6 +239,7 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
   }
   a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens, 0, r.service_s,
                                  prompt_tokens == r.prompt_tokens ? r.prefix_blocks : std::span<const std::int64_t>{});
+  a.battery_low = a.generation.battery_low;  // refused at its start: the user's battery fell below its floor
   const Generation& g = a.generation;
   // The last tokens come from the decode deployment's device when prefill and decode are split.
   const std::size_t last_device = disaggregated(dep, prompt_tokens, output_tokens)
@@ -219,7 +266,7 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
     a.timed_out = last.timed_out;
     const double down = token_bytes(output_tokens);
     rec.bytes_down += static_cast<std::int64_t>(down);
-    charge_radio(rec, net_.charge_radio_bits(last_device, r.origin, down));
+    charge_radio(r, rec, net_.charge_radio_bits(last_device, r.origin, down));
   } else {
     a.first_token_at_user = g.first_token;
     a.done_at_user = g.end;
@@ -296,15 +343,38 @@ void Context::record_generation(std::size_t dep, std::uint64_t request, const Ge
   }
 }
 
+bool Context::battery_refuses(std::size_t dep, const Request& r) const {
+  const std::size_t device = topo_.deployment_device(dep);
+  const DeviceSpec& d = sc_.devices[device];
+  if (!d.per_user || !d.bind_user || d.battery <= 0 || r.user < 0) return false;
+  const UserDevice* u = users_.find(device, r.user);
+  return u && u->below_floor();
+}
+
+double Context::battery_level(const Request& r) const {
+  const DeviceSpec& d = sc_.devices[r.origin];
+  if (!d.per_user || !d.bind_user || d.battery <= 0 || r.user < 0) return 1.0;
+  const UserDevice* u = users_.find(r.origin, r.user);
+  return u ? u->soc() : d.battery_initial;
+}
+
+void Context::open_request(const Request& r) {
+  if (UserDevice* u = origin_user(r)) ++u->requests;
+}
+
 void Context::close_radio(const Request& r, RequestRecord& rec) {
   // A user's radio stays open across the user's requests: the request pays what it owes
   // since the last settle (Network::radio_settle), the full tail when it is the last so far.
   const std::uint64_t session = radio_session(r);
   const double j = session == r.id ? net_.radio_close(session) : net_.radio_settle(session);
-  if (j > 0) charge_radio(rec, j);
+  if (j != 0) charge_radio(r, rec, j);  // a settle is negative when a later transfer cut a charged tail short
 }
 
-void Context::charge_radio(RequestRecord& rec, double joules) const {
+void Context::charge_radio(const Request& r, RequestRecord& rec, double joules) {
+  if (UserDevice* u = origin_user(r)) {
+    u->radio_j += joules;
+    u->drain(joules, engine_.now());
+  }
   rec.energy_radio_j += joules;
   rec.energy_j += joules;
 }
@@ -330,6 +400,7 @@ void Context::finish_with_quality(const Request& r, RequestRecord& rec, const An
     rec.status = a.timed_out          ? Status::TimedOut
                  : a.context_exceeded ? Status::ContextExceeded
                  : a.out_of_memory    ? Status::OutOfMemory
+                 : a.battery_low      ? Status::BatteryLow
                                       : Status::Failed;
     rec.quality = 0.0;
     return;

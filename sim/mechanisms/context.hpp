@@ -39,6 +39,7 @@ struct Answer {
   bool timed_out = false;           ///< a network wait passed the request's deadline
   bool context_exceeded = false;    ///< refused: beyond the model's context window (Context::fits)
   bool out_of_memory = false;       ///< refused: its KV cache beyond the device's memory (Context::fits)
+  bool battery_low = false;         ///< refused: the user's device is below its battery floor (Context::fits)
   Generation generation;
 };
 
@@ -117,7 +118,20 @@ class Context {
     return admission(dep, prompt_tokens, output_tokens).refused == Limit::none;
   }
   /// fits() for the request's own prompt and output.
-  bool fits(std::size_t dep, const Request& r) const { return fits(dep, r.prompt_tokens, output_tokens(dep, r)); }
+  /// Also false when `dep` runs on the request's user's own device and that device's
+  /// battery is below its floor (DeviceSpec::battery_floor): it stops serving locally, and
+  /// ask() refuses such a call with status battery_low.
+  bool fits(std::size_t dep, const Request& r) const {
+    return fits(dep, r.prompt_tokens, output_tokens(dep, r)) && !battery_refuses(dep, r);
+  }
+  /// True when `dep` runs on a per-user device bound to users whose instance for r's user
+  /// exists and is below its battery floor.
+  bool battery_refuses(std::size_t dep, const Request& r) const;
+  /// State of charge (share of capacity) of the battery of r's user's origin device now;
+  /// 1 when the origin has no battery, is not bound to users, or r has no user id; the
+  /// card's battery_initial before the user's first request. Mechanisms read it (router
+  /// battery_threshold).
+  double battery_level(const Request& r) const;
 
   /// True when every link on the path between the origin and `dep`'s device is up now.
   bool reachable_now(std::size_t dep, const Request& r);
@@ -232,6 +246,11 @@ class Context {
   /// transfer, T_tail × P_tail, belongs to the request whose transfers started it) to
   /// energy_radio_j and energy_j. No-op without RRC links.
   void close_radio(const Request& r, RequestRecord& rec);
+  /// The request has arrived (run_scenario calls this before Mechanism::serve): counts it
+  /// on its user's origin device instance (allocated here at the user's first request).
+  void open_request(const Request& r);
+  /// The run is over at `end`: charges every user's idle power up to it.
+  void close_users(SimTime end) { users_.settle_idle(end); }
 
   /// Per-user devices bound to users (DeviceSpec::bind_user): one instance per (device,
   /// user id), on which that user's generations queue (run_on) and add up.
@@ -241,8 +260,10 @@ class Context {
   /// has a user id; else its own (the request id).
   std::uint64_t radio_session(const Request& r) const {
     const DeviceSpec& o = sc_.devices[r.origin];
-    return o.per_user && o.bind_user && r.user >= 0 ? kUserSession | static_cast<std::uint64_t>(r.user) : r.id;
+    return o.per_user && o.bind_user && r.user >= 0 ? user_radio_session(r.user) : r.id;
   }
+  /// The radio session id of user `user` (≥ 0).
+  static std::uint64_t user_radio_session(std::int64_t user) { return kUserSession | static_cast<std::uint64_t>(user); }
 
   /// Σ over the run of the API energy estimate (J): for deployments with an
   /// `api_energy_card`, DeploymentSpec::api_energy_power × each generation's time at the
@@ -268,7 +289,11 @@ class Context {
   bool correct(std::size_t dep, const Request& r) const { return score(dep, r) >= 0.5; }
 
  private:
-  void charge_radio(RequestRecord& rec, double joules) const;
+  /// Radio energy of r: into the record, and off the battery of r's user's origin device.
+  void charge_radio(const Request& r, RequestRecord& rec, double joules);
+  /// The instance of r's user on its origin device (created at first use); null when the
+  /// origin is not bound to users or r has no user id.
+  UserDevice* origin_user(const Request& r) { return users_.bound(r.origin, r.user); }
   static constexpr std::uint64_t kUserSession = std::uint64_t{1} << 62;  ///< radio session ids of users
   /// One generation on one deployment, accounted into `rec` (run_on without the split).
   Task<Generation> run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,

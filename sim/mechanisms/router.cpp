@@ -34,6 +34,12 @@
 /// the small model can take it). Decisions follow the event order, so they are
 /// deterministic. /mechanism reports budget_denied and, under attack, the share of attacked
 /// and of clean requests denied (detection and false-positive rates of the defence).
+///
+/// Battery-aware routing (`battery_threshold`, a share of capacity; 0 = off): a request
+/// routed to the small model on the user's own battery-powered device goes to the large
+/// model instead while that battery's state of charge (Context::battery_level) is below
+/// the threshold and the large model can take it; /mechanism reports battery_rerouted.
+/// (Below the device's own battery_floor, Context::fits refuses the small model anyway.)
 
 #include <utility>
 #include <vector>
@@ -60,7 +66,8 @@ class Router final : public TwoModelMechanism {
         gadget_(p.text("gadget")),
         attack_by_user_(p.text("attack_unit") == "user"),
         budget_(p.integer("user_budget")),
-        window_(from_seconds(p.number("budget_window"))) {
+        window_(from_seconds(p.number("budget_window"))),
+        battery_threshold_(p.number("battery_threshold")) {
     const std::int64_t users = cx.scenario().workload.attributes.users;
     if (attack_by_user_ && attack_share_ > 0 && users <= 0)
       throw InputError(p.pos("attack_unit"), "mechanism.router.attack_unit",
@@ -88,6 +95,7 @@ class Router final : public TwoModelMechanism {
       row.push_back({"attacked_large_share",
                      {"1", attacked_ ? static_cast<double>(attacked_large_) / static_cast<double>(attacked_) : 0.0}});
     }
+    if (battery_threshold_ > 0) row.push_back({"battery_rerouted", {"requests", static_cast<double>(battery_rerouted_)}});
     if (budget_ > 0) {
       row.push_back({"budget_denied", {"requests", static_cast<double>(denied_attacked_ + denied_clean_)}});
       if (attack_share_ > 0) {
@@ -128,6 +136,10 @@ class Router final : public TwoModelMechanism {
     }
     // A model that cannot hold the request (context window) is not chosen when the other can.
     if (!cx_.fits(small ? small_ : large_, r) && cx_.fits(small ? large_ : small_, r)) small = !small;
+    if (small && battery_threshold_ > 0 && cx_.battery_level(r) < battery_threshold_ && cx_.fits(large_, r)) {
+      small = false;  // save the user's battery: the cloud answers
+      ++battery_rerouted_;
+    }
     if (!small && budget_ > 0 && !within_budget(r)) {
       small = true;
       ++(attacked ? denied_attacked_ : denied_clean_);
@@ -153,6 +165,8 @@ class Router final : public TwoModelMechanism {
   /// Per user: (window index, large-model requests in it).
   std::vector<std::pair<std::int64_t, std::int64_t>> used_;
   std::int64_t served_ = 0, denied_attacked_ = 0, denied_clean_ = 0;
+  double battery_threshold_;
+  std::int64_t battery_rerouted_ = 0;
 
   /// Counts a large-model request of r's user against its budget; false (nothing counted)
   /// when the user's window is used up, or the small model cannot take the request.
@@ -192,6 +206,10 @@ MechanismInfo router_info() {
                                   0, 1e9));
   fields.push_back(Field::quantity("budget_window", "1 h", Dimension::Time,
                                    "user_budget: length of the fixed windows of arrival time", 1e-3));
+  fields.push_back(Field::real("battery_threshold", 0.0, "1",
+                               "send to the large model while the user's own battery is below this share of "
+                               "its capacity (0 = off; needs a per-user device with a battery and user ids)",
+                               0.0, 1.0));
   fields.push_back(target_share_field("threshold"));
   MechanismInfo info{"router", "pre-generation routing: score the query, small model if score ≥ threshold",
                      "HybridLLM (Ding et al. 2024), RouteLLM (Ong et al. 2024); survey §3.1.2, §3.2.1", fields,

@@ -98,6 +98,7 @@ struct RunState {
 
 /// One request from arrival to answer; hands its row to the result file.
 Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
+  st.cx.open_request(r);  // counted on its user's device (allocated at the user's first request)
   co_await st.mech.serve(r, rec);
   st.cx.close_radio(r, rec);  // the final RRC tail (links with radio ≠ "none")
   if (st.decisions) st.decisions->completed(rec);
@@ -409,6 +410,70 @@ void write_summary(ResultFile& out, const Scenario& sc, const Summary& s, const 
   if (const auto ms = mech.stats(); !ms.empty()) out.write_row("mechanism", ms);
 }
 
+/// /users: one row per instance of a per-user device bound to users (a user's phone),
+/// in (device, user id) order: requests, generations, time, energy by cause, battery
+/// trajectory summary, heat, radio state time. Nothing when no instance was created.
+void write_users(ResultFile& out, const Scenario& sc, const Context& cx, const Network& net) {
+  const std::vector<const UserDevice*> all = cx.user_devices().all();
+  if (all.empty()) return;
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::string> device;
+  std::vector<std::int64_t> user, requests, generations, refused;
+  std::vector<double> busy, queue, gen_j, other_j, radio_j, idle_j, total_j, cap, soc_start, soc_end, soc_min, floor_s,
+      throttle, min_rate, heat_end, promo, active, tail;
+  for (const UserDevice* u : all) {
+    const DeviceSpec& d = sc.devices[u->device];
+    const bool bat = u->capacity_j > 0;
+    device.push_back(d.name);
+    user.push_back(u->user);
+    requests.push_back(u->requests);
+    generations.push_back(u->generations);
+    refused.push_back(u->refused_battery);
+    busy.push_back(u->busy_s);
+    queue.push_back(u->queue_s);
+    gen_j.push_back(u->energy_j);
+    other_j.push_back(u->other_j);
+    radio_j.push_back(u->radio_j);
+    idle_j.push_back(u->idle_j);
+    total_j.push_back(u->energy_j + u->other_j + u->radio_j + u->idle_j);
+    cap.push_back(u->capacity_j);
+    soc_start.push_back(bat ? d.battery_initial : nan);
+    soc_end.push_back(bat ? u->soc() : nan);
+    soc_min.push_back(bat ? u->min_charge_j / u->capacity_j : nan);
+    floor_s.push_back(bat && u->below_floor_at >= 0 ? to_seconds(u->below_floor_at) : nan);
+    throttle.push_back(u->throttle_s);
+    min_rate.push_back(u->min_rate);
+    heat_end.push_back(u->thermal.heat(u->idle_since));
+    const RrcRadio::Times t = net.radio_times(Context::user_radio_session(u->user));
+    promo.push_back(t.promotion_s);
+    active.push_back(t.active_s);
+    tail.push_back(t.tail_s);
+  }
+  out.write_columns("users", {{"device", "", device},
+                              {"user_id", "", user},
+                              {"requests", "requests", requests},
+                              {"generations", "generations", generations},
+                              {"refused_battery", "generations", refused},
+                              {"busy_s", "s", busy},
+                              {"queue_s", "s", queue},
+                              {"generation_energy_j", "J", gen_j},
+                              {"other_energy_j", "J", other_j},
+                              {"radio_energy_j", "J", radio_j},
+                              {"idle_energy_j", "J", idle_j},
+                              {"energy_j", "J", total_j},
+                              {"battery_capacity_j", "J", cap},
+                              {"soc_start", "1", soc_start},
+                              {"soc_end", "1", soc_end},
+                              {"soc_min", "1", soc_min},
+                              {"below_floor_at_s", "s", floor_s},
+                              {"throttled_s", "s", throttle},
+                              {"min_rate_factor", "1", min_rate},
+                              {"heat_end", "1", heat_end},
+                              {"radio_promotion_s", "s", promo},
+                              {"radio_active_s", "s", active},
+                              {"radio_tail_s", "s", tail}});
+}
+
 /// /spans (run.record_spans) and the count of spans dropped beyond SpanLog::kMaxSpans.
 void write_spans(ResultFile& out, RunResult& res, const SpanLog& spans, const std::vector<std::string>& dep_names) {
   out.write_columns("spans", spans.columns(dep_names));
@@ -439,6 +504,7 @@ void write_results(ResultFile& out, RunResult& res, const RunState& st, const Qu
     check_saturation(res, sc, sc.devices[i], monitors[i].usage(horizon), st.last_arrival_s);
   write_summary(out, sc, res.summary, st.cx, st.mech);
   recorder.write(out, horizon);
+  write_users(out, sc, st.cx, st.cx.network());
   if (sc.run.record_spans) write_spans(out, res, spans, names.deployments);
 }
 
@@ -504,6 +570,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   const ProcessScope run_scope(engine);  // … and before the run's state, whatever throws (C6)
   start_processes(st, in, opt, recorder);
   engine.run();
+  cx.close_users(engine.now());  // idle power of every user's device up to the end
 
   RunResult res;
   res.summary = acc.finish();
