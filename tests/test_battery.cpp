@@ -4,6 +4,7 @@
 // the router's battery_threshold sends work to the cloud earlier. /users reports it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -53,6 +54,29 @@ TEST(Battery, ChargeFallsByExactlyTheDeviceEnergy) {
     EXPECT_NEAR(drained, spent[user[k]] + idle[k], 1e-9 * drained) << "user " << user[k];
     EXPECT_LE(soc_min[k], soc1[k]);
   }
+  // /requests battery_soc: each user's charge after each request, between soc_min and full,
+  // falling over the run (the first completion is below the start, the last near the end).
+  const auto soc_req = read_column<double>(o.file, "requests", "battery_soc");
+  const auto arr = read_column<double>(o.file, "requests", "arrival_s");
+  const auto lat = read_column<double>(o.file, "requests", "latency_s");
+  for (std::size_t k = 0; k < user.size(); ++k) {
+    std::vector<std::pair<double, double>> traj;  // (completion s, soc)
+    for (std::size_t i = 0; i < req_user.size(); ++i)
+      if (req_user[i] == user[k]) traj.push_back({arr[i] + lat[i], soc_req[i]});
+    std::sort(traj.begin(), traj.end());
+    ASSERT_GT(traj.size(), 2u);
+    for (const auto& [t, soc] : traj) {
+      ASSERT_TRUE(std::isfinite(soc));
+      EXPECT_GE(soc, soc_min[k] - 1e-12);
+      EXPECT_LT(soc, soc0[k]);
+    }
+    EXPECT_GT(traj.front().second, traj.back().second);
+    EXPECT_GE(traj.back().second, soc1[k]);  // idle power still drains after the last answer
+  }
+  // A mains-powered phone has no state of charge.
+  const auto mains = run(d, "mains", {"workload.limit=30", "workload.attributes.users=3", "devices.phone.battery=\"0 Wh\""});
+  for (double soc : read_column<double>(mains.file, "requests", "battery_soc")) EXPECT_TRUE(std::isnan(soc));
+  for (double soc : read_column<double>(mains.file, "users", "soc_end")) EXPECT_TRUE(std::isnan(soc));
 }
 
 TEST(Battery, BelowTheFloorThePhoneStopsServingLocally) {

@@ -128,3 +128,86 @@ TEST(UserBinding, AUsersBurstPaysOnePromotionOnItsRadio) {
   EXPECT_LT(ttft_b[1], ttft_f[1] - 0.2);
   EXPECT_LT(ttft_b[2], ttft_f[2] - 0.2);
 }
+
+TEST(UserBinding, ABurstsRadioEnergyIsTheClosedForm) {
+  COLLABSIM_NEED_DATA(data_dir());
+  TempDir d;
+  // The burst of AUsersBurstPaysOnePromotionOnItsRadio, with spans. LTE (Huang et al. 2012,
+  // Tables 3-4): D_pro = 0.2601 s at P_pro = 1.2107 W, P_active = 1.28804 W, tail
+  // T_tail = 11.576 s at P_tail = 1.060 W. A request's radio is connected for its upload
+  // (the upload span less the link's 40 ms one-way latency, spent after the last bit) and
+  // while its answer streams down, from the first token at the user to the last
+  // (arrival + ttft_s to arrival + latency_s; docs/ENERGY.md).
+  const fs::path trace = d.path / "burst.csv";
+  write_file(trace,
+             "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+             "2023-11-16 18:15:46.0000000,200,20\n"
+             "2023-11-16 18:15:48.0000000,200,20\n"
+             "2023-11-16 18:15:50.0000000,200,20\n");
+  const std::vector<std::string> base = {"workload.trace=\"" + trace.string() + "\"", "mechanism.name=large_only",
+                                         "workload.attributes.users=1", "links.cellular.radio=\"lte\"",
+                                         "run.record_spans=true"};
+  const double d_pro = 0.2601, p_pro = 1.2107, p_act = 1.28804, t_tail = 11.576, p_tail = 1.060, prop = 0.040;
+  // Per request: its radio's connected intervals (upload, stream), s, in time order.
+  auto intervals = [&](const fs::path& file) {
+    H5::H5File f(file.string(), H5F_ACC_RDONLY);
+    const auto start = *read_numeric_field(f, "spans", "start_s");
+    const auto end = *read_numeric_field(f, "spans", "end_s");
+    const auto id = *read_numeric_field(f, "spans", "request_id");
+    const auto kind = *read_string_field(f, "spans", "kind");
+    const auto rid = read_column<double>(file, "requests", "request_id");
+    const auto arrival = read_column<double>(file, "requests", "arrival_s");
+    const auto ttft = read_column<double>(file, "requests", "ttft_s");
+    const auto latency = read_column<double>(file, "requests", "latency_s");
+    std::map<double, std::vector<std::pair<double, double>>> by_request;
+    for (std::size_t i = 0; i < start.size(); ++i)
+      if (kind[i] == "upload") by_request[id[i]].push_back({start[i], end[i] - prop});
+    for (std::size_t i = 0; i < rid.size(); ++i)
+      by_request[rid[i]].push_back({arrival[i] + ttft[i], arrival[i] + latency[i]});
+    for (auto& [r, v] : by_request) std::sort(v.begin(), v.end());
+    return by_request;
+  };
+  // Energy of one radio driven by `v` (sorted, from idle): one promotion (the first
+  // interval waits it out), P_active over the intervals, P_tail over the gaps (each inside
+  // T_tail: no second promotion) and one full tail.
+  auto closed_form = [&](const std::vector<std::pair<double, double>>& v, double* active, double* tail) {
+    double a = -d_pro, gaps = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      a += v[i].second - v[i].first;
+      if (i + 1 < v.size()) {
+        const double gap = v[i + 1].first - v[i].second;
+        EXPECT_GT(gap, 0.0);
+        EXPECT_LT(gap, t_tail);
+        gaps += gap;
+      }
+    }
+    if (active) *active = a;
+    if (tail) *tail = gaps + t_tail;
+    return p_pro * d_pro + p_act * a + p_tail * (gaps + t_tail);
+  };
+  auto rrc_energy = [](const RunOutput& o) {
+    return read_column<double>(o.file, "links/cellular/summary", "rrc_energy_j")[0];
+  };
+  const auto bound = run(d, "bound", base);
+  std::vector<std::pair<double, double>> all;
+  for (const auto& [r, v] : intervals(bound.file)) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(all.size(), 6u);
+  double active = 0, tail = 0;
+  const double closed = closed_form(all, &active, &tail);
+  EXPECT_NEAR(rrc_energy(bound), closed, 1e-6 * closed);
+  EXPECT_NEAR(read_column<double>(bound.file, "users", "radio_promotion_s")[0], d_pro, 1e-12);
+  EXPECT_NEAR(read_column<double>(bound.file, "users", "radio_active_s")[0], active, 1e-6);
+  EXPECT_NEAR(read_column<double>(bound.file, "users", "radio_tail_s")[0], tail, 1e-6);
+  // A radio per request: each pays a promotion and a full tail.
+  auto per_request = base;
+  per_request.push_back("devices.phone.binding=\"request\"");
+  const auto free = run(d, "free", per_request);
+  double closed_free = 0;
+  for (const auto& [r, v] : intervals(free.file)) {
+    EXPECT_EQ(v.size(), 2u);
+    closed_free += closed_form(v, nullptr, nullptr);
+  }
+  EXPECT_NEAR(rrc_energy(free), closed_free, 1e-6 * closed_free);
+  EXPECT_GT(closed_free - closed, 2 * (p_pro * d_pro + p_tail * 2.0));  // two promotions, and tails beyond the 2 s gaps
+}

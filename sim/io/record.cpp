@@ -58,6 +58,7 @@ RecordLayout::RecordLayout(const std::vector<std::string>& deps, const std::vect
     add("private_share", "1", T::F64);
     add("slo_ttft_s", "s", T::F64);
     add("slo_tpot_s", "s", T::F64);
+    add("battery_soc", "1", T::F64);
   }
 }
 
@@ -93,6 +94,7 @@ void RecordLayout::encode(const RequestRecord& r, unsigned char* out) const {
     put(out, off(), r.private_share);
     put(out, off(), r.slo_ttft_s);
     put(out, off(), r.slo_tpot_s);
+    put(out, off(), r.battery_soc);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,11 @@ struct RequestRecord {
   double private_share = 0;    ///< share of the prompt that is private
   double slo_ttft_s = 0;       ///< s, the request's TTFT target (0 = the run's [slo] ttft)
   double slo_tpot_s = 0;       ///< s, the request's TPOT target (0 = the run's [slo] tpot)
+  /// State of charge (share of capacity, 1) of the battery of the request's user's own
+  /// origin device when the request completed (after its final radio tail was charged);
+  /// NaN when that device has no battery or is not bound to users (Context::battery_soc).
+  /// Ordered by completion, a user's rows are the user's battery trajectory.
+  double battery_soc = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Field of the compound row: name, unit, HDF5 type code and byte offset.
@@ -90,7 +96,7 @@ struct Column {
 class RecordLayout {
  public:
   /// `attributes`: append the request-attribute columns (user_id, private_share,
-  /// slo_ttft_s, slo_tpot_s) after `status`. `prefix_column`: add `prefix_hit_tokens` after
+  /// slo_ttft_s, slo_tpot_s, battery_soc) after `status`. `prefix_column`: add `prefix_hit_tokens` after
   /// private_tokens_sent (only when some deployment caches prefixes, so the layout of other
   /// scenarios is unchanged).
   RecordLayout(const std::vector<std::string>& deployments, const std::vector<std::string>& devices,

@@ -358,6 +358,12 @@ double Context::battery_level(const Request& r) const {
   return u ? u->soc() : d.battery_initial;
 }
 
+double Context::battery_soc(const Request& r) const {
+  const DeviceSpec& d = sc_.devices[r.origin];
+  const UserDevice* u = d.battery > 0 && r.user >= 0 ? users_.find(r.origin, r.user) : nullptr;
+  return u ? u->soc() : std::numeric_limits<double>::quiet_NaN();
+}
+
 void Context::open_request(const Request& r) {
   if (UserDevice* u = origin_user(r)) ++u->requests;
 }

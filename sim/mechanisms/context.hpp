@@ -132,6 +132,10 @@ class Context {
   /// card's battery_initial before the user's first request. Mechanisms read it (router
   /// battery_threshold).
   double battery_level(const Request& r) const;
+  /// State of charge (share of capacity) of r's user's own origin device now; NaN when the
+  /// origin has no battery, is not bound to users, or r has no user id (the /requests
+  /// column battery_soc).
+  double battery_soc(const Request& r) const;
 
   /// True when every link on the path between the origin and `dep`'s device is up now.
   bool reachable_now(std::size_t dep, const Request& r);

@@ -101,6 +101,7 @@ Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
   st.cx.open_request(r);  // counted on its user's device (allocated at the user's first request)
   co_await st.mech.serve(r, rec);
   st.cx.close_radio(r, rec);  // the final RRC tail (links with radio ≠ "none")
+  rec.battery_soc = st.cx.battery_soc(r);  // the user's battery after this request
   if (st.decisions) st.decisions->completed(rec);
   st.acc.add(rec);
   st.out.add(rec);
