@@ -59,8 +59,11 @@ TEST(UserBinding, AUsersPhoneNeverRunsTwoGenerationsAtOnce) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   // 3 users issue 300 requests of the conversation trace: many overlap in time.
+  // Heat off: a user-bound phone heats up across its user's requests (test_thermal.cpp);
+  // here only the queueing differs between the two bindings.
   const std::vector<std::string> base = {"mechanism.name=small_only", "workload.limit=300",
-                                         "workload.attributes.users=3", "run.record_spans=true"};
+                                         "workload.attributes.users=3", "run.record_spans=true",
+                                         "devices.phone.thermal_tau=\"0 s\""};
   const auto bound = run(d, "bound", base);
   const auto spans = generation_spans(bound.file, "/user ");
   ASSERT_EQ(spans.size(), 3u) << "one phone per user";
