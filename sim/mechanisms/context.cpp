@@ -78,6 +78,10 @@ Task<Context::OriginWork> Context::compute_work_on_origin(const Request& r, Requ
     spans_->add(rec.request_id, spans_->track(dev.name + "/compute"), SpanKind::Compute, t0, engine_.now());
   rec.device_energy[r.origin] += w.joules;
   rec.energy_j += w.joules;
+  if (UserDevice* u = origin_user(r)) {  // off the user's own battery, as compute_on_origin
+    u->other_j += w.joules;
+    u->drain(w.joules, engine_.now());
+  }
   co_return w;
 }
 
