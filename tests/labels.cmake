@@ -27,7 +27,8 @@ set(COLLABSIM_SUITES_simulation
   Agreement Autoscale Batching Disaggregation EndToEnd HardenRegistry HardenScenario HeterogeneousPool Irt
   KernelScoring LmPair Network Power PrefixServing QualitySources RadioNetwork RadioRun RouterAttack RouterTraining
   RunInvariants Scenarios SharedEdgeBox Spans Speculative TokenRouter TokenRoutingQuality TrustResume
-  EarlyExit OfflineFirst HierarchicalPrompts DriftGuard CompromisedCascade MultiAgent UserBinding DenseRetrieval Battery Thermal)
+  EarlyExit OfflineFirst HierarchicalPrompts DriftGuard CompromisedCascade MultiAgent UserBinding DenseRetrieval Battery Thermal
+  UserSessions)
 set(COLLABSIM_SUITES_cli
   BadInput Cli CompareCli GeneratorCli HardenCli ResultsCli Run ServiceTime SplitwiseProfile SummaryOnly Sweep TargetShare
   TestSupport TraceExport Trust TrustGates TrustProvenance TrustReader)

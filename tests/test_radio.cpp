@@ -220,9 +220,14 @@ TEST(RadioRun, RadioEnergyIsConservedAndPromotionShowsInLatency) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
   const fs::path sc = source_dir() / "scenarios" / "edge_cloud_cascade.toml";
-  const auto base = run_scenario_file(d, sc, "none", {"mechanism.name=large_only", "workload.limit=300"});
+  // One radio per request (binding = "request"): with the default scenario's users a user's
+  // next turn may find its radio still in the tail (tests/test_user_binding.cpp covers that).
+  const auto base = run_scenario_file(d, sc, "none",
+                                      {"mechanism.name=large_only", "workload.limit=300",
+                                       "devices.phone.binding=\"request\""});
   const auto o = run_scenario_file(d, sc, "lte",
-                                   {"mechanism.name=large_only", "workload.limit=300", "links.cellular.radio=\"lte\""});
+                                   {"mechanism.name=large_only", "workload.limit=300", "links.cellular.radio=\"lte\"",
+                                    "devices.phone.binding=\"request\""});
   const auto radio = read_column<double>(o.file, "requests", "energy_radio_j");
   const double sum = std::accumulate(radio.begin(), radio.end(), 0.0);
   const double link = read_column<double>(o.file, "links/cellular/summary", "radio_energy_j")[0];

@@ -127,7 +127,11 @@ TEST(Spans, RecordingChangesNoResultAndIsOffByDefault) {
   std::set<std::string> kinds(s.kind.begin(), s.kind.end());
   for (const char* k : {"prefill", "decode", "upload", "download", "ask"}) EXPECT_TRUE(kinds.count(k)) << k;
   std::set<std::string> tracks(s.track.begin(), s.track.end());
-  EXPECT_TRUE(tracks.count("phone/slm")) << "per-user instances";
+  // The default scenario's users ([workload.users]) each have their own phone track.
+  EXPECT_TRUE(std::any_of(tracks.begin(), tracks.end(), [](const std::string& t) {
+    return t.rfind("phone/user ", 0) == 0 && t.size() > 4 && t.compare(t.size() - 4, 4, "/slm") == 0;
+  })) << "per-user instances";
+  EXPECT_FALSE(tracks.count("phone/slm")) << "no per-request phone when requests have users";
   EXPECT_TRUE(tracks.count("cloud/llm/replica 0"));
   EXPECT_TRUE(tracks.count("link phone→cloud"));
 }

@@ -58,12 +58,13 @@ std::size_t max_overlap(const std::vector<std::pair<double, double>>& v) {
 TEST(UserBinding, AUsersPhoneNeverRunsTwoGenerationsAtOnce) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
-  // 3 users issue 300 requests of the conversation trace: many overlap in time.
+  // 3 users issue 300 requests of the conversation trace, each request's user drawn
+  // whatever the user is doing (assignment "independent"): many overlap in time.
   // Heat off: a user-bound phone heats up across its user's requests (test_thermal.cpp);
   // here only the queueing differs between the two bindings.
   const std::vector<std::string> base = {"mechanism.name=small_only", "workload.limit=300",
-                                         "workload.attributes.users=3", "run.record_spans=true",
-                                         "devices.phone.thermal_tau=\"0 s\""};
+                                         "workload.users.count=3", "workload.users.assignment=\"independent\"",
+                                         "run.record_spans=true", "devices.phone.thermal_tau=\"0 s\""};
   const auto bound = run(d, "bound", base);
   const auto spans = generation_spans(bound.file, "/user ");
   ASSERT_EQ(spans.size(), 3u) << "one phone per user";
@@ -103,7 +104,8 @@ TEST(UserBinding, AUsersBurstPaysOnePromotionOnItsRadio) {
              "2023-11-16 18:15:48.0000000,200,20\n"
              "2023-11-16 18:15:50.0000000,200,20\n");
   const std::vector<std::string> base = {"workload.trace=\"" + trace.string() + "\"", "mechanism.name=large_only",
-                                         "workload.attributes.users=1", "links.cellular.radio=\"lte\""};
+                                         "workload.users.count=1", "workload.users.assignment=\"independent\"",
+                                         "links.cellular.radio=\"lte\""};
   const auto bound = run(d, "burst_bound", base);
   auto per_request = base;
   per_request.push_back("devices.phone.binding=\"request\"");

@@ -570,11 +570,29 @@ void read_attributes(const toml::table& wl_t, WorkloadSpec& w) {
   }
 }
 
+/// [workload.users] (workload/user_sessions.hpp), when present: users and sessions for a
+/// trace without user ids. Refused beside [workload.attributes] users (two sources of user
+/// ids) and with a closed-loop generator (which has its own users).
+void read_users(const toml::table& wl_t, WorkloadSpec& w) {
+  const toml::node* n = wl_t.get("users");
+  if (!n) return;
+  if (!n->is_table()) throw InputError(pos_of(*n), "workload.users", "expected a table [workload.users]");
+  w.users = workload::user_spec_from(read_params(*n->as_table(), workload::user_fields(), "workload.users"));
+  w.users.pos = pos_of(*n);
+  if (w.attributes.users > 0)
+    throw InputError(w.users.pos, "workload.users",
+                     "give users either in [workload.users] or as workload.attributes.users, not both");
+  if (w.generated() && w.arrivals.process && w.arrivals.process->closed_loop)
+    throw InputError(w.users.pos, "workload.users",
+                     "applies to open arrivals (a trace, or a poisson/gamma/weibull/servegen generator); a closed "
+                     "loop has its own users (workload.arrivals.users)");
+}
+
 /// [workload]: the trace (or a generator), its window and scaling, and its sub-tables.
 /// Returns the section's parameters (the origin is checked once the devices are known).
 ParamSet read_workload(const toml::table& root, const fs::path& file, const Folders& folders, WorkloadSpec& w) {
   const toml::table& wl_t = require_table(root, "workload", file);
-  static const std::vector<std::string> kWorkloadTables = {"arrivals", "lengths", "service", "attributes"};
+  static const std::vector<std::string> kWorkloadTables = {"arrivals", "lengths", "service", "attributes", "users"};
   ParamSet wl = read_params(wl_t, workload_fields(), "workload", kWorkloadTables);
   w.format = wl.text("format");
   const bool generated = w.generated();
@@ -601,6 +619,7 @@ ParamSet read_workload(const toml::table& root, const fs::path& file, const Fold
   w.pos = pos_of(wl_t);
   read_generated_workload(wl_t, wl, folders.data_dirs, w);
   read_attributes(wl_t, w);
+  read_users(wl_t, w);
   return wl;
 }
 

@@ -26,6 +26,7 @@
 #include "sim/network/link_spec.hpp"
 #include "sim/workload/generator_spec.hpp"
 #include "sim/workload/request_attributes.hpp"
+#include "sim/workload/user_sessions.hpp"
 
 namespace collabsim {
 
@@ -46,6 +47,7 @@ struct WorkloadSpec {
   workload::LengthSpec lengths;     ///< generated: [workload.lengths]
   workload::ServiceSpec service;    ///< [workload.service] (any format)
   workload::AttributeSpec attributes;  ///< [workload.attributes] (any format; off unless given)
+  workload::UserSpec users;         ///< [workload.users] (trace formats; off unless given)
   bool generated() const { return format == "generated"; }
   SourcePos pos;
 };

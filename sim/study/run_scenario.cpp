@@ -40,6 +40,7 @@
 #include "sim/workload/request_source.hpp"
 #include "sim/workload/servegen_windows.hpp"
 #include "sim/workload/trace_record.hpp"
+#include "sim/workload/user_sessions.hpp"
 
 namespace collabsim {
 namespace {
@@ -94,12 +95,47 @@ struct RunState {
   bool arrivals_done = false;
   double last_arrival_s = 0;  ///< arrival time of the last request, s
   DecisionHook* decisions = nullptr;  ///< RunOptions::decisions (null = the mechanism decides)
+  workload::UserSessions* users = nullptr;  ///< [workload.users] (null = off)
+  /// The arrival stream while no user can send its request ([workload.users] sessions): an
+  /// answer wakes it, and so does `parked_timer` (the earliest ready turn) when set.
+  std::coroutine_handle<> parked;
+  std::optional<std::uint64_t> parked_timer;
+};
+
+/// Wakes the parked arrival stream now (an answer freed a user or made a turn ready).
+void wake_parked(RunState& st) {
+  if (!st.parked) return;
+  if (st.parked_timer) st.engine.cancel(*st.parked_timer);
+  const std::coroutine_handle<> h = st.parked;
+  st.parked = {};
+  st.parked_timer.reset();
+  st.engine.schedule(st.engine.now(), h);
+}
+
+/// Awaitable: parks the arrival stream until an answer (wake_parked) or until `ready` (ns),
+/// whichever comes first.
+struct ParkStream {
+  RunState& st;
+  std::optional<std::int64_t> ready;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    st.parked = h;
+    if (ready) st.parked_timer = st.engine.schedule(std::max<SimTime>(*ready, st.engine.now()), h);
+  }
+  void await_resume() noexcept {
+    st.parked = {};
+    st.parked_timer.reset();
+  }
 };
 
 /// One request from arrival to answer; hands its row to the result file.
 Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
   st.cx.open_request(r);  // counted on its user's device (allocated at the user's first request)
   co_await st.mech.serve(r, rec);
+  if (st.users && r.user >= 0) {  // the user has the answer: thinks, or ends the session
+    st.users->answered(r.user, r.id, st.engine.now());
+    wake_parked(st);
+  }
   st.cx.close_radio(r, rec);  // the final RRC tail (links with radio ≠ "none")
   rec.battery_soc = st.cx.battery_soc(r);  // the user's battery after this request
   if (st.decisions) st.decisions->completed(rec);
@@ -138,6 +174,11 @@ Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const 
     co_await st.engine.until(next->arrival_ns);
     if (in.limit > 0 && in.next_id >= in.limit) break;  // another user took the last one
     workload::SourceRequest& s = *next;
+    std::optional<workload::UserSessions::Pick> user;
+    if (st.users) {  // [workload.users]: the request waits (in trace order) until a user can send it
+      while (!(user = st.users->pick(in.next_id, st.engine.now()))) co_await ParkStream{st, st.users->next_ready_ns()};
+      s.arrival_ns = st.engine.now();
+    }
     Request r;
     r.id = in.next_id++;
     in.source.assign(r.id, s);
@@ -165,6 +206,7 @@ Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const 
       r.slo_ttft = row.slo_ttft_s = a.slo_ttft;
       r.slo_tpot = row.slo_tpot_s = a.slo_tpot;
     }
+    if (user) r.user = row.user_id = user->user;
     row.request_id = r.id;
     row.query_id = r.query_id;
     row.arrival_s = to_seconds(r.arrival);
@@ -550,16 +592,23 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   if (!opt.in_memory) check_output_not_input(sc.run.output, input_files);
   const RunNames names = run_names(sc);
   ResultFile out(sc.run.output,
-                 RecordLayout(names.deployments, names.devices, sc.workload.attributes.given, names.prefix_cache),
+                 RecordLayout(names.deployments, names.devices, sc.workload.attributes.given || sc.workload.users.given,
+                              names.prefix_cache),
                  ResultFileOptions{.requests = opt.write_requests, .in_memory = opt.in_memory});
   write_run_attributes(out, sc, opt, join, held_out);
   out.write_columns("inputs", input_columns(record_inputs(input_files, inputs.hashes())));
   SummaryAccumulator acc = make_accumulator(sc, *mech, topo, table);
   std::optional<workload::AttributeDrawer> attributes;
-  if (sc.workload.attributes.given)
-    attributes.emplace(sc.workload.attributes, sc.run.seed, sc.workload.private_share, sc.slo.ttft, sc.slo.tpot);
+  workload::AttributeSpec no_attributes;  // [workload.users] alone: the scenario's private share and [slo]
+  no_attributes.given = true;
+  if (sc.workload.attributes.given || sc.workload.users.given)
+    attributes.emplace(sc.workload.attributes.given ? sc.workload.attributes : no_attributes, sc.run.seed,
+                       sc.workload.private_share, sc.slo.ttft, sc.slo.tpot);
+  std::optional<workload::UserSessions> users;
+  if (sc.workload.users.given) users.emplace(sc.workload.users, sc.run.seed);
 
   RunState st{engine, sc, *mech, cx, out, acc, 0, false, 0, opt.decisions};
+  st.users = users ? &*users : nullptr;
   Arrivals in{*src.source, static_cast<std::uint64_t>(sc.workload.limit), 0, src.source->horizon_s(),
               topo.device_index(sc.workload.origin), join, table};
   in.attributes = attributes ? &*attributes : nullptr;
