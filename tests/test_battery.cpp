@@ -27,7 +27,7 @@ TEST(Battery, ChargeFallsByExactlyTheDeviceEnergy) {
   TempDir d;
   // 3 users, the cascade (phone first, cloud on escalation), an LTE radio and an idle draw,
   // so generations, radio and idle power all drain the batteries.
-  const auto o = run(d, "drain", {"workload.limit=300", "workload.attributes.users=3", "links.cellular.radio=\"lte\"",
+  const auto o = run(d, "drain", {"workload.limit=300", "workload.users.count=3", "workload.users.assignment=\"independent\"", "links.cellular.radio=\"lte\"",
                                   "devices.phone.idle_power=\"0.3 W\"", "devices.phone.battery_floor=0"});
   const auto user = read_column<std::int64_t>(o.file, "users", "user_id");
   ASSERT_EQ(user.size(), 3u);
@@ -74,7 +74,7 @@ TEST(Battery, ChargeFallsByExactlyTheDeviceEnergy) {
     EXPECT_GE(traj.back().second, soc1[k]);  // idle power still drains after the last answer
   }
   // A mains-powered phone has no state of charge.
-  const auto mains = run(d, "mains", {"workload.limit=30", "workload.attributes.users=3", "devices.phone.battery=\"0 Wh\""});
+  const auto mains = run(d, "mains", {"workload.limit=30", "workload.users.count=3", "workload.users.assignment=\"independent\"", "devices.phone.battery=\"0 Wh\""});
   for (double soc : read_column<double>(mains.file, "requests", "battery_soc")) EXPECT_TRUE(std::isnan(soc));
   for (double soc : read_column<double>(mains.file, "users", "soc_end")) EXPECT_TRUE(std::isnan(soc));
 }
@@ -85,7 +85,7 @@ TEST(Battery, BelowTheFloorThePhoneStopsServingLocally) {
   // One user with a 0.2 Wh battery (720 J) and a 50 % floor: the phone serves until its
   // charge falls below 360 J, then the cascade skips its stage and small_only refuses.
   // Arrivals slowed 100× (one every ~18 s): decisions see the battery drained by earlier answers.
-  const std::vector<std::string> base = {"workload.limit=200", "workload.attributes.users=1", "workload.rate_scale=0.01",
+  const std::vector<std::string> base = {"workload.limit=200", "workload.users.count=1", "workload.users.assignment=\"independent\"", "workload.rate_scale=0.01",
                                          "devices.phone.battery=\"0.2 Wh\"", "devices.phone.battery_floor=0.5"};
   auto small = base;
   small.push_back("mechanism.name=small_only");
@@ -125,7 +125,7 @@ TEST(Battery, BelowTheFloorThePhoneStopsServingLocally) {
 TEST(Battery, RouterSendsToTheCloudBelowAChargeLevel) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;
-  const std::vector<std::string> base = {"mechanism.name=router", "workload.limit=200", "workload.attributes.users=2",
+  const std::vector<std::string> base = {"mechanism.name=router", "workload.limit=200", "workload.users.count=2", "workload.users.assignment=\"independent\"",
                                          "workload.rate_scale=0.01",
                                          "devices.phone.battery=\"0.5 Wh\"", "devices.phone.battery_floor=0"};
   const auto off = run(d, "off", base);

@@ -89,7 +89,7 @@ TEST(Thermal, ThrottlingShowsInLatencyEnergyAndUsers) {
   TempDir d;
   // One user, small_only: the phone decodes back to back for minutes.
   const std::vector<std::string> base = {"mechanism.name=small_only", "workload.limit=60",
-                                         "workload.attributes.users=1", "run.record_spans=true",
+                                         "workload.users.count=1", "workload.users.assignment=\"independent\"", "run.record_spans=true",
                                          "devices.phone.thermal_tau=\"55 s\"", "devices.phone.thermal_floor=0.375"};
   const auto hot = run_scenario_file(d, source_dir() / "scenarios" / "edge_cloud_cascade.toml", "hot", base);
   auto cold_sets = base;

@@ -150,7 +150,7 @@ TEST(UserBinding, ABurstsRadioEnergyIsTheClosedForm) {
              "2023-11-16 18:15:48.0000000,200,20\n"
              "2023-11-16 18:15:50.0000000,200,20\n");
   const std::vector<std::string> base = {"workload.trace=\"" + trace.string() + "\"", "mechanism.name=large_only",
-                                         "workload.attributes.users=1", "links.cellular.radio=\"lte\"",
+                                         "workload.users.count=1", "workload.users.assignment=\"independent\"", "links.cellular.radio=\"lte\"",
                                          "run.record_spans=true"};
   const double d_pro = 0.2601, p_pro = 1.2107, p_act = 1.28804, t_tail = 11.576, p_tail = 1.060, prop = 0.040;
   // Per request: its radio's connected intervals (upload, stream), s, in time order.

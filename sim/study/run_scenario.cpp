@@ -551,6 +551,15 @@ void write_results(ResultFile& out, RunResult& res, const RunState& st, const Qu
   if (sc.run.record_spans) write_spans(out, res, spans, names.deployments);
 }
 
+/// Every model's declared measurements (core/measurement.hpp): the devices' and the links',
+/// sampled every run.sample_interval (s; 0 = no timelines) and written by one recorder.
+Recorder make_recorder(const Scenario& sc, const std::vector<DeviceMonitor>& monitors, Network& net) {
+  std::vector<MeasurementSource> measured;
+  for (const auto& m : monitors) measured.push_back(m.measurements());
+  for (auto& m : net.measurements()) measured.push_back(std::move(m));
+  return Recorder(std::move(measured), sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0);
+}
+
 }  // namespace
 
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
@@ -612,11 +621,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   Arrivals in{*src.source, static_cast<std::uint64_t>(sc.workload.limit), 0, src.source->horizon_s(),
               topo.device_index(sc.workload.origin), join, table};
   in.attributes = attributes ? &*attributes : nullptr;
-  // Every model's declared measurements (core/measurement.hpp), sampled and written by one recorder.
-  std::vector<MeasurementSource> measured;
-  for (const auto& m : monitors) measured.push_back(m.measurements());
-  for (auto& m : net.measurements()) measured.push_back(std::move(m));
-  Recorder recorder(std::move(measured), sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0);
+  Recorder recorder = make_recorder(sc, monitors, net);
   const ProcessScope run_scope(engine);  // … and before the run's state, whatever throws (C6)
   start_processes(st, in, opt, recorder);
   engine.run();
