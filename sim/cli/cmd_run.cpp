@@ -26,11 +26,12 @@ struct RunArgs {
 
 /// "phone per-user (one instance per user, 1 generation at a time), cloud shared (2 replicas × 4
 /// accelerators)". A per-user device is one instance per user id when it is bound to users
-/// (devices.<d>.binding = "user") and the requests carry user ids ([workload.attributes]
-/// users > 0), else one per request (hardware/user_devices.hpp).
+/// (devices.<d>.binding = "user") and the requests carry user ids ([workload.users], or
+/// [workload.attributes] users > 0), else one per request (hardware/user_devices.hpp).
 std::string describe_devices(const Scenario& sc) {
   std::string out;
-  const bool user_ids = sc.workload.attributes.given && sc.workload.attributes.users > 0;
+  const bool user_ids =
+      sc.workload.users.given || (sc.workload.attributes.given && sc.workload.attributes.users > 0);
   for (const auto& d : sc.devices) {
     if (!out.empty()) out += ", ";
     const std::string instance = d.bind_user && user_ids
