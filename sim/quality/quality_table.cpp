@@ -136,7 +136,7 @@ long column_of(const std::vector<std::string>& f, const std::string& name) {
 /// Parses `s` as a number into `out`; InputError (file, line, col, key) when it is not one
 /// or (floating point) not finite.
 template <class T>
-void parse_num(const std::string& s, T& out, const std::filesystem::path& file, std::size_t line, std::size_t col,
+void parse_num(std::string_view s, T& out, const std::filesystem::path& file, std::size_t line, std::size_t col,
                const std::string& key) {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   if (r.ec != std::errc() || r.ptr != s.data() + s.size())
@@ -199,13 +199,7 @@ void check_unique_columns(const std::vector<std::string>& f, const std::vector<s
 template <class T>
 void wide_number(std::string_view s, const std::filesystem::path& file, std::size_t line, std::size_t col,
                  const std::string& key, T& out) {
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size())
-    throw InputError(SourcePos{file, line, col}, key, "'" + quote_excerpt(s) + "' is not a number");
-  if constexpr (std::is_floating_point_v<T>)
-    if (!std::isfinite(out))
-      throw InputError(SourcePos{file, line, col}, key,
-                       "'" + quote_excerpt(s) + "' is not a finite number (leave the cell blank for no score)");
+  parse_num(s, out, file, line, col, key);
 }
 
 }  // namespace
