@@ -6,7 +6,14 @@ Benchmark", NeurIPS D&B 2025, Apache-2.0): vLLM 0.11 serving runs, one row per (
 GPUs, max_num_seqs) with the measured average batch, median inter-token latency (ITL) and
 average power of all GPUs. Rows used: the dense BF16 models that have a card in models/llms
 (Llama-3.1-8B/70B, Llama-3.3-70B on the 70B card, Qwen3-8B/14B/32B), the tasks of FIT_TASKS:
-lm-arena-chat on both GPUs, and on the H100 also GPQA (Qwen3 only, ~7,000-token outputs).
+lm-arena-chat and GPQA (Qwen3 only, ~7,000-token outputs) on both GPUs, less the *stalled*
+runs (stalled(), below): a run whose median ITL exceeds, by more than STALL_TOLERANCE, the
+time of a run on the same GPUs that does at least as much of every kind of work per step
+(weights, sequences, KV bytes, FLOPs, layers; scaled by c >= 1) cannot be limited by the
+GPU, so something the roofline does not model (the host) set its ITL. The criterion uses
+only the measured rows and the models' sizes, not the latency model or its fit, and is
+applied before any fit, to both GPUs, and before the leave-one-group-out
+splits, so the stalled rows are neither fitted nor judged (they are printed).
 
 The fit is done in the simulator's own terms. Each row is the steady state of the closed
 loop that tools/validate_serving.py runs through the CLI: N users (N = avg_batch_size),
@@ -73,16 +80,15 @@ LAT = [("compute_efficiency", 1, 0.5, 0.05, 1.0), ("memory_efficiency", 1, 0.8, 
        ("attention_memory_efficiency", 1, 0.5, 0.05, 1.0), ("step_overhead", 1e-3, 1.0, 0, 20),
        ("layer_overhead", 1e-3, 0.03, 0, 1), ("tp_layer_overhead", 1e-3, 0.02, 0, 1),
        ("eager_layer_overhead", 1e-3, 0.01, 0, 1), ("sequence_overhead", 1e-6, 5.0, 0, 200)]
-# Tasks each GPU's card is fitted on. The H100 fit takes the GPQA runs too: their ~4,000-token
-# mean decode context (chat: ~560) is what separates the per-context-token KV cost
-# (attention_memory_efficiency) from the per-sequence cost (sequence_overhead); from chat
-# alone the two cannot be told apart. The B200's GPQA runs are left out of its fit (judged
-# only): they are host-bound, not roofline-bound (Qwen3-8B at batch 8: 32.5 ms ITL against
-# 5.0 ms for chat, at 294 W against 646 W; ITL nearly flat from batch 8 to 128), so the B200
-# fit has chat only and keeps sequence_overhead at 0.
-FIT_TASKS = {"H100": ("lm-arena-chat", "gpqa"), "B200": ("lm-arena-chat",)}
+# Tasks each GPU's card is fitted on. The GPQA runs' ~4,000-token mean decode context (chat:
+# ~560) is what separates the per-context-token KV cost (attention_memory_efficiency) from the
+# per-sequence cost (sequence_overhead); from chat alone the two cannot be told apart.
+FIT_TASKS = {"H100": ("lm-arena-chat", "gpqa"), "B200": ("lm-arena-chat", "gpqa")}
 PRIOR = 0.02            # weight of the overhead terms' pull toward 0 (fit(), below)
-FIXED = {"H100": {}, "B200": {"sequence_overhead": 0.0}}
+FIXED = {"H100": {}, "B200": {}}
+# Stalled runs (stalled()): a run counts as stalled only 10 % above its bound, a margin for
+# the noise of measured medians (no H100 run is flagged).
+STALL_TOLERANCE = 0.10
 POW = [("power_compute_weight", 1.0, 0, 10), ("power_memory_weight", 0.0, 0, 10),
        ("power_static_activity", 0.5, -1, 1), ("power_tp_exponent", 0.0, 0, 1),
        ("power_compute_exponent", 1.0, 0.2, 2)]
@@ -135,6 +141,46 @@ def step_mix(row):
     r = row["batch"] / row["out"]
     lo = math.floor(r)
     return [(1.0 - (r - lo), lo), (r - lo, lo + 1)]
+
+
+def step_work(row, m):
+    """Work of one step of `row`'s closed loop on model `m` (model()), in the quantities the step
+    time grows with: (weight bytes, sequences decoded, KV-cache bytes read, FLOPs, layers) =
+    (P·bytes/param, N, kv/token·N·(prompt + out/2), 2·P·(N + N/out·prompt) + attention FLOPs,
+    L). Per GPU count and GPU, a step doing more of each takes no less GPU time."""
+    n = row["batch"]
+    ctx = PROMPT + row["out"] / 2.0
+    pre = n / row["out"] * PROMPT
+    kv_tok = 2.0 * m["L"] * m["kvh"] * m["hd"] * m["kvb"]
+    attn = 4.0 * m["L"] * m["H"] * m["hd"]
+    return (m["P"] * m["bpp"], n, kv_tok * n * ctx, 2.0 * m["P"] * (n + pre) + attn * n * ctx, float(m["L"]))
+
+
+def stalled(rows, models, tol=STALL_TOLERANCE):
+    """[(row, witness, c)] of the rows whose median ITL no GPU-bound step explains.
+
+    A step's GPU time t(w) grows with each component of its work w = step_work(row, model)
+    and is star-shaped (t(c·w) <= c·t(w) for c >= 1: a fixed part plus parts linear in w, as
+    the roofline, or any step no slower than c steps of 1/c its size). So if a witness B on
+    the same GPU type and GPU count (any model: a larger model does more of every kind of
+    work) has w_A <= c·w_B componentwise, c = max(1, max_i w_A,i / w_B,i), a GPU-bound A
+    takes at most c·ITL_B; a measured ITL_A above (1 + tol)·c·ITL_B was set by something
+    else (the host: scheduling, sampling, detokenisation, the API servers). Uses only
+    measured rows and the models' sizes, not the latency model, so it is applied before
+    fitting. The witness returned is the one with the lowest bound c·ITL_B."""
+    work = [step_work(r, models[r["card"]]) for r in rows]
+    out = []
+    for a, wa in zip(rows, work):
+        best = None
+        for b, wb in zip(rows, work):
+            if b is a or (b["gpu"], b["k"]) != (a["gpu"], a["k"]):
+                continue
+            c = max(1.0, max(x / y for x, y in zip(wa, wb)))
+            if a["itl"] > (1.0 + tol) * c * b["itl"] and (best is None or c * b["itl"] < best[2] * best[1]["itl"]):
+                best = (a, b, c)
+        if best:
+            out.append(best)
+    return out
 
 
 def one_step(row, lat, dev, m, prompts):
@@ -298,7 +344,7 @@ def logo(rows_by_gpu, devs, models, held_tasks=None):
             lat, pw = fit(train, devs[gpu], models, FIXED[gpu])
             e = errors(test, lat, pw, devs[gpu], models)
             it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
-            print(f"| {gpu} | task {task} (fit on lm-arena-chat) | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | "
+            print(f"| {gpu} | task {task}, all left out (chat-only fit) | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | "
                   f"{po[0]:.1%} | {po[1]:.1%} |")
     # The GPQA rows judged inside the model groups: long-context rows of a model the fit never
     # saw, with the context terms identified by the other models' GPQA rows.
@@ -329,7 +375,22 @@ def main():
         sys.exit(f"{a.data}: no usable rows")
     models = {c: model(c) for c in set(MODELS.values())}
     devs = {g: device(c) for g, c in GPUS.items()}
-    rows_by_gpu = {g: [r for t in FIT_TASKS[g] for r in tasks[t] if r["gpu"] == g] for g in GPUS}
+    candidates = {g: [r for t in FIT_TASKS[g] for r in tasks[t] if r["gpu"] == g] for g in GPUS}
+    print("## Stalled runs: excluded before fitting (neither fitted nor judged)\n")
+    print("| GPU | model | task | GPUs | batch | ITL [ms] | GPU-bound at most [ms] | witness: model, task, batch, ITL [ms], c |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows_by_gpu = {}
+    for g, grows in candidates.items():
+        bad = stalled(grows, models)
+        for r, w, c in bad:
+            print(f"| {g} | {r['model'].split('/')[1]} | {r['task']} | {r['k']} | {r['batch']:.0f} | {r['itl'] * 1e3:.1f} | "
+                  f"{c * w['itl'] * 1e3:.1f} | {w['model'].split('/')[1]}, {w['task']}, {w['batch']:.0f}, {w['itl'] * 1e3:.1f}, "
+                  f"{c:.2f} |")
+        drop = {id(r) for r, _w, _c in bad}
+        rows_by_gpu[g] = [r for r in grows if id(r) not in drop]
+    print(f"\n(a run is stalled when its median ITL exceeds {1 + STALL_TOLERANCE:.2f} x c x the ITL of a run on the same "
+          f"GPUs whose step work (weights, sequences, KV bytes, FLOPs, layers), scaled by c >= 1, covers its own; kept: "
+          + ", ".join(f"{g} {len(rows_by_gpu[g])} of {len(candidates[g])}" for g in GPUS) + ")\n")
     ok = True
     for gpu, grows in rows_by_gpu.items():
         dev = devs[gpu]
@@ -361,7 +422,8 @@ def main():
                         print(f"CHECK FAILED: {r['model']} batch {r['batch']:.0f}: ITL {pct(ei)}, power {pct(ep)}")
                         ok = False
     if a.logo or a.check_logo:
-        pooled, gpqa = logo(rows_by_gpu, devs, models, {"gpqa": tasks["gpqa"]})
+        kept = [r for g in GPUS for r in rows_by_gpu[g] if r["task"] == "gpqa"]
+        pooled, gpqa = logo(rows_by_gpu, devs, models, {"gpqa": kept})
         if a.check_logo:
             judged = [("pooled group-held-out ITL", [x for x in pooled["H100"][0]]),
                       ("pooled group-held-out power", [x for x in pooled["H100"][1]]),

@@ -164,5 +164,77 @@ class PlotRunsTest(unittest.TestCase):
         self.assertIn("missing.h5", res.stderr)
 
 
+class StalledRunsTest(unittest.TestCase):
+    """fit_serving.stalled(): the model-free criterion that excludes host-bound runs before fitting."""
+
+    # Two model shapes: "m" an 8B-like dense model, "n" a larger one (more of every dimension).
+    MODELS = {"m": {"P": 8e9, "L": 32, "H": 32, "kvh": 8, "hd": 128, "bpp": 2.0, "kvb": 2.0},
+              "n": {"P": 14e9, "L": 40, "H": 40, "kvh": 8, "hd": 128, "bpp": 2.0, "kvb": 2.0}}
+
+    @staticmethod
+    def row(batch, itl_ms, out=600.0, card="m", gpu="G", k=1, task="chat"):
+        return {"card": card, "gpu": gpu, "k": k, "batch": float(batch), "out": out, "itl": itl_ms / 1e3,
+                "task": task, "model": "x/" + card, "max_num_seqs": int(batch)}
+
+    def setUp(self):
+        sys.path.insert(0, HERE)
+        import fit_serving
+        self.fs = fit_serving
+
+    def stalled(self, rows):
+        return self.fs.stalled(rows, self.MODELS)
+
+    def test_affine_gpu_bound_series_has_no_stalled_run(self):
+        """t = 5 ms + 0.05 ms per sequence at every batch, and the larger model 20 % slower: nothing is
+        flagged."""
+        rows = [self.row(b, 5.0 + 0.05 * b) for b in (8, 16, 32, 64, 128, 256, 512)]
+        rows += [self.row(b, 1.2 * (5.0 + 0.05 * b), card="n") for b in (8, 64, 512)]
+        self.assertEqual(self.stalled(rows), [])
+
+    def test_slower_than_a_run_with_more_work_is_stalled(self):
+        """A long-context run at batch 8 (8 x 4,250 = 34,000 context tokens) slower than the chat runs at
+        batch 64 (64 x 550 = 35,200) and 128, whose steps decode more sequences over more context
+        tokens, is flagged; the witness is the one with the lowest bound, batch 64 (c = 1)."""
+        chat = [self.row(b, 5.0 + 0.05 * b) for b in (8, 64, 128)]
+        long_ctx = self.row(8, 32.5, out=8000.0, task="gpqa")
+        bad = self.stalled(chat + [long_ctx])
+        self.assertEqual(len(bad), 1)
+        a, witness, c = bad[0]
+        self.assertIs(a, long_ctx)
+        self.assertEqual(witness["batch"], 64.0)
+        self.assertEqual(c, 1.0)
+
+    def test_throughput_falling_with_batch_is_stalled_via_scaling(self):
+        """Batch 128 at 26.7 ms after batch 64 at 9.0 ms: two batch-64 steps (c = 2) take 18 ms, so the
+        batch-128 run is flagged; within the tolerance (19.5 ms < 1.1 x 18 ms) it is not."""
+        base = [self.row(64, 9.0)]
+        bad = self.stalled(base + [self.row(128, 26.7)])
+        self.assertEqual([(a["batch"], round(c, 3)) for a, _w, c in bad], [(128.0, 2.0)])
+        self.assertEqual(self.stalled(base + [self.row(128, 19.5)]), [])
+
+    def test_a_larger_model_is_a_witness_a_smaller_one_is_not(self):
+        """The smaller model slower than the larger one at the same batch is flagged (the larger does
+        more of every kind of work); the larger one slower than the smaller is not."""
+        small_slow, big_fast = self.row(256, 31.7), self.row(256, 21.2, card="n")
+        bad = self.stalled([small_slow, big_fast])
+        self.assertEqual([(a["card"], w["card"]) for a, w, _c in bad], [("m", "n")])
+        self.assertEqual(self.stalled([self.row(256, 21.2), self.row(256, 31.7, card="n")]), [])
+
+    def test_witness_must_share_gpu_and_gpu_count(self):
+        """A faster run on another GPU type or GPU count is no witness."""
+        slow = self.row(8, 40.0)
+        for other in (self.row(128, 10.0, gpu="H"), self.row(128, 10.0, k=2)):
+            self.assertEqual(self.stalled([slow, other]), [])
+
+    def test_no_h100_run_is_stalled_and_b200_gpqa_runs_are(self):
+        """On ML.ENERGY v3 the criterion keeps every H100 run and flags B200 GPQA runs (host-bound)."""
+        if not os.path.exists(self.fs.DATA):
+            self.skipTest("shared ML.ENERGY data not present")
+        rows = self.fs.read_rows(self.fs.DATA, "lm-arena-chat") + self.fs.read_rows(self.fs.DATA, "gpqa")
+        models = {c: self.fs.model(c) for c in {r["card"] for r in rows}}
+        bad = self.fs.stalled(rows, models)
+        self.assertFalse([a for a, _w, _c in bad if a["gpu"] == "H100"])
+        self.assertTrue([a for a, _w, _c in bad if a["gpu"] == "B200" and a["task"] == "gpqa"])
+
 if __name__ == "__main__":
     unittest.main()

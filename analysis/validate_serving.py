@@ -26,6 +26,9 @@ cards) is tests/test_splitwise_calibration.cpp (`--gtest_filter='SplitwiseCalibr
         [--check]   (exit 1 unless ITL and power are within 10 % at every batch of
                      Llama-3.1-70B on 4×H100 and Llama-3.1-8B on 1×H100)
 
+Runs that analysis/fit_serving.py excludes as stalled (host-bound; fit_serving.stalled()) are
+simulated and printed with "(stalled)" after the batch, and left out of the summary.
+
 Prints one error table per pair and a summary; run time grows with the batch sizes
 (about a second per row on one core).
 """
@@ -141,6 +144,13 @@ def main():
     ap.add_argument("--check", action="store_true")
     a = ap.parse_args()
     rows = fit_serving.read_rows(a.data, a.task)
+    # Runs that fit_serving.stalled() excludes from the fit (host-bound: slower than a run on the
+    # same GPUs with at least as much work of every kind per step): simulated and printed, marked,
+    # and kept out of the summary's medians.
+    both = fit_serving.read_rows(a.data, "lm-arena-chat") + fit_serving.read_rows(a.data, "gpqa")
+    models = {c: fit_serving.model(c) for c in set(fit_serving.MODELS.values())}
+    stalled = {(r["model"], r["task"], r["gpu"], r["k"], r["max_num_seqs"])
+               for r, _w, _c in fit_serving.stalled(both, models)}
     want = {tuple(p.split("/")) for p in a.pairs.split(",") if p}
     pairs = {}
     for r in rows:
@@ -169,19 +179,27 @@ def main():
                 tpot, watts = simulate(a.collabsim, card, mdl, k, users, r["max_num_seqs"], out, a.prompt,
                                        a.requests_per_user, out * r["itl"], tmp)
                 ei, ep = tpot / r["itl"] - 1, watts / r["power"] - 1
-                all_itl.append(ei)
-                all_pow.append(ep)
-                print(f"| {users} | {out} | {r['itl'] * 1e3:.1f} | {tpot * 1e3:.1f} | {ei:+.1%} | {r['power']:.0f} | "
-                      f"{watts:.0f} | {ep:+.1%} |")
+                host = (r["model"], r["task"], r["gpu"], r["k"], r["max_num_seqs"]) in stalled
+                if not host:
+                    all_itl.append(ei)
+                    all_pow.append(ep)
+                print(f"| {users}{' (stalled)' if host else ''} | {out} | {r['itl'] * 1e3:.1f} | {tpot * 1e3:.1f} | "
+                      f"{ei:+.1%} | {r['power']:.0f} | {watts:.0f} | {ep:+.1%} |")
                 if (mdl, gpu, k) in GOAL_PAIRS and not (abs(ei) <= 0.10 and abs(ep) <= 0.10):
                     ok = False
                     print(f"GOAL MISSED: {mdl} {k}×{gpu} batch {users}: ITL {ei:+.1%}, power {ep:+.1%}")
             it, po = [abs(x) for x in all_itl[first:]], [abs(x) for x in all_pow[first:]]
+            if not it:
+                summary.append(f"| {mdl} | {k}×{gpu} | {card} | 0 (all stalled) | – | – | – | – |")
+                continue
             summary.append(f"| {mdl} | {k}×{gpu} | {card} | {len(it)} | {statistics.median(it):.1%} | {max(it):.1%} | "
                            f"{statistics.median(po):.1%} | {max(po):.1%} |")
     print("\n| model | GPUs | card | batches | ITL median abs error | ITL worst | power median | power worst |")
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(summary))
+    if not all_itl:
+        print("\nall rows stalled: no error summary")
+        sys.exit(1 if a.check and not ok else 0)
     med = statistics.median(abs(x) for x in all_itl)
     pmed = statistics.median(abs(x) for x in all_pow)
     print(f"\nall rows: ITL |error| median {med:.1%}, worst {max(abs(x) for x in all_itl):.1%}; "
