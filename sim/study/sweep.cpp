@@ -12,6 +12,7 @@
 #include <fstream>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -173,9 +174,11 @@ struct PointRows {
   std::vector<double> calibrated;
 };
 
-/// Reads every finished point's /summary (and calibrated_value) from its part file.
+/// Every point's row: a point run by this invocation from the row its outcome handed over
+/// in memory (`in_memory[i]`, item 5), a point kept from an earlier run from its part file.
 PointRows read_points(const std::vector<Planned>& plan, const std::vector<std::string>& runtime_errors,
-                      const fs::path& parts, const MetricRow& metric_cols) {
+                      const std::vector<std::optional<PointRow>>& in_memory, const fs::path& parts,
+                      const MetricRow& metric_cols) {
   const std::size_t n = plan.size();
   PointRows r;
   r.metric.assign(metric_cols.size(), std::vector<double>(n, kNaN));
@@ -189,18 +192,10 @@ PointRows read_points(const std::vector<Planned>& plan, const std::vector<std::s
     r.seed_index[i] = p.point.seed_index;
     r.seed[i] = static_cast<std::int64_t>(p.point.seed);
     const fs::path part = parts / (part_name(i) + ".h5");
-    if (p.valid && runtime_errors[i].empty() && fs::exists(part)) {
-      const H5Reader f(part, /*isolate=*/false);  // kept parts were checked by scan_parts
-      const H5TableInfo summary = f.table("summary");
-      for (std::size_t m = 0; m < metric_cols.size(); ++m) {
-        const H5Field* field = summary.field(metric_cols[m].first);
-        if (field && field->numeric() && summary.rows == 1) r.metric[m][i] = f.numbers(summary, field->name)[0];
-      }
-      if (const auto v = f.attr_text("calibrated_value")) {
-        char* end = nullptr;
-        const double x = std::strtod(v->c_str(), &end);
-        r.calibrated[i] = !v->empty() && end && *end == '\0' ? x : kNaN;
-      }
+    if (p.valid && runtime_errors[i].empty() && (in_memory[i] || fs::exists(part))) {
+      const PointRow row = in_memory[i] ? *in_memory[i] : read_point_row(part);
+      for (std::size_t m = 0; m < metric_cols.size() && m < row.metrics.size(); ++m) r.metric[m][i] = row.metrics[m];
+      r.calibrated[i] = row.calibrated;
       r.status[i] = 0;
     } else {
       r.status[i] = 1;
@@ -374,9 +369,10 @@ void copy_runs(H5::H5File& f, const PointRows& r, const fs::path& parts) {
 /// into place when complete.
 void write_sweep_file(const SweepOptions& o, const Scenario& base, const SweepSpec& spec,
                       const std::vector<Combo>& combos, const std::vector<Planned>& plan,
-                      const std::vector<std::string>& runtime_errors, const fs::path& parts, const std::string& manifest) {
+                      const std::vector<std::string>& runtime_errors, const std::vector<std::optional<PointRow>>& rows,
+                      const fs::path& parts, const std::string& manifest) {
   const auto metric_cols = Summary{}.columns();
-  const PointRows r = read_points(plan, runtime_errors, parts, metric_cols);
+  const PointRows r = read_points(plan, runtime_errors, rows, parts, metric_cols);
   const fs::path target = resolve_output_target(o.output);
   const fs::path tmp = temp_path_for(target);
   register_temp(tmp);
@@ -549,6 +545,7 @@ ResumeState resume_state(const SweepOptions& o, const Scenario& base, const std:
 /// What running the points leaves behind (rank 0 counts, every rank reports).
 struct RunTally {
   std::vector<std::string> runtime_errors;  ///< per point, "" unless it failed while running
+  std::vector<std::optional<PointRow>> rows;  ///< per point, its row when it ran ok in this invocation
   std::string fatal;                        ///< the first failure without keep_going
   std::chrono::steady_clock::time_point t0;
 };
@@ -566,7 +563,8 @@ std::vector<std::uint64_t> share_of_rank(const std::vector<std::uint64_t>& pendi
 void receive_point(const SweepOptions& o, const std::vector<Planned>& plan, const fs::path& parts,
                    std::size_t reused, PointMessage&& m, SweepReport& rep, RunTally& tally, std::atomic<bool>& stop) {
   if (m.ok) {
-    write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);
+    write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);  // for a resume only
+    tally.rows[m.index] = PointRow{std::move(m.summary_row), m.calibrated_value};
     ++rep.ran;
     set_interrupt_count(reused + rep.ran);  // what Ctrl-C now would leave behind
   } else {
@@ -587,6 +585,18 @@ void receive_point(const SweepOptions& o, const std::vector<Planned>& plan, cons
     pr.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - tally.t0).count();
     o.progress(pr);
   }
+}
+
+/// A finished point for rank 0: its outcome and, when ok, its /sweep/points row (item 5:
+/// the sweep file is merged from these rows; the image becomes the part kept for resume).
+PointMessage point_message(std::uint64_t index, PointOutcome& r) {
+  PointMessage m{index, r.ok, r.bad_input, r.error, std::move(r.image), {}, kNaN};
+  if (r.ok) {
+    PointRow row = point_row(r);
+    m.summary_row = std::move(row.metrics);
+    m.calibrated_value = row.calibrated;
+  }
+  return m;
 }
 
 /// The points of this rank (every size-th pending point), run on `o.threads` threads;
@@ -635,6 +645,7 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
   RunTally tally;
   tally.t0 = std::chrono::steady_clock::now();
   tally.runtime_errors.resize(plan.size());
+  tally.rows.resize(plan.size());
   std::size_t received = 0;
   auto handle = [&](PointMessage&& m) {  // rank 0
     receive_point(o, plan, parts, reused, std::move(m), rep, tally, stop);
@@ -651,7 +662,7 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
     }
     for (auto k : batch) {
       PointOutcome& r = outcome[k];
-      PointMessage m{mine[k], r.ok, r.bad_input, r.error, std::move(r.image)};
+      PointMessage m = point_message(mine[k], r);
       r = PointOutcome{};
       if (root_rank)
         handle(std::move(m));
@@ -759,7 +770,7 @@ SweepReport run_sweep(const SweepOptions& o) {
         ++rep.failed;
         rep.failures.push_back(fmt::format("point {} ({}): {}", p.point.index, p.label, p.error));
       }
-    write_sweep_file(o, base, spec, combos, plan, tally.runtime_errors, parts, manifest);
+    write_sweep_file(o, base, spec, combos, plan, tally.runtime_errors, tally.rows, parts, manifest);
     clear_interrupt_note();  // the sweep file is whole: nothing left to resume
     std::error_code ec;
     fs::remove_all(parts, ec);

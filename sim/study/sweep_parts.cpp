@@ -1,6 +1,10 @@
 #include "sim/study/sweep_parts.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -34,6 +38,37 @@ std::string sweep_inputs_hash(const std::vector<InputRecord>& inputs) {
   std::string text;
   for (const auto& r : inputs) text += r.role + "\t" + r.path.string() + "\t" + r.sha256 + "\n";
   return sha256_text(text);
+}
+
+PointRow point_row(const PointOutcome& o) {
+  PointRow r;
+  for (const auto& [name, unit_value] : o.summary.columns()) {
+    double v = unit_value.second;
+    // ResultFile::write_row stores n_ counts as int64: the part reads back the truncation.
+    if (name.rfind("n_", 0) == 0 && std::isfinite(v)) v = static_cast<double>(static_cast<std::int64_t>(v));
+    r.metrics.push_back(v);
+  }
+  r.calibrated = o.calibrated_key.empty() ? std::numeric_limits<double>::quiet_NaN() : o.calibrated_value;
+  return r;
+}
+
+PointRow read_point_row(const fs::path& part) {
+  const auto cols = Summary{}.columns();
+  PointRow r;
+  r.metrics.assign(cols.size(), std::numeric_limits<double>::quiet_NaN());
+  r.calibrated = std::numeric_limits<double>::quiet_NaN();
+  const H5Reader f(part, /*isolate=*/false);  // kept parts were checked by scan_parts
+  const H5TableInfo summary = f.table("summary");
+  for (std::size_t m = 0; m < cols.size(); ++m) {
+    const H5Field* field = summary.field(cols[m].first);
+    if (field && field->numeric() && summary.rows == 1) r.metrics[m] = f.numbers(summary, field->name)[0];
+  }
+  if (const auto v = f.attr_text("calibrated_value")) {
+    char* end = nullptr;
+    const double x = std::strtod(v->c_str(), &end);
+    r.calibrated = !v->empty() && end && *end == '\0' ? x : std::numeric_limits<double>::quiet_NaN();
+  }
+  return r;
 }
 
 namespace {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sim/io/provenance.hpp"
+#include "sim/study/point_runner.hpp"
 
 namespace collabsim {
 
@@ -35,6 +36,26 @@ std::string point_spec_hash(const std::string& manifest, std::uint64_t index, co
 
 /// SHA-256 of the sweep's input records (role, path, sha256 of each, in order).
 std::string sweep_inputs_hash(const std::vector<InputRecord>& inputs);
+
+/// A finished point's values in /sweep/points: every Summary::columns() metric (in that
+/// order) and the calibrated value (NaN when the point calibrated nothing).
+struct PointRow {
+  std::vector<double> metrics;
+  double calibrated = 0;
+};
+
+/// The row of a finished point from its outcome, in memory (sweep item 5: rank 0 merges
+/// the sweep file from these; a part file is read back only for a point kept from an
+/// earlier, interrupted run). Equal bit for bit to read_point_row of the part written from
+/// the same outcome: n_ counts are truncated to integers as /summary stores them (int64),
+/// and the calibrated value is the number its attribute's shortest round-trip text reads
+/// back as. `outcome` must be ok.
+PointRow point_row(const PointOutcome& outcome);
+
+/// The row read back from a part file (its /summary and `calibrated_value` attribute);
+/// a metric missing from /summary, not numeric, or a /summary of other than one row gives
+/// NaN. Throws InputError when the file cannot be read.
+PointRow read_point_row(const std::filesystem::path& part);
 
 /// What a scan of the parts folder found.
 struct PartScan {

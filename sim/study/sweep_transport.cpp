@@ -66,16 +66,21 @@ class MpiTransport final : public SweepTransport {
     if (n[1]) MPI_Bcast(error.data(), static_cast<int>(n[1]), MPI_CHAR, 0, MPI_COMM_WORLD);
   }
 
-  /// Message: index (8), ok (1), bad_input (1), error length (8), error bytes, image bytes.
+  /// Message: index (8), ok (1), bad_input (1), error length (8), error bytes, summary row
+  /// length (8), its doubles (8 each), calibrated value (8), image bytes.
   void send(const PointMessage& m) override {
     auto& slot = in_flight_.emplace_back();
     auto& b = slot.buffer;
     const std::uint64_t len = m.error.size();
+    const std::uint64_t row = m.summary_row.size();
     const unsigned char flags[2] = {static_cast<unsigned char>(m.ok), static_cast<unsigned char>(m.bad_input)};
     put(b, &m.index, 8);
     put(b, flags, 2);
     put(b, &len, 8);
     put(b, m.error.data(), m.error.size());
+    put(b, &row, 8);
+    put(b, m.summary_row.data(), 8 * row);
+    put(b, &m.calibrated_value, 8);
     put(b, m.image.data(), m.image.size());
     if (b.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
       throw std::runtime_error("a point result over 2 GiB cannot be sent over MPI");
@@ -104,9 +109,19 @@ class MpiTransport final : public SweepTransport {
     m.ok = b[8] != 0;
     m.bad_input = b[9] != 0;
     std::memcpy(&len, b.data() + 10, 8);
-    if (18 + len > b.size()) throw std::runtime_error("malformed sweep message over MPI");
+    if (len > b.size() - 18 || b.size() - 18 - len < 16) throw std::runtime_error("malformed sweep message over MPI");
     m.error.assign(reinterpret_cast<const char*>(b.data() + 18), len);
-    m.image.assign(b.begin() + static_cast<std::ptrdiff_t>(18 + len), b.end());
+    std::size_t at = 18 + len;
+    std::uint64_t row = 0;
+    std::memcpy(&row, b.data() + at, 8);
+    at += 8;
+    if (row > (b.size() - at - 8) / 8) throw std::runtime_error("malformed sweep message over MPI");
+    m.summary_row.resize(row);
+    if (row) std::memcpy(m.summary_row.data(), b.data() + at, 8 * row);
+    at += 8 * row;
+    std::memcpy(&m.calibrated_value, b.data() + at, 8);
+    at += 8;
+    m.image.assign(b.begin() + static_cast<std::ptrdiff_t>(at), b.end());
     return m;
   }
 

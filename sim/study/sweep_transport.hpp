@@ -20,6 +20,12 @@ struct PointMessage {
   bool bad_input = false;
   std::string error;
   std::vector<unsigned char> image;  ///< the point's HDF5 result image (ok only)
+  /// Its /sweep/points values, handed to rank 0 in memory (sweep item 5: the sweep file is
+  /// merged from these, the part file is kept for resume only): every Summary::columns()
+  /// metric as the part's /summary stores it, and the calibrated value (NaN when none).
+  /// Empty `summary_row` when not ok.
+  std::vector<double> summary_row;
+  double calibrated_value = 0;
 };
 
 class SweepTransport {
