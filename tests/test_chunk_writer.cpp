@@ -8,9 +8,11 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "sim/io/chunk_writer.hpp"
+#include "sim/io/h5_table.hpp"
 #include "test_support.hpp"
 
 namespace collabsim {
@@ -115,6 +117,59 @@ TEST(ChunkWriter, SameDatasetAsTheFilterPipeline) {
     EXPECT_EQ(mb, 0u);
     ASSERT_GE(cb.size(), 2u);
     EXPECT_EQ(cb[0], 0x78) << "a zlib stream (RFC 1950: CMF of deflate with a 32 KiB window)";
+  }
+}
+
+// write_table's compressed tables (/users, /spans) store their chunks the same way: two
+// chunks of 16,384 rows (the last partial), int64, float64 and string columns read back
+// equal through HDF5's filter pipeline, which the dataset still declares (shuffle, deflate).
+TEST(ChunkWriter, WriteTableStoresTheDatasetTheFiltersDeclare) {
+  testing::TempDir d;
+  const auto path = d.path / "table.h5";
+  const std::size_t n = 16384 + 1000;
+  std::vector<std::int64_t> id(n);
+  std::vector<double> x(n);
+  std::vector<std::string> name(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    id[i] = static_cast<std::int64_t>(i * 7919 % 100003) - 5;
+    x[i] = 0.25 * static_cast<double>(i % 1013) - 1e-3 * static_cast<double>(i);
+    name[i] = i % 3 ? "user" + std::to_string(i % 97) : "";
+  }
+  {
+    H5::H5File f(path.string(), H5F_ACC_TRUNC);
+    H5::Group root = f.openGroup("/");
+    write_table(root, "grp/t", {{"id", "1", id}, {"x", "s", x}, {"name", "", name}}, /*compress=*/true);
+  }
+  H5::H5File f(path.string(), H5F_ACC_RDONLY);
+  const auto rid = read_numeric_field(f, "grp/t", "id");
+  const auto rx = read_numeric_field(f, "grp/t", "x");
+  const auto rname = read_string_field(f, "grp/t", "name");
+  ASSERT_TRUE(rid && rx && rname);
+  ASSERT_EQ(rid->size(), n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ((*rid)[i], static_cast<double>(id[i])) << i;
+    ASSERT_EQ((*rx)[i], x[i]) << i;
+    ASSERT_EQ((*rname)[i], name[i]) << i;
+  }
+  EXPECT_EQ(table_units(f, "grp/t"), (std::vector<std::string>{"1", "s", ""}));
+  const H5::DataSet ds = f.openDataSet("grp/t");
+  const H5::DSetCreatPropList props = ds.getCreatePlist();
+  ASSERT_EQ(props.getNfilters(), 2);
+  unsigned flags = 0, info = 0;
+  std::size_t nelem = 4;
+  unsigned values[4] = {};
+  char fname[64] = {};
+  EXPECT_EQ(props.getFilter(0, flags, nelem, values, sizeof fname, fname, info), H5Z_FILTER_SHUFFLE);
+  nelem = 4;
+  EXPECT_EQ(props.getFilter(1, flags, nelem, values, sizeof fname, fname, info), H5Z_FILTER_DEFLATE);
+  hsize_t chunk = 0;
+  ASSERT_EQ(props.getChunk(1, &chunk), 1);
+  EXPECT_EQ(chunk, 16384u);
+  for (hsize_t off : {hsize_t{0}, hsize_t{16384}}) {
+    hsize_t stored = 0;
+    ASSERT_GE(H5Dget_chunk_storage_size(ds.getId(), &off, &stored), 0);
+    EXPECT_GT(stored, 0u);
+    EXPECT_LT(stored, 16384u * ds.getDataType().getSize()) << "chunk at " << off << " is compressed";
   }
 }
 

@@ -27,7 +27,8 @@ struct TableColumn {
 /// Writes `columns` as a 1-D compound dataset `path` under `loc` (parent groups created).
 /// Strings are stored as fixed-length, NUL-padded (length = longest value, ≥ 1).
 /// `compress`: chunked (up to 16,384 rows a chunk) with shuffle + deflate level 1, for
-/// long tables (/spans). Throws std::invalid_argument when columns differ in length or a
+/// long tables (/spans, /users); the chunks are filtered here (libdeflate) and stored with
+/// direct chunk writes, the same dataset as HDF5's filter pipeline would store. Throws std::invalid_argument when columns differ in length or a
 /// table has no column.
 void write_table(H5::Group& loc, const std::string& path, const std::vector<TableColumn>& columns,
                  bool compress = false);
