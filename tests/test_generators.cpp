@@ -2,7 +2,11 @@
 // diurnal modulation and ServeGen windows shape the rate over time, the service-time
 // workload reproduces M/M/1, M/D/1 and M/G/1 mean waits through the CLI, a closed loop
 // obeys the interactive response-time law, and bad keys name file, line and key.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <numbers>
@@ -424,6 +428,48 @@ TEST_F(GeneratorCli, ClosedLoopRampStaggersTheFirstRequests) {
   EXPECT_GE(early, 1);
 }
 
+/// Peak resident memory (kB) of `collabsim <args>` run as a child (wait4's rusage of that
+/// child alone), its output discarded; -1 when it does not exit 0.
+long peak_rss_kb(const std::vector<std::string>& args) {
+  std::vector<char*> argv{const_cast<char*>(collabsim_binary_path())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  struct rusage ru {};
+  if (pid < 0 || ::wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  return ru.ru_maxrss;
+}
+
+TEST_F(GeneratorCli, MillionClosedLoopUsersCostNoProcessBeforeTheirFirstRequest) {
+  // Issue 23, M3: a closed loop of 10^6 users (the allowed maximum) that sends 200
+  // requests peaks within 64 MB of the same run with 10^3 users. Before, every user had a
+  // process and a stream from t = 0 (~1.2 KB each: 1.2 GB more at 10^6); now a user's
+  // process and state begin at its first request, and the users who have not sent cost
+  // their place in the order of first arrivals (16 bytes each).
+  long rss[2] = {0, 0};
+  const char* users[2] = {"1000", "1000000"};
+  for (int i = 0; i < 2; ++i) {
+    std::string toml = queue_scenario("distribution = \"exponential\"\nmean = \"0.1 s\"", 1, 1);
+    toml.replace(toml.find("limit = 1\n"), 10, "limit = 200\n");
+    toml.replace(toml.find("process = \"poisson\"\nrate = 1.000000"), 36,
+                 std::string("process = \"closed_loop\"\nusers = ") + users[i] + "\nthink_time = \"1000 s\"");
+    const fs::path f = dir_.path / (std::string("mem") + users[i] + ".toml"), out = dir_.path / (std::string("mem") + users[i] + ".h5");
+    write_file(f, toml);
+    rss[i] = peak_rss_kb({"run", f.string(), "--data-dir", data_dir().string(), "-o", out.string(), "--quiet"});
+    ASSERT_GT(rss[i], 0) << toml;
+    EXPECT_EQ(read_column<double>(out, "requests", "arrival_s").size(), 200u);
+  }
+  EXPECT_LT(rss[1] - rss[0], 64 * 1024) << "peak RSS " << rss[0] << " kB (10^3 users), " << rss[1] << " kB (10^6)";
+}
+
 TEST_F(GeneratorCli, SameSeedSameRequests) {
   const std::string toml = queue_scenario("distribution = \"lognormal\"\nmean = \"0.5 s\"\ncv = 1.5", 1.2, 5000);
   const fs::path f = dir_.path / "det.toml";
@@ -491,6 +537,76 @@ TEST_F(GeneratorKeys, NameFileLineAndKey) {
 }
 
 }  // namespace
+
+TEST(Generators, ClosedLoopUsersHaveStateFromTheirFirstRequestOnly) {
+  // Issue 23, M3: 10^6 closed-loop users (workload.arrivals.users' maximum) hold no
+  // per-user stream before any request; a user's state begins with its first request and
+  // ends with its stream, and the arrivals are those of one fresh stream per user.
+  GeneratedWorkload w;
+  w.arrivals.process = &arrival_process_named("closed_loop");
+  w.arrivals.users = 1'000'000;
+  w.arrivals.think_time = 30;
+  w.arrivals.ramp = 10;
+  w.lengths.source = "fixed";
+  w.seed = 5;
+  auto src = make_generated_source(w, {}, {});
+  ASSERT_TRUE(src->closed_loop());
+  EXPECT_EQ(src->streams(), 1'000'000u);
+  EXPECT_EQ(src->streams_with_state(), 0u);
+  const Distribution think(DistKind::Exponential, 30, 1.0);
+  std::vector<StreamStart> first;
+  std::int64_t prev = 0;
+  for (int i = 0; i < 1000; ++i) {  // in order of first arrival: user k's first think time after k·ramp/N
+    const std::optional<StreamStart> s = src->next_start();
+    ASSERT_TRUE(s);
+    EXPECT_GE(s->at_ns, prev);
+    prev = s->at_ns;
+    RngStream rng(5, "generated_think", s->stream);
+    EXPECT_EQ(s->at_ns, from_seconds(think.sample(rng) + 10.0 * static_cast<double>(s->stream) / 1e6)) << s->stream;
+    first.push_back(*s);
+  }
+  EXPECT_EQ(src->streams_with_state(), 0u);  // the order is known; no user has sent yet
+  for (const StreamStart& s : first) {
+    const auto r = src->next(s.stream, s.at_ns);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->arrival_ns, s.at_ns);
+  }
+  EXPECT_EQ(src->streams_with_state(), 1000u);  // state for the users who sent, only
+  // A user's second request: its stream's second think time after the answer.
+  RngStream rng(5, "generated_think", first[0].stream);
+  think.sample(rng);
+  const std::int64_t answer = first[0].at_ns + from_seconds(2.0);
+  const auto second = src->next(first[0].stream, answer);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->arrival_ns, answer + from_seconds(think.sample(rng)));
+  std::size_t starts = first.size();
+  while (src->next_start()) ++starts;
+  EXPECT_EQ(starts, 1'000'000u);  // every user sends (no duration)
+
+  // With a duration, a stream that ends drops its state, and users whose first request
+  // would come at or after the end never begin. Deterministic think 5 s: all at 5 s, ties by index.
+  GeneratedWorkload d = w;
+  d.arrivals.users = 3;
+  d.arrivals.ramp = 0;
+  d.arrivals.think_distribution = "deterministic";
+  d.arrivals.think_time = 5;
+  d.duration = 12;
+  auto small = make_generated_source(d, {}, {});
+  for (std::size_t u = 0; u < 3; ++u) {
+    const auto s = small->next_start();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->stream, u);
+    EXPECT_EQ(s->at_ns, from_seconds(5.0));
+    ASSERT_TRUE(small->next(u, s->at_ns));
+  }
+  EXPECT_FALSE(small->next_start());
+  EXPECT_EQ(small->streams_with_state(), 3u);
+  EXPECT_EQ(small->next(0, from_seconds(6.0))->arrival_ns, from_seconds(11.0));
+  EXPECT_FALSE(small->next(1, from_seconds(8.0)));  // 13 s ≥ 12 s: the stream ends
+  EXPECT_EQ(small->streams_with_state(), 2u);
+  d.arrivals.think_time = 20;  // every first request after the end: nobody begins
+  EXPECT_FALSE(make_generated_source(d, {}, {})->next_start());
+}
 
 TEST(Generators, ServegenWindowsTakeADiurnalModulation) {
   TempDir dir;

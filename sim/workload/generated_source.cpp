@@ -5,6 +5,7 @@
 #include <numbers>
 #include <optional>
 #include <type_traits>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -221,39 +222,83 @@ class ServegenSource final : public OpenSource {
 
 /// N users, each issuing its next request a think time after its previous answer (the
 /// first one a think time after k·ramp/N for user k).
+///
+/// Memory (issue 23, M3). Before any request the source holds only the order in which the
+/// users begin (16 bytes per user that sends anything: its first arrival and index, sorted),
+/// not a stream per user: user k's first think time is drawn from a temporary copy of its
+/// stream ("generated_think", k). A user's stream state (its think-time RNG) is created on
+/// its first request, by drawing that first think time again from a fresh copy (the same
+/// value), and dropped when the user's stream ends. run_scenario starts the user's process
+/// at its first arrival (RequestSource::next_start), so the sequence of think times, hence
+/// every arrival, is the one of a source that kept all N streams from t = 0.
 class ClosedLoopSource final : public RequestSource {
  public:
   ClosedLoopSource(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
-      : w_(w), lengths_(w, pool) {
-    const auto n = static_cast<std::size_t>(w.arrivals.users);
-    for (std::size_t u = 0; u < n; ++u) rng_.emplace_back(w.seed, "generated_think", u);
-    started_.assign(n, false);
+      : w_(w), lengths_(w, pool), n_(static_cast<std::size_t>(w.arrivals.users)) {
     if (w.arrivals.think_time > 0)
       think_.emplace(dist_kind(w.arrivals.think_distribution), w.arrivals.think_time, 1.0);
-  }
-  std::size_t streams() const override { return rng_.size(); }
-  bool closed_loop() const override { return true; }
-  std::optional<SourceRequest> next(std::size_t user, std::int64_t now_ns) override {
-    double z = think_ ? think_->sample(rng_[user]) : 0.0;
-    if (!started_[user]) {  // staggered start: user k begins k·ramp/N in
-      started_[user] = true;
-      z += w_.arrivals.ramp * static_cast<double>(user) / static_cast<double>(started_.size());
+    starts_.reserve(n_);
+    for (std::size_t u = 0; u < n_; ++u) {
+      RngStream rng(w.seed, "generated_think", u);
+      const std::int64_t at = first_arrival_ns(u, rng);
+      if (sends(at)) starts_.push_back(Start{at, static_cast<std::uint32_t>(u)});
     }
+    std::sort(starts_.begin(), starts_.end(),
+              [](const Start& a, const Start& b) { return a.at < b.at || (a.at == b.at && a.user < b.user); });
+  }
+  std::size_t streams() const override { return n_; }
+  bool closed_loop() const override { return true; }
+  std::optional<StreamStart> next_start() override {
+    if (next_start_ == starts_.size()) {
+      std::vector<Start>().swap(starts_);  // every user has begun: the order is no longer needed
+      next_start_ = 0;
+      return std::nullopt;
+    }
+    const Start& s = starts_[next_start_++];
+    return StreamStart{s.user, s.at};
+  }
+  std::optional<SourceRequest> next(std::size_t user, std::int64_t now_ns) override {
     SourceRequest r;
-    r.arrival_ns = now_ns + from_seconds(z);
-    if (w_.duration > 0 && r.arrival_ns >= from_seconds(w_.duration)) return std::nullopt;
-    if (r.arrival_ns > kMaxTraceSpanNs) return std::nullopt;
+    auto it = rng_.find(user);
+    if (it == rng_.end()) {  // the user's first request: its stream state begins here
+      it = rng_.emplace(user, RngStream(w_.seed, "generated_think", user)).first;
+      r.arrival_ns = first_arrival_ns(user, it->second);
+    } else {
+      r.arrival_ns = now_ns + from_seconds(think_ ? think_->sample(it->second) : 0.0);
+    }
+    if (!sends(r.arrival_ns)) {
+      rng_.erase(it);
+      return std::nullopt;
+    }
     return r;
   }
   void assign(std::uint64_t id, SourceRequest& r) override { lengths_.draw(id, r); }
   std::uint64_t expected_requests() const override { return w_.limit > 0 ? static_cast<std::uint64_t>(w_.limit) : 0; }
   double horizon_s() const override { return w_.duration; }
+  std::size_t streams_with_state() const override { return rng_.size(); }
 
  private:
+  struct Start {
+    std::int64_t at;     ///< ns, first arrival
+    std::uint32_t user;  ///< < 10^6 (workload.arrivals.users' bound)
+  };
+  /// User u's first arrival: its first think time (from `rng`, u's fresh stream) after
+  /// u·ramp/N (the staggered start).
+  std::int64_t first_arrival_ns(std::size_t u, RngStream& rng) const {
+    double z = think_ ? think_->sample(rng) : 0.0;
+    z += w_.arrivals.ramp * static_cast<double>(u) / static_cast<double>(n_);
+    return from_seconds(z);
+  }
+  /// A request arriving at `at` ns is sent (before workload.duration and the clock's end).
+  bool sends(std::int64_t at) const {
+    return !(w_.duration > 0 && at >= from_seconds(w_.duration)) && at <= kMaxTraceSpanNs;
+  }
   GeneratedWorkload w_;
   LengthSampler lengths_;
-  std::vector<RngStream> rng_;  ///< one think-time stream per user
-  std::vector<bool> started_;   ///< per user: first request issued (ramp applied)
+  std::size_t n_;
+  std::vector<Start> starts_;  ///< users that send anything, by first arrival (ties by index)
+  std::size_t next_start_ = 0;
+  std::unordered_map<std::size_t, RngStream> rng_;  ///< think-time stream of each begun user
   std::optional<Distribution> think_;
 };
 

@@ -9,7 +9,9 @@
 /// (N users with think time) has one stream per user: run_scenario asks for a stream's
 /// next request only after that stream's previous request has been answered, passing the
 /// time of the answer, so the feedback from completion to the source is the call order
-/// itself (no callback, no shared mutable state between the two).
+/// itself (no callback, no shared mutable state between the two). A closed loop's streams
+/// begin lazily (next_start): a user's process and state exist from its first request on,
+/// so users who have not sent anything yet cost no process (issue 23, M3).
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +30,12 @@ struct SourceRequest {
   std::span<const std::int64_t> prefix_blocks;
 };
 
+/// A closed loop's stream that begins: its first request arrives at `at_ns`.
+struct StreamStart {
+  std::size_t stream = 0;  ///< the stream (user) index, < streams()
+  std::int64_t at_ns = 0;  ///< ns since the start of the run, its first request's arrival
+};
+
 class RequestSource {
  public:
   virtual ~RequestSource() = default;
@@ -41,6 +49,16 @@ class RequestSource {
   /// arrived (its arrival is then now_ns + a think time); open sources ignore it. Token
   /// counts may be left for assign() (generators draw them from the request id's stream).
   virtual std::optional<SourceRequest> next(std::size_t stream, std::int64_t now_ns) = 0;
+  /// Closed loop: the streams that send anything, in the order of their first arrivals
+  /// (ties by stream index), one per call; std::nullopt after the last. run_scenario starts
+  /// a stream's process at that arrival, and the stream's first next() call (at now_ns =
+  /// at_ns) returns a request arriving at at_ns. Open sources are not asked (their one
+  /// stream starts at 0): the default returns std::nullopt.
+  virtual std::optional<StreamStart> next_start() { return std::nullopt; }
+  /// Closed loop: streams whose per-stream state exists now (users begun and not ended);
+  /// 0 for open sources (their one stream's state is the source's own). For tests of the
+  /// memory held before and during a run (issue 23, M3).
+  virtual std::size_t streams_with_state() const { return 0; }
   /// Called once per issued request with its id (0-based, in issue order) before it is
   /// served: a generator draws the request's token counts here, from streams keyed by id,
   /// so they do not depend on which user or when. Trace sources keep the file's counts.
