@@ -122,6 +122,37 @@ TEST(Battery, BelowTheFloorThePhoneStopsServingLocally) {
   (void)floor_at;
 }
 
+TEST(Battery, PhoneQueueTimeCountsWaitsOfRefusedGenerations) {
+  COLLABSIM_NEED_DATA(data_dir());
+  TempDir d;
+  // One user's phone, requests at the trace's pace (they queue on it), a 0.05 Wh battery
+  // (180 J) with a 50 % floor: generations that waited while the charge fell below the
+  // floor are refused, and their waits are phone queueing all the same. /users queue_s is
+  // the sum of the queue spans on the user's phone track.
+  const auto o = run(d, "refused", {"mechanism.name=small_only", "workload.limit=40", "workload.users.count=1",
+                                    "workload.users.assignment=\"independent\"", "devices.phone.battery=\"0.05 Wh\"",
+                                    "devices.phone.battery_floor=0.5", "run.record_spans=true"});
+  ASSERT_GT(read_column<std::int64_t>(o.file, "users", "refused_battery")[0], 0);
+  H5::H5File f(o.file.string(), H5F_ACC_RDONLY);
+  const auto start = *read_numeric_field(f, "spans", "start_s");
+  const auto end = *read_numeric_field(f, "spans", "end_s");
+  const auto id = *read_numeric_field(f, "spans", "request_id");
+  const auto kind = *read_string_field(f, "spans", "kind");
+  const auto track = *read_string_field(f, "spans", "track");
+  const auto status = read_column<std::int64_t>(o.file, "requests", "status");
+  const auto rid = read_column<std::int64_t>(o.file, "requests", "request_id");
+  std::map<double, std::int64_t> status_of;
+  for (std::size_t i = 0; i < rid.size(); ++i) status_of[static_cast<double>(rid[i])] = status[i];
+  double waited = 0, waited_refused = 0;
+  for (std::size_t i = 0; i < start.size(); ++i)
+    if (kind[i] == "queue" && track[i].find("/user ") != std::string::npos) {
+      waited += end[i] - start[i];
+      if (status_of.at(id[i]) == 5) waited_refused += end[i] - start[i];
+    }
+  EXPECT_GT(waited_refused, 0.0) << "some refused generations waited";
+  EXPECT_NEAR(read_column<double>(o.file, "users", "queue_s")[0], waited, 1e-6 * waited);
+}
+
 TEST(Battery, RouterSendsToTheCloudBelowAChargeLevel) {
   COLLABSIM_NEED_DATA(data_dir());
   TempDir d;

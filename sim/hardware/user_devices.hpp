@@ -48,7 +48,7 @@ struct UserDevice {
   std::int64_t generations = 0;   ///< generations run on it
   double busy_s = 0;              ///< Σ generation device time (throttled time included), s
   double energy_j = 0;            ///< Σ device energy of its generations, J
-  double queue_s = 0;             ///< Σ time generations waited for the instance, s
+  double queue_s = 0;             ///< Σ time generations waited for the instance (refused ones too), s
   // Heat
   ThermalState thermal;           ///< its heat (off unless the card sets thermal_tau)
   double throttle_s = 0;          ///< Σ time lost to throttling (T − W per generation), s

@@ -125,6 +125,7 @@ Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int6
     if (user->below_floor()) {  // it fell below its floor while this one waited: not served locally
       user->slots.release();
       ++user->refused_battery;
+      user->queue_s += to_seconds(engine_.now() - asked);  // it waited all the same
       Generation refused;
       refused.queued = asked;
       refused.start = refused.first_token = refused.end = engine_.now();
