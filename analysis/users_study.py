@@ -2,18 +2,22 @@
 """The users study (issue 24, docs/USERS.md): the default cascade with 10, 100, 1,000 and
 10,000 users ([workload.users] count), session-aware and independent assignment, over
 seeds, through the CLI. Prints Markdown tables of the mean and 95 % interval (Student t
-over the seeds) of:
+over the seeds; each seed is one whole run) of:
 
-- phone wait: seconds a request's generation waited for its user's phone (the `queue`
-  spans on the '<device>/user N/<deployment>' tracks, run.record_spans = true), mean per
-  request, and the share of requests that waited;
-- arrival delay: how much later than its trace time a request was sent (sessions: a user
-  sends nothing while waiting for an answer or thinking), mean and p95, s;
-- latency p50 / p95 (s, from arrival), span of the arrivals (s), phone energy per request
-  (J), and, when the result file has the per-user table of the edge work (/users with
-  battery and throttling columns), the throttled share and battery drain.
+- queueing: how much later than its trace time a request was sent (session assignment:
+  a user sends nothing while it waits for an answer or thinks), mean and p95, s; the time
+  a request's generations waited for its user's phone (/users queue_s summed over users,
+  per request; independent assignment lets a user's requests overlap), s; latency p50 and
+  p95 of the answered requests (s, from arrival); users who sent anything;
+- heat: the throttled share of phone time (Σ throttled_s / Σ busy_s over /users: time
+  lost to throttling per second of on-phone generation), and the lowest rate share reached;
+- battery: drain per user (soc_start − soc_end, share of capacity), its mean and largest,
+  the share of users who fell below the battery floor, requests refused for a low battery
+  (/summary n_battery_low), phone energy per request (J), and where the cascade answers:
+  the LLM share and the quality (/summary large_share, quality_mean).
 
-Usage: analysis/users_study.py [--seeds 5] [--users 10,100,1000,10000] [--build build]
+Usage: analysis/users_study.py [--seeds 5] [--users 10,100,1000,10000] [--build build] [-j 1]
+       [--limit N] [--assignments session,independent]
 """
 import argparse
 import math
@@ -21,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import h5py
 import numpy as np
@@ -38,47 +43,36 @@ def trace_times(data_dir):
     return (t - t.iloc[0]).dt.total_seconds().to_numpy()
 
 
-def phone_waits(f, n):
-    """Per request: total s its generations waited on its user's phone (0 when none)."""
-    w = np.zeros(n)
-    if "spans" not in f:
-        return w
-    s = f["spans"][:]
-    kind = np.char.decode(s["kind"].astype("S"), "utf-8") if s["kind"].dtype.kind == "S" else s["kind"].astype(str)
-    track = s["track"].astype(str) if s["track"].dtype.kind != "S" else np.char.decode(s["track"], "utf-8")
-    m = (kind == "queue") & np.char.find(track, "/user ") >= 0
-    np.add.at(w, s["request_id"][m].astype(np.int64), s["end_s"][m] - s["start_s"][m])
-    return w
-
-
 def measure(path, t_trace):
+    """The study's metrics of one result file (see the module comment)."""
     with h5py.File(path, "r") as f:
         r = f["requests"][:]
         ids = r["request_id"].astype(np.int64)
-        out = {
+        ok = r["status"] == 0
+        delay = r["arrival_s"] - t_trace[ids]
+        u = f["users"][:]
+        summ = f["summary"][:]
+        busy = float(u["busy_s"].sum())
+        drain = u["soc_start"] - u["soc_end"]
+        return {
             "n": len(r),
-            "delay_mean": float(np.mean(r["arrival_s"] - t_trace[ids])),
-            "delay_p95": float(np.percentile(r["arrival_s"] - t_trace[ids], 95)),
-            "span": float(r["arrival_s"].max()),
-            "lat_p50": float(np.percentile(r["latency_s"], 50)),
-            "lat_p95": float(np.percentile(r["latency_s"], 95)),
-            "phone_j": float(np.mean(r["energy_phone_j"])),
             "users_seen": int(len(np.unique(r["user_id"]))),
+            "delay_mean": float(np.mean(delay)),
+            "delay_p95": float(np.percentile(delay, 95)),
+            "span": float(r["arrival_s"].max()),
+            "phone_wait": float(u["queue_s"].sum() / len(r)),
+            "lat_p50": float(np.percentile(r["latency_s"][ok], 50)),
+            "lat_p95": float(np.percentile(r["latency_s"][ok], 95)),
+            "throttled_share": float(u["throttled_s"].sum() / busy) if busy > 0 else 0.0,
+            "min_rate": float(u["min_rate_factor"].min()),
+            "drain_mean": float(np.mean(drain)),
+            "drain_max": float(np.max(drain)),
+            "below_floor": float(np.mean(~np.isnan(u["below_floor_at_s"]))),
+            "battery_low": int(summ["n_battery_low"][0]),
+            "phone_j": float(np.mean(r["energy_phone_j"])),
+            "large_share": float(summ["large_share"][0]),
+            "quality": float(summ["quality_mean"][0]),
         }
-        w = phone_waits(f, len(r))
-        out["wait_mean"] = float(w.mean())
-        out["wait_share"] = float(np.mean(w > 1e-9))
-        if "users" in f:  # per-user table (edge work): battery and throttling, when present
-            u = f["users"][:]
-            names = u.dtype.names or ()
-            if "throttled_s" in names and "busy_s" in names:
-                busy = u["busy_s"].sum()
-                out["throttled_share"] = float(u["throttled_s"].sum() / busy) if busy > 0 else 0.0
-            for k in ("battery_drop", "soc_drop", "battery_used_share"):
-                if k in names:
-                    out["battery_drop"] = float(np.mean(u[k]))
-                    break
-    return out
 
 
 def ci(xs):
@@ -95,53 +89,65 @@ def fmt(xs, digits):
     return f"{m:.{digits}f} ± {h:.{digits}f}"
 
 
+def one_run(args):
+    """Runs one (assignment, users, seed) point; returns its metrics."""
+    exe, data_dir, assignment, n, seed, limit, tmp, t_trace = args
+    out = os.path.join(tmp, f"{assignment}-{n}-{seed}.h5")
+    cmd = [exe, "run", SCENARIO, "--data-dir", data_dir, "-o", out, "--quiet",
+           "--set", f"workload.users.count={n}", "--set", f'workload.users.assignment="{assignment}"',
+           "--set", f"run.seed={seed}"]
+    if limit:
+        cmd += ["--set", f"workload.limit={limit}"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    m = measure(out, t_trace)
+    os.remove(out)
+    print(f"done {assignment} {n} {seed}", file=sys.stderr, flush=True)
+    return (assignment, n), m
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--users", default="10,100,1000,10000")
+    ap.add_argument("--assignments", default="session,independent")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--data-dir", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--limit", type=int, default=0, help="first N requests of the trace (0 = all)")
+    ap.add_argument("-j", type=int, default=1, help="runs at once")
     a = ap.parse_args()
     exe = os.path.join(a.build, "collabsim")
     t_trace = trace_times(a.data_dir)
     users = [int(x) for x in a.users.split(",")]
-    rows = {}
+    assignments = a.assignments.split(",")
+    rows = {(s, n): [] for s in assignments for n in users}
     with tempfile.TemporaryDirectory() as tmp:
-        for assignment in ("session", "independent"):
-            for n in users:
-                for seed in range(2026, 2026 + a.seeds):
-                    out = os.path.join(tmp, f"{assignment}-{n}-{seed}.h5")
-                    cmd = [exe, "run", SCENARIO, "--data-dir", a.data_dir, "-o", out, "--quiet",
-                           "--set", f"workload.users.count={n}", "--set", f'workload.users.assignment="{assignment}"',
-                           "--set", f"run.seed={seed}", "--set", "run.record_spans=true"]
-                    if assignment == "independent":  # think_time and turns do not apply
-                        pass
-                    if a.limit:
-                        cmd += ["--set", f"workload.limit={a.limit}"]
-                    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-                    rows.setdefault((assignment, n), []).append(measure(out, t_trace))
-                    os.remove(out)
-                    print(f"done {assignment} {n} {seed}", file=sys.stderr)
-    print(f"Default cascade (scenarios/edge_cloud_cascade.toml, whole trace unless --limit={a.limit}), "
-          f"{a.seeds} seeds from 2026; mean ± half-width of the 95 % interval (Student t over seeds).\n")
-    extra = any("throttled_share" in m for v in rows.values() for m in v)
-    head = ("| assignment | users | users who sent | phone wait / request [s] | requests that waited | "
-            "arrival delay mean [s] | arrival delay p95 [s] | arrival span [s] | latency p50 [s] | latency p95 [s] | "
-            "phone J / request |")
-    if extra:
-        head += " throttled share | battery drop |"
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
-    for (assignment, n), ms in rows.items():
-        g = lambda k: [m[k] for m in ms]
-        line = (f"| {assignment} | {n:,} | {fmt(g('users_seen'), 0)} | {fmt(g('wait_mean'), 2)} | "
-                f"{fmt(g('wait_share'), 3)} | {fmt(g('delay_mean'), 1)} | {fmt(g('delay_p95'), 1)} | "
-                f"{fmt(g('span'), 0)} | {fmt(g('lat_p50'), 2)} | {fmt(g('lat_p95'), 2)} | {fmt(g('phone_j'), 1)} |")
-        if extra:
-            line += (f" {fmt(g('throttled_share'), 3) if all('throttled_share' in m for m in ms) else '—'} |"
-                     f" {fmt(g('battery_drop'), 4) if all('battery_drop' in m for m in ms) else '—'} |")
-        print(line)
+        jobs = [(exe, a.data_dir, s, n, seed, a.limit, tmp, t_trace)
+                for s in assignments for n in users for seed in range(2026, 2026 + a.seeds)]
+        with ThreadPoolExecutor(max_workers=a.j) as pool:
+            for key, m in pool.map(one_run, jobs):
+                rows[key].append(m)
+    scope = f"first {a.limit:,} requests of the trace" if a.limit else "whole trace, 19,366 requests"
+    print(f"Default cascade (scenarios/edge_cloud_cascade.toml, {scope}), seeds {2026}–{2025 + a.seeds}; "
+          f"mean ± half-width of the 95 % interval (Student t over the {a.seeds} seeds).\n")
+    tables = [
+        ("Queueing", [("users who sent", "users_seen", 0), ("arrival delay mean [s]", "delay_mean", 1),
+                      ("arrival delay p95 [s]", "delay_p95", 1), ("phone wait / request [s]", "phone_wait", 3),
+                      ("latency p50 [s]", "lat_p50", 2), ("latency p95 [s]", "lat_p95", 2)]),
+        ("Heat and battery", [("throttled share", "throttled_share", 3), ("lowest rate share", "min_rate", 3),
+                              ("drain / user (mean)", "drain_mean", 4), ("drain / user (max)", "drain_max", 3),
+                              ("users below floor", "below_floor", 3), ("battery_low requests", "battery_low", 0),
+                              ("phone J / request", "phone_j", 1), ("LLM share", "large_share", 3),
+                              ("quality", "quality", 4)]),
+    ]
+    for title, cols in tables:
+        print(f"{title}:\n")
+        head = "| assignment | users | " + " | ".join(c[0] for c in cols) + " |"
+        print(head)
+        print("|" + "---|" * (len(cols) + 2))
+        for (assignment, n), ms in rows.items():
+            cells = [fmt([m[k] for m in ms], d) for _, k, d in cols]
+            print(f"| {assignment} | {n:,} | " + " | ".join(cells) + " |")
+        print()
 
 
 if __name__ == "__main__":
