@@ -8,7 +8,8 @@ over the seeds; each seed is one whole run) of:
   a user sends nothing while it waits for an answer or thinks), mean and p95, s; the time
   a request's generations waited for its user's phone (/users queue_s summed over users,
   per request; independent assignment lets a user's requests overlap), s; latency p50 and
-  p95 of the answered requests (s, from arrival); users who sent anything;
+  p95 of the answered requests (s, from arrival); users who sent anything; the last
+  arrival (s; the trace's is 3,502 s);
 - heat: the throttled share of phone time (Σ throttled_s / Σ busy_s over /users: time
   lost to throttling per second of on-phone generation), and the lowest rate share reached;
 - battery: drain per user (soc_start − soc_end, share of capacity), its mean and largest,
@@ -130,7 +131,8 @@ def main():
     print(f"Default cascade (scenarios/edge_cloud_cascade.toml, {scope}), seeds {2026}–{2025 + a.seeds}; "
           f"mean ± half-width of the 95 % interval (Student t over the {a.seeds} seeds).\n")
     tables = [
-        ("Queueing", [("users who sent", "users_seen", 0), ("arrival delay mean [s]", "delay_mean", 1),
+        ("Queueing", [("users who sent", "users_seen", 0), ("last arrival [s]", "span", 0),
+                      ("arrival delay mean [s]", "delay_mean", 1),
                       ("arrival delay p95 [s]", "delay_p95", 1), ("phone wait / request [s]", "phone_wait", 3),
                       ("latency p50 [s]", "lat_p50", 2), ("latency p95 [s]", "lat_p95", 2)]),
         ("Heat and battery", [("throttled share", "throttled_share", 3), ("lowest rate share", "min_rate", 3),
