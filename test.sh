@@ -4,12 +4,17 @@
 # ../shared/data exists, COLLABSIM_REQUIRE_DATA=1: a test that needs the data fails instead
 # of skipping, so the run cannot pass on skips.
 #
+# Both builds configure no compiler launcher, so they compile in unity batches
+# (CMakeLists.txt COLLABSIM_UNITY_BUILD; a developer build with ccache compiles one object
+# per source).
+#
 # Then the sanitizer stage (issue 10): a second build in build-asan/ with
 # -DCOLLABSIM_SANITIZE=ON (AddressSanitizer + UndefinedBehaviorSanitizer at -O1,
 # LeakSanitizer on, UB not recoverable) runs the CTest suite again, but
 #   - analysis_python (tests only Python code, never runs the binary);
 #   - python_module (the pybind11 module is loaded by /usr/bin/python3, which is not
-#     linked with the sanitizer runtime; its C++ paths are the CLI's, tested above);
+#     linked with the sanitizer runtime; its C++ paths are the CLI's, tested above), so the
+#     stage builds neither the module (COLLABSIM_PYTHON=OFF) nor the benchmarks;
 #   - the label `statistical` (10^5-10^8 samples against analytic values: the statistics do
 #     not change under a sanitizer; their code paths run in short `unit` variants such as
 #     QueueingShortRuns).
@@ -44,7 +49,7 @@ export ASAN_OPTIONS=$asan_options
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 mpi_test='^Sweep\.ThreadAndRankCountsGiveIdenticalTables$'
 mkdir -p build-asan
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLLABSIM_SANITIZE=ON -DCOLLABSIM_BUILD_BENCH=OFF \
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLLABSIM_SANITIZE=ON -DCOLLABSIM_BUILD_BENCH=OFF -DCOLLABSIM_PYTHON=OFF \
   > build-asan/configure.log 2>&1 || { cat build-asan/configure.log; exit 1; }
 cmake --build build-asan -j"$(nproc)"
 ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE '^statistical$' -E "^analysis_python\$|^python_module\$|$mpi_test" "$@"
