@@ -11,11 +11,14 @@
 #include <string>
 
 #include "sim/core/error.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/results/metric_catalog.hpp"
 #include "sim/results/paired.hpp"
 #include "sim/results/stats.hpp"
 #include "sim/results/table.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/study/golden.hpp"
+#include "sim/study/run_scenario.hpp"
 #include "sim/study/saturation.hpp"
 #include "sim/study/sweep_spec.hpp"
 #include "test_support.hpp"
@@ -278,6 +281,232 @@ TEST(ResultsUnit, SaturationWarningNamesTheComponentAndAFittingFix) {
   EXPECT_NE(origin.find("origin device 'phone'"), std::string::npos) << origin;
   EXPECT_NE(origin.find("set devices.phone.per_user = true"), std::string::npos) << origin;
   EXPECT_EQ(origin.find("replicas >"), std::string::npos) << origin;
+}
+
+// Links: each direction of a shared link is named, with a fix that fits it.
+TEST(ResultsUnit, LinkSaturationWarningNamesTheDirectionAndAFittingFix) {
+  LinkSpec kv;
+  kv.name = "kv";
+  kv.from = "prefill";
+  kv.to = "decode";
+  kv.up_bandwidth = 125e6;  // 1 Gbit/s
+  kv.down_bandwidth = 50e9;
+  LinkSaturationFacts f;
+  f.up = true;
+  f.busy_share = 0.998;
+  f.bytes = 250e9;  // 250 GB over the arrivals' 500 s: 0.5 GB/s = 4 Gbit/s offered
+  f.last_answer_s = 2000;
+  f.last_arrival_s = 500;
+  const std::string up = link_saturation_warning(kv, f);
+  EXPECT_NE(up.find("shared link 'kv' up (prefill → decode) stayed saturated"), std::string::npos) << up;
+  EXPECT_NE(up.find("sending 99.8% of its up time, 250 GB carried (4 Gbit/s over the arrivals' 500 s)"),
+            std::string::npos)
+      << up;
+  EXPECT_NE(up.find("raise links.kv.up_bandwidth (now 1 Gbit/s) above 4 Gbit/s"), std::string::npos) << up;
+  EXPECT_EQ(up.find("per_user"), std::string::npos) << up;  // no end of it is a user's device
+  EXPECT_EQ(up.find("device"), std::string::npos) << up;    // the link is blamed, not a device
+  f.up = false;
+  const std::string down = link_saturation_warning(kv, f);
+  EXPECT_NE(down.find("shared link 'kv' down (decode → prefill)"), std::string::npos) << down;
+  EXPECT_NE(down.find("links.kv.down_bandwidth (now 400 Gbit/s)"), std::string::npos) << down;
+  // Outages taking 20% of the run: the fix is the link's reliability, not its bandwidth.
+  f.availability = 0.8;
+  const std::string flaky = link_saturation_warning(kv, f);
+  EXPECT_NE(flaky.find("up only 80.0% of the run: raise links.kv.mtbf or lower links.kv.mttr"), std::string::npos)
+      << flaky;
+  EXPECT_EQ(flaky.find("_bandwidth"), std::string::npos) << flaky;
+  // A measured bandwidth trace: its file is named instead of a constant key.
+  f.availability = 1;
+  kv.bandwidth_trace = "/data/traces/lte_walk.csv";
+  const std::string traced = link_saturation_warning(kv, f);
+  EXPECT_NE(traced.find("the trace lte_walk.csv"), std::string::npos) << traced;
+  EXPECT_EQ(traced.find("down_bandwidth (now"), std::string::npos) << traced;
+  // The workload's origin modelled as one shared phone: every user's uploads share one radio.
+  LinkSpec cell;
+  cell.name = "cellular";
+  cell.from = "phone";
+  cell.to = "cloud";
+  cell.up_bandwidth = 10e6 / 8;
+  f = LinkSaturationFacts{};
+  f.busy_share = 0.97;
+  f.bytes = 1e9;
+  f.last_answer_s = 4000;
+  f.last_arrival_s = 1000;
+  f.origin_end = "phone";
+  const std::string origin = link_saturation_warning(cell, f);
+  EXPECT_NE(origin.find("shared link 'cellular' up (phone → cloud)"), std::string::npos) << origin;
+  EXPECT_NE(origin.find("set devices.phone.per_user = true"), std::string::npos) << origin;
+}
+
+// A slow KV link between the prefill and decode pools (disaggregation): the warning names the
+// link and its direction; the decode pool, idle while it waits for the KV, is not blamed.
+TEST(ResultsCli, ASlowKvLinkIsTheSaturatedComponentNotTheDecodePool) {
+  COLLABSIM_NEED_DATA(testing::data_dir() / "traces");
+  const fs::path scenario = testing::source_dir() / "scenarios" / "disaggregated_prefill_decode.toml";
+  auto warnings = [&](const std::string& bandwidth) {
+    LoadOptions opt;
+    opt.overrides = {"workload.limit=300", "links.kv.up_bandwidth=\"" + bandwidth + "\""};
+    opt.data_dir = testing::data_dir();
+    std::string all;
+    RunOptions ro;
+    ro.warn = false;
+    ro.in_memory = true;
+    ro.write_requests = false;
+    for (const auto& w : run_scenario(load_scenario(scenario, opt), ro).warnings) all += w + "\n";
+    return all;
+  };
+  const std::string slow = warnings("1 Gbit/s");
+  EXPECT_NE(slow.find("shared link 'kv' up (prefill → decode) stayed saturated"), std::string::npos) << slow;
+  EXPECT_NE(slow.find("raise links.kv.up_bandwidth (now 1 Gbit/s)"), std::string::npos) << slow;
+  EXPECT_EQ(slow.find("'decode'"), std::string::npos) << slow;
+  EXPECT_EQ(slow.find("link 'kv' down"), std::string::npos) << slow;  // the KV goes up only
+  const std::string fast = warnings("400 Gbit/s");
+  EXPECT_EQ(fast.find("link 'kv'"), std::string::npos) << fast;
+}
+
+// ---------------------------------------------------------------------------------------
+// check's paired gate ([[pair]]): new ≥ old by the seed-paired interval
+
+TEST(ResultsUnit, PairedGateHoldsOnlyWhenTheIntervalStaysWithinTheMargin) {
+  // d = new − old = .1 .3 .2: mean .2, sd .1, t(0.975, 2) = 4.302653 → [−0.048414, 0.448414]
+  const std::vector<double> old_v = {1, 2, 3}, new_v = {1.1, 2.3, 3.2};
+  const double half = 4.302652730 * 0.1 / std::sqrt(3.0);
+  PairGate g = paired_gate(old_v, new_v, Better::higher, parse_tolerance("0.05"));
+  EXPECT_NEAR(g.paired.lo, 0.2 - half, 1e-8);
+  EXPECT_NEAR(g.paired.hi, 0.2 + half, 1e-8);
+  EXPECT_EQ(g.verdict, Verdict::ok) << g.reason;  // −0.0484 ≥ −0.05
+  EXPECT_LT(g.paired.halfwidth(), g.welch.halfwidth());  // the seeds' shared level cancels
+  EXPECT_EQ(paired_gate(old_v, new_v, Better::higher, parse_tolerance("0.048")).verdict, Verdict::worse);
+  EXPECT_EQ(paired_gate(old_v, new_v, Better::higher, Tolerance{}).verdict, Verdict::worse);  // not shown ≥
+  // Relative margins are a share of old's mean (2): 2.5% = 0.05 holds, 2.4% = 0.048 fails.
+  g = paired_gate(old_v, new_v, Better::higher, parse_tolerance("2.5%"));
+  EXPECT_EQ(g.verdict, Verdict::ok) << g.reason;
+  EXPECT_NEAR(g.margin, 0.05, 1e-12);
+  EXPECT_EQ(paired_gate(old_v, new_v, Better::higher, parse_tolerance("2.4%")).verdict, Verdict::worse);
+  // Lower is better: the high end 0.4484 decides.
+  EXPECT_EQ(paired_gate(old_v, new_v, Better::lower, parse_tolerance("0.45")).verdict, Verdict::ok);
+  g = paired_gate(old_v, new_v, Better::lower, parse_tolerance("0.44"));
+  EXPECT_EQ(g.verdict, Verdict::worse);
+  EXPECT_NE(g.reason.find("high end +0.4484 > +0.44"), std::string::npos) << g.reason;
+  // No direction: both ends within ±margin (equivalence).
+  EXPECT_EQ(paired_gate(old_v, new_v, Better::none, parse_tolerance("0.45")).verdict, Verdict::ok);
+  EXPECT_EQ(paired_gate(old_v, new_v, Better::none, parse_tolerance("0.4")).verdict, Verdict::worse);
+  // A clear gain holds with margin 0; the same runs on both sides hold too (d = 0).
+  EXPECT_EQ(paired_gate({1, 2, 3}, {1.5, 2.5, 3.6}, Better::higher, Tolerance{}).verdict, Verdict::ok);
+  EXPECT_EQ(paired_gate(old_v, old_v, Better::lower, Tolerance{}).verdict, Verdict::ok);
+  EXPECT_EQ(paired_gate({1.5, 2.5, 3.6}, {1, 2, 3}, Better::higher, Tolerance{}).verdict, Verdict::worse);
+}
+
+TEST(ResultsUnit, PairedGateFailsClosedOnNaNInfiniteAndTooFewPairs) {
+  PairGate g = paired_gate({1, 2, 3}, {1.1, NAN, 3.2}, Better::higher, parse_tolerance("100"));
+  EXPECT_EQ(g.verdict, Verdict::missing);  // not dropped: a huge margin does not make it pass
+  EXPECT_NE(g.reason.find("NaN in new (seed pair 1)"), std::string::npos) << g.reason;
+  g = paired_gate({1, INFINITY, 3}, {1, 2, 3}, Better::lower, parse_tolerance("100"));
+  EXPECT_EQ(g.verdict, Verdict::missing);
+  EXPECT_NE(g.reason.find("infinite value in old"), std::string::npos) << g.reason;
+  EXPECT_EQ(paired_gate({1}, {2}, Better::higher, parse_tolerance("100")).verdict, Verdict::missing);
+  EXPECT_EQ(paired_gate({1, 2}, {2, 3, 4}, Better::higher, parse_tolerance("100")).verdict, Verdict::missing);
+  EXPECT_EQ(paired_gate({}, {}, Better::higher, parse_tolerance("100")).verdict, Verdict::missing);
+}
+
+std::string pair_text(const std::string& body) {
+  return "[[pair]]\nname = \"p\"\nscenario = \"" + default_scenario().string() + "\"\n" + body;
+}
+
+TEST(ResultsUnit, GoldenPairIsReadAndValidated) {
+  TempDir d;
+  const fs::path g = d.path / "g.toml";
+  auto error = [&](const std::string& text) {
+    testing::write_file(g, text);
+    return input_error([&] { read_golden(g); });
+  };
+  testing::write_file(g, pair_text("set = [\"workload.limit=300\"]\nold = [\"mechanism.name=small_only\"]\n"
+                                   "new = [\"mechanism.name=large_only\"]\nseeds = 3\n[pair.metrics]\n"
+                                   "quality_mean = { margin = 0.01 }\nlatency_p99_s = { margin = \"5%\" }\n"
+                                   "energy_per_request_j = {}\n"));
+  const GoldenFile gf = read_golden(g);  // no [[case]] needed
+  ASSERT_EQ(gf.pairs.size(), 1u);
+  EXPECT_TRUE(gf.cases.empty());
+  const GoldenPair& p = gf.pairs[0];
+  EXPECT_EQ(p.seeds, 3);
+  EXPECT_EQ(p.old_sets, (std::vector<std::string>{"mechanism.name=small_only"}));
+  EXPECT_EQ(p.new_sets, (std::vector<std::string>{"mechanism.name=large_only"}));
+  ASSERT_EQ(p.metrics.size(), 3u);
+  EXPECT_EQ(p.metrics[0].name, "quality_mean");  // the file's order
+  EXPECT_DOUBLE_EQ(p.metrics[0].margin.value, 0.01);
+  EXPECT_TRUE(p.metrics[1].margin.relative);
+  EXPECT_EQ(p.metrics[2].margin.value, 0);
+
+  const std::string metrics = "[pair.metrics]\nquality_mean = {}\n";
+  EXPECT_NE(error(pair_text("new = [\"mechanism.name=router\"]\nseeds = 1\n" + metrics)).find("2 ≤ N ≤ 1000"),
+            std::string::npos);
+  EXPECT_NE(error(pair_text("seeds = 3\n" + metrics)).find("needs new = ["), std::string::npos);
+  EXPECT_NE(error(pair_text("old = [\"a=1\"]\nnew = [\"a=1\"]\nseeds = 3\n" + metrics)).find("the same overrides"),
+            std::string::npos);
+  EXPECT_NE(error(pair_text("new = [\"a=1\"]\nseed = 3\n" + metrics)).find("did you mean 'seeds'"), std::string::npos);
+  const std::string bad_margin = error(pair_text("new = [\"a=1\"]\nseeds = 3\n[pair.metrics]\nquality_mean = { tol = 1 }\n"));
+  EXPECT_NE(bad_margin.find("takes margin = X"), std::string::npos) << bad_margin;
+  EXPECT_NE(bad_margin.find("g.toml:7:"), std::string::npos) << bad_margin;  // file and line
+  EXPECT_NE(error(pair_text("new = [\"a=1\"]\nseeds = 3\n[pair.metrics]\nquality_mean = { margn = 1 }\n"))
+                .find("did you mean 'margin'"),
+            std::string::npos);
+  EXPECT_NE(error(pair_text("new = [\"a=1\"]\nseeds = 3\n[pair.metrics]\nquality_mean = { margin = \"x%\" }\n"))
+                .find("x%"),
+            std::string::npos);
+  EXPECT_NE(error(pair_text("new = [\"a=1\"]\nseeds = 3\n[pair.metrics]\nqualty_mean = {}\n")).find("did you mean"),
+            std::string::npos);
+  EXPECT_NE(error("[[case]]\nname = \"p\"\nscenario = \"" + default_scenario().string() +
+                  "\"\n[case.metrics]\nquality_mean = { value = 0.5 }\n" +
+                  pair_text("new = [\"a=1\"]\nseeds = 3\n" + metrics))
+                .find("'p' names two cases or pairs"),
+            std::string::npos);
+  EXPECT_NE(error("# nothing\n").find("no [[case]] or [[pair]]"), std::string::npos);
+}
+
+// The gate on real runs (default scenario, 300 requests, 3 seed pairs): large_only against
+// small_only holds on quality and fails on cost; the other way round it fails on quality;
+// a metric NaN in every run is MISSING unless --allow-missing names it.
+TEST(ResultsCli, CheckPairGatesNewAgainstOldBySeed) {
+  COLLABSIM_NEED_DATA(testing::data_dir() / "traces");
+  TempDir d;
+  const fs::path g = d.path / "pairs.toml";
+  const std::string data = " -j 2 --data-dir " + q(testing::data_dir());
+  auto pair = [&](const std::string& old_mech, const std::string& new_mech, const std::string& metrics) {
+    return pair_text("set = [\"workload.limit=300\"]\nold = [\"mechanism.name=" + old_mech +
+                     "\"]\nnew = [\"mechanism.name=" + new_mech + "\"]\nseeds = 3\n[pair.metrics]\n" + metrics);
+  };
+  std::string out;
+  testing::write_file(g, pair("small_only", "large_only", "quality_mean = {}\n"));
+  ASSERT_EQ(run_cli("check " + q(g) + data, out), 0) << out;
+  EXPECT_NE(out.find("check " + g.string() + " (0 cases, 1 pair"), std::string::npos) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("p +quality_mean +1 +0\\.[0-9]+ +0\\.[0-9]+ +\\+0\\.[0-9]+ +\\[\\+0\\.[0-9]+, "
+                                                "\\+0\\.[0-9]+\\] +\\[.*\\] +0 +3 +holds: low end \\+")))
+      << out;
+  EXPECT_NE(out.find("1 paired metrics in 1 pairs: 0 FAIL or MISSING"), std::string::npos) << out;
+  // The LLM costs more: large_only is not ≤ small_only on cost, even with a 10% margin.
+  testing::write_file(g, pair("small_only", "large_only", "quality_mean = {}\ncost_per_1k_usd = { margin = \"10%\" }\n"));
+  EXPECT_EQ(run_cli("check " + q(g) + data, out), 1) << out;
+  EXPECT_NE(out.find("FAILS: high end +"), std::string::npos) << out;
+  EXPECT_NE(out.find("REGRESSION: p/cost_per_1k_usd"), std::string::npos) << out;
+  // Swapped, the quality gate fails.
+  testing::write_file(g, pair("large_only", "small_only", "quality_mean = { margin = 0.01 }\n"));
+  EXPECT_EQ(run_cli("check " + q(g) + data, out), 1) << out;
+  EXPECT_NE(out.find("REGRESSION: p/quality_mean"), std::string::npos) << out;
+  // slo_attainment is NaN without SLO targets: MISSING fails closed; --allow-missing accepts it.
+  testing::write_file(g, pair("small_only", "large_only", "slo_attainment = { margin = 1 }\n"));
+  EXPECT_EQ(run_cli("check " + q(g) + data, out), 1) << out;
+  EXPECT_NE(out.find("MISSING: NaN in old (seed pair 0)"), std::string::npos) << out;
+  EXPECT_EQ(run_cli("check " + q(g) + data + " --allow-missing slo_attainment", out), 0) << out;
+  // A pair whose override is bad input: exit 2 naming the pair and the side.
+  testing::write_file(g, pair("small_only", "nonesuch", "quality_mean = {}\n"));
+  EXPECT_EQ(run_cli("check " + q(g) + data, out), 2) << out;
+  EXPECT_NE(out.find("pair 'p' (new, run.seed="), std::string::npos) << out;
+  // --update leaves a pair alone (it records no values) and the file as it was.
+  testing::write_file(g, pair("small_only", "large_only", "quality_mean = {}\n"));
+  const std::string before = testing::read_file(g);
+  EXPECT_EQ(run_cli("check " + q(g) + " --update" + data, out), 0) << out;
+  EXPECT_NE(out.find("1 pair not run"), std::string::npos) << out;
+  EXPECT_EQ(testing::read_file(g), before);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ namespace collabsim {
 
 Network::Network(Engine& engine, std::span<const LinkSpec> links, std::span<const DeviceSpec> devices,
                  std::uint64_t seed, const Topology& topo)
-    : engine_(engine), links_(links), topo_(topo), carried_(2 * links.size(), 0.0),
+    : engine_(engine), links_(links), topo_(topo), carried_(2 * links.size(), 0.0), busy_(2 * links.size(), 0),
       radio_totals_(links.size()) {
   auto per_user_device = [&](const std::string& name) {
     for (const auto& d : devices)
@@ -207,11 +207,11 @@ Task<Transfer> Network::send(std::size_t from, std::size_t to, double bytes, Sim
       const SimTime down_at = out.next_down(now);
       if (down_at == kTimeNever || now + ser <= down_at) {
         co_await engine_.delay(ser);
-        if (fifo) fifo->release();
+        if (fifo) fifo->release(), busy_[slot] += ser;
         break;
       }
       co_await engine_.until(down_at);  // cut by an outage: start again when it is back
-      if (fifo) fifo->release();
+      if (fifo) fifo->release(), busy_[slot] += down_at - now;
       ++tr.retries;
     }
     carried_[slot] += bytes;

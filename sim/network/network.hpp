@@ -117,6 +117,13 @@ class Network {
   /// per-user endpoint of bytes × radio_energy_up (sender side) or radio_energy_down.
   double radio_energy(std::size_t from, std::size_t to, double bytes) const;
 
+  /// Serialisation time (s) link direction `up` of `link` spent sending so far, outage-cut
+  /// attempts included: its busy time as a FIFO server. Only kept for shared links (a
+  /// per-user link has no queue: 0).
+  double busy_seconds(std::size_t link, bool up) const { return to_seconds(busy_[2 * link + (up ? 0 : 1)]); }
+  /// True when the link is shared (no per-user device at either end): its directions queue.
+  bool shared(std::size_t link) const { return !per_user_[link]; }
+
   /// Total bytes carried per link direction so far.
   double bytes_carried(std::size_t link, bool up) const { return carried_[2 * link + (up ? 0 : 1)]; }
   OutageProcess& outages(std::size_t link) { return *outage_[link]; }
@@ -134,6 +141,7 @@ class Network {
   std::vector<bool> per_user_;
   std::vector<bool> end_per_user_;  // [2·link + 0] from-device per-user, [2·link + 1] to-device
   std::vector<double> carried_;
+  std::vector<SimTime> busy_;  // [2·link + dir], shared links only
   std::vector<int> rrc_index_;  // [link] → index in a session's radios, −1 = no RRC
   std::vector<std::size_t> rrc_links_;  // links with an RRC radio
   std::unordered_map<std::uint64_t, std::vector<RrcRadio>> sessions_;

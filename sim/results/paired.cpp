@@ -112,6 +112,47 @@ Verdict paired_verdict(const DiffInterval& d, Better better) {
   return (up == (better == Better::higher)) ? Verdict::better : Verdict::worse;
 }
 
+PairGate paired_gate(const std::vector<double>& old_v, const std::vector<double>& new_v, Better better,
+                     const Tolerance& margin) {
+  PairGate g;
+  g.mean_old = moments(old_v).mean;
+  g.mean_new = moments(new_v).mean;
+  if (old_v.size() != new_v.size()) {
+    g.reason = fmt::format("{} old values against {} new ones", old_v.size(), new_v.size());
+    return g;
+  }
+  for (std::size_t i = 0; i < old_v.size(); ++i)
+    for (const auto& [side, v] : {std::pair{"old", old_v[i]}, std::pair{"new", new_v[i]}})
+      if (!std::isfinite(v)) {
+        g.reason = fmt::format("{} in {} (seed pair {})", std::isnan(v) ? "NaN" : "infinite value", side, i);
+        return g;
+      }
+  g.paired = paired_interval(old_v, new_v);
+  g.welch = welch_interval(old_v, new_v);
+  if (g.paired.n < 2) {
+    g.reason = fmt::format("{} seed pair(s): an interval needs 2", g.paired.n);
+    return g;
+  }
+  g.margin = margin.allowance(g.mean_old);
+  const double lo = g.paired.lo, hi = g.paired.hi, m = g.margin;
+  // A value equal to the bound within rounding noise holds (identical runs give lo = hi = 0).
+  const double eps = kRelativeEpsilon * std::max({std::fabs(g.mean_old), std::fabs(g.mean_new), 1e-300});
+  const bool low_ok = lo >= -m - eps, high_ok = hi <= m + eps;
+  const auto num = [](double v) { return format_delta(v); };
+  if (better == Better::higher) {
+    g.verdict = low_ok ? Verdict::ok : Verdict::worse;
+    g.reason = fmt::format("low end {} {} {}", num(lo), low_ok ? "≥" : "<", num(-m));
+  } else if (better == Better::lower) {
+    g.verdict = high_ok ? Verdict::ok : Verdict::worse;
+    g.reason = fmt::format("high end {} {} {}", num(hi), high_ok ? "≤" : ">", num(m));
+  } else {
+    g.verdict = low_ok && high_ok ? Verdict::ok : Verdict::worse;
+    g.reason = fmt::format("[{}, {}] {} ±{}", num(lo), num(hi), low_ok && high_ok ? "within" : "not within",
+                           format_number(m));
+  }
+  return g;
+}
+
 std::vector<PairedRow> paired_comparison(const ResultSet& rs, const std::string& key, const std::string& a,
                                          const std::string& b, const std::vector<std::string>& metrics) {
   const SourcePos pos{rs.file};

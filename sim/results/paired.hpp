@@ -40,6 +40,31 @@ DiffInterval welch_interval(const std::vector<double>& a, const std::vector<doub
 /// it contains 0 → ok ("no difference"); NaN bounds (fewer than 2 pairs) → missing.
 Verdict paired_verdict(const DiffInterval& d, Better better);
 
+/// The gate "new ≥ old" of a `check` [[pair]] (golden.hpp): a non-inferiority test on the
+/// seed-paired difference d = new − old (common random numbers; Law 2015 §11.2; the margin
+/// form of non-inferiority: Piaggio et al., JAMA 2012, CONSORT extension). With M the
+/// margin (Tolerance: absolute, or a fraction of |mean old|) and [lo, hi] the paired 95%
+/// interval of mean d (paired_interval; each end is a one-sided 97.5% bound):
+///  - higher is better: holds when lo ≥ −M (new is at worst M below old, at 97.5%);
+///  - lower is better:  holds when hi ≤ +M;
+///  - no direction (large_share): holds when −M ≤ lo and hi ≤ +M (equivalence).
+/// M = 0 demands new ≥ old outright; a wide interval (too few seeds, much noise) fails,
+/// so the gate needs the power to show the claim rather than passing on doubt.
+/// Fails closed: any NaN or infinite value on either side, sides of different lengths, or
+/// fewer than 2 pairs is MISSING (never dropped, never a pass).
+struct PairGate {
+  DiffInterval paired, welch;  ///< of new − old (Welch: shown beside, not used)
+  double mean_old = 0, mean_new = 0;
+  double margin = 0;           ///< M in the metric's unit (the relative margin resolved)
+  Verdict verdict = Verdict::missing;  ///< ok (holds), worse (fails), missing
+  std::string reason;          ///< "lo −0.0012 ≥ −0.005" / "hi +0.31 > +0" / "NaN in new (seed 3)"
+};
+
+/// The gate above for one metric: `old_v[i]` and `new_v[i]` come from the same seed.
+/// Never throws.
+PairGate paired_gate(const std::vector<double>& old_v, const std::vector<double>& new_v, Better better,
+                     const Tolerance& margin);
+
 /// One metric of one group (the other swept keys' values) of a paired comparison.
 struct PairedRow {
   std::string group;     ///< "workload.rate_scale=2" ("" when the sweep has no other axis)

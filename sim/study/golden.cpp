@@ -16,6 +16,7 @@
 
 #include "sim/core/input_file.hpp"
 #include "sim/core/strings.hpp"
+#include "sim/mechanisms/registry.hpp"
 #include "sim/study/input_cache.hpp"
 #include "sim/study/parallel.hpp"
 #include "sim/study/point_runner.hpp"
@@ -103,17 +104,126 @@ GoldenMetric parse_metric(const std::filesystem::path& file, const toml::key& ke
   return m;
 }
 
+/// The scenario path of a [[case]] or [[pair]] (`kind`), resolved against the golden file's
+/// folder; a missing file is an InputError at its value.
+std::filesystem::path scenario_of(const std::filesystem::path& file, const toml::table& t, const std::string& kind,
+                                  const SourcePos& pos, const std::string& prefix) {
+  const auto* sc = t.get("scenario");
+  if (!sc || !sc->is_string())
+    throw InputError(pos, kind + ".scenario", prefix + "needs scenario = \"path relative to the golden file\"");
+  const std::filesystem::path rel = **sc->as_string();
+  std::filesystem::path out = rel.is_absolute() ? rel : file.parent_path() / rel;
+  if (!input_exists(out))
+    throw InputError(at(file, sc->source()), kind + ".scenario",
+                     fmt::format("{}: no such scenario file {} (paths are relative to the golden file)", prefix,
+                                 out.string()));
+  return out;
+}
+
+/// A list of "key=value" overrides at `t[key]` (absent: empty).
+std::vector<std::string> overrides_of(const std::filesystem::path& file, const toml::table& t, const std::string& key,
+                                      const std::string& full_key, const std::string& prefix) {
+  std::vector<std::string> out;
+  const auto* set = t.get(key);
+  if (!set) return out;
+  const toml::array* arr = set->as_array();
+  if (!arr) throw InputError(at(file, set->source()), full_key, prefix + key + " must be a list of \"key=value\"");
+  for (const auto& s : *arr) {
+    if (!s.is_string() || (**s.as_string()).find('=') == std::string::npos)
+      throw InputError(at(file, s.source()), full_key, prefix + "each entry must be \"key=value\"");
+    out.push_back(**s.as_string());
+  }
+  return out;
+}
+
+/// One [[pair]] (golden.hpp): name, scenario, set, old, new, seeds and its metrics' margins.
+GoldenPair parse_pair(const std::filesystem::path& file, const toml::table& pt, std::set<std::string>& names) {
+  GoldenPair p;
+  p.pos = at(file, pt.source());
+  check_keys(file, pt, {"name", "scenario", "set", "old", "new", "seeds", "metrics"}, "pair.", "a [[pair]]");
+  const auto* name = pt.get("name");
+  if (!name || !name->is_string()) throw InputError(p.pos, "pair.name", "every [[pair]] needs name = \"...\"");
+  p.name = **name->as_string();
+  p.pos = at(file, name->source());
+  if (p.name.empty()) throw InputError(p.pos, "pair.name", "is empty");
+  if (!names.insert(p.name).second) throw InputError(p.pos, "pair.name", "'" + p.name + "' names two cases or pairs");
+  const std::string prefix = "pair '" + p.name + "' ";
+  p.scenario = scenario_of(file, pt, "pair", p.pos, prefix);
+  p.sets = overrides_of(file, pt, "set", "pair.set", prefix);
+  p.old_sets = overrides_of(file, pt, "old", "pair.old", prefix);
+  p.new_sets = overrides_of(file, pt, "new", "pair.new", prefix);
+  if (p.new_sets.empty())
+    throw InputError(p.pos, "pair.new",
+                     prefix + "needs new = [\"key=value\", ...]: the candidate policy's overrides (old = [...] the "
+                              "baseline's, empty for the scenario as it is)");
+  if (p.new_sets == p.old_sets)
+    throw InputError(p.pos, "pair.new", prefix + "old and new are the same overrides: there is nothing to compare");
+  const auto* seeds = pt.get("seeds");
+  if (!seeds || !seeds->is_integer() || **seeds->as_integer() < 2 || **seeds->as_integer() > 1000)
+    throw InputError(seeds ? at(file, seeds->source()) : p.pos, "pair.seeds",
+                     prefix + "needs seeds = N with 2 ≤ N ≤ 1000: the seed pairs the paired interval is made from");
+  p.seeds = static_cast<int>(**seeds->as_integer());
+  const auto* metrics = pt.get("metrics");
+  if (!metrics || !metrics->is_table() || metrics->as_table()->empty())
+    throw InputError(p.pos, "pair.metrics",
+                     prefix + "needs a [pair.metrics] table, e.g. quality_mean = { margin = 0.005 }");
+  for (const auto& [key, node] : *metrics->as_table()) {
+    GoldenPairMetric m;
+    m.name = key.str();
+    m.pos = at(file, key.source());
+    const std::string mkey = "pair.metrics." + m.name;
+    if (!find_metric(m.name))
+      throw InputError(m.pos, mkey,
+                       fmt::format("{}unknown metric '{}'{}; the metrics are listed by `collabsim compare --help`",
+                                   prefix, m.name, did_you_mean_metric(m.name)));
+    const toml::table* mt = node.as_table();
+    if (!mt) throw InputError(m.pos, mkey, fmt::format("write {} = {{ margin = 0.005 }} (or \"2%\", or {{}} for 0)", m.name));
+    for (const char* k : {"value", "tol"})  // the [[case]] form, written in a [[pair]]
+      if (const auto* n = mt->get(k))
+        throw InputError(at(file, n->source()), mkey + "." + k,
+                         fmt::format("{}records no values: a pair's metric takes margin = X (how far new may fall "
+                                     "behind old; absolute or \"2%\" of old's mean), not {}",
+                                     prefix, k));
+    check_keys(file, *mt, {"margin"}, mkey + ".", "a pair's metric entry");
+    if (const auto* t = mt->get("margin")) {
+      const SourcePos tp = at(file, t->source());
+      if (const auto* str = t->as_string()) {
+        m.margin = parse_tolerance(**str, mkey + ".margin", tp);
+      } else if (t->is_number()) {
+        const double v = t->is_integer() ? static_cast<double>(**t->as_integer()) : **t->as_floating_point();
+        m.margin = parse_tolerance(fmt::format("{}", v), mkey + ".margin", tp);
+      } else {
+        throw InputError(tp, mkey + ".margin", "must be a number (absolute) or a string such as \"2%\"");
+      }
+    }
+    p.metrics.push_back(std::move(m));
+  }
+  std::sort(p.metrics.begin(), p.metrics.end(), [](const GoldenPairMetric& a, const GoldenPairMetric& b) {
+    return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
+  });
+  return p;
+}
+
+/// The [[NAME]] array of tables at `root` (null when absent).
+const toml::array* tables_of(const std::filesystem::path& file, const toml::table& root, const std::string& name) {
+  const toml::node* node = root.get(name);
+  if (!node) return nullptr;
+  const toml::array* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    throw InputError(at(file, node->source()), name, "must be [[" + name + "]] tables");
+  return arr;
+}
+
 GoldenFile parse_golden(const toml::table& root, const std::filesystem::path& file, bool require_values) {
   GoldenFile g;
   g.path = file;
-  check_keys(file, root, {"case"}, "", "a golden file (it holds [[case]] tables)");
-  const toml::node* cases_node = root.get("case");
-  if (!cases_node) throw InputError(SourcePos{file}, "case", "the golden file has no [[case]] table");
-  const toml::array* cases = cases_node->as_array();
-  if (!cases || !cases->is_array_of_tables())
-    throw InputError(at(file, cases_node->source()), "case", "must be [[case]] tables");
+  check_keys(file, root, {"case", "pair"}, "", "a golden file (it holds [[case]] and [[pair]] tables)");
+  const toml::array* cases = tables_of(file, root, "case");
+  const toml::array* pairs = tables_of(file, root, "pair");
+  if (!cases && !pairs) throw InputError(SourcePos{file}, "case", "the golden file has no [[case]] or [[pair]] table");
+  static const toml::array kNone;
   std::set<std::string> names;
-  for (const auto& cn : *cases) {
+  for (const auto& cn : cases ? *cases : kNone) {
     const toml::table& ct = *cn.as_table();
     GoldenCase c;
     c.pos = at(file, ct.source());
@@ -125,24 +235,8 @@ GoldenFile parse_golden(const toml::table& root, const std::filesystem::path& fi
     if (c.name.empty()) throw InputError(c.pos, "case.name", "is empty");
     if (!names.insert(c.name).second) throw InputError(c.pos, "case.name", "'" + c.name + "' names two cases");
     const std::string prefix = "case '" + c.name + "' ";
-    const auto* sc = ct.get("scenario");
-    if (!sc || !sc->is_string())
-      throw InputError(c.pos, "case.scenario", prefix + "needs scenario = \"path relative to the golden file\"");
-    const std::filesystem::path rel = **sc->as_string();
-    c.scenario = rel.is_absolute() ? rel : file.parent_path() / rel;
-    if (!input_exists(c.scenario))
-      throw InputError(at(file, sc->source()), "case.scenario",
-                       fmt::format("{}: no such scenario file {} (paths are relative to the golden file)", prefix,
-                                   c.scenario.string()));
-    if (const auto* set = ct.get("set")) {
-      const toml::array* arr = set->as_array();
-      if (!arr) throw InputError(at(file, set->source()), "case.set", prefix + "set must be a list of \"key=value\"");
-      for (const auto& s : *arr) {
-        if (!s.is_string() || (**s.as_string()).find('=') == std::string::npos)
-          throw InputError(at(file, s.source()), "case.set", prefix + "each entry must be \"key=value\"");
-        c.sets.push_back(**s.as_string());
-      }
-    }
+    c.scenario = scenario_of(file, ct, "case", c.pos, prefix);
+    c.sets = overrides_of(file, ct, "set", "case.set", prefix);
     const auto* metrics = ct.get("metrics");
     if (!metrics || !metrics->is_table() || metrics->as_table()->empty())
       throw InputError(c.pos, "case.metrics",
@@ -155,6 +249,7 @@ GoldenFile parse_golden(const toml::table& root, const std::filesystem::path& fi
     });
     g.cases.push_back(std::move(c));
   }
+  for (const auto& pn : pairs ? *pairs : kNone) g.pairs.push_back(parse_pair(file, *pn.as_table(), names));
   return g;
 }
 
@@ -235,6 +330,153 @@ std::vector<GoldenCaseResult> run_golden(const GoldenFile& golden, const GoldenO
         if (options.progress) options.progress(done, n);
       });
   return out;
+}
+
+namespace {
+/// One run of a pair: side 0 old, 1 new; seed k.
+struct PairJob {
+  std::size_t pair = 0;
+  int side = 0, k = 0;
+};
+
+/// The overrides of side `side` of `p` after the command line's `extra`, without the seed.
+std::vector<std::string> side_overrides(const GoldenPair& p, int side, const std::vector<std::string>& extra) {
+  std::vector<std::string> o = p.sets;
+  const auto& own = side == 0 ? p.old_sets : p.new_sets;
+  o.insert(o.end(), own.begin(), own.end());
+  o.insert(o.end(), extra.begin(), extra.end());
+  return o;
+}
+
+/// The gate of every metric of `p` from its runs' summaries ([side][k]).
+void gate_pair(const GoldenPair& p, const GoldenOptions& options,
+               const std::vector<std::vector<std::optional<MetricRow>>>& rows, GoldenPairResult& r) {
+  for (const auto& m : p.metrics) {
+    std::vector<double> v[2];
+    for (int side = 0; side < 2; ++side)
+      for (const auto& row : rows[static_cast<std::size_t>(side)]) {
+        const auto it = std::find_if(row->begin(), row->end(), [&](const auto& col) { return col.first == m.name; });
+        v[side].push_back(it == row->end() ? std::nan("") : it->second.second);
+      }
+    const MetricInfo* info = find_metric(m.name);
+    PairGate g = paired_gate(v[0], v[1], info->better, m.margin);
+    const auto all_nan = [](const std::vector<double>& x) {
+      return std::all_of(x.begin(), x.end(), [](double d) { return std::isnan(d); });
+    };
+    if (g.verdict == Verdict::missing && options.allow_missing.count(m.name) && all_nan(v[0]) && all_nan(v[1])) {
+      g.verdict = Verdict::na;
+      g.reason = "NaN in every run (--allow-missing)";
+    }
+    r.metrics.push_back(std::move(g));
+  }
+}
+}  // namespace
+
+std::vector<GoldenPairResult> run_golden_pairs(const GoldenFile& golden, const GoldenOptions& options) {
+  const std::size_t n = golden.pairs.size();
+  std::vector<GoldenPairResult> out(n);
+  // Each pair's base seed: the scenario's run.seed after the overrides both sides share.
+  std::vector<PairJob> jobs;
+  for (std::size_t i = 0; i < n; ++i) {
+    const GoldenPair& p = golden.pairs[i];
+    try {
+      LoadOptions lo;
+      lo.overrides = p.sets;
+      lo.overrides.insert(lo.overrides.end(), options.sets.begin(), options.sets.end());
+      lo.data_dir = options.data_dir;
+      const std::uint64_t base = load_scenario(p.scenario, lo).run.seed;
+      for (int k = 0; k < p.seeds; ++k) out[i].seeds.push_back(base + static_cast<std::uint64_t>(k));
+    } catch (const InputError& e) {
+      out[i].bad_input = true;
+      out[i].error = InputError(p.pos, "", "pair '" + p.name + "': " + e.what()).what();
+      continue;
+    }
+    for (int side = 0; side < 2; ++side)
+      for (int k = 0; k < p.seeds; ++k) jobs.push_back({i, side, k});
+  }
+  // [pair][side][k]: the run's /summary, or nothing when it failed.
+  std::vector<std::vector<std::vector<std::optional<MetricRow>>>> rows(n);
+  for (std::size_t i = 0; i < n; ++i)
+    rows[i].assign(2, std::vector<std::optional<MetricRow>>(static_cast<std::size_t>(golden.pairs[i].seeds)));
+  std::vector<std::string> errors(jobs.size());
+  std::vector<char> bad(jobs.size(), 0);
+  std::vector<double> wall(jobs.size(), 0);
+  InputCache cache;
+  std::size_t done = 0;
+  const int threads = std::max(1, std::min(options.threads, static_cast<int>(std::max<std::size_t>(jobs.size(), 1))));
+  parallel_for(
+      jobs.size(), threads,
+      [&](std::size_t j) {
+        const PairJob& job = jobs[j];
+        const GoldenPair& p = golden.pairs[job.pair];
+        LoadOptions load;
+        load.overrides = side_overrides(p, job.side, options.sets);
+        load.overrides.push_back(fmt::format("run.seed={}", out[job.pair].seeds[static_cast<std::size_t>(job.k)]));
+        load.data_dir = options.data_dir;
+        const PointOutcome po = run_point(p.scenario, load, cache, false);
+        wall[j] = po.wall_s;
+        if (po.ok) {
+          rows[job.pair][static_cast<std::size_t>(job.side)][static_cast<std::size_t>(job.k)] = po.summary.columns();
+        } else {
+          bad[j] = po.bad_input;
+          errors[j] = po.error;
+        }
+      },
+      [&](std::size_t) {
+        ++done;
+        if (options.progress) options.progress(done, jobs.size());
+      });
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    GoldenPairResult& r = out[jobs[j].pair];
+    r.wall_s += wall[j];
+    if (!errors[j].empty() && r.error.empty()) {  // the first failed run of the pair says why
+      const GoldenPair& p = golden.pairs[jobs[j].pair];
+      r.bad_input = bad[j];
+      r.error = InputError(p.pos, "",
+                           fmt::format("pair '{}' ({}, run.seed={}): {}", p.name, jobs[j].side ? "new" : "old",
+                                       r.seeds[static_cast<std::size_t>(jobs[j].k)], errors[j]))
+                    .what();
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    GoldenPairResult& r = out[i];
+    if (!r.error.empty()) continue;
+    r.ok = true;
+    gate_pair(golden.pairs[i], options, rows[i], r);
+  }
+  return out;
+}
+
+void print_pair_report(std::ostream& os, const GoldenFile& golden, const std::vector<GoldenPairResult>& results) {
+  const auto interval = [](const DiffInterval& d) {
+    return std::isnan(d.lo) ? std::string("n/a") : fmt::format("[{}, {}]", format_delta(d.lo), format_delta(d.hi));
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < golden.pairs.size() && i < results.size(); ++i) {
+    const GoldenPair& p = golden.pairs[i];
+    const GoldenPairResult& r = results[i];
+    if (!r.ok) {
+      rows.push_back({p.name, "-", "", "", "", "", "", "", "", "", r.bad_input ? "ERROR: bad input (below)" : "ERROR (below)"});
+      continue;
+    }
+    for (std::size_t j = 0; j < p.metrics.size(); ++j) {
+      const PairGate& g = r.metrics[j];
+      const MetricInfo* info = find_metric(p.metrics[j].name);
+      const std::string verdict = g.verdict == Verdict::ok      ? "holds: " + g.reason
+                                  : g.verdict == Verdict::worse ? "FAILS: " + g.reason
+                                  : g.verdict == Verdict::na    ? "n/a: " + g.reason
+                                                                : "MISSING: " + g.reason;
+      const std::string margin = p.metrics[j].margin.relative
+                                     ? fmt::format("{} ({:g}%)", format_number(g.margin), p.metrics[j].margin.value * 100)
+                                     : format_number(p.metrics[j].margin.value);
+      rows.push_back({p.name, p.metrics[j].name, std::string(info->unit), format_number(g.mean_old),
+                      format_number(g.mean_new), format_delta(g.paired.mean), interval(g.paired), interval(g.welch),
+                      margin, std::to_string(g.paired.n), verdict});
+    }
+  }
+  print_table(os, {"pair", "metric", "unit", "old", "new", "new − old", "paired 95% CI", "unpaired 95% CI (Welch)",
+                   "margin", "pairs", "verdict (new vs old, margin on the worse side)"},
+              rows, {false, false, false, true, true, true, true, true, true, true, false});
 }
 
 void print_golden_report(std::ostream& os, const GoldenFile& golden, const std::vector<GoldenCaseResult>& results) {

@@ -17,8 +17,30 @@
 /// (MISSING: the gate fails closed; recorded values are always finite); better beyond it is reported
 /// so the golden can be updated, and does not fail. `tol` may be left out (0: exact to
 /// 1e-12 relative); `value` may be left out before the first `--update`.
+///
+/// A [[pair]] is a paired gate "new policy ≥ old policy" with no recorded values: the
+/// scenario runs `seeds` times with each side's overrides, seed k on both sides (run.seed
+/// + k: common random numbers, as `sweep --seeds`), and each metric's seed-paired
+/// difference new − old and its 95% interval decide (paired_gate in results/paired.hpp):
+///
+///   [[pair]]
+///   name = "router-vs-cascade"                      # unique among cases and pairs
+///   scenario = "../../scenarios/edge_cloud_cascade.toml"
+///   set = ["workload.limit=2000"]                   # optional, both sides
+///   old = ["mechanism.name=cascade"]                # the baseline's overrides (may be empty)
+///   new = ["mechanism.name=router"]                 # the candidate's (required)
+///   seeds = 5                                       # seed pairs, 2 ≤ seeds ≤ 1000
+///   [pair.metrics]
+///   quality_mean = { margin = 0.005 }               # new may be at most 0.005 below old
+///   latency_p99_s = { margin = "2%" }               # … at most 2% of old's mean above it
+///   energy_per_request_j = {}                       # margin 0: new ≤ old outright
+///
+/// A pair fails (exit 1) when a metric's interval reaches beyond its margin on the worse
+/// side, and fails closed (MISSING) on a NaN or infinite value of any seed on either side
+/// or a metric the run does not write. `--update` and `--init` leave pairs alone.
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -29,6 +51,7 @@
 
 #include "sim/core/error.hpp"
 #include "sim/results/compare.hpp"
+#include "sim/results/paired.hpp"
 
 namespace collabsim {
 
@@ -53,15 +76,37 @@ struct GoldenCase {
   SourcePos pos;                   ///< the case's `name`
 };
 
+/// One metric of a [[pair]]: how far new may fall behind old.
+struct GoldenPairMetric {
+  std::string name;  ///< a /summary metric (metric_catalog)
+  Tolerance margin;  ///< absolute in the metric's unit, or relative to |mean old| ("2%"); 0 by default
+  SourcePos pos;     ///< the metric's entry in the golden file
+};
+
+/// One [[pair]] of a golden file: the paired gate "new ≥ old" (see the file comment).
+struct GoldenPair {
+  std::string name;
+  std::filesystem::path scenario;      ///< resolved against the golden file's folder
+  std::vector<std::string> sets;       ///< overrides of both sides, as `run --set`
+  std::vector<std::string> old_sets;   ///< the baseline's overrides, after `sets`
+  std::vector<std::string> new_sets;   ///< the candidate's overrides, after `sets` (not empty)
+  int seeds = 0;                       ///< seed pairs (≥ 2)
+  std::vector<GoldenPairMetric> metrics;
+  SourcePos pos;                       ///< the pair's `name`
+};
+
 struct GoldenFile {
   std::filesystem::path path;
   std::vector<GoldenCase> cases;
+  std::vector<GoldenPair> pairs;
 };
 
 /// Reads and validates a golden file. Throws InputError (file, line, column, key): TOML
-/// syntax, an unknown key (with did-you-mean), an unknown metric, a bad tolerance, a
-/// duplicate case name, a missing scenario file, a recorded value that is NaN or infinite,
-/// and — when `require_values` — a metric without a recorded value (run `check --update` first).
+/// syntax, an unknown key (with did-you-mean), an unknown metric, a bad tolerance or
+/// margin, a duplicate case or pair name, a missing scenario file, a recorded value that is
+/// NaN or infinite, a pair without `new` overrides, with `seeds` outside [2, 1000] or with
+/// `old` equal to `new`, a file with neither [[case]] nor [[pair]], and — when
+/// `require_values` — a case metric without a recorded value (run `check --update` first).
 GoldenFile read_golden(const std::filesystem::path& file, bool require_values = true);
 
 /// How run_golden runs the cases.
@@ -88,6 +133,27 @@ struct GoldenCaseResult {
 /// Results are in case order whatever the thread count. Never throws for a case that
 /// fails: its result says why.
 std::vector<GoldenCaseResult> run_golden(const GoldenFile& golden, const GoldenOptions& options);
+
+/// What one [[pair]] produced.
+struct GoldenPairResult {
+  bool ok = false;          ///< every run of both sides ran
+  bool bad_input = false;   ///< a failed run failed on bad input
+  std::string error;        ///< "GOLDEN:LINE:COL: pair 'NAME' (new, seed 2026): ..." when not ok
+  std::vector<PairGate> metrics;  ///< parallel to GoldenPair::metrics
+  std::vector<std::uint64_t> seeds;  ///< run.seed of each pair of runs
+  double wall_s = 0;        ///< host seconds over all its runs
+};
+
+/// Runs every pair's 2 × seeds points (in parallel on `options.threads`, one InputCache
+/// shared; `options.sets` after each side's own overrides) and applies the gate to each
+/// metric. A metric /summary lacks counts as NaN (MISSING); with `options.allow_missing`
+/// a metric NaN in every run of both sides is n/a. Results are in pair order whatever the
+/// thread count; `options.progress` counts runs. Never throws for a pair that fails.
+std::vector<GoldenPairResult> run_golden_pairs(const GoldenFile& golden, const GoldenOptions& options);
+
+/// Prints the pairs' table (pair, metric, unit, mean old, mean new, new − old, paired 95%
+/// interval, unpaired (Welch) 95% interval, margin, pairs, verdict with its reason).
+void print_pair_report(std::ostream& os, const GoldenFile& golden, const std::vector<GoldenPairResult>& results);
 
 /// Prints the table (case, metric, unit, golden, got, delta, delta%, tol, verdict) of the
 /// cases that ran; "better" reads "better: update the golden".

@@ -469,6 +469,32 @@ void check_saturation(RunResult& res, const Scenario& sc, const DeviceSpec& dev,
   res.warnings.push_back(saturation_warning(dev, f));
 }
 
+/// The same test for each direction of each shared link (a FIFO server, network.hpp): busy
+/// sending almost all the time the link was up, and the last answer long after the last
+/// arrival. Warned about with the link, the direction and a fix that fits (saturation.hpp).
+void check_link_saturation(RunResult& res, const Scenario& sc, Network& net, double horizon, double last_arrival) {
+  const double last_answer = res.summary.makespan_s;
+  if (last_answer <= kSaturatedMakespanRatio * last_arrival || last_arrival <= 0 || horizon <= 0) return;
+  for (std::size_t l = 0; l < sc.links.size(); ++l) {
+    if (!net.shared(l)) continue;
+    const double up_s = horizon - to_seconds(net.outages(l).down_time_before(from_seconds(horizon)));
+    for (const bool up : {true, false}) {
+      const double busy = net.busy_seconds(l, up);
+      if (up_s <= 0 || busy <= kSaturatedLinkBusyShare * up_s) continue;
+      LinkSaturationFacts f;
+      f.up = up;
+      f.busy_share = busy / up_s;
+      f.bytes = net.bytes_carried(l, up);
+      f.availability = up_s / horizon;
+      f.last_answer_s = last_answer;
+      f.last_arrival_s = last_arrival;
+      const LinkSpec& link = sc.links[l];
+      if (link.from == sc.workload.origin || link.to == sc.workload.origin) f.origin_end = sc.workload.origin;
+      res.warnings.push_back(link_saturation_warning(link, f));
+    }
+  }
+}
+
 /// /summary (with the API energy estimate, docs/ENERGY.md: only when a deployment names
 /// an assumed card, and never added to energy_per_request_j) and /mechanism.
 void write_summary(ResultFile& out, const Scenario& sc, const Summary& s, const Context& cx, const Mechanism& mech) {
@@ -573,6 +599,7 @@ void write_results(ResultFile& out, RunResult& res, const RunState& st, const Qu
         sc.quality.blank));
   for (std::size_t i = 0; i < sc.devices.size(); ++i)
     check_saturation(res, sc, sc.devices[i], monitors[i].usage(horizon), st.last_arrival_s);
+  check_link_saturation(res, sc, st.cx.network(), horizon, st.last_arrival_s);
   write_summary(out, sc, res.summary, st.cx, st.mech);
   recorder.write(out, horizon);
   write_users(out, sc, st.cx, st.cx.network());
