@@ -19,7 +19,7 @@ plotted numbers); a figure the inputs cannot make is skipped with one line sayin
   energy_cost         energy per request by device / radio / idle, cost by component
   device_timeline     utilisation, batch, queue, KV cache over time per shared device
   speculative_speedup speed-up vs gamma with Leviathan's curve (sweep over mechanism.speculative.gamma)
-  gantt               request timeline (needs /spans, not yet recorded by the simulator)
+  gantt               request timeline of a run's first 20 requests (needs /spans: run.record_spans = true)
   summary.csv         one row per run / sweep point
 
 Keys for --label-by / --color-by: a root attribute (mechanism, scenario_name, seed, ...), a

@@ -440,6 +440,15 @@ def pgr_figure(ctx: Context):
             ci = f" [{g['apgr_ci'][0]:.3f}, {g['apgr_ci'][1]:.3f}]"
         leg = (f"{name}: APGR {g['apgr']:.3f}{ci}\n  CPT(50%) {_pct(g['cpt50'])}, CPT(80%) {_pct(g['cpt80'])}")
         ax.plot(g["shares"], g["pgr"], label=leg, markersize=4, zorder=3, **st)
+        # The anchors (0, 0) and (1, 1) APGR's trapezoid adds where the series has no point at
+        # share 0 or 1 (metrics.pgr_curve): drawn dotted, so the area counted is the area shown.
+        g["anchors"] = []
+        if g["shares"][0] > 1e-12:
+            g["anchors"].append([[0.0, 0.0], [float(g["shares"][0]), float(g["pgr"][0])]])
+        if g["shares"][-1] < 1 - 1e-12:
+            g["anchors"].append([[float(g["shares"][-1]), float(g["pgr"][-1])], [1.0, 1.0]])
+        for (x0, y0a), (x1, y1) in g["anchors"]:
+            ax.plot([x0, x1], [y0a, y1], color=st["color"], ls=":", lw=1.1, zorder=3)
         band = np.isfinite(g["pgr_lo"]) & np.isfinite(g["pgr_hi"])
         if band.sum() >= 2:
             ax.fill_between(g["shares"][band], g["pgr_lo"][band], g["pgr_hi"][band], color=st["color"],
@@ -463,7 +472,10 @@ def pgr_figure(ctx: Context):
     srcs = "; ".join(f"{n}: q_weak {g['q_weak']:.4f}, q_strong {g['q_strong']:.4f} ({g['q_source']})"
                      for n, g in groups.items())
     nseeds = min(g["n_seeds"] for g in groups.values())
-    style.note(fig, "PGR = (q − q_weak)/(q_strong − q_weak); APGR = trapezoid area under PGR over share ∈ [0, 1]; "
+    anchored = any(g["anchors"] for g in groups.values())
+    style.note(fig, "PGR = (q − q_weak)/(q_strong − q_weak); APGR = trapezoid area under PGR over share ∈ [0, 1]"
+                    + (" (dotted: the anchors (0, 0) and (1, 1) it adds where a series has no point at share 0 "
+                       "or 1)" if anchored else "") + "; "
                     "CPT(x) = smallest share with PGR ≥ x (interpolated, vertical ticks); RouteLLM, Ong et al. 2024. "
                     + (f"Bands: 95 % t-interval of mean quality over {nseeds} seeds; APGR [interval] over per-seed "
                        "curves. " if nseeds > 1 else "One seed: no bands. ") + srcs)
@@ -523,9 +535,13 @@ def cdf_figure(ctx: Context, fld: str, xlabel: str, name: str):
             idx = np.unique(np.linspace(0, len(x) - 1, MAX_CDF_POINTS).astype(int))
             x, y = x[idx], y[idx]
         st = ctx.point_style(p, label)
-        (line,) = ax.plot(x, y, drawstyle="steps-post", label=label, markevery=0.12, markersize=4, **st)
+        # A curve over part of the requests says so in its legend entry (a cascade's TPOT is
+        # over its escalated requests only): the curves are not over the same requests.
+        shown = label if len(vals) == n_all else f"{label} ({len(vals):,} of {n_all:,})"
+        (line,) = ax.plot(x, y, drawstyle="steps-post", label=shown, markevery=0.12, markersize=4, **st)
         xd, yd = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
-        data[label] = {"n": int(len(vals)), "quantiles": {str(q): M.ecdf_quantile(xd, yd, q) for q in CDF_QUANTILES}}
+        data[label] = {"n": int(len(vals)), "n_all": int(n_all), "legend": shown,
+                       "quantiles": {str(q): M.ecdf_quantile(xd, yd, q) for q in CDF_QUANTILES}}
     if not data:
         plt.close(fig)
         raise Skip(f"no positive finite {fld} values")
@@ -535,6 +551,10 @@ def cdf_figure(ctx: Context, fld: str, xlabel: str, name: str):
     ax.set_ylim(0, 1.01)
     style.legend_outside(ax)
     txt = "Requests with status ok. Log x axis."
+    if fld == "ttft_s":
+        txt += (" TTFT is the first token of the answer the user keeps: a cascade judges the SLM's whole answer "
+                "first, so its TTFT holds the SLM's generation (and, when escalated, the LLM's first token after "
+                "it); docs/GLOSSARY.md.")
     if notes:
         what = "answered in one piece (TPOT not applicable: 0 or NaN)" if fld == "tpot_s" else "with a value ≤ 0 or NaN"
         txt += f" Left out, {what}: " + "; ".join(notes) + "."
@@ -648,7 +668,12 @@ def _sweep_figure(ctx, sw):
     style.note(fig, (f"Mean over {seeds} seeds per point; bands: 95 % Student-t interval of the mean over seeds "
                      "(/sweep/aggregate); a percentile (p50/p95/p99) is each seed's percentile over its requests, "
                      "its band is over the seeds."
-                     if seeds > 1 else "One seed per point: no confidence bands.") + f" Source: {sw['path']}.")
+                     if seeds > 1 else "One seed per point: no confidence bands.")
+               + (" Energy per request is the attributed energy (energy_per_request_j: device energy while "
+                  "serving); a replica draws most of its power whenever it holds any sequence, however small its "
+                  "batch, so a pool's energy per request is not proportional to the requests it serves (energy_cost "
+                  "figure; docs/RESULTS.md §4)."
+                  if "energy_per_request_j" in metrics else "") + f" Source: {sw['path']}.")
     fig.tight_layout()
     stem = sw["combos"][0]["source"]
     return ctx.save(fig, f"sweep_{stem}", data)
@@ -718,7 +743,13 @@ def energy_cost(ctx: Context):
                  hatch="////", lw=0.6, label=f"{d} idle, shared (not in energy_per_request_j)")
         bottom += v
     for xi, b in zip(x, bars):
-        ax_e.text(xi, bottom[xi], f"{b['total']:.0f}", ha="center", va="bottom", fontsize=6.5)
+        # The label is energy_per_request_j (attributed); where the pools' idle energy shows, the
+        # bar's top (the average) is named too, so a short solid bar under a tall hatched one
+        # is not read as its label.
+        b["bar_label"] = f"{b['total']:.0f}"
+        if bottom[xi] - b["total"] > 0.02 * max(b["total"], 1e-9):
+            b["bar_label"] += f"\n(avg {bottom[xi]:.0f})"
+        ax_e.text(xi, bottom[xi], b["bar_label"], ha="center", va="bottom", fontsize=6.5)
     marg = np.array([b["marginal"] for b in bars], dtype=float)
     if np.any(np.isfinite(marg)):
         ax_e.plot(x, marg, ls="none", marker="D", ms=4.5, mfc="white", mec="black", mew=1.0,
@@ -730,7 +761,6 @@ def energy_cost(ctx: Context):
     if log:
         style.log_axis(ax_e, "y")
     reason = energy_reason(bars, width=int(fig.get_figwidth() * 17))
-    ax_e.legend(loc="upper left", bbox_to_anchor=(0.0, -0.32), ncol=2, fontsize=7)
     # cost split
     cost_note, kinds = [], []
     split = []
@@ -749,7 +779,8 @@ def energy_cost(ctx: Context):
             cost_note.append(b["label"])
     kinds = list(dict.fromkeys(k for s in split for k in s))
     bottom = np.zeros(len(bars))
-    cost_colours = {"API tokens": "#1f77b4", "device (GPU) time": "#ff7f0e", "no prices": "#c7c7c7",
+    # Not the energy panel's colours: the two panels share one legend.
+    cost_colours = {"API tokens": "#17becf", "device (GPU) time": "#8c564b", "no prices": "#c7c7c7",
                     "API tokens + device time (not separable)": "#7f7f7f"}
     cost_hatch = {"API tokens": "", "device (GPU) time": "//", "no prices": "..",
                   "API tokens + device time (not separable)": "xx"}
@@ -762,11 +793,10 @@ def energy_cost(ctx: Context):
     ax_c.set_xticks(x, [b["label"] for b in bars], rotation=35, ha="right")
     ax_c.set_ylabel("cost per 1,000 requests [USD]")
     ax_c.set_title("cost per 1,000 requests by component")
-    ax_c.legend(loc="upper left", bbox_to_anchor=(0.0, -0.32), fontsize=7)
     txt = ("Energy: mean over all requests of energy_<device>_j and energy_radio_j (they add up to energy_j, the "
-           "attributed energy, energy_per_request_j); hatched outline: the shared pools' idle, cold-start and standby "
+           "attributed energy, energy_per_request_j, the bar's label); hatched outline: the shared pools' idle, cold-start and standby "
            "energy over the run divided by the requests (bar top: the average energy per request, "
-           "energy_average_per_request_j); diamond: the marginal energy per request "
+           "energy_average_per_request_j, labelled 'avg' where it differs); diamond: the marginal energy per request "
            "(energy_marginal_per_request_j: the same minus what the pools would draw over the run with no traffic, "
            "all replicas idle when fixed, the minimum up when autoscaled). Cost: the run "
            "records one cost_usd per request; it is split by the scenario's prices — all API tokens when only "
@@ -774,11 +804,17 @@ def energy_cost(ctx: Context):
     if cost_note:
         txt += " Both kinds of price are set for " + ", ".join(cost_note) + ": the run file cannot separate them."
     fig.tight_layout()
+    # One legend under both panels: a legend under each pushed the cost panel aside.
+    h_e, l_e = ax_e.get_legend_handles_labels()
+    h_c, l_c = ax_c.get_legend_handles_labels()
+    fig.legend(h_e + h_c, l_e + l_c, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7,
+               frameon=False)
     if reason:  # above the panels, where it is read first
         fig.text(0.01, 1.0, reason, ha="left", va="bottom", fontsize=7.2,
                  bbox=dict(boxstyle="round,pad=0.4", fc="#f7f7f7", ec="#999999", lw=0.5))
     style.note(fig, txt)
     data = {b["label"]: {"energy_parts_j": b["parts"], "energy_total_j": b["total"], "idle_j": b["idle"],
+                         "bar_label": b["bar_label"],
                          "average_j": b["average"], "marginal_j": b["marginal"], "pools": b["pools"],
                          "cost_split_usd_per_1k": s} for b, s in zip(bars, split)}
     data["reason"] = reason
@@ -882,7 +918,10 @@ def device_timeline(ctx: Context):
             data["devices"][d][name] = {}
             for j, (key, _) in enumerate(TIMELINE_PANELS):
                 sm = M.rolling_mean(t, series[key], window)
-                (ln,) = axs[i][j].plot(t / 60.0, sm, lw=1.1, markevery=0.16, markersize=3.5, label=name, **st)
+                # Markers every 1/8 of the samples: a fractional markevery follows the path length,
+                # which a noisy line makes long, and marked every few pixels.
+                (ln,) = axs[i][j].plot(t / 60.0, sm, lw=1.1, markevery=max(1, len(t) // 8), markersize=3.5,
+                                       label=name, **st)
                 handles.setdefault(name, ln)
                 data["devices"][d][name][key] = {"mean": float(np.mean(series[key])), "max_smoothed": float(np.max(sm))}
             if "batch_share" in tl:  # share of the pool's sequence slots in use, beside "busy"
@@ -927,7 +966,8 @@ def latency_over_time(ctx: Context, window: int = 500):
         t, lat = t[o], lat[o]
         idx = np.arange(window // 2, len(t) - window // 2, max(1, window // 10))
         med = np.array([np.median(lat[i - window // 2:i + window // 2]) for i in idx])
-        ax.plot(t[idx] / 60.0, med, label=name, markevery=0.1, markersize=3.5, **ctx.point_style(p, name))
+        ax.plot(t[idx] / 60.0, med, label=name, markevery=max(1, len(idx) // 10), markersize=3.5,
+                **ctx.point_style(p, name))
         data[name] = {"median_of_medians_s": float(np.median(med))}
     if not data:
         plt.close(fig)
@@ -1085,7 +1125,14 @@ def gantt(ctx: Context, max_requests: int = 20):
     chosen = np.unique(rid)[:max_requests]
     sel = np.isin(rid, chosen)
     work = sel & (kind != "ask")
+    raw_tracks = sorted(dict.fromkeys(track[work]))
+    # Each user's own phone (or each request's own instance) is one place for the reader: one
+    # colour for all instances of a per-user device, so colours never repeat across places.
+    track = np.array([instance_class(t) for t in track])
     tracks = sorted(dict.fromkeys(track[work]))
+    if len(tracks) > len(style.COLOURS):
+        raise Skip(f"{len(tracks)} places (tracks) in the first {len(chosen)} requests: more than "
+                   f"{len(style.COLOURS)} distinct colours")
     kinds = [k for k in ("queue", "prefill", "decode", "upload", "download", "wait", "compute") if k in set(kind[work])]
     kinds += sorted(set(kind[work]) - set(kinds))
     hatches = {"queue": "..", "prefill": "", "decode": "//", "upload": "xx", "download": "\\\\", "wait": "oo",
@@ -1134,9 +1181,24 @@ def gantt(ctx: Context, max_requests: int = 20):
     handles += [plt.Line2D([0], [0], color="#444444", lw=0.9), plt.Line2D([0], [0], ls="none", marker="|", color="black")]
     labels = tracks + kinds + ["mechanism step (ask)", "arrival / answer"]
     style.legend_outside(ax, handles=handles, labels=labels, title="where (colour) · what (hatch)")
-    style.note(fig, f"First {len(chosen)} requests of {p['label']} (from /spans).")
-    return ctx.save(fig, "gantt", {"requests": [int(q) for q in chosen], "tracks": tracks, "kinds": kinds,
-                                   "per_request": per_request})
+    note = f"First {len(chosen)} requests of {p['label']} (from /spans)."
+    if len(raw_tracks) > len(tracks):
+        note += (" A per-user device's instances share one colour ('each user's own': every request runs on its "
+                 "own user's instance).")
+    style.note(fig, note)
+    return ctx.save(fig, "gantt", {"requests": [int(q) for q in chosen], "tracks": tracks, "raw_tracks": raw_tracks,
+                                   "colours": {t: style.COLOURS[i % len(style.COLOURS)] for i, t in enumerate(tracks)},
+                                   "kinds": kinds, "per_request": per_request})
+
+
+def instance_class(track: str) -> str:
+    """A /spans track with a per-user device's instance named by its user or request
+    ('phone/user 12/slm', 'phone/request 7/slm') as the place it stands for
+    ("phone (each user's own)/slm"); other tracks unchanged."""
+    m = re.match(r"^([^/]+)/(user|request) \d+/(.*)$", track)
+    if not m:
+        return track
+    return f"{m.group(1)} (each {m.group(2)}'s own)/{m.group(3)}"
 
 
 FIGURES = {

@@ -191,8 +191,13 @@ class FiguresFromSimulator(unittest.TestCase):
             self.assertAlmostEqual(row["latency_s"], float(r["latency_s"]))
             self.assertAlmostEqual(row["span_sum_s"], float(r["latency_s"]), places=6)
             self.assertAlmostEqual(row["first_s"], float(r["arrival_s"]), places=6)
-        # the default scenario's users ([workload.users]) each have their own phone track
-        self.assertTrue(any(t.startswith("phone/user ") and t.endswith("/slm") for t in g["tracks"]), g["tracks"])
+        # the default scenario's users ([workload.users]) each have their own phone track in
+        # /spans; the figure draws them as one place in one colour, and no two places share a
+        # colour (before, phone/user 9 had cloud replica 0's blue)
+        self.assertTrue(any(t.startswith("phone/user ") and t.endswith("/slm") for t in g["raw_tracks"]), g["raw_tracks"])
+        self.assertIn("phone (each user's own)/slm", g["tracks"])
+        self.assertFalse(any(t.startswith("phone/user ") for t in g["tracks"]), g["tracks"])
+        self.assertEqual(len(set(g["colours"].values())), len(g["tracks"]), g["colours"])
         self.assertTrue({"prefill", "decode"} <= set(g["kinds"]))
 
     def test_cost_quality_points_hulls_and_aiq(self):
@@ -251,6 +256,15 @@ class FiguresFromSimulator(unittest.TestCase):
             half = 12.706 * np.std(per_seed, ddof=1) / np.sqrt(2)
             np.testing.assert_allclose(g["apgr_ci"], [np.mean(per_seed) - half, np.mean(per_seed) + half], atol=1e-12)
         self.assertIn("router", " ".join(data))
+        # The anchors APGR adds are drawn (dotted): none where the series has points at share 0
+        # and 1 (this cascade sweep), (0, 0) → its first point where it starts above 0 (the
+        # router with the context limit on: long prompts always go to the LLM).
+        self.assertEqual(data["cascade (rate_scale=1)"]["anchors"], [])
+        router = [g for k, g in data.items() if k.startswith("router")]
+        self.assertEqual(len(router), 1, list(data))
+        g = router[0]
+        self.assertGreater(g["shares"][0], 0)
+        self.assertEqual(g["anchors"][0], [[0.0, 0.0], [g["shares"][0], g["pgr"][0]]])
 
     def test_sweep_file_tradeoff_metrics_match_the_figures(self):
         """The simulator's own APGR, CPT(50/80%), AIQ, PGR and q_weak/q_strong in /sweep/aggregate
@@ -291,7 +305,10 @@ class FiguresFromSimulator(unittest.TestCase):
             t = r["tpot_s"][ok]
             t = t[np.isfinite(t) & (t > 0)]
             self.assertEqual(tpot[m]["n"], len(t))
+            # a curve over part of the requests says so in its legend entry
+            self.assertEqual(tpot[m]["legend"], m if len(t) == ok.sum() else f"{m} ({len(t):,} of {ok.sum():,})")
             self.assertAlmostEqual(tpot[m]["quantiles"]["0.99"], float(np.percentile(t, 99, method="inverted_cdf")))
+        self.assertIn(" of ", tpot["cascade"]["legend"])  # accepted SLM answers come in one piece
         # sweep points with --keep-requests have their own curves
         with h5py.File(self.router_sweep) as f:
             r = f["sweep/runs/p000001/requests"][...]
@@ -333,10 +350,18 @@ class FiguresFromSimulator(unittest.TestCase):
             top = sum(e["energy_parts_j"].values()) + sum(e["idle_j"].values())
             self.assertAlmostEqual(top, float(s["energy_average_per_request_j"]), delta=1e-9 * top)
             self.assertAlmostEqual(e["marginal_j"], float(s["energy_marginal_per_request_j"]))
+            # the label is the attributed energy; where the idle part shows, the bar top (average) too
+            label = e["bar_label"].split("\n")
+            self.assertEqual(label[0], f"{float(s['energy_per_request_j']):.0f}")
+            if top - float(s["energy_per_request_j"]) > 0.02 * float(s["energy_per_request_j"]):
+                self.assertEqual(label[1], f"(avg {top:.0f})")
+            else:
+                self.assertEqual(len(label), 1, e["bar_label"])
             self.assertAlmostEqual(e["pools"]["cloud"]["batch_occupancy"], float(cloud["batch_occupancy"]))
             self.assertEqual(e["pools"]["cloud"]["batch_capacity"], 256)  # deployments.llm.max_batch
         # The reason on the figure names the fixed cloud pool, its busy share and batch, and
         # says why its energy barely follows its traffic.
+        self.assertIn("(avg ", data["small_only"]["bar_label"])  # the idle cloud pool outweighs the phone
         reason = " ".join(data["reason"].split())  # wrapped on the figure
         self.assertIn("cloud (fixed ×2, 256 sequence slots per replica)", reason)
         self.assertIn("large_only busy", reason)
