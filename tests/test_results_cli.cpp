@@ -483,6 +483,7 @@ TEST(ResultsCli, CheckPairGatesNewAgainstOldBySeed) {
                                                 "\\+0\\.[0-9]+\\] +\\[.*\\] +0 +3 +holds: low end \\+")))
       << out;
   EXPECT_NE(out.find("1 paired metrics in 1 pairs: 0 FAIL or MISSING"), std::string::npos) << out;
+  EXPECT_NE(out.find("all pairs hold"), std::string::npos) << out;
   // The LLM costs more: large_only is not ≤ small_only on cost, even with a 10% margin.
   testing::write_file(g, pair("small_only", "large_only", "quality_mean = {}\ncost_per_1k_usd = { margin = \"10%\" }\n"));
   EXPECT_EQ(run_cli("check " + q(g) + data, out), 1) << out;

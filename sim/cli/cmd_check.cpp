@@ -192,7 +192,9 @@ int run_check(const CheckArgs& args) {
                  "old (more seeds narrow the interval)\n");
     return kExitRegression;
   }
-  fmt::print("all cases hold{}\n", t.better + t.changed
+  fmt::print("all {} hold{}\n",
+             pairs.empty() ? "cases" : golden.cases.empty() ? "pairs" : "cases and pairs",
+             t.better + t.changed
                                       ? fmt::format(" ({} values to update: collabsim check {} --update)",
                                                     t.better + t.changed, args.golden)
                                       : "");
