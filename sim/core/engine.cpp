@@ -56,6 +56,7 @@ void Engine::destroy_processes() noexcept {
   }
   while (!heap_.empty()) heap_.pop();
   fifo_.clear();
+  fifo_head_ = 0;
   cancelled_.clear();
 }
 
@@ -103,9 +104,9 @@ void Engine::run(SimTime end) {
     // instant (FIFO events are pushed at now_), so they run first: exact (time, seq).
     if (!heap_.empty() && heap_.top().time == now_) {
       ev = heap_.pop();
-    } else if (!fifo_.empty()) {
-      ev = fifo_.front();
-      fifo_.pop_front();
+    } else if (fifo_head_ < fifo_.size()) {
+      ev = fifo_[fifo_head_++];
+      if (fifo_head_ == fifo_.size()) fifo_.clear(), fifo_head_ = 0;
     } else if (!heap_.empty()) {
       if (heap_.top().time > end) return;
       ev = heap_.pop();
@@ -121,6 +122,10 @@ void Engine::run(SimTime end) {
                                    "run.max_events) at t = {:.6g} s",
                                    processed_, to_seconds(now_)));
     ++processed_;
+    // The next event is most likely the heap's new top: start loading its coroutine frame
+    // now, so the miss overlaps this event's work (10^5 pending frames do not stay in
+    // cache; a hint only, no effect on order or results).
+    if (!heap_.empty()) __builtin_prefetch(heap_.top().handle.address());
     ev.handle.resume();
   }
 }

@@ -9,7 +9,6 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <limits>
 #include <vector>
@@ -23,7 +22,10 @@ namespace collabsim {
 
 class Engine {
  public:
-  Engine() { heap_.reserve(1024); }
+  Engine() {
+    heap_.reserve(1024);
+    fifo_.reserve(256);
+  }
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
   ~Engine();
@@ -35,7 +37,7 @@ class Engine {
   std::uint64_t events_processed() const noexcept { return processed_; }
 
   /// Pending events (heap and zero-delay FIFO).
-  std::size_t pending() const noexcept { return heap_.size() + fifo_.size(); }
+  std::size_t pending() const noexcept { return heap_.size() + (fifo_.size() - fifo_head_); }
 
   /// Resume `h` at absolute time `at` (ns). Throws std::logic_error if `at` < now() and
   /// LimitError if `at` is later than the max_time of set_limits. Returns the event's
@@ -117,7 +119,11 @@ class Engine {
   SimTime max_time_ = kTimeNever;
   std::uint64_t max_events_ = std::numeric_limits<std::uint64_t>::max();
   QuaternaryHeapQueue heap_;
-  std::deque<Event> fifo_;  // events at time == now_, in push order
+  // Events at time == now_, in push order: fifo_[fifo_head_..]. The FIFO drains before the
+  // clock moves (run()), so the vector is cleared then and its capacity reused (cheaper
+  // than a deque's block bookkeeping per event).
+  std::vector<Event> fifo_;
+  std::size_t fifo_head_ = 0;
   std::vector<std::uint64_t> cancelled_;  // seqs of pending events to drop (few at a time)
   std::exception_ptr error_;
   DriverLink drivers_{&drivers_, &drivers_};  // sentinel of the unfinished drivers, destroyed by ~Engine
