@@ -66,6 +66,23 @@ TEST(ChunkWriter, ShuffleTransposesBytes) {
   EXPECT_EQ(std::memcmp(out, want, 7), 0);
 }
 
+// The blocked (8 elements × 8 bytes) shuffle against the definition, for element sizes and
+// counts with and without remainders, and trailing bytes that fill no element.
+TEST(ChunkWriter, ShuffleEqualsTheByteByByteDefinition) {
+  for (std::size_t element : {2u, 3u, 8u, 9u, 17u, 64u, 301u})
+    for (std::size_t n : {2u, 7u, 8u, 9u, 64u, 1001u})
+      for (std::size_t tail : {0u, 1u}) {
+        const std::size_t bytes = n * element + (tail ? element - 1 : 0);
+        std::vector<unsigned char> in(bytes), out(bytes, 0xAB), want(bytes);
+        for (std::size_t b = 0; b < bytes; ++b) in[b] = static_cast<unsigned char>((b * 131 + b / 7) % 251);
+        for (std::size_t i = 0; i < n; ++i)
+          for (std::size_t j = 0; j < element; ++j) want[j * n + i] = in[i * element + j];
+        for (std::size_t b = n * element; b < bytes; ++b) want[b] = in[b];
+        ChunkWriter::shuffle(in.data(), out.data(), bytes, element);
+        ASSERT_EQ(out, want) << "element " << element << ", n " << n << ", tail " << tail;
+      }
+}
+
 TEST(ChunkWriter, SameDatasetAsTheFilterPipeline) {
   testing::TempDir d;
   const auto path = d.path / "chunks.h5";

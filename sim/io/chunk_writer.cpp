@@ -2,6 +2,10 @@
 
 #include <libdeflate.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -34,10 +38,37 @@ void ChunkWriter::shuffle(const unsigned char* in, unsigned char* out, std::size
     std::memcpy(out, in, bytes);
     return;
   }
+  std::size_t first = 0;  // elements before `first` are done
+#if defined(__SSE2__)
+  // Blocks of 8 elements × 8 bytes transposed in registers (three rounds of unpacks), ~0.6
+  // instructions per byte instead of ~5 for the byte loop below (issue 26: the byte loop was
+  // ~1.5k instructions per request of the default scenario's /requests).
+  const std::size_t n8 = n & ~std::size_t{7}, e8 = element & ~std::size_t{7};
+  for (; first < n8; first += 8) {
+    const unsigned char* row = in + first * element;
+    for (std::size_t j = 0; j < e8; j += 8) {
+      __m128i r[8];
+      for (std::size_t k = 0; k < 8; ++k)
+        r[k] = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + k * element + j));
+      const __m128i t0 = _mm_unpacklo_epi8(r[0], r[1]), t1 = _mm_unpacklo_epi8(r[2], r[3]);
+      const __m128i t2 = _mm_unpacklo_epi8(r[4], r[5]), t3 = _mm_unpacklo_epi8(r[6], r[7]);
+      const __m128i u0 = _mm_unpacklo_epi16(t0, t1), u1 = _mm_unpackhi_epi16(t0, t1);
+      const __m128i u2 = _mm_unpacklo_epi16(t2, t3), u3 = _mm_unpackhi_epi16(t2, t3);
+      const __m128i v[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2), _mm_unpacklo_epi32(u1, u3),
+                            _mm_unpackhi_epi32(u1, u3)};  // v[q]: byte 2q of the 8 elements, then byte 2q + 1
+      for (std::size_t q = 0; q < 4; ++q) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + (j + 2 * q) * n + first), v[q]);
+        _mm_storeh_pd(reinterpret_cast<double*>(out + (j + 2 * q + 1) * n + first), _mm_castsi128_pd(v[q]));
+      }
+    }
+    for (std::size_t j = e8; j < element; ++j)
+      for (std::size_t k = 0; k < 8; ++k) out[j * n + first + k] = row[k * element + j];
+  }
+#endif
   for (std::size_t j = 0; j < element; ++j) {
     unsigned char* dst = out + j * n;
     const unsigned char* src = in + j;
-    for (std::size_t i = 0; i < n; ++i) dst[i] = src[i * element];
+    for (std::size_t i = first; i < n; ++i) dst[i] = src[i * element];
   }
   std::memcpy(out + n * element, in + n * element, bytes - n * element);  // leftover bytes in place
 }
