@@ -2,7 +2,14 @@
 // hand-computed values.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <filesystem>
+
+#include "sim/core/error.hpp"
+#include "sim/hardware/latency_model.hpp"
 #include "sim/hardware/roofline.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "test_support.hpp"
 
 using namespace collabsim;
 
@@ -135,4 +142,52 @@ TEST(Roofline, SequenceOverheadIsPaidPerSequenceOfTheStep) {
   double sum = 0;
   for (int c = 300; c < 300 + 200; ++c) sum += decode_step_time(m, d, c);
   EXPECT_NEAR(decode_time(m, d, 300, 200), sum, 1e-9 * sum);
+}
+
+// LatencyModel::DecodeSpan (the steps of a coalesced decode span with the context-free
+// parts computed once) gives step()'s bits, on every shipped device card serving the
+// default scenario's LLM: decode-only batches as BatchingReplica plans them, and loads with
+// a prefill chunk and an extra per-iteration time, so a change of the roofline's formula
+// that the span does not follow fails here.
+TEST(Roofline, DecodeSpanEqualsStep) {
+  COLLABSIM_NEED_DATA(collabsim::testing::data_dir());
+  auto same = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+  int cards = 0;
+  for (const auto& e : std::filesystem::directory_iterator(collabsim::testing::source_dir() / "models" / "devices")) {
+    if (e.path().extension() != ".toml") continue;
+    LoadOptions lo;
+    lo.data_dir = collabsim::testing::data_dir();
+    lo.overrides = {"devices.cloud.card=" + e.path().stem().string()};
+    Scenario sc;
+    try {
+      sc = load_scenario(collabsim::testing::source_dir() / "scenarios" / "edge_cloud_cascade.toml", lo);
+    } catch (const InputError&) {
+      continue;  // a card the scenario cannot use as its cloud (e.g. not enough memory for the model)
+    }
+    const DeploymentSpec& dep = sc.deployment("llm");
+    const LatencyModel lm(dep.model, sc.device(dep.device), nullptr);
+    ++cards;
+    for (int seqs : {1, 7, 64, 256})
+      for (double extra : {0.0, 1.3e-3})
+        for (int prefill : {0, 1}) {
+          IterationLoad l;
+          l.decode_seqs = seqs;
+          l.decode_context = 517.0 * seqs;
+          if (prefill) {
+            l.prefill_seqs = 2;
+            l.prefill_tokens = 700;
+            l.prefill_attention = 700 * (300 + 350.0);
+            l.prefill_kv_tokens = 1000;
+          }
+          const LatencyModel::DecodeSpan span = lm.decode_span(l, extra);
+          for (int k = 0; k < 40; ++k, l.decode_context += seqs) {
+            const PowerDraw a = lm.step(l, extra), b = span.step(l.decode_context);
+            ASSERT_TRUE(same(a.seconds, b.seconds) && same(a.watts, b.watts))
+                << e.path().stem() << ": " << seqs << " sequences, context " << l.decode_context << ", extra " << extra
+                << ", prefill " << prefill << ": step " << a.seconds << " s " << a.watts << " W, span " << b.seconds
+                << " s " << b.watts << " W";
+          }
+        }
+  }
+  EXPECT_GE(cards, 5);
 }

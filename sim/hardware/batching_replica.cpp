@@ -214,10 +214,11 @@ std::size_t BatchingReplica::plan_span(IterationLoad load, double extra, const P
   span_.clear();
   SimTime t = engine_.now();
   PowerDraw d = first;
+  const LatencyModel::DecodeSpan steps = latency_.decode_span(load, extra);  // step() with the constants hoisted
   for (std::size_t i = 0; i < max_steps; ++i) {
     if (i > 0) {
       load.decode_context += static_cast<double>(load.decode_seqs);  // one token per sequence per step
-      d = latency_.step(load, extra);
+      d = steps.step(load.decode_context);
       if (!(d.seconds < kMaxSeconds)) break;  // NaN or past the clock: the step-by-step path throws
     }
     const SimTime dt = from_seconds(d.seconds);

@@ -40,6 +40,36 @@ class LatencyModel {
   /// DeviceSpec::step of iteration_work(load) over that time (activity from the simulated
   /// step's utilisation, docs/ENERGY.md). Energy of the iteration = watts × seconds.
   PowerDraw step(const IterationLoad& load, double extra_seconds = 0.0) const;
+  /// The decode-only iterations of a coalesced span (BatchingReplica): step(load, extra)
+  /// with load.decode_context replaced by `decode_context`, where everything that does not
+  /// depend on the context (the step and sequence overheads of roofline.hpp's
+  /// iteration_time, the weight bytes, the card's achieved rates and the per-pair constants)
+  /// is computed once per span instead of once per step. Bit-identical to step(): the same
+  /// operations on the same values in the same order (test Roofline.DecodeSpanEqualsStep
+  /// checks every shipped device card); with a measured profile every step goes through
+  /// step(). `load` must outlive nothing: it is copied.
+  class DecodeSpan {
+   public:
+    PowerDraw step(double decode_context) const;
+
+   private:
+    friend class LatencyModel;
+    DecodeSpan(const LatencyModel& lm, const IterationLoad& load, double extra);
+    const LatencyModel& lm_;
+    IterationLoad load_;
+    double extra_;
+    bool general_;                    // a profile gives the times: step() itself
+    double linear_flops_ = 0;         // 2·P_active·(prefill tokens + decode sequences)
+    double pair_flops_ = 0;           // 4·L·(heads·head_dim), FLOPs per attention pair
+    double weight_bytes_ = 0, no_weight_bytes_ = 0;  // weights × 1.0 and × 0.0 (step_bytes)
+    double kv_token_bytes_ = 0;       // ModelCard::kv_bytes_per_token()
+    double flops_rate_ = 0, bandwidth_ = 0, attention_bandwidth_ = 0;
+    double overheads_ = 0, sequences_ = 0;  // step_overhead(tokens), sequence_overhead × sequences
+  };
+  DecodeSpan decode_span(const IterationLoad& load, double extra_seconds) const {
+    return DecodeSpan(*this, load, extra_seconds);
+  }
+
   StepWork prefill_work(std::int64_t tokens) const { return collabsim::prefill_work(m_, tokens); }
   StepWork decode_work(std::int64_t prompt, std::int64_t output) const {
     return collabsim::decode_work(m_, prompt, output);
