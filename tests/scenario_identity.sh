@@ -4,7 +4,7 @@
 #   tests/scenario_identity.sh compare DIR   # run them again and h5diff every dataset against DIR
 # Uses $COLLABSIM_BIN (default ./build/collabsim), so a copy of the binary built from the
 # main you rebased on can record the baseline; exits 1 naming each scenario whose datasets differ.
-# Every dataset is compared except /inputs (provenance: the input files' paths and SHA-256,
+# The two files must hold the same datasets, and every dataset is compared except /inputs (provenance: the input files' paths and SHA-256,
 # which differ between two checkouts of the same tree); /requests and /summary must exist.
 # A baseline binary built in another folder finds the shared data through $COLLABSIM_DATA
 # (e.g. COLLABSIM_DATA=/work/shared/data).
@@ -21,6 +21,10 @@ for s in scenarios/*.toml; do
   if [ "$mode" = compare ]; then
     # every dataset of the baseline file: /requests, /summary, /mechanism, /devices/*, /links/*, /spans
     sets=$(h5ls -r "$dir/$n.h5" | awk '$2 == "Dataset" && $1 != "/inputs" {print $1}')
+    new_sets=$(h5ls -r "$out/$n.h5" | awk '$2 == "Dataset" && $1 != "/inputs" {print $1}')
+    if [ "$sets" != "$new_sets" ]; then
+      echo "DATASETS DIFFER: $n: $(diff <(echo "$sets") <(echo "$new_sets") | grep '^[<>]' | tr '\n' ' ')"; fail=1
+    fi
     for need in /requests /summary; do
       grep -qx "$need" <<< "$sets" || { echo "MISSING: $n $need"; fail=1; }
     done

@@ -51,7 +51,7 @@ double iteration(const Scenario& sc, const std::string& dep_name, const Iteratio
   const DeviceSpec& dev = sc.device(dep.device);
   const LatencyModel lm(dep.model, dev, nullptr);
   const StepWork w = lm.iteration_work(l);
-  return to_seconds(from_seconds(dev.step(w.flops, w.bytes, lm.iteration(l) + dep.iteration_overhead).seconds));
+  return to_seconds(from_seconds(dev.step(w.flops, w.bytes, lm.iteration(l) + dep.batching->iteration_overhead).seconds));
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ GeneratedWorkload renewal(const std::string& process, double rate, double cv, st
   w.arrivals.process = &arrival_process_named(process);
   w.arrivals.rate = rate;
   w.arrivals.cv = cv;
-  w.lengths.source = "fixed";
+  w.lengths.source = &length_source_named("fixed");
   w.seed = seed;
   return w;
 }
@@ -175,7 +175,7 @@ TEST(Generators, ServegenRatesFollowTheWindowFile) {
   EXPECT_EQ(windows[3].end_s, 24000.0);
   GeneratedWorkload w;
   w.arrivals.process = &arrival_process_named("servegen");
-  w.lengths.source = "fixed";
+  w.lengths.source = &length_source_named("fixed");
   auto src = make_generated_source(w, windows, {});
   EXPECT_EQ(src->expected_requests(), 51000u);  // (1 + 0 + 5 + 2.5) × 6000
   const auto n = window_counts(*src, windows);
@@ -190,7 +190,7 @@ TEST(Generators, ServegenProductionFileTotalsAndShape) {
   ASSERT_EQ(windows.size(), 2016u);  // 14 days of 600 s windows (SOURCE.md)
   GeneratedWorkload w;
   w.arrivals.process = &arrival_process_named("servegen");
-  w.lengths.source = "fixed";
+  w.lengths.source = &length_source_named("fixed");
   auto src = make_generated_source(w, windows, {});
   const auto n = window_counts(*src, windows);
   double expected = 0, got = 0, sxy = 0, sxx = 0, syy = 0, mx = 0, my = 0;
@@ -253,7 +253,7 @@ TEST(Generators, LognormalLengthsDefaultToTheAzureFit) {
 TEST(Generators, TraceLengthsAreRowsOfTheTrace) {
   const std::vector<TraceRecord> pool = {{0, 10, 1, 2}, {5, 2000, 7, 3}, {9, 333, 44, 4}};
   GeneratedWorkload w = renewal("poisson", 1, 1);
-  w.lengths.source = "trace";
+  w.lengths.source = &length_source_named("trace");
   auto src = make_generated_source(w, {}, pool);
   std::vector<int> seen(3, 0);
   for (std::uint64_t i = 0; i < 3000; ++i) {
@@ -547,7 +547,7 @@ TEST(Generators, ClosedLoopUsersHaveStateFromTheirFirstRequestOnly) {
   w.arrivals.users = 1'000'000;
   w.arrivals.think_time = 30;
   w.arrivals.ramp = 10;
-  w.lengths.source = "fixed";
+  w.lengths.source = &length_source_named("fixed");
   w.seed = 5;
   auto src = make_generated_source(w, {}, {});
   ASSERT_TRUE(src->closed_loop());
@@ -621,7 +621,7 @@ TEST(Generators, ServegenWindowsTakeADiurnalModulation) {
   w.arrivals.process = &arrival_process_named("servegen");
   w.arrivals.diurnal_amplitude = 0.8;
   w.arrivals.diurnal_period = 86400;
-  w.lengths.source = "fixed";
+  w.lengths.source = &length_source_named("fixed");
   auto src = make_generated_source(w, windows, {});
   EXPECT_NEAR(static_cast<double>(src->expected_requests()), 172800.0, 1.0);
   double peak = 0, trough = 0, total = 0;
@@ -647,7 +647,7 @@ TEST(Generators, ServegenLengthPmfsAreDrawnPerWindow) {
   w.arrivals.process = &arrival_process_named("poisson");
   w.arrivals.rate = 1.0;
   w.duration = 7200;
-  w.lengths.source = "servegen";
+  w.lengths.source = &length_source_named("servegen");
   w.lengths.dataset = dir.path / "chunk-1-dataset.json";
   auto src = make_generated_source(w, {}, {});
   int early = 0, ones = 0, late = 0;

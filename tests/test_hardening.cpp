@@ -764,7 +764,42 @@ TEST(HardenScenario, PowerAndAutoscalingKeysAreChecked) {
   opt.overrides = {"deployments.llm.autoscale=true", "devices.cloud.replicas=2", "devices.cloud.power_cap=\"600 W\""};
   const Scenario sc = load_scenario(h.scenario, opt);
   EXPECT_DOUBLE_EQ(sc.device("cloud").power_cap, 600.0);
-  for (const auto& dep : sc.deployments) EXPECT_EQ(dep.autoscale, dep.name == "llm") << dep.name;
+  for (const auto& dep : sc.deployments) EXPECT_EQ(dep.autoscaled(), dep.name == "llm") << dep.name;
   const auto res = run_scenario(sc);
   EXPECT_EQ(res.summary.n_ok, 3);
+}
+
+// Per-variant specs (Vidur's per-scheduler configs): a deployment holds the spec of the
+// variants it chose only, and a key of a variant it did not choose is refused, naming it.
+TEST(HardenScenario, VariantKeysLiveInTheirSpecs) {
+  TempDir d;
+  const auto h = hermetic(d);
+  EXPECT_HAS(load_error(h, {"deployments.llm.kv_block_tokens=32"}),
+             "key 'deployments.llm.kv_block_tokens': applies with kv_admission = \"paged\" only");
+  EXPECT_HAS(load_error(h, {"deployments.llm.preemption=\"swap\"", "deployments.llm.kv_admission=\"reserve\""}),
+             "key 'deployments.llm.preemption': applies with kv_admission = \"paged\" only");
+  EXPECT_HAS(load_error(h, {"deployments.llm.autoscale_up=16"}),
+             "key 'deployments.llm.autoscale_up': applies with autoscale = true only");
+  EXPECT_HAS(load_error(h, {"deployments.llm.api_energy_batch=16"}),
+             "key 'deployments.llm.api_energy_batch': applies with an api_energy_card only");
+  EXPECT_HAS(load_error(h, {"deployments.llm.kv_admission=\"paged\"", "deployments.llm.prefix_cache=true"}),
+             "key 'deployments.llm.kv_admission': kv_admission = \"paged\" cannot be combined with prefix_cache");
+  LoadOptions opt;
+  opt.output = d.path / "v.h5";
+  opt.overrides = {"deployments.llm.kv_admission=\"paged\"", "deployments.llm.preemption=\"swap\"",
+                   "deployments.llm.kv_block_tokens=32", "deployments.llm.max_batch=8",
+                   "deployments.slm.scheduler=\"fcfs\""};
+  const Scenario sc = load_scenario(h.scenario, opt);
+  const DeploymentSpec& llm = sc.deployments[sc.deployment_index("llm", {}, "")];
+  ASSERT_TRUE(llm.batching);
+  EXPECT_EQ(llm.batching->max_batch, 8);
+  ASSERT_TRUE(llm.batching->paged);
+  EXPECT_TRUE(llm.batching->paged->swap);
+  EXPECT_EQ(llm.batching->paged->block_tokens, 32);
+  EXPECT_FALSE(llm.batching->autoscale);
+  EXPECT_FALSE(llm.api_energy);
+  const DeploymentSpec& slm = sc.deployments[sc.deployment_index("slm", {}, "")];
+  EXPECT_FALSE(slm.batching);  // fcfs holds no batching spec
+  EXPECT_FALSE(slm.prefix_cache());
+  EXPECT_FALSE(slm.autoscaled());
 }

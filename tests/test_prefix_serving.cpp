@@ -61,7 +61,7 @@ double prefill_iteration(const Scenario& sc, double n, double o) {
   l.prefill_attention = n * (o + n / 2);
   l.prefill_kv_tokens = o + n;
   const StepWork w = lm.iteration_work(l);
-  return to_seconds(from_seconds(dev.step(w.flops, w.bytes, lm.iteration(l) + dep.iteration_overhead).seconds));
+  return to_seconds(from_seconds(dev.step(w.flops, w.bytes, lm.iteration(l) + dep.batching->iteration_overhead).seconds));
 }
 
 }  // namespace

@@ -98,3 +98,48 @@ TEST(Recorder, RefusesATimelineWithoutASampleFunction) {
   sources.push_back(MeasurementSource{"things/broken", {{"x", "1", Aggregate::level}}, nullptr, nullptr});
   EXPECT_THROW(Recorder(std::move(sources), from_seconds(1.0)), std::logic_error);
 }
+
+// Run-level rows (/summary, /mechanism: RowAt::path) and member tables (/users) go through
+// the same recorder: a row at the source's own path, a typed table there, and nothing for
+// an empty row or a table without columns.
+TEST(Recorder, WritesRunRowsAndMemberTablesAtTheirPath) {
+  TempDir d;
+  const auto file = d.path / "r.h5";
+  {
+    std::vector<MeasurementSource> sources;
+    MeasurementSource row;
+    row.path = "tally";
+    row.row_at = RowAt::path;
+    row.summary = [](double horizon_s) { return std::vector<NamedValue>{{"n_done", "requests", 4}, {"t", "s", horizon_s}}; };
+    sources.push_back(row);
+    MeasurementSource silent;  // a mechanism with no statistics
+    silent.path = "silent";
+    silent.row_at = RowAt::path;
+    silent.summary = [](double) { return std::vector<NamedValue>{}; };
+    sources.push_back(silent);
+    MeasurementSource members;
+    members.path = "members";
+    members.table = [] {
+      return std::vector<TableColumn>{{"name", "", std::vector<std::string>{"a", "b"}},
+                                      {"id", "", std::vector<std::int64_t>{3, 9}},
+                                      {"energy_j", "J", std::vector<double>{1.5, 2.5}}};
+    };
+    sources.push_back(members);
+    MeasurementSource nobody;  // no member yet: no table
+    nobody.path = "nobody";
+    nobody.table = [] { return std::vector<TableColumn>{}; };
+    sources.push_back(nobody);
+    Recorder rec(std::move(sources), 0);
+    ResultFile out(file, RecordLayout({"m"}, {"dev"}), ResultFileOptions{.requests = false});
+    rec.write(out, 2.5);
+    out.commit();
+  }
+  EXPECT_EQ(read_column<std::int64_t>(file, "tally", "n_done"), std::vector<std::int64_t>{4});
+  EXPECT_EQ(read_column<double>(file, "tally", "t"), std::vector<double>{2.5});
+  EXPECT_EQ(read_column<std::int64_t>(file, "members", "id"), (std::vector<std::int64_t>{3, 9}));
+  EXPECT_EQ(read_column<double>(file, "members", "energy_j"), (std::vector<double>{1.5, 2.5}));
+  H5::H5File f(file.string(), H5F_ACC_RDONLY);
+  EXPECT_FALSE(f.nameExists("silent"));
+  EXPECT_FALSE(f.nameExists("nobody"));
+  EXPECT_FALSE(f.attrExists("timeline_interval_ns"));  // sampling off
+}

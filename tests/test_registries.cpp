@@ -14,7 +14,9 @@
 #include "sim/quality/quality_table.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/workload/arrival_process.hpp"
+#include "sim/workload/generated_source.hpp"
 #include "sim/workload/generator_spec.hpp"
+#include "sim/workload/length_source.hpp"
 
 namespace collabsim {
 namespace {
@@ -35,6 +37,7 @@ TEST(Registries, FieldChoicesAreTheRowNames) {
   EXPECT_EQ(choices_of(deployment_fields(), "pool_dispatch"), choice_names(pool_dispatch_policies()));
   EXPECT_EQ(choices_of(deployment_fields(), "latency"), choice_names(latency_modes()));
   EXPECT_EQ(choices_of(workload::arrival_fields(), "process"), choice_names(workload::arrival_processes()));
+  EXPECT_EQ(choices_of(workload::length_fields(), "source"), choice_names(workload::length_sources()));
   std::vector<std::string> formats = {"auto"};
   for (const auto& n : choice_names(quality::quality_formats())) formats.push_back(n);
   EXPECT_EQ(choices_of(quality_fields(), "format"), formats);
@@ -56,6 +59,7 @@ TEST(Registries, UnknownNamesThrowListingTheKnownOnes) {
   EXPECT_THROW(dispatch_named("random"), std::invalid_argument);
   EXPECT_THROW(pool_dispatch_named("fastest"), std::invalid_argument);
   EXPECT_THROW(workload::arrival_process_named("hawkes"), std::invalid_argument);
+  EXPECT_THROW(workload::length_source_named("zipf"), std::invalid_argument);
 }
 
 TEST(Registries, RowsCarryTheVariantsBehaviour) {
@@ -80,6 +84,24 @@ TEST(Registries, RowsCarryTheVariantsBehaviour) {
   EXPECT_TRUE(workload::arrival_process_named("servegen").reads_windows);
   EXPECT_TRUE(workload::arrival_process_named("closed_loop").closed_loop);
   EXPECT_FALSE(workload::arrival_process_named("closed_loop").renewal);
+  // Length sources: which file each reads, and a fixed source's drawer draws nothing.
+  EXPECT_TRUE(workload::length_source_named("trace").reads_trace);
+  EXPECT_FALSE(workload::length_source_named("trace").reads_dataset);
+  EXPECT_TRUE(workload::length_source_named("servegen").reads_dataset);
+  EXPECT_FALSE(workload::length_source_named("lognormal").reads_trace);
+  {
+    workload::GeneratedWorkload w;
+    w.lengths.source = &workload::length_source_named("fixed");
+    w.lengths.prompt_tokens = 7;
+    w.lengths.output_tokens = 3;
+    const auto drawer = w.lengths.source->make(w, {});
+    RngStream rng(1, "generated_lengths", 0), untouched(1, "generated_lengths", 0);
+    workload::SourceRequest r;
+    drawer->draw(rng, r);
+    EXPECT_EQ(r.prompt_tokens, 7);
+    EXPECT_EQ(r.output_tokens, 3);
+    EXPECT_EQ(rng.uniform(), untouched.uniform());  // no draw taken from the request's stream
+  }
   // Quality formats: "auto" tries the header rules in row order.
   const auto formats = quality::quality_formats();
   ASSERT_EQ(formats.size(), 3u);
@@ -93,10 +115,13 @@ TEST(Registries, RowsCarryTheVariantsBehaviour) {
 TEST(Registries, DefaultsAreTheFirstRows) {
   const DeploymentSpec d;
   EXPECT_EQ(d.scheduler, &schedulers().front());
-  EXPECT_EQ(d.dispatch, &dispatch_policies().front());
+  ASSERT_TRUE(d.batching);  // the default scheduler batches
+  EXPECT_EQ(d.batching->dispatch, &dispatch_policies().front());
   EXPECT_EQ(d.pool_dispatch, &pool_dispatch_policies().front());
   const workload::ArrivalSpec a;
   EXPECT_EQ(std::string(a.process->name), "poisson");
+  const workload::LengthSpec l;
+  EXPECT_EQ(std::string(l.source->name), "lognormal");
 }
 
 }  // namespace collabsim

@@ -1,6 +1,7 @@
 #include "sim/hardware/batching_pool.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "sim/hardware/deployment_spec.hpp"
 #include "sim/hardware/dispatch_policy.hpp"
@@ -9,24 +10,31 @@ namespace collabsim {
 
 std::unique_ptr<Server> make_batching_pool(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev,
                                            const LatencyModel& latency, double kv_capacity) {
+  if (!dep.batching)
+    throw std::logic_error("deployment " + dep.name + ": a batching pool needs the batching scheduler's spec");
+  const BatchingSpec& b = *dep.batching;
   BatchingConfig cfg;
-  cfg.max_batch = dep.max_batch;
-  cfg.max_prefill_tokens = dep.max_prefill_tokens;
+  cfg.max_batch = b.max_batch;
+  cfg.max_prefill_tokens = b.max_prefill_tokens;
   cfg.kv_capacity = kv_capacity;
-  cfg.iteration_overhead = dep.iteration_overhead;
-  cfg.prefix_block_tokens = dep.prefix_cache ? dep.prefix_block_tokens : 0;
-  cfg.paged = dep.kv_paged;
-  cfg.swap = dep.preemption_swap;
-  cfg.kv_block_tokens = dep.kv_block_tokens;
+  cfg.iteration_overhead = b.iteration_overhead;
+  cfg.prefix_block_tokens = b.prefix_cache ? b.prefix_block_tokens : 0;
+  if (b.paged) {
+    cfg.paged = true;
+    cfg.swap = b.paged->swap;
+    cfg.kv_block_tokens = b.paged->block_tokens;
+  }
   cfg.swap_bandwidth = dev.swap_bandwidth;
   AutoscaleConfig as;
-  as.on = dep.autoscale;
-  as.min_replicas = dep.autoscale_min_replicas;
-  as.interval = dep.autoscale_interval;
-  as.up = dep.autoscale_up;
-  as.down = dep.autoscale_down;
+  if (b.autoscale) {
+    as.on = true;
+    as.min_replicas = b.autoscale->min_replicas;
+    as.interval = b.autoscale->interval;
+    as.up = b.autoscale->up;
+    as.down = b.autoscale->down;
+  }
   as.cold_start = dep.model.weight_bytes() / dev.weight_load_bandwidth;
-  return std::make_unique<BatchingPool>(engine, dep.model, dev, latency, cfg, dep.dispatch->make(), as);
+  return std::make_unique<BatchingPool>(engine, dep.model, dev, latency, cfg, b.dispatch->make(), as);
 }
 
 BatchingPool::BatchingPool(Engine& engine, const ModelCard& model, const DeviceSpec& device,

@@ -87,9 +87,10 @@ class BatchingPool final : public Server {
 };
 
 /// The "continuous" scheduler's factory (schedulers(), scheduler.hpp): a BatchingPool of
-/// the device's replicas with the deployment's batching keys (BatchingConfig,
-/// AutoscaleConfig: cold start = weight bytes / DeviceSpec::weight_load_bandwidth) and its
-/// dispatch policy (DeploymentSpec::dispatch).
+/// the device's replicas from the deployment's BatchingSpec (DeploymentSpec::batching, into
+/// BatchingConfig and AutoscaleConfig: cold start = weight bytes /
+/// DeviceSpec::weight_load_bandwidth) and its dispatch policy (BatchingSpec::dispatch).
+/// Throws std::logic_error when the deployment holds no BatchingSpec.
 std::unique_ptr<Server> make_batching_pool(Engine& engine, const DeploymentSpec& dep, const DeviceSpec& dev,
                                            const LatencyModel& latency, double kv_capacity);
 

@@ -17,48 +17,6 @@ std::string latency_help() {
 
 }  // namespace
 
-std::span<const Field> batching_fields() {
-  static const std::vector<Field> f = {
-      Field::integer("max_batch", 256, "sequences", "continuous batching: sequences per iteration", 1, 1e6),
-      Field::integer("max_prefill_tokens", 0, "tokens",
-                     "chunked prefill: prompt tokens per iteration (0 = whole prompts)", 0, 1e9),
-      Field::quantity("iteration_overhead", "0 ms", Dimension::Time, "fixed time per batching iteration", 0.0, 1e6),
-      Field::text("kv_admission", "reserve",
-                  "continuous batching: reserve the KV of prompt + output at admission (no preemption) or "
-                  "paged (KV blocks taken as sequences grow; the latest-admitted sequence is preempted when "
-                  "they run out, as vLLM)",
-                  {"reserve", "paged"}),
-      Field::text("preemption", "recompute",
-                  "paged KV admission: a preempted sequence's KV is freed and recomputed (prompt + generated "
-                  "prefilled again) or swapped to host memory at the device's swap_bandwidth",
-                  {"recompute", "swap"}),
-      Field::integer("kv_block_tokens", 16, "tokens", "paged KV admission: tokens per KV block (vLLM: 16)", 1,
-                     1e6),
-      Field::text("dispatch", dispatch_policies().front().name,
-                  choice_help("replica choice for a new request", dispatch_policies()),
-                  choice_names(dispatch_policies())),
-      Field::boolean("prefix_cache", false,
-                     "continuous batching: reuse KV blocks of earlier prompts keyed by the trace's prefix-block "
-                     "hash ids (Mooncake hash_ids), LRU-evicted under the KV limit; prefill only uncached blocks"),
-      Field::integer("prefix_block_tokens", 512, "tokens",
-                     "prefix caching: tokens per prefix-block hash id (Mooncake FAST'25 traces: 512)", 1, 1e7),
-      Field::boolean("autoscale", false,
-                     "continuous batching on a shared device: start/stop replicas with load (off = fixed "
-                     "provisioning of the device's replicas)"),
-      Field::integer("autoscale_min_replicas", 1, "replicas",
-                     "autoscaling: replicas always up (loaded at t = 0); at most the device's replicas", 1, 1e6),
-      Field::quantity("autoscale_interval", "10 s", Dimension::Time, "autoscaling: time between evaluations", 1e-3,
-                      1e6),
-      Field::real("autoscale_up", 32, "sequences",
-                  "autoscaling: start a replica when sequences (running + waiting) per up replica exceed this", 0,
-                  1e9),
-      Field::real("autoscale_down", 8, "sequences",
-                  "autoscaling: drain a replica when sequences per up replica fall below this (< autoscale_up)", 0,
-                  1e9),
-  };
-  return f;
-}
-
 std::span<const Field> deployment_fields() {
   static const std::vector<Field> f = [] {
     std::vector<Field> out = {
@@ -139,57 +97,45 @@ LimitPolicy limit_policy_from(const std::string& text) {
 }
 
 DeploymentSpec deployment_from(const ParamSet& p, const std::string& name) {
+  const std::string ctx = "deployments." + name;
   DeploymentSpec d;
   d.name = name;
   d.price_input = p.number("price_input");
   d.price_output = p.number("price_output");
   d.scheduler = &scheduler_named(p.text("scheduler"));
-  d.max_batch = static_cast<int>(p.integer("max_batch"));
-  d.max_prefill_tokens = p.integer("max_prefill_tokens");
   d.kv_memory_utilization = p.number("kv_memory_utilization");
-  d.iteration_overhead = p.number("iteration_overhead");
-  d.dispatch = &dispatch_named(p.text("dispatch"));
   d.context_policy = limit_policy_from(p.text("context_policy"));
-  d.api_energy_card = p.text("api_energy_card");
-  d.api_energy_accelerators = static_cast<int>(p.integer("api_energy_accelerators"));
-  d.api_energy_batch = p.number("api_energy_batch");
-  d.prefix_cache = p.flag("prefix_cache");
-  d.prefix_block_tokens = p.integer("prefix_block_tokens");
+  d.memory_policy = limit_policy_from(p.text("memory_policy"));
   d.decode_on = p.text("decode_on");
   d.decode_on_pos = p.pos("decode_on");
   d.share_with = p.texts("share_with");
   d.share_with_pos = p.pos("share_with");
   d.pool_dispatch = &pool_dispatch_named(p.text("pool_dispatch"));
-  if (d.prefix_cache && !d.scheduler->batching)
-    throw InputError(p.pos("prefix_cache"), "deployments." + name + ".prefix_cache",
-                     "prefix caching needs scheduler = \"continuous\"");
-  d.memory_policy = limit_policy_from(p.text("memory_policy"));
-  d.kv_paged = p.text("kv_admission") == "paged";
-  d.preemption_swap = p.text("preemption") == "swap";
-  d.kv_block_tokens = p.integer("kv_block_tokens");
-  if (d.kv_paged && d.prefix_cache)  // BatchingReplica supports one or the other, not both yet
-    throw InputError(p.pos("kv_admission"), "deployments." + name + ".kv_admission",
-                     "kv_admission = \"paged\" cannot be combined with prefix_cache = true yet: "
-                     "use kv_admission = \"reserve\" with prefix caching");
-  d.autoscale = p.flag("autoscale");
-  d.autoscale_min_replicas = static_cast<int>(p.integer("autoscale_min_replicas"));
-  d.autoscale_interval = p.number("autoscale_interval");
-  d.autoscale_up = p.number("autoscale_up");
-  d.autoscale_down = p.number("autoscale_down");
-  if (d.autoscale && d.autoscale_down >= d.autoscale_up)
-    throw InputError(p.pos("autoscale_down"), "deployments." + name + ".autoscale_down",
-                     "autoscale_down must be below autoscale_up (hysteresis)");
-  if (d.autoscale && !d.scheduler->batching)
-    throw InputError(p.pos("autoscale"), "deployments." + name + ".autoscale",
-                     "autoscaling needs scheduler = \"continuous\"");
   d.latency = latency_mode_from(p.text("latency"));
   d.latency_pos = p.pos("latency");
-  if (!d.scheduler->batching)  // keys of another scheduler's spec (Vidur-style per-scheduler configs)
+  if (d.scheduler->batching) {
+    d.batching = batching_from(p, ctx);
+  } else {  // keys of another scheduler's spec (Vidur-style per-scheduler configs)
+    d.batching.reset();
+    if (p.flag("prefix_cache"))
+      throw InputError(p.pos("prefix_cache"), ctx + ".prefix_cache", "prefix caching needs scheduler = \"continuous\"");
+    if (p.flag("autoscale"))
+      throw InputError(p.pos("autoscale"), ctx + ".autoscale", "autoscaling needs scheduler = \"continuous\"");
     for (const Field& f : batching_fields())
       if (p.given(f.key))
-        throw InputError(p.pos(f.key), "deployments." + name + "." + f.key,
+        throw InputError(p.pos(f.key), ctx + "." + f.key,
                          std::string("applies to a batching scheduler only; scheduler = \"") + d.scheduler->name +
                              "\" does not batch: remove it or set scheduler = \"continuous\"");
+  }
+  if (!p.text("api_energy_card").empty()) {
+    d.api_energy = ApiEnergySpec{p.text("api_energy_card"), static_cast<int>(p.integer("api_energy_accelerators")),
+                                 p.number("api_energy_batch"), 0.0};
+  } else {
+    for (const char* k : {"api_energy_accelerators", "api_energy_batch"})
+      if (p.given(k))
+        throw InputError(p.pos(k), ctx + "." + k,
+                         "applies with an api_energy_card only: remove it or name the provider's assumed card");
+  }
   return d;
 }
 

@@ -6,13 +6,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "sim/core/error.hpp"
+#include "sim/hardware/batching_spec.hpp"
 #include "sim/hardware/device_spec.hpp"
-#include "sim/hardware/dispatch_policy.hpp"
 #include "sim/hardware/model_card.hpp"
 #include "sim/hardware/pool_dispatch.hpp"
 #include "sim/hardware/profile_table.hpp"
@@ -43,6 +44,20 @@ std::span<const LatencyModeInfo> latency_modes();
 /// The mode named `text`; throws std::invalid_argument for a name latency_modes() lacks.
 LatencyMode latency_mode_from(const std::string& text);
 
+/// The provider's assumed hardware of a priced API (`api_energy_card` and its keys):
+/// `accelerators` of the device card `card` (e.g. "h100_sxm") per model replica and `batch`
+/// sequences sharing them. Estimated power per sequence (W) = card busy_power ×
+/// accelerators / batch (DeviceSpec::busy_watts_per_sequence), set by the loader from the card.
+struct ApiEnergySpec {
+  std::string card;
+  int accelerators = 8;  ///< assumption: one 8-GPU node per model replica
+  double batch = 32;     ///< sequences; assumption: the provider's mean batch
+  double power = 0;      ///< W per sequence
+};
+
+/// A deployment: the keys every deployment has, and the specs of the variants it uses
+/// (a batching scheduler's, an API energy estimate's), each set only when that variant is
+/// chosen, as Vidur keeps one config type per scheduler.
 struct DeploymentSpec {
   std::string name;
   std::string device;
@@ -54,16 +69,12 @@ struct DeploymentSpec {
   /// (iteration-level batching) or "fcfs" (one request at a time per replica). Per-user
   /// devices always serve one request at a time.
   const SchedulerInfo* scheduler = &schedulers().front();
-  int max_batch = 256;                 ///< sequences per iteration
-  std::int64_t max_prefill_tokens = 0; ///< chunked prefill: prompt tokens per iteration (0 = off)
   double kv_memory_utilization = 0.9;  ///< share of replica memory usable for weights + KV (vLLM's gpu_memory_utilization)
-  double iteration_overhead = 0;       ///< s per batching iteration
-  /// Replica choice of a batching pool: a row of dispatch_policies() (dispatch_policy.hpp).
-  const DispatchInfo* dispatch = &dispatch_policies().front();
-  /// Prefix caching on the replicas of a continuous-batching pool (prefix_cache.hpp): KV
-  /// blocks of `prefix_block_tokens` tokens keyed by the requests' prefix-block hash ids
-  /// (Mooncake traces: 512 tokens per id), LRU-evicted under the KV limit. Off by default.
-  bool prefix_cache = false;
+  /// The batching scheduler's own spec (batching_spec.hpp: max_batch, chunked prefill,
+  /// dispatch, prefix caching, paged KV, autoscaling): set exactly when `scheduler` batches
+  /// (SchedulerInfo::batching; the default scheduler, "continuous", does), so no key of one
+  /// scheduler is held, or read, by a deployment of another.
+  std::optional<BatchingSpec> batching = BatchingSpec{};
   /// Prefill/decode disaggregation (Splitwise, Patel et al., ISCA 2024; DistServe, Zhong et
   /// al., OSDI 2024): name of the deployment (same model, another shared device) that
   /// continues the decode. This deployment prefills the prompt and emits the first token;
@@ -91,7 +102,6 @@ struct DeploymentSpec {
   /// "expected_delay" (shortest expected delay: (n_m / c_m + 1) × S_m, S_m the member's
   /// service time of the request alone; speed-aware).
   const PoolDispatchInfo* pool_dispatch = &pool_dispatch_policies().front();
-  std::int64_t prefix_block_tokens = 512;  ///< tokens per hash id (Mooncake FAST'25: 512)
   /// What a request beyond the model's context window (ModelCard::context_window) gets:
   /// "fail" (the default, as vLLM, llama.cpp's server and MLC refuse a prompt + output
   /// beyond max_model_len / n_ctx: refused with status context_exceeded; cascades skip the
@@ -110,24 +120,7 @@ struct DeploymentSpec {
   /// changes no quality score: an assumption (the answer is taken to depend on the kept
   /// tail, as for a chat client that drops the oldest turns).
   LimitPolicy memory_policy = LimitPolicy::Fail;
-  /// Continuous batching KV admission (batching_replica.hpp): false = reserve prompt +
-  /// output at admission; true = paged blocks of `kv_block_tokens`, preemption of the
-  /// latest-admitted sequence when they run out, by recompute or (preemption_swap) swap.
-  bool kv_paged = false;
-  bool preemption_swap = false;
-  std::int64_t kv_block_tokens = 16;
   std::filesystem::path profile;       ///< measured latency profile (empty = roofline)
-  /// Autoscaling of a continuous-batching pool (docs/ENERGY.md): off = fixed provisioning
-  /// (every replica up for the whole run). On: `autoscale_min_replicas` start loaded, up to
-  /// the device's `replicas` are started and stopped by a queue-length policy evaluated
-  /// every `autoscale_interval`: sequences (running + waiting) per up replica above
-  /// `autoscale_up` start one (cold start: weights / weight_load_bandwidth), below
-  /// `autoscale_down` drain one (it takes no new requests and stops when empty).
-  bool autoscale = false;
-  int autoscale_min_replicas = 1;
-  double autoscale_interval = 10;      ///< s between evaluations
-  double autoscale_up = 32;            ///< sequences per up replica that start one more
-  double autoscale_down = 8;           ///< sequences per up replica that drain one
   std::string splitwise;               ///< "model/hardware/tp": profile is SplitwiseSim's perf_model.csv
   /// `profile` parsed by the loader (profile_cache.hpp), shared by every run of the spec;
   /// null = roofline.
@@ -138,19 +131,19 @@ struct DeploymentSpec {
   LatencyMode latency = LatencyMode::model;
   SourcePos latency_pos;
   /// API energy estimate (docs/ENERGY.md "API energy estimate"), for a deployment on a
-  /// device with no power model (a priced API): the provider's assumed hardware, a device
-  /// card (`api_energy_card`, e.g. "h100_sxm"), `api_energy_accelerators` of it per model
-  /// replica and `api_energy_batch` sequences sharing them. Estimated power per sequence
-  /// (W) = card busy_power × accelerators / batch; 0 = no estimate. The loader sets it.
-  std::string api_energy_card;
-  int api_energy_accelerators = 8;
-  double api_energy_batch = 32;
-  double api_energy_power = 0;
+  /// device with no power model (a priced API): set exactly when `api_energy_card` is given.
+  std::optional<ApiEnergySpec> api_energy;
   SourcePos pos;
 
   /// Bytes of a replica of `dev` usable for weights and KV cache: replica_memory() ×
   /// kv_memory_utilization (0 when the memory is unknown).
   double usable_memory(const DeviceSpec& dev) const { return dev.replica_memory() * kv_memory_utilization; }
+  /// Prefix caching on (a batching scheduler with BatchingSpec::prefix_cache).
+  bool prefix_cache() const { return batching && batching->prefix_cache; }
+  /// Autoscaled (a batching scheduler with BatchingSpec::autoscale set).
+  bool autoscaled() const { return batching && batching->autoscale; }
+  /// W per sequence of the API energy estimate (ApiEnergySpec::power); 0 = no estimate.
+  double api_energy_power() const { return api_energy ? api_energy->power : 0.0; }
   /// USD of one generation: the device time at the device's price plus the API prices of
   /// its prompt and output tokens.
   double generation_cost(const DeviceSpec& dev, double device_seconds, std::int64_t prompt_tokens,
@@ -160,16 +153,17 @@ struct DeploymentSpec {
   }
 };
 
-/// Keys of a `[deployments.<name>]` table: the common ones and batching_fields().
+/// Keys of a `[deployments.<name>]` table: the common ones and batching_fields()
+/// (batching_spec.hpp), which deployment_from refuses, written, for a scheduler that does
+/// not batch.
 std::span<const Field> deployment_fields();
-/// The keys that apply to a scheduler with batching only (SchedulerInfo::batching:
-/// max_batch, chunked prefill, iteration overhead, KV admission and preemption, dispatch,
-/// prefix caching, autoscaling): deployment_from refuses them, written, for another scheduler.
-std::span<const Field> batching_fields();
 
 /// The serving and price fields of a DeploymentSpec from validated deployment_fields()
-/// values (name, device, model, quality column, profile path and position are the
-/// loader's: it resolves cards and files).
+/// values, each variant's keys into its spec (name, device, model, quality column, profile
+/// path, API energy power and position are the loader's: it resolves cards and files).
+/// Throws InputError naming the key for a key of a variant not chosen (a batching key
+/// under a scheduler that does not batch; api_energy_accelerators/batch without
+/// api_energy_card) and the checks of batching_from.
 DeploymentSpec deployment_from(const ParamSet& p, const std::string& name);
 
 }  // namespace collabsim

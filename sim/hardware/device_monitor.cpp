@@ -139,7 +139,7 @@ double DeviceMonitor::no_traffic_energy(double makespan_s) const {
   // rest at their min replicas (the largest, when several share the device).
   int idle = 0;
   for (const auto* s : servers_)
-    idle = std::max(idle, s->server().autoscaled() ? s->spec().autoscale_min_replicas : dev_.replicas);
+    idle = std::max(idle, s->server().autoscaled() ? s->spec().batching->autoscale->min_replicas : dev_.replicas);
   idle = std::min(idle, dev_.replicas);
   return dev_.idle_energy(makespan_s * idle) + dev_.standby_watts() * makespan_s * (dev_.replicas - idle);
 }

@@ -88,7 +88,7 @@ class Fleet {
     return servers_[dep]->spec().model.kv_bytes_per_token() * static_cast<double>(context_tokens);
   }
 
-  /// DeploymentServer::generate on `dep`, adding DeploymentSpec::api_energy_power × the
+  /// DeploymentServer::generate on `dep`, adding DeploymentSpec::api_energy_power() × the
   /// generation's time at the provider (start of service to last token) to the API energy
   /// estimate when the deployment has one and the generation did not fail.
   Task<Generation> generate(std::size_t dep, std::int64_t prompt, std::int64_t output, std::int64_t cached,

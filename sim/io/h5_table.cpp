@@ -11,10 +11,6 @@
 
 namespace collabsim {
 
-std::size_t TableColumn::size() const {
-  return std::visit([](const auto& v) { return v.size(); }, values);
-}
-
 namespace {
 
 void create_parents(H5::Group& loc, const std::string& path) {

@@ -14,15 +14,9 @@
 #include <variant>
 #include <vector>
 
-namespace collabsim {
+#include "sim/core/table_column.hpp"
 
-/// One column: name, unit, values (all columns of a table have the same length).
-struct TableColumn {
-  std::string name;
-  std::string unit;
-  std::variant<std::vector<std::int64_t>, std::vector<double>, std::vector<std::string>> values;
-  std::size_t size() const;
-};
+namespace collabsim {
 
 /// Writes `columns` as a 1-D compound dataset `path` under `loc` (parent groups created).
 /// Strings are stored as fixed-length, NUL-padded (length = longest value, ≥ 1).

@@ -72,8 +72,10 @@ void Recorder::write(ResultFile& out, double horizon_s) const {
     if (src.summary) {
       MetricRow row;
       for (const NamedValue& v : src.summary(horizon_s)) row.push_back({v.name, {v.unit, v.value}});
-      out.write_row(src.path + "/summary", row);
+      if (!row.empty()) out.write_row(src.row_at == RowAt::path ? src.path : src.path + "/summary", row);
     }
+    if (src.table)
+      if (std::vector<TableColumn> cols = src.table(); !cols.empty()) out.write_columns(src.path, cols);
     if (src.series.empty() || t_.empty()) continue;
     std::vector<std::pair<std::string, std::string>> fields{{"time_s", "s"}};
     std::vector<std::vector<double>> columns{t_};

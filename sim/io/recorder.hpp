@@ -1,8 +1,8 @@
 #pragma once
 /// \file recorder.hpp
 /// The one recorder of a run: samples the timelines the models declared
-/// (core/measurement.hpp) every interval and writes each source's <path>/timeline and
-/// <path>/summary. At most kMaxSamples samples are kept: when the buffer is full every
+/// (core/measurement.hpp) every interval and writes each source's <path>/timeline, its
+/// summary row (<path>/summary or <path>) and its member table (<path>). At most kMaxSamples samples are kept: when the buffer is full every
 /// second sample is dropped (an increment column adds the dropped interval to the kept
 /// one) and the interval doubles, so memory stays bounded whatever the simulated span.
 
@@ -30,9 +30,11 @@ class Recorder {
   /// right after a sample. Spawn it only when interval() > 0.
   Task<void> run(Engine& engine, std::function<bool()> done);
 
-  /// Writes every source: <path>/summary (when it declares one, with `horizon_s`) and
-  /// <path>/timeline (time_s + its columns, when it has columns and samples were taken);
-  /// then the root attribute timeline_interval_ns (the final interval) when sampling was on.
+  /// Writes every source, in the order given: its summary row (when it declares a non-empty
+  /// one, with `horizon_s`) at <path>/summary or <path> (MeasurementSource::row_at), its
+  /// member table at <path> (when it declares columns), and <path>/timeline (time_s + its
+  /// columns, when it has columns and samples were taken); then the root attribute
+  /// timeline_interval_ns (the final interval) when sampling was on.
   void write(ResultFile& out, double horizon_s) const;
 
   SimTime interval() const { return interval_; }

@@ -15,6 +15,7 @@
 
 #include "sim/core/engine.hpp"
 #include "sim/core/latch.hpp"
+#include "sim/core/measurement.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/hardware/deployment_server.hpp"
 #include "sim/hardware/fleet.hpp"
@@ -259,6 +260,12 @@ class Context {
   /// Per-user devices bound to users (DeviceSpec::bind_user): one instance per (device,
   /// user id), on which that user's generations queue (run_on) and add up.
   const UserDevices& user_devices() const { return users_; }
+  /// What the users' devices measured (core/measurement.hpp), declared for the run's
+  /// recorder: the table /users, one row per instance of a per-user device bound to users
+  /// (a user's phone), in (device, user id) order: requests, generations, time (s), energy
+  /// by cause (J), battery trajectory (state of charge, 1), heat and throttling, radio
+  /// state time (s). No table when no instance was created. Defined in user_table.cpp.
+  MeasurementSource user_measurements() const;
   /// The radio session of `r`'s transfers (Network::send): its user's, kept across the
   /// user's requests, when the origin is a per-user device bound to users and the request
   /// has a user id; else its own (the request id).
@@ -270,7 +277,7 @@ class Context {
   static std::uint64_t user_radio_session(std::int64_t user) { return kUserSession | static_cast<std::uint64_t>(user); }
 
   /// Σ over the run of the API energy estimate (J): for deployments with an
-  /// `api_energy_card`, DeploymentSpec::api_energy_power × each generation's time at the
+  /// `api_energy_card`, DeploymentSpec::api_energy_power() × each generation's time at the
   /// provider (start of service to last token). An estimate of the provider's hardware,
   /// kept apart from modelled device energy (not in energy_j).
   double api_energy_estimate_j() const { return fleet_.api_energy_estimate_j(); }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/measurement.hpp"
 #include "sim/io/metric_row.hpp"
 #include "sim/config/params.hpp"
 #include "sim/mechanisms/context.hpp"
@@ -28,6 +29,19 @@ class Mechanism {
   /// Mechanism-specific run statistics, written as the one-row dataset /mechanism:
   /// (name, (unit, value)). Default: none.
   virtual MetricRow stats() const { return {}; }
+  /// stats() declared for the run's recorder (core/measurement.hpp): the row /mechanism at
+  /// the end of the run, none when stats() is empty. The mechanism must outlive the source.
+  MeasurementSource measurements() const {
+    MeasurementSource src;
+    src.path = "mechanism";
+    src.row_at = RowAt::path;
+    src.summary = [this](double) {
+      std::vector<NamedValue> row;
+      for (const auto& [name, v] : stats()) row.push_back({name, v.first, v.second});
+      return row;
+    };
+    return src;
+  }
   /// s since the start of the run at which the mechanism's background work (not tied to
   /// a user request, e.g. distillation labelling jobs) ended; 0 = none. Devices are
   /// accounted (utilisation, idle energy) up to max(makespan, this).

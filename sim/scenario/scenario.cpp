@@ -393,9 +393,9 @@ void read_generated_workload(const toml::table& wl_t, const ParamSet& wl, const 
                                             "workload.arrivals.servegen_file");
   const ParamSet l = read_params(len_t ? *len_t : empty, workload::length_fields(), "workload.lengths");
   w.lengths = workload::length_from(l, "workload.lengths");
-  if (w.lengths.source == "trace")
+  if (w.lengths.source->reads_trace)
     w.lengths.trace = resolve_data_file(l.text("trace"), data_dirs, l.pos("trace"), "workload.lengths.trace");
-  if (w.lengths.source == "servegen")
+  if (w.lengths.source->reads_dataset)
     w.lengths.dataset = resolve_data_file(l.text("dataset"), data_dirs, l.pos("dataset"), "workload.lengths.dataset");
   if (wl.given("repeat"))
     throw InputError(wl.pos("repeat"), "workload.repeat", "repeat replays a trace; a generator runs on: use duration");
@@ -750,23 +750,24 @@ void read_latency_profile(const ParamSet& p, const std::string& ctx, const Folde
 }
 
 /// The API energy estimate of a deployment on a priced API (docs/ENERGY.md): the
-/// provider's assumed hardware card, whose busy power sets `api_energy_power`.
+/// provider's assumed hardware card, whose busy power sets ApiEnergySpec::power.
 void read_api_energy(const ParamSet& p, const std::string& ctx, const Folders& folders, const DeviceSpec& dev,
                      DeploymentSpec& d) {
-  if (d.api_energy_card.empty()) return;
+  if (!d.api_energy) return;
+  ApiEnergySpec& api = *d.api_energy;
   const SourcePos& cpos = p.pos("api_energy_card");
-  check_card_name(d.api_energy_card, cpos, ctx + ".api_energy_card", "device card");
+  check_card_name(api.card, cpos, ctx + ".api_energy_card", "device card");
   if (dev.busy_power > 0)
     throw InputError(cpos, ctx + ".api_energy_card",
                      "device '" + dev.name + "' has a power model (busy_power > 0): the API energy estimate is "
                      "for deployments on a priced API with no hardware model");
-  const toml::table card = parse_toml_file(folders.models_dir / "devices" / (d.api_energy_card + ".toml"), cpos,
+  const toml::table card = parse_toml_file(folders.models_dir / "devices" / (api.card + ".toml"), cpos,
                                            ctx + ".api_energy_card", "device card");
-  const DeviceSpec hw = device_from(read_params(card, device_fields(), ctx + ".api_energy_card"), d.api_energy_card,
-                                    ctx + ".api_energy_card");
+  const DeviceSpec hw =
+      device_from(read_params(card, device_fields(), ctx + ".api_energy_card"), api.card, ctx + ".api_energy_card");
   if (hw.busy_power <= 0)
-    throw InputError(cpos, ctx + ".api_energy_card", "card '" + d.api_energy_card + "' has no busy_power");
-  d.api_energy_power = hw.busy_watts_per_sequence(d.api_energy_accelerators, d.api_energy_batch);
+    throw InputError(cpos, ctx + ".api_energy_card", "card '" + api.card + "' has no busy_power");
+  api.power = hw.busy_watts_per_sequence(api.accelerators, api.batch);
 }
 
 /// What a deployment needs from its device: the roofline's numbers (without a profile),
@@ -784,15 +785,15 @@ void check_deployment_device(const ParamSet& p, const std::string& ctx, const De
                        "device '" + dev.name + "' has no peak_flops/memory_bandwidth: the roofline "
                        "needs them; give the deployment a measured `profile` instead");
   }
-  if (d.autoscale && dev.per_user)
+  if (d.autoscaled() && dev.per_user)
     throw InputError(p.pos("autoscale"), ctx + ".autoscale",
                      "device '" + dev.name + "' is per-user: autoscaling applies to shared pools");
-  if (d.prefix_cache && dev.per_user)
+  if (d.prefix_cache() && dev.per_user)
     throw InputError(p.pos("prefix_cache"), ctx + ".prefix_cache",
                      "device '" + dev.name + "' is per-user: prefix caching applies to shared pools");
-  if (d.autoscale && d.autoscale_min_replicas > dev.replicas)
+  if (d.autoscaled() && d.batching->autoscale->min_replicas > dev.replicas)
     throw InputError(p.pos("autoscale_min_replicas"), ctx + ".autoscale_min_replicas",
-                     fmt::format("{} exceeds device '{}' replicas = {}", d.autoscale_min_replicas, dev.name,
+                     fmt::format("{} exceeds device '{}' replicas = {}", d.batching->autoscale->min_replicas, dev.name,
                                  dev.replicas));
   // The weights must fit in the memory of one replica (when the memory is known).
   const double mem = d.usable_memory(dev);
@@ -807,8 +808,8 @@ void check_deployment_device(const ParamSet& p, const std::string& ctx, const De
 /// Records the card files a deployment was read from (provenance: scenario_inputs.hpp).
 void record_cards(const DeploymentSpec& d, const Folders& folders, Scenario& sc) {
   sc.card_files.emplace_back("model_card", folders.models_dir / "llms" / (d.model.id + ".toml"));
-  if (!d.api_energy_card.empty())
-    sc.card_files.emplace_back("device_card", folders.models_dir / "devices" / (d.api_energy_card + ".toml"));
+  if (d.api_energy)
+    sc.card_files.emplace_back("device_card", folders.models_dir / "devices" / (d.api_energy->card + ".toml"));
 }
 
 /// One [deployments.<name>] with its model card.

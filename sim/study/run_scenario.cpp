@@ -313,7 +313,7 @@ RunSource make_source(const Scenario& sc, InputCache& inputs) {
     std::vector<workload::ServegenWindow> windows;
     if (g.arrivals.process->reads_windows) windows = workload::read_servegen_windows(g.arrivals.servegen);
     std::span<const workload::TraceRecord> pool;
-    if (g.lengths.source == "trace") {
+    if (g.lengths.source->reads_trace) {
       rs.length_trace = inputs.trace(g.lengths.trace_format, g.lengths.trace);
       pool = rs.length_trace->records;
     }
@@ -369,7 +369,7 @@ RunNames run_names(const Scenario& sc) {
   for (const auto& d : sc.deployments) n.deployments.push_back(d.name);
   for (const auto& d : sc.devices) n.devices.push_back(d.name);
   n.prefix_cache = std::any_of(sc.deployments.begin(), sc.deployments.end(),
-                               [](const DeploymentSpec& d) { return d.prefix_cache; });
+                               [](const DeploymentSpec& d) { return d.prefix_cache(); });
   return n;
 }
 
@@ -465,7 +465,7 @@ void check_saturation(RunResult& res, const Scenario& sc, const DeviceSpec& dev,
   f.last_arrival_s = last_arrival;
   f.origin = dev.name == sc.workload.origin;
   f.autoscaled = std::any_of(sc.deployments.begin(), sc.deployments.end(),
-                             [&](const DeploymentSpec& d) { return d.device == dev.name && d.autoscale; });
+                             [&](const DeploymentSpec& d) { return d.device == dev.name && d.autoscaled(); });
   res.warnings.push_back(saturation_warning(dev, f));
 }
 
@@ -495,80 +495,25 @@ void check_link_saturation(RunResult& res, const Scenario& sc, Network& net, dou
   }
 }
 
-/// /summary (with the API energy estimate, docs/ENERGY.md: only when a deployment names
-/// an assumed card, and never added to energy_per_request_j) and /mechanism.
-void write_summary(ResultFile& out, const Scenario& sc, const Summary& s, const Context& cx, const Mechanism& mech) {
-  MetricRow summary_cols = s.columns();
-  if (std::any_of(sc.deployments.begin(), sc.deployments.end(), [](const auto& d) { return d.api_energy_power > 0; }))
-    summary_cols.push_back(
-        {"api_energy_estimate_per_request_j",
-         {"J", cx.api_energy_estimate_j() / static_cast<double>(std::max<std::int64_t>(s.n_requests, 1))}});
-  out.write_row("summary", summary_cols);
-  if (const auto ms = mech.stats(); !ms.empty()) out.write_row("mechanism", ms);
-}
-
-/// /users: one row per instance of a per-user device bound to users (a user's phone),
-/// in (device, user id) order: requests, generations, time, energy by cause, battery
-/// trajectory summary, heat, radio state time. Nothing when no instance was created.
-void write_users(ResultFile& out, const Scenario& sc, const Context& cx, const Network& net) {
-  const std::vector<const UserDevice*> all = cx.user_devices().all();
-  if (all.empty()) return;
-  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  std::vector<std::string> device;
-  std::vector<std::int64_t> user, requests, generations, refused;
-  std::vector<double> busy, queue, gen_j, other_j, radio_j, idle_j, total_j, cap, soc_start, soc_end, soc_min, floor_s,
-      throttle, min_rate, heat_end, promo, active, tail;
-  for (const UserDevice* u : all) {
-    const DeviceSpec& d = sc.devices[u->device];
-    const bool bat = u->capacity_j > 0;
-    device.push_back(d.name);
-    user.push_back(u->user);
-    requests.push_back(u->requests);
-    generations.push_back(u->generations);
-    refused.push_back(u->refused_battery);
-    busy.push_back(u->busy_s);
-    queue.push_back(u->queue_s);
-    gen_j.push_back(u->energy_j);
-    other_j.push_back(u->other_j);
-    radio_j.push_back(u->radio_j);
-    idle_j.push_back(u->idle_j);
-    total_j.push_back(u->energy_j + u->other_j + u->radio_j + u->idle_j);
-    cap.push_back(u->capacity_j);
-    soc_start.push_back(bat ? d.battery_initial : nan);
-    soc_end.push_back(bat ? u->soc() : nan);
-    soc_min.push_back(bat ? u->min_charge_j / u->capacity_j : nan);
-    floor_s.push_back(bat && u->below_floor_at >= 0 ? to_seconds(u->below_floor_at) : nan);
-    throttle.push_back(u->throttle_s);
-    min_rate.push_back(u->min_rate);
-    heat_end.push_back(u->thermal.heat(u->idle_since));
-    const RrcRadio::Times t = net.radio_times(Context::user_radio_session(u->user));
-    promo.push_back(t.promotion_s);
-    active.push_back(t.active_s);
-    tail.push_back(t.tail_s);
-  }
-  out.write_columns("users", {{"device", "", device},
-                              {"user_id", "", user},
-                              {"requests", "requests", requests},
-                              {"generations", "generations", generations},
-                              {"refused_battery", "generations", refused},
-                              {"busy_s", "s", busy},
-                              {"queue_s", "s", queue},
-                              {"generation_energy_j", "J", gen_j},
-                              {"other_energy_j", "J", other_j},
-                              {"radio_energy_j", "J", radio_j},
-                              {"idle_energy_j", "J", idle_j},
-                              {"energy_j", "J", total_j},
-                              {"battery_capacity_j", "J", cap},
-                              {"soc_start", "1", soc_start},
-                              {"soc_end", "1", soc_end},
-                              {"soc_min", "1", soc_min},
-                              {"below_floor_at_s", "s", floor_s},
-                              {"throttled_s", "s", throttle},
-                              {"min_rate_factor", "1", min_rate},
-                              {"heat_end", "1", heat_end},
-                              {"radio_promotion_s", "s", promo},
-                              {"radio_active_s", "s", active},
-                              {"radio_tail_s", "s", tail}});
+/// The run's /summary row, declared for the recorder (core/measurement.hpp): `s` as it is
+/// at write time (the accumulator's totals with the servers' added, write_results), and the
+/// API energy estimate (docs/ENERGY.md: only when a deployment names an assumed card, and
+/// never added to energy_per_request_j). `s` and `cx` must outlive the source.
+MeasurementSource summary_measurements(const Scenario& sc, const Summary& s, const Context& cx) {
+  MeasurementSource src;
+  src.path = "summary";
+  src.row_at = RowAt::path;
+  const bool api_estimate =
+      std::any_of(sc.deployments.begin(), sc.deployments.end(), [](const auto& d) { return d.api_energy_power() > 0; });
+  src.summary = [&s, &cx, api_estimate](double) {
+    std::vector<NamedValue> row;
+    for (const auto& [name, v] : s.columns()) row.push_back({name, v.first, v.second});
+    if (api_estimate)
+      row.push_back({"api_energy_estimate_per_request_j", "J",
+                     cx.api_energy_estimate_j() / static_cast<double>(std::max<std::int64_t>(s.n_requests, 1))});
+    return row;
+  };
+  return src;
 }
 
 /// /spans (run.record_spans) and the count of spans dropped beyond SpanLog::kMaxSpans.
@@ -581,8 +526,8 @@ void write_spans(ResultFile& out, RunResult& res, const SpanLog& spans, const st
 }
 
 /// What the servers and the join say after the run: server totals, saturation and
-/// skipped-question warnings; then every result dataset (the models' own through the
-/// recorder).
+/// skipped-question warnings; then every declared measurement through the recorder
+/// (/summary, /mechanism, devices, links, /users) and /spans.
 void write_results(ResultFile& out, RunResult& res, const RunState& st, const QualityInputs& q, const QueryJoin& join,
                    const std::vector<std::unique_ptr<DeploymentServer>>& deps,
                    const std::vector<DeviceMonitor>& monitors, const RunNames& names, const Recorder& recorder,
@@ -600,18 +545,22 @@ void write_results(ResultFile& out, RunResult& res, const RunState& st, const Qu
   for (std::size_t i = 0; i < sc.devices.size(); ++i)
     check_saturation(res, sc, sc.devices[i], monitors[i].usage(horizon), st.last_arrival_s);
   check_link_saturation(res, sc, st.cx.network(), horizon, st.last_arrival_s);
-  write_summary(out, sc, res.summary, st.cx, st.mech);
   recorder.write(out, horizon);
-  write_users(out, sc, st.cx, st.cx.network());
   if (sc.run.record_spans) write_spans(out, res, spans, names.deployments);
 }
 
-/// Every model's declared measurements (core/measurement.hpp): the devices' and the links',
-/// sampled every run.sample_interval (s; 0 = no timelines) and written by one recorder.
-Recorder make_recorder(const Scenario& sc, const std::vector<DeviceMonitor>& monitors, Network& net) {
+/// Every declared measurement (core/measurement.hpp), in the order written: the run's
+/// /summary (`summary`, filled by write time), the mechanism's /mechanism, the devices' and
+/// the links' (timelines sampled every run.sample_interval, s; 0 = none) and the users'
+/// devices' /users; one recorder samples and writes them all.
+Recorder make_recorder(const Scenario& sc, const Summary& summary, const Context& cx, const Mechanism& mech,
+                       const std::vector<DeviceMonitor>& monitors, Network& net) {
   std::vector<MeasurementSource> measured;
+  measured.push_back(summary_measurements(sc, summary, cx));
+  measured.push_back(mech.measurements());
   for (const auto& m : monitors) measured.push_back(m.measurements());
   for (auto& m : net.measurements()) measured.push_back(std::move(m));
+  measured.push_back(cx.user_measurements());
   return Recorder(std::move(measured), sc.run.sample_interval > 0 ? from_seconds(sc.run.sample_interval) : 0);
 }
 
@@ -676,13 +625,13 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
   Arrivals in{*src.source, static_cast<std::uint64_t>(sc.workload.limit), 0, src.source->horizon_s(),
               topo.device_index(sc.workload.origin), join, table};
   in.attributes = attributes ? &*attributes : nullptr;
-  Recorder recorder = make_recorder(sc, monitors, net);
+  RunResult res;
+  Recorder recorder = make_recorder(sc, res.summary, cx, *mech, monitors, net);
   const ProcessScope run_scope(engine);  // … and before the run's state, whatever throws (C6)
   start_processes(st, in, opt, recorder);
   engine.run();
   cx.close_users(engine.now());  // idle power of every user's device up to the end
 
-  RunResult res;
   res.summary = acc.finish();
   write_results(out, res, st, q, join, deps, monitors, names, recorder, spans);
   if (opt.warn)

@@ -13,7 +13,6 @@
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/core/time.hpp"
-#include "sim/workload/servegen_lengths.hpp"
 
 namespace collabsim::workload {
 
@@ -45,49 +44,20 @@ double diurnal_inverse(double u, double rate, double a, double period, double ph
 
 namespace {
 
-/// Draws (prompt, output) tokens for request `id` from its own stream.
+/// Draws (prompt, output) tokens for request `id` from its own stream, with the drawer of
+/// the workload's length source (length_source.hpp).
 class LengthSampler {
  public:
   LengthSampler(const GeneratedWorkload& w, std::span<const TraceRecord> pool)
-      : s_(w.lengths), seed_(w.seed), pool_(pool) {
-    if (s_.source == "servegen") {
-      pmf_ = read_servegen_lengths(s_.dataset);
-      // Requests are placed on the client's clock as the ServeGen arrivals are: the run's
-      // time × rate_scale from workload.start (other processes: the run's own time).
-      if (w.arrivals.process->reads_windows) {
-        clock_start_ = w.start;
-        clock_scale_ = w.rate_scale;
-      }
-    }
-  }
+      : seed_(w.seed), drawer_(w.lengths.source->make(w, pool)) {}
   void draw(std::uint64_t id, SourceRequest& r) const {
     RngStream rng(seed_, "generated_lengths", id);
-    if (s_.source == "servegen") {
-      const double clock = clock_start_ + static_cast<double>(r.arrival_ns) * 1e-9 * clock_scale_;
-      draw_servegen_lengths(pmf_, clock, rng, r.prompt_tokens, r.output_tokens);
-    } else if (s_.source == "fixed") {
-      r.prompt_tokens = s_.prompt_tokens;
-      r.output_tokens = s_.output_tokens;
-    } else if (s_.source == "trace") {
-      const TraceRecord& row = pool_[rng.below(pool_.size())];
-      r.prompt_tokens = row.prompt_tokens;
-      r.output_tokens = row.output_tokens;
-    } else {
-      r.prompt_tokens = lognormal_tokens(rng, s_.prompt_mu, s_.prompt_sigma);
-      r.output_tokens = lognormal_tokens(rng, s_.output_mu, s_.output_sigma);
-    }
+    drawer_->draw(rng, r);
   }
 
  private:
-  static std::int64_t lognormal_tokens(RngStream& rng, double mu, double sigma) {
-    const double x = std::exp(mu + sigma * rng.normal());
-    return std::clamp<std::int64_t>(std::llround(std::min(x, 1e15)), 1, kMaxRequestTokens);
-  }
-  LengthSpec s_;
   std::uint64_t seed_;
-  std::span<const TraceRecord> pool_;
-  std::vector<ServegenLengthWindow> pmf_;  // source "servegen"
-  double clock_start_ = 0, clock_scale_ = 1;
+  std::unique_ptr<LengthDrawer> drawer_;
 };
 
 /// Common part of the open sources: lengths, duration bound, expected count.

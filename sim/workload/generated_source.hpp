@@ -18,8 +18,9 @@
 ///   window length.
 /// - closed_loop: N users; user k's next request arrives a think time after its previous
 ///   answer (the first one a think time after 0).
-/// Lengths: lognormal (rounded to the nearest token, at least 1), fixed, or a uniformly
-/// drawn row of a trace (the empirical joint distribution of prompt and output).
+/// Lengths: a row of length_sources() (length_source.hpp): lognormal (rounded to the nearest
+/// token, at least 1), fixed, a uniformly drawn row of a trace (the empirical joint
+/// distribution of prompt and output) or ServeGen per-window PMFs.
 
 #include <cstdint>
 #include <memory>

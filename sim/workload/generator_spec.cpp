@@ -38,11 +38,8 @@ std::span<const Field> arrival_fields() {
 
 std::span<const Field> length_fields() {
   static const std::vector<Field> f = {
-      Field::text("source", "lognormal",
-                  "prompt/output lengths: lognormal (defaults fitted to Azure 2023 conversation), "
-                  "fixed, drawn from the rows of a trace file (empirical joint distribution), or from a "
-                  "ServeGen dataset file's per-window length distributions",
-                  {"lognormal", "fixed", "trace", "servegen"}),
+      Field::text("source", length_sources().front().name, choice_help("prompt/output lengths", length_sources()),
+                  choice_names(length_sources())),
       Field::real("prompt_mu", kAzureConvPromptMu, "ln tokens", "lognormal: mean of ln(prompt tokens)", -10, 20),
       Field::real("prompt_sigma", kAzureConvPromptSigma, "ln tokens", "lognormal: std of ln(prompt tokens)", 0, 10),
       Field::real("output_mu", kAzureConvOutputMu, "ln tokens", "lognormal: mean of ln(output tokens)", -10, 20),
@@ -115,7 +112,8 @@ ArrivalSpec arrival_from(const ParamSet& p, const std::string& ctx) {
 
 LengthSpec length_from(const ParamSet& p, const std::string& ctx) {
   LengthSpec l;
-  l.source = p.text("source");
+  l.source = &length_source_named(p.text("source"));
+  const LengthSourceInfo& src = *l.source;
   l.prompt_mu = p.number("prompt_mu");
   l.prompt_sigma = p.number("prompt_sigma");
   l.output_mu = p.number("output_mu");
@@ -123,13 +121,14 @@ LengthSpec length_from(const ParamSet& p, const std::string& ctx) {
   l.prompt_tokens = p.integer("prompt_tokens");
   l.output_tokens = p.integer("output_tokens");
   l.trace_format = p.text("trace_format");
-  if (l.source == "trace" && p.text("trace").empty())
-    throw InputError(p.pos("source"), ctx + ".trace", "source \"trace\" needs a trace file");
-  if (l.source != "trace" && p.given("trace"))
+  if (src.reads_trace && p.text("trace").empty())
+    throw InputError(p.pos("source"), ctx + ".trace", "source \"" + std::string(src.name) + "\" needs a trace file");
+  if (!src.reads_trace && p.given("trace"))
     throw InputError(p.pos("trace"), ctx + ".trace", "only source = \"trace\" reads a trace file");
-  if (l.source == "servegen" && p.text("dataset").empty())
-    throw InputError(p.pos("source"), ctx + ".dataset", "source \"servegen\" needs a ServeGen dataset file");
-  if (l.source != "servegen" && p.given("dataset"))
+  if (src.reads_dataset && p.text("dataset").empty())
+    throw InputError(p.pos("source"), ctx + ".dataset",
+                     "source \"" + std::string(src.name) + "\" needs a ServeGen dataset file");
+  if (!src.reads_dataset && p.given("dataset"))
     throw InputError(p.pos("dataset"), ctx + ".dataset", "only source = \"servegen\" reads a dataset file");
   l.pos = p.pos("source");
   return l;

@@ -12,6 +12,7 @@
 
 #include "sim/config/params.hpp"
 #include "sim/workload/arrival_process.hpp"
+#include "sim/workload/length_source.hpp"
 
 namespace collabsim::workload {
 
@@ -44,7 +45,8 @@ struct ArrivalSpec {
 };
 
 struct LengthSpec {
-  std::string source = "lognormal";  ///< "lognormal" | "fixed" | "trace" | "servegen"
+  /// A row of length_sources() (length_source.hpp): "lognormal" | "fixed" | "trace" | "servegen".
+  const LengthSourceInfo* source = &length_sources().front();
   double prompt_mu = kAzureConvPromptMu, prompt_sigma = kAzureConvPromptSigma;
   double output_mu = kAzureConvOutputMu, output_sigma = kAzureConvOutputSigma;
   std::int64_t prompt_tokens = 1000, output_tokens = 200;  ///< "fixed"
