@@ -58,7 +58,9 @@ void ChunkWriter::shuffle(const unsigned char* in, unsigned char* out, std::size
                             _mm_unpackhi_epi32(u1, u3)};  // v[q]: byte 2q of the 8 elements, then byte 2q + 1
       for (std::size_t q = 0; q < 4; ++q) {
         _mm_storel_epi64(reinterpret_cast<__m128i*>(out + (j + 2 * q) * n + first), v[q]);
-        _mm_storeh_pd(reinterpret_cast<double*>(out + (j + 2 * q + 1) * n + first), _mm_castsi128_pd(v[q]));
+        // The high half through the unaligned 64-bit store as well (_mm_storeh_pd takes a
+        // double*, whose 8-byte alignment a chunk offset does not have: UB, which UBSan reports).
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + (j + 2 * q + 1) * n + first), _mm_unpackhi_epi64(v[q], v[q]));
       }
     }
     for (std::size_t j = e8; j < element; ++j)
