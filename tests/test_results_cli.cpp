@@ -629,7 +629,8 @@ TEST(ResultsCli, InterruptedSweepSaysHowManyPointsItKeptAndHowToResume) {
                           q(testing::data_dir()) + " -o " + q(out_file);
   // Start it, wait for the first finished point's part file, then SIGINT it.
   const std::string script = cmd + " > " + q(log) + " 2>&1 & pid=$!; i=0; "
-                             "while [ \"$(ls " + q(parts) + "/p*.h5 2>/dev/null | wc -l)\" -lt 1 ] && [ $i -lt 3000 ]; "
+                             "while [ \"$(ls " + q(parts) + "/p*.h5 2>/dev/null | wc -l)\" -lt 1 ] && [ $i -lt 3000 ] && "
+                             "kill -0 $pid 2>/dev/null; "  // a sweep that died stops the wait (no 5-min poll)
                              "do sleep 0.1; i=$((i+1)); done; kill -INT $pid; wait $pid; echo rc=$? >> " + q(log);
   ASSERT_EQ(std::system(("bash -c " + q(script)).c_str()), 0);
   const std::string text = testing::read_file(log);
