@@ -137,16 +137,26 @@ std::vector<std::string> overrides_of(const std::filesystem::path& file, const t
 }
 
 /// One [[pair]] (golden.hpp): name, scenario, set, old, new, seeds and its metrics' margins.
+/// The `name` of a [[case]] or [[pair]] table (`kind` "case" or "pair"): a non-empty string
+/// not used by an earlier entry. Sets `pos` to the name's position. Throws InputError naming
+/// `<kind>.name`; a repeated name is reported with `repeated` after the quoted name.
+std::string entry_name(const std::filesystem::path& file, const toml::table& t, const std::string& kind,
+                       std::set<std::string>& names, SourcePos& pos, const std::string& repeated) {
+  const auto* name = t.get("name");
+  if (!name || !name->is_string())
+    throw InputError(pos, kind + ".name", "every [[" + kind + "]] needs name = \"...\"");
+  std::string n = **name->as_string();
+  pos = at(file, name->source());
+  if (n.empty()) throw InputError(pos, kind + ".name", "is empty");
+  if (!names.insert(n).second) throw InputError(pos, kind + ".name", "'" + n + "' " + repeated);
+  return n;
+}
+
 GoldenPair parse_pair(const std::filesystem::path& file, const toml::table& pt, std::set<std::string>& names) {
   GoldenPair p;
   p.pos = at(file, pt.source());
   check_keys(file, pt, {"name", "scenario", "set", "old", "new", "seeds", "metrics"}, "pair.", "a [[pair]]");
-  const auto* name = pt.get("name");
-  if (!name || !name->is_string()) throw InputError(p.pos, "pair.name", "every [[pair]] needs name = \"...\"");
-  p.name = **name->as_string();
-  p.pos = at(file, name->source());
-  if (p.name.empty()) throw InputError(p.pos, "pair.name", "is empty");
-  if (!names.insert(p.name).second) throw InputError(p.pos, "pair.name", "'" + p.name + "' names two cases or pairs");
+  p.name = entry_name(file, pt, "pair", names, p.pos, "names two cases or pairs");
   const std::string prefix = "pair '" + p.name + "' ";
   p.scenario = scenario_of(file, pt, "pair", p.pos, prefix);
   p.sets = overrides_of(file, pt, "set", "pair.set", prefix);
@@ -228,12 +238,7 @@ GoldenFile parse_golden(const toml::table& root, const std::filesystem::path& fi
     GoldenCase c;
     c.pos = at(file, ct.source());
     check_keys(file, ct, {"name", "scenario", "set", "metrics"}, "case.", "a [[case]]");
-    const auto* name = ct.get("name");
-    if (!name || !name->is_string()) throw InputError(c.pos, "case.name", "every [[case]] needs name = \"...\"");
-    c.name = **name->as_string();
-    c.pos = at(file, name->source());
-    if (c.name.empty()) throw InputError(c.pos, "case.name", "is empty");
-    if (!names.insert(c.name).second) throw InputError(c.pos, "case.name", "'" + c.name + "' names two cases");
+    c.name = entry_name(file, ct, "case", names, c.pos, "names two cases");
     const std::string prefix = "case '" + c.name + "' ";
     c.scenario = scenario_of(file, ct, "case", c.pos, prefix);
     c.sets = overrides_of(file, ct, "set", "case.set", prefix);
