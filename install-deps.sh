@@ -6,7 +6,7 @@
 set -euo pipefail
 packages=(
   cmake g++ make git
-  libboost-graph-dev libeigen3-dev libhdf5-dev zlib1g-dev libdeflate-dev libtomlplusplus-dev
+  libboost-graph-dev libeigen3-dev libhdf5-dev zlib1g-dev libisal-dev libtomlplusplus-dev
   libcli11-dev libfmt-dev libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy python3-matplotlib hdf5-tools
   libopenmpi-dev openmpi-bin nlohmann-json3-dev libssl-dev

@@ -13,6 +13,7 @@
 
 #include "sim/io/chunk_writer.hpp"
 #include "sim/io/h5_table.hpp"
+#include "sim/io/zlib_deflater.hpp"
 #include "test_support.hpp"
 
 namespace collabsim {
@@ -91,7 +92,7 @@ TEST(ChunkWriter, SameDatasetAsTheFilterPipeline) {
     H5::H5File f(path.string(), H5F_ACC_TRUNC);
     H5::DataSet pipeline = make_dataset(f, "pipeline");
     H5::DataSet direct = make_dataset(f, "direct");
-    ChunkWriter w(direct, kRowBytes, kRows, 1, /*max_queued=*/1);
+    ChunkWriter w(direct, kRowBytes, kRows, /*max_queued=*/1);
     for (std::uint64_t first = 0; first < total; first += kRows) {
       const std::uint64_t n = std::min<std::uint64_t>(kRows, total - first);
       const auto bytes = encode(first, n);
@@ -134,6 +135,52 @@ TEST(ChunkWriter, SameDatasetAsTheFilterPipeline) {
     EXPECT_EQ(mb, 0u);
     ASSERT_GE(cb.size(), 2u);
     EXPECT_EQ(cb[0], 0x78) << "a zlib stream (RFC 1950: CMF of deflate with a 32 KiB window)";
+  }
+}
+
+// ZlibDeflater on bytes that do not compress (a xorshift stream) and on a run of zeros: each
+// stored as a chunk and read back through HDF5's deflate filter (zlib) equal; the random
+// chunk takes stored blocks (no larger than the input + 1/16 + 1 KiB), the zeros shrink.
+TEST(ChunkWriter, DeflaterStreamsDecodeThroughTheFilterForRandomBytesAndZeros) {
+  testing::TempDir d;
+  const auto path = d.path / "deflater.h5";
+  const std::size_t n = 70000;  // more than one 64 KiB stored block
+  std::vector<unsigned char> random(n), zeros(n, 0);
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (auto& b : random) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    b = static_cast<unsigned char>(x >> 24);
+  }
+  ZlibDeflater deflater;
+  std::vector<unsigned char> packed;
+  {
+    H5::H5File f(path.string(), H5F_ACC_TRUNC);
+    for (const auto* name : {"random", "zeros"}) {
+      const auto& bytes = std::string(name) == "random" ? random : zeros;
+      hsize_t dims = n, chunk = n;
+      H5::DataSpace space(1, &dims);
+      H5::DSetCreatPropList props;
+      props.setChunk(1, &chunk);
+      props.setDeflate(1);
+      H5::DataSet ds = f.createDataSet(name, H5::PredType::NATIVE_UINT8, space, props);
+      const std::size_t len = deflater.compress(bytes.data(), n, packed);
+      ASSERT_GT(len, 2u);
+      EXPECT_EQ(packed[0], 0x78) << name;
+      if (bytes == random) {
+        EXPECT_GT(len, n) << "random bytes do not compress";
+        EXPECT_LE(len, n + n / 16 + 1024);
+      } else {
+        EXPECT_LT(len, n / 100) << "zeros compress";
+      }
+      const hsize_t off = 0;
+      ASSERT_GE(H5Dwrite_chunk(ds.getId(), H5P_DEFAULT, 0, &off, len, packed.data()), 0);
+    }
+  }
+  H5::H5File f(path.string(), H5F_ACC_RDONLY);
+  for (const auto* name : {"random", "zeros"}) {
+    std::vector<unsigned char> back(n, 0xAB);
+    f.openDataSet(name).read(back.data(), H5::PredType::NATIVE_UINT8);
+    EXPECT_EQ(back, std::string(name) == "random" ? random : zeros) << name;
   }
 }
 

@@ -1,7 +1,5 @@
 #include "sim/io/chunk_writer.hpp"
 
-#include <libdeflate.h>
-
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -13,15 +11,10 @@
 
 namespace collabsim {
 
-ChunkWriter::ChunkWriter(H5::DataSet& dataset, std::size_t row_bytes, std::uint64_t chunk_rows, int level,
-                         std::size_t max_queued)
-    : ds_(dataset), row_bytes_(row_bytes), chunk_rows_(chunk_rows),
-      max_queued_(std::max<std::size_t>(max_queued, 1)), compressor_(libdeflate_alloc_compressor(level)) {
-  if (!compressor_) throw std::invalid_argument("ChunkWriter: deflate level " + std::to_string(level) + " out of range");
+ChunkWriter::ChunkWriter(H5::DataSet& dataset, std::size_t row_bytes, std::uint64_t chunk_rows, std::size_t max_queued)
+    : ds_(dataset), row_bytes_(row_bytes), chunk_rows_(chunk_rows), max_queued_(std::max<std::size_t>(max_queued, 1)) {
   thread_ = std::thread([this] { run(); });
 }
-
-void ChunkWriter::FreeCompressor::operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
 
 ChunkWriter::~ChunkWriter() {
   {
@@ -106,10 +99,7 @@ void ChunkWriter::store(const Job& job, std::vector<unsigned char>& padded, std:
   }
   shuffled.resize(chunk_bytes);
   shuffle(src, shuffled.data(), chunk_bytes, row_bytes_);
-  packed.resize(libdeflate_zlib_compress_bound(compressor_.get(), chunk_bytes));
-  const std::size_t packed_bytes =
-      libdeflate_zlib_compress(compressor_.get(), shuffled.data(), chunk_bytes, packed.data(), packed.size());
-  if (packed_bytes == 0) throw std::runtime_error("result file: deflate of a /requests chunk failed");
+  const std::size_t packed_bytes = deflater_.compress(shuffled.data(), chunk_bytes, packed);
   const hsize_t extent = job.first_row + job.bytes.size() / row_bytes_;
   ds_.extend(&extent);
   const hsize_t offset = job.first_row;

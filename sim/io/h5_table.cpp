@@ -1,13 +1,12 @@
 #include "sim/io/h5_table.hpp"
 
-#include <libdeflate.h>
-
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 
 #include "sim/io/chunk_writer.hpp"
+#include "sim/io/zlib_deflater.hpp"
 
 namespace collabsim {
 
@@ -32,29 +31,22 @@ constexpr int kDeflateLevel = 1;
 
 /// The `n` rows of `row_bytes` bytes in `rows` stored chunk by chunk with direct chunk
 /// writes, each chunk shuffled and deflated as the dataset's filters (shuffle, deflate
-/// level 1) would, with libdeflate instead of HDF5's zlib filter: the file holds the same
-/// dataset (readers decode it through that pipeline; ChunkWriter does the same for
-/// /requests) for ~2-3x fewer instructions (issue 26: zlib on the 10,000-user /users table
-/// cost ~50M instructions, ~2.6k per request of the default scenario). A partial last
+/// level 1) would, with ISA-L's igzip (ZlibDeflater) instead of HDF5's zlib filter: the file
+/// holds the same dataset (readers decode it through that pipeline; ChunkWriter does the
+/// same for /requests) for ~6x fewer instructions (issue 26: zlib on the 10,000-user /users
+/// table cost ~50M instructions, ~2.6k per request of the default scenario). A partial last
 /// chunk is padded with zeros (the fill value). Throws std::runtime_error on a failure.
 void write_deflated_chunks(H5::DataSet& ds, const unsigned char* rows, std::size_t row_bytes, hsize_t chunk_rows,
                            hsize_t n) {
-  struct Free {
-    void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
-  };
-  const std::unique_ptr<libdeflate_compressor, Free> c(libdeflate_alloc_compressor(kDeflateLevel));
-  if (!c) throw std::runtime_error("write_table: cannot allocate a deflate compressor");
+  ZlibDeflater deflater;
   const std::size_t chunk_bytes = static_cast<std::size_t>(chunk_rows) * row_bytes;
-  std::vector<unsigned char> padded(chunk_bytes), shuffled(chunk_bytes);
-  std::vector<unsigned char> packed(libdeflate_zlib_compress_bound(c.get(), chunk_bytes));
+  std::vector<unsigned char> padded(chunk_bytes), shuffled(chunk_bytes), packed;
   for (hsize_t first = 0; first < n; first += chunk_rows) {
     const std::size_t bytes = static_cast<std::size_t>(std::min(chunk_rows, n - first)) * row_bytes;
     std::memcpy(padded.data(), rows + first * row_bytes, bytes);
     std::fill(padded.begin() + static_cast<std::ptrdiff_t>(bytes), padded.end(), 0);
     ChunkWriter::shuffle(padded.data(), shuffled.data(), chunk_bytes, row_bytes);
-    const std::size_t packed_bytes =
-        libdeflate_zlib_compress(c.get(), shuffled.data(), chunk_bytes, packed.data(), packed.size());
-    if (packed_bytes == 0) throw std::runtime_error("write_table: deflate of a chunk failed");
+    const std::size_t packed_bytes = deflater.compress(shuffled.data(), chunk_bytes, packed);
     if (H5Dwrite_chunk(ds.getId(), H5P_DEFAULT, 0, &first, packed_bytes, packed.data()) < 0)
       throw std::runtime_error("write_table: H5Dwrite_chunk failed at row " + std::to_string(first));
   }

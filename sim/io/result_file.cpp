@@ -75,7 +75,7 @@ struct ResultFile::Impl {
     std::vector<std::string> units;
     for (const auto& c : layout.columns()) units.push_back(c.unit);
     write_units(*requests, units);
-    writer = std::make_unique<ChunkWriter>(*requests, layout.row_size(), kChunkRows, kDeflateLevel);
+    writer = std::make_unique<ChunkWriter>(*requests, layout.row_size(), kChunkRows);
   }
   H5::H5File file;
   H5::CompType row_type;
