@@ -18,8 +18,9 @@ splits, so the stalled rows are neither fitted nor judged (they are printed).
 The fit is done in the simulator's own terms. Each row is the steady state of the closed
 loop that tools/validate_serving.py runs through the CLI: N users (N = avg_batch_size),
 250-token prompts (an assumption: the CSV has no prompt length) and outputs of the row's
-avg_output_len tokens. In that state an iteration decodes N sequences at mean context
-250 + out/2 and prefills ⌊N/out⌋ or ⌈N/out⌉ whole new prompts (N/out on average; the
+avg_output_len tokens. In that state an iteration decodes n = min(N, KV capacity / (250 +
+out/2)) sequences (running(): the users the KV cache cannot hold wait, as with the CLI's paged
+admission) at mean context 250 + out/2 and prefills ⌊n/out⌋ or ⌈n/out⌉ whole new prompts (the
 TPOT is the mean iteration time, the power the time-weighted mean over the iterations),
 and the iteration time is sim/hardware/roofline.cpp's iteration_time:
 
@@ -74,6 +75,7 @@ MODELS = {
     "Qwen/Qwen3-32B": "qwen3-32b",
 }
 PROMPT = 250.0          # tokens (assumption, as tools/validate_serving.py)
+KV_MEMORY_UTILIZATION = 0.9  # share of GPU memory for weights + KV (vLLM's gpu_memory_utilization default; DeploymentSpec)
 GRAPH_TOKENS = 512      # vLLM 0.11's largest CUDA-graph capture size (cuda_graph_max_tokens)
 # Latency terms, in card units: (key, unit scale to SI, start, lower, upper).
 LAT = [("compute_efficiency", 1, 0.5, 0.05, 1.0), ("memory_efficiency", 1, 0.8, 0.1, 1.0),
@@ -121,7 +123,7 @@ def quantity(text):
     if isinstance(text, (int, float)):
         return float(text)
     num, unit = text.split()
-    scale = {"TFLOP/s": 1e12, "PFLOP/s": 1e15, "GB/s": 1e9, "TB/s": 1e12, "W": 1.0, "ms": 1e-3,
+    scale = {"TFLOP/s": 1e12, "PFLOP/s": 1e15, "GB/s": 1e9, "TB/s": 1e12, "GB": 1e9, "W": 1.0, "ms": 1e-3,
              "us": 1e-6, "s": 1.0}[unit]
     return float(num) * scale
 
@@ -134,7 +136,7 @@ def load_toml(kind, name):
 def device(name):
     c = load_toml("devices", name)
     return {"peak": quantity(c["peak_flops"]), "bw": quantity(c["memory_bandwidth"]),
-            "idle": quantity(c["idle_power"]), "busy": quantity(c["busy_power"]), "card": c}
+            "idle": quantity(c["idle_power"]), "busy": quantity(c["busy_power"]), "mem": quantity(c["memory"]), "card": c}
 
 
 def model(name):
@@ -158,10 +160,24 @@ def read_rows(path, task="lm-arena-chat"):
     return out
 
 
-def step_mix(row):
-    """[(weight, new prompts)] of the closed loop's iterations: N/out new prompts per
-    iteration on average, as whole prompts (⌊r⌋ or ⌈r⌉ per iteration, r = N/out)."""
-    r = row["batch"] / row["out"]
+def running(row, dev, m):
+    """Sequences decoding in each iteration of `row`'s closed loop [sequences]: the N users, or
+    as many as the KV cache holds when it cannot hold them all. As the CLI's paged admission
+    (sim/hardware/batching_replica, deployment_server.cpp kv_capacity()): KV capacity =
+    KV_MEMORY_UTILIZATION · memory · GPUs − weight bytes, each running sequence holding its
+    context, PROMPT + out/2 tokens on average; the users beyond that wait in the queue. Of the
+    fitted rows this caps Llama-3.1/3.3-70B on 2×B200 at batch 1,407 and 2,042 (to ~1,310),
+    Qwen3-14B on one B200 at 2,045 (~1,450) and Qwen3-32B GPQA on one B200 at 111 (~98); no
+    H100 row (ML.ENERGY's largest H100 batches sit just under this capacity)."""
+    kv_tok = 2.0 * m["L"] * m["kvh"] * m["hd"] * m["kvb"]
+    cap = (KV_MEMORY_UTILIZATION * dev["mem"] * row["k"] - m["P"] * m["bpp"]) / (kv_tok * (PROMPT + row["out"] / 2.0))
+    return min(row["batch"], cap)
+
+
+def step_mix(row, dev, m):
+    """[(weight, new prompts)] of the closed loop's iterations: n/out new prompts per
+    iteration on average, n = running(), as whole prompts (⌊r⌋ or ⌈r⌉ per iteration, r = n/out)."""
+    r = running(row, dev, m) / row["out"]
     lo = math.floor(r)
     return [(1.0 - (r - lo), lo), (r - lo, lo + 1)]
 
@@ -210,7 +226,7 @@ def one_step(row, lat, dev, m, prompts):
     """(t [s], FLOPs, bytes) of an iteration decoding N sequences and prefilling `prompts`
     whole prompts: sim/hardware/roofline.cpp's iteration_time with `overlap = "sum"`."""
     ec, em, ea, fixed, lo, tp, eager, seq = lat
-    n, k, out = row["batch"], row["k"], row["out"]
+    n, k, out = running(row, dev, m), row["k"], row["out"]
     ctx = PROMPT + out / 2.0
     pre_tokens = prompts * PROMPT
     tokens = n + pre_tokens
@@ -228,7 +244,7 @@ def one_step(row, lat, dev, m, prompts):
 
 def step(row, lat, dev, m):
     """Mean iteration time [s] of `row`'s closed loop (= the simulated TPOT)."""
-    return sum(w * one_step(row, lat, dev, m, p)[0] for w, p in step_mix(row))
+    return sum(w * one_step(row, lat, dev, m, p)[0] for w, p in step_mix(row, dev, m))
 
 
 def activity(pw, uc, um, k):
@@ -239,7 +255,7 @@ def activity(pw, uc, um, k):
 def power(row, lat, pw, dev, m):
     """Time-averaged W per GPU over the closed loop's iterations."""
     energy = time = 0.0
-    for w, p in step_mix(row):
+    for w, p in step_mix(row, dev, m):
         t, flops, nbytes = one_step(row, lat, dev, m, p)
         uc = flops / (dev["peak"] * row["k"] * t)
         um = nbytes / (dev["bw"] * row["k"] * t)

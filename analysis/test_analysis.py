@@ -236,5 +236,49 @@ class StalledRunsTest(unittest.TestCase):
         self.assertFalse([a for a, _w, _c in bad if a["gpu"] == "H100"])
         self.assertTrue([a for a, _w, _c in bad if a["gpu"] == "B200" and a["task"] == "gpqa"])
 
+
+class KvCapacityTest(unittest.TestCase):
+    """fit_serving.running(): the closed loop decodes at most the sequences the KV cache holds."""
+
+    M = {"P": 70e9, "L": 80, "H": 64, "kvh": 8, "hd": 128, "bpp": 2.0, "kvb": 2.0}  # Llama-3.1-70B shape
+    DEV = {"mem": 180e9}  # one B200
+
+    def setUp(self):
+        sys.path.insert(0, HERE)
+        import fit_serving
+        self.fs = fit_serving
+
+    def row(self, batch, k=2, out=350.0):
+        return {"batch": float(batch), "k": k, "out": out}
+
+    def test_cap_is_kv_memory_over_context(self):
+        """2 x 180 GB x 0.9 - 140 GB of weights = 184 GB of KV; 327,680 B per token x (250 + 175)
+        context tokens per sequence -> 1,321 sequences; a smaller batch is not capped."""
+        cap = (0.9 * 360e9 - 140e9) / (327680.0 * 425.0)
+        self.assertAlmostEqual(self.fs.running(self.row(2042), self.DEV, self.M), cap, places=6)
+        self.assertAlmostEqual(cap, 1321.2, delta=0.1)
+        self.assertEqual(self.fs.running(self.row(1021), self.DEV, self.M), 1021.0)
+
+    def test_capped_step_time_stops_growing_with_users(self):
+        """Past the cap, more users add no work per step: the step time is that of the cap."""
+        lat = [1.0, 0.8, 0.3, 1e-3, 2e-5, 2e-5, 3e-5, 5e-6]
+        dev = dict(self.DEV, peak=2.25e15, bw=8e12)
+        t = [self.fs.step(self.row(b), lat, dev, self.M) for b in (1000, 1400, 2000, 4000)]
+        self.assertLess(t[0], t[1])
+        self.assertEqual(t[1], t[2])
+        self.assertEqual(t[2], t[3])
+
+    def test_no_h100_row_is_capped(self):
+        """ML.ENERGY's largest H100 batches sit under the H100's KV capacity; B200 rows are capped."""
+        if not os.path.exists(self.fs.DATA):
+            self.skipTest("shared ML.ENERGY data not present")
+        rows = self.fs.read_rows(self.fs.DATA, "lm-arena-chat") + self.fs.read_rows(self.fs.DATA, "gpqa")
+        models = {c: self.fs.model(c) for c in {r["card"] for r in rows}}
+        devs = {g: self.fs.device(c) for g, c in self.fs.GPUS.items()}
+        capped = [r for r in rows if self.fs.running(r, devs[r["gpu"]], models[r["card"]]) < r["batch"]]
+        self.assertFalse([r for r in capped if r["gpu"] == "H100"])
+        self.assertEqual(sorted(round(r["batch"]) for r in capped), [111, 1407, 2042, 2045])
+
+
 if __name__ == "__main__":
     unittest.main()
