@@ -348,3 +348,62 @@ TEST(Batching, CoalescedDecodeMatchesOneEventPerStep) {
   // The replica's own events (the sampler's 1,500 are common to both): less than half.
   EXPECT_LT((co.events - 1500) * 2, one.events - 1500);
 }
+
+namespace {
+
+Task<void> ordered_client(Engine& e, BatchingReplica& r, Job j, Generation& out, std::vector<int>& order, int id) {
+  co_await e.until(j.at);
+  out = co_await r.generate(j.prompt, j.output);
+  order.push_back(id);
+}
+
+}  // namespace
+
+// A full batch with a waiting queue: only the sequences that prefill, start or finish are
+// visited each iteration; decoders in between advance through counters. Sequences finishing
+// in the same iteration must still complete in admission order, and prompts or outputs of
+// 0 and 1 tokens (a decoder before its first token, a sequence that never decodes) must
+// conserve tokens and energy.
+TEST(Batching, FullBatchCompletesInAdmissionOrderAndConservesTokensAndEnergy) {
+  const auto m = llama8b();
+  const auto d = a100();
+  Engine e;
+  LatencyModel lat(m, d, nullptr);
+  BatchingReplica r(e, m, d, lat, BatchingConfig{4, 0, 20e9, 0});
+  std::vector<Job> jobs;
+  const std::int64_t outputs[] = {6, 3, 6, 3, 0, 1, 9, 3, 3, 1, 0, 7, 2, 3, 3, 3};
+  for (int i = 0; i < 16; ++i) jobs.push_back(Job{i % 5 == 4 ? 0 : 100 + 50 * (i % 2), outputs[i], (i / 8) * 30'000'000LL});
+  std::vector<Generation> gs(jobs.size());
+  std::vector<int> order;
+  for (std::size_t i = 0; i < jobs.size(); ++i) e.spawn(ordered_client(e, r, jobs[i], gs[i], order, static_cast<int>(i)));
+  e.run();
+  ASSERT_EQ(order.size(), jobs.size());
+  std::int64_t tokens = 0;
+  double energy = 0, time = 0;
+  int shared_end = 0;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const Generation& g = gs[order[k]];
+    EXPECT_FALSE(g.failed) << order[k];
+    EXPECT_LE(g.start, g.first_token) << order[k];
+    EXPECT_LE(g.first_token, g.end) << order[k];
+    if (jobs[order[k]].output > 1) EXPECT_LT(g.first_token, g.end) << order[k];
+    if (k > 0) {
+      const Generation& p = gs[order[k - 1]];
+      EXPECT_LE(p.end, g.end) << "completions in time order";
+      if (p.end == g.end) {
+        ++shared_end;
+        EXPECT_LT(p.start, g.start + 1) << "same iteration: admission order";
+        if (p.start == g.start) EXPECT_LT(order[k - 1], order[k]) << "admitted together: FCFS order";
+      }
+    }
+    tokens += jobs[order[k]].output;
+    energy += g.energy;
+    time += g.device_time;
+  }
+  EXPECT_GE(shared_end, 3);  // several iterations finish more than one sequence
+  EXPECT_EQ(r.tokens_generated(), tokens);
+  EXPECT_EQ(r.max_batch_seen(), 4u);
+  EXPECT_NEAR(energy / r.busy_energy(), 1.0, 1e-12);
+  EXPECT_NEAR(time / r.busy_seconds(), 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(r.kv_used(), 0.0);
+}

@@ -142,20 +142,91 @@ void BatchingReplica::admit() {
       s.started = true;
       s.req->g.start = engine_.now();
     }
-    running_.push_back(s);
+    const std::uint32_t slot = take_slot(s);
     waiting_.pop_front();
-    const Seq& r = running_.back();
-    if (r.decoding()) {
-      add_decoder(r);
-      if (first_prefill_ + 1 == running_.size()) first_prefill_ = running_.size();
+    running_.push_back(slot);
+    const Seq& r = slots_[slot];
+    if (r.decoding()) add_decoder(r);
+    if (steady(r)) {
+      enter_steady(slot);
+    } else {
+      visited_.push_back(slot);
     }
   }
 }
 
+std::uint32_t BatchingReplica::take_slot(const Seq& s) {
+  std::uint32_t slot = 0;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(s);
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = s;
+  }
+  Seq& r = slots_[slot];
+  r.adm = next_adm_++;
+  r.acc = kNotSteady;
+  return slot;
+}
+
+void BatchingReplica::enter_steady(std::uint32_t slot) {
+  Seq& s = slots_[slot];
+  s.acc = static_cast<std::uint32_t>(acc_.size());
+  s.steady_from = iterations_;
+  acc_.push_back({s.energy, s.device_time});
+  acc_slot_.push_back(slot);
+  finish_.push_back({iterations_ + (s.output - s.generated), s.adm, slot});
+  std::push_heap(finish_.begin(), finish_.end(), std::greater<>{});
+}
+
+void BatchingReplica::materialise(std::uint32_t slot) {
+  Seq& s = slots_[slot];
+  if (s.acc == kNotSteady) return;
+  s.generated += iterations_ - s.steady_from;
+  s.energy = acc_[s.acc].energy;
+  s.device_time = acc_[s.acc].device_time;
+  const std::uint32_t last = static_cast<std::uint32_t>(acc_.size() - 1);
+  if (s.acc != last) {
+    acc_[s.acc] = acc_[last];
+    acc_slot_[s.acc] = acc_slot_[last];
+    slots_[acc_slot_[s.acc]].acc = s.acc;
+  }
+  acc_.pop_back();
+  acc_slot_.pop_back();
+  s.acc = kNotSteady;
+}
+
+void BatchingReplica::prune_finish() {
+  while (!finish_.empty()) {
+    const Finish& f = finish_.front();
+    const Seq& s = slots_[f.slot];
+    if (s.adm == f.adm && s.acc != kNotSteady) return;  // still steady: valid
+    std::pop_heap(finish_.begin(), finish_.end(), std::greater<>{});
+    finish_.pop_back();
+  }
+}
+
+void BatchingReplica::drop_running(std::uint32_t slot) {
+  const std::uint64_t adm = slots_[slot].adm;
+  const auto it = std::lower_bound(running_.begin(), running_.end(), adm,
+                                   [this](std::uint32_t r, std::uint64_t a) { return slots_[r].adm < a; });
+  running_.erase(it);
+  slots_[slot].adm = 0;
+  slots_[slot].req = nullptr;
+  free_slots_.push_back(slot);
+}
+
 void BatchingReplica::preempt_back() {
-  Seq s = running_.back();
+  const std::uint32_t slot = running_.back();
+  materialise(slot);
+  if (!visited_.empty() && visited_.back() == slot) visited_.pop_back();  // the latest admitted
+  Seq s = slots_[slot];
   running_.pop_back();
-  first_prefill_ = std::min(first_prefill_, running_.size());
+  slots_[slot].adm = 0;
+  slots_[slot].req = nullptr;
+  free_slots_.push_back(slot);
   if (s.decoding()) remove_decoder(s);
   ++preemptions_;
   kv_used_ -= s.kv_reserved;
@@ -177,9 +248,10 @@ void BatchingReplica::preempt_back() {
 bool BatchingReplica::grow() {
   bool preempted = false;
   for (std::size_t i = 0; i < running_.size(); ++i) {
-    if (!running_[i].decoding()) continue;  // a prefill's blocks were taken at admission
-    const Seq& s = running_[i];
-    const double need = block_bytes(std::min(s.context() + 1, s.cached + s.prompt + s.output)) - s.kv_reserved;
+    if (!slots_[running_[i]].decoding()) continue;  // a prefill's blocks were taken at admission
+    const Seq& s = slots_[running_[i]];
+    const std::int64_t context = s.cached + s.prompt + generated_of(s);
+    const double need = block_bytes(std::min(context + 1, s.cached + s.prompt + s.output)) - s.kv_reserved;
     if (need <= 0) continue;
     bool self = false;
     while (kv_used_ + need > cfg_.kv_capacity) {
@@ -189,23 +261,23 @@ bool BatchingReplica::grow() {
       if (self) break;
     }
     if (self) break;  // it was the last one
-    running_[i].kv_reserved += need;
+    slots_[running_[i]].kv_reserved += need;
     kv_used_ += need;
   }
   return preempted;
 }
 
-std::size_t BatchingReplica::coalescible_steps() const {
+std::size_t BatchingReplica::coalescible_steps() {
   if (!cfg_.coalesce_decode || cfg_.paged || static_cast<std::size_t>(decode_seqs_) != running_.size()) return 0;
   const bool room = static_cast<int>(running_.size()) < cfg_.max_batch;
   // A blocked queue head is retried at every step end; with prefix caching that retry
   // touches the cache's LRU order, so it is stepped as before.
   if (cache_ && room && !waiting_.empty()) return 0;
+  // A decoder before its first token (stamped by the per-sequence walk) is not steady.
+  if (acc_.size() != running_.size()) return 0;
+  prune_finish();
   std::int64_t steps = static_cast<std::int64_t>(kMaxSpan);
-  for (const Seq& s : running_) {
-    if (s.generated == 0) return 0;  // its first token is stamped by the per-sequence walk
-    steps = std::min(steps, s.output - s.generated);  // the step of the earliest completion
-  }
+  if (!finish_.empty()) steps = std::min(steps, finish_.front().iteration - iterations_);  // the earliest completion
   return static_cast<std::size_t>(std::max<std::int64_t>(steps, 0));
 }
 
@@ -245,10 +317,9 @@ void BatchingReplica::advance_decode(std::size_t m, double tokens) {
   iterations_ += steps;
   tokens_generated_ += steps * decode_seqs_;
   decode_ctx_ += steps * decode_seqs_;
-  for (Seq& s : running_) {
-    s.energy += e;
-    s.device_time += t;
-    s.generated += steps;
+  for (Acc& a : acc_) {  // every running sequence is steady (coalescible_steps); generated follows iterations_
+    a.energy += e;
+    a.device_time += t;
   }
 }
 
@@ -276,8 +347,8 @@ IterationLoad BatchingReplica::build_iteration(std::int64_t& prefill_tokens) {
                                                     : std::numeric_limits<std::int64_t>::max();
   IterationLoad load;
   prefill_tokens = 0;
-  for (std::size_t i = first_prefill_; i < running_.size(); ++i) {
-    Seq& s = running_[i];
+  for (const std::uint32_t slot : visited_) {
+    Seq& s = slots_[slot];
     if (s.decoding()) continue;
     const std::int64_t n = std::min(s.target - s.prefilled, budget);
     if (n == 0) continue;  // starved by the chunked-prefill budget this iteration
@@ -305,6 +376,40 @@ double BatchingReplica::iteration_extra() {
   return extra;
 }
 
+bool BatchingReplica::step_one(Seq& s, double tokens, double t_s, double energy, SimTime now) {
+  bool emitted = false;
+  if (s.chunk > 0) {
+    const double share = static_cast<double>(s.chunk) / tokens;
+    s.energy += energy * share;
+    s.device_time += t_s * share;
+    s.prefilled += s.chunk;
+    s.prefilled_total += s.chunk;
+    s.chunk = 0;
+    if (s.prefilled == s.target) {
+      if (cache_) cache_prompt(s);
+      if (s.generated < s.output) emitted = true;  // first token (or the next, after a recompute)
+    }
+  } else if (s.decoding()) {
+    const double share = 1.0 / tokens;
+    s.energy += energy * share;
+    s.device_time += t_s * share;
+    emitted = true;
+    remove_decoder(s);  // added back below with its new context unless it finishes
+  }
+  if (emitted) {
+    if (s.generated == 0) s.req->g.first_token = now;
+    if (s.generated < s.output) ++tokens_generated_;  // (a request for 0 tokens still takes a step)
+    ++s.generated;
+  }
+  if (s.decoding() && s.generated >= s.output) {
+    if (s.output == 0) s.req->g.first_token = now;
+    if (cfg_.paged) recompute_tokens_ += s.prefilled_total - s.full_prompt;
+    complete(s);
+    return true;
+  }
+  return false;
+}
+
 void BatchingReplica::finish_iteration(double tokens, double t_s, double energy) {
   busy_s_ += t_s;
   busy_j_ += energy;
@@ -312,51 +417,57 @@ void BatchingReplica::finish_iteration(double tokens, double t_s, double energy)
   max_batch_seen_ = std::max(max_batch_seen_, running_.size());
   ++iterations_;
   const SimTime now = engine_.now();
-  std::size_t keep = 0, first_prefill = std::numeric_limits<std::size_t>::max();
-  decode_seqs_ = 0;
-  decode_ctx_ = 0;
-  for (std::size_t i = 0; i < running_.size(); ++i) {
-    Seq& s = running_[i];
-    bool emitted = false;
-    if (s.chunk > 0) {
-      const double share = static_cast<double>(s.chunk) / tokens;
-      s.energy += energy * share;
-      s.device_time += t_s * share;
-      s.prefilled += s.chunk;
-      s.prefilled_total += s.chunk;
-      s.chunk = 0;
-      if (s.prefilled == s.target) {
-        if (cache_) cache_prompt(s);
-        if (s.generated < s.output) emitted = true;  // first token (or the next, after a recompute)
-      }
-    } else if (s.decoding()) {
-      const double share = 1.0 / tokens;
-      s.energy += energy * share;
-      s.device_time += t_s * share;
-      emitted = true;
+  // Steady decoders: one token each, the per-token share of the iteration (as the walk of
+  // each sequence: share = 1 / tokens, energy × share added to its running total).
+  if (!acc_.empty()) {
+    const double share = 1.0 / tokens;
+    const double e = energy * share, t = t_s * share;
+    for (Acc& a : acc_) {
+      a.energy += e;
+      a.device_time += t;
     }
-    if (emitted) {
-      if (s.generated == 0) s.req->g.first_token = now;
-      if (s.generated < s.output) ++tokens_generated_;  // (a request for 0 tokens still takes a step)
-      ++s.generated;
-    }
-    if (s.decoding() && s.generated >= s.output) {
-      if (s.output == 0) s.req->g.first_token = now;
+    const auto n = static_cast<std::int64_t>(acc_.size());
+    tokens_generated_ += n;
+    decode_ctx_ += n;
+  }
+  // Steady decoders whose last token this was, in admission order (the heap's tie-break).
+  done_.clear();
+  for (prune_finish(); !finish_.empty() && finish_.front().iteration <= iterations_; prune_finish()) {
+    done_.push_back(finish_.front().slot);
+    std::pop_heap(finish_.begin(), finish_.end(), std::greater<>{});
+    finish_.pop_back();
+  }
+  // The visited sequences and the finishing steady ones, merged in admission order (the
+  // order of completions, prefix-cache inserts and KV releases).
+  std::size_t keep = 0, d = 0;
+  const std::size_t nv = visited_.size();
+  for (std::size_t v = 0; v < nv || d < done_.size();) {
+    if (d < done_.size() && (v == nv || slots_[done_[d]].adm < slots_[visited_[v]].adm)) {
+      const std::uint32_t slot = done_[d++];
+      materialise(slot);
+      Seq& s = slots_[slot];
+      remove_decoder(s);
       if (cfg_.paged) recompute_tokens_ += s.prefilled_total - s.full_prompt;
       complete(s);
+      drop_running(slot);
+      continue;
+    }
+    const std::uint32_t slot = visited_[v++];
+    Seq& s = slots_[slot];
+    if (step_one(s, tokens, t_s, energy, now)) {
+      drop_running(slot);
       continue;
     }
     if (s.decoding()) {
-      ++decode_seqs_;
-      decode_ctx_ += s.context();
-    } else {
-      first_prefill = std::min(first_prefill, keep);
+      add_decoder(s);  // with its new context (a decoder was taken out by step_one before its token)
+      if (steady(s)) {
+        enter_steady(slot);
+        continue;
+      }
     }
-    if (keep != i) running_[keep] = s;
-    ++keep;
+    visited_[keep++] = slot;
   }
-  running_.resize(keep);
-  first_prefill_ = std::min(first_prefill, keep);
+  visited_.resize(keep);
 }
 
 Task<void> BatchingReplica::loop() {

@@ -27,10 +27,17 @@
 /// Either way a request whose KV (prompt + output, rounded up to whole blocks when paged)
 /// alone exceeds the capacity fails at once.
 ///
-/// Per-sequence state is kept contiguous in the replica (not in the callers' coroutine
-/// frames), and the decode sums of the next iteration (sequences, Σ context) are collected
-/// while the finished iteration is applied, so each iteration walks the batch once, plus
-/// the prefilling sequences (a suffix of the batch in admission order, reserve mode).
+/// Per-sequence state is kept in the replica (not in the callers' coroutine frames). An
+/// iteration costs in proportion to the sequences that change in it, not to the batch:
+/// a *steady* decoder (decoding, first token out, not finished) is not visited; its
+/// generated tokens are counted from the replica's iteration counter (generated = tokens
+/// when it became steady + iterations since), its finishing iteration sits in a min-heap
+/// keyed by (iteration, admission order), and its attributed energy and device time live
+/// in a dense array that one vectorisable loop advances by the iteration's per-token share
+/// (the same additions in the same order as a walk of each sequence: bit-identical). Only
+/// the sequences that prefill, have not emitted a first token, or finish are visited, in
+/// admission order; the decode sums of the next iteration (sequences, Σ context) are kept
+/// incrementally (integers: exact).
 ///
 /// Coalesced decode: while the batch cannot change (reserve mode, every running sequence
 /// decoding, no completion before the planned step, no admission possible or none waiting),
@@ -184,7 +191,8 @@ class BatchingReplica {
     std::coroutine_handle<> waiter;
     std::span<const std::int64_t> blocks;  // prefix-block hash ids (prefix caching)
   };
-  /// Per-sequence state, by value in waiting_ / running_ (contiguous for the iteration walk).
+  static constexpr std::uint32_t kNotSteady = 0xffffffffu;
+  /// Per-sequence state, by value in waiting_ and, while running, in slots_.
   struct Seq {
     Req* req = nullptr;
     std::int64_t prompt = 0, output = 0, cached = 0;
@@ -198,8 +206,26 @@ class BatchingReplica {
     std::size_t pinned = 0;                // leading blocks pinned in the cache
     bool started = false;                  // admitted once (Generation::start set)
     bool swapped = false;                  // KV on the host (swap preemption), resumes where it stopped
+    // While running: admission number (running order; 0 = slot free), index in acc_ while
+    // steady (kNotSteady otherwise) and iterations_ when it became steady. While steady,
+    // `generated`, `energy` and `device_time` hold their values at that moment (materialise()).
+    std::uint64_t adm = 0;
+    std::uint32_t acc = kNotSteady;
+    std::int64_t steady_from = 0;
     bool decoding() const { return prefilled >= target; }
+    /// Context (tokens); of a steady sequence only after materialise().
     std::int64_t context() const { return cached + prompt + generated; }
+  };
+  /// Energy (J) and device time (s) attributed to a steady decoder so far.
+  struct Acc {
+    double energy, device_time;
+  };
+  /// A steady decoder's last iteration: heap entry ordered by (iteration, admission).
+  struct Finish {
+    std::int64_t iteration;
+    std::uint64_t adm;
+    std::uint32_t slot;
+    bool operator>(const Finish& o) const { return iteration != o.iteration ? iteration > o.iteration : adm > o.adm; }
   };
   struct Wait {
     Req& r;
@@ -234,12 +260,13 @@ class BatchingReplica {
   /// copies (taken: the next iteration pays them no more).
   double iteration_extra();
   /// After an iteration of `t_s` s and `energy` J over `tokens` tokens: busy totals,
-  /// every sequence advanced (energy and device time by token share), finished ones
-  /// completed, and the next iteration's decode sums collected.
+  /// every sequence advanced (energy and device time by token share; steady decoders
+  /// through acc_ and the iteration counter), the visited and finishing ones in admission
+  /// order (completions, first tokens, prefix-cache inserts), and the decode sums updated.
   void finish_iteration(double tokens, double t_s, double energy);
   /// Decode steps the batch can take without changing (0 or 1: do not coalesce): the
   /// conditions in the file comment, bounded by the earliest completion and kMaxSpan.
-  std::size_t coalescible_steps() const;
+  std::size_t coalescible_steps();
   /// Plans up to `max_steps` decode steps starting with `first` (the draw of `load`):
   /// fills span_ and returns how many (fewer when a step would pass the engine's max_time
   /// or the clock: the step-by-step path reports that limit at its step).
@@ -265,6 +292,27 @@ class BatchingReplica {
   void preempt_back();
   void add_decoder(const Seq& s) { ++decode_seqs_, decode_ctx_ += s.context(); }
   void remove_decoder(const Seq& s) { --decode_seqs_, decode_ctx_ -= s.context(); }
+  /// Tokens generated by slots_[slot] so far (steady or not).
+  std::int64_t generated_of(const Seq& s) const {
+    return s.acc == kNotSteady ? s.generated : s.generated + (iterations_ - s.steady_from);
+  }
+  /// Puts a running sequence in slots_ (admission number next_adm_++) and returns its slot.
+  std::uint32_t take_slot(const Seq& s);
+  /// Whether a running sequence qualifies as steady: decoding, first token out, not finished.
+  static bool steady(const Seq& s) { return s.decoding() && s.generated >= 1 && s.generated < s.output; }
+  /// Makes slots_[slot] steady: its totals move to acc_, its finishing iteration to the heap.
+  void enter_steady(std::uint32_t slot);
+  /// Writes a steady sequence's generated tokens, energy and device time back into it and
+  /// takes it out of acc_ (swap-remove); its heap entry goes stale.
+  void materialise(std::uint32_t slot);
+  /// Drops heap entries of sequences that are no longer steady (paged preemption).
+  void prune_finish();
+  /// The iteration walk of one visited sequence (prefilling, or decoding before its first
+  /// token): true when it finished (completed) and leaves the batch. A decoder leaves the
+  /// decode sums before its token (remove_decoder); the caller adds back whatever still decodes.
+  bool step_one(Seq& s, double tokens, double t_s, double energy, SimTime now);
+  /// Removes slots_[slot] from running_ (found by admission number) and frees the slot.
+  void drop_running(std::uint32_t slot);
 
   Engine& engine_;
   const ModelCard& model_;
@@ -272,8 +320,15 @@ class BatchingReplica {
   const LatencyModel& latency_;
   BatchingConfig cfg_;
   std::deque<Seq> waiting_;
-  std::vector<Seq> running_;
-  std::size_t first_prefill_ = 0;     // running_[i] for i < first_prefill_ are all decoding
+  std::vector<Seq> slots_;            // running sequences by slot (adm == 0: free)
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<std::uint32_t> running_;   // slots of the running sequences, in admission order
+  std::vector<std::uint32_t> visited_;   // slots walked every iteration (not steady), in admission order
+  std::vector<Acc> acc_;                 // steady decoders' totals (dense, any order)
+  std::vector<std::uint32_t> acc_slot_;  // slot of acc_[i]
+  std::vector<Finish> finish_;           // min-heap (std::greater) of steady decoders' last iterations
+  std::vector<std::uint32_t> done_;      // scratch: steady decoders finishing in this iteration
+  std::uint64_t next_adm_ = 1;
   int decode_seqs_ = 0;               // decoding sequences in running_
   std::int64_t decode_ctx_ = 0;       // Σ their context (tokens)
   double pending_swap_bytes_ = 0;     // swap copies to charge to the next iteration
