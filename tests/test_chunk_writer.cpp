@@ -152,7 +152,7 @@ TEST(ChunkWriter, DeflaterStreamsDecodeThroughTheFilterForRandomBytesAndZeros) {
     b = static_cast<unsigned char>(x >> 24);
   }
   ZlibDeflater deflater;
-  std::vector<unsigned char> packed;
+  ByteBuffer packed;
   {
     H5::H5File f(path.string(), H5F_ACC_TRUNC);
     for (const auto* name : {"random", "zeros"}) {

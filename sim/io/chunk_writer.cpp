@@ -88,13 +88,13 @@ void ChunkWriter::finish() {
   if (error_) std::rethrow_exception(error_);
 }
 
-void ChunkWriter::store(const Job& job, std::vector<unsigned char>& padded, std::vector<unsigned char>& shuffled,
-                        std::vector<unsigned char>& packed) {
+void ChunkWriter::store(const Job& job, ByteBuffer& padded, ByteBuffer& shuffled, ByteBuffer& packed) {
   const std::size_t chunk_bytes = static_cast<std::size_t>(chunk_rows_) * row_bytes_;
   const unsigned char* src = job.bytes.data();
   if (job.bytes.size() < chunk_bytes) {  // the last chunk: the rest is the fill value (zeros)
-    padded.assign(chunk_bytes, 0);
+    padded.resize(chunk_bytes);
     std::memcpy(padded.data(), job.bytes.data(), job.bytes.size());
+    std::memset(padded.data() + job.bytes.size(), 0, chunk_bytes - job.bytes.size());
     src = padded.data();
   }
   shuffled.resize(chunk_bytes);
@@ -108,7 +108,7 @@ void ChunkWriter::store(const Job& job, std::vector<unsigned char>& padded, std:
 }
 
 void ChunkWriter::run() {
-  std::vector<unsigned char> padded, shuffled, packed;  // reused between chunks
+  ByteBuffer padded, shuffled, packed;  // reused between chunks
   for (;;) {
     Job job;
     bool failed = false;

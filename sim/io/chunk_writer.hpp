@@ -59,8 +59,7 @@ class ChunkWriter {
     std::uint64_t first_row = 0;
   };
   void run();
-  void store(const Job& job, std::vector<unsigned char>& padded, std::vector<unsigned char>& shuffled,
-             std::vector<unsigned char>& packed);
+  void store(const Job& job, ByteBuffer& padded, ByteBuffer& shuffled, ByteBuffer& packed);
 
   H5::DataSet& ds_;
   std::size_t row_bytes_;

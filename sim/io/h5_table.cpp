@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "sim/io/byte_buffer.hpp"
 #include "sim/io/chunk_writer.hpp"
 #include "sim/io/zlib_deflater.hpp"
 
@@ -40,12 +41,17 @@ void write_deflated_chunks(H5::DataSet& ds, const unsigned char* rows, std::size
                            hsize_t n) {
   ZlibDeflater deflater;
   const std::size_t chunk_bytes = static_cast<std::size_t>(chunk_rows) * row_bytes;
-  std::vector<unsigned char> padded(chunk_bytes), shuffled(chunk_bytes), packed;
+  ByteBuffer padded, shuffled(chunk_bytes), packed;
   for (hsize_t first = 0; first < n; first += chunk_rows) {
     const std::size_t bytes = static_cast<std::size_t>(std::min(chunk_rows, n - first)) * row_bytes;
-    std::memcpy(padded.data(), rows + first * row_bytes, bytes);
-    std::fill(padded.begin() + static_cast<std::ptrdiff_t>(bytes), padded.end(), 0);
-    ChunkWriter::shuffle(padded.data(), shuffled.data(), chunk_bytes, row_bytes);
+    const unsigned char* src = rows + first * row_bytes;
+    if (bytes < chunk_bytes) {  // a partial last chunk (a table of one chunk has none)
+      padded.resize(chunk_bytes);
+      std::memcpy(padded.data(), src, bytes);
+      std::memset(padded.data() + bytes, 0, chunk_bytes - bytes);
+      src = padded.data();
+    }
+    ChunkWriter::shuffle(src, shuffled.data(), chunk_bytes, row_bytes);
     const std::size_t packed_bytes = deflater.compress(shuffled.data(), chunk_bytes, packed);
     if (H5Dwrite_chunk(ds.getId(), H5P_DEFAULT, 0, &first, packed_bytes, packed.data()) < 0)
       throw std::runtime_error("write_table: H5Dwrite_chunk failed at row " + std::to_string(first));
@@ -81,7 +87,11 @@ void write_table(H5::Group& loc, const std::string& path, const std::vector<Tabl
     else
       type.insertMember(c.name, offset[i], H5::StrType(H5::PredType::C_S1, width[i]));
   }
-  std::vector<unsigned char> buf(std::max<std::size_t>(n * row, 1), 0);
+  // Numeric fields fill their 8 bytes; a string field's bytes after the string stay zero.
+  ByteBuffer buf(std::max<std::size_t>(n * row, 1));
+  bool strings = false;
+  for (const auto& c : columns) strings = strings || std::holds_alternative<std::vector<std::string>>(c.values);
+  if (strings) std::memset(buf.data(), 0, buf.size());
   for (std::size_t i = 0; i < columns.size(); ++i)
     std::visit(
         [&](const auto& v) {

@@ -10,7 +10,7 @@ namespace collabsim {
 
 ZlibDeflater::ZlibDeflater() : level_buf_(ISAL_DEF_LVL1_DEFAULT) {}
 
-std::size_t ZlibDeflater::compress(const unsigned char* in, std::size_t n, std::vector<unsigned char>& out) {
+std::size_t ZlibDeflater::compress(const unsigned char* in, std::size_t n, ByteBuffer& out) {
   if (n > 0xFFFFFFFFu) throw std::runtime_error("deflate: a chunk of " + std::to_string(n) + " bytes (at most 4 GiB)");
   const std::size_t bound = n + n / 16 + 1024;  // room for stored blocks (5 bytes per 64 KiB) and the wrapper
   if (out.size() < bound) out.resize(bound);

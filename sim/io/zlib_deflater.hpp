@@ -13,7 +13,8 @@
 /// AVX-512 code at run time), the data they decode to never does.
 
 #include <cstddef>
-#include <vector>
+
+#include "sim/io/byte_buffer.hpp"
 
 namespace collabsim {
 
@@ -22,13 +23,13 @@ class ZlibDeflater {
   ZlibDeflater();
   /// Writes the zlib stream of the `n` bytes at `in` to the front of `out` and returns its
   /// length in bytes. `out` is grown to n + n/16 + 1 KiB if smaller (never shrunk, so a
-  /// reused buffer is not cleared again; data that does not compress goes into stored
+  /// reused buffer is not cleared; data that does not compress goes into stored
   /// blocks). Throws std::runtime_error if the encoder fails. Not thread-safe: one
   /// deflater per thread.
-  std::size_t compress(const unsigned char* in, std::size_t n, std::vector<unsigned char>& out);
+  std::size_t compress(const unsigned char* in, std::size_t n, ByteBuffer& out);
 
  private:
-  std::vector<unsigned char> level_buf_;  // ISA-L's level-1 hash table and token buffer
+  ByteBuffer level_buf_;  // ISA-L's level-1 hash table and token buffer (ISA-L initialises what it reads)
 };
 
 }  // namespace collabsim
