@@ -96,6 +96,9 @@ struct RunState {
   double last_arrival_s = 0;  ///< arrival time of the last request, s
   DecisionHook* decisions = nullptr;  ///< RunOptions::decisions (null = the mechanism decides)
   workload::UserSessions* users = nullptr;  ///< [workload.users] (null = off)
+  /// Per-deployment token and per-device energy vectors of finished requests' rows, reused
+  /// by the next arrivals (two allocations fewer per request; their values are reset).
+  std::vector<std::pair<std::vector<std::int64_t>, std::vector<double>>> spare_row_vectors;
   /// The arrival stream while no user can send its request ([workload.users] sessions): an
   /// answer wakes it, and so does `parked_timer` (the earliest ready turn) when set.
   std::coroutine_handle<> parked;
@@ -141,6 +144,7 @@ Task<void> request_process(RunState& st, Request r, RequestRecord rec) {
   if (st.decisions) st.decisions->completed(rec);
   st.acc.add(rec);
   st.out.add(rec);
+  st.spare_row_vectors.emplace_back(std::move(rec.tokens), std::move(rec.device_energy));
   --st.in_flight;
 }
 
@@ -216,6 +220,11 @@ Task<void> arrival_stream(RunState& st, Arrivals& in, std::size_t stream, const 
     row.arrival_s = to_seconds(r.arrival);
     row.prompt_tokens = r.prompt_tokens;
     row.output_tokens = r.output_tokens;
+    if (!st.spare_row_vectors.empty()) {
+      row.tokens = std::move(st.spare_row_vectors.back().first);
+      row.device_energy = std::move(st.spare_row_vectors.back().second);
+      st.spare_row_vectors.pop_back();
+    }
     row.tokens.assign(sc.deployments.size(), 0);
     row.device_energy.assign(sc.devices.size(), 0.0);
     if (++st.in_flight > sc.run.max_in_flight)
