@@ -34,10 +34,11 @@ it; tools/validate_serving.py checks the C++ against the same data through the C
 the two cannot drift apart unnoticed. The latency terms minimise a soft-L1 loss of
 log(predicted / measured ITL) (scipy.optimize.least_squares); the power terms
 (power_compute_weight a, power_memory_weight b, power_static_activity c, power_tp_exponent
-δ, power_compute_exponent γ of sim/hardware/device_spec.cpp's activity
-min(1, (c + a·U_c^γ + b·U_m) / k^δ)) then minimise the relative power error, with
-the utilisations U_c = F / (peak·k·t), U_m = bytes / (BW·k·t) of the *simulated* step t,
-not of the measured ITL. idle_power and busy_power stay the cards' values.
+δ, power_compute_exponent γ, power_kv_weight b_kv of sim/hardware/device_spec.cpp's activity
+min(1, (c + a·U_c^γ + b·U_m + b_kv·U_kv) / k^δ)) then minimise the relative power error (the
+goal rows weighted GOAL_WEIGHT), with the utilisations U_c = F / (peak·k·t), U_m = bytes /
+(BW·k·t), U_kv = KV bytes / (BW·k·t) of the *simulated* step t, not of the measured ITL.
+idle_power and busy_power stay the cards' values.
 
     python3 analysis/fit_serving.py [--data FILE] [--check] [--logo] [--check-logo]
       --check: exit 1 when a card's value differs from the refit by more than 2 %
@@ -118,7 +119,17 @@ def fixed_terms(gpu):
 STALL_TOLERANCE = 0.10
 POW = [("power_compute_weight", 1.0, 0, 10), ("power_memory_weight", 0.0, 0, 10),
        ("power_static_activity", 0.5, -1, 1), ("power_tp_exponent", 0.0, 0, 1),
-       ("power_compute_exponent", 1.0, 0.2, 2)]
+       ("power_compute_exponent", 1.0, 0.2, 2), ("power_kv_weight", 0.0, 0, 10)]
+# The rows of issue 25's every-batch goal (Llama-3.1-8B on 1xH100, Llama-3.1-70B on 4xH100; --check and
+# CTest serving_validation hold them within 10 %) count GOAL_WEIGHT times in the power fit, so that
+# the KV-traffic term (power_kv_weight), which the GPQA runs' long contexts identify, is not bought
+# with the goal rows' accuracy: unweighted, the fit puts Llama-3.1-8B at -11.6 % at batch 128.
+GOAL_WEIGHT = 2.0
+# Power terms held out of a GPU's fit: the B200's power_kv_weight stays 0. Its long-context rows
+# that are not stalled are 6 GPQA runs, 5 of them in the same flat 31-49 ms band as the 11 stalled
+# ones (docs/CALIBRATION.md), too few and too host-affected to identify a KV-traffic term.
+POW_FIXED = {"B200": {"power_kv_weight": 0.0}}
+GOAL_MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-70B-Instruct")
 
 
 def quantity(text):
@@ -241,7 +252,7 @@ def one_step(row, lat, dev, m, prompts):
     memory = weights / (dev["bw"] * em * k) + kv / (dev["bw"] * ea * k)
     per_layer = lo + (tp if k > 1 else 0.0) + (eager if tokens > GRAPH_TOKENS else 0.0)
     t = compute + memory + fixed + m["L"] * per_layer + (n + prompts) * seq
-    return t, flops, weights + kv
+    return t, flops, weights + kv, kv
 
 
 def step(row, lat, dev, m):
@@ -249,19 +260,20 @@ def step(row, lat, dev, m):
     return sum(w * one_step(row, lat, dev, m, p)[0] for w, p in step_mix(row, dev, m))
 
 
-def activity(pw, uc, um, k):
-    a, b, c, d, g = pw
-    return min(1.0, max(0.0, (c + a * uc ** g + b * um) / k ** d))
+def activity(pw, uc, um, uk, k):
+    a, b, c, d, g, bkv = pw
+    return min(1.0, max(0.0, (c + a * uc ** g + b * um + bkv * uk) / k ** d))
 
 
 def power(row, lat, pw, dev, m):
     """Time-averaged W per GPU over the closed loop's iterations."""
     energy = time = 0.0
     for w, p in step_mix(row, dev, m):
-        t, flops, nbytes = one_step(row, lat, dev, m, p)
+        t, flops, nbytes, kv = one_step(row, lat, dev, m, p)
         uc = flops / (dev["peak"] * row["k"] * t)
         um = nbytes / (dev["bw"] * row["k"] * t)
-        energy += w * t * (dev["idle"] + activity(pw, uc, um, row["k"]) * (dev["busy"] - dev["idle"]))
+        uk = kv / (dev["bw"] * row["k"] * t)
+        energy += w * t * (dev["idle"] + activity(pw, uc, um, uk, row["k"]) * (dev["busy"] - dev["idle"]))
         time += w * t
     return energy / time
 
@@ -270,10 +282,11 @@ def to_si(x):
     return [v * s for v, (_, s, *_r) in zip(x, LAT)]
 
 
-def fit(rows, dev, models, fixed=None):
+def fit(rows, dev, models, fixed=None, pfixed=None):
     """(latency terms in SI units, power terms) fitted to `rows`; `fixed` {key: card-unit
-    value} holds latency terms out of the fit."""
+    value} holds latency terms out of the fit, `pfixed` {key: value} power terms."""
     fixed = fixed or {}
+    pfixed = pfixed or {}
     free = [i for i, p in enumerate(LAT) if p[0] not in fixed]
     x0 = [LAT[i][2] for i in free]
     lo = [LAT[i][3] for i in free]
@@ -302,11 +315,26 @@ def fit(rows, dev, models, fixed=None):
                key=lambda r: r.cost)
     lat = full(best.x)
 
-    def pres(p):
-        return [power(r, lat, p, dev, models[r["card"]]) / r["power"] - 1 for r in rows]
-    pw = least_squares(pres, [p[1] for p in POW],
-                       bounds=([p[2] for p in POW], [p[3] for p in POW])).x
-    return lat, list(pw)
+    pfree = [i for i, p in enumerate(POW) if p[0] not in pfixed]
+
+    def pfull(x):
+        v = [pfixed.get(p[0], 0.0) for p in POW]
+        for i, xi in zip(pfree, x):
+            v[i] = xi
+        return v
+
+    def pres(x):
+        p = pfull(x)
+        return [(GOAL_WEIGHT if goal_row(r) else 1.0) * (power(r, lat, p, dev, models[r["card"]]) / r["power"] - 1)
+                for r in rows]
+    pw = least_squares(pres, [POW[i][1] for i in pfree],
+                       bounds=([POW[i][2] for i in pfree], [POW[i][3] for i in pfree])).x
+    return lat, pfull(pw)
+
+
+def goal_row(r):
+    """True for the rows of issue 25's every-batch goal (GOAL_MODELS on the H100)."""
+    return r["gpu"] == "H100" and r["model"] in GOAL_MODELS
 
 
 def errors(rows, lat, pw, dev, models):
@@ -357,7 +385,7 @@ def logo(rows_by_gpu, devs, models, held_tasks=None):
             train = [r for r in rows if not pred(r)]
             if not test or len(train) < 2 * len(LAT):
                 continue
-            lat, pw = fit(train, devs[gpu], models, fixed_terms(gpu))
+            lat, pw = fit(train, devs[gpu], models, fixed_terms(gpu), POW_FIXED.get(gpu))
             e = errors(test, lat, pw, devs[gpu], models)
             it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
             all_itl += [x[0] for x in e]
@@ -369,7 +397,7 @@ def logo(rows_by_gpu, devs, models, held_tasks=None):
     for gpu in rows_by_gpu:
         other = [g for g in rows_by_gpu if g != gpu]
         train = [r for g in other for r in rows_by_gpu[g]]
-        lat, pw = fit(train, devs[other[0]], models)  # every term free: nothing from the judged GPU
+        lat, pw = fit(train, devs[other[0]], models, None, POW_FIXED.get(other[0]))  # no term from the judged GPU
         e = errors(rows_by_gpu[gpu], lat, pw, devs[gpu], models)
         it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
         print(f"| {gpu} | GPU {gpu} (fit on {other[0]}) | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | {po[0]:.1%} | {po[1]:.1%} |")
@@ -382,7 +410,7 @@ def logo(rows_by_gpu, devs, models, held_tasks=None):
             train = [r for r in rows if r["task"] != task]
             if not test:
                 continue
-            lat, pw = fit(train, devs[gpu], models, fixed_terms(gpu))
+            lat, pw = fit(train, devs[gpu], models, fixed_terms(gpu), POW_FIXED.get(gpu))
             e = errors(test, lat, pw, devs[gpu], models)
             it, po = stats([x[0] for x in e]), stats([x[1] for x in e])
             print(f"| {gpu} | task {task}, all left out (chat-only fit) | {len(e)} | {it[0]:.1%} | {it[1]:.1%} | {it[2]:.1%} | "
@@ -436,7 +464,7 @@ def main():
     ok = True
     for gpu, grows in rows_by_gpu.items():
         dev = devs[gpu]
-        lat, pw = fit(grows, dev, models, fixed_terms(gpu))
+        lat, pw = fit(grows, dev, models, fixed_terms(gpu), POW_FIXED.get(gpu))
         print(f"## {gpu} ({GPUS[gpu]}), {len(grows)} rows ({' + '.join(FIT_TASKS[gpu])}): fitted")
         for (key, unit, *_r), v in zip(LAT, lat):
             print(f"{key} = {v / unit:.4g}" + {1: "", 1e-3: " ms", 1e-6: " us"}[unit])

@@ -80,6 +80,23 @@ TEST(Power, UtilisationModelFollowsTheFormula) {
   EXPECT_DOUBLE_EQ(d.power(2.0), 2800.0);  // activity clamped to [0, 1]
 }
 
+TEST(Power, KvTrafficWeightAddsItsShareOfTheBandwidthAndZeroChangesNothing) {
+  DeviceSpec d = h100x4();
+  // 1 s, 10% of peak FLOPs, 40% of peak bytes of which a quarter (10% of peak) is KV cache.
+  const double flops = 0.1 * 989e12 * 4, bytes = 0.4 * 3.35e12 * 4, kv = 0.1 * 3.35e12 * 4;
+  const double tp = d.tp_activity_divisor();
+  EXPECT_EQ(d.activity(flops, bytes, 1.0, tp, kv), d.activity(flops, bytes, 1.0));  // b_kv = 0: bit-identical
+  d.power_kv_weight = 0.5;  // α = 3.52·0.1 + 1.0·0.4 + 0.5·0.1 = 0.802
+  EXPECT_NEAR(d.activity(flops, bytes, 1.0, tp, kv), 0.802, 1e-12);
+  EXPECT_NEAR(d.step(flops, bytes, 1.0, tp, kv).watts, 4 * (70 + 0.802 * 630), 1e-9);
+  EXPECT_NEAR(d.activity(flops, bytes, 1.0), 0.752, 1e-12);  // no KV bytes given: no KV term
+  // The roofline counts: a decode step's KV share is its context's KV bytes, the rest weights.
+  const ModelCard m = llama70b();
+  const StepWork w = decode_work(m, 2048, 1);
+  EXPECT_DOUBLE_EQ(w.kv_bytes, m.kv_bytes_per_token() * 2048);
+  EXPECT_DOUBLE_EQ(w.bytes - w.kv_bytes, m.weight_bytes());
+}
+
 TEST(Power, PrefillDrawsMoreThanDecodeAsSplitwiseMeasures) {
   // Splitwise (ISCA 2024): the compute-bound prompt phase draws more than the
   // memory-bound token phase. On the roofline a memory-bound step has U_memory = η_m.

@@ -103,6 +103,9 @@ std::vector<Field> base_device_fields() {
                   "a: weight of achieved/peak FLOP/s in the activity (default: the pre-issue-25 H100 fit, docs/ENERGY.md)", 0.0, 1e3),
       Field::real("power_memory_weight", 1.00, "1",
                   "b: weight of achieved/peak bandwidth in the activity (default: the pre-issue-25 H100 fit)", 0.0, 1e3),
+      Field::real("power_kv_weight", 0.0, "1",
+                  "b_kv: weight of the KV-cache share of achieved/peak bandwidth, added to b's (fitted, docs/ENERGY.md; "
+                  "0 = none)", 0.0, 1e3),
       Field::quantity("power_cap", "0 W", Dimension::Power,
                       "power limit per accelerator (nvidia-smi -pl); power clamped, the step slowed in "
                       "proportion (0 = none)",
@@ -152,7 +155,7 @@ std::span<const Field> device_fields() {
   return f;
 }
 
-double DeviceSpec::activity(double flops, double bytes, double seconds, double tp_divisor) const {
+double DeviceSpec::activity(double flops, double bytes, double seconds, double tp_divisor, double kv_bytes) const {
   if (seconds <= 0) return 0.0;
   if (power_model == PowerModel::constant || peak_flops <= 0 || memory_bandwidth <= 0) return 1.0;
   const double k = static_cast<double>(accelerators);
@@ -160,6 +163,7 @@ double DeviceSpec::activity(double flops, double bytes, double seconds, double t
   const double u_memory = bytes / (memory_bandwidth * k * seconds);
   const double uc = power_compute_exponent == 1 ? u_compute : std::pow(u_compute, power_compute_exponent);
   double a = power_static_activity + power_compute_weight * uc + power_memory_weight * u_memory;
+  if (power_kv_weight != 0) a += power_kv_weight * (kv_bytes / (memory_bandwidth * k * seconds));
   if (power_tp_exponent != 0) a /= tp_divisor;  // k^δ
   return std::clamp(a, 0.0, 1.0);
 }
@@ -168,10 +172,10 @@ double DeviceSpec::power(double a) const {
   return std::min(idle_watts() + std::clamp(a, 0.0, 1.0) * (busy_watts() - idle_watts()), cap_watts());
 }
 
-PowerDraw DeviceSpec::step(double flops, double bytes, double seconds, double tp_divisor) const {
+PowerDraw DeviceSpec::step(double flops, double bytes, double seconds, double tp_divisor, double kv_bytes) const {
   const double demand = power_model == PowerModel::constant
                            ? busy_watts()
-                           : idle_watts() + activity(flops, bytes, seconds, tp_divisor) * (busy_watts() - idle_watts());
+                           : idle_watts() + activity(flops, bytes, seconds, tp_divisor, kv_bytes) * (busy_watts() - idle_watts());
   const double cap = cap_watts();
   if (demand <= cap || seconds <= 0) return {demand, seconds};
   // cap > idle here (device_from refuses a cap at or below idle).
@@ -217,6 +221,7 @@ DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::st
   d.power_model = p.text("power_model") == "constant" ? PowerModel::constant : PowerModel::utilisation;
   d.power_compute_weight = p.number("power_compute_weight");
   d.power_memory_weight = p.number("power_memory_weight");
+  d.power_kv_weight = p.number("power_kv_weight");
   d.power_static_activity = p.number("power_static_activity");
   d.power_tp_exponent = p.number("power_tp_exponent");
   d.power_compute_exponent = p.number("power_compute_exponent");

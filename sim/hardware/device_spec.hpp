@@ -107,6 +107,11 @@ struct DeviceSpec {
   /// γ: U_compute enters the activity as U_compute^γ (γ < 1: power rises steeply at low
   /// utilisation and flattens, as clocks boost first); fitted, docs/ENERGY.md. 1 = linear.
   double power_compute_exponent = 1;
+  /// b_kv: weight of the KV-cache share of the memory traffic, U_kv = kv_bytes /
+  /// (memory_bandwidth·k·seconds), added to the activity on top of b·U_m (attention over a
+  /// long context draws more than streaming the weights: ML.ENERGY v3's H100 GPQA runs);
+  /// fitted, docs/ENERGY.md. 0 = none.
+  double power_kv_weight = 0;
   double power_cap = 0;        ///< W per accelerator (0 = none): power clamped, the step slowed (docs/ENERGY.md)
   double standby_power = 0;    ///< W per accelerator of a stopped (autoscaled-down) replica
   double weight_load_bandwidth = 7e9;  ///< bytes/s at which a cold-started replica loads its weights
@@ -154,17 +159,19 @@ struct DeviceSpec {
 
   /// Activity α ∈ [0, 1] of a step of `seconds` that does `flops` FLOPs and moves `bytes`
   /// of memory traffic on a replica: constant model 1; utilisation model
-  /// min(1, (c + a·U_c^γ + b·U_m) / k^δ) (c = power_static_activity, δ = power_tp_exponent,
-  /// γ = power_compute_exponent, k = accelerators) with U_c = flops / (peak_flops·k·seconds) and U_m = bytes /
-  /// (memory_bandwidth·k·seconds) (achieved over *peak*, so a memory-bound roofline step
-  /// has U_m = memory_efficiency). 1 when the peak rates are unknown (0); 0 for seconds ≤ 0.
+  /// min(1, (c + a·U_c^γ + b·U_m + b_kv·U_kv) / k^δ) (c = power_static_activity, δ = power_tp_exponent,
+  /// γ = power_compute_exponent, b_kv = power_kv_weight, k = accelerators) with U_c = flops /
+  /// (peak_flops·k·seconds), U_m = bytes / (memory_bandwidth·k·seconds) (achieved over *peak*,
+  /// so a memory-bound roofline step has U_m = memory_efficiency) and U_kv the same for
+  /// `kv_bytes`, the KV-cache share of `bytes` (0 when not given). 1 when the peak rates are
+  /// unknown (0); 0 for seconds ≤ 0.
   double activity(double flops, double bytes, double seconds) const {
     return activity(flops, bytes, seconds, tp_activity_divisor());
   }
   /// The same activity with k^δ given as `tp_divisor` (= tp_activity_divisor(), which a
   /// caller computing many steps of one device keeps instead of a std::pow per step;
   /// LatencyModel does). Bit-identical to the three-argument form for that value.
-  double activity(double flops, double bytes, double seconds, double tp_divisor) const;
+  double activity(double flops, double bytes, double seconds, double tp_divisor, double kv_bytes = 0) const;
   /// k^δ of activity() (δ = power_tp_exponent, k = accelerators); 1 when δ = 0.
   double tp_activity_divisor() const {
     return power_tp_exponent != 0 ? std::pow(static_cast<double>(accelerators), power_tp_exponent) : 1.0;
@@ -184,7 +191,7 @@ struct DeviceSpec {
     return step(flops, bytes, seconds, tp_activity_divisor());
   }
   /// step() with k^δ given as `tp_divisor` (= tp_activity_divisor()); bit-identical.
-  PowerDraw step(double flops, double bytes, double seconds, double tp_divisor) const;
+  PowerDraw step(double flops, double bytes, double seconds, double tp_divisor, double kv_bytes = 0) const;
   /// W of the whole pool with `busy_replicas` of `replicas` working at full activity
   /// (an upper bound used by timelines of servers that do not report their own power).
   double pool_power(int busy_replicas) const {

@@ -42,7 +42,7 @@ StepWork LatencyModel::iteration_work(const IterationLoad& l) const { return col
 
 PowerDraw LatencyModel::step(const IterationLoad& l, double extra_seconds) const {
   const StepWork w = iteration_work(l);
-  return d_.step(w.flops, w.bytes, iteration(l) + extra_seconds, tp_divisor_);
+  return d_.step(w.flops, w.bytes, iteration(l) + extra_seconds, tp_divisor_, w.kv_bytes);
 }
 
 LatencyModel::DecodeSpan::DecodeSpan(const LatencyModel& lm, const IterationLoad& load, double extra)
@@ -81,7 +81,7 @@ PowerDraw LatencyModel::DecodeSpan::step(double decode_context) const {
                                                             : (bytes - kv) / bandwidth_ + kv / attention_bandwidth_;
   const double core = d.overlap == Overlap::sum ? compute + memory : std::max(compute, memory);
   const double seconds = core + overheads_ + sequences_;
-  return d.step(flops, bytes, seconds + extra_, lm_.tp_divisor_);
+  return d.step(flops, bytes, seconds + extra_, lm_.tp_divisor_, kv);
 }
 
 }  // namespace collabsim

@@ -38,7 +38,8 @@ double step_bytes(const ModelCard& m, double weight_reads, double kv_tokens) {
 
 StepWork iteration_work(const ModelCard& m, const IterationLoad& l) {
   return {linear_flops(m, l.prefill_tokens + l.decode_seqs) + attention_flops(m, l.prefill_attention + l.decode_context),
-          step_bytes(m, 1.0, l.decode_context + l.prefill_kv_tokens)};
+          step_bytes(m, 1.0, l.decode_context + l.prefill_kv_tokens),
+          step_bytes(m, 0.0, l.decode_context + l.prefill_kv_tokens)};
 }
 
 double iteration_time(const ModelCard& m, const DeviceSpec& d, const AllReduceTable* ar, const IterationLoad& l) {
@@ -52,14 +53,15 @@ double iteration_time(const ModelCard& m, const DeviceSpec& d, const AllReduceTa
 StepWork prefill_work(const ModelCard& m, std::int64_t n) {
   if (n <= 0) return {};
   const double nn = static_cast<double>(n);
-  return {linear_flops(m, nn) + attention_flops(m, nn * (nn / 2.0)), step_bytes(m, 1.0, nn)};  // causal: n²/2 pairs
+  return {linear_flops(m, nn) + attention_flops(m, nn * (nn / 2.0)), step_bytes(m, 1.0, nn),  // causal: n²/2 pairs
+          step_bytes(m, 0.0, nn)};
 }
 
 StepWork decode_work(const ModelCard& m, std::int64_t prompt, std::int64_t out) {
   if (out <= 0) return {};
   const double n = static_cast<double>(out), c0 = static_cast<double>(prompt);
   const double sum_c = n * c0 + n * (n - 1) / 2.0;  // Σ_{k=0}^{out−1} (prompt + k)
-  return {linear_flops(m, n) + attention_flops(m, sum_c), step_bytes(m, n, sum_c)};
+  return {linear_flops(m, n) + attention_flops(m, sum_c), step_bytes(m, n, sum_c), step_bytes(m, 0.0, sum_c)};
 }
 
 double step_overhead(const ModelCard& m, const DeviceSpec& d, const AllReduceTable* ar, double tokens) {

@@ -46,8 +46,9 @@ namespace collabsim {
 
 /// Work of a step in roofline counts (the power model's input, DeviceSpec::step).
 struct StepWork {
-  double flops = 0;  ///< FLOPs
-  double bytes = 0;  ///< bytes of memory traffic
+  double flops = 0;     ///< FLOPs
+  double bytes = 0;     ///< bytes of memory traffic (weights + KV cache)
+  double kv_bytes = 0;  ///< the KV-cache share of `bytes` (reads of the cached context, writes of new tokens)
 };
 
 /// Work of one continuous-batching iteration (or of a lone prefill / decode step).

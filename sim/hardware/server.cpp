@@ -18,7 +18,8 @@ Task<Generation> serve_alone(Engine& engine, const LatencyModel& latency, const 
   // Power per phase (DeviceSpec::step): the prefill (or first decode step) and the decode run.
   const StepWork w1 = prompt > 0 ? latency.prefill_work(prompt) : latency.decode_work(cached, output > 0 ? 1 : 0);
   const StepWork w2 = latency.decode_work(cached + prompt + 1, output > 1 ? output - 1 : 0);
-  const PowerDraw p1 = device.step(w1.flops, w1.bytes, first), p2 = device.step(w2.flops, w2.bytes, rest);
+  const PowerDraw p1 = device.step(w1.flops, w1.bytes, first, device.tp_activity_divisor(), w1.kv_bytes),
+                  p2 = device.step(w2.flops, w2.bytes, rest, device.tp_activity_divisor(), w2.kv_bytes);
   const SimTime total = from_seconds(p1.seconds + p2.seconds);
   g.first_token = g.start + from_seconds(p1.seconds);
   co_await engine.delay(total);
