@@ -11,10 +11,16 @@ namespace collabsim {
 
 Calibration calibrate_target_share(const std::filesystem::path& scenario, const LoadOptions& load,
                                    const ShareRunner& run) {
+  LoadOptions lo = load;
+  lo.output.reset();
+  return calibrate_target_share(load_scenario(scenario, lo), scenario, load, run);
+}
+
+Calibration calibrate_target_share(const Scenario& sc, const std::filesystem::path& scenario, const LoadOptions& load,
+                                   const ShareRunner& run) {
   Calibration c;
   LoadOptions lo = load;
   lo.output.reset();
-  const Scenario sc = load_scenario(scenario, lo);
   const MechanismInfo* info = &scenario_mechanism(sc);
   const ParamSet& params = sc.mechanism.params;
   if (!params.has("target_large_share") || params.number("target_large_share") < -0.5) return c;

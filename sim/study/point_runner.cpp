@@ -57,13 +57,14 @@ PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions&
   LoadOptions load = load_options;
   if (!load.profiles) load.profiles = &inputs.profiles();  // latency profiles parsed once per process
   try {
-    const Calibration cal = calibrate_target_share(scenario, load, in_memory_runner(scenario, inputs));
-    LoadOptions lo = load;
-    if (cal.active) {
+    Scenario sc = load_scenario(scenario, load);
+    const Calibration cal = calibrate_target_share(sc, scenario, load, in_memory_runner(scenario, inputs));
+    if (cal.active) {  // loaded again with the value found
+      LoadOptions lo = load;
       lo.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
       lo.overrides.push_back(cal.override_text);
+      sc = load_scenario(scenario, lo);
     }
-    const Scenario sc = load_scenario(scenario, lo);
     std::vector<std::pair<std::string, std::string>> attrs;
     if (cal.active)
       attrs = {{"calibrated_key", cal.key},
