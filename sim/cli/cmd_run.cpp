@@ -85,7 +85,7 @@ Command add_run_command(CLI::App& app) {
             InputCache inputs(input_store_dir());  // parsed inputs kept across runs
             Scenario sc = load_scenario(args->scenario, opt);
             const Calibration cal =
-                calibrate_target_share(sc, args->scenario, opt, in_memory_runner(args->scenario, inputs));
+                calibrate_target_share(sc, opt, in_memory_runner(args->scenario, inputs));
             if (cal.active) {  // loaded again with the value found
               opt.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
               opt.overrides.push_back(cal.override_text);

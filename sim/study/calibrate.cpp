@@ -13,11 +13,10 @@ Calibration calibrate_target_share(const std::filesystem::path& scenario, const 
                                    const ShareRunner& run) {
   LoadOptions lo = load;
   lo.output.reset();
-  return calibrate_target_share(load_scenario(scenario, lo), scenario, load, run);
+  return calibrate_target_share(load_scenario(scenario, lo), load, run);
 }
 
-Calibration calibrate_target_share(const Scenario& sc, const std::filesystem::path& scenario, const LoadOptions& load,
-                                   const ShareRunner& run) {
+Calibration calibrate_target_share(const Scenario& sc, const LoadOptions& load, const ShareRunner& run) {
   Calibration c;
   LoadOptions lo = load;
   lo.output.reset();

@@ -47,8 +47,7 @@ Calibration calibrate_target_share(const std::filesystem::path& scenario, const 
 /// The same with the scenario already loaded (`loaded` = load_scenario(scenario, load)), so
 /// a caller that runs it when nothing is to be calibrated loads it once (issue 26: a load
 /// costs ~3.6M instructions, ~0.8% of a sweep point). `loaded` is only read for its
-/// mechanism; the calibration runs load `scenario` with their overrides as above.
-Calibration calibrate_target_share(const Scenario& loaded, const std::filesystem::path& scenario,
-                                   const LoadOptions& load, const ShareRunner& run);
+/// mechanism; the calibration runs are `run`'s (which loads the scenario with their overrides).
+Calibration calibrate_target_share(const Scenario& loaded, const LoadOptions& load, const ShareRunner& run);
 
 }  // namespace collabsim

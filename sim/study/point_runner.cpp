@@ -58,7 +58,7 @@ PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions&
   if (!load.profiles) load.profiles = &inputs.profiles();  // latency profiles parsed once per process
   try {
     Scenario sc = load_scenario(scenario, load);
-    const Calibration cal = calibrate_target_share(sc, scenario, load, in_memory_runner(scenario, inputs));
+    const Calibration cal = calibrate_target_share(sc, load, in_memory_runner(scenario, inputs));
     if (cal.active) {  // loaded again with the value found
       LoadOptions lo = load;
       lo.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
