@@ -126,8 +126,8 @@ POW = [("power_compute_weight", 1.0, 0, 10), ("power_memory_weight", 0.0, 0, 10)
 # with the goal rows' accuracy: unweighted, the fit puts Llama-3.1-8B at -11.6 % at batch 128.
 GOAL_WEIGHT = 2.0
 # Power terms held out of a GPU's fit: the B200's power_kv_weight stays 0. Its long-context rows
-# that are not stalled are 6 GPQA runs, 5 of them in the same flat 31-49 ms band as the 11 stalled
-# ones (docs/CALIBRATION.md), too few and too host-affected to identify a KV-traffic term.
+# that are not stalled are 6 GPQA runs at 36-49 ms, about as flat in batch as the 9 stalled ones
+# (31-44 ms; docs/CALIBRATION.md), too few and too host-affected to identify a KV-traffic term.
 POW_FIXED = {"B200": {"power_kv_weight": 0.0}}
 GOAL_MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-70B-Instruct")
 
