@@ -47,7 +47,7 @@ BatchingPool::BatchingPool(Engine& engine, const ModelCard& model, const DeviceS
       max_batch_(config.max_batch),
       paged_(config.paged) {
   for (int i = 0; i < device.replicas; ++i)
-    replicas_.push_back(std::make_unique<BatchingReplica>(engine, model, device, latency, config));
+    replicas_.push_back(std::make_unique<BatchingReplica>(engine, model, device, latency, config, i));
   state_.assign(replicas_.size(), State::up);
   if (as_.on) log_.resize(replicas_.size());
   for (std::size_t k = 0; k < replicas_.size(); ++k) {
@@ -70,14 +70,15 @@ Task<Generation> BatchingPool::generate(std::int64_t prompt, std::int64_t output
 
 Task<Generation> BatchingPool::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
                                         std::span<const std::int64_t> blocks) {
+  // Not a coroutine: the replica's task is handed to the caller (one frame less to resume
+  // per request; the replica stamps Generation::replica). The caller awaits it at once, so
+  // the pick happens at the same point of the run as when this body ran at co_await.
   if (as_.on && !ticking_) {
     ticking_ = true;
     engine_.spawn(autoscaler());
   }
   const std::size_t k = dispatch_->pick(replicas_, DispatchRequest{prompt, output, blocks});
-  Generation g = co_await replicas_[k]->generate(prompt, output, cached, blocks);
-  g.replica = static_cast<int>(k);
-  co_return g;
+  return replicas_[k]->generate(prompt, output, cached, blocks);
 }
 
 Server::PrefixStats BatchingPool::prefix_stats() const {

@@ -8,8 +8,8 @@
 namespace collabsim {
 
 BatchingReplica::BatchingReplica(Engine& engine, const ModelCard& model, const DeviceSpec& device,
-                                 const LatencyModel& latency, BatchingConfig cfg)
-    : engine_(engine), model_(model), dev_(device), latency_(latency), cfg_(cfg) {
+                                 const LatencyModel& latency, BatchingConfig cfg, int index)
+    : engine_(engine), model_(model), dev_(device), latency_(latency), cfg_(cfg), index_(index) {
   if (cfg_.prefix_block_tokens > 0) {
     if (cfg_.paged)
       throw std::invalid_argument("continuous batching: paged KV admission with prefix caching is not modelled");
@@ -96,6 +96,7 @@ void BatchingReplica::cache_prompt(Seq& s) {
 void BatchingReplica::complete(Seq& s) {
   Generation& g = s.req->g;
   g.end = engine_.now();
+  g.replica = index_;
   g.energy = s.energy;
   g.device_time = s.device_time;
   if (cache_) cache_->unpin(s.req->blocks, s.pinned);

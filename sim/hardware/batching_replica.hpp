@@ -110,9 +110,10 @@ struct BatchingConfig {
 
 class BatchingReplica {
  public:
-  /// `latency` must outlive the replica.
+  /// `latency` must outlive the replica. `index`: its place in a pool, stamped on every
+  /// Generation it serves (Generation::replica; −1 for a replica on its own).
   BatchingReplica(Engine& engine, const ModelCard& model, const DeviceSpec& device,
-                  const LatencyModel& latency, BatchingConfig cfg);
+                  const LatencyModel& latency, BatchingConfig cfg, int index = -1);
   BatchingReplica(const BatchingReplica&) = delete;
   BatchingReplica& operator=(const BatchingReplica&) = delete;
 
@@ -319,6 +320,7 @@ class BatchingReplica {
   const DeviceSpec& dev_;
   const LatencyModel& latency_;
   BatchingConfig cfg_;
+  int index_ = -1;
   std::deque<Seq> waiting_;
   std::vector<Seq> slots_;            // running sequences by slot (adm == 0: free)
   std::vector<std::uint32_t> free_slots_;

@@ -27,7 +27,8 @@ double DeploymentServer::service_time(std::int64_t prompt, std::int64_t output) 
 }
 
 Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
-                                            double service_s, std::span<const std::int64_t> prefix_blocks) {
+                                            double service_s, std::span<const std::int64_t> prefix_blocks,
+                                            double* api_energy_j) {
   prompt = std::max<std::int64_t>(prompt, 0);
   output = std::max<std::int64_t>(output, 0);
   cached = std::max<std::int64_t>(cached, 0);
@@ -42,6 +43,8 @@ Task<Generation> DeploymentServer::generate(std::int64_t prompt, std::int64_t ou
   g.cost = dep_.generation_cost(dev_, g.device_time, g.prompt_tokens, g.output_tokens);
   busy_j_ += g.energy;
   ++count_;
+  if (api_energy_j)
+    if (const double w = dep_.api_energy_power(); w > 0 && !g.failed) *api_energy_j += w * to_seconds(g.end - g.start);
   co_return g;
 }
 

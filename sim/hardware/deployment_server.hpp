@@ -46,9 +46,12 @@ class DeploymentServer {
   /// service time, s) instead (Server::hold); std::logic_error when `service_s` < 0 then.
   /// `prefix_blocks`: the prompt's prefix-block hash ids (Request::prefix_blocks, alive
   /// until the call returns), used by a pool with prefix caching (Generation::prefix_hit_tokens).
+  /// `api_energy_j` (Fleet's API energy estimate, J; null = none): when the deployment has
+  /// an API energy power and the generation did not fail, api_energy_power() × (end − start)
+  /// is added to it as the generation ends.
   Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens,
                             std::int64_t cached_tokens = 0, double service_s = -1,
-                            std::span<const std::int64_t> prefix_blocks = {});
+                            std::span<const std::int64_t> prefix_blocks = {}, double* api_energy_j = nullptr);
 
   /// Service time (s) of one request alone on an idle instance: prefill + decode.
   double service_time(std::int64_t prompt_tokens, std::int64_t output_tokens) const;

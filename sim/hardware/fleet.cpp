@@ -60,10 +60,9 @@ Admission Fleet::admission(std::size_t dep, std::int64_t prompt, std::int64_t ou
 
 Task<Generation> Fleet::generate(std::size_t dep, std::int64_t prompt, std::int64_t output, std::int64_t cached,
                                  double service_s, std::span<const std::int64_t> prefix_blocks) {
-  const Generation g = co_await servers_[dep]->generate(prompt, output, cached, service_s, prefix_blocks);
-  if (const double w = servers_[dep]->spec().api_energy_power(); w > 0 && !g.failed)
-    api_energy_estimate_j_ += w * to_seconds(g.end - g.start);
-  co_return g;
+  // Not a coroutine: the deployment's task adds the API energy estimate itself (one frame
+  // less to resume per request).
+  return servers_[dep]->generate(prompt, output, cached, service_s, prefix_blocks, &api_energy_estimate_j_);
 }
 
 }  // namespace collabsim
