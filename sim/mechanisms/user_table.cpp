@@ -1,6 +1,7 @@
 // Context::user_measurements: the /users table of the users' own devices (context.hpp).
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/mechanisms/context.hpp"
@@ -18,6 +19,11 @@ MeasurementSource Context::user_measurements() const {
     std::vector<std::int64_t> user, requests, generations, refused;
     std::vector<double> busy, queue, gen_j, other_j, radio_j, idle_j, total_j, cap, soc_start, soc_end, soc_min,
         floor_s, throttle, min_rate, heat_end, promo, active, tail;
+    for (auto* v : {&user, &requests, &generations, &refused}) v->reserve(all.size());
+    for (auto* v : {&busy, &queue, &gen_j, &other_j, &radio_j, &idle_j, &total_j, &cap, &soc_start, &soc_end, &soc_min,
+                    &floor_s, &throttle, &min_rate, &heat_end, &promo, &active, &tail})
+      v->reserve(all.size());
+    device.reserve(all.size());
     for (const UserDevice* u : all) {
       const DeviceSpec& d = sc_.devices[u->device];
       const bool bat = u->capacity_j > 0;
@@ -46,29 +52,33 @@ MeasurementSource Context::user_measurements() const {
       active.push_back(t.active_s);
       tail.push_back(t.tail_s);
     }
-    return {{"device", "", device},
-            {"user_id", "", user},
-            {"requests", "requests", requests},
-            {"generations", "generations", generations},
-            {"refused_battery", "generations", refused},
-            {"busy_s", "s", busy},
-            {"queue_s", "s", queue},
-            {"generation_energy_j", "J", gen_j},
-            {"other_energy_j", "J", other_j},
-            {"radio_energy_j", "J", radio_j},
-            {"idle_energy_j", "J", idle_j},
-            {"energy_j", "J", total_j},
-            {"battery_capacity_j", "J", cap},
-            {"soc_start", "1", soc_start},
-            {"soc_end", "1", soc_end},
-            {"soc_min", "1", soc_min},
-            {"below_floor_at_s", "s", floor_s},
-            {"throttled_s", "s", throttle},
-            {"min_rate_factor", "1", min_rate},
-            {"heat_end", "1", heat_end},
-            {"radio_promotion_s", "s", promo},
-            {"radio_active_s", "s", active},
-            {"radio_tail_s", "s", tail}};
+    // Moved into the table (a braced list would copy every column).
+    std::vector<TableColumn> out;
+    out.reserve(23);
+    out.push_back({"device", "", std::move(device)});
+    out.push_back({"user_id", "", std::move(user)});
+    out.push_back({"requests", "requests", std::move(requests)});
+    out.push_back({"generations", "generations", std::move(generations)});
+    out.push_back({"refused_battery", "generations", std::move(refused)});
+    out.push_back({"busy_s", "s", std::move(busy)});
+    out.push_back({"queue_s", "s", std::move(queue)});
+    out.push_back({"generation_energy_j", "J", std::move(gen_j)});
+    out.push_back({"other_energy_j", "J", std::move(other_j)});
+    out.push_back({"radio_energy_j", "J", std::move(radio_j)});
+    out.push_back({"idle_energy_j", "J", std::move(idle_j)});
+    out.push_back({"energy_j", "J", std::move(total_j)});
+    out.push_back({"battery_capacity_j", "J", std::move(cap)});
+    out.push_back({"soc_start", "1", std::move(soc_start)});
+    out.push_back({"soc_end", "1", std::move(soc_end)});
+    out.push_back({"soc_min", "1", std::move(soc_min)});
+    out.push_back({"below_floor_at_s", "s", std::move(floor_s)});
+    out.push_back({"throttled_s", "s", std::move(throttle)});
+    out.push_back({"min_rate_factor", "1", std::move(min_rate)});
+    out.push_back({"heat_end", "1", std::move(heat_end)});
+    out.push_back({"radio_promotion_s", "s", std::move(promo)});
+    out.push_back({"radio_active_s", "s", std::move(active)});
+    out.push_back({"radio_tail_s", "s", std::move(tail)});
+    return out;
   };
   return src;
 }
