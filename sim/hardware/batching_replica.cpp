@@ -318,9 +318,18 @@ void BatchingReplica::advance_decode(std::size_t m, double tokens) {
   iterations_ += steps;
   tokens_generated_ += steps * decode_seqs_;
   decode_ctx_ += steps * decode_seqs_;
-  for (Acc& a : acc_) {  // every running sequence is steady (coalescible_steps); generated follows iterations_
-    a.energy += e;
-    a.device_time += t;
+  add_to_steady(e, t);  // every running sequence is steady (coalescible_steps); generated follows iterations_
+}
+
+void BatchingReplica::add_to_steady(double e, double t) {
+  // One (energy, device time) pair per iteration of the body: a 16-byte vector add with
+  // SSE2; unrolled, as the loop runs over the whole batch every iteration.
+  Acc* a = acc_.data();
+  const std::size_t n = acc_.size();
+#pragma GCC unroll 4
+  for (std::size_t i = 0; i < n; ++i) {
+    a[i].energy += e;
+    a[i].device_time += t;
   }
 }
 
@@ -423,10 +432,7 @@ void BatchingReplica::finish_iteration(double tokens, double t_s, double energy)
   if (!acc_.empty()) {
     const double share = 1.0 / tokens;
     const double e = energy * share, t = t_s * share;
-    for (Acc& a : acc_) {
-      a.energy += e;
-      a.device_time += t;
-    }
+    add_to_steady(e, t);
     const auto n = static_cast<std::int64_t>(acc_.size());
     tokens_generated_ += n;
     decode_ctx_ += n;

@@ -272,6 +272,8 @@ class BatchingReplica {
   /// fills span_ and returns how many (fewer when a step would pass the engine's max_time
   /// or the clock: the step-by-step path reports that limit at its step).
   std::size_t plan_span(IterationLoad load, double extra, const PowerDraw& first, std::size_t max_steps);
+  /// Adds `e` J and `t` s to every steady decoder's totals (acc_).
+  void add_to_steady(double e, double t);
   /// Applies the first `m` planned steps in closed form (no sequence completes in them).
   void advance_decode(std::size_t m, double tokens);
   /// An arrival during a span: wake at the first planned step end at or after now.
