@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <vector>
 
 #include "sim/core/engine.hpp"
 #include "sim/core/resource.hpp"
@@ -136,6 +137,44 @@ TEST(QueueingShortRuns, EveryCustomerIsServedAndWaitsAddUpExactly) {
       EXPECT_NEAR(r.littles_lq / r.littles_lambda_w, 1.0, 1e-9) << servers << " servers";
     }
   }
+}
+
+// FCFS through a long line that never empties while it is served (the line's storage drops
+// its served front once past half its size): 400 customers, one server, each served for
+// 10 ns; the first 300 arrive at t = 0, the rest one every 3 ns from t = 1 ns, so the
+// line is never empty until the end. Service order = arrival order, waiting() counts the
+// line, and the time-integral of the line matches the waits served.
+Task<void> tagged(Engine& e, Resource& r, int id, std::vector<int>& order, double& wait_ns) {
+  const SimTime arrived = e.now();
+  co_await r.acquire();
+  order.push_back(id);
+  wait_ns += static_cast<double>(e.now() - arrived);
+  co_await e.delay(10);
+  r.release();
+}
+
+Task<void> late_arrivals(Engine& e, Resource& r, std::vector<int>& order, double& wait_ns) {
+  for (int id = 300; id < 400; ++id) {
+    co_await e.delay(id == 300 ? 1 : 3);
+    e.spawn(tagged(e, r, id, order, wait_ns));
+  }
+}
+
+TEST(QueueingShortRuns, ALongLineIsServedInArrivalOrder) {
+  Engine e;
+  Resource r(e, 1);
+  std::vector<int> order;
+  double wait_ns = 0;
+  for (int id = 0; id < 300; ++id) e.spawn(tagged(e, r, id, order, wait_ns));
+  e.spawn(late_arrivals(e, r, order, wait_ns));
+  e.run(5);
+  EXPECT_EQ(r.waiting(), 301u);  // at 5 ns: customer 0 in service, 1..299 and 300, 301 (1 and 4 ns) waiting
+  e.run();
+  ASSERT_EQ(order.size(), 400u);
+  for (int i = 0; i < 400; ++i) ASSERT_EQ(order[static_cast<std::size_t>(i)], i) << "position " << i;
+  EXPECT_EQ(r.waiting(), 0u);
+  EXPECT_EQ(r.busy(), 0);
+  EXPECT_DOUBLE_EQ(r.waiting_integral(), wait_ns);  // ∫ line dt = Σ waits
 }
 
 }  // namespace

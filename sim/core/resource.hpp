@@ -6,11 +6,17 @@
 /// service is exactly the order of arrival.
 ///
 /// Keeps the time integral Little's law needs: ∫ (number waiting) dt.
+///
+/// The line is a vector read from a head index (cleared when it empties, its consumed front
+/// dropped once it is over half the vector and over 64 entries), not a std::deque: a deque
+/// allocates a map and a 512-byte block when constructed, and a per-user device, which
+/// holds one Resource and rarely queues, paid two allocations and two frees for it (issue 26).
 
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <stdexcept>
+#include <vector>
 
 #include "sim/core/engine.hpp"
 
@@ -30,10 +36,16 @@ class Resource {
   /// when no server is held.
   void release() {
     if (busy_ == 0) throw std::logic_error("Resource::release without acquire");
-    if (!waiting_.empty()) {
+    if (head_ < waiting_.size()) {
       account();
-      auto h = waiting_.front();
-      waiting_.pop_front();
+      const std::coroutine_handle<> h = waiting_[head_++];
+      if (head_ == waiting_.size()) {
+        waiting_.clear();
+        head_ = 0;
+      } else if (head_ > 64 && 2 * head_ > waiting_.size()) {
+        waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
       engine_.schedule(engine_.now(), h);  // server passes directly to the waiter
     } else {
       account();
@@ -43,7 +55,7 @@ class Resource {
 
   int servers() const noexcept { return servers_; }
   int busy() const noexcept { return busy_; }
-  std::size_t waiting() const noexcept { return waiting_.size(); }
+  std::size_t waiting() const noexcept { return waiting_.size() - head_; }
 
   /// ∫ waiting(t) dt up to now, in ns·requests.
   double waiting_integral() {
@@ -56,7 +68,7 @@ class Resource {
     Resource& r;
     // Taking a free server needs no event: the process continues at once.
     bool await_ready() const noexcept {
-      if (r.busy_ < r.servers_ && r.waiting_.empty()) {
+      if (r.busy_ < r.servers_ && r.waiting() == 0) {
         r.account();
         ++r.busy_;
         return true;
@@ -74,7 +86,7 @@ class Resource {
   void account() noexcept {
     const SimTime t = engine_.now();
     const double dt = static_cast<double>(t - last_);
-    wait_area_ += dt * static_cast<double>(waiting_.size());
+    wait_area_ += dt * static_cast<double>(waiting());
     last_ = t;
   }
 
@@ -82,7 +94,8 @@ class Resource {
   Engine& engine_;
   int servers_;
   int busy_ = 0;
-  std::deque<std::coroutine_handle<>> waiting_;
+  std::vector<std::coroutine_handle<>> waiting_;  // the line is waiting_[head_..], in arrival order
+  std::size_t head_ = 0;
   SimTime last_ = 0;
   double wait_area_ = 0;
 };
