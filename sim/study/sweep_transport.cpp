@@ -23,11 +23,18 @@ class LocalTransport final : public SweepTransport {
   std::optional<PointMessage> poll() override { return std::nullopt; }
   void flush() override {}
   void barrier() override {}
+  void ask() override { throw std::logic_error("a single process asks no one"); }
+  void stop_asking() override { throw std::logic_error("a single process asks no one"); }
+  std::optional<std::int64_t> poll_answer() override { return std::nullopt; }
+  std::optional<std::pair<int, bool>> poll_ask() override { return std::nullopt; }
+  void answer(int, std::int64_t) override { throw std::logic_error("a single process answers no one"); }
 };
 
 #ifdef COLLABSIM_WITH_MPI
 
 constexpr int kTagPoint = 17;
+constexpr int kTagAsk = 18;     ///< worker → rank 0: one int, 1 = ask for a point, 0 = stop asking
+constexpr int kTagAnswer = 19;  ///< rank 0 → worker: one int64, a pending position or -1
 
 /// True when every rank of the job runs on this node (Open MPI's launcher variables).
 bool one_node_job() {
@@ -146,11 +153,38 @@ class MpiTransport final : public SweepTransport {
   }
   void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
 
+  // Asks and answers are small blocking sends: rank 0 polls for them every few milliseconds,
+  // and MPI buffers a message this small eagerly, so a send returns without waiting.
+  void ask() override { send_flag(1); }
+  void stop_asking() override { send_flag(0); }
+  std::optional<std::int64_t> poll_answer() override {
+    int flag = 0;
+    MPI_Iprobe(0, kTagAnswer, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+    if (!flag) return std::nullopt;
+    std::int64_t position = -1;
+    MPI_Recv(&position, 1, MPI_INT64_T, 0, kTagAnswer, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    return position;
+  }
+  std::optional<std::pair<int, bool>> poll_ask() override {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, kTagAsk, MPI_COMM_WORLD, &flag, &st);
+    if (!flag) return std::nullopt;
+    int value = 0;
+    MPI_Recv(&value, 1, MPI_INT, st.MPI_SOURCE, kTagAsk, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    return std::pair<int, bool>{st.MPI_SOURCE, value != 0};
+  }
+  void answer(int rank, std::int64_t position) override {
+    MPI_Send(&position, 1, MPI_INT64_T, rank, kTagAnswer, MPI_COMM_WORLD);
+  }
+
  private:
   struct Slot {
     std::vector<unsigned char> buffer;
     MPI_Request request{};
   };
+  void send_flag(int value) { MPI_Send(&value, 1, MPI_INT, 0, kTagAsk, MPI_COMM_WORLD); }
+
   int rank_ = 0, size_ = 1;
   std::list<Slot> in_flight_;  // stable addresses while MPI reads them
 };

@@ -2,13 +2,15 @@
 /// \file sweep_transport.hpp
 /// How the processes of one sweep talk: alone (one process) or over MPI (many ranks, one
 /// writer). Rank 0 owns the output: it checks the resume state, decides which points are
-/// missing, writes every finished point and the final file; the other ranks only compute
-/// the points assigned to them and send each finished point to rank 0.
+/// missing, hands them out one at a time to whichever rank asks, writes every finished point
+/// and the final file; the other ranks only compute the points they were given and send each
+/// finished point to rank 0.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace collabsim {
@@ -43,6 +45,21 @@ class SweepTransport {
   virtual void flush() = 0;
   /// All ranks meet (after the file is written, so no rank exits early).
   virtual void barrier() = 0;
+
+  // Points are handed out on demand (a rank that finishes early takes more), so ranks stay
+  // busy whatever the points cost; what is written never depends on who ran a point.
+  /// Worker ranks: ask rank 0 for one more pending point (returns at once).
+  virtual void ask() = 0;
+  /// Worker ranks: tell rank 0 this rank will ask for nothing more (after its last answer).
+  virtual void stop_asking() = 0;
+  /// Worker ranks: rank 0's answer to one ask, if one arrived (non-blocking): a position in
+  /// the pending list, or -1 when no point is left.
+  virtual std::optional<std::int64_t> poll_answer() = 0;
+  /// Rank 0: the next ask or stop of a worker (non-blocking): its rank and true for an ask,
+  /// false for a stop. A rank's stop arrives after all its asks.
+  virtual std::optional<std::pair<int, bool>> poll_ask() = 0;
+  /// Rank 0: answer one ask of `rank` with a pending position, or -1 when none is left.
+  virtual void answer(int rank, std::int64_t position) = 0;
 };
 
 /// One process: rank 0 of 1.
