@@ -88,8 +88,15 @@ Task<Context::OriginWork> Context::compute_work_on_origin(const Request& r, Requ
 Task<Generation> Context::run_on(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                                  std::int64_t cached, double service_s,
                                  std::span<const std::int64_t> prefix_blocks) {
-  if (!disaggregated(dep, prompt, output))
-    co_return co_await run_one(dep, rec, prompt, output, cached, service_s, prefix_blocks);
+  // Not a coroutine: the common call is run_one's own task (one coroutine frame fewer per
+  // generation); disaggregated() depends only on the deployment's spec and the sizes.
+  if (!disaggregated(dep, prompt, output)) return run_one(dep, rec, prompt, output, cached, service_s, prefix_blocks);
+  return run_split(dep, rec, prompt, output, cached, service_s, prefix_blocks);
+}
+
+Task<Generation> Context::run_split(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
+                                    std::int64_t cached, double service_s,
+                                    std::span<const std::int64_t> prefix_blocks) {
   // Prefill/decode disaggregation (Splitwise, DistServe): prefill + first token here ...
   const std::size_t dd = fleet_.decode_of(dep);
   Generation g = co_await run_one(dep, rec, prompt, 1, cached, service_s, prefix_blocks);

@@ -306,6 +306,9 @@ class Context {
   /// origin is not bound to users or r has no user id.
   UserDevice* origin_user(const Request& r) { return users_.bound(r.origin, r.user); }
   static constexpr std::uint64_t kUserSession = std::uint64_t{1} << 62;  ///< radio session ids of users
+  /// run_on's split call (prefill on `dep`, KV handoff, decode on its decode deployment).
+  Task<Generation> run_split(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
+                             std::int64_t cached, double service_s, std::span<const std::int64_t> prefix_blocks);
   /// One generation on one deployment, accounted into `rec` (run_on without the split).
   Task<Generation> run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                            std::int64_t cached, double service_s, std::span<const std::int64_t> prefix_blocks);
