@@ -52,6 +52,15 @@ class DeploymentServer {
   Task<Generation> generate(std::int64_t prompt_tokens, std::int64_t output_tokens,
                             std::int64_t cached_tokens = 0, double service_s = -1,
                             std::span<const std::int64_t> prefix_blocks = {}, double* api_energy_j = nullptr);
+  /// generate() in two calls, without a coroutine frame of its own (Fleet, Context::run_one):
+  /// start() clamps the counts, checks `service_s` as generate() does (std::logic_error at
+  /// the call) and returns the server's task; the caller passes the finished Generation to
+  /// finish(), which sets its cost and adds it to this deployment's totals (and the API
+  /// energy estimate, as generate()), before anything else sees it.
+  Task<Generation> start(std::int64_t prompt_tokens, std::int64_t output_tokens, std::int64_t cached_tokens,
+                         double service_s, std::span<const std::int64_t> prefix_blocks);
+  /// See start().
+  void finish(Generation& g, double* api_energy_j);
 
   /// Service time (s) of one request alone on an idle instance: prefill + decode.
   double service_time(std::int64_t prompt_tokens, std::int64_t output_tokens) const;

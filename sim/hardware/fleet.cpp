@@ -58,11 +58,13 @@ Admission Fleet::admission(std::size_t dep, std::int64_t prompt, std::int64_t ou
   return ad;
 }
 
-Task<Generation> Fleet::generate(std::size_t dep, std::int64_t prompt, std::int64_t output, std::int64_t cached,
-                                 double service_s, std::span<const std::int64_t> prefix_blocks) {
-  // Not a coroutine: the deployment's task adds the API energy estimate itself (one frame
-  // less to resume per request).
-  return servers_[dep]->generate(prompt, output, cached, service_s, prefix_blocks, &api_energy_estimate_j_);
+Task<Generation> Fleet::start(std::size_t dep, std::int64_t prompt, std::int64_t output, std::int64_t cached,
+                              double service_s, std::span<const std::int64_t> prefix_blocks) {
+  // Not a coroutine, and neither is the deployment's part: the caller awaits the server's
+  // task and calls finish() (two frames fewer to allocate and resume per generation).
+  return servers_[dep]->start(prompt, output, cached, service_s, prefix_blocks);
 }
+
+void Fleet::finish(std::size_t dep, Generation& g) { servers_[dep]->finish(g, &api_energy_estimate_j_); }
 
 }  // namespace collabsim

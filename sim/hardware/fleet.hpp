@@ -9,7 +9,7 @@
 /// - prefill/decode disaggregation (`decode_on`): whether a call splits (split()), the
 ///   deployment that decodes (decode_of()) and the KV bytes that cross (kv_handoff_bytes());
 /// - admission limits (context window, KV memory: admission());
-/// - the API energy estimate of priced deployments (generate() adds it up).
+/// - the API energy estimate of priced deployments (finish() adds it up).
 /// Network transfers, spans and the request's accounting stay with the caller (Context,
 /// mechanisms/context.hpp), which owns one Fleet per run.
 
@@ -88,11 +88,16 @@ class Fleet {
     return servers_[dep]->spec().model.kv_bytes_per_token() * static_cast<double>(context_tokens);
   }
 
-  /// DeploymentServer::generate on `dep`, adding DeploymentSpec::api_energy_power() × the
-  /// generation's time at the provider (start of service to last token) to the API energy
-  /// estimate when the deployment has one and the generation did not fail.
-  Task<Generation> generate(std::size_t dep, std::int64_t prompt, std::int64_t output, std::int64_t cached,
-                            double service_s, std::span<const std::int64_t> prefix_blocks);
+  /// DeploymentServer::generate on `dep` in two calls (DeploymentServer::start/finish): the
+  /// caller awaits start()'s task and passes the Generation to finish() at once. finish()
+  /// sets its cost, adds it to the deployment's totals, and adds
+  /// DeploymentSpec::api_energy_power() × the generation's time at the provider (start of
+  /// service to last token) to the API energy estimate when the deployment has one and the
+  /// generation did not fail.
+  Task<Generation> start(std::size_t dep, std::int64_t prompt, std::int64_t output, std::int64_t cached,
+                         double service_s, std::span<const std::int64_t> prefix_blocks);
+  /// See start().
+  void finish(std::size_t dep, Generation& g);
   /// Σ over the run of the API energy estimate (J): an estimate of the provider's hardware,
   /// kept apart from modelled device energy (not in energy_j).
   double api_energy_estimate_j() const { return api_energy_estimate_j_; }

@@ -142,7 +142,8 @@ Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int6
     }
     ++user->running;
   }
-  Generation g = co_await fleet_.generate(dep, prompt, output, cached, service_s, prefix_blocks);
+  Generation g = co_await fleet_.start(dep, prompt, output, cached, service_s, prefix_blocks);
+  fleet_.finish(dep, g);
   const DeviceSpec& dev = sc_.devices[device];
   if (dev.thermal.on() && !g.failed && g.device_time > 0) {
     // Heat (hardware/thermal.hpp): the generation ran g.device_time s of cold-device work;
