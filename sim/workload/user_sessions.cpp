@@ -91,15 +91,15 @@ std::int64_t UserSessions::draw_turns(std::uint64_t id) const {
 /// users uniformly, then the smallest unseen id.
 std::optional<std::int64_t> UserSessions::take_idle(std::uint64_t id) {
   auto take = [&](std::int64_t user) {
-    auto it = idle_pos_.find(user);
-    if (it != idle_pos_.end()) {  // swap-remove from idle_
-      const std::size_t i = it->second;
+    State& s = seen_state(user);
+    if (s.idle_pos >= 0) {  // swap-remove from idle_
+      const auto i = static_cast<std::size_t>(s.idle_pos);
       idle_[i] = idle_.back();
-      idle_pos_[idle_[i]] = i;
+      state_[static_cast<std::size_t>(idle_[i])].idle_pos = s.idle_pos;
       idle_.pop_back();
-      idle_pos_.erase(user);
+      s.idle_pos = -1;
     }
-    state_[user].idle = false;
+    s.idle = false;
     return user;
   };
   if (cdf_.empty()) {
@@ -112,8 +112,7 @@ std::optional<std::int64_t> UserSessions::take_idle(std::uint64_t id) {
   }
   for (int a = 0; a < 64; ++a) {
     const std::int64_t user = draw_popular(id, a);
-    auto it = state_.find(user);
-    if (it == state_.end() || it->second.idle) return take(user);
+    if (!seen(user) || state_[static_cast<std::size_t>(user)].idle) return take(user);
   }
   if (!idle_.empty()) {
     RngStream rng(seed_, "user_fallback", id);
@@ -121,8 +120,20 @@ std::optional<std::int64_t> UserSessions::take_idle(std::uint64_t id) {
                                idle_.size() - 1)]);
   }
   for (; fresh_ < spec_.count; ++fresh_)
-    if (!state_.count(fresh_)) return take(fresh_++);
+    if (!seen(fresh_)) return take(fresh_++);
   return std::nullopt;
+}
+
+UserSessions::State& UserSessions::seen_state(std::int64_t user) {
+  const auto u = static_cast<std::size_t>(user);
+  if (u >= state_.size())  // geometric growth, capped at N
+    state_.resize(std::max(u + 1, std::min(state_.size() + state_.size() / 2, static_cast<std::size_t>(spec_.count))));
+  State& s = state_[u];
+  if (!s.seen) {
+    s.seen = true;
+    ++users_seen_;
+  }
+  return s;
 }
 
 std::optional<UserSessions::Pick> UserSessions::pick(std::uint64_t id, std::int64_t now_ns) {
@@ -130,13 +141,13 @@ std::optional<UserSessions::Pick> UserSessions::pick(std::uint64_t id, std::int6
   if (!ready_.empty() && ready_.top().first <= now_ns) {  // 1. a session's next turn, FCFS by ready time
     const std::int64_t user = ready_.top().second;
     ready_.pop();
-    --state_[user].turns_left;
+    --state_[static_cast<std::size_t>(user)].turns_left;
     ++waiting_;
     return Pick{user, false};
   }
   const std::optional<std::int64_t> user = take_idle(id);  // 2. a new session
   if (!user) return std::nullopt;                          // 3. nobody can send it now
-  state_[*user].turns_left = draw_turns(id) - 1;
+  state_[static_cast<std::size_t>(*user)].turns_left = draw_turns(id) - 1;
   ++sessions_started_;
   ++waiting_;
   return Pick{*user, true};
@@ -149,11 +160,10 @@ std::optional<std::int64_t> UserSessions::next_ready_ns() const {
 
 void UserSessions::answered(std::int64_t user, std::uint64_t id, std::int64_t now_ns) {
   if (!sessions()) return;
-  auto it = state_.find(user);
-  if (it == state_.end() || it->second.idle)
+  if (!seen(user) || state_[static_cast<std::size_t>(user)].idle)
     throw std::logic_error("UserSessions::answered: user " + std::to_string(user) + " has no request in flight");
   --waiting_;
-  State& s = it->second;
+  State& s = state_[static_cast<std::size_t>(user)];
   if (s.turns_left > 0) {  // think, then the session's next turn
     RngStream rng(seed_, "think_time", id);
     const double z = spec_.think_time > 0
@@ -163,7 +173,7 @@ void UserSessions::answered(std::int64_t user, std::uint64_t id, std::int64_t no
     return;
   }
   s.idle = true;  // session over
-  idle_pos_[user] = idle_.size();
+  s.idle_pos = static_cast<std::int32_t>(idle_.size());
   idle_.push_back(user);
 }
 

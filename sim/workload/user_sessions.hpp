@@ -25,15 +25,16 @@
 /// simplification) draws each request's user by popularity whatever the user is doing,
 /// so a user's requests may overlap and queue on the user's device.
 ///
-/// State is allocated on a user's first request (users never picked cost nothing, beyond
-/// the Zipf CDF's 8 bytes per user when zipf > 0), so N up to 10^7 is cheap.
+/// State is a flat array indexed by user id, grown to the largest id picked so far (16
+/// bytes per user below it; ids are handed out from 0 up when popularity is uniform, and the
+/// Zipf CDF already costs 8 bytes per user when zipf > 0), so N up to 10^7 stays cheap and a
+/// request's user costs no hash lookup or allocation.
 
 #include <cstdint>
 #include <optional>
 #include <queue>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -82,15 +83,22 @@ class UserSessions {
   bool sessions() const { return spec_.assignment == "session"; }
   std::int64_t sessions_started() const { return sessions_started_; }
   /// Users that issued at least one request (= per-user states allocated).
-  std::size_t users_seen() const { return state_.size(); }
+  std::size_t users_seen() const { return users_seen_; }
   /// Users waiting for an answer now.
   std::int64_t users_waiting() const { return waiting_; }
 
  private:
   struct State {
     std::int64_t turns_left = 0;  ///< turns of the current session still to send (after the one in flight)
+    std::int32_t idle_pos = -1;   ///< index in idle_ while the user is seen and idle, else −1 (N ≤ 10^7)
     bool idle = true;
+    bool seen = false;            ///< the user has issued a request
   };
+  bool seen(std::int64_t user) const {
+    return static_cast<std::size_t>(user) < state_.size() && state_[static_cast<std::size_t>(user)].seen;
+  }
+  /// The user's state, marked seen (the array grows to hold it).
+  State& seen_state(std::int64_t user);
   std::int64_t draw_popular(std::uint64_t id, int attempt) const;
   std::optional<std::int64_t> take_idle(std::uint64_t id);
   std::int64_t draw_turns(std::uint64_t id) const;
@@ -98,10 +106,10 @@ class UserSessions {
   UserSpec spec_;
   std::uint64_t seed_;
   std::vector<double> cdf_;  ///< Zipf: cumulative popularity, last = 1 (empty = uniform)
-  std::unordered_map<std::int64_t, State> state_;  ///< users seen so far
+  std::vector<State> state_;                       ///< by user id (seen or not), up to the largest id seen
+  std::size_t users_seen_ = 0;
   std::int64_t fresh_ = 0;                         ///< users [fresh_, N) never picked (idle)
   std::vector<std::int64_t> idle_;                 ///< seen users that are idle
-  std::unordered_map<std::int64_t, std::size_t> idle_pos_;  ///< user → index in idle_
   /// Thinking users by ready time (ns), then user id.
   std::priority_queue<std::pair<std::int64_t, std::int64_t>, std::vector<std::pair<std::int64_t, std::int64_t>>,
                       std::greater<>>
