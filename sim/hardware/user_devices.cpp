@@ -7,31 +7,31 @@ namespace collabsim {
 UserDevice* UserDevices::bound(std::size_t device, std::int64_t user) {
   const DeviceSpec& d = devices_[device];
   if (!d.per_user || !d.bind_user || user < 0) return nullptr;
-  auto& m = by_device_[device];
-  auto it = m.find(user);
-  if (it == m.end()) it = m.emplace(user, std::make_unique<UserDevice>(engine_, d, device, user)).first;
-  return it->second.get();
+  PerDevice& p = by_device_[device];
+  const auto u = static_cast<std::size_t>(user);
+  if (u >= p.by_user.size()) p.by_user.resize(std::max(u + 1, p.by_user.size() + p.by_user.size() / 2), nullptr);
+  UserDevice*& slot = p.by_user[u];
+  if (!slot) slot = &p.instances.emplace_back(engine_, d, device, user);
+  return slot;
 }
 
 const UserDevice* UserDevices::find(std::size_t device, std::int64_t user) const {
-  if (device >= by_device_.size()) return nullptr;
-  const auto it = by_device_[device].find(user);
-  return it == by_device_[device].end() ? nullptr : it->second.get();
+  if (device >= by_device_.size() || user < 0) return nullptr;
+  const auto& by_user = by_device_[device].by_user;
+  const auto u = static_cast<std::size_t>(user);
+  return u < by_user.size() ? by_user[u] : nullptr;
 }
 
 void UserDevices::settle_idle(SimTime now) {
-  for (auto& m : by_device_)
-    for (auto& [u, dev] : m) dev->settle_idle(now);
+  for (auto& p : by_device_)
+    for (UserDevice& dev : p.instances) dev.settle_idle(now);
 }
 
 std::vector<const UserDevice*> UserDevices::all() const {
   std::vector<const UserDevice*> out;
-  for (const auto& m : by_device_) {
-    const std::size_t first = out.size();
-    for (const auto& [u, dev] : m) out.push_back(dev.get());
-    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-              [](const UserDevice* a, const UserDevice* b) { return a->user < b->user; });
-  }
+  for (const auto& p : by_device_)
+    for (const UserDevice* dev : p.by_user)  // by user id
+      if (dev) out.push_back(dev);
   return out;
 }
 

@@ -12,9 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
+#include <deque>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "sim/core/engine.hpp"
@@ -108,7 +107,15 @@ class UserDevices {
  private:
   Engine& engine_;
   std::span<const DeviceSpec> devices_;
-  std::vector<std::unordered_map<std::int64_t, std::unique_ptr<UserDevice>>> by_device_;
+  /// One device's instances: stored in creation order (a deque keeps their addresses) and
+  /// found by user id through a flat array (user ids are dense, 0..N-1: workload/users and
+  /// workload/attributes), null where the user has none yet; no hash lookup or per-user
+  /// allocation on a request's path.
+  struct PerDevice {
+    std::deque<UserDevice> instances;
+    std::vector<UserDevice*> by_user;
+  };
+  std::vector<PerDevice> by_device_;
 };
 
 }  // namespace collabsim
