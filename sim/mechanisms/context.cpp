@@ -241,7 +241,9 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
   const SimTime asked = engine_.now();
   if (device != r.origin && !redacted && !sc_.devices[device].trusted)
     rec.private_tokens_sent += std::llround(r.private_share * static_cast<double>(prompt_tokens));
-  const Transfer up = co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline);
+  // A local deployment needs no upload (upload() returns at once): no coroutine frame for it.
+  const Transfer up = device == r.origin ? Transfer{engine_.now(), engine_.now(), 0.0, false, 0}
+                                         : co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline);
   if (up.timed_out) {
     a.timed_out = true;
     a.first_token_at_user = a.done_at_user = engine_.now();
