@@ -11,7 +11,7 @@ UserDevice* UserDevices::bound(std::size_t device, std::int64_t user) {
   const auto u = static_cast<std::size_t>(user);
   if (u >= p.by_user.size()) p.by_user.resize(std::max(u + 1, p.by_user.size() + p.by_user.size() / 2), nullptr);
   UserDevice*& slot = p.by_user[u];
-  if (!slot) slot = &p.instances.emplace_back(engine_, d, device, user);
+  if (!slot) slot = &p.emplace_back(engine_, d, device, user);
   return slot;
 }
 
@@ -24,7 +24,7 @@ const UserDevice* UserDevices::find(std::size_t device, std::int64_t user) const
 
 void UserDevices::settle_idle(SimTime now) {
   for (auto& p : by_device_)
-    for (UserDevice& dev : p.instances) dev.settle_idle(now);
+    for (std::size_t i = 0; i < p.count; ++i) p.at(i).settle_idle(now);
 }
 
 std::vector<const UserDevice*> UserDevices::all() const {

@@ -12,7 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
+#include <new>
+#include <utility>
 #include <span>
 #include <vector>
 
@@ -107,13 +109,39 @@ class UserDevices {
  private:
   Engine& engine_;
   std::span<const DeviceSpec> devices_;
-  /// One device's instances: stored in creation order (a deque keeps their addresses) and
-  /// found by user id through a flat array (user ids are dense, 0..N-1: workload/users and
-  /// workload/attributes), null where the user has none yet; no hash lookup or per-user
-  /// allocation on a request's path.
+  /// One device's instances: stored in creation order in chunks of kChunk (their addresses
+  /// never change; one allocation per kChunk users: a std::deque holds one 280-byte
+  /// UserDevice per 512-byte block) and found by user id through a flat array (user ids are
+  /// dense, 0..N-1: workload/users and workload/attributes), null where the user has none
+  /// yet; no hash lookup or per-user allocation on a request's path.
   struct PerDevice {
-    std::deque<UserDevice> instances;
+    static constexpr std::size_t kChunk = 64;
+    struct Chunk {
+      alignas(UserDevice) std::byte bytes[kChunk * sizeof(UserDevice)];
+    };
+    std::vector<std::unique_ptr<Chunk>> chunks;
+    std::size_t count = 0;  ///< instances constructed
     std::vector<UserDevice*> by_user;
+
+    PerDevice() = default;
+    PerDevice(PerDevice&& o) noexcept
+        : chunks(std::move(o.chunks)), count(std::exchange(o.count, 0)), by_user(std::move(o.by_user)) {}
+    PerDevice& operator=(PerDevice&&) = delete;
+    ~PerDevice() {
+      for (std::size_t i = 0; i < count; ++i) at(i).~UserDevice();
+    }
+    UserDevice& at(std::size_t i) {
+      return *std::launder(reinterpret_cast<UserDevice*>(chunks[i / kChunk]->bytes) + i % kChunk);
+    }
+    /// Constructs the next instance in place.
+    template <class... A>
+    UserDevice& emplace_back(A&&... a) {
+      if (count == chunks.size() * kChunk) chunks.push_back(std::make_unique_for_overwrite<Chunk>());
+      UserDevice* p = reinterpret_cast<UserDevice*>(chunks[count / kChunk]->bytes) + count % kChunk;
+      ::new (static_cast<void*>(p)) UserDevice(std::forward<A>(a)...);
+      ++count;
+      return *p;
+    }
   };
   std::vector<PerDevice> by_device_;
 };
