@@ -46,15 +46,13 @@ std::shared_ptr<LoadedScenario> load(const std::filesystem::path& file, const st
   opt.data_dir = data_dir;
   opt.output = output;
   py::gil_scoped_release release;  // calibration runs whole simulations
-  const Calibration cal = calibrate_target_share(file, opt, in_memory_runner(file, *out->inputs));
-  if (cal.active) {
-    opt.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
-    opt.overrides.push_back(cal.override_text);
-    out->calibrated_key = cal.key;
-    out->calibrated_value = cal.value;
+  CalibratedScenario loaded = load_calibrated(file, opt, in_memory_runner(file, *out->inputs));
+  if (loaded.calibration.active) {
+    out->calibrated_key = loaded.calibration.key;
+    out->calibrated_value = loaded.calibration.value;
   }
-  out->scenario = load_scenario(file, opt);
-  out->overrides = opt.overrides;
+  out->scenario = std::move(loaded.scenario);
+  out->overrides = std::move(loaded.load.overrides);
   return out;
 }
 

@@ -83,17 +83,12 @@ Command add_run_command(CLI::App& app) {
             if (!args->data_dir.empty()) opt.data_dir = args->data_dir;
             if (!args->output.empty()) opt.output = args->output;
             InputCache inputs(input_store_dir());  // parsed inputs kept across runs
-            Scenario sc = load_scenario(args->scenario, opt);
-            const Calibration cal =
-                calibrate_target_share(sc, opt, in_memory_runner(args->scenario, inputs));
-            if (cal.active) {  // loaded again with the value found
-              opt.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
-              opt.overrides.push_back(cal.override_text);
-              if (!args->quiet)
-                fmt::print("calibrated {} = {:.6g}: large_share {:.4f} for the target {:.4f} ({} runs)\n", cal.key,
-                           cal.value, cal.achieved, cal.target, cal.runs);
-              sc = load_scenario(args->scenario, opt);
-            }
+            const CalibratedScenario loaded = load_calibrated(args->scenario, opt, in_memory_runner(args->scenario, inputs));
+            const Scenario& sc = loaded.scenario;
+            const Calibration& cal = loaded.calibration;
+            if (cal.active && !args->quiet)
+              fmt::print("calibrated {} = {:.6g}: large_share {:.4f} for the target {:.4f} ({} runs)\n", cal.key,
+                         cal.value, cal.achieved, cal.target, cal.runs);
             if (!args->quiet) {
               fmt::print("scenario {} · mechanism {} · trace {} · seed {}\n", sc.run.name, sc.mechanism.name,
                          sc.workload.trace.filename().string(), sc.run.seed);

@@ -70,4 +70,15 @@ Calibration calibrate_target_share(const Scenario& sc, const LoadOptions& load, 
   return c;
 }
 
+CalibratedScenario load_calibrated(const std::filesystem::path& scenario, LoadOptions load, const ShareRunner& run) {
+  Scenario sc = load_scenario(scenario, load);
+  Calibration cal = calibrate_target_share(sc, load, run);
+  if (cal.active) {  // loaded again with the value found
+    load.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
+    load.overrides.push_back(cal.override_text);
+    sc = load_scenario(scenario, load);
+  }
+  return {std::move(sc), std::move(cal), std::move(load)};
+}
+
 }  // namespace collabsim

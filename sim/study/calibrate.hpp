@@ -50,4 +50,18 @@ Calibration calibrate_target_share(const std::filesystem::path& scenario, const 
 /// mechanism; the calibration runs are `run`'s (which loads the scenario with their overrides).
 Calibration calibrate_target_share(const Scenario& loaded, const LoadOptions& load, const ShareRunner& run);
 
+/// A scenario as it runs, with its calibration (if any) and the options it was loaded with.
+struct CalibratedScenario {
+  Scenario scenario;
+  Calibration calibration;
+  LoadOptions load;  ///< the caller's options, plus the two overrides below when calibrated
+};
+
+/// `load_scenario(scenario, load)`, then calibrate_target_share on it; when that is active,
+/// loaded again with the value found pinned: `load.overrides` gains
+/// "mechanism.<name>.target_large_share=-1" and the calibrated "key=value". The load path of
+/// `collabsim run`, sweep points and the Python module. Throws what load_scenario and
+/// calibrate_target_share throw.
+CalibratedScenario load_calibrated(const std::filesystem::path& scenario, LoadOptions load, const ShareRunner& run);
+
 }  // namespace collabsim

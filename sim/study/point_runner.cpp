@@ -57,14 +57,9 @@ PointOutcome run_point(const std::filesystem::path& scenario, const LoadOptions&
   LoadOptions load = load_options;
   if (!load.profiles) load.profiles = &inputs.profiles();  // latency profiles parsed once per process
   try {
-    Scenario sc = load_scenario(scenario, load);
-    const Calibration cal = calibrate_target_share(sc, load, in_memory_runner(scenario, inputs));
-    if (cal.active) {  // loaded again with the value found
-      LoadOptions lo = load;
-      lo.overrides.push_back(cal.key.substr(0, cal.key.rfind('.')) + ".target_large_share=-1");
-      lo.overrides.push_back(cal.override_text);
-      sc = load_scenario(scenario, lo);
-    }
+    const CalibratedScenario loaded = load_calibrated(scenario, load, in_memory_runner(scenario, inputs));
+    const Scenario& sc = loaded.scenario;
+    const Calibration& cal = loaded.calibration;
     std::vector<std::pair<std::string, std::string>> attrs;
     if (cal.active)
       attrs = {{"calibrated_key", cal.key},
