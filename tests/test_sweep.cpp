@@ -1,5 +1,6 @@
 // collabsim sweep: axes and grids, determinism across threads and MPI ranks, resume after
 // an interrupt, errors for keys a point never reads, the sweep file layout.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -137,11 +138,19 @@ TEST(Sweep, ThreadAndRankCountsGiveIdenticalTables) {
   EXPECT_DOUBLE_EQ(mean[0], (q[0] + q[1]) / 2);
   EXPECT_LT(lo[0], mean[0]);
   if (!mpi_available()) GTEST_SKIP() << "built without MPI";
-  const std::string cmd = "mpirun --allow-run-as-root --oversubscribe -np 2 " + std::string(collabsim::testing::collabsim_binary_path()) + " " +
-                          small_sweep(d.path / "mpi.h5", "-j 1") + " > " + (d.path / "mpi.log").string() + " 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(d.path / "mpi.log");
-  for (const char* ds : {"sweep/points", "sweep/aggregate"})
-    EXPECT_EQ(read_raw(d.path / "j1.h5", ds), read_raw(d.path / "mpi.h5", ds)) << ds;
+  // 2 ranks × 1 thread: worker 1 starts with a deal of 2 points; 3 ranks × 2 threads: the deal
+  // of 4 is cut to 8 points / 3 ranks = 2 so rank 0 has points too. Workers write their own
+  // part files (one node); rank 0 removes the parts folder once the sweep file is whole.
+  for (const auto& [ranks, threads] : {std::pair{2, 1}, std::pair{3, 2}}) {
+    const fs::path out = d.path / fmt::format("mpi{}x{}.h5", ranks, threads);
+    const std::string cmd = fmt::format("mpirun --allow-run-as-root --oversubscribe -np {} {} {} > {} 2>&1", ranks,
+                                        collabsim::testing::collabsim_binary_path(),
+                                        small_sweep(out, fmt::format("-j {}", threads)), (d.path / "mpi.log").string());
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(d.path / "mpi.log");
+    for (const char* ds : {"sweep/points", "sweep/aggregate"})
+      EXPECT_EQ(read_raw(d.path / "j1.h5", ds), read_raw(out, ds)) << ds << " on " << ranks << " ranks";
+    EXPECT_FALSE(fs::exists(out.string() + ".parts")) << ranks << " ranks";
+  }
 }
 
 TEST(Sweep, PointValuesEqualSingleRuns) {

@@ -555,7 +555,7 @@ struct RunTally {
 void receive_point(const SweepOptions& o, const std::vector<Planned>& plan, const fs::path& parts,
                    std::size_t reused, PointMessage&& m, SweepReport& rep, RunTally& tally, std::atomic<bool>& stop) {
   if (m.ok) {
-    write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);  // for a resume only
+    if (!m.part_written) write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);  // for a resume only
     tally.rows[m.index] = PointRow{std::move(m.summary_row), m.calibrated_value};
     ++rep.ran;
     set_interrupt_count(reused + rep.ran);  // what Ctrl-C now would leave behind
@@ -592,14 +592,29 @@ PointMessage point_message(std::uint64_t index, PointOutcome& r) {
 }
 
 /// Where this rank's threads take their next point from (a position in the pending list).
-/// Rank 0 hands out positions in order from one counter, to its own threads and to the
-/// workers that ask; a worker keeps a few answers ahead of its threads. So a rank that
-/// draws cheap points takes more of them: the ranks finish together whatever the points
+/// Each worker rank starts with a deal of `deal` positions that every rank computes alike
+/// (worker w: (w-1)·deal …, so no rank waits for an answer before its first point); rank 0
+/// hands out the rest in order from one counter, to its own threads and to the workers that
+/// ask, and a worker keeps one unstarted position per thread in hand or on the way. So a rank
+/// that draws cheap points takes more of them: the ranks finish together whatever the points
 /// cost (a fixed every-size-th share left rank 0 of a 22-point sweep 19% more instructions
-/// than rank 1 on 2 ranks).
+/// than rank 1 on 2 ranks), and at the end a worker holds at most one unstarted point per
+/// thread while rank 0 may have run out (threads + 1 before: rank 0 of a 110-point sweep on
+/// 2 ranks × 1 thread sat idle for its last 0.1 s).
 class PointSource {
  public:
-  PointSource(std::size_t pending, bool root, std::atomic<bool>& stop) : pending_(pending), root_(root), stop_(stop) {}
+  /// `rank` of `ranks`; `deal`: the positions each worker starts with (fewer when the sweep
+  /// is short: no more than pending / ranks, so rank 0 gets its share too).
+  PointSource(std::size_t pending, int rank, int ranks, std::size_t deal, std::atomic<bool>& stop)
+      : pending_(pending), root_(rank == 0), stop_(stop) {
+    deal = std::min(deal, pending / static_cast<std::size_t>(std::max(1, ranks)));
+    const std::size_t dealt = std::min(pending, static_cast<std::size_t>(std::max(0, ranks - 1)) * deal);
+    next_ = dealt;
+    handed_out_ = dealt;
+    if (!root_)
+      for (std::size_t k = static_cast<std::size_t>(rank - 1) * deal; k < std::min(dealt, rank * deal); ++k)
+        given_.push_back(static_cast<std::int64_t>(k));
+  }
 
   /// Rank 0: the next position, or -1 when none is left or the sweep stops (any thread).
   std::int64_t claim() {
@@ -621,7 +636,7 @@ class PointSource {
   }
 
   /// Worker main thread: answers that arrived go to the threads, and new asks keep
-  /// `ahead` positions in hand or on the way; after the first -1, the last answers are
+  /// `ahead` unstarted positions in hand or on the way; after the first -1, the last answers are
   /// collected and rank 0 is told this rank asks no more.
   void trade(SweepTransport& tr, std::size_t ahead) {
     while (auto a = tr.poll_answer()) {
@@ -735,15 +750,17 @@ void compute_points(const SweepOptions& o, const std::vector<Planned>& plan, con
 /// Returns when every point handed out has arrived and every worker has stopped asking.
 RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector<Planned>& plan,
                     const std::vector<std::uint64_t>& pending, const fs::path& parts, std::size_t reused,
-                    const PartHashes& hashes, SweepReport& rep) {
+                    const PartHashes& hashes, std::size_t deal, SweepReport& rep) {
   const bool root_rank = tr.rank() == 0;
   const int workers = tr.size() - 1;
+  const bool share_files = tr.ranks_share_files();
 
   InputCache inputs(o.input_store);  // every rank reads the images the first one wrote
   std::vector<PointOutcome> outcome(pending.size());  // by pending position
   Finished fin;
   std::atomic<bool> stop{false};
-  PointSource source(pending.size(), root_rank, stop);
+  const std::size_t ahead = static_cast<std::size_t>(std::max(1, o.threads));  // unstarted, per worker
+  PointSource source(pending.size(), tr.rank(), tr.size(), deal, stop);
   std::jthread compute([&] { compute_points(o, plan, pending, hashes, inputs, source, outcome, fin); });
 
   RunTally tally;
@@ -752,7 +769,6 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
   tally.rows.resize(plan.size());
   bool finished_all = false, failed = false;  // this rank's threads are done (failed: one threw)
   std::size_t received = 0;                   // rank 0: points that arrived from workers
-  const std::size_t ahead = static_cast<std::size_t>(std::max(1, o.threads)) + 1;
   auto handle = [&](PointMessage&& m) {  // rank 0
     receive_point(o, plan, parts, reused, std::move(m), rep, tally, stop);
   };
@@ -762,9 +778,13 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
     {
       // Wakes for a finished point or the end of this rank's threads; once that end was
       // seen (rank 0 waiting for workers), it only sleeps between polls of the transport.
+      // With ranks, the transport is polled every 10 ms while this rank's threads compute (a
+      // worker has its next point in hand, so an answer that late costs nothing; polling
+      // every 2 ms woke the ranks' cores 1,000 times a second) and every 1 ms after.
       const bool seen = finished_all;
+      const int poll_ms = workers == 0 ? 50 : seen ? 1 : 10;
       std::unique_lock lock(fin.mu);
-      fin.cv.wait_for(lock, std::chrono::milliseconds(workers > 0 ? 2 : 50),
+      fin.cv.wait_for(lock, std::chrono::milliseconds(poll_ms),
                       [&] { return !fin.positions.empty() || (fin.done && !seen); });
       batch.swap(fin.positions);
       finished_all = fin.done;
@@ -773,10 +793,20 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
     for (auto pos : batch) {
       PointMessage m = point_message(pending[pos], outcome[pos]);
       outcome[pos] = PointOutcome{};
-      if (root_rank)
+      if (root_rank) {
         handle(std::move(m));
-      else
+      } else {
+        if (m.ok && share_files) {  // rank 0 would write these very bytes to this very path
+          try {
+            write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);
+            m.part_written = true;
+            m.image = {};
+          } catch (const std::exception&) {
+            // the image travels after all: rank 0 writes it, or reports why it cannot
+          }
+        }
         tr.send(m);
+      }
     }
     if (root_rank) {
       source.serve(tr);
@@ -855,10 +885,14 @@ SweepReport run_sweep(const SweepOptions& o) {
       error = e.what();
     }
   }
-  std::vector<std::uint64_t> flag{resume.up_to_date ? 1u : 0u};
+  // Rank 0's word: whether the output is up to date, and each worker's first deal of points
+  // (one running and one unstarted per thread of rank 0's).
+  std::vector<std::uint64_t> flag{resume.up_to_date ? 1u : 0u, 2u * static_cast<std::uint64_t>(std::max(1, o.threads))};
   tr->broadcast(flag, error);
   if (!error.empty()) throw InputError(SourcePos{}, "", error);
+  if (flag.size() != 2) throw std::logic_error("sweep: rank 0's word has " + std::to_string(flag.size()) + " values");
   rep.up_to_date = flag[0] == 1;
+  const std::size_t deal = flag[1];
   if (rep.up_to_date) return rep;
   tr->broadcast(resume.pending, error);
   rep.reused = root_rank ? resume.done.size() : 0;
@@ -874,7 +908,7 @@ SweepReport run_sweep(const SweepOptions& o) {
                                    "are not run again)\n",
                                    plan.size(), parts.string()),
                        resume.done.size());
-  const RunTally tally = run_points(o, *tr, plan, resume.pending, parts, resume.done.size(), hashes, rep);
+  const RunTally tally = run_points(o, *tr, plan, resume.pending, parts, resume.done.size(), hashes, deal, rep);
   if (root_rank && tally.fatal.empty()) {
     for (const auto& p : plan)
       if (!p.valid) {

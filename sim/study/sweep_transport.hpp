@@ -21,13 +21,16 @@ struct PointMessage {
   bool ok = false;
   bool bad_input = false;
   std::string error;
-  std::vector<unsigned char> image;  ///< the point's HDF5 result image (ok only)
+  std::vector<unsigned char> image;  ///< the point's HDF5 result image (ok only; empty when part_written)
   /// Its /sweep/points values, handed to rank 0 in memory (sweep item 5: the sweep file is
   /// merged from these, the part file is kept for resume only): every Summary::columns()
   /// metric as the part's /summary stores it, and the calibrated value (NaN when none).
   /// Empty `summary_row` when not ok.
   std::vector<double> summary_row;
   double calibrated_value = 0;
+  /// The worker wrote the image to the point's part file itself (ranks on one node share the
+  /// output's folder), so only the summary row travels.
+  bool part_written = false;
 };
 
 class SweepTransport {
@@ -35,6 +38,9 @@ class SweepTransport {
   virtual ~SweepTransport() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  /// True when every rank runs on this machine, so a file a worker writes is one rank 0 can
+  /// read at the same path (one process: true; MPI: every rank on one node).
+  virtual bool ranks_share_files() const = 0;
   /// Rank 0's list (and an error message, empty when fine) handed to every rank.
   virtual void broadcast(std::vector<std::uint64_t>& values, std::string& error) = 0;
   /// Worker ranks: hand a finished point to rank 0 (may return before it is delivered).
