@@ -288,6 +288,20 @@ TEST(Sweep, InvalidPointStopsOrIsRecordedWithKeepGoing) {
   const auto q = read_column<double>(d.path / "k.h5", "sweep/points", "quality_mean");
   EXPECT_GT(q[0], 0.0);
   EXPECT_TRUE(std::isnan(q[1]));
+  if (!mpi_available()) GTEST_SKIP() << "built without MPI";
+  // On 2 ranks rank 1 validates point 1: its verdict reaches rank 0, which stops every rank
+  // with the same message, or records the point with --keep-going.
+  const fs::path m = d.path / "m.h5";
+  const std::string mpi = fmt::format("mpirun --allow-run-as-root --oversubscribe -np 2 {} sweep {} -o {}{} "
+                                      "--set workload.limit=300 --grid mechanism.cascade.thresholds=0.5,1.5 -q -j 1",
+                                      collabsim::testing::collabsim_binary_path(), scenario(), m.string(), data_arg());
+  const fs::path log = d.path / "m.log";
+  EXPECT_NE(std::system((mpi + " > " + log.string() + " 2>&1").c_str()), 0);
+  EXPECT_NE(read_file(log).find("point 1 (mechanism.cascade.thresholds=1.5) is invalid"), std::string::npos) << read_file(log);
+  EXPECT_FALSE(fs::exists(m));
+  EXPECT_NE(std::system((mpi + " --keep-going > " + log.string() + " 2>&1").c_str()), 0);
+  EXPECT_EQ(read_column<std::int64_t>(m, "sweep/points", "status"), (std::vector<std::int64_t>{0, 1})) << read_file(log);
+  EXPECT_EQ(read_column<double>(m, "sweep/points", "quality_mean")[0], q[0]);
 }
 
 TEST(Sweep, KeepRequestsAndH5pyReadsEveryDataset) {

@@ -23,6 +23,7 @@ class LocalTransport final : public SweepTransport {
   int size() const override { return 1; }
   bool ranks_share_files() const override { return true; }
   void broadcast(std::vector<std::uint64_t>&, std::string&) override {}
+  std::vector<std::string> gather(const std::string& mine) override { return {mine}; }
   void send(const PointMessage&) override { throw std::logic_error("a single process sends nothing"); }
   std::optional<PointMessage> poll() override { return std::nullopt; }
   void flush() override {}
@@ -125,6 +126,28 @@ class MpiTransport final : public SweepTransport {
     error.resize(n[1]);
     if (n[0]) MPI_Bcast(values.data(), static_cast<int>(n[0]), MPI_UINT64_T, 0, MPI_COMM_WORLD);
     if (n[1]) MPI_Bcast(error.data(), static_cast<int>(n[1]), MPI_CHAR, 0, MPI_COMM_WORLD);
+  }
+
+  std::vector<std::string> gather(const std::string& mine) override {
+    if (mine.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      throw std::runtime_error("sweep: over 2 GiB to gather over MPI");
+    const int n = static_cast<int>(mine.size());
+    std::vector<int> sizes(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
+    MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+    std::vector<int> offsets(sizes.size());
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < sizes.size(); ++r) {
+      offsets[r] = static_cast<int>(total);
+      total += static_cast<std::size_t>(sizes[r]);
+      if (total > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        throw std::runtime_error("sweep: over 2 GiB to gather over MPI");
+    }
+    std::string all(total, '\0');
+    MPI_Gatherv(mine.data(), n, MPI_CHAR, all.data(), sizes.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
+    std::vector<std::string> out;
+    for (std::size_t r = 0; r < sizes.size(); ++r)
+      out.push_back(all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(sizes[r])));
+    return out;
   }
 
   /// Message: index (8), ok (1), bad_input (1), part_written (1), error length (8), error

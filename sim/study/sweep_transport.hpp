@@ -43,6 +43,9 @@ class SweepTransport {
   virtual bool ranks_share_files() const = 0;
   /// Rank 0's list (and an error message, empty when fine) handed to every rank.
   virtual void broadcast(std::vector<std::uint64_t>& values, std::string& error) = 0;
+  /// Every rank's bytes to rank 0: rank 0 gets one string per rank (its own first, then by
+  /// rank), the other ranks an empty list. Every rank must call it.
+  virtual std::vector<std::string> gather(const std::string& mine) = 0;
   /// Worker ranks: hand a finished point to rank 0 (may return before it is delivered).
   virtual void send(const PointMessage& m) = 0;
   /// Rank 0: a point sent by a worker, if one has arrived (non-blocking).
