@@ -310,6 +310,29 @@ TEST(TrustReader, C7_ACrashWhileReadingInTheChildIsRefusedNotFatal) {
   EXPECT_THROW(run_in_child("slow.h5", [] { ::pause(); }, 1), InputError);  // SIGALRM after 1 s
 }
 
+TEST_F(Trust, RowReadsEveryNumericFieldAsItsOwnReadDoes) {
+  // H5Reader::row reads a one-row table's numbers in one read; each must equal numbers().
+  const H5Reader r(run_, false);
+  const H5TableInfo t = r.table("summary");
+  const std::vector<double> row = r.row(t);
+  ASSERT_EQ(row.size(), t.fields.size());
+  std::size_t numeric = 0;
+  for (std::size_t i = 0; i < t.fields.size(); ++i) {
+    if (!t.fields[i].numeric()) {
+      EXPECT_TRUE(std::isnan(row[i])) << t.fields[i].name;
+      continue;
+    }
+    ++numeric;
+    const double v = r.numbers(t, t.fields[i].name)[0];
+    if (std::isnan(v))
+      EXPECT_TRUE(std::isnan(row[i])) << t.fields[i].name;
+    else
+      EXPECT_EQ(row[i], v) << t.fields[i].name;
+  }
+  EXPECT_GT(numeric, 20u);
+  EXPECT_THROW(r.row(r.table("requests")), InputError);  // more than one row
+}
+
 TEST_F(Trust, ProbeInAChildProcessPassesAGoodFileAndReadEverythingReadsIt) {
   EXPECT_NO_THROW(probe_hdf5_isolated(run_));
   const H5Reader r(run_, false);
