@@ -19,8 +19,8 @@
 #     not change under a sanitizer; their code paths run in short `unit` variants such as
 #     QueueingShortRuns).
 # Every scenario in scenarios/ runs once, whole, in the golden cases (tests/golden/*.toml
-# cover all of them). Any sanitizer report fails the script. The one test that starts
-# `mpirun` (Sweep.ThreadAndRankCountsGiveIdenticalTables) runs on its own with leak
+# cover all of them). Any sanitizer report fails the script. The tests that start `mpirun`
+# (Sweep.ThreadAndRankCountsGiveIdenticalTables, Sweep.InvalidPointStopsOrIsRecordedWithKeepGoing) run on their own with leak
 # detection off: OpenMPI's start-up allocations in the MPI ranks (in dlclose'd plugins, so
 # no suppression can name them) are reported as leaks; memory errors and UB still fail it.
 # Arguments are passed to the Release ctest call and the sanitizer stage's main ctest call.
@@ -47,7 +47,7 @@ sanitize_start=$SECONDS
 asan_options=halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
 export ASAN_OPTIONS=$asan_options
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-mpi_test='^Sweep\.ThreadAndRankCountsGiveIdenticalTables$'
+mpi_test='^Sweep\.(ThreadAndRankCountsGiveIdenticalTables|InvalidPointStopsOrIsRecordedWithKeepGoing)$'
 mkdir -p build-asan
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLLABSIM_SANITIZE=ON -DCOLLABSIM_BUILD_BENCH=OFF -DCOLLABSIM_PYTHON=OFF \
   > build-asan/configure.log 2>&1 || { cat build-asan/configure.log; exit 1; }
