@@ -21,7 +21,7 @@ set(COLLABSIM_SUITES_unit
   GeneratorKeys Generators Golden HardenAzure HardenEngine HardenMooncake HardenParams HardenQuality HardenQuestions
   HardenTime HardenTraces HardenUnits HardenWeights LinUcb MetricCatalog Metrics MooncakeTrace Outage Params
   PrefixCache ProfileCache ProfileTable Registries QualityTable QuantileSketch QuestionCorpus QueueTest QueueingShortRuns ReadLine
-  InputStore RequestAttributes ResultsUnit Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
+  InputStore PowerLaw RequestAttributes ResultsUnit Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
   Tolerances TrustBounds TrustOutputs TrustSweeps Units NoisyOracle PageHinkley Recorder)
 set(COLLABSIM_SUITES_simulation
   Agreement Autoscale Batching Disaggregation EndToEnd HardenRegistry HardenScenario HeterogeneousPool Irt

@@ -1,6 +1,7 @@
 #include "sim/hardware/device_spec.hpp"
 
 #include "sim/config/params.hpp"
+#include "sim/core/power_law.hpp"
 
 #include <algorithm>
 
@@ -161,7 +162,7 @@ double DeviceSpec::activity(double flops, double bytes, double seconds, double t
   const double k = static_cast<double>(accelerators);
   const double u_compute = flops / (peak_flops * k * seconds);
   const double u_memory = bytes / (memory_bandwidth * k * seconds);
-  const double uc = power_compute_exponent == 1 ? u_compute : std::pow(u_compute, power_compute_exponent);
+  const double uc = power_compute_exponent == 1 ? u_compute : power_law(u_compute, power_compute_exponent);
   double a = power_static_activity + power_compute_weight * uc + power_memory_weight * u_memory;
   if (power_kv_weight != 0) a += power_kv_weight * (kv_bytes / (memory_bandwidth * k * seconds));
   if (power_tp_exponent != 0) a /= tp_divisor;  // k^δ

@@ -164,7 +164,8 @@ struct DeviceSpec {
   /// (peak_flops·k·seconds), U_m = bytes / (memory_bandwidth·k·seconds) (achieved over *peak*,
   /// so a memory-bound roofline step has U_m = memory_efficiency) and U_kv the same for
   /// `kv_bytes`, the KV-cache share of `bytes` (0 when not given). 1 when the peak rates are
-  /// unknown (0); 0 for seconds ≤ 0.
+  /// unknown (0); 0 for seconds ≤ 0. U_c^γ is power_law() (sim/core/power_law.hpp: relative
+  /// error ≤ (3 + 2·|γ·ln U_c|)·2^−52, deterministic on every platform), not std::pow.
   double activity(double flops, double bytes, double seconds) const {
     return activity(flops, bytes, seconds, tp_activity_divisor());
   }
