@@ -9,7 +9,7 @@ packages=(
   libboost-graph-dev libeigen3-dev libhdf5-dev zlib1g-dev libisal-dev libtomlplusplus-dev
   libcli11-dev libfmt-dev libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy python3-matplotlib hdf5-tools
-  libopenmpi-dev openmpi-bin nlohmann-json3-dev libssl-dev
+  libopenmpi-dev openmpi-bin nlohmann-json3-dev nettle-dev
   python3-dev pybind11-dev python3-pybind11 python3-pandas
 )
 if [ "${1:-}" = "--bench" ]; then

@@ -666,7 +666,13 @@ TEST(TrustProvenance, Sha256MatchesTheStandardVectors) {
   // FIPS 180-2, appendix B.1 and the empty message.
   EXPECT_EQ(sha256_text("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_text(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // B.2 (two blocks) and B.3 (10^6 'a': the file is read in 1 MiB pieces, so two updates).
+  EXPECT_EQ(sha256_text("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   TempDir dir;
+  write_file(dir.path / "a_million", std::string(1000000, 'a') + std::string(49576, 'b'));
+  EXPECT_EQ(sha256_file(dir.path / "a_million"), sha256_text(std::string(1000000, 'a') + std::string(49576, 'b')));
+  EXPECT_EQ(sha256_text(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
   write_file(dir.path / "abc", "abc");
   EXPECT_EQ(sha256_file(dir.path / "abc"), sha256_text("abc"));
 }

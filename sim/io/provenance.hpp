@@ -2,7 +2,7 @@
 /// \file provenance.hpp
 /// Which files a result was made from: each input (scenario, device and model cards, trace,
 /// quality table, questions, profiles, router weights) with its role, resolved absolute
-/// path, size and SHA-256 (FIPS 180-4, computed by OpenSSL's libcrypto), stored in a result
+/// path, size and SHA-256 (FIPS 180-4, computed by GNU Nettle), stored in a result
 /// file as the table /inputs (docs/HDF5.md) and shown by `inspect` and `compare`.
 
 #include <cstdint>
