@@ -27,7 +27,16 @@ Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t out
 
 Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t output, std::int64_t cached,
                                            std::span<const std::int64_t> blocks) {
+  // Only the Req is in the frame (which waits in memory for the whole queueing and
+  // generation): the Seq is built and queued by enqueue().
   Req r;
+  enqueue(r, prompt, output, cached, blocks);
+  co_await Wait{r};
+  co_return r.g;
+}
+
+void BatchingReplica::enqueue(Req& r, std::int64_t prompt, std::int64_t output, std::int64_t cached,
+                              std::span<const std::int64_t> blocks) {
   if (cache_) r.blocks = blocks;
   Seq s;
   s.req = &r;
@@ -46,8 +55,6 @@ Task<Generation> BatchingReplica::generate(std::int64_t prompt, std::int64_t out
   } else if (span_cuttable_) {
     cut_span();
   }
-  co_await Wait{r};
-  co_return r.g;
 }
 
 double BatchingReplica::block_bytes(std::int64_t tokens) const {

@@ -253,6 +253,11 @@ class BatchingReplica {
     void await_resume() const noexcept {}
   };
 
+  /// generate()'s step before its wait: `r`'s sequence joins the waiting queue (and the
+  /// loop starts, or a coalesced span is cut). A plain function, so that the Seq is not in
+  /// the coroutine frame.
+  void enqueue(Req& r, std::int64_t prompt, std::int64_t output, std::int64_t cached,
+               std::span<const std::int64_t> blocks);
   Task<void> loop();
   /// The next iteration's load: decode sums as kept, prefill chunks FCFS within
   /// max_prefill_tokens (each chunk stored in its Seq); `prefill_tokens` = their sum.

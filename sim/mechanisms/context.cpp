@@ -177,13 +177,25 @@ Task<Generation> Context::run_one(std::size_t dep, RequestRecord& rec, std::int6
     user->drain(g.energy, engine_.now());
     if (--user->running == 0) user->idle_since = engine_.now();
   }
+  account_generation(dep, device, rec, g, user);
+  co_return g;
+}
+
+bool Context::direct_generation(std::size_t dep, std::size_t device, const RequestRecord& rec, std::int64_t prompt,
+                                std::int64_t output) const {
+  const DeviceSpec& d = sc_.devices[device];
+  // run_one's user path is taken exactly when UserDevices::bound returns an instance.
+  return !disaggregated(dep, prompt, output) && !(d.per_user && d.bind_user && rec.user_id >= 0) && !d.thermal.on();
+}
+
+void Context::account_generation(std::size_t dep, std::size_t device, RequestRecord& rec, const Generation& g,
+                                 const UserDevice* user) {
   if (spans_) record_generation(dep, rec.request_id, g, user);
   rec.tokens[dep] += g.output_tokens;
   rec.device_energy[device] += g.energy;
   rec.energy_j += g.energy;
   rec.cost_usd += g.cost;
   rec.prefix_hit_tokens += g.prefix_hit_tokens;
-  co_return g;
 }
 
 Task<Transfer> Context::upload(const Request& r, RequestRecord& rec, std::size_t dep, double bytes,
@@ -214,15 +226,9 @@ Task<Transfer> Context::download(const Request& r, RequestRecord& rec, std::size
   co_return t;
 }
 
-Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, RequestRecord& rec,
-                                 std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted,
-                                 std::optional<SimTime> deadline) {
-  const std::size_t dep = pool_member(asked_dep, prompt_tokens, output_tokens);  // asked, or a member of its pool
-  const Fleet::Outstanding outstanding(fleet_, dep);  // sent to a pool member, not yet answered
-  const std::size_t device = topo_.deployment_device(dep);
-  const double bpt = sc_.workload.bytes_per_token;
-  Answer a;
-  a.deployment = asked_dep;
+std::int64_t Context::ask_admit(Answer& a, std::size_t dep, std::size_t device, const Request& r,
+                              RequestRecord& rec, std::int64_t prompt_tokens, std::int64_t output_tokens,
+                              bool redacted) {
   const Admission ad = admission(dep, prompt_tokens, output_tokens);
   const bool battery_low = ad.refused == Limit::none && battery_refuses(dep, r);
   if (ad.refused != Limit::none || battery_low) {  // refused before anything is sent or computed
@@ -232,59 +238,99 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
     if (battery_low) ++users_.bound(device, r.user)->refused_battery;
     a.generation.failed = true;
     a.first_token_at_user = a.done_at_user = engine_.now();
-    co_return a;
+    return -1;
   }
   if (ad.prompt < prompt_tokens) {  // truncated at the caller: only the kept tail is sent
     rec.truncated_tokens += prompt_tokens - ad.prompt;
     prompt_tokens = ad.prompt;
   }
-  const SimTime asked = engine_.now();
   if (device != r.origin && !redacted && !sc_.devices[device].trusted)
     rec.private_tokens_sent += std::llround(r.private_share * static_cast<double>(prompt_tokens));
+  return prompt_tokens;
+}
+
+void Context::ask_timed_out(Answer& a, std::size_t dep, const RequestRecord& rec, SimTime asked) {
+  a.timed_out = true;
+  a.first_token_at_user = a.done_at_user = engine_.now();
+  if (spans_)
+    spans_->add(rec.request_id, spans_->track("mechanism"), SpanKind::Ask, asked, a.done_at_user,
+                static_cast<std::int32_t>(dep));
+}
+
+bool Context::stream_first_token(Answer& a, const Request& r, std::size_t device, std::size_t last_device) {
+  const Generation& g = a.generation;
+  // Tokens stream down during decode: the first arrives after the path's serialisation
+  // and latency (waiting out outages); the last goes through the link FIFOs at the end.
+  a.first_token_at_user = device != r.origin
+                              ? net_.arrival_time(device, r.origin, sc_.workload.bytes_per_token, g.first_token)
+                              : g.first_token;
+  // With an RRC radio, the radio receives from the first token to the last: a radio that
+  // went idle while the request waited must first be promoted (the first token waits).
+  const bool rrc = net_.rrc_on_path(last_device, r.origin);
+  if (rrc)
+    a.first_token_at_user =
+        std::max(a.first_token_at_user, net_.radio_begin(radio_session(r), last_device, r.origin, a.first_token_at_user));
+  return rrc;
+}
+
+void Context::stream_last_token(Answer& a, const Request& r, RequestRecord& rec, std::size_t dep,
+                                std::size_t last_device, std::int64_t output_tokens, bool rrc, bool timed_out) {
+  a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
+  if (rrc) net_.radio_end(radio_session(r), last_device, r.origin, a.done_at_user);
+  if (spans_)  // the answer streams down during decode; this is its last token's trip
+    spans_->add(rec.request_id, link_track(last_device, r.origin), SpanKind::Download, a.generation.end,
+                a.done_at_user, static_cast<std::int32_t>(dep));
+  a.timed_out = timed_out;
+  const double down = token_bytes(output_tokens);
+  rec.bytes_down += static_cast<std::int64_t>(down);
+  charge_radio(r, rec, net_.charge_radio_bits(last_device, r.origin, down));
+}
+
+// A coroutine's locals all live in its frame (GCC keeps every one there, whatever their
+// lifetime), which stays in memory while the request waits: the work between suspensions is
+// in the plain member functions above, so only what crosses a suspension is in the frame.
+Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, RequestRecord& rec,
+                                 std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted,
+                                 std::optional<SimTime> deadline) {
+  const std::size_t dep = pool_member(asked_dep, prompt_tokens, output_tokens);  // asked, or a member of its pool
+  const Fleet::Outstanding outstanding(fleet_, dep);  // sent to a pool member, not yet answered
+  const std::size_t device = topo_.deployment_device(dep);
+  Answer a;
+  a.deployment = asked_dep;
+  prompt_tokens = ask_admit(a, dep, device, r, rec, prompt_tokens, output_tokens, redacted);
+  if (prompt_tokens < 0) co_return a;
+  const SimTime asked = engine_.now();
   // A local deployment needs no upload (upload() returns at once): no coroutine frame for it.
-  const Transfer up = device == r.origin ? Transfer{engine_.now(), engine_.now(), 0.0, false, 0}
-                                         : co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline);
-  if (up.timed_out) {
-    a.timed_out = true;
-    a.first_token_at_user = a.done_at_user = engine_.now();
-    if (spans_)
-      spans_->add(rec.request_id, spans_->track("mechanism"), SpanKind::Ask, asked, a.done_at_user,
-                  static_cast<std::int32_t>(dep));
+  if (device != r.origin && (co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline)).timed_out) {
+    ask_timed_out(a, dep, rec, asked);
     co_return a;
   }
-  a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens, 0, r.service_s,
-                                 prompt_tokens == r.prompt_tokens ? r.prefix_blocks : std::span<const std::int64_t>{});
+  if (direct_generation(dep, device, rec, prompt_tokens, output_tokens)) {
+    // run_one without its frame: the server's own task, then the same accounting.
+    a.generation = co_await fleet_.start(dep, prompt_tokens, output_tokens, 0, r.service_s,
+                                         prompt_tokens == r.prompt_tokens ? r.prefix_blocks
+                                                                          : std::span<const std::int64_t>{});
+    fleet_.finish(dep, a.generation);
+    account_generation(dep, device, rec, a.generation, nullptr);
+  } else {
+    a.generation = co_await run_on(dep, rec, prompt_tokens, output_tokens, 0, r.service_s,
+                                   prompt_tokens == r.prompt_tokens ? r.prefix_blocks
+                                                                    : std::span<const std::int64_t>{});
+  }
   a.battery_low = a.generation.battery_low;  // refused at its start: the user's battery fell below its floor
-  const Generation& g = a.generation;
   // The last tokens come from the decode deployment's device when prefill and decode are split.
   const std::size_t last_device = disaggregated(dep, prompt_tokens, output_tokens)
                                       ? topo_.deployment_device(fleet_.decode_of(dep)) : device;
-  if ((device != r.origin || last_device != r.origin) && !g.failed) {
-    // Tokens stream down during decode: the first arrives after the path's serialisation
-    // and latency (waiting out outages); the last goes through the link FIFOs at the end.
-    a.first_token_at_user = device != r.origin ? net_.arrival_time(device, r.origin, bpt, g.first_token)
-                                               : g.first_token;
-    // With an RRC radio, the radio receives from the first token to the last: a radio that
-    // went idle while the request waited must first be promoted (the first token waits).
-    const bool rrc = net_.rrc_on_path(last_device, r.origin);
-    if (rrc)
-      a.first_token_at_user =
-          std::max(a.first_token_at_user, net_.radio_begin(radio_session(r), last_device, r.origin, a.first_token_at_user));
-    Transfer last{engine_.now(), engine_.now(), 0.0, false, 0};
-    if (last_device != r.origin)
-      last = co_await net_.send(last_device, r.origin, bpt, deadline.value_or(r.deadline), radio_session(r));
-    a.done_at_user = std::max(engine_.now(), a.first_token_at_user);
-    if (rrc) net_.radio_end(radio_session(r), last_device, r.origin, a.done_at_user);
-    if (spans_)  // the answer streams down during decode; this is its last token's trip
-      spans_->add(rec.request_id, link_track(last_device, r.origin), SpanKind::Download, g.end, a.done_at_user,
-                  static_cast<std::int32_t>(dep));
-    a.timed_out = last.timed_out;
-    const double down = token_bytes(output_tokens);
-    rec.bytes_down += static_cast<std::int64_t>(down);
-    charge_radio(r, rec, net_.charge_radio_bits(last_device, r.origin, down));
+  if ((device != r.origin || last_device != r.origin) && !a.generation.failed) {
+    const bool rrc = stream_first_token(a, r, device, last_device);
+    const bool timed_out = last_device != r.origin &&
+                           (co_await net_.send(last_device, r.origin, sc_.workload.bytes_per_token,
+                                               deadline.value_or(r.deadline), radio_session(r)))
+                               .timed_out;
+    stream_last_token(a, r, rec, dep, last_device, output_tokens, rrc, timed_out);
   } else {
-    a.first_token_at_user = g.first_token;
-    a.done_at_user = g.end;
+    a.first_token_at_user = a.generation.first_token;
+    a.done_at_user = a.generation.end;
   }
   if (spans_)
     spans_->add(rec.request_id, spans_->track("mechanism"), SpanKind::Ask, asked, a.done_at_user,

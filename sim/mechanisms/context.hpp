@@ -312,6 +312,31 @@ class Context {
   /// One generation on one deployment, accounted into `rec` (run_on without the split).
   Task<Generation> run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                            std::int64_t cached, double service_s, std::span<const std::int64_t> prefix_blocks);
+  /// True when run_on(dep, …) would take none of run_one's extra steps: not split, no
+  /// per-user instance to wait for (the device is not bound to users or the record has no
+  /// user id), no thermal model on the device. ask_tokens then awaits the server's task
+  /// itself (Fleet::start, finish, account_generation): the same steps in the same order.
+  bool direct_generation(std::size_t dep, std::size_t device, const RequestRecord& rec, std::int64_t prompt,
+                         std::int64_t output) const;
+  /// The end of run_one: the generation's span (when recording) and its tokens, energy,
+  /// cost and prefix hits into `rec` (`device`: `dep`'s device).
+  void account_generation(std::size_t dep, std::size_t device, RequestRecord& rec, const Generation& g,
+                          const UserDevice* user);
+  /// ask_tokens's steps between suspensions (plain functions, so that their locals stay
+  /// out of the coroutine frame). ask_admit: the admission limits and the battery floor
+  /// (refused: fills `a` and returns −1), else the prompt tokens sent (truncated ones and
+  /// private ones counted in `rec`).
+  std::int64_t ask_admit(Answer& a, std::size_t dep, std::size_t device, const Request& r, RequestRecord& rec,
+                         std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted);
+  /// The upload passed the deadline: the answer ends now (and its span).
+  void ask_timed_out(Answer& a, std::size_t dep, const RequestRecord& rec, SimTime asked);
+  /// When the first token reaches the user (network path, RRC promotion); true when the
+  /// last device's path to the origin has an RRC radio.
+  bool stream_first_token(Answer& a, const Request& r, std::size_t device, std::size_t last_device);
+  /// After the last token's transfer: the answer's end, the radio's end, the download span,
+  /// bytes_down and the radio energy of the output.
+  void stream_last_token(Answer& a, const Request& r, RequestRecord& rec, std::size_t dep, std::size_t last_device,
+                         std::int64_t output_tokens, bool rrc, bool timed_out);
   /// Span helpers (no-ops unless recording): tracks of a deployment's replica / pool /
   /// per-user instances, of a path direction, of origin-device compute.
   std::uint32_t deployment_track(std::size_t dep, int replica);
