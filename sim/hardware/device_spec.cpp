@@ -1,7 +1,6 @@
 #include "sim/hardware/device_spec.hpp"
 
 #include "sim/config/params.hpp"
-#include "sim/core/power_law.hpp"
 
 #include <algorithm>
 
@@ -157,16 +156,7 @@ std::span<const Field> device_fields() {
 }
 
 double DeviceSpec::activity(double flops, double bytes, double seconds, double tp_divisor, double kv_bytes) const {
-  if (seconds <= 0) return 0.0;
-  if (power_model == PowerModel::constant || peak_flops <= 0 || memory_bandwidth <= 0) return 1.0;
-  const double k = static_cast<double>(accelerators);
-  const double u_compute = flops / (peak_flops * k * seconds);
-  const double u_memory = bytes / (memory_bandwidth * k * seconds);
-  const double uc = power_compute_exponent == 1 ? u_compute : power_law(u_compute, power_compute_exponent);
-  double a = power_static_activity + power_compute_weight * uc + power_memory_weight * u_memory;
-  if (power_kv_weight != 0) a += power_kv_weight * (kv_bytes / (memory_bandwidth * k * seconds));
-  if (power_tp_exponent != 0) a /= tp_divisor;  // k^δ
-  return std::clamp(a, 0.0, 1.0);
+  return StepPower(*this, tp_divisor).activity(flops, bytes, seconds, kv_bytes);
 }
 
 double DeviceSpec::power(double a) const {
@@ -174,13 +164,7 @@ double DeviceSpec::power(double a) const {
 }
 
 PowerDraw DeviceSpec::step(double flops, double bytes, double seconds, double tp_divisor, double kv_bytes) const {
-  const double demand = power_model == PowerModel::constant
-                           ? busy_watts()
-                           : idle_watts() + activity(flops, bytes, seconds, tp_divisor, kv_bytes) * (busy_watts() - idle_watts());
-  const double cap = cap_watts();
-  if (demand <= cap || seconds <= 0) return {demand, seconds};
-  // cap > idle here (device_from refuses a cap at or below idle).
-  return {cap, seconds * (demand - idle_watts()) / (cap - idle_watts())};
+  return StepPower(*this, tp_divisor)(flops, bytes, seconds, kv_bytes);
 }
 
 DeviceSpec device_from(const ParamSet& p, const std::string& name, const std::string& ctx) {

@@ -9,12 +9,14 @@
 /// Units: FLOP/s, bytes/s, bytes, W, J, USD/s. "Per accelerator" values are multiplied by
 /// `accelerators` (tensor parallel: rates, memory, power and price add up) for a replica.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
 
 #include "sim/core/error.hpp"
+#include "sim/core/power_law.hpp"
 #include "sim/hardware/thermal.hpp"
 
 namespace collabsim {
@@ -205,6 +207,63 @@ struct DeviceSpec {
 
   /// USD a replica costs for `seconds` of its time: price × accelerators × seconds.
   double replica_cost(double seconds) const { return price * accelerators * seconds; }
+};
+
+/// DeviceSpec::activity() and step() for one device with their per-device factors computed
+/// once (a replica's peak FLOP/s and bandwidth, its idle, busy and capped watts, k^δ), so a
+/// caller computing many steps of one device (LatencyModel, every batching iteration) does
+/// not derive them from the card at every step. The formulas live here only: DeviceSpec's
+/// activity() and step() build a StepPower and call it. Same operations on the same values
+/// in the same order as writing the formulas out per call, so bit-identical results.
+class StepPower {
+ public:
+  /// Factors of `d` with k^δ given as `tp_divisor` (= d.tp_activity_divisor()).
+  StepPower(const DeviceSpec& d, double tp_divisor)
+      : peak_flops_(d.peak_flops * static_cast<double>(d.accelerators)),
+        peak_bandwidth_(d.memory_bandwidth * static_cast<double>(d.accelerators)),
+        static_activity_(d.power_static_activity),
+        compute_weight_(d.power_compute_weight),
+        memory_weight_(d.power_memory_weight),
+        kv_weight_(d.power_kv_weight),
+        compute_exponent_(d.power_compute_exponent),
+        tp_divisor_(tp_divisor),
+        idle_watts_(d.idle_watts()),
+        busy_watts_(d.busy_watts()),
+        dynamic_watts_(d.busy_watts() - d.idle_watts()),
+        cap_watts_(d.cap_watts()),
+        constant_(d.power_model == PowerModel::constant),
+        rates_unknown_(d.peak_flops <= 0 || d.memory_bandwidth <= 0),
+        divide_(d.power_tp_exponent != 0) {}
+
+  /// DeviceSpec::activity (the formula and units are documented there): α ∈ [0, 1] of a
+  /// step of `seconds` doing `flops` FLOPs and moving `bytes` (`kv_bytes` of them KV cache).
+  double activity(double flops, double bytes, double seconds, double kv_bytes = 0) const {
+    if (seconds <= 0) return 0.0;
+    if (constant_ || rates_unknown_) return 1.0;
+    const double u_compute = flops / (peak_flops_ * seconds);
+    const double u_memory = bytes / (peak_bandwidth_ * seconds);
+    const double uc = compute_exponent_ == 1 ? u_compute : power_law(u_compute, compute_exponent_);
+    double a = static_activity_ + compute_weight_ * uc + memory_weight_ * u_memory;
+    if (kv_weight_ != 0) a += kv_weight_ * (kv_bytes / (peak_bandwidth_ * seconds));
+    if (divide_) a /= tp_divisor_;  // k^δ
+    return std::clamp(a, 0.0, 1.0);
+  }
+  /// DeviceSpec::step (documented there): W of the replica and the step's duration (s)
+  /// after the power cap.
+  PowerDraw operator()(double flops, double bytes, double seconds, double kv_bytes = 0) const {
+    const double demand =
+        constant_ ? busy_watts_ : idle_watts_ + activity(flops, bytes, seconds, kv_bytes) * dynamic_watts_;
+    if (demand <= cap_watts_ || seconds <= 0) return {demand, seconds};
+    // cap > idle here (device_from refuses a cap at or below idle).
+    return {cap_watts_, seconds * (demand - idle_watts_) / (cap_watts_ - idle_watts_)};
+  }
+
+ private:
+  double peak_flops_, peak_bandwidth_;  // FLOP/s, bytes/s of the replica: peak × k
+  double static_activity_, compute_weight_, memory_weight_, kv_weight_, compute_exponent_;  // c, a, b, b_kv, γ
+  double tp_divisor_;                   // k^δ
+  double idle_watts_, busy_watts_, dynamic_watts_, cap_watts_;  // W of the replica; dynamic = busy − idle
+  bool constant_, rates_unknown_, divide_;
 };
 
 /// Keys of a device card / `[devices.<name>]` table (name, default, unit, help, range).

@@ -8,7 +8,7 @@ namespace collabsim {
 
 LatencyModel::LatencyModel(const ModelCard& model, const DeviceSpec& device,
                            std::shared_ptr<const ProfileTable> profile)
-    : m_(model), d_(device), profile_(std::move(profile)), tp_divisor_(device.tp_activity_divisor()) {
+    : m_(model), d_(device), profile_(std::move(profile)), power_(device, device.tp_activity_divisor()) {
   if (!profile_ && !d_.allreduce_profile.empty()) allreduce_ = std::make_shared<AllReduceTable>(d_.allreduce_profile);
 }
 
@@ -42,7 +42,7 @@ StepWork LatencyModel::iteration_work(const IterationLoad& l) const { return col
 
 PowerDraw LatencyModel::step(const IterationLoad& l, double extra_seconds) const {
   const StepWork w = iteration_work(l);
-  return d_.step(w.flops, w.bytes, iteration(l) + extra_seconds, tp_divisor_, w.kv_bytes);
+  return power_(w.flops, w.bytes, iteration(l) + extra_seconds, w.kv_bytes);
 }
 
 LatencyModel::DecodeSpan::DecodeSpan(const LatencyModel& lm, const IterationLoad& load, double extra)
@@ -81,7 +81,7 @@ PowerDraw LatencyModel::DecodeSpan::step(double decode_context) const {
                                                             : (bytes - kv) / bandwidth_ + kv / attention_bandwidth_;
   const double core = d.overlap == Overlap::sum ? compute + memory : std::max(compute, memory);
   const double seconds = core + overheads_ + sequences_;
-  return d.step(flops, bytes, seconds + extra_, lm_.tp_divisor_, kv);
+  return lm_.power_(flops, bytes, seconds + extra_, kv);
 }
 
 }  // namespace collabsim

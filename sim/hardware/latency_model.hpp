@@ -80,7 +80,9 @@ class LatencyModel {
   const DeviceSpec& d_;
   std::shared_ptr<const ProfileTable> profile_;
   std::shared_ptr<const AllReduceTable> allreduce_;  ///< device.allreduce_profile (roofline only), or null
-  double tp_divisor_;  ///< d_.tp_activity_divisor() (k^δ), computed once instead of a std::pow per step
+  /// DeviceSpec::step of d_ with its factors (k^δ = d_.tp_activity_divisor(), per-replica
+  /// rates and watts) computed once instead of at every step.
+  StepPower power_;
 };
 
 }  // namespace collabsim
