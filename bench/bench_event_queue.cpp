@@ -75,6 +75,7 @@ BENCHMARK_TEMPLATE(BM_Hold, QuaternaryHeapQueue)->RangeMultiplier(10)->Range(100
 BENCHMARK_TEMPLATE(BM_Hold, DaryHeapQueue<2>)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK_TEMPLATE(BM_Hold, DaryHeapQueue<8>)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK_TEMPLATE(BM_Hold, SplitQuaternaryHeapQueue)->RangeMultiplier(10)->Range(1000, 1000000);
+BENCHMARK_TEMPLATE(BM_Hold, RadixEventQueue)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK_TEMPLATE(BM_Hold, CalendarQueue)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK(BM_EngineHold)->Arg(1000)->Arg(100000)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 

@@ -54,7 +54,7 @@ void Engine::destroy_processes() noexcept {
     auto* p = static_cast<Driver::promise_type*>(drivers_.next);
     std::coroutine_handle<Driver::promise_type>::from_promise(*p).destroy();
   }
-  while (!heap_.empty()) heap_.pop();
+  heap_.clear();
   fifo_.clear();
   fifo_head_ = 0;
   cancelled_.clear();
@@ -93,6 +93,12 @@ void Engine::spawn(Task<void> process, SimTime at) {
   drive(*this, std::move(process), at < now_ ? now_ : at);
 }
 
+namespace {
+/// How many events ahead the engine prefetches a coroutine frame (a hint; tuned on the
+/// hold model at 10^5 pending).
+constexpr std::size_t kPrefetchAhead = 2;
+}  // namespace
+
 void Engine::run(SimTime end) {
   for (;;) {
     if (error_) {
@@ -125,7 +131,7 @@ void Engine::run(SimTime end) {
     // The next event is most likely the heap's new top: start loading its coroutine frame
     // now, so the miss overlaps this event's work (10^5 pending frames do not stay in
     // cache; a hint only, no effect on order or results).
-    if (!heap_.empty()) __builtin_prefetch(heap_.top().handle.address());
+    if (const Event* next = heap_.ahead(kPrefetchAhead)) __builtin_prefetch(next->handle.address());
     ev.handle.resume();
   }
 }

@@ -118,7 +118,7 @@ class Engine {
   std::uint64_t live_ = 0;
   SimTime max_time_ = kTimeNever;
   std::uint64_t max_events_ = std::numeric_limits<std::uint64_t>::max();
-  QuaternaryHeapQueue heap_;
+  RadixEventQueue heap_;
   // Events at time == now_, in push order: fifo_[fifo_head_..]. The FIFO drains before the
   // clock moves (run()), so the vector is cleared then and its capacity reused (cheaper
   // than a deque's block bookkeeping per event).
