@@ -9,7 +9,7 @@
 // shared 2-core machine a wall clock counts the time other processes hold the core; both
 // are printed).
 //   collabsim  Engine: each process is a coroutine (Task<void>) that co_awaits
-//              engine.delay(); an event pops the 4-ary heap and resumes the coroutine.
+//              engine.delay(); an event pops the radix queue and resumes the coroutine.
 //   ns-3       Simulator with one scheduler (SetScheduler); each process is an object whose
 //              member function, called by the event, schedules its next call with
 //              Simulator::Schedule (ns-3's own way to write a process: an EventImpl per

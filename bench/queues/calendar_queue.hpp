@@ -20,7 +20,8 @@
 /// heap. Inside the Engine it loses: the scenario replay has tens of pending events spread
 /// over nine decades of time (a few crowded buckets), and at 10^5 pending coroutines its
 /// bucket vectors compete with the coroutine frames for cache (Engine hold: ~440 ns per
-/// event against ~250 ns with the heap). The Engine therefore keeps DaryHeapQueue<4>.
+/// event against ~250 ns with the heap). The Engine kept DaryHeapQueue<4>, then moved to
+/// RadixEventQueue (sim/core/event_queue.hpp).
 
 #include <algorithm>
 #include <bit>

@@ -1,7 +1,7 @@
 #pragma once
 /// \file sorted_vector_queue.hpp
 /// Sorted-vector reference queue for differential tests of the event queues.
-/// Not used by any simulation: the engine's queue is DaryHeapQueue<4> (sim/core/event_queue.hpp);
+/// Not used by any simulation: the engine's queue is RadixEventQueue (sim/core/event_queue.hpp);
 /// this one is kept for bench_event_queue and the typed queue tests (bench/queues/README.md).
 
 #include <algorithm>

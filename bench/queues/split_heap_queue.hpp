@@ -1,7 +1,7 @@
 #pragma once
 /// \file split_heap_queue.hpp
 /// D-ary heap with keys and coroutine handles in separate arrays.
-/// Not used by any simulation: the engine's queue is DaryHeapQueue<4> (sim/core/event_queue.hpp);
+/// Not used by any simulation: the engine's queue is RadixEventQueue (sim/core/event_queue.hpp);
 /// this one is kept for bench_event_queue and the typed queue tests (bench/queues/README.md).
 
 #include <algorithm>

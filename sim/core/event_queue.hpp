@@ -4,10 +4,11 @@
 /// pop in the order they were pushed (FIFO tie-break, as ns-3's EventKey and OMNeT++'s
 /// insertion order).
 ///
-/// The queue interface, shared with the alternatives measured in bench/queues/ (calendar
-/// queue, split-key heap, sorted-vector reference; one typed test suite runs over all of
-/// them, ns-3 / OMNeT++ practice):
-///   void push(const Event&);  Event pop();  const Event& top() const;
+/// The engine's queue is RadixEventQueue (below). The queue interface, shared with the
+/// D-ary heaps here and the alternatives measured in bench/queues/ (calendar queue,
+/// split-key heap, sorted-vector reference; one typed test suite runs over all of them,
+/// ns-3 / OMNeT++ practice):
+///   void push(const Event&);  Event pop();  const Event& top();
 ///   bool empty() const;  std::size_t size() const;  void reserve(std::size_t);
 /// Entries are 24-byte PODs; no per-event heap allocation once capacity is reached.
 
@@ -37,7 +38,7 @@ inline bool runs_before(const Event& a, const Event& b) noexcept {
 }
 
 /// Implicit D-ary min-heap in a vector. D = 2 is the binary heap; D = 4 (the engine's
-/// default) halves the depth and keeps a node's children in one cache line.
+/// queue until RadixEventQueue replaced it) halves the depth and keeps a node's children in one cache line.
 /// push/pop O(log_D n). Popping an empty queue is undefined (check empty()).
 template <unsigned D>
 class DaryHeapQueue {
