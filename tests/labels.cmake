@@ -20,7 +20,7 @@ set(COLLABSIM_SUITES_unit
   AllReduceTable AzureTrace BandwidthSeries Calibration CalendarQueue ChunkWriter CompareMetric CompareSweeps Engine FramePool
   GeneratorKeys Generators Golden HardenAzure HardenEngine HardenMooncake HardenParams HardenQuality HardenQuestions
   HardenTime HardenTraces HardenUnits HardenWeights LinUcb MetricCatalog Metrics MooncakeTrace Outage Params
-  PrefixCache ProfileCache ProfileTable Registries QualityTable QuantileSketch QuestionCorpus QueueTest QueueingShortRuns ReadLine
+  PrefixCache ProfileCache ProfileTable Registries QualityTable QuantileSketch QuestionCorpus QueueTest QueueingShortRuns RadixEventQueue ReadLine
   InputStore PowerLaw RequestAttributes ResultsUnit Rng Roofline RowReorderBuffer Rrc SplitwiseCalibration StreamingSummary SweepSpec TextFeatures
   Tolerances TrustBounds TrustOutputs TrustSweeps Units NoisyOracle PageHinkley Recorder)
 set(COLLABSIM_SUITES_simulation
