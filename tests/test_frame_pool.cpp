@@ -8,6 +8,8 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <set>
+#include <thread>
 #include <vector>
 
 #include "sim/core/engine.hpp"
@@ -38,6 +40,98 @@ TEST(FramePool, ReusesTheLastFreedBlockOfASizeClass) {
   pool.deallocate(a, 112);
   pool.deallocate(b, 97);
   pool.deallocate(c, 113);
+}
+
+TEST(FramePool, CarvesFramesFromSlabsAndReusesThem) {
+  FramePool pool;
+  constexpr std::size_t kFrames = 10'000, kBytes = 432;
+  std::vector<void*> frames;
+  for (std::size_t i = 0; i < kFrames; ++i) frames.push_back(pool.allocate(kBytes));
+  EXPECT_EQ(pool.outstanding(), kFrames);
+  // One slab per (64 KiB − its 16-byte header) / 432 = 151 frames, not one allocation per frame.
+  const std::size_t per_slab = (FramePool::kSlabBytes - FramePool::kGranule) / kBytes;
+  EXPECT_EQ(pool.slabs(), (kFrames + per_slab - 1) / per_slab);
+  const std::set<void*> distinct(frames.begin(), frames.end());
+  EXPECT_EQ(distinct.size(), kFrames);
+  for (void* f : frames) {
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(f) % FramePool::kGranule, 0u);
+    std::memset(f, 0xab, kBytes);  // the whole block is usable (overlaps would corrupt the lists below)
+  }
+  for (void* f : frames) pool.deallocate(f, kBytes);
+  EXPECT_EQ(pool.outstanding(), 0u);
+  const std::size_t slabs = pool.slabs();
+  for (std::size_t i = 0; i < kFrames; ++i) EXPECT_TRUE(distinct.count(pool.allocate(kBytes)));  // reused, no new slab
+  EXPECT_EQ(pool.slabs(), slabs);
+  EXPECT_EQ(pool.outstanding(), kFrames);
+  for (void* f : frames) pool.deallocate(f, kBytes);  // every block back before the pool ends
+}
+
+TEST(FramePool, AFrameFreedOnAnotherThreadGoesBackToItsOwner) {
+  auto* owner = new FramePool;
+  std::vector<void*> frames;
+  for (int i = 0; i < 100; ++i) frames.push_back(owner->allocate(200));
+  std::thread([&] {
+    FramePool other;  // the freeing thread's own pool
+    for (void* f : frames) other.deallocate(f, 200);
+    EXPECT_EQ(other.outstanding(), 0u);
+    EXPECT_EQ(other.slabs(), 0u);  // the blocks did not join its lists ...
+    void* mine = other.allocate(200);
+    EXPECT_EQ(std::count(frames.begin(), frames.end(), mine), 0);  // ... and it does not hand them out
+    other.deallocate(mine, 200);
+  }).join();
+  EXPECT_EQ(owner->outstanding(), 100u);  // not taken back yet: its free list of that class is empty
+  const std::size_t slabs = owner->slabs();
+  // The next allocation of the class takes the remote frees back (last freed first).
+  void* again = owner->allocate(200);
+  EXPECT_EQ(again, frames.back());
+  EXPECT_EQ(owner->outstanding(), 1u);
+  EXPECT_EQ(owner->slabs(), slabs);
+  // The thread-end path: a pool with a frame still out is kept, and deleted once it is back.
+  EXPECT_FALSE(FramePool::release_or_keep(owner));
+  FramePool elsewhere;
+  elsewhere.deallocate(again, 200);
+  EXPECT_EQ(owner->outstanding(), 1u);
+  EXPECT_TRUE(FramePool::release_or_keep(owner));
+}
+
+TEST(FramePool, ConcurrentRemoteFreesAreAllTakenBack) {
+  auto* owner = new FramePool;
+  constexpr int kThreads = 4, kEach = 2000;
+  std::vector<std::vector<void*>> given(kThreads);
+  for (auto& g : given)
+    for (int i = 0; i < kEach; ++i) g.push_back(owner->allocate(16 * (1 + i % 8)));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      FramePool own;
+      for (int i = 0; i < kEach; ++i) own.deallocate(given[t][i], 16 * (1 + i % 8));
+    });
+  // Meanwhile the owner keeps allocating and freeing, taking remote frees back as it goes.
+  std::vector<std::pair<void*, std::size_t>> live;
+  for (int i = 0; i < 20'000; ++i) {
+    const std::size_t bytes = 16 * (1 + i % 8);
+    live.emplace_back(owner->allocate(bytes), bytes);
+    if (live.size() > 50) {
+      owner->deallocate(live.front().first, live.front().second);
+      live.erase(live.begin());
+    }
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& [p, bytes] : live) owner->deallocate(p, bytes);
+  EXPECT_TRUE(FramePool::release_or_keep(owner));  // every block came back, through one list or the other
+}
+
+Task<int> answer(int x) { co_return x + 1; }
+
+TEST(FramePool, TaskFramesCreatedOnOneThreadCanEndOnAnother) {
+  // A frame outlives its allocating thread (whose pool is then kept) and is destroyed here.
+  Task<int> t;
+  std::thread([&] { t = answer(41); }).join();
+  Engine e;
+  int got = 0;
+  e.spawn([](Task<int> task, int& out) -> Task<void> { out = co_await task; }(std::move(t), got));
+  e.run();
+  EXPECT_EQ(got, 42);
 }
 
 struct Guard {
