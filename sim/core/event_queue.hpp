@@ -215,7 +215,10 @@ class RadixEventQueue {
     mask_ |= std::uint64_t{1} << i;
   }
 
-  static void sort_bottom(std::vector<Event>& v) { std::sort(v.begin(), v.end(), runs_before); }
+  // A lambda, not the function pointer, so that the comparison is inlined into the sort.
+  static void sort_bottom(std::vector<Event>& v) {
+    std::sort(v.begin(), v.end(), [](const Event& a, const Event& b) { return runs_before(a, b); });
+  }
 
   /// Fills the empty bottom from the lowest non-empty bucket (size_ > 0).
   void refill() {
