@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "sim/quality/text_tokens.hpp"
 
@@ -289,21 +290,36 @@ void Context::stream_last_token(Answer& a, const Request& r, RequestRecord& rec,
 // A coroutine's locals all live in its frame (GCC keeps every one there, whatever their
 // lifetime), which stays in memory while the request waits: the work between suspensions is
 // in the plain member functions above, so only what crosses a suspension is in the frame.
-Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, RequestRecord& rec,
-                                 std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted,
-                                 std::optional<SimTime> deadline) {
+namespace {
+bool timed_out(const Transfer& t) { return t.timed_out; }
+}  // namespace
+
+// kFinish: the record is finished with `route` (Context::finish) instead of returning the answer.
+#define ASK_RETURN(a)                              \
+  if constexpr (kFinish) {                         \
+    finish(r, rec, a, route, escalated);           \
+    co_return;                                     \
+  } else {                                         \
+    co_return a;                                   \
+  }
+template <bool kFinish>
+Task<std::conditional_t<kFinish, void, Answer>> Context::ask_impl(std::size_t asked_dep, const Request& r,
+                                                                 RequestRecord& rec, std::int64_t prompt_tokens,
+                                                                 std::int64_t output_tokens, bool redacted,
+                                                                 std::optional<SimTime> deadline, Route route,
+                                                                 bool escalated) {
   const std::size_t dep = pool_member(asked_dep, prompt_tokens, output_tokens);  // asked, or a member of its pool
   const Fleet::Outstanding outstanding(fleet_, dep);  // sent to a pool member, not yet answered
   const std::size_t device = topo_.deployment_device(dep);
   Answer a;
   a.deployment = asked_dep;
   prompt_tokens = ask_admit(a, dep, device, r, rec, prompt_tokens, output_tokens, redacted);
-  if (prompt_tokens < 0) co_return a;
+  if (prompt_tokens < 0) ASK_RETURN(a);
   const SimTime asked = engine_.now();
   // A local deployment needs no upload (upload() returns at once): no coroutine frame for it.
-  if (device != r.origin && (co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline)).timed_out) {
+  if (device != r.origin && timed_out(co_await upload(r, rec, dep, token_bytes(prompt_tokens), deadline))) {
     ask_timed_out(a, dep, rec, asked);
-    co_return a;
+    ASK_RETURN(a);
   }
   if (direct_generation(dep, device, rec, prompt_tokens, output_tokens)) {
     // run_one without its frame: the server's own task, then the same accounting.
@@ -323,11 +339,10 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
                                       ? topo_.deployment_device(fleet_.decode_of(dep)) : device;
   if ((device != r.origin || last_device != r.origin) && !a.generation.failed) {
     const bool rrc = stream_first_token(a, r, device, last_device);
-    const bool timed_out = last_device != r.origin &&
-                           (co_await net_.send(last_device, r.origin, sc_.workload.bytes_per_token,
-                                               deadline.value_or(r.deadline), radio_session(r)))
-                               .timed_out;
-    stream_last_token(a, r, rec, dep, last_device, output_tokens, rrc, timed_out);
+    const bool late = last_device != r.origin &&
+                      timed_out(co_await net_.send(last_device, r.origin, sc_.workload.bytes_per_token,
+                                                   deadline.value_or(r.deadline), radio_session(r)));
+    stream_last_token(a, r, rec, dep, last_device, output_tokens, rrc, late);
   } else {
     a.first_token_at_user = a.generation.first_token;
     a.done_at_user = a.generation.end;
@@ -335,7 +350,20 @@ Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, Reques
   if (spans_)
     spans_->add(rec.request_id, spans_->track("mechanism"), SpanKind::Ask, asked, a.done_at_user,
                 static_cast<std::int32_t>(dep));
-  co_return a;
+  ASK_RETURN(a);
+}
+
+#undef ASK_RETURN
+
+Task<Answer> Context::ask_tokens(std::size_t asked_dep, const Request& r, RequestRecord& rec,
+                                 std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted,
+                                 std::optional<SimTime> deadline) {
+  return ask_impl<false>(asked_dep, r, rec, prompt_tokens, output_tokens, redacted, deadline, Route::small(), false);
+}
+
+Task<void> Context::ask_and_finish(std::size_t dep, const Request& r, RequestRecord& rec, Route route,
+                                   bool escalated) {
+  return ask_impl<true>(dep, r, rec, r.prompt_tokens, output_tokens(dep, r), false, std::nullopt, route, escalated);
 }
 
 Task<std::vector<Answer>> Context::ask_all(const std::vector<std::size_t>& deps, const Request& r,

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "sim/core/engine.hpp"
@@ -96,6 +97,10 @@ class Context {
   Task<Answer> ask_tokens(std::size_t dep, const Request& r, RequestRecord& rec,
                           std::int64_t prompt_tokens, std::int64_t output_tokens, bool redacted = false,
                           std::optional<SimTime> deadline = std::nullopt);
+
+  /// ask(dep, r, rec), then finish(r, rec, answer, route, escalated) with its answer, in
+  /// one coroutine (one frame fewer than awaiting ask() and calling finish()).
+  Task<void> ask_and_finish(std::size_t dep, const Request& r, RequestRecord& rec, Route route, bool escalated);
 
   /// Runs `ask(dep, r, rec)` for every deployment in `deps` concurrently and returns the
   /// answers in the same order once all are in (fusion, ensembles).
@@ -312,6 +317,14 @@ class Context {
   /// One generation on one deployment, accounted into `rec` (run_on without the split).
   Task<Generation> run_one(std::size_t dep, RequestRecord& rec, std::int64_t prompt, std::int64_t output,
                            std::int64_t cached, double service_s, std::span<const std::int64_t> prefix_blocks);
+  /// ask_tokens (kFinish false) and ask_and_finish (kFinish true: finishes the record with
+  /// `route`/`escalated` where ask_tokens returns the answer).
+  template <bool kFinish>
+  Task<std::conditional_t<kFinish, void, Answer>> ask_impl(std::size_t asked_dep, const Request& r,
+                                                          RequestRecord& rec, std::int64_t prompt_tokens,
+                                                          std::int64_t output_tokens, bool redacted,
+                                                          std::optional<SimTime> deadline, Route route,
+                                                          bool escalated);
   /// True when run_on(dep, …) would take none of run_one's extra steps: not split, no
   /// per-user instance to wait for (the device is not bound to users or the record has no
   /// user id), no thermal model on the device. ask_tokens then awaits the server's task

@@ -29,9 +29,9 @@ class TwoModelMechanism : public Mechanism {
   }
 
   /// Answer with one deployment and finish the record.
+  /// Not a coroutine: Context::ask_and_finish's task (no frame of its own).
   Task<void> answer_with(std::size_t dep, const Request& r, RequestRecord& rec) {
-    const Answer a = co_await cx_.ask(dep, r, rec);
-    cx_.finish(r, rec, a, dep == large_ ? Route::large() : Route::small(), false);
+    return cx_.ask_and_finish(dep, r, rec, dep == large_ ? Route::large() : Route::small(), false);
   }
 
   /// `dep`, or the other model when `dep` refuses the request (Context::fits: beyond its
