@@ -169,7 +169,7 @@ class RadixEventQueue {
     }
     // Into the sorted bottom, after every event that runs before it: at the front's free
     // slot when it runs first, else by insertion from the back.
-    if (head_ > 0 && runs_before(e, bottom_[head_])) {
+    if (head_ > 0 && head_ < bottom_.size() && runs_before(e, bottom_[head_])) {
       bottom_[--head_] = e;
       return;
     }
