@@ -63,6 +63,9 @@ struct Planned {
 };
 
 
+/// Where point `index`'s part file lives in the `parts` folder (pNNNNNN.h5).
+fs::path part_path(const fs::path& parts, std::uint64_t index) { return parts / (part_name(index) + ".h5"); }
+
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream os;
@@ -192,7 +195,7 @@ PointRows read_points(const std::vector<Planned>& plan, const std::vector<std::s
     r.combo[i] = static_cast<std::int64_t>(p.point.combo);
     r.seed_index[i] = p.point.seed_index;
     r.seed[i] = static_cast<std::int64_t>(p.point.seed);
-    const fs::path part = parts / (part_name(i) + ".h5");
+    const fs::path part = part_path(parts, i);
     if (p.valid && runtime_errors[i].empty() && (in_memory[i] || fs::exists(part))) {
       const PointRow row = in_memory[i] ? *in_memory[i] : read_point_row(part);
       for (std::size_t m = 0; m < metric_cols.size() && m < row.metrics.size(); ++m) r.metric[m][i] = row.metrics[m];
@@ -354,7 +357,7 @@ void copy_runs(H5::H5File& f, const PointRows& r, const fs::path& parts) {
   H5::Group runs = f.createGroup("sweep/runs");
   for (std::size_t i = 0; i < r.status.size(); ++i) {
     if (r.status[i] != 0) continue;
-    const fs::path part = parts / (part_name(i) + ".h5");
+    const fs::path part = part_path(parts, i);
     H5::H5File src(part.string(), H5F_ACC_RDONLY);
     H5::Group dst = runs.createGroup(part_name(i));
     const H5::Group sroot = src.openGroup("/");
@@ -651,7 +654,7 @@ struct RunTally {
 void receive_point(const SweepOptions& o, const std::vector<Planned>& plan, const fs::path& parts,
                    std::size_t reused, PointMessage&& m, SweepReport& rep, RunTally& tally, std::atomic<bool>& stop) {
   if (m.ok) {
-    if (!m.part_written) write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);  // for a resume only
+    if (!m.part_written) write_file_atomically(part_path(parts, m.index), m.image);  // for a resume only
     tally.rows[m.index] = PointRow{std::move(m.summary_row), m.calibrated_value};
     ++rep.ran;
     set_interrupt_count(reused + rep.ran);  // what Ctrl-C now would leave behind
@@ -894,7 +897,7 @@ RunTally run_points(const SweepOptions& o, SweepTransport& tr, const std::vector
       } else {
         if (m.ok && share_files) {  // rank 0 would write these very bytes to this very path
           try {
-            write_file_atomically(parts / (part_name(m.index) + ".h5"), m.image);
+            write_file_atomically(part_path(parts, m.index), m.image);
             m.part_written = true;
             m.image = {};
           } catch (const std::exception&) {
